@@ -1,0 +1,79 @@
+// A tcpdump capture inside a namespace that is known to be complete when it
+// is stopped: every packet the kernel handed to the capture socket is in the file.
+import { readFile, stat } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BackgroundProcess } from "./netns.js";
+
+export interface CaptureStats {
+  captured: number;
+  receivedByFilter: number;
+  droppedByKernel: number;
+}
+
+const START_TIMEOUT_MS = 5000;
+const QUIET_MS = 150;
+const QUIET_TIMEOUT_MS = 5000;
+const POLL_MS = 25;
+
+export class Capture {
+  private constructor(
+    private readonly tcpdump: BackgroundProcess,
+    private readonly file: string,
+  ) {}
+
+  static async start(ns: string, iface: string, file: string): Promise<Capture> {
+    // -Z root: Debian's tcpdump otherwise drops to the tcpdump user before
+    // opening the output file. --immediate-mode so packets reach the file as
+    // they arrive and "quiet file" below means "no packets in flight".
+    const tcpdump = new BackgroundProcess(
+      ns,
+      `tcpdump -n -i ${iface} -s 0 -U --immediate-mode -Z root -w ${file}`,
+    );
+    await tcpdump.waitForStderr("listening on", START_TIMEOUT_MS);
+    return new Capture(tcpdump, file);
+  }
+
+  /** Waits until the file stops growing, stops tcpdump and returns the capture. */
+  async stop(): Promise<{ pcap: Buffer; stats: CaptureStats }> {
+    await this.waitUntilQuiet();
+    await this.tcpdump.stop("SIGINT");
+    const stats = parseStats(this.tcpdump.stderr);
+    if (stats.captured !== stats.receivedByFilter || stats.droppedByKernel !== 0) {
+      throw new Error(`capture incomplete: ${JSON.stringify(stats)}`);
+    }
+    return { pcap: await readFile(this.file), stats };
+  }
+
+  /** Stops tcpdump without reading the file, for cleanup after a failure. */
+  async abort(): Promise<void> {
+    await this.tcpdump.stop("SIGKILL");
+  }
+
+  private async waitUntilQuiet(): Promise<void> {
+    const deadline = Date.now() + QUIET_TIMEOUT_MS;
+    let size = (await stat(this.file)).size;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < QUIET_MS) {
+      if (Date.now() > deadline) throw new Error(`capture still growing after ${QUIET_TIMEOUT_MS} ms`);
+      await sleep(POLL_MS);
+      const current = (await stat(this.file)).size;
+      if (current !== size) {
+        size = current;
+        quietSince = Date.now();
+      }
+    }
+  }
+}
+
+function parseStats(stderr: string): CaptureStats {
+  const count = (label: string): number => {
+    const match = new RegExp(`(\\d+) packets? ${label}`).exec(stderr);
+    if (!match) throw new Error(`tcpdump did not report "${label}": ${stderr.trim()}`);
+    return Number(match[1]);
+  };
+  return {
+    captured: count("captured"),
+    receivedByFilter: count("received by filter"),
+    droppedByKernel: count("dropped by kernel"),
+  };
+}
