@@ -1,0 +1,420 @@
+// The contract between the compiler, the host and the data plane.
+//
+// This file is valid TypeScript and valid AssemblyScript: the compiler and the
+// host import it as TypeScript, the data plane compiles it into the WASM
+// module. Every number that crosses the boundary is defined here once; the
+// layouts are documented in docs/bytecode.md and docs/conntrack.md.
+
+// ---------------------------------------------------------------------------
+// Bytecode
+//
+// A program is a sequence of little-endian u32 words. Every instruction starts
+// with a header word: bits 0-7 opcode, bits 8-15 size of the whole instruction
+// in words, bits 16-23 field A, bits 24-31 field B (meaning per opcode below).
+// Registers are numbered as 32-bit words of the kernel's register file:
+// word 0-3 is the verdict register, words 4-19 are the sixteen data registers
+// (NFT_REG_1 = word 4, NFT_REG32_00 = word 4, NFT_REG32_15 = word 19).
+
+export enum Op {
+  // A=dreg B=len in bytes; then the value padded to whole words.
+  // With A=0 (verdict register): word 1 is the verdict code, word 2 the
+  // target chain index for jump and goto.
+  Immediate = 1,
+  // A=sreg B=len; word 1 = CmpOp; then the value.
+  Cmp = 2,
+  // A=sreg B=len; word 1 = dreg | BitwiseOp << 8; mask words then xor words
+  // (BitwiseOp.Bool), or word 2 = shift amount (Lshift, Rshift).
+  Bitwise = 3,
+  // A=dreg B=len; word 1 = PayloadBase | offset << 8.
+  PayloadLoad = 4,
+  // A=dreg B=MetaKey.
+  MetaLoad = 5,
+  // A=dreg B=CtKey; word 1 = CtDir (CtDir.None when no direction was given).
+  CtLoad = 6,
+  // word 1 = counter index.
+  Counter = 7,
+  // A=sreg B=len; word 1 = CmpOp (eq or neq); words 2.. = from, then to.
+  Range = 8,
+  // A=sreg B=dreg; word 1 = ByteorderOp | len << 8 | size << 16.
+  Byteorder = 9,
+  // A=sreg B=dreg (0 = no data); word 1 = set index | LookupFlags << 24.
+  Lookup = 10,
+  // A=sreg B=MetaKey.
+  MetaSet = 11,
+  // A=sreg B=CtKey; word 1 = CtDir.
+  CtSet = 12,
+  Notrack = 13,
+  // word 1 = object type, word 2 = object index.
+  Objref = 14,
+  // word 1 = log object index (prefix, level, group live in the listing only).
+  Log = 15,
+  // A=sreg; word 1 = limit, word 2 = flags (1 = over).
+  Connlimit = 16,
+  // A=sreg B=dreg (0 = no data); word 1 = set index | LookupFlags << 24.
+  Dynset = 17,
+}
+
+// Verdict codes, as the kernel numbers them (NF_DROP, NF_ACCEPT, NFT_*).
+export enum Verdict {
+  Drop = 0,
+  Accept = 1,
+  Queue = 3,
+  Continue = -1,
+  Break = -2,
+  Jump = -3,
+  Goto = -4,
+  Return = -5,
+}
+
+export enum CmpOp {
+  Eq = 0,
+  Neq = 1,
+  Lt = 2,
+  Lte = 3,
+  Gt = 4,
+  Gte = 5,
+}
+
+export enum BitwiseOp {
+  Bool = 0,
+  Lshift = 1,
+  Rshift = 2,
+}
+
+export enum ByteorderOp {
+  Ntoh = 0,
+  Hton = 1,
+}
+
+export enum LookupFlags {
+  Invert = 1,
+}
+
+export enum PayloadBase {
+  LinkLayer = 0,
+  Network = 1,
+  Transport = 2,
+  Inner = 3,
+}
+
+// Values of NFT_META_* that the data plane implements.
+export enum MetaKey {
+  Len = 0,
+  Protocol = 1,
+  Priority = 2,
+  Mark = 3,
+  Iif = 4,
+  Oif = 5,
+  Iifname = 6,
+  Oifname = 7,
+  Iiftype = 8,
+  Oiftype = 9,
+  Skuid = 10,
+  Skgid = 11,
+  Nftrace = 12,
+  Rtclassid = 13,
+  Secmark = 14,
+  Nfproto = 15,
+  L4proto = 16,
+  BriIifname = 17,
+  BriOifname = 18,
+  Pkttype = 19,
+  Cpu = 20,
+  Iifgroup = 21,
+  Oifgroup = 22,
+  Cgroup = 23,
+  Prandom = 24,
+  Secpath = 25,
+  Iifkind = 26,
+  Oifkind = 27,
+  BriIifpvid = 28,
+  BriIifvproto = 29,
+  TimeNs = 30,
+  TimeDay = 31,
+  TimeHour = 32,
+  Sdif = 33,
+  Sdifname = 34,
+}
+
+// Values of NFT_CT_* (the kernel's key numbers).
+export enum CtKey {
+  State = 0,
+  Direction = 1,
+  Status = 2,
+  Mark = 3,
+  Secmark = 4,
+  Expiration = 5,
+  Helper = 6,
+  L3protocol = 7,
+  Src = 8,
+  Dst = 9,
+  Protocol = 10,
+  ProtoSrc = 11,
+  ProtoDst = 12,
+  Labels = 13,
+  Pkts = 14,
+  Bytes = 15,
+  Avgpkt = 16,
+  Zone = 17,
+  Eventmask = 18,
+  SrcIp = 19,
+  DstIp = 20,
+  SrcIp6 = 21,
+  DstIp6 = 22,
+  Id = 23,
+}
+
+export enum CtDir {
+  Original = 0,
+  Reply = 1,
+  None = 255,
+}
+
+// ---------------------------------------------------------------------------
+// Ruleset image: what the compiler encodes and the data plane loads.
+//
+// Header, u32 words at byte offset 4*i:
+export enum RulesetHeader {
+  Magic = 0,
+  Version = 1,
+  Flags = 2,
+  ChainCount = 3,
+  ChainTableOffset = 4,
+  HookTableOffset = 5,
+  CounterCount = 6,
+  SetCount = 7,
+  SetTableOffset = 8,
+  CodeOffset = 9,
+  CodeLength = 10,
+  Words = 16,
+}
+
+export const RULESET_MAGIC = 0x5754464e; // "NFTW"
+export const RULESET_VERSION = 1;
+
+export enum RulesetFlags {
+  // The ruleset uses conntrack: the kernel only tracks when something needs it.
+  Conntrack = 1,
+  // ct bytes/packets/avgpkt appear: per-direction accounting is switched on.
+  Accounting = 2,
+}
+
+// Chain table entry, u32 words: byte offset of the first rule in the code,
+// rule count, policy verdict (Verdict.Accept/Drop, or 2 for a regular chain),
+// and the index of the chain's name in the host's tables (unused by the VM).
+export enum ChainEntry {
+  FirstRule = 0,
+  RuleCount = 1,
+  Policy = 2,
+  Words = 4,
+}
+
+export const POLICY_NONE = 2;
+
+// A rule in the code: word 0 = size of the rule in words including this
+// header, word 1 = handle; then the instructions.
+export enum RuleHeader {
+  Size = 0,
+  Handle = 1,
+  Words = 2,
+}
+
+// Hooks in the order a packet meets them.
+export enum Hook {
+  Prerouting = 0,
+  Input = 1,
+  Forward = 2,
+  Output = 3,
+  Postrouting = 4,
+  Count = 5,
+}
+
+// The hook table has one slot per (address family, hook): family 0 is IPv4,
+// family 1 is IPv6; slot = family * Hook.Count + hook. Each slot is two u32
+// words: byte offset of its entry list (relative to the image) and the number
+// of entries. Each entry is two words: priority (i32) and chain index. Lists
+// are sorted by priority in the order the kernel registers them.
+export const HOOK_FAMILIES = 2;
+
+// Conntrack runs at this priority on prerouting and output; confirmation runs
+// after every chain on input and postrouting.
+export const PRIORITY_CONNTRACK = -200;
+
+// Set table entry, u32 words.
+export enum SetEntry {
+  KeyLength = 0,
+  DataLength = 1,
+  Flags = 2,
+  ElementCount = 3,
+  ElementsOffset = 4,
+  Words = 8,
+}
+
+export enum SetFlags {
+  Interval = 1,
+  Map = 2,
+  Verdict = 4,
+}
+
+// ---------------------------------------------------------------------------
+// ct state bits and status bits, as the kernel defines them.
+export enum CtStateBit {
+  Invalid = 1,
+  Established = 2,
+  Related = 4,
+  New = 8,
+  Untracked = 64,
+}
+
+export enum CtStatus {
+  Expected = 0,
+  SeenReply = 1,
+  Assured = 2,
+  Confirmed = 3,
+  Snat = 4,
+  Dnat = 5,
+  SeqAdjust = 6,
+  SrcNatDone = 7,
+  DstNatDone = 8,
+  Dying = 9,
+  FixedTimeout = 10,
+  Template = 11,
+  Untracked = 12,
+  Helper = 13,
+  Offload = 14,
+  HwOffload = 15,
+}
+
+export enum TcpState {
+  None = 0,
+  SynSent = 1,
+  SynRecv = 2,
+  Established = 3,
+  FinWait = 4,
+  CloseWait = 5,
+  LastAck = 6,
+  TimeWait = 7,
+  Close = 8,
+  SynSent2 = 9,
+  Max = 10,
+}
+
+// ---------------------------------------------------------------------------
+// Conntrack entry layout (docs/conntrack.md). Byte offsets in an entry.
+export enum CtEntry {
+  // u8 fields
+  L3proto = 0,
+  L4proto = 1,
+  TcpState = 2,
+  InUse = 3,
+  // u32 fields
+  Status = 4,
+  Id = 8,
+  Mark = 12,
+  // u64: expiry time in nanoseconds of capture time
+  Expires = 16,
+  // u16 zone, u16 helper index (0 = none)
+  Zone = 24,
+  Helper = 26,
+  // u8 each: TCP window scale and flags of the original direction, then of
+  // the reply direction
+  TcpScaleOrig = 28,
+  TcpFlagsOrig = 29,
+  TcpScaleReply = 30,
+  TcpFlagsReply = 31,
+  // Tuples: source address (16 bytes), destination address (16 bytes),
+  // source port / ICMP id (u16, network order), destination port / ICMP
+  // type<<8|code (u16, network order).
+  OrigTuple = 32,
+  ReplyTuple = 68,
+  // Accounting, u64 each: packets and bytes, original then reply.
+  OrigPackets = 104,
+  OrigBytes = 112,
+  ReplyPackets = 120,
+  ReplyBytes = 128,
+  // TCP window tracking, u32 each: td_end, td_maxend, td_maxwin of the
+  // original direction, then of the reply direction.
+  TcpOrig = 136,
+  TcpReply = 148,
+  Size = 160,
+}
+
+export enum Tuple {
+  Src = 0,
+  Dst = 16,
+  SrcPort = 32,
+  DstPort = 34,
+  Size = 36,
+}
+
+// ---------------------------------------------------------------------------
+// Per-packet results written by the data plane, one record per packet.
+export enum PacketResult {
+  // u32: byte offset of the packet's record in the input batch
+  RecordOffset = 0,
+  // u32: length of the whole record (header and data)
+  RecordLength = 4,
+  // u8: final verdict (Verdict.Accept or Verdict.Drop), u8: ct state bit,
+  // u8: ct direction, u8: PacketFate
+  Verdict = 8,
+  CtState = 9,
+  CtDirection = 10,
+  Fate = 11,
+  // u32: handle of the rule that decided, 0 = the chain policy
+  Handle = 12,
+  // u32: conntrack id, 0 = none
+  CtId = 16,
+  // u32: index of the chain that decided
+  Chain = 20,
+  // u64: timestamp in nanoseconds
+  Time = 24,
+  Size = 32,
+}
+
+export enum PacketFate {
+  // evaluated by the rules
+  Filtered = 0,
+  // not IP, or a link type we do not parse: no hook sees it
+  NotIp = 1,
+  // fails the kernel's IP header validation before any hook
+  Malformed = 2,
+  // held by defragmentation
+  Fragment = 3,
+}
+
+// Tunables the host writes into the configuration block, u32 each, in seconds
+// unless named otherwise. Names and defaults live in src/sysctl.ts.
+export enum Tunable {
+  TcpTimeoutSynSent = 0,
+  TcpTimeoutSynRecv = 1,
+  TcpTimeoutEstablished = 2,
+  TcpTimeoutFinWait = 3,
+  TcpTimeoutCloseWait = 4,
+  TcpTimeoutLastAck = 5,
+  TcpTimeoutTimeWait = 6,
+  TcpTimeoutClose = 7,
+  TcpTimeoutMaxRetrans = 8,
+  TcpTimeoutUnacknowledged = 9,
+  TcpLoose = 10,
+  TcpBeLiberal = 11,
+  TcpMaxRetrans = 12,
+  UdpTimeout = 13,
+  UdpTimeoutStream = 14,
+  IcmpTimeout = 15,
+  Icmpv6Timeout = 16,
+  GenericTimeout = 17,
+  Max = 18,
+  Checksum = 19,
+  Acct = 20,
+  Count = 21,
+}
+
+// Error codes of the capture walker.
+export enum CaptureError {
+  None = 0,
+  NotACapture = 1,
+  UnsupportedLinkType = 2,
+  Truncated = 3,
+  RecordTooLong = 4,
+  BadBlock = 5,
+}

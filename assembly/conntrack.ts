@@ -1,0 +1,322 @@
+// The connection tracking table: entries in linear memory (layout in
+// abi.ts CtEntry, docs/conntrack.md) and an open-addressing hash index over
+// both tuples of every entry.
+//
+// A packet that starts a connection gets a pending entry outside the table;
+// it is inserted only when the packet is accepted at the last hook, as the
+// kernel confirms its unconfirmed entries.
+import { CtEntry, CtStateBit, CtStatus, Tuple } from './abi';
+import * as pkt from './packet';
+
+export const ENTRY_SIZE: usize = CtEntry.Size;
+// A tuple key: l3proto, l4proto, zone (u16), then the tuple.
+const KEY_SIZE: usize = 4 + <usize>Tuple.Size;
+const EMPTY: u32 = 0;
+const NS_PER_SEC: u64 = 1000000000;
+
+export let entries: usize = 0;
+export let capacity: u32 = 0;
+export let count: u32 = 0;
+let slots: usize = 0;
+let slotMask: u32 = 0;
+let freeList: usize = 0;
+let freeCount: u32 = 0;
+// Scratch entry for a connection that is not confirmed yet.
+export let pending: usize = 0;
+let nextId: u32 = 1;
+let key: usize = 0;
+let evictHand: u32 = 0;
+
+// The current packet's conntrack view.
+export let ct: usize = 0;
+export let ctDir: u8 = 0;
+export let ctState: u32 = CtStateBit.Invalid;
+export let now: u64 = 0;
+export let stats: usize = 0;
+
+export enum Stat {
+  Found = 0,
+  New = 1,
+  Invalid = 2,
+  Insert = 3,
+  Drop = 4,
+  EarlyDrop = 5,
+  Expired = 6,
+  Count = 7,
+}
+
+@inline function stat(s: Stat): void {
+  const p = stats + (<usize>s << 3);
+  store<u64>(p, load<u64>(p) + 1);
+}
+
+function nextPow2(n: u32): u32 {
+  let p: u32 = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+export function conntrackInit(max: u32): void {
+  capacity = max;
+  entries = heap.alloc(<usize>(max + 1) * ENTRY_SIZE);
+  memory.fill(entries, 0, <usize>(max + 1) * ENTRY_SIZE);
+  pending = entries + <usize>max * ENTRY_SIZE;
+  const nslots = nextPow2(max * 4 > 16 ? max * 4 : 16);
+  slotMask = nslots - 1;
+  slots = heap.alloc(<usize>nslots * 8);
+  memory.fill(slots, 0, <usize>nslots * 8);
+  freeList = heap.alloc(<usize>max * 4);
+  for (let i: u32 = 0; i < max; i++) store<u32>(freeList + (<usize>i << 2), max - 1 - i);
+  freeCount = max;
+  count = 0;
+  key = heap.alloc(KEY_SIZE);
+  stats = heap.alloc(<usize>Stat.Count * 8);
+  memory.fill(stats, 0, <usize>Stat.Count * 8);
+}
+
+@inline export function entryAt(i: u32): usize {
+  return entries + <usize>i * ENTRY_SIZE;
+}
+
+@inline export function tupleOf(e: usize, dir: u8): usize {
+  return e + (dir ? <usize>CtEntry.ReplyTuple : <usize>CtEntry.OrigTuple);
+}
+
+function hashKey(k: usize): u32 {
+  // FNV-1a over 32-bit words, then a final avalanche.
+  let h: u32 = 0x811c9dc5;
+  for (let i: usize = 0; i < KEY_SIZE; i += 4) {
+    h = (h ^ load<u32>(k + i)) * 0x01000193;
+  }
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  return h;
+}
+
+function writeKey(k: usize, e: usize, dir: u8): void {
+  store<u8>(k, load<u8>(e + CtEntry.L3proto));
+  store<u8>(k + 1, load<u8>(e + CtEntry.L4proto));
+  store<u16>(k + 2, load<u16>(e + CtEntry.Zone));
+  memory.copy(k + 4, tupleOf(e, dir), Tuple.Size);
+}
+
+@inline function keyEquals(k: usize, e: usize, dir: u8): bool {
+  if (load<u8>(k) != load<u8>(e + CtEntry.L3proto)) return false;
+  if (load<u8>(k + 1) != load<u8>(e + CtEntry.L4proto)) return false;
+  if (load<u16>(k + 2) != load<u16>(e + CtEntry.Zone)) return false;
+  return memory.compare(k + 4, tupleOf(e, dir), Tuple.Size) == 0;
+}
+
+// Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
+function slotFind(k: usize, h: u32): u32 {
+  let i = h & slotMask;
+  while (true) {
+    const s = slots + (<usize>i << 3);
+    const ref = load<u32>(s + 4);
+    if (ref == EMPTY) return 0;
+    if (load<u32>(s) == h) {
+      const r = ref - 1;
+      if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) return ref;
+    }
+    i = (i + 1) & slotMask;
+  }
+}
+
+function slotInsert(h: u32, ref: u32): void {
+  let i = h & slotMask;
+  while (load<u32>(slots + (<usize>i << 3) + 4) != EMPTY) i = (i + 1) & slotMask;
+  const s = slots + (<usize>i << 3);
+  store<u32>(s, h);
+  store<u32>(s + 4, ref);
+}
+
+// Removes ref by backward-shift deletion, so probes never meet tombstones.
+function slotRemove(h: u32, ref: u32): void {
+  let i = h & slotMask;
+  while (load<u32>(slots + (<usize>i << 3) + 4) != ref) i = (i + 1) & slotMask;
+  let j = i;
+  while (true) {
+    j = (j + 1) & slotMask;
+    const sj = slots + (<usize>j << 3);
+    const rj = load<u32>(sj + 4);
+    if (rj == EMPTY) break;
+    const home = load<u32>(sj) & slotMask;
+    // Move j back to i when its home is not cyclically within (i, j].
+    if (((j - home) & slotMask) >= ((j - i) & slotMask)) {
+      const si = slots + (<usize>i << 3);
+      store<u32>(si, load<u32>(sj));
+      store<u32>(si + 4, rj);
+      i = j;
+    }
+  }
+  store<u32>(slots + (<usize>i << 3) + 4, EMPTY);
+}
+
+function unlinkEntry(idx: u32): void {
+  const e = entryAt(idx);
+  for (let dir: u8 = 0; dir < 2; dir++) {
+    writeKey(key, e, dir);
+    slotRemove(hashKey(key), ((idx << 1) | dir) + 1);
+  }
+  store<u8>(e + CtEntry.InUse, 0);
+  store<u32>(freeList + (<usize>freeCount << 2), idx);
+  freeCount++;
+  count--;
+}
+
+export function killEntry(e: usize): void {
+  if (e == pending) {
+    store<u8>(e + CtEntry.InUse, 0);
+    return;
+  }
+  unlinkEntry(<u32>((e - entries) / ENTRY_SIZE));
+}
+
+@inline export function isExpired(e: usize): bool {
+  return load<u64>(e + CtEntry.Expires) <= now;
+}
+
+// Looks the current key up; sets ct and ctDir when found (and alive).
+export function lookupKey(): bool {
+  const h = hashKey(key);
+  const ref = slotFind(key, h);
+  if (ref == 0) return false;
+  const r = ref - 1;
+  const e = entryAt(r >> 1);
+  if (isExpired(e)) {
+    stat(Stat.Expired);
+    unlinkEntry(r >> 1);
+    return false;
+  }
+  ct = e;
+  ctDir = <u8>(r & 1);
+  return true;
+}
+
+export function keyPtr(): usize {
+  return key;
+}
+
+// Fills the key from the packet: the original-direction tuple as it would
+// be seen. Ports already hold ICMP fields for ICMP.
+export function keyFromPacket(zone: u16): void {
+  const l3 = pkt.nfproto;
+  store<u8>(key, l3);
+  store<u8>(key + 1, pkt.l4proto);
+  store<u16>(key + 2, zone);
+  const t = key + 4;
+  memory.fill(t, 0, Tuple.Size);
+  const alen: usize = l3 == pkt.NFPROTO_IPV4 ? 4 : 16;
+  memory.copy(t + Tuple.Src, pkt.saddr, alen);
+  memory.copy(t + Tuple.Dst, pkt.daddr, alen);
+  store<u16>(t + Tuple.SrcPort, pkt.sport);
+  store<u16>(t + Tuple.DstPort, pkt.dport);
+}
+
+// Starts a pending entry from the key; reply is the inverted tuple, with the
+// reply ICMP type given by the caller (0 keeps the fields as they are).
+export function newPending(replyDport: u16): usize {
+  const e = pending;
+  memory.fill(e, 0, ENTRY_SIZE);
+  store<u8>(e + CtEntry.L3proto, load<u8>(key));
+  store<u8>(e + CtEntry.L4proto, load<u8>(key + 1));
+  store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
+  store<u8>(e + CtEntry.InUse, 1);
+  const o = e + CtEntry.OrigTuple;
+  const r = e + CtEntry.ReplyTuple;
+  memory.copy(o, key + 4, Tuple.Size);
+  memory.copy(r + Tuple.Src, o + Tuple.Dst, 16);
+  memory.copy(r + Tuple.Dst, o + Tuple.Src, 16);
+  const l4 = load<u8>(e + CtEntry.L4proto);
+  if (l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6) {
+    store<u16>(r + Tuple.SrcPort, load<u16>(o + Tuple.SrcPort));
+    store<u16>(r + Tuple.DstPort, replyDport);
+  } else {
+    store<u16>(r + Tuple.SrcPort, load<u16>(o + Tuple.DstPort));
+    store<u16>(r + Tuple.DstPort, load<u16>(o + Tuple.SrcPort));
+  }
+  ct = e;
+  ctDir = 0;
+  stat(Stat.New);
+  return e;
+}
+
+export function setTimeout(e: usize, seconds: u32): void {
+  store<u64>(e + CtEntry.Expires, now + <u64>seconds * NS_PER_SEC);
+}
+
+@inline export function setStatus(e: usize, bit: i32): void {
+  store<u32>(e + CtEntry.Status, load<u32>(e + CtEntry.Status) | (<u32>1 << bit));
+}
+
+@inline export function hasStatus(e: usize, bit: i32): bool {
+  return (load<u32>(e + CtEntry.Status) & (<u32>1 << bit)) != 0;
+}
+
+// Frees an entry to make room, as early_drop does: expired first, then the
+// oldest-found entry that is not assured.
+function evictOne(): bool {
+  const scan: u32 = capacity < 64 ? capacity : 64;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let n: u32 = 0; n < scan; n++) {
+      evictHand = evictHand + 1 >= capacity ? 0 : evictHand + 1;
+      const e = entryAt(evictHand);
+      if (!load<u8>(e + CtEntry.InUse)) continue;
+      if (isExpired(e) || (pass == 1 && !hasStatus(e, CtStatus.Assured))) {
+        stat(isExpired(e) ? Stat.Expired : Stat.EarlyDrop);
+        unlinkEntry(evictHand);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Inserts the pending entry into the table. Returns false when the table is
+// full of assured entries: the kernel then drops the packet.
+export function confirm(): bool {
+  const p = pending;
+  if (freeCount == 0 && !evictOne()) {
+    stat(Stat.Drop);
+    return false;
+  }
+  freeCount--;
+  const idx = load<u32>(freeList + (<usize>freeCount << 2));
+  const e = entryAt(idx);
+  memory.copy(e, p, ENTRY_SIZE);
+  store<u8>(p + CtEntry.InUse, 0);
+  store<u32>(e + CtEntry.Id, nextId++);
+  setStatus(e, CtStatus.Confirmed);
+  for (let dir: u8 = 0; dir < 2; dir++) {
+    writeKey(key, e, dir);
+    slotInsert(hashKey(key), ((idx << 1) | dir) + 1);
+  }
+  count++;
+  stat(Stat.Insert);
+  if (ct == p) ct = e;
+  return true;
+}
+
+export function isPending(e: usize): bool {
+  return e == pending;
+}
+
+export function countStat(s: Stat): void {
+  stat(s);
+}
+
+// Removes every entry whose timeout has run out at time t.
+export function collectGarbage(t: u64): void {
+  now = t;
+  for (let i: u32 = 0; i < capacity; i++) {
+    const e = entryAt(i);
+    if (load<u8>(e + CtEntry.InUse) && isExpired(e)) unlinkEntry(i);
+  }
+}
+
+export function accountPacket(e: usize, dir: u8, len: u32): void {
+  const base = e + (dir ? <usize>CtEntry.ReplyPackets : <usize>CtEntry.OrigPackets);
+  store<u64>(base, load<u64>(base) + 1);
+  store<u64>(base + 8, load<u64>(base + 8) + len);
+}

@@ -1,0 +1,110 @@
+// The WASM module's exports: set-up, ruleset loading and the batch loop.
+// The host reads everything else (counters, the conntrack table, results)
+// straight from linear memory at the addresses these functions return.
+import { PacketResult, RulesetFlags } from './abi';
+import * as cap from './capture';
+import { WalkStatus } from './capture';
+import * as ctt from './conntrack';
+import * as rs from './ruleset';
+import { configInit, tunables, localAddresses } from './config';
+import { vmInit } from './vm';
+import { processPacket } from './pipeline';
+import { setAccounting } from './conntrack-hook';
+
+export enum BatchStatus {
+  NeedMore = 0,
+  ResultsFull = 1,
+  End = 2,
+  Error = 3,
+}
+
+let input: usize = 0;
+let inputCapacity: u32 = 0;
+let results: usize = 0;
+let resultCapacity: u32 = 0;
+let consumed: u32 = 0;
+let status: i32 = BatchStatus.NeedMore;
+let lastTime: u64 = 0;
+let packetCount: u64 = 0;
+
+export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
+  configInit();
+  ctt.conntrackInit(ctMax);
+  vmInit();
+  input = heap.alloc(<usize>inputBytes);
+  inputCapacity = inputBytes;
+  results = heap.alloc(<usize>maxResults * PacketResult.Size);
+  resultCapacity = maxResults;
+  cap.captureReset();
+}
+
+export function inputBuffer(): usize { return input; }
+export function inputSize(): u32 { return inputCapacity; }
+export function resultsBuffer(): usize { return results; }
+export function tunablesBuffer(): usize { return tunables; }
+export function localAddressesBuffer(): usize { return localAddresses; }
+
+export function rulesetReserve(len: u32): usize { return rs.rulesetReserve(len); }
+export function rulesetLoad(): i32 {
+  const r = rs.rulesetLoad();
+  if (r == 0) setAccounting((rs.flags & RulesetFlags.Accounting) != 0);
+  return r;
+}
+export function countersBuffer(): usize { return rs.counters; }
+
+export function conntrackEntries(): usize { return ctt.entries; }
+export function conntrackCapacity(): u32 { return ctt.capacity; }
+export function conntrackCount(): u32 { return ctt.count; }
+export function conntrackStats(): usize { return ctt.stats; }
+export function conntrackCollect(t: u64): void { ctt.collectGarbage(t); }
+
+export function captureRestart(): void { cap.captureReset(); }
+export function captureLinkType(): u32 { return cap.linkType; }
+export function captureError(): i32 { return cap.errorCode; }
+export function batchConsumed(): u32 { return consumed; }
+export function batchStatus(): i32 { return status; }
+export function lastPacketTime(): u64 { return lastTime; }
+export function packetsProcessed(): u64 { return packetCount; }
+
+// Walks the records in input[start, len), evaluating each packet, until the
+// bytes run out, the result array is full, or the capture is damaged.
+// Returns the number of results written; batchConsumed() tells where it
+// stopped and batchStatus() why.
+export function processBatch(start: u32, len: u32, final: bool): u32 {
+  let pos = input + <usize>start;
+  const end = input + <usize>len;
+  let n: u32 = 0;
+  while (true) {
+    if (n == resultCapacity) {
+      status = BatchStatus.ResultsFull;
+      break;
+    }
+    const st = cap.nextRecord(pos, end, final);
+    if (st == WalkStatus.Skip) {
+      pos = cap.recordEnd;
+      continue;
+    }
+    if (st == WalkStatus.NeedMore) {
+      status = BatchStatus.NeedMore;
+      break;
+    }
+    if (st == WalkStatus.End) {
+      status = BatchStatus.End;
+      break;
+    }
+    if (st == WalkStatus.Error) {
+      status = BatchStatus.Error;
+      break;
+    }
+    const out = results + <usize>n * PacketResult.Size;
+    store<u32>(out + PacketResult.RecordOffset, <u32>(cap.recordStart - input));
+    store<u32>(out + PacketResult.RecordLength, <u32>(cap.recordEnd - cap.recordStart));
+    lastTime = cap.recordTime;
+    processPacket(cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
+    packetCount++;
+    n++;
+    pos = cap.recordEnd;
+  }
+  consumed = <u32>(pos - input);
+  return n;
+}

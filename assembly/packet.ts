@@ -1,0 +1,205 @@
+// Parses the packet of the current record: link layer, network header as the
+// kernel's ip_rcv/ipv6_rcv validate it, and the transport header.
+//
+// Everything is kept in globals: the data plane handles one packet at a time
+// and must not allocate per packet.
+import { PacketFate } from './abi';
+
+export const NFPROTO_IPV4: u8 = 2;
+export const NFPROTO_IPV6: u8 = 10;
+
+export const IPPROTO_ICMP: u8 = 1;
+export const IPPROTO_TCP: u8 = 6;
+export const IPPROTO_UDP: u8 = 17;
+export const IPPROTO_ICMPV6: u8 = 58;
+
+export const TCP_FIN: u8 = 0x01;
+export const TCP_SYN: u8 = 0x02;
+export const TCP_RST: u8 = 0x04;
+export const TCP_PSH: u8 = 0x08;
+export const TCP_ACK: u8 = 0x10;
+export const TCP_URG: u8 = 0x20;
+
+const LINKTYPE_NULL: u32 = 0;
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_LINUX_SLL: u32 = 113;
+const LINKTYPE_IPV4: u32 = 228;
+const LINKTYPE_IPV6: u32 = 229;
+const LINKTYPE_LINUX_SLL2: u32 = 276;
+
+// Start and captured end of the link-layer frame.
+export let linkStart: usize = 0;
+export let dataEnd: usize = 0;
+// Network header start; its length as the packet's IP total length says.
+export let net: usize = 0;
+export let netLen: u32 = 0;
+export let nfproto: u8 = 0;
+export let ethertype: u16 = 0;
+export let pkttype: u8 = 0;
+// Transport header (0 when there is none, e.g. a non-first fragment).
+export let th: usize = 0;
+export let l4proto: u8 = 0;
+// Bytes of transport header and payload the IP header announces.
+export let l4Len: u32 = 0;
+export let saddr: usize = 0;
+export let daddr: usize = 0;
+export let isFragment = false;
+// Ports or ICMP fields in network byte order as loaded from the packet.
+export let sport: u16 = 0;
+export let dport: u16 = 0;
+export let tcpFlags: u8 = 0;
+
+@inline function be16(p: usize): u16 {
+  return bswap<u16>(load<u16>(p));
+}
+
+// Whether p..p+n lies inside the captured bytes.
+@inline export function captured(p: usize, n: u32): bool {
+  return p + <usize>n <= dataEnd;
+}
+
+function ipv4HeaderChecksumOk(p: usize, ihl: u32): bool {
+  let sum: u32 = 0;
+  for (let i: u32 = 0; i < ihl; i += 2) sum += <u32>load<u16>(p + i);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
+// Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
+export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
+  linkStart = data;
+  dataEnd = data + caplen;
+  th = 0;
+  l4proto = 0;
+  sport = 0;
+  dport = 0;
+  tcpFlags = 0;
+  isFragment = false;
+  pkttype = 0;
+  let p = data;
+  let proto: u32 = 0;
+  if (linkType == LINKTYPE_ETHERNET) {
+    if (caplen < 14) return PacketFate.NotIp;
+    const dst0 = load<u8>(data);
+    if (dst0 & 1) pkttype = load<u32>(data) == 0xffffffff && load<u16>(data + 4) == 0xffff ? 1 : 2;
+    proto = be16(data + 12);
+    p = data + 14;
+    while ((proto == 0x8100 || proto == 0x88a8) && captured(p, 4)) {
+      proto = be16(p + 2);
+      p += 4;
+    }
+  } else if (linkType == LINKTYPE_LINUX_SLL) {
+    if (caplen < 16) return PacketFate.NotIp;
+    const t = be16(data);
+    pkttype = t == 4 ? 0 : <u8>t;
+    proto = be16(data + 14);
+    p = data + 16;
+  } else if (linkType == LINKTYPE_LINUX_SLL2) {
+    if (caplen < 20) return PacketFate.NotIp;
+    proto = be16(data);
+    const t = load<u8>(data + 10);
+    pkttype = t == 4 ? 0 : t;
+    p = data + 20;
+  } else if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) {
+    if (caplen < 1) return PacketFate.NotIp;
+    const v = load<u8>(data) >> 4;
+    proto = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
+  } else if (linkType == LINKTYPE_NULL) {
+    if (caplen < 4) return PacketFate.NotIp;
+    let af = load<u32>(data);
+    if (af > 0xffff) af = bswap<u32>(af);
+    proto = af == 2 ? 0x0800 : af == 24 || af == 28 || af == 30 ? 0x86dd : 0;
+    p = data + 4;
+  } else {
+    return PacketFate.NotIp;
+  }
+  ethertype = <u16>proto;
+  // The frame length on the wire past the link-layer header.
+  const wireLen: u32 = origLen - <u32>(p - data);
+  if (proto == 0x0800) return parseIpv4(p, wireLen);
+  if (proto == 0x86dd) return parseIpv6(p, wireLen);
+  return PacketFate.NotIp;
+}
+
+function parseIpv4(p: usize, wireLen: u32): i32 {
+  if (!captured(p, 20)) return PacketFate.Malformed;
+  const vihl = load<u8>(p);
+  const ihl: u32 = <u32>(vihl & 15) << 2;
+  if (vihl >> 4 != 4 || ihl < 20 || !captured(p, ihl)) return PacketFate.Malformed;
+  const totLen: u32 = be16(p + 2);
+  if (totLen < ihl || totLen > wireLen) return PacketFate.Malformed;
+  if (!ipv4HeaderChecksumOk(p, ihl)) return PacketFate.Malformed;
+  net = p;
+  netLen = totLen;
+  nfproto = NFPROTO_IPV4;
+  l4proto = load<u8>(p + 9);
+  saddr = p + 12;
+  daddr = p + 16;
+  // Nothing past the announced length belongs to the packet.
+  if (dataEnd > p + totLen) dataEnd = p + totLen;
+  const frag = be16(p + 6);
+  if (frag & 0x3fff) {
+    isFragment = true;
+    return PacketFate.Fragment;
+  }
+  l4Len = totLen - ihl;
+  parseTransport(p + ihl);
+  return PacketFate.Filtered;
+}
+
+function parseIpv6(p: usize, wireLen: u32): i32 {
+  if (!captured(p, 40)) return PacketFate.Malformed;
+  if (load<u8>(p) >> 4 != 6) return PacketFate.Malformed;
+  const payloadLen: u32 = be16(p + 4);
+  if (payloadLen + 40 > wireLen) return PacketFate.Malformed;
+  net = p;
+  netLen = payloadLen + 40;
+  nfproto = NFPROTO_IPV6;
+  saddr = p + 8;
+  daddr = p + 24;
+  if (dataEnd > p + netLen) dataEnd = p + netLen;
+  let next = load<u8>(p + 6);
+  let q = p + 40;
+  // Skip extension headers the way ipv6_skip_exthdr does.
+  while (true) {
+    if (next == 0 || next == 43 || next == 60) {
+      if (!captured(q, 2)) return PacketFate.Malformed;
+      next = load<u8>(q);
+      q += (<usize>load<u8>(q + 1) + 1) << 3;
+    } else if (next == 51) {
+      if (!captured(q, 2)) return PacketFate.Malformed;
+      next = load<u8>(q);
+      q += (<usize>load<u8>(q + 1) + 2) << 2;
+    } else if (next == 44) {
+      if (!captured(q, 8)) return PacketFate.Malformed;
+      isFragment = true;
+      l4proto = load<u8>(q);
+      return PacketFate.Fragment;
+    } else {
+      break;
+    }
+  }
+  l4proto = next;
+  if (q > p + netLen) return PacketFate.Malformed;
+  l4Len = <u32>(p + netLen - q);
+  parseTransport(q);
+  return PacketFate.Filtered;
+}
+
+function parseTransport(q: usize): void {
+  th = q;
+  if (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP || l4proto == 136 || l4proto == 132) {
+    if (captured(q, 4)) {
+      sport = load<u16>(q);
+      dport = load<u16>(q + 2);
+    }
+    if (l4proto == IPPROTO_TCP && captured(q, 14)) tcpFlags = load<u8>(q + 13);
+  } else if (l4proto == IPPROTO_ICMP || l4proto == IPPROTO_ICMPV6) {
+    if (captured(q, 8)) {
+      // type and code in dport, echo id in sport, as conntrack's tuples hold them
+      dport = load<u16>(q);
+      sport = load<u16>(q + 4);
+    }
+  }
+}

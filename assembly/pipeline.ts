@@ -1,0 +1,81 @@
+// The path of one packet through the hooks, as the kernel walks it: the
+// chains of each hook in priority order, conntrack at -200 on prerouting and
+// output, confirmation after the last hook of an accepted packet.
+import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketResult, CtEntry } from './abi';
+import * as pkt from './packet';
+import * as ctt from './conntrack';
+import * as rs from './ruleset';
+import * as vm from './vm';
+import { conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
+import { isLocal, hasLocalAddresses } from './config';
+
+let lastHandle: u32 = 0;
+let lastChain: u32 = 0xffffffff;
+
+function runHook(family: i32, hook: Hook): i32 {
+  const slot = rs.hookSlot(family, hook);
+  let p = rs.image + load<u32>(slot);
+  const n = load<u32>(slot + 4);
+  const tracks = rs.usesConntrack() && (hook == Hook.Prerouting || hook == Hook.Output);
+  let tracked = false;
+  for (let i: u32 = 0; i < n; i++, p += 8) {
+    const prio = load<i32>(p);
+    if (tracks && !tracked && prio >= PRIORITY_CONNTRACK) {
+      conntrackIn();
+      tracked = true;
+    }
+    const v = vm.runChain(load<u32>(p + 4));
+    if (v != Verdict.Accept || vm.decidedHandle != 0) {
+      lastHandle = vm.decidedHandle;
+      lastChain = vm.decidedChain;
+    }
+    if (v != Verdict.Accept) return Verdict.Drop;
+  }
+  if (tracks && !tracked) conntrackIn();
+  return Verdict.Accept;
+}
+
+const PATH_INPUT: StaticArray<i32> = [Hook.Prerouting, Hook.Input];
+const PATH_OUTPUT: StaticArray<i32> = [Hook.Output, Hook.Postrouting];
+const PATH_FORWARD: StaticArray<i32> = [Hook.Prerouting, Hook.Forward, Hook.Postrouting];
+
+function pathOf(): StaticArray<i32> {
+  if (!hasLocalAddresses()) return PATH_FORWARD;
+  const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
+  if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
+  if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
+  return PATH_FORWARD;
+}
+
+// Evaluates one captured packet and writes its result record at out.
+export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: u32, time: u64, out: usize): void {
+  const fate = pkt.parsePacket(linkType, data, caplen, origLen);
+  store<u64>(out + PacketResult.Time, time);
+  store<u8>(out + PacketResult.Fate, <u8>fate);
+  resetPacketConntrack();
+  lastHandle = 0;
+  lastChain = 0xffffffff;
+  let verdict: i32 = Verdict.Accept;
+  if (fate == PacketFate.Filtered) {
+    ctt.now = time;
+    vm.packetMark = 0;
+    const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
+    const path = pathOf();
+    for (let i = 0; i < path.length; i++) {
+      verdict = runHook(family, <Hook>unchecked(path[i]));
+      if (verdict != Verdict.Accept) break;
+    }
+    if (verdict == Verdict.Accept) {
+      if (!conntrackConfirm()) verdict = Verdict.Drop;
+    } else {
+      conntrackDiscard();
+    }
+  }
+  store<u8>(out + PacketResult.Verdict, <u8>verdict);
+  store<u8>(out + PacketResult.CtState, <u8>(fate == PacketFate.Filtered ? ctt.ctState : 0));
+  store<u8>(out + PacketResult.CtDirection, ctt.ctDir);
+  store<u32>(out + PacketResult.Handle, lastHandle);
+  store<u32>(out + PacketResult.Chain, lastChain);
+  const e = ctt.ct;
+  store<u32>(out + PacketResult.CtId, e != 0 && !ctt.isPending(e) ? load<u32>(e + CtEntry.Id) : 0);
+}

@@ -1,0 +1,56 @@
+// Access to the loaded ruleset image (layout in abi.ts and docs/bytecode.md).
+import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, Hook, RulesetFlags } from './abi';
+
+export let image: usize = 0;
+export let imageLength: u32 = 0;
+export let code: usize = 0;
+export let chainTable: usize = 0;
+export let hookTable: usize = 0;
+export let setTable: usize = 0;
+export let flags: u32 = 0;
+export let counters: usize = 0;
+export let counterCount: u32 = 0;
+
+@inline function header(f: RulesetHeader): u32 {
+  return load<u32>(image + (<usize>f << 2));
+}
+
+// Space for the host to copy an image of len bytes into.
+export function rulesetReserve(len: u32): usize {
+  image = heap.alloc(<usize>len);
+  imageLength = len;
+  return image;
+}
+
+// Validates the copied image; returns 0 or a negative error code.
+export function rulesetLoad(): i32 {
+  if (imageLength < <u32>RulesetHeader.Words * 4) return -1;
+  if (header(RulesetHeader.Magic) != <u32>RULESET_MAGIC) return -2;
+  if (header(RulesetHeader.Version) != <u32>RULESET_VERSION) return -3;
+  flags = header(RulesetHeader.Flags);
+  code = image + header(RulesetHeader.CodeOffset);
+  chainTable = image + header(RulesetHeader.ChainTableOffset);
+  hookTable = image + header(RulesetHeader.HookTableOffset);
+  setTable = image + header(RulesetHeader.SetTableOffset);
+  counterCount = header(RulesetHeader.CounterCount);
+  counters = heap.alloc(<usize>counterCount * 16 + 16);
+  memory.fill(counters, 0, <usize>counterCount * 16 + 16);
+  return 0;
+}
+
+@inline export function usesConntrack(): bool {
+  return (flags & RulesetFlags.Conntrack) != 0;
+}
+
+@inline export function usesAccounting(): bool {
+  return (flags & RulesetFlags.Accounting) != 0;
+}
+
+@inline export function chainEntry(chain: u32): usize {
+  return chainTable + <usize>chain * (<usize>ChainEntry.Words << 2);
+}
+
+// The (priority, chain) list of a hook for an address family (0 IPv4, 1 IPv6).
+@inline export function hookSlot(family: i32, hook: Hook): usize {
+  return hookTable + (<usize>(family * <i32>Hook.Count + <i32>hook) << 3);
+}

@@ -1,0 +1,347 @@
+// The bytecode interpreter: one loop over a rule's instructions, a jump
+// stack for chains, in the manner of the kernel's nft_do_chain.
+import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtStateBit, ChainEntry, RuleHeader, Tuple } from './abi';
+import * as pkt from './packet';
+import * as ctt from './conntrack';
+import * as rs from './ruleset';
+
+const MAX_JUMP_DEPTH: i32 = 16;
+const REGISTER_WORDS: usize = 20;
+
+export let regs: usize = 0;
+let jumpStack: usize = 0;
+// Which rule decided the last chain run: its handle (0 = the policy) and chain.
+export let decidedHandle: u32 = 0;
+export let decidedChain: u32 = 0;
+// The packet's mark (meta mark).
+export let packetMark: u32 = 0;
+
+export function vmInit(): void {
+  regs = heap.alloc(REGISTER_WORDS * 4);
+  jumpStack = heap.alloc(<usize>MAX_JUMP_DEPTH * 12);
+}
+
+@inline function reg(word: u32): usize {
+  return regs + (<usize>word << 2);
+}
+
+@inline function words(len: u32): u32 {
+  return (len + 3) >> 2;
+}
+
+@inline function setVerdict(v: i32): void {
+  store<i32>(regs, v);
+}
+
+// Copies len bytes into a register, zeroing the rest of its last word as the
+// kernel does, so comparisons of whole words see zeros.
+@inline function loadInto(dreg: u32, src: usize, len: u32): void {
+  const d = reg(dreg);
+  if (len & 3) store<u32>(d + (<usize>(len & ~3)), 0);
+  memory.copy(d, src, len);
+}
+
+@inline function store32(dreg: u32, v: u32): void {
+  store<u32>(reg(dreg), v);
+}
+
+@inline function store64(dreg: u32, v: u64): void {
+  store<u64>(reg(dreg), v);
+}
+
+function evalPayload(ins: usize, dreg: u32, len: u32): bool {
+  const w = load<u32>(ins + 4);
+  const base = w & 0xff;
+  const off: usize = w >> 8;
+  let p: usize = 0;
+  if (base == PayloadBase.Network) p = pkt.net;
+  else if (base == PayloadBase.Transport) p = pkt.th;
+  else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
+  if (p == 0 || !pkt.captured(p + off, len)) return false;
+  loadInto(dreg, p + off, len);
+  return true;
+}
+
+function evalMeta(key: u32, dreg: u32): bool {
+  switch (key) {
+    case MetaKey.Len: store32(dreg, pkt.netLen); break;
+    case MetaKey.Protocol: store32(dreg, <u32>bswap<u16>(pkt.ethertype)); break;
+    case MetaKey.Nfproto: store32(dreg, pkt.nfproto); break;
+    case MetaKey.L4proto: store32(dreg, pkt.l4proto); break;
+    case MetaKey.Mark: store32(dreg, packetMark); break;
+    case MetaKey.Pkttype: store32(dreg, pkt.pkttype); break;
+    default: return false;
+  }
+  return true;
+}
+
+function ctTuple(e: usize, dir: u32): usize {
+  return ctt.tupleOf(e, dir == CtDir.Reply ? 1 : 0);
+}
+
+function evalCt(ins: usize, key: u32, dreg: u32): bool {
+  const e = ctt.ct;
+  if (key == CtKey.State) {
+    store32(dreg, ctt.ctState);
+    return true;
+  }
+  if (e == 0) return false;
+  const dir = load<u32>(ins + 4);
+  switch (key) {
+    case CtKey.Direction: store32(dreg, ctt.ctDir); break;
+    case CtKey.Status: store32(dreg, load<u32>(e + CtEntry.Status)); break;
+    case CtKey.Mark: store32(dreg, load<u32>(e + CtEntry.Mark)); break;
+    case CtKey.Expiration: {
+      const exp = load<u64>(e + CtEntry.Expires);
+      store32(dreg, exp > ctt.now ? <u32>((exp - ctt.now) / 1000000) : 0);
+      break;
+    }
+    case CtKey.L3protocol: store32(dreg, load<u8>(e + CtEntry.L3proto)); break;
+    case CtKey.Protocol: store32(dreg, load<u8>(e + CtEntry.L4proto)); break;
+    case CtKey.Zone: store32(dreg, load<u16>(e + CtEntry.Zone)); break;
+    case CtKey.Id: store32(dreg, load<u32>(e + CtEntry.Id)); break;
+    case CtKey.Src:
+    case CtKey.Dst: {
+      const t = ctTuple(e, dir) + (key == CtKey.Src ? Tuple.Src : Tuple.Dst);
+      loadInto(dreg, t, load<u8>(e + CtEntry.L3proto) == pkt.NFPROTO_IPV4 ? 4 : 16);
+      break;
+    }
+    case CtKey.SrcIp:
+    case CtKey.DstIp: {
+      if (load<u8>(e + CtEntry.L3proto) != pkt.NFPROTO_IPV4) return false;
+      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.SrcIp ? Tuple.Src : Tuple.Dst), 4);
+      break;
+    }
+    case CtKey.SrcIp6:
+    case CtKey.DstIp6: {
+      if (load<u8>(e + CtEntry.L3proto) != pkt.NFPROTO_IPV6) return false;
+      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.SrcIp6 ? Tuple.Src : Tuple.Dst), 16);
+      break;
+    }
+    case CtKey.ProtoSrc:
+    case CtKey.ProtoDst:
+      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.ProtoSrc ? Tuple.SrcPort : Tuple.DstPort), 2);
+      break;
+    case CtKey.Pkts:
+    case CtKey.Bytes:
+    case CtKey.Avgpkt: {
+      let pkts: u64 = 0, bytes: u64 = 0;
+      if (dir != CtDir.Reply) {
+        pkts += load<u64>(e + CtEntry.OrigPackets);
+        bytes += load<u64>(e + CtEntry.OrigBytes);
+      }
+      if (dir != CtDir.Original) {
+        pkts += load<u64>(e + CtEntry.ReplyPackets);
+        bytes += load<u64>(e + CtEntry.ReplyBytes);
+      }
+      store64(dreg, key == CtKey.Pkts ? pkts : key == CtKey.Bytes ? bytes : pkts ? bytes / pkts : 0);
+      break;
+    }
+    default: return false;
+  }
+  return true;
+}
+
+function evalCmp(ins: usize, sreg: u32, len: u32): bool {
+  const op = load<u32>(ins + 4);
+  const d = memory.compare(reg(sreg), ins + 8, len);
+  switch (op) {
+    case CmpOp.Eq: return d == 0;
+    case CmpOp.Neq: return d != 0;
+    case CmpOp.Lt: return d < 0;
+    case CmpOp.Lte: return d <= 0;
+    case CmpOp.Gt: return d > 0;
+    case CmpOp.Gte: return d >= 0;
+  }
+  return false;
+}
+
+function evalBitwise(ins: usize, sreg: u32, len: u32): void {
+  const w = load<u32>(ins + 4);
+  const dreg = w & 0xff;
+  const op = (w >> 8) & 0xff;
+  const n = words(len);
+  const s = reg(sreg);
+  const d = reg(dreg);
+  if (op == BitwiseOp.Bool) {
+    const mask = ins + 8;
+    const xor = mask + (<usize>n << 2);
+    for (let i: usize = 0; i < <usize>n; i++) {
+      const o = i << 2;
+      store<u32>(d + o, (load<u32>(s + o) & load<u32>(mask + o)) ^ load<u32>(xor + o));
+    }
+  } else {
+    // Shifts work on host-order words, carrying bits between them.
+    const shift = load<u32>(ins + 8);
+    if (op == BitwiseOp.Lshift) {
+      let carry: u32 = 0;
+      for (let i: i32 = <i32>n - 1; i >= 0; i--) {
+        const v = load<u32>(s + (<usize>i << 2));
+        store<u32>(d + (<usize>i << 2), (v << shift) | carry);
+        carry = shift ? v >> (32 - shift) : 0;
+      }
+    } else {
+      let carry: u32 = 0;
+      for (let i: u32 = 0; i < n; i++) {
+        const v = load<u32>(s + (<usize>i << 2));
+        store<u32>(d + (<usize>i << 2), carry | (v >> shift));
+        carry = shift ? v << (32 - shift) : 0;
+      }
+    }
+  }
+}
+
+function evalRange(ins: usize, sreg: u32, len: u32): bool {
+  const op = load<u32>(ins + 4);
+  const from = ins + 8;
+  const to = from + (<usize>words(len) << 2);
+  const inside = memory.compare(reg(sreg), from, len) >= 0 && memory.compare(reg(sreg), to, len) <= 0;
+  return op == CmpOp.Eq ? inside : !inside;
+}
+
+function evalByteorder(ins: usize, sreg: u32, dreg: u32): void {
+  const w = load<u32>(ins + 4);
+  const len = (w >> 8) & 0xff;
+  const size = (w >> 16) & 0xff;
+  const s = reg(sreg);
+  const d = reg(dreg);
+  // ntoh and hton are the same swap on a little-endian machine.
+  if (size == 8) {
+    for (let i: usize = 0; i < <usize>len; i += 8) store<u64>(d + i, bswap<u64>(load<u64>(s + i)));
+  } else if (size == 4) {
+    for (let i: usize = 0; i < <usize>len; i += 4) store<u32>(d + i, bswap<u32>(load<u32>(s + i)));
+  } else if (size == 2) {
+    for (let i: usize = 0; i < <usize>len; i += 2) store<u16>(d + i, bswap<u16>(load<u16>(s + i)));
+  }
+}
+
+function evalCtSet(key: u32, sreg: u32): void {
+  const e = ctt.ct;
+  if (e == 0) return;
+  if (key == CtKey.Mark) store<u32>(e + CtEntry.Mark, load<u32>(reg(sreg)));
+}
+
+function evalMetaSet(key: u32, sreg: u32): void {
+  if (key == MetaKey.Mark) packetMark = load<u32>(reg(sreg));
+}
+
+// Runs one rule; returns the verdict register's code (Continue when the rule
+// ran to its end, Break when a match failed).
+function evalRule(rule: usize): i32 {
+  const size = load<u32>(rule + (<usize>RuleHeader.Size << 2));
+  const end = rule + (<usize>size << 2);
+  let ins = rule + (<usize>RuleHeader.Words << 2);
+  setVerdict(Verdict.Continue);
+  while (ins < end) {
+    const h = load<u32>(ins);
+    const op = h & 0xff;
+    const a = (h >> 16) & 0xff;
+    const b = h >> 24;
+    switch (op) {
+      case Op.Cmp:
+        if (!evalCmp(ins, a, b)) return Verdict.Break;
+        break;
+      case Op.PayloadLoad:
+        if (!evalPayload(ins, a, b)) return Verdict.Break;
+        break;
+      case Op.CtLoad:
+        if (!evalCt(ins, b, a)) return Verdict.Break;
+        break;
+      case Op.MetaLoad:
+        if (!evalMeta(b, a)) return Verdict.Break;
+        break;
+      case Op.Bitwise:
+        evalBitwise(ins, a, b);
+        break;
+      case Op.Immediate:
+        if (a == 0) {
+          store<i32>(regs, load<i32>(ins + 4));
+          store<u32>(regs + 4, load<u32>(ins + 8));
+        } else {
+          memory.copy(reg(a), ins + 4, <usize>words(b) << 2);
+        }
+        break;
+      case Op.Counter: {
+        const c = rs.counters + (<usize>load<u32>(ins + 4) << 4);
+        store<u64>(c, load<u64>(c) + 1);
+        store<u64>(c + 8, load<u64>(c + 8) + pkt.netLen);
+        break;
+      }
+      case Op.Range:
+        if (!evalRange(ins, a, b)) return Verdict.Break;
+        break;
+      case Op.Byteorder:
+        evalByteorder(ins, a, b);
+        break;
+      case Op.CtSet:
+        evalCtSet(b, a);
+        break;
+      case Op.MetaSet:
+        evalMetaSet(b, a);
+        break;
+      case Op.Notrack:
+        if (ctt.ct == 0) ctt.ctState = CtStateBit.Untracked;
+        break;
+      default:
+        // An instruction this data plane does not know never matches.
+        return Verdict.Break;
+    }
+    const v = load<i32>(regs);
+    if (v != Verdict.Continue) return v;
+    ins += <usize>((h >> 8) & 0xff) << 2;
+  }
+  return Verdict.Continue;
+}
+
+// Runs a base chain and everything it jumps to; returns Accept or Drop.
+export function runChain(base: u32): i32 {
+  let chain = base;
+  let entry = rs.chainEntry(chain);
+  let rule = rs.code + load<u32>(entry + (<usize>ChainEntry.FirstRule << 2));
+  let left = load<u32>(entry + (<usize>ChainEntry.RuleCount << 2));
+  let depth: i32 = 0;
+  while (true) {
+    if (left == 0) {
+      if (depth == 0) {
+        decidedHandle = 0;
+        decidedChain = base;
+        return load<i32>(rs.chainEntry(base) + (<usize>ChainEntry.Policy << 2));
+      }
+      depth--;
+      const s = jumpStack + <usize>depth * 12;
+      chain = load<u32>(s);
+      rule = load<usize>(s + 4);
+      left = load<u32>(s + 8);
+      continue;
+    }
+    const v = evalRule(rule);
+    const next = rule + (<usize>load<u32>(rule) << 2);
+    if (v == Verdict.Continue || v == Verdict.Break) {
+      rule = next;
+      left--;
+      continue;
+    }
+    if (v == Verdict.Accept || v == Verdict.Drop) {
+      decidedHandle = load<u32>(rule + (<usize>RuleHeader.Handle << 2));
+      decidedChain = chain;
+      return v;
+    }
+    if (v == Verdict.Jump || v == Verdict.Goto) {
+      if (v == Verdict.Jump) {
+        if (depth == MAX_JUMP_DEPTH) return Verdict.Drop;
+        const s = jumpStack + <usize>depth * 12;
+        store<u32>(s, chain);
+        store<usize>(s + 4, next);
+        store<u32>(s + 8, left - 1);
+        depth++;
+      }
+      chain = load<u32>(regs + 4);
+      entry = rs.chainEntry(chain);
+      rule = rs.code + load<u32>(entry + (<usize>ChainEntry.FirstRule << 2));
+      left = load<u32>(entry + (<usize>ChainEntry.RuleCount << 2));
+      continue;
+    }
+    // Return (or a verdict this VM does not model): leave the chain.
+    left = 0;
+  }
+}
