@@ -172,6 +172,10 @@ let scenarioCount = 0;
  * Builds the namespaces, loads the ruleset, captures while `traffic` runs and
  * returns what the kernel saw and concluded. The namespaces and everything
  * started in them are gone when the promise settles.
+ *
+ * The kernel tracks connections in a namespace only while some loaded rule
+ * needs conntrack (a ct expression, NAT, a helper): a ruleset without one
+ * leaves the conntrack table empty.
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const id = `nftwasm-${process.pid}-${++scenarioCount}`;
