@@ -186,6 +186,8 @@ export enum RulesetHeader {
   SetTableOffset = 8,
   CodeOffset = 9,
   CodeLength = 10,
+  ObjectCount = 11,
+  ObjectTableOffset = 12,
   Words = 16,
 }
 
@@ -248,6 +250,38 @@ export enum SetEntry {
   ElementCount = 3,
   ElementsOffset = 4,
   Words = 8,
+}
+
+// Object table entry (named counters, ct helpers ...), u32 words: the object
+// type (the kernel's NFT_OBJECT_* numbers) and three arguments whose meaning
+// depends on the type:
+//   Counter:  arg0 = counter index
+//   CtHelper: arg0 = HelperKind, arg1 = layer-4 protocol, arg2 = nfproto
+//             (0 when the object does not restrict it)
+export enum ObjectEntry {
+  Type = 0,
+  Arg0 = 1,
+  Arg1 = 2,
+  Arg2 = 3,
+  Words = 4,
+}
+
+export enum ObjectType {
+  Counter = 1,
+  Quota = 2,
+  CtHelper = 3,
+  Limit = 4,
+  Connlimit = 5,
+  CtTimeout = 7,
+  CtExpect = 9,
+}
+
+// Connection tracking helpers the data plane implements; also the value of
+// a conntrack entry's Helper field (0 = none).
+export enum HelperKind {
+  None = 0,
+  Ftp = 1,
+  Tftp = 2,
 }
 
 export enum SetFlags {
@@ -368,7 +402,13 @@ export enum PacketResult {
   Chain = 20,
   // u64: timestamp in nanoseconds
   Time = 24,
-  Size = 32,
+  // u32 each: offset of the packet bytes in the input batch, captured and
+  // original length, link type
+  DataOffset = 32,
+  CapturedLength = 36,
+  OriginalLength = 40,
+  LinkType = 44,
+  Size = 48,
 }
 
 export enum PacketFate {
@@ -417,4 +457,12 @@ export enum CaptureError {
   Truncated = 3,
   RecordTooLong = 4,
   BadBlock = 5,
+}
+
+// Why processBatch stopped.
+export enum BatchStatus {
+  NeedMore = 0,
+  ResultsFull = 1,
+  End = 2,
+  Error = 3,
 }

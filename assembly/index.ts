@@ -1,7 +1,7 @@
 // The WASM module's exports: set-up, ruleset loading and the batch loop.
 // The host reads everything else (counters, the conntrack table, results)
 // straight from linear memory at the addresses these functions return.
-import { PacketResult, RulesetFlags } from './abi';
+import { PacketResult, RulesetFlags, BatchStatus } from './abi';
 import * as cap from './capture';
 import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
@@ -10,13 +10,6 @@ import { configInit, tunables, localAddresses } from './config';
 import { vmInit } from './vm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
-
-export enum BatchStatus {
-  NeedMore = 0,
-  ResultsFull = 1,
-  End = 2,
-  Error = 3,
-}
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -99,6 +92,10 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     const out = results + <usize>n * PacketResult.Size;
     store<u32>(out + PacketResult.RecordOffset, <u32>(cap.recordStart - input));
     store<u32>(out + PacketResult.RecordLength, <u32>(cap.recordEnd - cap.recordStart));
+    store<u32>(out + PacketResult.DataOffset, <u32>(cap.recordData - input));
+    store<u32>(out + PacketResult.CapturedLength, cap.recordCaplen);
+    store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
+    store<u32>(out + PacketResult.LinkType, cap.linkType);
     lastTime = cap.recordTime;
     processPacket(cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
     packetCount++;

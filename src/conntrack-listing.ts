@@ -1,0 +1,70 @@
+// The conntrack table as `conntrack -L -o extended,id` prints it
+// (libnetfilter_conntrack's default format with the layer-3 prefix).
+import { CtStatus, TcpState } from '../assembly/abi.js';
+import { type ConntrackEntry, type ConntrackTuple, hasStatus } from './conntrack-table.js';
+
+export const TCP_STATE_NAMES: Record<TcpState, string> = {
+  [TcpState.None]: 'NONE',
+  [TcpState.SynSent]: 'SYN_SENT',
+  [TcpState.SynRecv]: 'SYN_RECV',
+  [TcpState.Established]: 'ESTABLISHED',
+  [TcpState.FinWait]: 'FIN_WAIT',
+  [TcpState.CloseWait]: 'CLOSE_WAIT',
+  [TcpState.LastAck]: 'LAST_ACK',
+  [TcpState.TimeWait]: 'TIME_WAIT',
+  [TcpState.Close]: 'CLOSE',
+  [TcpState.SynSent2]: 'SYN_SENT2',
+  [TcpState.Max]: 'MAX',
+};
+
+const L3_NAMES: Record<number, string> = { 2: 'ipv4', 10: 'ipv6' };
+const L4_NAMES: Record<number, string> = {
+  1: 'icmp',
+  6: 'tcp',
+  17: 'udp',
+  33: 'dccp',
+  47: 'gre',
+  58: 'icmpv6',
+  132: 'sctp',
+  136: 'udplite',
+};
+const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+
+export interface ConntrackListingOptions {
+  // Capture time (ns) the remaining timeouts are computed at.
+  now: bigint;
+  // Print per-direction packets= bytes= (on when accounting is).
+  accounting: boolean;
+}
+
+function pad(s: string, width: number): string {
+  return s.length >= width ? s : s + ' '.repeat(width - s.length);
+}
+
+function tupleText(t: ConntrackTuple, l4: number): string {
+  let s = `src=${t.src} dst=${t.dst} `;
+  if (t.type !== undefined) s += `type=${t.type} code=${t.code} id=${t.id} `;
+  else if (PORT_PROTOCOLS.has(l4)) s += `sport=${t.sport} dport=${t.dport} `;
+  return s;
+}
+
+export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOptions): string {
+  const remaining = e.expires > opts.now ? (e.expires - opts.now) / 1_000_000_000n : 0n;
+  let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
+  s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
+  if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  s += tupleText(e.original, e.l4proto);
+  if (opts.accounting) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
+  if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
+  s += tupleText(e.reply, e.l4proto);
+  if (opts.accounting) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
+  if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
+  s += `mark=${e.mark} `;
+  if (e.zone !== 0) s += `zone=${e.zone} `;
+  s += `use=1 id=${e.id}`;
+  return s;
+}
+
+export function formatConntrackListing(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
+  return entries.map((e) => `${formatConntrackLine(e, opts)}\n`).join('');
+}

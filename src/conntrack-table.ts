@@ -1,0 +1,88 @@
+// Reads the conntrack table straight out of the data plane's linear memory
+// (entry layout: assembly/abi.ts CtEntry, docs/conntrack.md).
+import { CtEntry, Tuple, CtStatus, TcpState } from '../assembly/abi.js';
+import type { Engine } from './engine.js';
+import { formatIpv4, formatIpv6 } from './address.js';
+
+export interface ConntrackTuple {
+  src: string;
+  dst: string;
+  // TCP, UDP and other port-based protocols
+  sport?: number;
+  dport?: number;
+  // ICMP and ICMPv6
+  type?: number;
+  code?: number;
+  id?: number;
+}
+
+export interface ConntrackEntry {
+  id: number;
+  l3proto: number;
+  l4proto: number;
+  tcpState: TcpState;
+  status: number;
+  mark: number;
+  zone: number;
+  // Nanoseconds of capture time at which the entry expires.
+  expires: bigint;
+  original: ConntrackTuple;
+  reply: ConntrackTuple;
+  counters: { original: { packets: bigint; bytes: bigint }; reply: { packets: bigint; bytes: bigint } };
+}
+
+const NFPROTO_IPV4 = 2;
+const IPPROTO_ICMP = 1;
+const IPPROTO_ICMPV6 = 58;
+
+function readTuple(bytes: Uint8Array, view: DataView, at: number, l3: number, l4: number): ConntrackTuple {
+  const fmt = l3 === NFPROTO_IPV4 ? formatIpv4 : formatIpv6;
+  const t: ConntrackTuple = { src: fmt(bytes, at + Tuple.Src), dst: fmt(bytes, at + Tuple.Dst) };
+  if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) {
+    t.type = bytes[at + Tuple.DstPort];
+    t.code = bytes[at + Tuple.DstPort + 1];
+    t.id = view.getUint16(at + Tuple.SrcPort, false);
+  } else {
+    t.sport = view.getUint16(at + Tuple.SrcPort, false);
+    t.dport = view.getUint16(at + Tuple.DstPort, false);
+  }
+  return t;
+}
+
+// Entries alive at time `now` (nanoseconds), in the order they were created.
+export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[] {
+  const ex = engine.exports;
+  const capacity = ex.conntrackCapacity();
+  const bytes = engine.bytes(ex.conntrackEntries(), capacity * CtEntry.Size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: ConntrackEntry[] = [];
+  for (let i = 0; i < capacity; i++) {
+    const e = i * CtEntry.Size;
+    if (bytes[e + CtEntry.InUse] === 0) continue;
+    const expires = view.getBigUint64(e + CtEntry.Expires, true);
+    if (expires <= now) continue;
+    const l3 = bytes[e + CtEntry.L3proto];
+    const l4 = bytes[e + CtEntry.L4proto];
+    out.push({
+      id: view.getUint32(e + CtEntry.Id, true),
+      l3proto: l3,
+      l4proto: l4,
+      tcpState: bytes[e + CtEntry.TcpState],
+      status: view.getUint32(e + CtEntry.Status, true),
+      mark: view.getUint32(e + CtEntry.Mark, true),
+      zone: view.getUint16(e + CtEntry.Zone, true),
+      expires,
+      original: readTuple(bytes, view, e + CtEntry.OrigTuple, l3, l4),
+      reply: readTuple(bytes, view, e + CtEntry.ReplyTuple, l3, l4),
+      counters: {
+        original: { packets: view.getBigUint64(e + CtEntry.OrigPackets, true), bytes: view.getBigUint64(e + CtEntry.OrigBytes, true) },
+        reply: { packets: view.getBigUint64(e + CtEntry.ReplyPackets, true), bytes: view.getBigUint64(e + CtEntry.ReplyBytes, true) },
+      },
+    });
+  }
+  return out.sort((a, b) => a.id - b.id);
+}
+
+export function hasStatus(e: ConntrackEntry, bit: CtStatus): boolean {
+  return (e.status & (1 << bit)) !== 0;
+}

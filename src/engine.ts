@@ -1,0 +1,111 @@
+// The data plane instance: the WASM module, its linear memory and typed
+// access to the regions the module publishes. No Node built-ins here: the
+// same engine runs in Node, browsers, workers and edge runtimes.
+import { instantiate } from '@assemblyscript/loader';
+import { Tunable } from '../assembly/abi.js';
+
+export interface DataPlaneExports {
+  memory: WebAssembly.Memory;
+  init(ctMax: number, inputBytes: number, maxResults: number): void;
+  inputBuffer(): number;
+  inputSize(): number;
+  resultsBuffer(): number;
+  tunablesBuffer(): number;
+  localAddressesBuffer(): number;
+  rulesetReserve(len: number): number;
+  rulesetLoad(): number;
+  countersBuffer(): number;
+  conntrackEntries(): number;
+  conntrackCapacity(): number;
+  conntrackCount(): number;
+  conntrackStats(): number;
+  conntrackCollect(t: bigint): void;
+  captureRestart(): void;
+  captureLinkType(): number;
+  captureError(): number;
+  batchConsumed(): number;
+  batchStatus(): number;
+  lastPacketTime(): bigint;
+  packetsProcessed(): bigint;
+  processBatch(start: number, len: number, final: number): number;
+}
+
+export type WasmSource = BufferSource | WebAssembly.Module;
+
+export interface EngineOptions {
+  conntrackMax: number;
+  inputBytes: number;
+  maxResults: number;
+  tunables: Uint32Array;
+  local: readonly LocalAddress[];
+}
+
+export interface LocalAddress {
+  family: 4 | 6;
+  bytes: Uint8Array;
+}
+
+const MAX_LOCAL_ADDRESSES = 64;
+const LOCAL_ENTRY_BYTES = 20;
+// Pages of 64 KiB the memory starts with; the module grows it at init.
+const INITIAL_PAGES = 256;
+const MAXIMUM_PAGES = 65536;
+
+export class Engine {
+  readonly exports: DataPlaneExports;
+
+  private constructor(exports: DataPlaneExports) {
+    this.exports = exports;
+  }
+
+  static async create(wasm: WasmSource, opts: EngineOptions): Promise<Engine> {
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+    const { exports } = await instantiate<Record<string, unknown>>(wasm, { env: { memory } });
+    const engine = new Engine(exports as unknown as DataPlaneExports);
+    engine.configure(opts);
+    return engine;
+  }
+
+  private configure(opts: EngineOptions): void {
+    const ex = this.exports;
+    ex.init(opts.conntrackMax, opts.inputBytes, opts.maxResults);
+    this.u32(ex.tunablesBuffer(), Tunable.Count).set(opts.tunables);
+    if (opts.local.length > MAX_LOCAL_ADDRESSES) {
+      throw new RangeError(`at most ${MAX_LOCAL_ADDRESSES} local addresses are supported`);
+    }
+    const base = ex.localAddressesBuffer();
+    const bytes = this.bytes(base, 4 + MAX_LOCAL_ADDRESSES * LOCAL_ENTRY_BYTES);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setUint32(0, opts.local.length, true);
+    opts.local.forEach((a, i) => {
+      const at = 4 + i * LOCAL_ENTRY_BYTES;
+      view.setUint32(at, a.family, true);
+      bytes.fill(0, at + 4, at + LOCAL_ENTRY_BYTES);
+      bytes.set(a.bytes, at + 4);
+    });
+  }
+
+  loadRuleset(image: Uint8Array): void {
+    const ptr = this.exports.rulesetReserve(image.length);
+    this.bytes(ptr, image.length).set(image);
+    const rc = this.exports.rulesetLoad();
+    if (rc !== 0) throw new Error(`the data plane rejected the ruleset image (code ${rc})`);
+  }
+
+  // Views are taken afresh each time: growing the memory detaches old ones.
+  bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, ptr, len);
+  }
+
+  u32(ptr: number, count: number): Uint32Array {
+    return new Uint32Array(this.exports.memory.buffer, ptr, count);
+  }
+
+  u64(ptr: number, count: number): BigUint64Array {
+    return new BigUint64Array(this.exports.memory.buffer, ptr, count);
+  }
+
+  view(ptr: number, len: number): DataView {
+    return new DataView(this.exports.memory.buffer, ptr, len);
+  }
+}

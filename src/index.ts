@@ -1,0 +1,13 @@
+// The Node entry of nftwasm: `import { compile, createFilter } from 'nftwasm'`.
+import { setDefaultWasm } from './filter.js';
+import { loadWasmModule } from './node-wasm.js';
+
+setDefaultWasm(loadWasmModule);
+
+export { compile, NftError } from '../compiler/index.js';
+export type { Ruleset, ListingOptions } from '../compiler/index.js';
+export { createFilter, Filter, type FilterOptions, type FilterStats, type BatchListener, type CaptureReader } from './filter.js';
+export { PacketBatch } from './packet-batch.js';
+export { CaptureFormatError } from './capture-error.js';
+export { SYSCTLS } from './sysctl.js';
+export type { ConntrackEntry, ConntrackTuple } from './conntrack-table.js';
