@@ -457,6 +457,8 @@ export enum CaptureError {
   Truncated = 3,
   RecordTooLong = 4,
   BadBlock = 5,
+  // A pcapng packet block names an interface its section has not described.
+  UnknownInterface = 6,
 }
 
 // Why processBatch stopped.

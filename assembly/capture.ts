@@ -1,9 +1,15 @@
-// Walks the records of a pcap capture held in linear memory.
+// Walks the records of a pcap or pcapng capture held in linear memory.
 //
 // The host fills the input buffer with the file's bytes in large blocks; the
 // walker reports one record at a time through the globals below and never
 // reads past the end of the bytes it was given. A record cut by the end of a
 // block is left for the next block.
+//
+// pcapng (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html):
+// every section has its own byte order and interfaces; every interface its
+// link type, snap length and timestamp resolution; packets come as enhanced,
+// simple or obsolete packet blocks; every other block is skipped, however
+// large, without being held in memory.
 import { CaptureError } from './abi';
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
@@ -12,6 +18,43 @@ const PCAP_HEADER: u32 = 24;
 const PCAP_RECORD_HEADER: u32 = 16;
 // The largest record libpcap itself accepts.
 const MAX_RECORD: u32 = 262144;
+
+const BLOCK_SHB: u32 = 0x0a0d0d0a;
+const BLOCK_IDB: u32 = 1;
+const BLOCK_OPB: u32 = 2;
+const BLOCK_SPB: u32 = 3;
+const BLOCK_EPB: u32 = 6;
+const BYTE_ORDER_MAGIC: u32 = 0x1a2b3c4d;
+const OPT_IF_TSRESOL: u32 = 9;
+const OPT_IF_TSOFFSET: u32 = 14;
+// A packet block's header and trailer around the data, by type.
+const EPB_FIXED: u32 = 32;
+const OPB_FIXED: u32 = 32;
+const SPB_FIXED: u32 = 16;
+// Bytes of a block that must be present before its fixed fields are read.
+const BLOCK_PREFIX: u32 = 28;
+const MAX_INTERFACES: u32 = 1024;
+
+// Per interface: link type (u32), snap length (u32), timestamp unit as a
+// multiplier and divisor to nanoseconds (u64 each), or a binary exponent
+// (u32, 0xffffffff when decimal), offset in seconds (i64).
+const IF_LINKTYPE: usize = 0;
+const IF_SNAPLEN: usize = 4;
+const IF_MUL: usize = 8;
+const IF_DIV: usize = 16;
+const IF_BINARY: usize = 24;
+const IF_OFFSET: usize = 32;
+const IF_SIZE: usize = 40;
+const interfaces: usize = memory.data(<i32>(MAX_INTERFACES * <u32>IF_SIZE));
+
+const LINKTYPE_NULL: u32 = 0;
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_LOOP: u32 = 108;
+const LINKTYPE_LINUX_SLL: u32 = 113;
+const LINKTYPE_IPV4: u32 = 228;
+const LINKTYPE_IPV6: u32 = 229;
+const LINKTYPE_LINUX_SLL2: u32 = 276;
 
 export enum WalkStatus {
   Record = 0,
@@ -22,10 +65,19 @@ export enum WalkStatus {
   Skip = 4,
 }
 
-let headerSeen = false;
+enum Format {
+  Unknown = 0,
+  Pcap = 1,
+  Pcapng = 2,
+}
+
+let format = Format.Unknown;
 let swapped = false;
 let nanosecond = false;
 let snaplen: u32 = 0;
+let interfaceCount: u32 = 0;
+// Bytes of an unneeded pcapng block still to be skipped.
+let skipLeft: u64 = 0;
 
 export let linkType: u32 = 0;
 export let errorCode: i32 = CaptureError.None;
@@ -38,12 +90,26 @@ export let recordStart: usize = 0;
 export let recordEnd: usize = 0;
 
 export function captureReset(): void {
-  headerSeen = false;
+  format = Format.Unknown;
   swapped = false;
   nanosecond = false;
   linkType = 0;
   snaplen = 0;
+  interfaceCount = 0;
+  skipLeft = 0;
+  recordTime = 0;
   errorCode = CaptureError.None;
+}
+
+export function isSupportedLinkType(t: u32): bool {
+  return t == LINKTYPE_ETHERNET || t == LINKTYPE_LINUX_SLL || t == LINKTYPE_LINUX_SLL2 || t == LINKTYPE_RAW ||
+    t == LINKTYPE_IPV4 || t == LINKTYPE_IPV6 || t == LINKTYPE_NULL || t == LINKTYPE_LOOP;
+}
+
+// The link type the packet parser knows the record's frames by: loop differs
+// from null only in the byte order of its header, which the parser detects.
+export function parsedLinkType(): u32 {
+  return linkType == LINKTYPE_LOOP ? LINKTYPE_NULL : linkType;
 }
 
 @inline function rd32(p: usize): u32 {
@@ -51,53 +117,65 @@ export function captureReset(): void {
   return swapped ? bswap<u32>(v) : v;
 }
 
+@inline function rd16(p: usize): u32 {
+  const v = load<u16>(p);
+  return <u32>(swapped ? bswap<u16>(v) : v);
+}
+
+@inline function fail(code: CaptureError): WalkStatus {
+  errorCode = code;
+  return WalkStatus.Error;
+}
+
+// Too few bytes at the end: wait for more, or the capture is cut short.
+@inline function short(final: bool): WalkStatus {
+  return final ? fail(CaptureError.Truncated) : WalkStatus.NeedMore;
+}
+
+@inline function skipTo(pos: usize, next: usize): WalkStatus {
+  recordStart = pos;
+  recordEnd = next;
+  recordCaplen = 0;
+  return WalkStatus.Skip;
+}
+
 // Finds the record at pos in [pos, end). final says no more bytes will follow.
 export function nextRecord(pos: usize, end: usize, final: bool): WalkStatus {
-  if (!headerSeen) {
-    if (end - pos < PCAP_HEADER) {
-      if (!final) return WalkStatus.NeedMore;
-      errorCode = end == pos ? CaptureError.NotACapture : CaptureError.Truncated;
-      return WalkStatus.Error;
-    }
-    const magic = load<u32>(pos);
-    if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS) {
-      swapped = false;
-      nanosecond = magic == PCAP_MAGIC_NS;
-    } else if (bswap<u32>(magic) == PCAP_MAGIC_US || bswap<u32>(magic) == PCAP_MAGIC_NS) {
-      swapped = true;
-      nanosecond = bswap<u32>(magic) == PCAP_MAGIC_NS;
-    } else {
-      errorCode = CaptureError.NotACapture;
-      return WalkStatus.Error;
-    }
-    snaplen = rd32(pos + 16);
-    linkType = rd32(pos + 20) & 0x0fffffff;
-    headerSeen = true;
-    recordStart = pos;
-    recordEnd = pos + PCAP_HEADER;
-    recordCaplen = 0;
-    return WalkStatus.Skip;
+  if (format == Format.Pcap) return nextPcapRecord(pos, end, final);
+  if (format == Format.Pcapng) return nextPcapngBlock(pos, end, final);
+  if (end - pos < 4) return final ? fail(CaptureError.NotACapture) : WalkStatus.NeedMore;
+  const magic = load<u32>(pos);
+  if (magic == BLOCK_SHB) {
+    format = Format.Pcapng;
+    return nextPcapngBlock(pos, end, final);
   }
+  if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS) {
+    swapped = false;
+  } else if (bswap<u32>(magic) == PCAP_MAGIC_US || bswap<u32>(magic) == PCAP_MAGIC_NS) {
+    swapped = true;
+  } else {
+    return fail(CaptureError.NotACapture);
+  }
+  if (end - pos < PCAP_HEADER) return short(final);
+  nanosecond = rd32(pos) == PCAP_MAGIC_NS;
+  snaplen = rd32(pos + 16);
+  // The upper bits carry the FCS length and flags, not the link type.
+  linkType = rd32(pos + 20) & 0x03ffffff;
+  if (!isSupportedLinkType(linkType)) return fail(CaptureError.UnsupportedLinkType);
+  format = Format.Pcap;
+  return skipTo(pos, pos + PCAP_HEADER);
+}
+
+function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   if (pos == end) return final ? WalkStatus.End : WalkStatus.NeedMore;
-  if (end - pos < PCAP_RECORD_HEADER) {
-    if (final) {
-      errorCode = CaptureError.Truncated;
-      return WalkStatus.Error;
-    }
-    return WalkStatus.NeedMore;
-  }
+  if (end - pos < PCAP_RECORD_HEADER) return short(final);
   const caplen = rd32(pos + 8);
+  // libpcap tolerates records a little over a small snaplen; anything over
+  // its own limit or a real snaplen is damage.
   if (caplen > MAX_RECORD || (snaplen >= 64 && caplen > snaplen && snaplen < MAX_RECORD)) {
-    errorCode = CaptureError.RecordTooLong;
-    return WalkStatus.Error;
+    return fail(CaptureError.RecordTooLong);
   }
-  if (end - pos < PCAP_RECORD_HEADER + caplen) {
-    if (final) {
-      errorCode = CaptureError.Truncated;
-      return WalkStatus.Error;
-    }
-    return WalkStatus.NeedMore;
-  }
+  if (end - pos < PCAP_RECORD_HEADER + caplen) return short(final);
   const sec = <u64>rd32(pos);
   const frac = <u64>rd32(pos + 4);
   recordTime = sec * 1000000000 + (nanosecond ? frac : frac * 1000);
@@ -106,5 +184,150 @@ export function nextRecord(pos: usize, end: usize, final: bool): WalkStatus {
   recordData = pos + PCAP_RECORD_HEADER;
   recordStart = pos;
   recordEnd = recordData + caplen;
+  return WalkStatus.Record;
+}
+
+function nextPcapngBlock(pos: usize, end: usize, final: bool): WalkStatus {
+  if (skipLeft > 0) {
+    const avail = <u64>(end - pos);
+    if (avail == 0) return short(final);
+    const n = avail < skipLeft ? avail : skipLeft;
+    skipLeft -= n;
+    return skipTo(pos, pos + <usize>n);
+  }
+  if (pos == end) return final ? WalkStatus.End : WalkStatus.NeedMore;
+  if (end - pos < 12) return short(final);
+  const rawType = load<u32>(pos);
+  if (rawType == BLOCK_SHB) {
+    const bom = load<u32>(pos + 8);
+    if (bom == BYTE_ORDER_MAGIC) swapped = false;
+    else if (bswap<u32>(bom) == BYTE_ORDER_MAGIC) swapped = true;
+    else return fail(CaptureError.BadBlock);
+  }
+  const type = rd32(pos);
+  const len = rd32(pos + 4);
+  if (len < 12 || (len & 3) != 0) return fail(CaptureError.BadBlock);
+  if (type != BLOCK_SHB && type != BLOCK_IDB && type != BLOCK_EPB && type != BLOCK_SPB && type != BLOCK_OPB) {
+    const avail = <u64>(end - pos);
+    if (avail >= <u64>len) return skipTo(pos, pos + <usize>len);
+    skipLeft = <u64>len - avail;
+    return skipTo(pos, end);
+  }
+  if (type == BLOCK_SHB && len < 28) return fail(CaptureError.BadBlock);
+  // Packet blocks are bounded by the largest record; the rest are small.
+  if (len > MAX_RECORD + 4096) return fail(type == BLOCK_SHB || type == BLOCK_IDB ? CaptureError.BadBlock : CaptureError.RecordTooLong);
+  if (<u64>(end - pos) < <u64>len) return short(final);
+  if (rd32(pos + len - 4) != len) return fail(CaptureError.BadBlock);
+  if (type == BLOCK_SHB) {
+    interfaceCount = 0;
+    return skipTo(pos, pos + len);
+  }
+  if (type == BLOCK_IDB) return describeInterface(pos, len);
+  return packetBlock(pos, type, len);
+}
+
+function describeInterface(pos: usize, len: u32): WalkStatus {
+  if (len < 20) return fail(CaptureError.BadBlock);
+  if (interfaceCount == MAX_INTERFACES) return fail(CaptureError.BadBlock);
+  const ifc = interfaces + <usize>interfaceCount * IF_SIZE;
+  store<u32>(ifc + IF_LINKTYPE, rd16(pos + 8));
+  store<u32>(ifc + IF_SNAPLEN, rd32(pos + 12));
+  // Microseconds unless if_tsresol says otherwise.
+  store<u64>(ifc + IF_MUL, 1000);
+  store<u64>(ifc + IF_DIV, 1);
+  store<u32>(ifc + IF_BINARY, 0xffffffff);
+  store<i64>(ifc + IF_OFFSET, 0);
+  let opt = pos + 16;
+  const optEnd = pos + len - 4;
+  while (opt + 4 <= optEnd) {
+    const code = rd16(opt);
+    const olen = rd16(opt + 2);
+    if (code == 0) break;
+    const value = opt + 4;
+    if (value + olen > optEnd) return fail(CaptureError.BadBlock);
+    if (code == OPT_IF_TSRESOL && olen >= 1) {
+      const r = <u32>load<u8>(value);
+      const exp = r & 0x7f;
+      if (r & 0x80) {
+        if (exp > 63) return fail(CaptureError.BadBlock);
+        store<u32>(ifc + IF_BINARY, exp);
+      } else if (exp <= 9) {
+        store<u64>(ifc + IF_MUL, ipow10(9 - exp));
+      } else {
+        if (exp > 19) return fail(CaptureError.BadBlock);
+        store<u64>(ifc + IF_MUL, 1);
+        store<u64>(ifc + IF_DIV, ipow10(exp - 9));
+      }
+    } else if (code == OPT_IF_TSOFFSET && olen >= 8) {
+      const lo = <u64>rd32(value);
+      const hi = <u64>rd32(value + 4);
+      store<i64>(ifc + IF_OFFSET, swapped ? <i64>(lo << 32 | hi) : <i64>(hi << 32 | lo));
+    }
+    opt = value + ((<usize>olen + 3) & ~3);
+  }
+  interfaceCount++;
+  return skipTo(pos, pos + len);
+}
+
+function ipow10(n: u32): u64 {
+  let v: u64 = 1;
+  for (let i: u32 = 0; i < n; i++) v *= 10;
+  return v;
+}
+
+function toNanoseconds(ifc: usize, ts: u64): u64 {
+  const binary = load<u32>(ifc + IF_BINARY);
+  let ns: u64;
+  if (binary == 0xffffffff) {
+    ns = ts * load<u64>(ifc + IF_MUL) / load<u64>(ifc + IF_DIV);
+  } else if (binary <= 34) {
+    // Whole units and the fraction separately: the product stays in 64 bits.
+    const frac = ts & ((<u64>1 << binary) - 1);
+    ns = (ts >> binary) * 1000000000 + ((frac * 1000000000) >> binary);
+  } else {
+    ns = <u64>(<f64>ts / Math.pow(2, <f64>binary) * 1e9);
+  }
+  return ns + <u64>(load<i64>(ifc + IF_OFFSET) * 1000000000);
+}
+
+function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
+  let ifid: u32 = 0;
+  let caplen: u32 = 0;
+  let origlen: u32 = 0;
+  let ts: u64 = 0;
+  let data: usize = 0;
+  if (type == BLOCK_EPB || type == BLOCK_OPB) {
+    if (len < EPB_FIXED) return fail(CaptureError.BadBlock);
+    ifid = type == BLOCK_EPB ? rd32(pos + 8) : rd16(pos + 8);
+    ts = (<u64>rd32(pos + 12) << 32) | <u64>rd32(pos + 16);
+    caplen = rd32(pos + 20);
+    origlen = rd32(pos + 24);
+    data = pos + 28;
+    if (caplen > MAX_RECORD) return fail(CaptureError.RecordTooLong);
+    if (caplen > len - (type == BLOCK_EPB ? EPB_FIXED : OPB_FIXED)) return fail(CaptureError.BadBlock);
+  } else {
+    if (len < SPB_FIXED) return fail(CaptureError.BadBlock);
+    origlen = rd32(pos + 8);
+    data = pos + 12;
+    // The captured length is what the block holds, up to the snap length.
+    caplen = len - SPB_FIXED;
+    if (origlen < caplen) caplen = origlen;
+  }
+  if (ifid >= interfaceCount) return fail(CaptureError.UnknownInterface);
+  const ifc = interfaces + <usize>ifid * IF_SIZE;
+  const ifSnaplen = load<u32>(ifc + IF_SNAPLEN);
+  if (type == BLOCK_SPB && ifSnaplen != 0 && caplen > ifSnaplen) caplen = ifSnaplen;
+  // As for pcap: a snap length of 0 means none, and tiny ones are tolerated.
+  if (ifSnaplen >= 64 && caplen > ifSnaplen) return fail(CaptureError.RecordTooLong);
+  linkType = load<u32>(ifc + IF_LINKTYPE);
+  if (!isSupportedLinkType(linkType)) return fail(CaptureError.UnsupportedLinkType);
+  // A simple packet block has no timestamp: it keeps the previous packet's,
+  // so that connection timeouts do not run backwards.
+  if (type != BLOCK_SPB) recordTime = toNanoseconds(ifc, ts);
+  recordCaplen = caplen;
+  recordOrigLen = origlen;
+  recordData = data;
+  recordStart = pos;
+  recordEnd = pos + len;
   return WalkStatus.Record;
 }

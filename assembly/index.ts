@@ -97,7 +97,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
     store<u32>(out + PacketResult.LinkType, cap.linkType);
     lastTime = cap.recordTime;
-    processPacket(cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
+    processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
     packetCount++;
     n++;
     pos = cap.recordEnd;

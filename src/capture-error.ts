@@ -7,7 +7,8 @@ const MESSAGES: Record<CaptureError, string> = {
   [CaptureError.UnsupportedLinkType]: 'unsupported link type',
   [CaptureError.Truncated]: 'the capture ends in the middle of a record',
   [CaptureError.RecordTooLong]: 'a record is longer than the capture allows',
-  [CaptureError.BadBlock]: 'a damaged block',
+  [CaptureError.BadBlock]: 'a damaged pcapng block',
+  [CaptureError.UnknownInterface]: 'a packet of an interface the pcapng section does not describe',
 };
 
 export class CaptureFormatError extends Error {
