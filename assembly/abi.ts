@@ -468,3 +468,51 @@ export enum BatchStatus {
   End = 2,
   Error = 3,
 }
+
+// ---------------------------------------------------------------------------
+// Conntrack events (assembly/ct-events.ts), as `conntrack -E` names them.
+export enum CtEvent {
+  New = 1,
+  Update = 2,
+  Destroy = 3,
+}
+
+// One event in the event ring. Byte offsets.
+export enum CtEventRecord {
+  // u32 CtEvent
+  Type = 0,
+  // u32: index in the batch's results of the packet that caused it
+  // (0xffffffff: no packet, e.g. garbage collection)
+  Packet = 4,
+  // u64: capture time in nanoseconds
+  Time = 8,
+  // CtEntry.Size bytes: the entry as it stood after the event (before its
+  // removal for Destroy)
+  Entry = 16,
+  Size = 16 + CtEntry.Size,
+}
+
+// ---------------------------------------------------------------------------
+// Rule tracing (assembly/trace.ts): one record per rule that ran to its end
+// or set a verdict, per policy that decided, per return from a chain.
+export enum TraceKind {
+  Rule = 0,
+  Policy = 1,
+  Return = 2,
+}
+
+// One trace record, u32 fields. Byte offsets.
+export enum TraceRecord {
+  // index in the batch's results of the traced packet
+  Packet = 0,
+  // chain index, rule handle (0 for a policy or a return)
+  Chain = 4,
+  Handle = 8,
+  // i32 Verdict; Continue for a rule that ran to its end without one
+  Verdict = 12,
+  // target chain index of a jump or goto
+  Target = 16,
+  // TraceKind
+  Kind = 20,
+  Size = 24,
+}

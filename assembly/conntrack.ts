@@ -7,6 +7,7 @@
 // kernel confirms its unconfirmed entries.
 import { CtEntry, CtStateBit, CtStatus, Tuple } from './abi';
 import * as pkt from './packet';
+import { entryDestroyed } from './ct-events';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
 // A tuple key: l3proto, l4proto, zone (u16), then the tuple.
@@ -155,6 +156,7 @@ function slotRemove(h: u32, ref: u32): void {
 
 function unlinkEntry(idx: u32): void {
   const e = entryAt(idx);
+  entryDestroyed(e);
   for (let dir: u8 = 0; dir < 2; dir++) {
     writeKey(key, e, dir);
     slotRemove(hashKey(key), ((idx << 1) | dir) + 1);

@@ -10,6 +10,8 @@ import { configInit, tunables, localAddresses } from './config';
 import { vmInit } from './vm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
+import * as events from './ct-events';
+import * as trace from './trace';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -51,6 +53,21 @@ export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }
 export function conntrackCollect(t: u64): void { ctt.collectGarbage(t); }
 
+// Conntrack events (assembly/ct-events.ts): switched on once, drained by the
+// host after every batch.
+export function eventsEnable(capacity: u32): void { events.eventsEnable(capacity); }
+export function eventsBuffer(): usize { return events.eventsBuffer(); }
+export function eventsCount(): u32 { return events.ringCount; }
+export function eventsClear(): void { events.eventsClear(); }
+
+// Tracing (assembly/trace.ts): returns where the host writes the ascending
+// packet numbers to trace.
+export function traceInit(records: u32, packets: u32): usize { return trace.traceInit(records, packets); }
+export function traceBuffer(): usize { return trace.traceBuffer(); }
+export function traceCount(): u32 { return trace.count; }
+export function traceTruncated(): bool { return trace.truncated; }
+export function traceClear(): void { trace.traceClear(); }
+
 export function captureRestart(): void { cap.captureReset(); }
 export function captureLinkType(): u32 { return cap.linkType; }
 export function captureError(): i32 { return cap.errorCode; }
@@ -68,7 +85,9 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   const end = input + <usize>len;
   let n: u32 = 0;
   while (true) {
-    if (n == resultCapacity) {
+    // A full event ring or trace buffer also ends the batch: the host drains
+    // them with the results.
+    if (n == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {
       status = BatchStatus.ResultsFull;
       break;
     }
@@ -97,7 +116,10 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
     store<u32>(out + PacketResult.LinkType, cap.linkType);
     lastTime = cap.recordTime;
+    if (events.enabled) events.beginPacket(n, cap.recordTime);
+    if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
+    if (events.enabled) events.afterPacket();
     packetCount++;
     n++;
     pos = cap.recordEnd;

@@ -4,6 +4,7 @@ import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
+import * as trace from './trace';
 
 const MAX_JUMP_DEPTH: i32 = 16;
 const REGISTER_WORDS: usize = 20;
@@ -223,6 +224,7 @@ function evalCtSet(key: u32, sreg: u32): void {
 
 function evalMetaSet(key: u32, sreg: u32): void {
   if (key == MetaKey.Mark) packetMark = load<u32>(reg(sreg));
+  else if (key == MetaKey.Nftrace) trace.setNftrace(load<u32>(reg(sreg)) != 0);
 }
 
 // Runs one rule; returns the verdict register's code (Continue when the rule
@@ -305,8 +307,11 @@ export function runChain(base: u32): i32 {
       if (depth == 0) {
         decidedHandle = 0;
         decidedChain = base;
-        return load<i32>(rs.chainEntry(base) + (<usize>ChainEntry.Policy << 2));
+        const policy = load<i32>(rs.chainEntry(base) + (<usize>ChainEntry.Policy << 2));
+        if (trace.active) trace.policyDone(base, policy);
+        return policy;
       }
+      if (trace.active) trace.chainReturned(chain);
       depth--;
       const s = jumpStack + <usize>depth * 12;
       chain = load<u32>(s);
@@ -315,6 +320,7 @@ export function runChain(base: u32): i32 {
       continue;
     }
     const v = evalRule(rule);
+    if (trace.active && v != Verdict.Break) trace.ruleDone(chain, load<u32>(rule + (<usize>RuleHeader.Handle << 2)), v, load<u32>(regs + 4));
     const next = rule + (<usize>load<u32>(rule) << 2);
     if (v == Verdict.Continue || v == Verdict.Break) {
       rule = next;

@@ -1,0 +1,93 @@
+// Rule tracing, as `nft monitor trace` reports it: for the packets the host
+// flags (by number) or the ruleset flags (meta nftrace set 1), every rule
+// that ran to its end and every policy that decided, in order, written into
+// a buffer the host prints after each batch.
+//
+// The VM calls in through two hooks guarded by `active`, so untraced packets
+// pay one branch per rule.
+import { TraceRecord, TraceKind, Verdict } from './abi';
+
+// Room kept free before a traced packet starts: a packet meets at most a few
+// hundred rules in any realistic ruleset; past that its records are cut and
+// the cut is flagged.
+export const RESERVE_PER_PACKET: u32 = 1024;
+
+export let active = false;
+let buffer: usize = 0;
+let capacity: u32 = 0;
+export let count: u32 = 0;
+export let truncated = false;
+// Packet numbers (u64, ascending) the host asked to trace, and the next one.
+let wanted: usize = 0;
+let wantedCount: u32 = 0;
+let wantedNext: u32 = 0;
+let packetIndex: u32 = 0;
+
+export function traceInit(records: u32, packets: u32): usize {
+  buffer = heap.alloc(<usize>records * TraceRecord.Size);
+  capacity = records;
+  wanted = heap.alloc(<usize>packets * 8 + 8);
+  wantedCount = packets;
+  wantedNext = 0;
+  count = 0;
+  return wanted;
+}
+
+export function traceBuffer(): usize {
+  return buffer;
+}
+
+export function traceClear(): void {
+  count = 0;
+  truncated = false;
+}
+
+@inline export function enabled(): bool {
+  return capacity != 0;
+}
+
+@inline export function roomForPacket(): bool {
+  return count + RESERVE_PER_PACKET <= capacity;
+}
+
+// Before each packet: is it one the host asked for?
+export function beginPacket(index: u32, number: u64): void {
+  packetIndex = index;
+  while (wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) < number) wantedNext++;
+  active = wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) == number;
+}
+
+// meta nftrace set: tracing starts (or stops) from this rule on.
+export function setNftrace(on: bool): void {
+  if (enabled()) active = on;
+}
+
+function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u32): void {
+  if (count == capacity) {
+    truncated = true;
+    return;
+  }
+  const r = buffer + <usize>count * TraceRecord.Size;
+  store<u32>(r + TraceRecord.Packet, packetIndex);
+  store<u32>(r + TraceRecord.Chain, chain);
+  store<u32>(r + TraceRecord.Handle, handle);
+  store<i32>(r + TraceRecord.Verdict, verdict);
+  store<u32>(r + TraceRecord.Target, target);
+  store<u32>(r + TraceRecord.Kind, kind);
+  count++;
+}
+
+// Hook: a rule ran to its end (verdict Continue) or set a verdict.
+export function ruleDone(chain: u32, handle: u32, verdict: i32, target: u32): void {
+  emit(TraceKind.Rule, chain, handle, verdict, target);
+}
+
+// Hook: a base chain ran out of rules and its policy decided.
+export function policyDone(chain: u32, verdict: i32): void {
+  emit(TraceKind.Policy, chain, 0, verdict, 0);
+}
+
+// Hook: a chain that was jumped to ran out of rules; evaluation returns.
+export function chainReturned(chain: u32): void {
+  emit(TraceKind.Return, chain, 0, Verdict.Return, 0);
+}
