@@ -1,0 +1,92 @@
+// The syntax tree the parser builds, before types are known.
+import type { Location } from './errors.js';
+
+export type Family = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
+
+export type Expr =
+  | { kind: 'value'; text: string; quoted: boolean; loc: Location }
+  | { kind: 'variable'; name: string; loc: Location }
+  | { kind: 'setref'; name: string; loc: Location }
+  | { kind: 'ct'; key: string; dir?: 'original' | 'reply'; proto?: 'ip' | 'ip6'; loc: Location }
+  | { kind: 'meta'; key: string; loc: Location }
+  | { kind: 'payload'; proto: string; field: string; loc: Location }
+  | { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: Expr; right: Expr; loc: Location }
+  | { kind: 'concat'; items: Expr[]; loc: Location }
+  | { kind: 'prefix'; expr: Expr; length: number; loc: Location }
+  | { kind: 'range'; low: Expr; high: Expr; loc: Location }
+  | { kind: 'list'; items: Expr[]; loc: Location }
+  | { kind: 'set'; elements: SetElement[]; loc: Location }
+  | { kind: 'map'; key: Expr; mapping: Expr; loc: Location }
+  | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location };
+
+export interface SetElement {
+  key: Expr;
+  data?: Expr;
+  loc: Location;
+}
+
+export type VerdictName = 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue';
+
+export type RelOp = 'implicit' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '!';
+
+export type Stmt =
+  | { kind: 'match'; op: RelOp; left: Expr; right: Expr; loc: Location }
+  | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location }
+  | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
+  | { kind: 'counter'; name?: string; loc: Location }
+  | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
+  | { kind: 'metaset'; key: string; value: Expr; loc: Location }
+  | { kind: 'notrack'; loc: Location }
+  | { kind: 'log'; prefix?: string; level?: string; group?: number; loc: Location }
+  | { kind: 'connlimit'; count: number; over: boolean; loc: Location };
+
+export interface Rule {
+  stmts: Stmt[];
+  comment?: string;
+  loc: Location;
+}
+
+export interface ChainDecl {
+  name: string;
+  type?: string;
+  hook?: string;
+  priority?: { base?: string; offset: number; text: string };
+  policy?: 'accept' | 'drop';
+  rules: Rule[];
+  loc: Location;
+}
+
+export interface SetDecl {
+  name: string;
+  isMap: boolean;
+  keyType: string[];
+  dataType?: string;
+  flags: string[];
+  elements: SetElement[];
+  loc: Location;
+}
+
+export interface CtHelperDecl {
+  kind: 'cthelper';
+  name: string;
+  helper: string;
+  protocol: string;
+  l3proto?: string;
+  loc: Location;
+}
+
+export interface CounterDecl {
+  kind: 'counter';
+  name: string;
+  loc: Location;
+}
+
+export type ObjectDecl = CtHelperDecl | CounterDecl;
+
+export type Command =
+  | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }
+  | { kind: 'chain'; family: Family; table: string; chain: ChainDecl; loc: Location }
+  | { kind: 'rule'; family: Family; table: string; chain: string; rule: Rule; insert: boolean; loc: Location }
+  | { kind: 'set'; family: Family; table: string; set: SetDecl; loc: Location }
+  | { kind: 'elements'; family: Family; table: string; set: string; elements: SetElement[]; loc: Location }
+  | { kind: 'flush'; loc: Location };

@@ -1,0 +1,114 @@
+// Datatypes as data: size, byte order, symbol tables and print style. The
+// parser of values (evaluate.ts) and the printer (listing.ts) both read these
+// tables, so a name parses to exactly the number it prints from.
+
+export type ByteOrder = 'big' | 'host';
+
+export type PrintStyle =
+  | 'decimal'
+  | 'hex'        // 0x%08x, as nft prints marks
+  | 'symbol'     // a name from the table, else decimal
+  | 'bitmask'    // names of the set bits joined with ','
+  | 'ipv4' | 'ipv6' | 'ether' | 'string' | 'time' | 'verdict' | 'service' | 'protocol' | 'label';
+
+export interface Datatype {
+  name: string;
+  // What "Could not parse %s" names.
+  desc: string;
+  bits: number;
+  byteorder: ByteOrder;
+  print: PrintStyle;
+  symbols?: ReadonlyArray<readonly [string, number]>;
+  // A bitmask type: a bare value matches when any of its bits is set.
+  flags?: boolean;
+  // nft's numeric type id, used in set key descriptions.
+  id: number;
+}
+
+const CT_STATE: Array<[string, number]> = [['invalid', 1], ['established', 2], ['related', 4], ['new', 8], ['untracked', 64]];
+const CT_DIR: Array<[string, number]> = [['original', 0], ['reply', 1]];
+const CT_STATUS: Array<[string, number]> = [
+  ['expected', 1], ['seen-reply', 2], ['assured', 4], ['confirmed', 8], ['snat', 16], ['dnat', 32], ['dying', 512],
+];
+const CT_EVENT: Array<[string, number]> = [
+  ['new', 1], ['related', 2], ['destroy', 4], ['reply', 8], ['assured', 16], ['protoinfo', 32], ['helper', 64],
+  ['mark', 128], ['seqadj', 256], ['secmark', 512], ['label', 1024],
+];
+const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
+const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
+const TCP_FLAGS: Array<[string, number]> = [
+  ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
+];
+export const PROTOCOLS: Array<[string, number]> = [
+  ['icmp', 1], ['igmp', 2], ['tcp', 6], ['udp', 17], ['ipv6', 41], ['gre', 47], ['esp', 50], ['ah', 51],
+  ['icmpv6', 58], ['comp', 108], ['udplite', 136], ['sctp', 132], ['dccp', 33],
+];
+const ICMP_TYPES: Array<[string, number]> = [
+  ['echo-reply', 0], ['destination-unreachable', 3], ['source-quench', 4], ['redirect', 5], ['echo-request', 8],
+  ['router-advertisement', 9], ['router-solicitation', 10], ['time-exceeded', 11], ['parameter-problem', 12],
+  ['timestamp-request', 13], ['timestamp-reply', 14], ['info-request', 15], ['info-reply', 16],
+  ['address-mask-request', 17], ['address-mask-reply', 18],
+];
+const ICMPV6_TYPES: Array<[string, number]> = [
+  ['destination-unreachable', 1], ['packet-too-big', 2], ['time-exceeded', 3], ['parameter-problem', 4],
+  ['echo-request', 128], ['echo-reply', 129], ['mld-listener-query', 130], ['mld-listener-report', 131],
+  ['mld-listener-done', 132], ['mld-listener-reduction', 132], ['nd-router-solicit', 133], ['nd-router-advert', 134],
+  ['nd-neighbor-solicit', 135], ['nd-neighbor-advert', 136], ['nd-redirect', 137], ['router-renumbering', 138],
+  ['ind-neighbor-solicit', 141], ['ind-neighbor-advert', 142], ['mld2-listener-report', 143],
+];
+// The services nft resolves from /etc/services on Debian; only these names
+// are accepted, and -S prints them back.
+export const SERVICES: Array<[string, number]> = [
+  ['ftp-data', 20], ['ftp', 21], ['ssh', 22], ['telnet', 23], ['smtp', 25], ['domain', 53], ['bootps', 67],
+  ['bootpc', 68], ['tftp', 69], ['http', 80], ['pop3', 110], ['sunrpc', 111], ['auth', 113], ['ntp', 123],
+  ['imap2', 143], ['snmp', 161], ['bgp', 179], ['ldap', 389], ['https', 443], ['submissions', 465],
+  ['syslog', 514], ['submission', 587], ['ldaps', 636], ['imaps', 993], ['pop3s', 995], ['mysql', 3306],
+  ['http-alt', 8080],
+];
+
+function t(name: string, id: number, desc: string, bits: number, byteorder: ByteOrder, print: PrintStyle, symbols?: Array<[string, number]>, flags?: boolean): Datatype {
+  return { name, id, desc, bits, byteorder, print, symbols, flags };
+}
+
+export const TYPES = {
+  verdict: t('verdict', 1, 'netfilter verdict', 32, 'host', 'verdict'),
+  nf_proto: t('nf_proto', 2, 'netfilter protocol', 8, 'host', 'symbol', NFPROTO),
+  bitmask: t('bitmask', 3, 'bitmask', 0, 'host', 'hex'),
+  integer: t('integer', 4, 'integer', 0, 'host', 'decimal'),
+  string: t('string', 5, 'string', 0, 'host', 'string'),
+  lladdr: t('ll_addr', 6, 'link layer address', 0, 'big', 'ether'),
+  ipv4_addr: t('ipv4_addr', 7, 'IPv4 address', 32, 'big', 'ipv4'),
+  ipv6_addr: t('ipv6_addr', 8, 'IPv6 address', 128, 'big', 'ipv6'),
+  ether_addr: t('ether_addr', 9, 'Ethernet address', 48, 'big', 'ether'),
+  inet_proto: t('inet_proto', 12, 'Internet protocol', 8, 'big', 'protocol', PROTOCOLS),
+  inet_service: t('inet_service', 13, 'internet network service', 16, 'big', 'service', SERVICES),
+  icmp_type: t('icmp_type', 14, 'ICMP type', 8, 'big', 'symbol', ICMP_TYPES),
+  tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
+  mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
+  iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'decimal'),
+  ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
+  icmpv6_type: t('icmpv6_type', 29, 'ICMPv6 type', 8, 'big', 'symbol', ICMPV6_TYPES),
+  ct_state: t('ct_state', 30, 'conntrack state', 32, 'host', 'bitmask', CT_STATE, true),
+  ct_dir: t('ct_dir', 31, 'conntrack direction', 8, 'host', 'symbol', CT_DIR),
+  ct_status: t('ct_status', 32, 'conntrack status', 32, 'host', 'bitmask', CT_STATUS, true),
+  ct_label: t('ct_label', 35, 'conntrack label', 128, 'host', 'label'),
+  pkt_type: t('pkt_type', 34, 'packet type', 8, 'host', 'symbol', PKTTYPE),
+  time: t('time', 44, 'relative time', 32, 'host', 'time'),
+  ct_event: t('ct_event', 43, 'conntrack event bits', 32, 'host', 'bitmask', CT_EVENT, true),
+  boolean: t('boolean', 38, 'boolean type', 1, 'host', 'symbol', [['exists', 1], ['missing', 0]]),
+} satisfies Record<string, Datatype>;
+
+export type TypeName = keyof typeof TYPES;
+
+// Types a set declaration may name as its key or data.
+export const SET_TYPES: Record<string, Datatype> = Object.fromEntries(
+  Object.values(TYPES).map((d) => [d.name, d]),
+);
+
+export function symbolValue(type: Datatype, name: string): number | undefined {
+  return type.symbols?.find(([n]) => n === name)?.[1];
+}
+
+export function symbolName(type: Datatype, value: number): string | undefined {
+  return type.symbols?.find(([, v]) => v === value)?.[0];
+}

@@ -1,0 +1,238 @@
+// Reads a ruleset image back into the text `nft --debug=netlink` prints for
+// the same ruleset (libnftnl's expression formats), so every byte of the
+// encoding is checked against the real nft.
+import {
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, Verdict,
+} from '../assembly/abi.js';
+import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
+import type { NameTables } from './names.js';
+
+const CT_KEYS = ['state', 'direction', 'status', 'mark', 'secmark', 'expiration', 'helper', 'l3protocol', 'src', 'dst', 'protocol',
+  'proto_src', 'proto_dst', 'label', 'packets', 'bytes', 'avgpkt', 'zone', 'event', 'src_ip', 'dst_ip', 'src_ip6', 'dst_ip6', 'id'];
+const META_KEYS = ['len', 'protocol', 'priority', 'mark', 'iif', 'oif', 'iifname', 'oifname', 'iiftype', 'oiftype', 'skuid', 'skgid',
+  'nftrace', 'rtclassid', 'secmark', 'nfproto', 'l4proto', 'bri_iifname', 'bri_oifname', 'pkttype', 'cpu', 'iifgroup', 'oifgroup',
+  'cgroup', 'random', 'secpath', 'iifkind', 'oifkind', 'bri_iifpvid', 'bri_iifvproto', 'time', 'day', 'hour', 'sdif', 'sdifname'];
+const CMP_OPS: Record<number, string> = { [CmpOp.Eq]: 'eq', [CmpOp.Neq]: 'neq', [CmpOp.Lt]: 'lt', [CmpOp.Lte]: 'lte', [CmpOp.Gt]: 'gt', [CmpOp.Gte]: 'gte' };
+const BASES: Record<number, string> = {
+  [PayloadBase.LinkLayer]: 'link layer', [PayloadBase.Network]: 'network header', [PayloadBase.Transport]: 'transport header', [PayloadBase.Inner]: 'inner header',
+};
+const HOOK_NAMES: Record<string, string> = { prerouting: 'prerouting', input: 'input', forward: 'forward', output: 'output', postrouting: 'postrouting', ingress: 'ingress', egress: 'egress' };
+
+export function verdictName(code: number): string {
+  switch (code) {
+    case Verdict.Accept: return 'accept';
+    case Verdict.Drop: return 'drop';
+    case Verdict.Continue: return 'continue';
+    case Verdict.Return: return 'return';
+    case Verdict.Jump: return 'jump';
+    case Verdict.Goto: return 'goto';
+    case Verdict.Queue: return 'queue';
+    default: return 'unknown';
+  }
+}
+
+// nft prints 128-bit register numbers when a register starts one, else the
+// 32-bit register number.
+function regName(word: number): string {
+  if (word === 0) return '0';
+  const unit = word - 4;
+  return String(unit % 4 === 0 ? 1 + unit / 4 : 8 + unit);
+}
+
+function hexWords(view: DataView, offset: number, len: number, prefix = '0x'): string {
+  const out: string[] = [];
+  for (let i = 0; i < Math.ceil(len / 4); i++) out.push(prefix + view.getUint32(offset + i * 4, true).toString(16).padStart(8, '0'));
+  return out.join(' ');
+}
+
+export class Disassembler {
+  private readonly view: DataView;
+
+  constructor(private readonly image: Uint8Array, private readonly names: NameTables) {
+    this.view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  }
+
+  private u32(off: number): number {
+    return this.view.getUint32(off, true);
+  }
+
+  private head(f: RulesetHeader): number {
+    return this.u32(f * 4);
+  }
+
+  private chainEntry(i: number, f: ChainEntry): number {
+    return this.u32(this.head(RulesetHeader.ChainTableOffset) + (i * ChainEntry.Words + f) * 4);
+  }
+
+  private setEntry(i: number, f: number): number {
+    return this.u32(this.head(RulesetHeader.SetTableOffset) + (i * SetEntry.Words + f) * 4);
+  }
+
+  text(): string {
+    let out = '';
+    for (const b of this.names.batch) {
+      switch (b.kind) {
+        case 'chain': {
+          const c = this.names.chains[b.chain];
+          out += `${c.family} (null) (null) use 0`;
+          if (c.hook !== undefined) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0`;
+          out += '\n';
+          break;
+        }
+        case 'object':
+          out += b.text + '\n';
+          break;
+        case 'set':
+          out += this.set(b.set);
+          break;
+        case 'rule':
+          for (const s of b.sets) out += this.set(s);
+          out += this.rule(b.chain, b.handle) + '\n';
+          break;
+      }
+    }
+    return out;
+  }
+
+  private set(i: number): string {
+    const s = this.names.sets[i];
+    const flags = this.setEntry(i, SET_ENTRY_NFT_FLAGS);
+    const size = this.setEntry(i, SET_ENTRY_SIZE);
+    let out = `${s.name} ${s.table} ${flags.toString(16)}${size ? ` size ${size}` : ''}\n`;
+    const count = this.setEntry(i, SetEntry.ElementCount);
+    if (count === 0) return out;
+    const klen = this.setEntry(i, SetEntry.KeyLength);
+    const dlen = this.setEntry(i, SetEntry.DataLength);
+    const verdict = (this.setEntry(i, SetEntry.Flags) & 4) !== 0;
+    let off = this.setEntry(i, SetEntry.ElementsOffset);
+    out += `${s.name} ${s.table} 0\n`;
+    for (let e = 0; e < count; e++) {
+      const eflags = this.u32(off);
+      off += 4;
+      let line = `\telement ${hexWords(this.view, off, klen, '')}  : `;
+      off += Math.ceil(klen / 4) * 4;
+      if (dlen && !(eflags & 1)) {
+        if (verdict) {
+          const code = this.view.getInt32(off, true);
+          line += verdictName(code) + ' ';
+          if (code === Verdict.Jump || code === Verdict.Goto) line += `-> ${this.names.chains[this.u32(off + 4)].name} `;
+        } else {
+          line += hexWords(this.view, off, dlen, '') + ' ';
+        }
+      }
+      off += Math.ceil(dlen / 4) * 4;
+      out += `${line}${eflags} [end]`;
+    }
+    return out + '\n';
+  }
+
+  private rule(chain: number, handle: number): string {
+    const c = this.names.chains[chain];
+    const code = this.head(RulesetHeader.CodeOffset);
+    let p = code + this.chainEntry(chain, ChainEntry.FirstRule);
+    const n = this.chainEntry(chain, ChainEntry.RuleCount);
+    for (let r = 0; r < n; r++) {
+      const size = this.u32(p + RuleHeader.Size * 4);
+      if (this.u32(p + RuleHeader.Handle * 4) === handle) {
+        let out = `${c.family} ${c.table} ${c.name}\n`;
+        let q = p + RuleHeader.Words * 4;
+        const end = p + size * 4;
+        while (q < end) {
+          out += `  [ ${this.ins(q)} ]\n`;
+          q += ((this.u32(q) >> 8) & 0xff) * 4;
+        }
+        return out;
+      }
+      p += size * 4;
+    }
+    throw new Error(`rule ${handle} not in chain ${c.name}`);
+  }
+
+  private ins(q: number): string {
+    const h = this.u32(q);
+    const op = h & 0xff;
+    const a = (h >> 16) & 0xff;
+    const b = h >>> 24;
+    const w = (i: number) => this.u32(q + i * 4);
+    switch (op) {
+      case Op.Immediate:
+        if (a === 0) {
+          const code = this.view.getInt32(q + 4, true);
+          const target = code === Verdict.Jump || code === Verdict.Goto ? ` -> ${this.names.chains[w(2)].name}` : '';
+          return `immediate reg 0 ${verdictName(code)}${target}`;
+        }
+        return `immediate reg ${regName(a)} ${hexWords(this.view, q + 4, b)}`;
+      case Op.Cmp:
+        return `cmp ${CMP_OPS[w(1)]} reg ${regName(a)} ${hexWords(this.view, q + 8, b)}`;
+      case Op.Bitwise: {
+        const dreg = w(1) & 0xff;
+        const bop = (w(1) >> 8) & 0xff;
+        if (bop === BitwiseOp.Bool) {
+          const n = Math.ceil(b / 4) * 4;
+          return `bitwise reg ${regName(dreg)} = ( reg ${regName(a)} & ${hexWords(this.view, q + 8, b)} ) ^ ${hexWords(this.view, q + 8 + n, b)}`;
+        }
+        return `bitwise reg ${regName(dreg)} = ( reg ${regName(a)} ${bop === BitwiseOp.Lshift ? '<<' : '>>'} 0x${w(2).toString(16).padStart(8, '0')} )`;
+      }
+      case Op.PayloadLoad:
+        return `payload load ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} => reg ${regName(a)}`;
+      case Op.MetaLoad:
+        return `meta load ${META_KEYS[b]} => reg ${regName(a)}`;
+      case Op.CtLoad: {
+        const dir = w(1) === CtDir.None ? '' : ` , dir ${w(1) === CtDir.Original ? 'original' : 'reply'}`;
+        return `ct load ${CT_KEYS[b]} => reg ${regName(a)}${dir}`;
+      }
+      case Op.Counter:
+        return `counter pkts 0 bytes 0`;
+      case Op.Range: {
+        const n = Math.ceil(b / 4) * 4;
+        return `range ${CMP_OPS[w(1)]} reg ${regName(a)} ${hexWords(this.view, q + 8, b)} ${hexWords(this.view, q + 8 + n, b)}`;
+      }
+      case Op.Byteorder: {
+        const x = w(1);
+        const len = (x >> 8) & 0xff;
+        const size = (x >> 16) & 0xff;
+        return `byteorder reg ${regName(b)} = ${(x & 0xff) === ByteorderOp.Hton ? 'hton' : 'ntoh'}(reg ${regName(a)}, ${size}, ${len})`;
+      }
+      case Op.Lookup: {
+        const set = w(1) & 0xffffff;
+        const invert = w(1) >>> 24;
+        const isMap = (this.setEntry(set, SetEntry.Flags) & 2) !== 0;
+        let s = `lookup reg ${regName(a)} set ${this.names.sets[set].name}`;
+        if (isMap && (b !== 0 || (this.setEntry(set, SetEntry.Flags) & 4) !== 0)) s += ` dreg ${regName(b)}`;
+        if (invert) s += ` 0x${invert.toString(16)}`;
+        return s;
+      }
+      case Op.MetaSet:
+        return `meta set ${META_KEYS[b]} with reg ${regName(a)}`;
+      case Op.CtSet: {
+        const dir = w(1) === CtDir.None ? '' : ` , dir ${w(1) === CtDir.Original ? 'original' : 'reply'}`;
+        return `ct set ${CT_KEYS[b]} with reg ${regName(a)}${dir}`;
+      }
+      case Op.Notrack:
+        return 'notrack';
+      case Op.Objref: {
+        const type = w(1);
+        const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];
+        return `objref type ${type} name ${name}`;
+      }
+      case Op.Log: {
+        const l = this.names.logs[w(1)];
+        let s = 'log';
+        if (l.prefix !== undefined) s += ` prefix ${l.prefix}`;
+        if (l.group !== undefined) s += ` group ${l.group} snaplen 0 qthreshold 0`;
+        else if (l.level !== undefined) s += ` tcpflags 0 level ${LOG_LEVELS[l.level] ?? 4} flags 0`;
+        return s;
+      }
+      case Op.Connlimit:
+        return `connlimit count ${w(1)} flags ${w(2)}`;
+      default:
+        return `unknown op ${op}`;
+    }
+  }
+}
+
+const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warn: 4, notice: 5, info: 6, debug: 7 };
+
+export function disassemble(image: Uint8Array, names: NameTables): string {
+  return new Disassembler(image, names).text();
+}

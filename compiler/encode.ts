@@ -1,0 +1,248 @@
+// Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
+// chain table, hook table, set table with elements, then the code.
+import {
+  ChainEntry, HOOK_FAMILIES, Hook, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  RulesetHeader, SetEntry, SetFlags, Verdict,
+} from '../assembly/abi.js';
+import type { Ins } from './instructions.js';
+import { constBytes, verdictCode } from './linearize.js';
+import type { ChainModel, RulesetModel, SetModel, TExpr } from './model.js';
+import { toBytes } from './values.js';
+
+// Words of a set table entry beyond the ones abi.ts names: the declared size
+// of an anonymous set and nft's own set flags, both only for the printer.
+export const SET_ENTRY_SIZE = 5;
+export const SET_ENTRY_NFT_FLAGS = 6;
+
+// nft's NFT_SET_* flags, as the kernel and `--debug=netlink` show them.
+export const NFT_SET_ANONYMOUS = 0x1;
+export const NFT_SET_CONSTANT = 0x2;
+export const NFT_SET_INTERVAL = 0x4;
+export const NFT_SET_MAP = 0x8;
+export const NFT_SET_CONCAT = 0x80;
+
+// Element flag: this key ends an interval (the kernel's NFT_SET_ELEM_INTERVAL_END).
+export const ELEM_INTERVAL_END = 1;
+
+const HOOK_NUMBERS: Record<string, Hook> = {
+  prerouting: Hook.Prerouting, input: Hook.Input, forward: Hook.Forward, output: Hook.Output, postrouting: Hook.Postrouting,
+};
+
+class Words {
+  readonly w: number[] = [];
+  push(...v: number[]): void {
+    for (const x of v) this.w.push(x >>> 0);
+  }
+  bytes(b: Uint8Array): void {
+    const n = Math.ceil(b.length / 4);
+    for (let i = 0; i < n; i++) {
+      this.w.push(((b[i * 4] ?? 0) | ((b[i * 4 + 1] ?? 0) << 8) | ((b[i * 4 + 2] ?? 0) << 16) | ((b[i * 4 + 3] ?? 0) << 24)) >>> 0);
+    }
+  }
+  get length(): number {
+    return this.w.length;
+  }
+}
+
+function header(op: Op, size: number, a: number, b: number): number {
+  return (op | (size << 8) | ((a & 0xff) << 16) | ((b & 0xff) << 24)) >>> 0;
+}
+
+function words(len: number): number {
+  return Math.ceil(len / 4);
+}
+
+export function encodeIns(ins: Ins, out: Words): void {
+  const start = out.length;
+  const emit = (op: Op, a: number, b: number, body: () => void) => {
+    out.push(0);
+    body();
+    out.w[start] = header(op, out.length - start, a, b);
+  };
+  switch (ins.op) {
+    case 'immediate': return emit(Op.Immediate, ins.dreg, ins.data.length, () => out.bytes(ins.data));
+    case 'verdict': return emit(Op.Immediate, 0, 8, () => out.push(ins.code, ins.chain));
+    case 'cmp': return emit(Op.Cmp, ins.sreg, ins.data.length, () => { out.push(ins.cmp); out.bytes(ins.data); });
+    case 'bitwise': return emit(Op.Bitwise, ins.sreg, ins.len, () => { out.push(ins.dreg); out.bytes(ins.mask); out.bytes(ins.xor); });
+    case 'shift': return emit(Op.Bitwise, ins.sreg, ins.len, () => out.push(ins.dreg | (ins.dir << 8), ins.amount));
+    case 'payload': return emit(Op.PayloadLoad, ins.dreg, ins.len, () => out.push(ins.base | (ins.offset << 8)));
+    case 'meta': return emit(Op.MetaLoad, ins.dreg, ins.key, () => undefined);
+    case 'ct': return emit(Op.CtLoad, ins.dreg, ins.key, () => out.push(ins.dir));
+    case 'counter': return emit(Op.Counter, 0, 0, () => out.push(ins.index));
+    case 'range': return emit(Op.Range, ins.sreg, ins.len, () => { out.push(ins.cmp); out.bytes(ins.from); out.bytes(ins.to); });
+    case 'byteorder': return emit(Op.Byteorder, ins.sreg, ins.dreg, () => out.push(ins.order | (ins.len << 8) | (ins.size << 16)));
+    case 'lookup': return emit(Op.Lookup, ins.sreg, Math.max(ins.dreg, 0), () => out.push(ins.set | ((ins.invert ? 1 : 0) << 24)));
+    case 'metaset': return emit(Op.MetaSet, ins.sreg, ins.key, () => undefined);
+    case 'ctset': return emit(Op.CtSet, ins.sreg, ins.key, () => out.push(ins.dir));
+    case 'notrack': return emit(Op.Notrack, 0, 0, () => undefined);
+    case 'objref': return emit(Op.Objref, 0, 0, () => out.push(ins.objType, ins.index));
+    case 'log': return emit(Op.Log, 0, 0, () => out.push(ins.index));
+    case 'connlimit': return emit(Op.Connlimit, 0, 0, () => out.push(ins.count, ins.flags));
+  }
+}
+
+export interface EncodedElement {
+  flags: number;
+  key: Uint8Array;
+  data: Uint8Array;
+}
+
+function dataBytes(set: SetModel, e: TExpr | undefined): Uint8Array {
+  if (!e) return new Uint8Array(0);
+  if (e.kind === 'verdict') {
+    const b = new Uint8Array(8);
+    const v = new DataView(b.buffer);
+    v.setInt32(0, verdictCode(e.verdict), true);
+    v.setUint32(4, e.chain ? e.chain.index : 0, true);
+    return b;
+  }
+  void set;
+  return constBytes(e);
+}
+
+function keyLength(set: SetModel): number {
+  if (set.keyTypes.length > 1 || set.keyType.bits > 32 && set.keyTypes.length > 1) return words(set.keyType.bits / 8) * 4;
+  return Math.ceil(set.keyType.bits / 8);
+}
+
+function maxKey(len: number): bigint {
+  return (1n << BigInt(len * 8)) - 1n;
+}
+
+// Interval sets hold boundaries, as the kernel's rbtree does: each interval
+// is its first key and, flagged as an end, the key after its last one; a
+// set that does not start at zero begins with an end marker at zero.
+export function setElements(set: SetModel): EncodedElement[] {
+  const klen = keyLength(set);
+  if (!set.interval) {
+    return set.elements.map((el) => ({ flags: 0, key: padTo(constBytes(el.key), klen), data: dataBytes(set, el.data) }));
+  }
+  const order = set.keyType.byteorder;
+  const ranges = set.elements.map((el) => {
+    let lo: bigint;
+    let hi: bigint;
+    if (el.key.kind === 'range') {
+      lo = (el.key.low as TExpr & { kind: 'const' }).value;
+      hi = (el.key.high as TExpr & { kind: 'const' }).value;
+    } else if (el.key.kind === 'prefix') {
+      const v = (el.key.value as TExpr & { kind: 'const' }).value;
+      const hostBits = BigInt(el.key.bits - el.key.length);
+      lo = (v >> hostBits) << hostBits;
+      hi = lo | ((1n << hostBits) - 1n);
+    } else {
+      lo = hi = (el.key as TExpr & { kind: 'const' }).value;
+    }
+    return { lo, hi, data: dataBytes(set, el.data) };
+  }).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  void order;
+  const out: EncodedElement[] = [];
+  const bits = set.keyType.bits;
+  const key = (v: bigint) => toBytes(v, bits, 'big');
+  if (ranges.length && ranges[0].lo !== 0n) out.push({ flags: ELEM_INTERVAL_END, key: key(0n), data: new Uint8Array(0) });
+  for (const r of ranges) {
+    out.push({ flags: 0, key: key(r.lo), data: r.data });
+    if (r.hi !== maxKey(klen)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
+  }
+  return out;
+}
+
+function padTo(b: Uint8Array, len: number): Uint8Array {
+  if (b.length >= len) return b;
+  const out = new Uint8Array(len);
+  out.set(b);
+  return out;
+}
+
+export function nftSetFlags(set: SetModel): number {
+  let f = 0;
+  if (set.anonymous) f |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
+  if (set.interval) f |= NFT_SET_INTERVAL;
+  if (set.isMap) f |= NFT_SET_MAP;
+  if (set.keyTypes.length > 1 && set.interval) f |= NFT_SET_CONCAT;
+  return f;
+}
+
+export interface Encoded {
+  image: Uint8Array;
+}
+
+export function encode(model: RulesetModel, code: Map<ChainModel, { handle: number; ins: Ins[] }[]>): Uint8Array {
+  const chains = model.chains;
+  const sets = model.sets;
+  const chainTableOffset = RulesetHeader.Words * 4;
+  const hookTableOffset = chainTableOffset + chains.length * ChainEntry.Words * 4;
+
+  // Hook lists: per (family, hook), stable-sorted by priority, so chains of
+  // equal priority run in the order they were created, as the kernel does.
+  const slots: { priority: number; chain: number }[][] = Array.from({ length: HOOK_FAMILIES * Hook.Count }, () => []);
+  for (const c of chains) {
+    if (c.hook === undefined || HOOK_NUMBERS[c.hook] === undefined) continue;
+    const fam = c.table.family;
+    const families = fam === 'inet' ? [0, 1] : fam === 'ip' ? [0] : fam === 'ip6' ? [1] : [];
+    for (const f of families) slots[f * Hook.Count + HOOK_NUMBERS[c.hook]].push({ priority: c.priority!, chain: c.index });
+  }
+  for (const s of slots) s.sort((a, b) => a.priority - b.priority);
+  const hookWords = new Words();
+  let entryOffset = hookTableOffset + slots.length * 8;
+  for (const s of slots) {
+    hookWords.push(entryOffset, s.length);
+    entryOffset += s.length * 8;
+  }
+  for (const s of slots) for (const e of s) hookWords.push(e.priority | 0, e.chain);
+
+  const setTableOffset = hookTableOffset + hookWords.length * 4;
+  const setWords = new Words();
+  const elementWords = new Words();
+  const elementsBase = setTableOffset + sets.length * SetEntry.Words * 4;
+  const encodedSets = sets.map((s) => setElements(s));
+  for (let i = 0; i < sets.length; i++) {
+    const s = sets[i];
+    const els = encodedSets[i];
+    const dlen = s.dataType ? (s.dataType.type.name === 'verdict' ? 8 : Math.ceil(s.dataType.bits / 8)) : 0;
+    let flags = 0;
+    if (s.interval) flags |= SetFlags.Interval;
+    if (s.isMap) flags |= SetFlags.Map;
+    if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
+    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, s.anonymous ? s.declaredSize ?? 0 : 0, nftSetFlags(s), 0);
+    for (const el of els) {
+      elementWords.push(el.flags);
+      elementWords.bytes(padTo(el.key, words(keyLength(s)) * 4));
+      elementWords.bytes(padTo(el.data, words(dlen) * 4));
+    }
+  }
+
+  const codeOffset = elementsBase + elementWords.length * 4;
+  const codeWords = new Words();
+  const chainWords = new Words();
+  for (const c of chains) {
+    const rules = code.get(c) ?? [];
+    chainWords.push(codeWords.length * 4, rules.length, c.hook !== undefined ? (c.policy === 'drop' ? Verdict.Drop : Verdict.Accept) : POLICY_NONE, c.index);
+    for (const r of rules) {
+      const start = codeWords.length;
+      codeWords.push(0, r.handle);
+      for (const ins of r.ins) encodeIns(ins, codeWords);
+      codeWords.w[start + RuleHeader.Size] = codeWords.length - start;
+    }
+  }
+
+  const head = new Array<number>(RulesetHeader.Words).fill(0);
+  head[RulesetHeader.Magic] = RULESET_MAGIC;
+  head[RulesetHeader.Version] = RULESET_VERSION;
+  head[RulesetHeader.Flags] = (model.conntrack ? RulesetFlags.Conntrack : 0) | (model.accounting ? RulesetFlags.Accounting : 0);
+  head[RulesetHeader.ChainCount] = chains.length;
+  head[RulesetHeader.ChainTableOffset] = chainTableOffset;
+  head[RulesetHeader.HookTableOffset] = hookTableOffset;
+  head[RulesetHeader.CounterCount] = model.counterCount;
+  head[RulesetHeader.SetCount] = sets.length;
+  head[RulesetHeader.SetTableOffset] = setTableOffset;
+  head[RulesetHeader.CodeOffset] = codeOffset;
+  head[RulesetHeader.CodeLength] = codeWords.length * 4;
+
+  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...codeWords.w];
+  const image = new Uint8Array(all.length * 4);
+  const view = new DataView(image.buffer);
+  all.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
+  return image;
+}
+
+export { Words };

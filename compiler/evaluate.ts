@@ -1,0 +1,582 @@
+// Gives every expression its datatype, length and byte order, resolves
+// symbols, adds the protocol dependencies nft adds, and builds the ruleset
+// model with handles numbered the way the kernel numbers them.
+import { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
+import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
+import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolValue, type Datatype } from './datatypes.js';
+import { NftError, type Location, type SourceFile } from './errors.js';
+import type { BatchItem, ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
+import { parse, type TopLevel } from './parser.js';
+import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
+import { parseValue } from './values.js';
+
+export interface CompileOptions {
+  filename?: string;
+  includeDirs?: string[];
+  readFile?: (path: string) => string;
+}
+
+const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress']);
+// Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
+export const OBJ_COUNTER = 1;
+export const OBJ_CT_HELPER = 3;
+
+type Ctx = {
+  family: Family;
+  table: TableModel;
+  rule: RuleModel;
+  // Protocols established earlier in the rule: nfproto and l4proto numbers.
+  nfproto?: number;
+  l4proto?: number;
+  stmts: TStmt[];
+};
+
+function typed(type: Datatype, bits: number, byteorder = type.byteorder) {
+  return { type, bits, byteorder };
+}
+
+export class Evaluator {
+  private readonly model: RulesetModel = {
+    tables: [], chains: [], sets: [], batch: [], counterCount: 0, logs: [], conntrack: false, accounting: false,
+  };
+  private readonly defines = new Map<string, Expr>();
+  private tableHandle = 0;
+
+  constructor(private readonly opts: CompileOptions) {}
+
+  run(file: SourceFile): RulesetModel {
+    this.topLevel(parse(file), file);
+    return this.model;
+  }
+
+  private topLevel(items: TopLevel[], file: SourceFile): void {
+    for (const item of items) {
+      switch (item.kind) {
+        case 'define':
+          this.defines.set(item.name, item.value);
+          break;
+        case 'include':
+          this.include(item.path, item.loc, file);
+          break;
+        default:
+          this.command(item);
+      }
+    }
+  }
+
+  private include(path: string, loc: Location, from: SourceFile): void {
+    const read = this.opts.readFile;
+    if (!read) throw NftError.at(loc, `Could not process rule: include is not available`);
+    const dirs = path.startsWith('/') ? [''] : [...(this.opts.includeDirs ?? []), dirname(from.name)];
+    for (const dir of dirs) {
+      const full = dir ? `${dir.replace(/\/$/, '')}/${path}` : path;
+      let text: string;
+      try {
+        text = read(full);
+      } catch {
+        continue;
+      }
+      const file = { name: full, text };
+      this.topLevel(parse(file), file);
+      return;
+    }
+    throw NftError.at(loc, `File not found: ${path}`);
+  }
+
+  private findTable(family: Family, name: string, loc: Location, create: boolean): TableModel {
+    let t = this.model.tables.find((x) => x.family === family && x.name === name);
+    if (!t) {
+      if (!create) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+      t = { family, name, handle: ++this.tableHandle, chains: [], sets: [], objects: [], nextHandle: 1 };
+      this.model.tables.push(t);
+    }
+    return t;
+  }
+
+  private command(cmd: Command): void {
+    switch (cmd.kind) {
+      case 'flush':
+        this.model.tables = [];
+        this.model.chains = [];
+        this.model.sets = [];
+        this.model.batch = [];
+        this.model.counterCount = 0;
+        this.model.logs = [];
+        return;
+      case 'table': {
+        const table = this.findTable(cmd.family, cmd.name, cmd.loc, true);
+        const pending: [ChainModel, Rule[]][] = [];
+        for (const c of cmd.chains) pending.push([this.addChain(table, c), c.rules]);
+        for (const o of cmd.objects) this.addObject(table, o);
+        for (const s of cmd.sets) this.addSet(table, s);
+        for (const [chain, rules] of pending) for (const r of rules) this.addRule(chain, r, false);
+        return;
+      }
+      case 'chain': {
+        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const chain = this.addChain(table, cmd.chain);
+        for (const r of cmd.chain.rules) this.addRule(chain, r, false);
+        return;
+      }
+      case 'rule': {
+        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const chain = table.chains.find((c) => c.name === cmd.chain);
+        if (!chain) throw NftError.at(cmd.loc, `Could not process rule: No such file or directory`);
+        this.addRule(chain, cmd.rule, cmd.insert);
+        return;
+      }
+      case 'set': {
+        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        this.addSet(table, cmd.set);
+        return;
+      }
+      case 'elements': {
+        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const set = table.sets.find((s) => s.name === cmd.set);
+        if (!set) throw NftError.at(cmd.loc, `Could not process rule: No such file or directory`);
+        set.elements.push(...this.elements(set, cmd.elements, undefined));
+        return;
+      }
+    }
+  }
+
+  private addChain(table: TableModel, decl: ChainDecl): ChainModel {
+    const existing = table.chains.find((c) => c.name === decl.name);
+    if (existing) return existing;
+    const chain: ChainModel = { name: decl.name, table, handle: table.nextHandle++, index: this.model.chains.length, rules: [] };
+    if (decl.hook) {
+      if (!HOOKS.has(decl.hook)) throw NftError.at(decl.loc, `unknown chain hook ${decl.hook}`);
+      chain.type = decl.type;
+      chain.hook = decl.hook;
+      const p = decl.priority!;
+      if (p.base !== undefined) {
+        const base = PRIORITIES[p.base];
+        if (base === undefined) throw NftError.at(decl.loc, `'${p.base}' is invalid priority in this context.`);
+        chain.priority = base + p.offset;
+        chain.priorityText = p.offset === 0 ? p.base : `${p.base} ${p.offset < 0 ? '-' : '+'} ${Math.abs(p.offset)}`;
+      } else {
+        chain.priority = p.offset;
+      }
+      chain.policy = decl.policy ?? 'accept';
+    }
+    table.chains.push(chain);
+    this.model.chains.push(chain);
+    this.model.batch.push({ kind: 'chain', chain });
+    return chain;
+  }
+
+  private addObject(table: TableModel, o: ObjectDecl): void {
+    let object: ObjectModel;
+    if (o.kind === 'cthelper') {
+      const protocol = symbolValue(TYPES.inet_proto, o.protocol);
+      if (protocol === undefined) throw NftError.at(o.loc, `invalid protocol ${o.protocol}`);
+      const l3 = o.l3proto ? { ip: 2, ip6: 10, inet: 1 }[o.l3proto] : undefined;
+      const l3proto = l3 ?? (table.family === 'ip6' ? 10 : table.family === 'ip' ? 2 : table.family === 'inet' ? 2 : 0);
+      object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto, l3protoName: o.l3proto };
+      this.model.conntrack = true;
+    } else {
+      object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++ };
+    }
+    table.objects.push(object);
+    this.model.batch.push({ kind: 'object', table, object });
+  }
+
+  private setType(name: string, loc: Location): Datatype {
+    const t = SET_TYPES[name];
+    if (!t || t.bits === 0 && t.name !== 'ifname') throw NftError.at(loc, `unknown datatype ${name}`);
+    return t;
+  }
+
+  private addSet(table: TableModel, decl: SetDecl): void {
+    const keyTypes = decl.keyType.map((k) => this.setType(k, decl.loc));
+    const bits = keyTypes.reduce((a, t) => a + Math.ceil(t.bits / 32) * 32, 0);
+    const set: SetModel = {
+      name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
+      isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
+      keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits),
+      elements: [], flagNames: decl.flags,
+    };
+    if (decl.dataType) {
+      const dt = decl.dataType === 'verdict' ? TYPES.verdict : this.setType(decl.dataType, decl.loc);
+      set.dataType = typed(dt, dt.bits);
+    }
+    set.elements = this.elements(set, decl.elements, undefined);
+    table.sets.push(set);
+    this.model.sets.push(set);
+    this.model.batch.push({ kind: 'set', set });
+  }
+
+  private addRule(chain: ChainModel, decl: Rule, insert: boolean): void {
+    const table = chain.table;
+    const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment };
+    const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
+    for (const s of decl.stmts) this.stmt(ctx, s);
+    rule.handle = table.nextHandle++;
+    if (insert) chain.rules.unshift(rule);
+    else chain.rules.push(rule);
+    this.model.batch.push({ kind: 'rule', rule });
+  }
+
+  // --- statements ---------------------------------------------------------
+
+  private stmt(ctx: Ctx, s: Stmt): void {
+    switch (s.kind) {
+      case 'match':
+        return this.match(ctx, s);
+      case 'verdict': {
+        const chain = s.chain !== undefined ? this.jumpTarget(ctx, s.chain, s.loc) : undefined;
+        ctx.stmts.push({ kind: 'verdict', verdict: s.verdict, chain });
+        return;
+      }
+      case 'vmap': {
+        const key = this.expr(ctx, s.key);
+        const set = this.mapping(ctx, key, s.mapping, { type: TYPES.verdict, bits: 32, byteorder: 'host' });
+        ctx.stmts.push({ kind: 'vmap', key, set });
+        return;
+      }
+      case 'counter': {
+        if (s.name !== undefined) {
+          const obj = ctx.table.objects.find((o) => o.kind === 'counter' && o.name === s.name);
+          if (!obj) throw NftError.at(s.loc, `Could not process rule: No such file or directory`);
+          ctx.stmts.push({ kind: 'objref', objType: OBJ_COUNTER, object: obj });
+          return;
+        }
+        const index = this.model.counterCount++;
+        ctx.rule.counter ??= index;
+        ctx.stmts.push({ kind: 'counter', index });
+        return;
+      }
+      case 'notrack':
+        this.model.conntrack = true;
+        ctx.stmts.push({ kind: 'notrack' });
+        return;
+      case 'log': {
+        const index = this.model.logs.length;
+        this.model.logs.push({ prefix: s.prefix, level: s.level, group: s.group });
+        ctx.stmts.push({ kind: 'log', index, prefix: s.prefix, level: s.level, group: s.group });
+        return;
+      }
+      case 'connlimit':
+        this.model.conntrack = true;
+        ctx.stmts.push({ kind: 'connlimit', count: s.count, over: s.over });
+        return;
+      case 'ctset':
+        return this.ctSet(ctx, s);
+      case 'metaset': {
+        const tmpl = META_KEYS[s.key];
+        if (!tmpl || !tmpl.settable) throw NftError.at(s.loc, `meta key ${s.key} cannot be set`);
+        const value = this.valueExpr(ctx, s.value, typed(tmpl.type, tmpl.bits, tmpl.byteorder));
+        ctx.stmts.push({ kind: 'metaset', tmpl, unqualified: !s.loc.file.text.split('\n')[s.loc.line - 1].slice(s.loc.column - 1).startsWith('meta'), value });
+        return;
+      }
+    }
+  }
+
+  private jumpTarget(ctx: Ctx, name: string, loc: Location): ChainModel {
+    const chain = ctx.table.chains.find((c) => c.name === name);
+    if (!chain) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+    return chain;
+  }
+
+  private ctSet(ctx: Ctx, s: Stmt & { kind: 'ctset' }): void {
+    this.model.conntrack = true;
+    if (s.key === 'helper') {
+      const v = s.value;
+      if (v.kind !== 'value') throw NftError.at(s.loc, `syntax error`);
+      const obj = ctx.table.objects.find((o) => o.kind === 'cthelper' && o.name === v.text);
+      if (!obj) throw NftError.at(v.loc, `Could not process rule: No such file or directory`);
+      ctx.stmts.push({ kind: 'objref', objType: OBJ_CT_HELPER, object: obj });
+      return;
+    }
+    const tmpl = CT_KEYS[s.key];
+    if (!tmpl || !tmpl.settable) throw NftError.at(s.loc, `syntax error, unexpected set`);
+    if (s.dir !== undefined && s.key !== 'zone') throw NftError.at(s.loc, `syntax error, unexpected set`);
+    const dir = s.dir === undefined ? undefined : s.dir === 'original' ? CtDir.Original : CtDir.Reply;
+    const value = this.valueExpr(ctx, s.value, typed(tmpl.type, tmpl.bits, tmpl.byteorder));
+    ctx.stmts.push({ kind: 'ctset', tmpl, dir, value });
+  }
+
+  private match(ctx: Ctx, s: Stmt & { kind: 'match' }): void {
+    const left = this.expr(ctx, s.left);
+    if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
+    const right = this.rhs(ctx, left, s.right);
+    let op = s.op;
+    if (op === '!' && !left.type.flags) throw NftError.at(s.loc, `syntax error, unexpected !`);
+    if ((right.kind === 'setref' || right.kind === 'range' || right.kind === 'prefix') && op === 'implicit') op = '==';
+    if (right.kind === 'const' && op === 'implicit' && !left.type.flags) op = '==';
+    if (right.kind === 'const' && left.kind === 'binop') op = op === 'implicit' ? '==' : op;
+    ctx.stmts.push({ kind: 'match', op, left, right, dependency: false });
+    this.learnContext(ctx, left, right, op);
+  }
+
+  // A match on a protocol selector tells later payload expressions which
+  // protocol they are in, so nft adds no dependency for them.
+  private learnContext(ctx: Ctx, left: TExpr, right: TExpr, op: string): void {
+    if (right.kind !== 'const' || (op !== '==' && op !== 'implicit')) return;
+    const v = Number(right.value);
+    if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
+    if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
+    if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
+    if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
+  }
+
+  // --- expressions ------------------------------------------------------------
+
+  private expr(ctx: Ctx, e: Expr): TExpr {
+    switch (e.kind) {
+      case 'ct':
+        return this.ctExpr(ctx, e);
+      case 'meta': {
+        const tmpl = META_KEYS[e.key];
+        if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+        const unqualified = !e.loc.file.text.split('\n')[e.loc.line - 1].slice(e.loc.column - 1).startsWith('meta');
+        return { kind: 'meta', key: tmpl.key, name: e.key, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
+      }
+      case 'payload':
+        return this.payload(ctx, e);
+      case 'binop': {
+        const left = this.expr(ctx, e.left);
+        if (e.op === '<<' || e.op === '>>') {
+          const amount = this.constOf(e.right, typed(TYPES.integer, 32, 'host'));
+          return { kind: 'binop', op: e.op, left, right: amount, type: left.type, bits: left.bits, byteorder: left.byteorder };
+        }
+        const right = this.constOf(e.right, left);
+        return { kind: 'binop', op: e.op, left, right, type: left.type, bits: left.bits, byteorder: left.byteorder };
+      }
+      case 'concat': {
+        const items = e.items.map((i) => this.expr(ctx, i));
+        const bits = items.reduce((a, i) => a + Math.ceil(i.bits / 32) * 32, 0);
+        return { kind: 'concat', items, type: items[0].type, bits, byteorder: 'big' };
+      }
+      case 'map': {
+        const key = this.expr(ctx, e.key);
+        return { kind: 'map', key, set: this.mapping(ctx, key, e.mapping, undefined), type: TYPES.integer, bits: 0, byteorder: 'host' };
+      }
+      case 'variable':
+        return this.expr(ctx, this.variable(e));
+      default:
+        throw NftError.at(e.loc, `syntax error`);
+    }
+  }
+
+  private variable(e: Expr & { kind: 'variable' }): Expr {
+    const v = this.defines.get(e.name);
+    if (!v) throw NftError.at(e.loc, `unknown identifier '${e.name}'`);
+    return v;
+  }
+
+  private ctExpr(ctx: Ctx, e: Expr & { kind: 'ct' }): TExpr {
+    this.model.conntrack = true;
+    const dir = e.dir === undefined ? undefined : e.dir === 'original' ? CtDir.Original : CtDir.Reply;
+    let tmpl: CtTemplate | undefined;
+    if (e.proto) {
+      tmpl = CT_ADDR_KEYS[`${e.proto} ${e.key}`];
+      const family = e.proto === 'ip' ? 2 : 10;
+      if (ctx.family === 'ip' && family !== 2 || ctx.family === 'ip6' && family !== 10) {
+        throw NftError.at(e.loc, `conflicting protocols specified: ${ctx.family} vs. ${e.proto}`);
+      }
+      if (ctx.nfproto !== undefined && ctx.nfproto !== family) throw NftError.at(e.loc, `conflicting protocols specified`);
+    } else {
+      tmpl = CT_KEYS[e.key];
+    }
+    if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+    if (tmpl.dir === 'required' && dir === undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+    if (tmpl.dir === 'none' && dir !== undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+    if (e.key === 'packets' || e.key === 'bytes' || e.key === 'avgpkt') this.model.accounting = true;
+    if (!e.proto && (e.key === 'saddr' || e.key === 'daddr')) {
+      const nf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : ctx.nfproto;
+      if (nf === undefined) throw NftError.at(e.loc, `cannot determine ip protocol version, use "ip ${e.key}" or "ip6 ${e.key}" instead`);
+      const t = nf === 2 ? TYPES.ipv4_addr : TYPES.ipv6_addr;
+      return { kind: 'ct', tmpl, dir, ...typed(t, t.bits, 'big') };
+    }
+    return { kind: 'ct', tmpl, dir, proto: e.proto, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
+  }
+
+  private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
+    const proto = PROTOCOLS[e.proto];
+    const f = proto?.fields[e.field];
+    if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
+    const [offset, bits, type] = f;
+    this.dependency(ctx, proto.name, e.loc);
+    return { kind: 'payload', proto: proto.name, field: e.field, base: proto.base, offset, ...typed(type, bits, 'big') };
+  }
+
+  private dependency(ctx: Ctx, protoName: string, loc: Location): void {
+    const proto = PROTOCOLS[protoName];
+    const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
+    const needNf = proto.nfproto ?? proto.onlyNfproto;
+    if (needNf !== undefined) {
+      if (familyNf !== undefined && familyNf !== needNf) {
+        throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${protoName}`);
+      }
+      if (familyNf === undefined && ctx.nfproto === undefined) {
+        this.addDependency(ctx, 'nfproto', needNf);
+        ctx.nfproto = needNf;
+      }
+    }
+    if (proto.l4proto !== undefined) {
+      if (ctx.l4proto !== undefined && ctx.l4proto !== proto.l4proto) throw NftError.at(loc, `conflicting protocols specified`);
+      if (ctx.l4proto === undefined) {
+        this.addDependency(ctx, 'l4proto', proto.l4proto);
+        ctx.l4proto = proto.l4proto;
+      }
+    }
+  }
+
+  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto', value: number): void {
+    const tmpl = META_KEYS[key];
+    const left: TExpr = { kind: 'meta', key: tmpl.key, name: key, unqualified: false, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
+    const right: TExpr = { kind: 'const', value: BigInt(value), ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
+    ctx.stmts.push({ kind: 'match', op: '==', left, right, dependency: true });
+  }
+
+  // A constant of the type of `like`.
+  private constOf(e: Expr, like: { type: Datatype; bits: number; byteorder: 'big' | 'host' }): TExpr & { kind: 'const' } {
+    if (e.kind === 'variable') return this.constOf(this.variable(e), like);
+    if (e.kind === 'binop' && e.op !== '<<' && e.op !== '>>') {
+      const a = this.constOf(e.left, like).value;
+      const b = this.constOf(e.right, like).value;
+      const value = e.op === '&' ? a & b : e.op === '|' ? a | b : a ^ b;
+      return { kind: 'const', value, ...typed(like.type, like.bits, like.byteorder) };
+    }
+    if (e.kind === 'list' && like.type.flags) {
+      const value = e.items.reduce((acc, i) => acc | this.constOf(i, like).value, 0n);
+      return { kind: 'const', value, ...typed(like.type, like.bits, like.byteorder) };
+    }
+    if (e.kind !== 'value') throw NftError.at(e.loc, `syntax error`);
+    if (like.type.name === 'string' || like.type.name === 'ifname') {
+      if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
+    }
+    const value = parseValue(like.type, like.bits, e);
+    return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
+  }
+
+  // The right-hand side of a match, typed after the left.
+  private rhs(ctx: Ctx, left: TExpr, e: Expr): TExpr {
+    switch (e.kind) {
+      case 'variable':
+        return this.rhs(ctx, left, this.variable(e));
+      case 'set':
+        return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined, e.loc), ...typed(left.type, left.bits, left.byteorder) };
+      case 'setref': {
+        const set = this.namedSet(ctx, e.name, e.loc);
+        return { kind: 'setref', set, ...typed(left.type, left.bits, left.byteorder) };
+      }
+      case 'list':
+        if (!left.type.flags) throw NftError.at(e.loc, `syntax error, unexpected comma`);
+        return this.constOf(e, left);
+      default:
+        return this.element(left, e);
+    }
+  }
+
+  // A value, range, prefix or concatenation of those, typed after `like`.
+  private element(like: TExpr | SetModel['keyType'], e: Expr, keyTypes?: Datatype[]): TExpr {
+    if (e.kind === 'variable') return this.element(like, this.variable(e), keyTypes);
+    if ('kind' in like && like.kind === 'concat' || keyTypes && keyTypes.length > 1) {
+      const parts: { type: Datatype; bits: number; byteorder: 'big' | 'host' }[] =
+        'kind' in like && like.kind === 'concat' ? like.items : keyTypes!.map((t) => typed(t, t.bits));
+      const items = e.kind === 'concat' ? e.items : [e];
+      if (items.length !== parts.length) throw NftError.at(e.loc, `datatype mismatch`);
+      const typedItems = items.map((item, i) => this.element(parts[i] as TExpr, item));
+      return { kind: 'concat', items: typedItems, type: parts[0].type, bits: like.bits, byteorder: 'big' };
+    }
+    if (e.kind === 'range') {
+      const low = this.constOf(e.low, like);
+      const high = this.constOf(e.high, like);
+      if (high.value < low.value) throw NftError.at(e.loc, `Range has zero or negative size`);
+      return { kind: 'range', low, high, ...typed(like.type, like.bits, like.byteorder) };
+    }
+    if (e.kind === 'prefix') {
+      const value = this.constOf(e.expr, like);
+      if (e.length > like.bits) throw NftError.at(e.loc, `Prefix length ${e.length} is invalid for type of ${like.bits} bits`);
+      return { kind: 'prefix', value, length: e.length, ...typed(like.type, like.bits, like.byteorder) };
+    }
+    return this.constOf(e, like);
+  }
+
+  private valueExpr(ctx: Ctx, e: Expr, like: { type: Datatype; bits: number; byteorder: 'big' | 'host' }): TExpr {
+    if (e.kind === 'set') throw NftError.at(e.loc, `you cannot use a set here, unsupported operation`);
+    if (e.kind === 'variable') return this.valueExpr(ctx, this.variable(e), like);
+    if (e.kind === 'value' || e.kind === 'list') return this.constOf(e, like);
+    if (e.kind === 'binop' && isConstTree(e)) return this.constOf(e, like);
+    if (e.kind === 'map') {
+      const key = this.expr(ctx, e.key);
+      const set = this.mapping(ctx, key, e.mapping, like);
+      return { kind: 'map', key, set, ...typed(like.type, like.bits, like.byteorder) };
+    }
+    const v = this.expr(ctx, e);
+    return v;
+  }
+
+  private namedSet(ctx: Ctx, name: string, loc: Location): SetModel {
+    const set = ctx.table.sets.find((s) => s.name === name);
+    if (!set) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+    return set;
+  }
+
+  private mapping(ctx: Ctx, key: TExpr, e: Expr, data: { type: Datatype; bits: number; byteorder: 'big' | 'host' } | undefined): SetModel {
+    if (e.kind === 'setref') return this.namedSet(ctx, e.name, e.loc);
+    if (e.kind !== 'set') throw NftError.at(e.loc, `syntax error`);
+    return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'), e.loc);
+  }
+
+  private anonSet(ctx: Ctx, key: TExpr, elements: SetElement[], data: SetModel['dataType'], loc: Location): SetModel {
+    const table = ctx.table;
+    const set: SetModel = {
+      name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
+      isMap: data !== undefined, interval: false, keyTypes: key.kind === 'concat' ? key.items.map((i) => i.type) : [key.type],
+      keyType: typed(key.type, key.bits, key.byteorder), dataType: data, elements: [], flagNames: [],
+    };
+    const keyLike = key.kind === 'concat' ? key : set.keyType;
+    set.elements = this.elements(set, elements, keyLike);
+    set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
+    set.declaredSize = set.elements.length;
+    void loc;
+    ctx.rule.anonSets.push(set);
+    this.model.sets.push(set);
+    return set;
+  }
+
+  private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
+    return elements.map((el) => {
+      const key = this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
+      if (set.isMap && !el.data) throw NftError.at(el.loc, `syntax error, missing map data`);
+      let data: TExpr | undefined;
+      if (el.data) {
+        if (!set.isMap) throw NftError.at(el.loc, `syntax error`);
+        const dt = set.dataType!;
+        if (el.data.kind === 'verdict') {
+          if (dt.type !== TYPES.verdict) throw NftError.at(el.data.loc, `datatype mismatch`);
+          const target = el.data.chain !== undefined ? this.jumpTarget({ table: set.table } as Ctx, el.data.chain, el.data.loc) : undefined;
+          data = { kind: 'verdict', verdict: el.data.verdict, chain: target, ...typed(TYPES.verdict, 32, 'host') };
+        } else {
+          data = this.constOf(el.data, dt);
+        }
+      }
+      return { key, data };
+    });
+  }
+}
+
+function isConstTree(e: Expr): boolean {
+  if (e.kind === 'value') return true;
+  if (e.kind === 'binop') return isConstTree(e.left) && isConstTree(e.right);
+  return false;
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : path.slice(0, i) || '/';
+}
+
+export function protocolNumber(name: string): number | undefined {
+  return PROTO_NUMBERS.find(([n]) => n === name)?.[1];
+}
+
+export function evaluate(file: SourceFile, opts: CompileOptions): RulesetModel {
+  return new Evaluator(opts).run(file);
+}
+
+export type { BatchItem, PayloadBase };

@@ -1,0 +1,93 @@
+// The compiler's public interface: nft source in, ruleset image out, with
+// printers for nft's debug output and listing.
+import { disassemble } from './disassemble.js';
+import { encode } from './encode.js';
+import { NftError } from './errors.js';
+import { evaluate, type CompileOptions } from './evaluate.js';
+import type { Ins } from './instructions.js';
+import { Linearizer } from './linearize.js';
+import { listRuleset, type ListingOptions } from './listing.js';
+import type { ChainModel, RulesetModel } from './model.js';
+import type { NameTables } from './names.js';
+
+export { NftError };
+export type { CompileOptions, ListingOptions };
+
+export interface ChainInfo {
+  family: string;
+  table: string;
+  name: string;
+  handle: number;
+  hook?: string;
+  priority?: number;
+  policy?: 'accept' | 'drop';
+  type?: string;
+}
+
+export interface RuleInfo {
+  handle: number;
+  chain: number;
+  counter?: number;
+}
+
+export interface Ruleset {
+  image: Uint8Array;
+  counterCount: number;
+  chains: ChainInfo[];
+  rules: RuleInfo[];
+  toNetlinkDebug(): string;
+  toListing(opts?: ListingOptions): string;
+}
+
+function nameTables(model: RulesetModel): NameTables {
+  const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+  const counterNames = new Map<number, string>();
+  for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
+  return {
+    chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, priority: c.priority })),
+    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name })),
+    counterNames,
+    helpers: helpers.map((h) => h.name),
+    logs: model.logs,
+    batch: model.batch.map((b) => {
+      switch (b.kind) {
+        case 'chain': return { kind: 'chain', chain: b.chain.index };
+        case 'set': return { kind: 'set', set: b.set.index };
+        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index) };
+        case 'object': {
+          const o = b.object;
+          const text = o.kind === 'cthelper'
+            ? `table (null) name (null) use 0 [ ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol} ]`
+            : `table (null) name (null) use 0 [ counter pkts 0 bytes 0 ]`;
+          return { kind: 'object', text };
+        }
+      }
+    }),
+  };
+}
+
+export function compile(source: string, opts: CompileOptions = {}): Ruleset {
+  const file = { name: opts.filename ?? 'stdin', text: source };
+  const model = evaluate(file, opts);
+  const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+  const code = new Map<ChainModel, { handle: number; ins: Ins[] }[]>();
+  for (const chain of model.chains) {
+    code.set(chain, chain.rules.map((r) => {
+      const ins = new Linearizer((s) => s.index, (o) => helpers.indexOf(o)).rule(r);
+      return { handle: r.handle, ins };
+    }));
+  }
+  const image = encode(model, code);
+  const names = nameTables(model);
+  return {
+    image,
+    counterCount: model.counterCount,
+    chains: model.chains.map((c) => ({
+      family: c.table.family, table: c.table.name, name: c.name, handle: c.handle,
+      ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),
+    })),
+    rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
+    toNetlinkDebug: () => disassemble(image, names),
+    toListing: (o?: ListingOptions) => listRuleset(model, o),
+  };
+}

@@ -1,0 +1,23 @@
+// Instructions as the linearizer emits them, before encoding. Registers are
+// word numbers of the register file (0 = verdict, 4.. = data), as in abi.ts.
+import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
+
+export type Ins =
+  | { op: 'immediate'; dreg: number; data: Uint8Array }
+  | { op: 'verdict'; code: number; chain: number }
+  | { op: 'cmp'; sreg: number; cmp: CmpOp; data: Uint8Array }
+  | { op: 'bitwise'; sreg: number; dreg: number; len: number; mask: Uint8Array; xor: Uint8Array }
+  | { op: 'shift'; sreg: number; dreg: number; len: number; dir: BitwiseOp; amount: number }
+  | { op: 'payload'; dreg: number; base: PayloadBase; offset: number; len: number }
+  | { op: 'meta'; dreg: number; key: MetaKey }
+  | { op: 'ct'; dreg: number; key: CtKey; dir: CtDir }
+  | { op: 'counter'; index: number }
+  | { op: 'range'; sreg: number; cmp: CmpOp; len: number; from: Uint8Array; to: Uint8Array }
+  | { op: 'byteorder'; sreg: number; dreg: number; order: ByteorderOp; len: number; size: number }
+  | { op: 'lookup'; sreg: number; dreg: number; set: number; invert: boolean }
+  | { op: 'metaset'; sreg: number; key: MetaKey }
+  | { op: 'ctset'; sreg: number; key: CtKey; dir: CtDir }
+  | { op: 'notrack' }
+  | { op: 'objref'; objType: number; index: number }
+  | { op: 'log'; index: number }
+  | { op: 'connlimit'; count: number; flags: number };

@@ -1,0 +1,282 @@
+// Turns typed statements into instructions, allocating registers the way
+// nft's netlink_linearize.c does: one 32-bit unit per expression from
+// NFT_REG_1 upwards, concatenations taking as many units as they span.
+import { BitwiseOp, ByteorderOp, CmpOp, CtDir, Verdict } from '../assembly/abi.js';
+import type { Ins } from './instructions.js';
+import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
+import { toBytes } from './values.js';
+
+const VERDICT_CODES: Record<string, number> = {
+  accept: Verdict.Accept, drop: Verdict.Drop, continue: Verdict.Continue, return: Verdict.Return,
+  jump: Verdict.Jump, goto: Verdict.Goto, queue: Verdict.Queue,
+};
+
+export function verdictCode(name: string): number {
+  return VERDICT_CODES[name];
+}
+
+// Register units (32-bit) a value of `bits` occupies.
+function units(bits: number): number {
+  return Math.ceil(bits / 32);
+}
+
+// Word number in the register file of nft's internal register number.
+function word(reg: number): number {
+  return reg + 3;
+}
+
+export function constBytes(e: TExpr): Uint8Array {
+  if (e.kind === 'const') return toBytes(e.value, e.bits, e.byteorder);
+  if (e.kind === 'concat') {
+    const parts = e.items.map((i) => {
+      const b = constBytes(i);
+      const padded = new Uint8Array(units(i.bits) * 4);
+      padded.set(b);
+      return padded;
+    });
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+  throw new Error(`not a constant: ${e.kind}`);
+}
+
+function ones(len: number): Uint8Array {
+  return new Uint8Array(len).fill(0xff);
+}
+
+function prefixMask(bits: number, length: number, len: number): Uint8Array {
+  const m = new Uint8Array(len);
+  for (let i = 0; i < length && i < bits; i++) m[i >> 3] |= 0x80 >> (i & 7);
+  return m;
+}
+
+export class Linearizer {
+  private regLow = 1;
+  readonly out: Ins[] = [];
+
+  constructor(
+    private readonly setIndex: (s: SetModel) => number,
+    private readonly helperIndex: (o: ObjectModel) => number,
+  ) {}
+
+  private get(e?: TExpr): number {
+    const r = this.regLow;
+    this.regLow += e && e.kind === 'concat' ? units(e.bits) : 1;
+    return r;
+  }
+
+  private release(e?: TExpr): void {
+    this.regLow -= e && e.kind === 'concat' ? units(e.bits) : 1;
+  }
+
+  rule(rule: RuleModel): Ins[] {
+    for (const s of rule.stmts) this.stmt(s);
+    return this.out;
+  }
+
+  private stmt(s: TStmt): void {
+    switch (s.kind) {
+      case 'match': return this.match(s);
+      case 'verdict':
+        this.out.push({ op: 'verdict', code: VERDICT_CODES[s.verdict], chain: s.chain ? s.chain.index : 0 });
+        return;
+      case 'vmap': {
+        const r = this.get(s.key);
+        this.expr(s.key, r);
+        this.out.push({ op: 'lookup', sreg: word(r), dreg: 0, set: this.setIndex(s.set), invert: false });
+        this.release(s.key);
+        return;
+      }
+      case 'counter':
+        this.out.push({ op: 'counter', index: s.index });
+        return;
+      case 'objref':
+        this.out.push({ op: 'objref', objType: s.objType, index: s.object.kind === 'counter' ? s.object.index : this.helperIndex(s.object) });
+        return;
+      case 'ctset': {
+        const r = this.get(s.value);
+        this.expr(s.value, r);
+        this.out.push({ op: 'ctset', sreg: word(r), key: s.tmpl.key, dir: s.dir ?? CtDir.None });
+        this.release(s.value);
+        return;
+      }
+      case 'metaset': {
+        const r = this.get(s.value);
+        this.expr(s.value, r);
+        this.out.push({ op: 'metaset', sreg: word(r), key: s.tmpl.key });
+        this.release(s.value);
+        return;
+      }
+      case 'notrack':
+        this.out.push({ op: 'notrack' });
+        return;
+      case 'log':
+        this.out.push({ op: 'log', index: s.index });
+        return;
+      case 'connlimit':
+        this.out.push({ op: 'connlimit', count: s.count, flags: s.over ? 1 : 0 });
+        return;
+    }
+  }
+
+  // Loads an expression's value into register r (internal numbering).
+  private expr(e: TExpr, r: number): void {
+    const len = Math.ceil(e.bits / 8);
+    switch (e.kind) {
+      case 'ct':
+        this.out.push({ op: 'ct', dreg: word(r), key: e.tmpl.key, dir: e.dir ?? CtDir.None });
+        return;
+      case 'meta':
+        this.out.push({ op: 'meta', dreg: word(r), key: e.key });
+        return;
+      case 'payload': {
+        const first = Math.floor(e.offset / 8);
+        const last = Math.ceil((e.offset + e.bits) / 8);
+        this.out.push({ op: 'payload', dreg: word(r), base: e.base, offset: first, len: last - first });
+        if (e.offset % 8 !== 0 || e.bits % 8 !== 0) {
+          const n = last - first;
+          const mask = new Uint8Array(n);
+          for (let i = 0; i < e.bits; i++) {
+            const bit = e.offset - first * 8 + i;
+            mask[bit >> 3] |= 0x80 >> (bit & 7);
+          }
+          this.out.push({ op: 'bitwise', sreg: word(r), dreg: word(r), len: n, mask, xor: new Uint8Array(n) });
+        }
+        return;
+      }
+      case 'const':
+        this.out.push({ op: 'immediate', dreg: word(r), data: constBytes(e) });
+        return;
+      case 'binop': {
+        this.expr(e.left, r);
+        const right = e.right as TExpr & { kind: 'const' };
+        if (e.op === '<<' || e.op === '>>') {
+          this.out.push({ op: 'shift', sreg: word(r), dreg: word(r), len, dir: e.op === '<<' ? BitwiseOp.Lshift : BitwiseOp.Rshift, amount: Number(right.value) });
+          return;
+        }
+        const c = constBytes({ ...right, bits: e.bits, byteorder: e.byteorder });
+        let mask: Uint8Array;
+        let xor: Uint8Array;
+        if (e.op === '&') {
+          mask = c;
+          xor = new Uint8Array(len);
+        } else if (e.op === '|') {
+          mask = c.map((b) => ~b & 0xff);
+          xor = c;
+        } else {
+          mask = ones(len);
+          xor = c;
+        }
+        this.out.push({ op: 'bitwise', sreg: word(r), dreg: word(r), len, mask, xor });
+        return;
+      }
+      case 'concat': {
+        let reg = r;
+        for (const item of e.items) {
+          this.expr(item, reg);
+          reg += units(item.bits);
+        }
+        return;
+      }
+      case 'map': {
+        const kr = this.get(e.key);
+        this.expr(e.key, kr);
+        this.out.push({ op: 'lookup', sreg: word(kr), dreg: word(r), set: this.setIndex(e.set), invert: false });
+        this.release(e.key);
+        return;
+      }
+      default:
+        throw new Error(`cannot load ${e.kind}`);
+    }
+  }
+
+  private match(s: TStmt & { kind: 'match' }): void {
+    const { left, right } = s;
+    const r = this.get(left);
+    const sreg = word(r);
+    const len = Math.ceil(left.bits / 8);
+    if (right.kind === 'prefix' && right.length % 8 === 0 && left.kind === 'payload' && left.offset % 8 === 0) {
+      const bytes = right.length / 8;
+      this.out.push({ op: 'payload', dreg: sreg, base: left.base, offset: left.offset / 8, len: bytes });
+      this.out.push({ op: 'cmp', sreg, cmp: s.op === '!=' ? CmpOp.Neq : CmpOp.Eq, data: constBytes(right.value).slice(0, bytes) });
+      this.release(left);
+      return;
+    }
+    this.expr(left, r);
+    const eqOp = s.op === '!=' ? CmpOp.Neq : CmpOp.Eq;
+    switch (right.kind) {
+      case 'const': {
+        const data = this.shiftedConst(left, right);
+        if (s.op === 'implicit' && left.type.flags) {
+          this.out.push({ op: 'bitwise', sreg, dreg: sreg, len, mask: data, xor: new Uint8Array(len) });
+          this.out.push({ op: 'cmp', sreg, cmp: CmpOp.Neq, data: new Uint8Array(len) });
+        } else if (s.op === '!') {
+          this.out.push({ op: 'bitwise', sreg, dreg: sreg, len, mask: data, xor: new Uint8Array(len) });
+          this.out.push({ op: 'cmp', sreg, cmp: CmpOp.Eq, data: new Uint8Array(len) });
+        } else if (s.op === '==' || s.op === '!=' || s.op === 'implicit') {
+          this.out.push({ op: 'cmp', sreg, cmp: eqOp, data });
+        } else {
+          const cmp = { '<': CmpOp.Lt, '>': CmpOp.Gt, '<=': CmpOp.Lte, '>=': CmpOp.Gte }[s.op];
+          this.out.push(...this.toBig(left, sreg, len));
+          this.out.push({ op: 'cmp', sreg, cmp, data: toBytes(right.value, left.bits, 'big') });
+        }
+        break;
+      }
+      case 'range': {
+        const lo = (right.low as TExpr & { kind: 'const' }).value;
+        const hi = (right.high as TExpr & { kind: 'const' }).value;
+        this.out.push(...this.toBig(left, sreg, len));
+        const from = toBytes(lo, left.bits, 'big');
+        const to = toBytes(hi, left.bits, 'big');
+        if (s.op === '!=') {
+          this.out.push({ op: 'range', sreg, cmp: CmpOp.Neq, len, from, to });
+        } else {
+          this.out.push({ op: 'cmp', sreg, cmp: CmpOp.Gte, data: from });
+          this.out.push({ op: 'cmp', sreg, cmp: CmpOp.Lte, data: to });
+        }
+        break;
+      }
+      case 'prefix': {
+        const value = constBytes(right.value);
+        if (right.length % 8 === 0) {
+          this.out.push({ op: 'cmp', sreg, cmp: eqOp, data: value.slice(0, right.length / 8) });
+        } else {
+          const mask = prefixMask(left.bits, right.length, len);
+          this.out.push({ op: 'bitwise', sreg, dreg: sreg, len, mask, xor: new Uint8Array(len) });
+          this.out.push({ op: 'cmp', sreg, cmp: eqOp, data: value.map((b, i) => b & mask[i]) });
+        }
+        break;
+      }
+      case 'setref':
+        this.out.push({ op: 'lookup', sreg, dreg: -1, set: this.setIndex(right.set), invert: s.op === '!=' });
+        break;
+      default:
+        throw new Error(`cannot match against ${right.kind}`);
+    }
+    this.release(left);
+  }
+
+  // Header bit fields are compared in place: the constant moves to the
+  // field's bit position within the loaded bytes.
+  private shiftedConst(left: TExpr, right: TExpr & { kind: 'const' }): Uint8Array {
+    if (left.kind === 'payload' && (left.offset % 8 !== 0 || left.bits % 8 !== 0)) {
+      const first = Math.floor(left.offset / 8);
+      const n = Math.ceil((left.offset + left.bits) / 8) - first;
+      const shift = BigInt(n * 8 - (left.offset - first * 8) - left.bits);
+      return toBytes(right.value << shift, n * 8, 'big');
+    }
+    return constBytes(right);
+  }
+
+  // Ordered comparisons need network byte order: host-order values get a
+  // byteorder instruction first.
+  private toBig(left: TExpr, sreg: number, len: number): Ins[] {
+    if (left.byteorder !== 'host' || len <= 1) return [];
+    return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: len }];
+  }
+}

@@ -1,0 +1,333 @@
+// Prints the ruleset as `nft list ruleset` does, with nft's output flags.
+import { CtDir, MetaKey } from '../assembly/abi.js';
+import { SERVICES, symbolName, type Datatype } from './datatypes.js';
+import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
+import { PROTOCOLS } from './selectors.js';
+
+export interface ListingOptions {
+  // [packets, bytes] per counter index.
+  counters?: BigUint64Array;
+  handles?: boolean;
+  stateless?: boolean;
+  // -n: numeric everything (-p, -S off, -y, addresses).
+  numeric?: boolean;
+  numericProtocol?: boolean;
+  numericPriority?: boolean;
+  // -T: times in seconds.
+  numericTime?: boolean;
+  // -S: ports as service names.
+  services?: boolean;
+}
+
+const STD_PRIORITIES: [string, number][] = [['raw', -300], ['mangle', -150], ['dstnat', -100], ['filter', 0], ['security', 50], ['srcnat', 100]];
+
+function priorityText(c: ChainModel, o: ListingOptions): string {
+  const p = c.priority!;
+  if (o.numeric || o.numericPriority) return String(p);
+  for (const [name, val] of STD_PRIORITIES) {
+    if (name === 'dstnat' && c.hook !== 'prerouting') continue;
+    if (name === 'srcnat' && c.hook !== 'postrouting') continue;
+    const off = p - val;
+    if (Math.abs(off) <= 10) return off === 0 ? name : `${name} ${off > 0 ? '+' : '-'} ${Math.abs(off)}`;
+  }
+  return String(p);
+}
+
+export function formatTime(ms: bigint, o: ListingOptions): string {
+  if (o.numericTime) return `${ms / 1000n}s`;
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [['d', 86400000n], ['h', 3600000n], ['m', 60000n], ['s', 1000n]] as const) {
+    if (rest >= size) {
+      out += `${rest / size}${unit}`;
+      rest %= size;
+    }
+  }
+  if (rest > 0n) out += `${rest}ms`;
+  return out;
+}
+
+function ipv6Text(v: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+}
+
+function stringText(v: bigint): string {
+  let s = '';
+  let x = v;
+  while (x > 0n) {
+    s += String.fromCharCode(Number(x & 0xffn));
+    x >>= 8n;
+  }
+  return s;
+}
+
+export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits = type.bits): string {
+  switch (type.print) {
+    case 'hex': return '0x' + value.toString(16).padStart(Math.ceil(bits / 4), '0');
+    case 'decimal': return value.toString();
+    case 'ipv4': return [24n, 16n, 8n, 0n].map((s) => (value >> s) & 0xffn).join('.');
+    case 'ipv6': return ipv6Text(value);
+    case 'ether': return Array.from({ length: 6 }, (_, i) => ((value >> BigInt((5 - i) * 8)) & 0xffn).toString(16).padStart(2, '0')).join(':');
+    case 'string': return `"${stringText(value)}"`;
+    case 'time': return formatTime(value, o);
+    case 'label': {
+      for (let i = 0n; i < 128n; i++) if (value === 1n << i) return i.toString();
+      return '0x' + value.toString(16);
+    }
+    case 'service': {
+      if (o.services && !o.numeric) return SERVICES.find(([, v]) => BigInt(v) === value)?.[0] ?? value.toString();
+      return value.toString();
+    }
+    case 'protocol': {
+      if (o.numeric || o.numericProtocol) return value.toString();
+      return symbolName(type, Number(value)) ?? value.toString();
+    }
+    case 'symbol': return symbolName(type, Number(value)) ?? value.toString();
+    case 'bitmask': {
+      if (value === 0n) return '0x0';
+      const names: string[] = [];
+      let rest = value;
+      for (const [n, v] of type.symbols ?? []) {
+        if (v && (value & BigInt(v)) === BigInt(v) && (rest & BigInt(v))) {
+          names.push(n);
+          rest &= ~BigInt(v);
+        }
+      }
+      if (rest) names.push('0x' + rest.toString(16));
+      return names.join(',');
+    }
+    case 'verdict': return String(value);
+  }
+}
+
+class Printer {
+  constructor(private readonly o: ListingOptions) {}
+
+  expr(e: TExpr, top = true): string {
+    switch (e.kind) {
+      case 'ct': {
+        const dropDir = e.tmpl.name === 'protocol' || e.tmpl.name === 'l3proto';
+        const dir = e.dir === undefined || dropDir ? '' : (e.dir === CtDir.Original ? 'original ' : 'reply ');
+        const key = e.tmpl.name === 'src_ip' || e.tmpl.name === 'src_ip6' || e.tmpl.name === 'src' ? 'saddr'
+          : e.tmpl.name === 'dst_ip' || e.tmpl.name === 'dst_ip6' || e.tmpl.name === 'dst' ? 'daddr'
+          : Object.entries(CT_PRINT).find(([, v]) => v === e.tmpl.name)?.[0] ?? e.tmpl.name;
+        const proto = key === 'saddr' || key === 'daddr' ? (e.type.name === 'ipv4_addr' ? 'ip ' : 'ip6 ') : '';
+        return `ct ${dir}${proto}${key}`;
+      }
+      case 'meta':
+        return UNQUALIFIED_PRINT.has(e.key) ? e.name : `meta ${e.name}`;
+      case 'payload':
+        return `${e.proto} ${e.field}`;
+      case 'const':
+        return valueText(e.type, e.value, this.o, e.bits);
+      case 'binop': {
+        const l = this.expr(e.left, false);
+        const r = e.op === '<<' || e.op === '>>' ? (e.right as TExpr & { kind: 'const' }).value.toString() : this.expr(e.right, false);
+        const s = `${l} ${e.op} ${r}`;
+        return top ? s : `(${s})`;
+      }
+      case 'concat':
+        return e.items.map((i) => this.expr(i, false)).join(' . ');
+      case 'range':
+        return `${this.expr(e.low)}-${this.expr(e.high)}`;
+      case 'prefix':
+        return `${this.expr(e.value)}/${e.length}`;
+      case 'setref':
+        return this.setRef(e.set);
+      case 'map':
+        return `${this.expr(e.key)} map ${this.setRef(e.set)}`;
+      case 'verdict':
+        return e.chain ? `${e.verdict} ${e.chain.name}` : e.verdict;
+    }
+  }
+
+  setRef(set: SetModel): string {
+    return set.anonymous ? `{ ${this.elements(set)} }` : `@${set.name}`;
+  }
+
+  elements(set: SetModel): string {
+    const els = [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+    return els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))).join(', ');
+  }
+
+  stmts(rule: RuleModel): string {
+    const parts: string[] = [];
+    const stmts = rule.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i];
+      if (s.kind === 'match' && (s.dependency || isRedundantDependency(s, stmts.slice(i + 1)))) continue;
+      parts.push(this.stmt(s, stmts));
+    }
+    if (rule.comment !== undefined) parts.push(`comment "${rule.comment}"`);
+    return parts.join(' ');
+  }
+
+  private stmt(s: TStmt, all: TStmt[]): string {
+    switch (s.kind) {
+      case 'match': {
+        let left = this.expr(s.left);
+        if (s.left.kind === 'payload' && s.left.proto === 'th') left = `${thName(all, s.left)} ${s.left.field}`;
+        const right = this.expr(s.right);
+        if (s.op === 'implicit') return `${left} ${right}`;
+        if (s.op === '==') {
+          const showEq = s.left.kind === 'binop' || (s.left.type.flags && s.right.kind === 'const');
+          return showEq ? `${left} == ${right}` : `${left} ${right}`;
+        }
+        return `${left} ${s.op} ${right}`;
+      }
+      case 'verdict':
+        return s.chain ? `${s.verdict} ${s.chain.name}` : s.verdict;
+      case 'vmap':
+        return `${this.expr(s.key)} vmap ${this.setRef(s.set)}`;
+      case 'counter': {
+        if (this.o.stateless) return 'counter';
+        const c = this.o.counters;
+        const p = c ? c[s.index * 2] ?? 0n : 0n;
+        const b = c ? c[s.index * 2 + 1] ?? 0n : 0n;
+        return `counter packets ${p} bytes ${b}`;
+      }
+      case 'objref':
+        return s.object.kind === 'counter' ? `counter name "${s.object.name}"` : `ct helper set "${s.object.name}"`;
+      case 'ctset': {
+        const dir = s.dir === undefined ? '' : s.dir === CtDir.Original ? 'original ' : 'reply ';
+        return `ct ${dir}${s.tmpl.name} set ${this.expr(s.value)}`;
+      }
+      case 'metaset':
+        return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.expr(s.value)}`;
+      case 'notrack':
+        return 'notrack';
+      case 'log': {
+        let out = 'log';
+        if (s.prefix !== undefined) out += ` prefix "${s.prefix}"`;
+        if (s.level !== undefined && s.level !== 'warn') out += ` level ${s.level}`;
+        if (s.group !== undefined) out += ` group ${s.group}`;
+        return out;
+      }
+      case 'connlimit':
+        return `ct count ${s.over ? 'over ' : ''}${s.count}`;
+    }
+  }
+
+  object(obj: ObjectModel): string {
+    const h = this.o.handles ? ` # handle ${obj.handle}` : '';
+    if (obj.kind === 'cthelper') {
+      const l3 = obj.l3proto === 10 ? 'ip6' : obj.l3proto === 1 ? 'inet' : 'ip';
+      return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
+    }
+    const c = this.o.counters;
+    const p = c ? c[obj.index * 2] ?? 0n : 0n;
+    const b = c ? c[obj.index * 2 + 1] ?? 0n : 0n;
+    return `\tcounter ${obj.name} {${h}\n\t\tpackets ${this.o.stateless ? 0n : p} bytes ${this.o.stateless ? 0n : b}\n\t}\n`;
+  }
+
+  set(set: SetModel): string {
+    const h = this.o.handles ? ` # handle ${set.handle}` : '';
+    let out = `\t${set.isMap ? 'map' : 'set'} ${set.name} {${h}\n`;
+    out += `\t\ttype ${set.keyTypes.map((t) => t.name).join(' . ')}${set.dataType ? ` : ${set.dataType.type.name}` : ''}\n`;
+    if (set.flagNames.length) out += `\t\tflags ${set.flagNames.join(',')}\n`;
+    if (set.elements.length) out += `\t\telements = { ${this.elements(set)} }\n`;
+    return out + '\t}\n';
+  }
+
+  chain(c: ChainModel): string {
+    const h = this.o.handles ? ` # handle ${c.handle}` : '';
+    let out = `\tchain ${c.name} {${h}\n`;
+    if (c.hook !== undefined) {
+      out += `\t\ttype ${c.type} hook ${c.hook} priority ${priorityText(c, this.o)}; policy ${c.policy};\n`;
+    }
+    for (const r of c.rules) out += `\t\t${this.stmts(r)}${this.o.handles ? ` # handle ${r.handle}` : ''}\n`;
+    return out + '\t}\n';
+  }
+}
+
+const UNQUALIFIED_PRINT = new Set<number>([MetaKey.Iif, MetaKey.Oif, MetaKey.Iifname, MetaKey.Oifname, MetaKey.Iifgroup, MetaKey.Oifgroup]);
+const CT_PRINT: Record<string, string> = { 'proto-src': 'proto_src', 'proto-dst': 'proto_dst', l3proto: 'l3proto' };
+
+function compareKeys(a: TExpr, b: TExpr): number {
+  const k = (e: TExpr): bigint => {
+    if (e.kind === 'const') return e.value;
+    if (e.kind === 'range') return k(e.low);
+    if (e.kind === 'prefix') return k(e.value);
+    if (e.kind === 'concat') return e.items.reduce((acc, i) => (acc << 128n) | k(i), 0n);
+    return 0n;
+  };
+  const x = k(a);
+  const y = k(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function l4Of(s: TStmt): number | undefined {
+  if (s.kind !== 'match' || s.op !== '==' || s.right.kind !== 'const') return undefined;
+  const l = s.left;
+  if (l.kind === 'meta' && l.key === MetaKey.L4proto) return Number(s.right.value);
+  if (l.kind === 'payload' && ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr'))) return Number(s.right.value);
+  return undefined;
+}
+
+function usesPayload(s: TStmt, pred: (e: TExpr & { kind: 'payload' }) => boolean): boolean {
+  const walk = (e: TExpr): boolean => {
+    if (e.kind === 'payload') return pred(e);
+    if (e.kind === 'binop') return walk(e.left);
+    if (e.kind === 'concat') return e.items.some(walk);
+    if (e.kind === 'map') return walk(e.key);
+    return false;
+  };
+  if (s.kind === 'match') return walk(s.left);
+  if (s.kind === 'vmap') return walk(s.key);
+  if (s.kind === 'ctset' || s.kind === 'metaset') return walk(s.value);
+  return false;
+}
+
+// nft drops a protocol match from the listing when a later header field of
+// that protocol implies it.
+function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[]): boolean {
+  const l4 = l4Of(s);
+  if (l4 !== undefined) {
+    return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto].l4proto === l4 || p.proto === 'th'));
+  }
+  if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
+    const nf = Number(s.right.value);
+    return rest.some((r) => usesPayload(r, (p) => (PROTOCOLS[p.proto].nfproto ?? PROTOCOLS[p.proto].onlyNfproto) === nf)
+      || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst')));
+  }
+  return false;
+}
+
+function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
+  for (const s of all) {
+    const l4 = l4Of(s);
+    if (l4 === undefined) continue;
+    const proto = Object.values(PROTOCOLS).find((d) => d.l4proto === l4 && d.fields[p.field]);
+    if (proto) return proto.name;
+  }
+  return 'th';
+}
+
+export function listRuleset(model: RulesetModel, o: ListingOptions = {}): string {
+  const p = new Printer(o);
+  let out = '';
+  for (const t of model.tables) {
+    out += `table ${t.family} ${t.name} {${o.handles ? ` # handle ${t.handle}` : ''}\n`;
+    const blocks: string[] = [
+      ...t.objects.map((x) => p.object(x)),
+      ...t.sets.filter((s) => !s.anonymous).map((s) => p.set(s)),
+      ...t.chains.map((c) => p.chain(c)),
+    ];
+    out += blocks.join('\n');
+    out += '}\n';
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+// The evaluated ruleset: tables, chains, sets and rules with typed
+// expressions. The linearizer turns it into instructions, the listing
+// printer turns it back into canonical nft text.
+import type { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
+import type { Family, VerdictName } from './ast.js';
+import type { ByteOrder, Datatype } from './datatypes.js';
+import type { CtTemplate, MetaTemplate } from './selectors.js';
+
+interface Typed {
+  type: Datatype;
+  bits: number;
+  byteorder: ByteOrder;
+}
+
+export type TExpr =
+  | (Typed & { kind: 'ct'; tmpl: CtTemplate; dir?: CtDir; proto?: 'ip' | 'ip6' })
+  | (Typed & { kind: 'meta'; key: MetaKey; name: string; unqualified: boolean })
+  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number })
+  | (Typed & { kind: 'const'; value: bigint; text?: string })
+  | (Typed & { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: TExpr; right: TExpr })
+  | (Typed & { kind: 'concat'; items: TExpr[] })
+  | (Typed & { kind: 'range'; low: TExpr; high: TExpr })
+  | (Typed & { kind: 'prefix'; value: TExpr; length: number })
+  | (Typed & { kind: 'setref'; set: SetModel })
+  | (Typed & { kind: 'map'; key: TExpr; set: SetModel })
+  | (Typed & { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel });
+
+export type CmpRel = '==' | '!=' | '<' | '>' | '<=' | '>=';
+
+export type TStmt =
+  | { kind: 'match'; op: CmpRel | 'implicit' | '!'; left: TExpr; right: TExpr; dependency: boolean }
+  | { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel }
+  | { kind: 'vmap'; key: TExpr; set: SetModel }
+  | { kind: 'counter'; index: number }
+  | { kind: 'objref'; objType: number; object: ObjectModel }
+  | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
+  | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
+  | { kind: 'notrack' }
+  | { kind: 'log'; index: number; prefix?: string; level?: string; group?: number }
+  | { kind: 'connlimit'; count: number; over: boolean };
+
+export interface SetElementModel {
+  key: TExpr;
+  data?: TExpr;
+}
+
+export interface SetModel {
+  name: string;
+  table: TableModel;
+  handle: number;
+  index: number;
+  anonymous: boolean;
+  isMap: boolean;
+  interval: boolean;
+  keyTypes: Datatype[];
+  keyType: Typed;
+  dataType?: Typed;
+  elements: SetElementModel[];
+  flagNames: string[];
+  // Element count at declaration, for anonymous sets' "size".
+  declaredSize?: number;
+}
+
+export interface RuleModel {
+  handle: number;
+  chain: ChainModel;
+  stmts: TStmt[];
+  anonSets: SetModel[];
+  comment?: string;
+  counter?: number;
+}
+
+export interface ChainModel {
+  name: string;
+  table: TableModel;
+  handle: number;
+  index: number;
+  type?: string;
+  hook?: string;
+  priority?: number;
+  priorityText?: string;
+  policy?: 'accept' | 'drop';
+  rules: RuleModel[];
+}
+
+export type ObjectModel =
+  | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; l3protoName?: string; protocolName: string }
+  | { kind: 'counter'; name: string; handle: number; index: number };
+
+export interface TableModel {
+  family: Family;
+  name: string;
+  handle: number;
+  chains: ChainModel[];
+  sets: SetModel[];
+  objects: ObjectModel[];
+  nextHandle: number;
+}
+
+// Everything the ruleset holds, in the order nft sends it to the kernel.
+export type BatchItem =
+  | { kind: 'chain'; chain: ChainModel }
+  | { kind: 'object'; table: TableModel; object: ObjectModel }
+  | { kind: 'set'; set: SetModel }
+  | { kind: 'rule'; rule: RuleModel };
+
+export interface RulesetModel {
+  tables: TableModel[];
+  chains: ChainModel[];
+  sets: SetModel[];
+  batch: BatchItem[];
+  counterCount: number;
+  logs: { prefix?: string; level?: string; group?: number }[];
+  conntrack: boolean;
+  accounting: boolean;
+}

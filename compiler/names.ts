@@ -1,0 +1,33 @@
+// What the image leaves out but the printers need: names of tables, chains,
+// sets and objects, and the order nft sends things to the kernel in.
+import type { Family } from './ast.js';
+
+export interface ChainNames {
+  family: Family;
+  table: string;
+  name: string;
+  type?: string;
+  hook?: string;
+  priority?: number;
+}
+
+export interface SetNames {
+  name: string;
+  table: string;
+}
+
+export type BatchEntry =
+  | { kind: 'chain'; chain: number }
+  | { kind: 'object'; text: string }
+  | { kind: 'set'; set: number }
+  | { kind: 'rule'; chain: number; handle: number; sets: number[] };
+
+export interface NameTables {
+  chains: ChainNames[];
+  sets: SetNames[];
+  // Counter index -> name of the named counter it belongs to (if any).
+  counterNames: Map<number, string>;
+  helpers: string[];
+  logs: { prefix?: string; level?: string; group?: number }[];
+  batch: BatchEntry[];
+}

@@ -1,0 +1,647 @@
+// Recursive-descent parser for the nft language: commands, table blocks,
+// chains, sets, objects and rules. Produces the tree in ast.ts; values stay
+// as text until the evaluator knows their datatype.
+import type { ChainDecl, Command, Expr, Family, ObjectDecl, RelOp, Rule, SetDecl, SetElement, Stmt, VerdictName } from './ast.js';
+import { NftError, span, type Location, type SourceFile } from './errors.js';
+import { tokenize, type Token } from './lexer.js';
+
+const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
+const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue']);
+const REL_WORDS: Record<string, RelOp> = { eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
+const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
+// Meta keys that may be written without the "meta" keyword.
+export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup']);
+export const PAYLOAD_PROTOCOLS = new Set(['ip', 'ip6', 'tcp', 'udp', 'icmp', 'icmpv6', 'th', 'ether', 'vlan', 'arp', 'udplite', 'sctp', 'dccp', 'esp', 'ah', 'comp']);
+const CT_DIRS = new Set(['original', 'reply']);
+
+export interface Include {
+  kind: 'include';
+  path: string;
+  loc: Location;
+}
+
+export interface Define {
+  kind: 'define';
+  name: string;
+  value: Expr;
+  loc: Location;
+}
+
+export type TopLevel = Command | Include | Define;
+
+export class Parser {
+  private pos = 0;
+  private readonly tokens: Token[];
+
+  constructor(file: SourceFile) {
+    this.tokens = tokenize(file);
+  }
+
+  private peek(ahead = 0): Token {
+    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)];
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.pos++;
+    return t;
+  }
+
+  private is(text: string, ahead = 0): boolean {
+    const t = this.peek(ahead);
+    return (t.kind === 'word' || t.kind === 'punct') && t.text === text;
+  }
+
+  private accept(text: string): Token | undefined {
+    return this.is(text) ? this.next() : undefined;
+  }
+
+  private fail(t: Token, message?: string): never {
+    const what = message ?? `syntax error, unexpected ${describe(t)}`;
+    throw NftError.at(t, what);
+  }
+
+  private expect(text: string): Token {
+    if (!this.is(text)) this.fail(this.peek());
+    return this.next();
+  }
+
+  private word(): Token {
+    const t = this.peek();
+    if (t.kind !== 'word') this.fail(t);
+    return this.next();
+  }
+
+  private name(): Token {
+    const t = this.peek();
+    if (t.kind !== 'word' && t.kind !== 'string') this.fail(t);
+    return this.next();
+  }
+
+  private atEnd(): boolean {
+    const t = this.peek();
+    return t.kind === 'eof' || t.kind === 'newline' || this.is(';') || this.is('}');
+  }
+
+  private skipSeparators(): void {
+    while (this.peek().kind === 'newline' || this.is(';')) this.next();
+  }
+
+  private skipNewlines(): void {
+    while (this.peek().kind === 'newline') this.next();
+  }
+
+  private endStatement(): void {
+    const t = this.peek();
+    if (t.kind === 'newline' || this.is(';')) { this.next(); return; }
+    if (t.kind === 'eof' || this.is('}')) return;
+    this.fail(t);
+  }
+
+  parseFile(): TopLevel[] {
+    const out: TopLevel[] = [];
+    for (;;) {
+      this.skipSeparators();
+      if (this.peek().kind === 'eof') return out;
+      out.push(this.topLevel());
+      this.endStatement();
+    }
+  }
+
+  private topLevel(): TopLevel {
+    const t = this.word();
+    switch (t.text) {
+      case 'include': {
+        const p = this.peek();
+        if (p.kind !== 'string') this.fail(p);
+        this.next();
+        return { kind: 'include', path: p.text, loc: t };
+      }
+      case 'define': {
+        const n = this.word();
+        this.expect('=');
+        const value = this.rhsExpr();
+        return { kind: 'define', name: n.text, value, loc: n };
+      }
+      case 'flush': {
+        this.expect('ruleset');
+        return { kind: 'flush', loc: t };
+      }
+      case 'table':
+        return this.tableBlock(t);
+      case 'add':
+      case 'create':
+        return this.addCommand(false);
+      case 'insert':
+        return this.addCommand(true);
+      default:
+        return this.fail(t);
+    }
+  }
+
+  private family(): Family {
+    const t = this.peek();
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text) && this.peek(1).kind === 'word') {
+      this.next();
+      return t.text as Family;
+    }
+    return 'ip';
+  }
+
+  private addCommand(insert: boolean): Command {
+    const what = this.word();
+    switch (what.text) {
+      case 'table':
+        if (insert) this.fail(what);
+        return this.tableBlock(what);
+      case 'chain': {
+        const family = this.family();
+        const table = this.name().text;
+        const n = this.name();
+        const chain: ChainDecl = { name: n.text, rules: [], loc: n };
+        if (this.accept('{')) {
+          this.chainBody(chain);
+          this.expect('}');
+        }
+        return { kind: 'chain', family, table, chain, loc: n };
+      }
+      case 'rule': {
+        const family = this.family();
+        const table = this.name().text;
+        const chain = this.name().text;
+        const rule = this.rule();
+        return { kind: 'rule', family, table, chain, rule, insert, loc: what };
+      }
+      case 'set':
+      case 'map': {
+        const family = this.family();
+        const table = this.name().text;
+        const n = this.name();
+        this.expect('{');
+        const set = this.setBody(n, what.text === 'map');
+        return { kind: 'set', family, table, set, loc: n };
+      }
+      case 'element': {
+        const family = this.family();
+        const table = this.name().text;
+        const set = this.name().text;
+        const start = this.expect('{');
+        const elements = this.setElements(start);
+        return { kind: 'elements', family, table, set, elements, loc: what };
+      }
+      default:
+        return this.fail(what);
+    }
+  }
+
+  private tableBlock(kw: Token): Command {
+    const family = this.family();
+    const n = this.name();
+    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [] };
+    if (!this.accept('{')) return table;
+    for (;;) {
+      this.skipSeparators();
+      if (this.accept('}')) return table;
+      const t = this.word();
+      if (t.text === 'chain') {
+        const cn = this.name();
+        this.expect('{');
+        const chain: ChainDecl = { name: cn.text, rules: [], loc: cn };
+        this.chainBody(chain);
+        this.expect('}');
+        table.chains.push(chain);
+      } else if (t.text === 'set' || t.text === 'map') {
+        const sn = this.name();
+        this.expect('{');
+        table.sets.push(this.setBody(sn, t.text === 'map'));
+      } else if (t.text === 'ct' && this.is('helper')) {
+        this.next();
+        table.objects.push(this.ctHelper());
+      } else if (t.text === 'counter') {
+        const cn = this.name();
+        if (this.accept('{')) {
+          this.skipSeparators();
+          this.expect('}');
+        }
+        table.objects.push({ kind: 'counter', name: cn.text, loc: cn });
+      } else {
+        this.fail(t);
+      }
+    }
+    void kw;
+  }
+
+  private ctHelper(): ObjectDecl {
+    const n = this.name();
+    this.expect('{');
+    let helper = '';
+    let protocol = '';
+    let l3proto: string | undefined;
+    for (;;) {
+      this.skipSeparators();
+      if (this.accept('}')) break;
+      const t = this.word();
+      if (t.text === 'type') {
+        const h = this.peek();
+        if (h.kind !== 'string') this.fail(h);
+        this.next();
+        helper = h.text;
+        this.expect('protocol');
+        protocol = this.word().text;
+      } else if (t.text === 'l3proto') {
+        l3proto = this.word().text;
+      } else {
+        this.fail(t);
+      }
+    }
+    return { kind: 'cthelper', name: n.text, helper, protocol, l3proto, loc: n };
+  }
+
+  private chainBody(chain: ChainDecl): void {
+    for (;;) {
+      this.skipSeparators();
+      if (this.is('}') || this.peek().kind === 'eof') return;
+      if (this.is('type') && this.peek(1).kind === 'word') {
+        this.next();
+        chain.type = this.word().text;
+        this.expect('hook');
+        chain.hook = this.word().text;
+        if (this.accept('device')) this.name();
+        this.expect('priority');
+        chain.priority = this.priority();
+        this.endStatement();
+        continue;
+      }
+      if (this.is('policy')) {
+        this.next();
+        const p = this.word();
+        if (p.text !== 'accept' && p.text !== 'drop') this.fail(p);
+        chain.policy = p.text;
+        this.endStatement();
+        continue;
+      }
+      chain.rules.push(this.rule());
+      this.endStatement();
+    }
+  }
+
+  private priority(): { base?: string; offset: number; text: string } {
+    const t = this.peek();
+    let sign = 1;
+    if (this.accept('-')) sign = -1;
+    const w = this.word();
+    if (/^\d+$/.test(w.text)) return { offset: sign * Number(w.text), text: (sign < 0 ? '-' : '') + w.text };
+    if (sign < 0) this.fail(t);
+    let offset = 0;
+    if (this.is('+') || this.is('-')) {
+      const s = this.next().text === '-' ? -1 : 1;
+      offset = s * Number(this.word().text);
+    }
+    return { base: w.text, offset, text: w.text };
+  }
+
+  private setBody(n: Token, isMap: boolean): SetDecl {
+    const set: SetDecl = { name: n.text, isMap, keyType: [], flags: [], elements: [], loc: n };
+    for (;;) {
+      this.skipSeparators();
+      if (this.accept('}')) return set;
+      const t = this.word();
+      if (t.text === 'type' || t.text === 'typeof') {
+        set.keyType.push(this.word().text);
+        while (this.accept('.')) set.keyType.push(this.word().text);
+        if (isMap) {
+          this.expect(':');
+          set.dataType = this.word().text;
+        }
+      } else if (t.text === 'flags') {
+        set.flags.push(this.word().text);
+        while (this.accept(',')) set.flags.push(this.word().text);
+      } else if (t.text === 'elements') {
+        this.expect('=');
+        const start = this.expect('{');
+        set.elements = this.setElements(start);
+      } else if (t.text === 'size' || t.text === 'policy') {
+        this.word();
+      } else {
+        this.fail(t);
+      }
+    }
+  }
+
+  private setElements(start: Token): SetElement[] {
+    const elements: SetElement[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.accept('}')) return elements;
+      const key = this.concatRhs();
+      let data: Expr | undefined;
+      this.skipNewlines();
+      if (this.accept(':')) {
+        this.skipNewlines();
+        data = this.setData();
+      }
+      elements.push({ key, data, loc: span(key.loc, data?.loc ?? key.loc) });
+      this.skipNewlines();
+      if (this.accept(',')) continue;
+      if (this.accept('}')) return elements;
+      this.fail(this.peek());
+    }
+    void start;
+  }
+
+  private setData(): Expr {
+    const t = this.peek();
+    if (t.kind === 'word' && VERDICTS.has(t.text)) {
+      this.next();
+      if (t.text === 'jump' || t.text === 'goto') {
+        const c = this.name();
+        return { kind: 'verdict', verdict: t.text, chain: c.text, loc: span(t, c) };
+      }
+      return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
+    }
+    return this.concatRhs();
+  }
+
+  rule(): Rule {
+    const first = this.peek();
+    const stmts: Stmt[] = [];
+    let comment: string | undefined;
+    while (!this.atEnd()) {
+      if (this.is('comment')) {
+        this.next();
+        const c = this.peek();
+        if (c.kind !== 'string') this.fail(c);
+        this.next();
+        comment = c.text;
+        continue;
+      }
+      stmts.push(this.stmt());
+    }
+    if (stmts.length === 0) this.fail(this.peek());
+    return { stmts, comment, loc: first };
+  }
+
+  private stmt(): Stmt {
+    const t = this.peek();
+    if (t.kind === 'word') {
+      if (VERDICTS.has(t.text)) {
+        this.next();
+        if (t.text === 'jump' || t.text === 'goto') {
+          const c = this.name();
+          return { kind: 'verdict', verdict: t.text, chain: c.text, loc: span(t, c) };
+        }
+        return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
+      }
+      switch (t.text) {
+        case 'counter': return this.counterStmt();
+        case 'notrack': this.next(); return { kind: 'notrack', loc: t };
+        case 'log': return this.logStmt();
+        case 'ct':
+          if (this.is('count', 1)) {
+            this.next();
+            this.next();
+            const over = !!this.accept('over');
+            const n = this.word();
+            if (!/^\d+$/.test(n.text)) this.fail(n);
+            return { kind: 'connlimit', count: Number(n.text), over, loc: span(t, n) };
+          }
+          break;
+      }
+    }
+    const left = this.expr();
+    if (this.is('set')) {
+      this.next();
+      const value = this.expr();
+      if (left.kind === 'ct') return { kind: 'ctset', key: left.key, dir: left.dir, value, loc: left.loc };
+      if (left.kind === 'meta') return { kind: 'metaset', key: left.key, value, loc: left.loc };
+      this.fail(t);
+    }
+    if (this.is('vmap')) {
+      this.next();
+      const mapping = this.mapTarget();
+      return { kind: 'vmap', key: left, mapping, loc: left.loc };
+    }
+    let op: RelOp = 'implicit';
+    const o = this.peek();
+    if (o.kind === 'punct' && REL_PUNCT.has(o.text)) {
+      this.next();
+      op = o.text as RelOp;
+    } else if (o.kind === 'word' && REL_WORDS[o.text]) {
+      this.next();
+      op = REL_WORDS[o.text];
+    }
+    if (this.atEnd()) this.fail(this.peek());
+    const right = this.rhsExpr();
+    return { kind: 'match', op, left, right, loc: left.loc };
+  }
+
+  private counterStmt(): Stmt {
+    const t = this.next();
+    if (this.accept('name')) {
+      const n = this.name();
+      return { kind: 'counter', name: n.text, loc: span(t, n) };
+    }
+    while (this.is('packets') || this.is('bytes')) {
+      this.next();
+      this.word();
+    }
+    return { kind: 'counter', loc: t };
+  }
+
+  private logStmt(): Stmt {
+    const t = this.next();
+    const s: Stmt & { kind: 'log' } = { kind: 'log', loc: t };
+    for (;;) {
+      if (this.accept('prefix')) {
+        const p = this.peek();
+        if (p.kind !== 'string') this.fail(p);
+        this.next();
+        s.prefix = p.text;
+      } else if (this.accept('level')) {
+        s.level = this.word().text;
+      } else if (this.accept('group')) {
+        s.group = Number(this.word().text);
+      } else {
+        return s;
+      }
+    }
+  }
+
+  private mapTarget(): Expr {
+    if (this.is('@')) return this.setRef();
+    const start = this.expect('{');
+    const elements = this.setElements(start);
+    return { kind: 'set', elements, loc: start };
+  }
+
+  private setRef(): Expr {
+    const at = this.expect('@');
+    const n = this.name();
+    return { kind: 'setref', name: n.text, loc: span(at, n) };
+  }
+
+  // Selector expressions with binary operators and concatenations.
+  expr(): Expr {
+    const first = this.orExpr();
+    let e = first;
+    if (this.is('.')) {
+      const items = [first];
+      while (this.accept('.')) items.push(this.orExpr());
+      e = { kind: 'concat', items, loc: span(first.loc, items[items.length - 1].loc) };
+    }
+    if (this.is('map')) {
+      this.next();
+      const mapping = this.mapTarget();
+      return { kind: 'map', key: e, mapping, loc: e.loc };
+    }
+    return e;
+  }
+
+  private binary(ops: Record<string, '&' | '|' | '^' | '<<' | '>>'>, sub: () => Expr): Expr {
+    let left = sub();
+    for (;;) {
+      const t = this.peek();
+      const op = (t.kind === 'punct' || t.kind === 'word') ? ops[t.text] : undefined;
+      if (!op) return left;
+      this.next();
+      const right = sub();
+      left = { kind: 'binop', op, left, right, loc: span(left.loc, right.loc) };
+    }
+  }
+
+  private orExpr(): Expr {
+    return this.binary({ '|': '|', or: '|' }, () => this.xorExpr());
+  }
+
+  private xorExpr(): Expr {
+    return this.binary({ '^': '^', xor: '^' }, () => this.andExpr());
+  }
+
+  private andExpr(): Expr {
+    return this.binary({ '&': '&', and: '&' }, () => this.shiftExpr());
+  }
+
+  private shiftExpr(): Expr {
+    return this.binary({ '<<': '<<', '>>': '>>' }, () => this.primary());
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    if (this.is('(')) {
+      this.next();
+      const e = this.expr();
+      this.expect(')');
+      return e;
+    }
+    if (t.kind === 'word') {
+      if (t.text === 'ct') return this.ctExpr();
+      if (t.text === 'meta') {
+        this.next();
+        const k = this.word();
+        return { kind: 'meta', key: k.text, loc: span(t, k) };
+      }
+      if (UNQUALIFIED_META.has(t.text)) {
+        this.next();
+        return { kind: 'meta', key: t.text, loc: t };
+      }
+      if (PAYLOAD_PROTOCOLS.has(t.text) && this.peek(1).kind === 'word') {
+        this.next();
+        const f = this.word();
+        return { kind: 'payload', proto: t.text, field: f.text, loc: span(t, f) };
+      }
+    }
+    return this.value();
+  }
+
+  private ctExpr(): Expr {
+    const t = this.next();
+    let dir: 'original' | 'reply' | undefined;
+    const d = this.peek();
+    if (d.kind === 'word' && CT_DIRS.has(d.text)) {
+      this.next();
+      dir = d.text as 'original' | 'reply';
+    }
+    const k = this.word();
+    if ((k.text === 'ip' || k.text === 'ip6') && (this.is('saddr') || this.is('daddr'))) {
+      const f = this.word();
+      return { kind: 'ct', key: f.text, dir, proto: k.text, loc: span(t, f) };
+    }
+    return { kind: 'ct', key: k.text, dir, loc: span(t, k) };
+  }
+
+  // Right-hand sides: sets, set references, comma lists, or a concatenation
+  // of values with ranges and prefixes.
+  rhsExpr(): Expr {
+    if (this.is('{')) {
+      const start = this.next();
+      return { kind: 'set', elements: this.setElements(start), loc: start };
+    }
+    if (this.is('@')) return this.setRef();
+    const first = this.concatRhs();
+    if (!this.is(',')) return first;
+    const items = [first];
+    while (this.accept(',')) items.push(this.concatRhs());
+    return { kind: 'list', items, loc: span(first.loc, items[items.length - 1].loc) };
+  }
+
+  private concatRhs(): Expr {
+    const first = this.rangeRhs();
+    if (!this.is('.')) return first;
+    const items = [first];
+    while (this.accept('.')) items.push(this.rangeRhs());
+    return { kind: 'concat', items, loc: span(first.loc, items[items.length - 1].loc) };
+  }
+
+  private rangeRhs(): Expr {
+    const low = this.binary({ '|': '|', '^': '^', '&': '&', '<<': '<<', '>>': '>>' }, () => this.value());
+    if (this.accept('/')) {
+      const n = this.word();
+      return { kind: 'prefix', expr: low, length: Number(n.text), loc: span(low.loc, n) };
+    }
+    if (this.accept('-')) {
+      const high = this.value();
+      return { kind: 'range', low, high, loc: span(low.loc, high.loc) };
+    }
+    return low;
+  }
+
+  private value(): Expr {
+    const t = this.peek();
+    if (this.is('$')) {
+      this.next();
+      const n = this.word();
+      return { kind: 'variable', name: n.text, loc: span(t, n) };
+    }
+    if (this.is('(')) {
+      this.next();
+      const e = this.expr();
+      this.expect(')');
+      return e;
+    }
+    if (t.kind === 'word' && (t.text === 'ct' || t.text === 'meta' || UNQUALIFIED_META.has(t.text) || (PAYLOAD_PROTOCOLS.has(t.text) && this.peek(1).kind === 'word' && !this.is(',', 1)))) {
+      return this.primary();
+    }
+    if (t.kind === 'word' || t.kind === 'string') {
+      this.next();
+      return { kind: 'value', text: t.text, quoted: t.kind === 'string', loc: t };
+    }
+    if (this.is('-') && this.peek(1).kind === 'word') {
+      this.next();
+      const n = this.next();
+      return { kind: 'value', text: '-' + n.text, quoted: false, loc: span(t, n) };
+    }
+    return this.fail(t);
+  }
+}
+
+function describe(t: Token): string {
+  if (t.kind === 'eof') return 'end of file';
+  if (t.kind === 'newline') return 'newline';
+  if (t.kind === 'string') return `quoted string`;
+  if (t.kind === 'punct') return t.text === ';' ? 'semicolon' : `'${t.text}'`;
+  return `string`;
+}
+
+export function parse(file: SourceFile): TopLevel[] {
+  return new Parser(file).parseFile();
+}

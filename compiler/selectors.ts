@@ -1,0 +1,157 @@
+// What each selector loads: ct keys, meta keys and protocol header fields,
+// with their datatypes, sizes and byte orders (nft's src/ct.c, src/meta.c,
+// src/proto.c templates).
+import { CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
+import { TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+
+export interface CtTemplate {
+  key: CtKey;
+  name: string;
+  type: Datatype;
+  bits: number;
+  byteorder: ByteOrder;
+  // Whether "ct original|reply KEY" is allowed, required or forbidden.
+  dir: 'none' | 'optional' | 'required';
+  settable?: boolean;
+}
+
+function ct(key: CtKey, name: string, type: Datatype, bits: number, byteorder: ByteOrder, dir: CtTemplate['dir'], settable = false): CtTemplate {
+  return { key, name, type, bits, byteorder, dir, settable };
+}
+
+export const CT_KEYS: Record<string, CtTemplate> = {
+  state: ct(CtKey.State, 'state', TYPES.ct_state, 32, 'host', 'none'),
+  direction: ct(CtKey.Direction, 'direction', TYPES.ct_dir, 8, 'host', 'none'),
+  status: ct(CtKey.Status, 'status', TYPES.ct_status, 32, 'host', 'none'),
+  mark: ct(CtKey.Mark, 'mark', TYPES.mark, 32, 'host', 'none', true),
+  secmark: ct(CtKey.Secmark, 'secmark', TYPES.integer, 32, 'host', 'none', true),
+  expiration: ct(CtKey.Expiration, 'expiration', TYPES.time, 32, 'host', 'none'),
+  helper: ct(CtKey.Helper, 'helper', TYPES.string, 128, 'host', 'none', true),
+  l3proto: ct(CtKey.L3protocol, 'l3proto', TYPES.nf_proto, 8, 'host', 'optional'),
+  saddr: ct(CtKey.Src, 'src', TYPES.ipv4_addr, 128, 'big', 'required'),
+  daddr: ct(CtKey.Dst, 'dst', TYPES.ipv4_addr, 128, 'big', 'required'),
+  protocol: ct(CtKey.Protocol, 'protocol', TYPES.inet_proto, 8, 'big', 'optional'),
+  'proto-src': ct(CtKey.ProtoSrc, 'proto_src', TYPES.inet_service, 16, 'big', 'required'),
+  'proto-dst': ct(CtKey.ProtoDst, 'proto_dst', TYPES.inet_service, 16, 'big', 'required'),
+  label: ct(CtKey.Labels, 'label', TYPES.ct_label, 128, 'host', 'none', true),
+  packets: ct(CtKey.Pkts, 'packets', TYPES.integer, 64, 'host', 'optional'),
+  bytes: ct(CtKey.Bytes, 'bytes', TYPES.integer, 64, 'host', 'optional'),
+  avgpkt: ct(CtKey.Avgpkt, 'avgpkt', TYPES.integer, 64, 'host', 'optional'),
+  zone: ct(CtKey.Zone, 'zone', TYPES.integer, 16, 'host', 'optional', true),
+  event: ct(CtKey.Eventmask, 'event', TYPES.ct_event, 32, 'host', 'none', true),
+  id: ct(CtKey.Id, 'id', TYPES.integer, 32, 'big', 'none'),
+};
+
+export const CT_ADDR_KEYS: Record<string, CtTemplate> = {
+  'ip saddr': ct(CtKey.SrcIp, 'src_ip', TYPES.ipv4_addr, 32, 'big', 'required'),
+  'ip daddr': ct(CtKey.DstIp, 'dst_ip', TYPES.ipv4_addr, 32, 'big', 'required'),
+  'ip6 saddr': ct(CtKey.SrcIp6, 'src_ip6', TYPES.ipv6_addr, 128, 'big', 'required'),
+  'ip6 daddr': ct(CtKey.DstIp6, 'dst_ip6', TYPES.ipv6_addr, 128, 'big', 'required'),
+};
+
+export const CT_KEY_NAMES: Record<number, string> = Object.fromEntries(
+  [...Object.values(CT_KEYS), ...Object.values(CT_ADDR_KEYS)].map((t) => [t.key, t.name]),
+);
+
+export interface MetaTemplate {
+  key: MetaKey;
+  name: string;
+  type: Datatype;
+  bits: number;
+  byteorder: ByteOrder;
+  settable?: boolean;
+}
+
+function meta(key: MetaKey, name: string, type: Datatype, bits: number, byteorder: ByteOrder, settable = false): MetaTemplate {
+  return { key, name, type, bits, byteorder, settable };
+}
+
+export const META_KEYS: Record<string, MetaTemplate> = {
+  length: meta(MetaKey.Len, 'len', TYPES.integer, 32, 'host'),
+  nfproto: meta(MetaKey.Nfproto, 'nfproto', TYPES.nf_proto, 8, 'host'),
+  l4proto: meta(MetaKey.L4proto, 'l4proto', TYPES.inet_proto, 8, 'host'),
+  mark: meta(MetaKey.Mark, 'mark', TYPES.mark, 32, 'host', true),
+  iif: meta(MetaKey.Iif, 'iif', TYPES.iface_index, 32, 'host'),
+  oif: meta(MetaKey.Oif, 'oif', TYPES.iface_index, 32, 'host'),
+  iifname: meta(MetaKey.Iifname, 'iifname', TYPES.ifname, 128, 'host'),
+  oifname: meta(MetaKey.Oifname, 'oifname', TYPES.ifname, 128, 'host'),
+  pkttype: meta(MetaKey.Pkttype, 'pkttype', TYPES.pkt_type, 8, 'host', true),
+  skuid: meta(MetaKey.Skuid, 'skuid', TYPES.integer, 32, 'host'),
+  skgid: meta(MetaKey.Skgid, 'skgid', TYPES.integer, 32, 'host'),
+  cpu: meta(MetaKey.Cpu, 'cpu', TYPES.integer, 32, 'host'),
+};
+
+export const META_KEY_NAMES: Record<number, string> = Object.fromEntries(
+  Object.values(META_KEYS).map((t) => [t.key, t.name]),
+);
+
+export interface PayloadField {
+  proto: string;
+  field: string;
+  base: PayloadBase;
+  // Offset and length in bits from the start of the header.
+  offset: number;
+  bits: number;
+  type: Datatype;
+}
+
+// The protocol a header's fields belong to, and how to check for it.
+export interface ProtocolDesc {
+  name: string;
+  base: PayloadBase;
+  // Network protocols: the nfproto value; transport protocols: the IP
+  // protocol number (undefined for "th", which has no dependency of its own).
+  nfproto?: number;
+  l4proto?: number;
+  // Transport protocols that only exist on one network protocol.
+  onlyNfproto?: number;
+  fields: Record<string, [number, number, Datatype]>;
+}
+
+export const PROTOCOLS: Record<string, ProtocolDesc> = {
+  ip: {
+    name: 'ip', base: PayloadBase.Network, nfproto: 2,
+    fields: {
+      version: [0, 4, TYPES.integer], hdrlength: [4, 4, TYPES.integer], dscp: [8, 6, TYPES.integer], ecn: [14, 2, TYPES.integer],
+      length: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer], 'frag-off': [48, 16, TYPES.integer], ttl: [64, 8, TYPES.integer],
+      protocol: [72, 8, TYPES.inet_proto], checksum: [80, 16, TYPES.integer], saddr: [96, 32, TYPES.ipv4_addr], daddr: [128, 32, TYPES.ipv4_addr],
+    },
+  },
+  ip6: {
+    name: 'ip6', base: PayloadBase.Network, nfproto: 10,
+    fields: {
+      version: [0, 4, TYPES.integer], length: [32, 16, TYPES.integer], nexthdr: [48, 8, TYPES.inet_proto], hoplimit: [56, 8, TYPES.integer],
+      saddr: [64, 128, TYPES.ipv6_addr], daddr: [192, 128, TYPES.ipv6_addr],
+    },
+  },
+  tcp: {
+    name: 'tcp', base: PayloadBase.Transport, l4proto: 6,
+    fields: {
+      sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], sequence: [32, 32, TYPES.integer], ackseq: [64, 32, TYPES.integer],
+      doff: [96, 4, TYPES.integer], flags: [104, 8, TYPES.tcp_flag], window: [112, 16, TYPES.integer], checksum: [128, 16, TYPES.integer],
+      urgptr: [144, 16, TYPES.integer],
+    },
+  },
+  udp: {
+    name: 'udp', base: PayloadBase.Transport, l4proto: 17,
+    fields: { sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], length: [32, 16, TYPES.integer], checksum: [48, 16, TYPES.integer] },
+  },
+  icmp: {
+    name: 'icmp', base: PayloadBase.Transport, l4proto: 1, onlyNfproto: 2,
+    fields: {
+      type: [0, 8, TYPES.icmp_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
+      sequence: [48, 16, TYPES.integer], mtu: [48, 16, TYPES.integer], gateway: [32, 32, TYPES.integer],
+    },
+  },
+  icmpv6: {
+    name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10,
+    fields: {
+      type: [0, 8, TYPES.icmpv6_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
+      sequence: [48, 16, TYPES.integer], mtu: [32, 32, TYPES.integer],
+    },
+  },
+  th: {
+    name: 'th', base: PayloadBase.Transport,
+    fields: { sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service] },
+  },
+};

@@ -1,0 +1,125 @@
+// Parsing value text by datatype, and turning numbers into register bytes.
+import type { Expr } from './ast.js';
+import { NftError } from './errors.js';
+import { symbolValue, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+
+export function parseNumber(text: string): bigint | undefined {
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
+  if (/^\d+$/.test(text)) return BigInt(text);
+  return undefined;
+}
+
+export function parseIpv4(text: string): bigint | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (!m) return undefined;
+  let v = 0n;
+  for (let i = 1; i <= 4; i++) {
+    const b = Number(m[i]);
+    if (b > 255) return undefined;
+    v = (v << 8n) | BigInt(b);
+  }
+  return v;
+}
+
+export function parseIpv6(text: string): bigint | undefined {
+  if (!text.includes(':')) return undefined;
+  let tail: bigint[] = [];
+  let body = text;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const a = parseIpv4(v4[1]);
+    if (a === undefined) return undefined;
+    tail = [a >> 16n, a & 0xffffn];
+    body = text.slice(0, -v4[1].length);
+    if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  if ([...head, ...rest].some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  const total = head.length + rest.length + tail.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) return undefined;
+  const words = [...head.map((g) => BigInt('0x' + g)), ...Array(8 - total).fill(0n), ...rest.map((g) => BigInt('0x' + g)), ...tail];
+  return words.reduce((acc: bigint, w: bigint) => (acc << 16n) | w, 0n);
+}
+
+const TIME_UNITS: Record<string, bigint> = { d: 86400000n, h: 3600000n, m: 60000n, s: 1000n, ms: 1n };
+
+// Relative times in milliseconds; a bare number means seconds.
+export function parseTime(text: string): bigint | undefined {
+  if (/^\d+$/.test(text)) return BigInt(text) * 1000n;
+  if (!/^(\d+(ms|d|h|m|s))+$/.test(text)) return undefined;
+  let total = 0n;
+  for (const m of text.matchAll(/(\d+)(ms|d|h|m|s)/g)) total += BigInt(m[1]) * TIME_UNITS[m[2]];
+  return total;
+}
+
+function parseEther(text: string): bigint | undefined {
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(text)) return undefined;
+  return text.split(':').reduce((acc, g) => (acc << 8n) | BigInt('0x' + g), 0n);
+}
+
+// Parses a value written in the source as a number of the given datatype.
+// Strings (helper names, interface names) keep their text: see stringValue.
+export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }): bigint {
+  const fail = (): never => {
+    throw NftError.at(e.loc, `Could not parse ${type.desc}`);
+  };
+  const text = e.text;
+  let v: bigint | undefined;
+  switch (type.print) {
+    case 'ipv4': v = parseIpv4(text); break;
+    case 'ipv6': v = parseIpv6(text); break;
+    case 'ether': v = parseEther(text); break;
+    case 'time': v = parseTime(text); break;
+    case 'string': return stringValue(e, bits);
+    case 'label': {
+      const n = parseNumber(text);
+      if (n === undefined) fail();
+      if (n! >= 128n) throw NftError.at(e.loc, `Could not parse ${type.desc}`);
+      return 1n << n!;
+    }
+    default: {
+      const s = symbolValue(type, text);
+      v = s !== undefined ? BigInt(s) : parseNumber(text);
+    }
+  }
+  if (v === undefined) fail();
+  if (bits > 0 && bits < 128 && v! >= 1n << BigInt(bits)) {
+    throw NftError.at(e.loc, `Value ${text} exceeds valid range 0-${(1n << BigInt(bits)) - 1n}`);
+  }
+  return v!;
+}
+
+// Strings live in registers as their bytes, zero-padded; we keep them as a
+// little-endian number so all constants share one representation.
+export function stringValue(e: Expr & { kind: 'value' }, bits: number): bigint {
+  const bytes = new TextEncoder().encode(e.text);
+  if (bits && bytes.length * 8 > bits) throw NftError.at(e.loc, `String exceeds maximum length of ${bits / 8}`);
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+export function toBytes(value: bigint, bits: number, byteorder: ByteOrder): Uint8Array {
+  const len = Math.ceil(bits / 8);
+  const out = new Uint8Array(len);
+  let v = value;
+  for (let i = 0; i < len; i++) {
+    const idx = byteorder === 'big' ? len - 1 - i : i;
+    out[idx] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function fromBytes(bytes: Uint8Array, byteorder: ByteOrder): bigint {
+  let v = 0n;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(bytes[byteorder === 'big' ? i : n - 1 - i]);
+  return v;
+}
+
+export { TYPES };

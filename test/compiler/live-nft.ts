@@ -1,0 +1,30 @@
+// Runs the real nft in a throwaway user and network namespace, so tests can
+// compare with it without changing the host.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let reason: string | false | undefined;
+
+// Why the live nft cannot be used here, or false when it can.
+export function liveNftReason(): string | false {
+  if (reason !== undefined) return reason;
+  const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', '/dev/null'], { encoding: 'utf8' });
+  reason = r.error ? `nft or unshare unavailable: ${r.error.message}` : r.status !== 0 ? `unshare -rn nft failed: ${r.stderr.trim()}` : false;
+  if (reason) console.log(`skipping live nft comparison: ${reason}`);
+  return reason;
+}
+
+export function nftDebug(path: string): string {
+  return execFileSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
+}
+
+// Bytecode for a ruleset given as text, or the error nft prints for it.
+export function nftDebugText(text: string): { ok: boolean; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+  const path = join(dir, 'rules.nft');
+  writeFileSync(path, text);
+  const r = spawnSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
+  return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr };
+}
