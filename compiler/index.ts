@@ -73,7 +73,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const code = new Map<ChainModel, { handle: number; ins: Ins[] }[]>();
   for (const chain of model.chains) {
     code.set(chain, chain.rules.map((r) => {
-      const ins = new Linearizer((s) => s.index, (o) => helpers.indexOf(o)).rule(r);
+      const ins = new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r);
       return { handle: r.handle, ins };
     }));
   }
