@@ -1,5 +1,6 @@
 // Access to the loaded ruleset image (layout in abi.ts and docs/bytecode.md).
 import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, Hook, RulesetFlags } from './abi';
+import { setsLoad } from './sets';
 
 export let image: usize = 0;
 export let imageLength: u32 = 0;
@@ -32,6 +33,7 @@ export function rulesetLoad(): i32 {
   chainTable = image + header(RulesetHeader.ChainTableOffset);
   hookTable = image + header(RulesetHeader.HookTableOffset);
   setTable = image + header(RulesetHeader.SetTableOffset);
+  setsLoad(image, setTable, header(RulesetHeader.SetCount));
   counterCount = header(RulesetHeader.CounterCount);
   counters = heap.alloc(<usize>counterCount * 16 + 16);
   memory.fill(counters, 0, <usize>counterCount * 16 + 16);

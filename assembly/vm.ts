@@ -1,6 +1,7 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtStateBit, ChainEntry, RuleHeader, Tuple } from './abi';
+import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtStateBit, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags } from './abi';
+import * as sets from './sets';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
@@ -216,10 +217,72 @@ function evalByteorder(ins: usize, sreg: u32, dreg: u32): void {
   }
 }
 
+// A verdict map writes the verdict register (code, chain); a data map
+// copies the element's data into dreg.
+function evalLookup(ins: usize, sreg: u32, dreg: u32): bool {
+  const w = load<u32>(ins + 4);
+  const set = w & 0xffffff;
+  const el = sets.setFind(set, reg(sreg));
+  if (((w >> 24) & LookupFlags.Invert) != 0) return el == 0;
+  if (el == 0) return false;
+  const flags = sets.setFlags(set);
+  if (flags & SetFlags.Verdict) {
+    const data = sets.setData(set, el);
+    store<i32>(regs, load<i32>(data));
+    store<u32>(regs + 4, load<u32>(data + 4));
+  } else if (dreg != 0 && (flags & SetFlags.Map) != 0) {
+    loadInto(dreg, sets.setData(set, el), sets.setDataLength(set));
+  }
+  return true;
+}
+
+// nft_ct_set_eval. The zone is set on a template before conntrack; the
+// others change the packet's entry, confirmed or not.
 function evalCtSet(key: u32, sreg: u32): void {
   const e = ctt.ct;
+  const src = reg(sreg);
+  if (key == CtKey.Zone) {
+    if (e == 0 && ctt.ctState != CtStateBit.Untracked) setTemplateZone(load<u16>(src));
+    return;
+  }
   if (e == 0) return;
-  if (key == CtKey.Mark) store<u32>(e + CtEntry.Mark, load<u32>(reg(sreg)));
+  if (key == CtKey.Mark) {
+    store<u32>(e + CtEntry.Mark, load<u32>(src));
+  } else if (key == CtKey.Labels) {
+    // nf_connlabels_replace with the value as its own mask: bits are added.
+    const l = ctt.extOf(e) + CtExt.Labels;
+    store<u64>(l, load<u64>(l) | load<u64>(src));
+    store<u64>(l + 8, load<u64>(l + 8) | load<u64>(src + 8));
+  } else if (key == CtKey.Eventmask) {
+    store<u16>(ctt.extOf(e) + CtExt.EventMask, load<u16>(src));
+  }
+}
+
+// nft_ct_helper_obj_eval: a helper is attached to a connection that is not
+// confirmed yet, of the object's protocol, and only once.
+function attachHelper(obj: usize): void {
+  const e = ctt.ct;
+  if (e == 0 || !ctt.isPending(e)) return;
+  if (<u32>load<u8>(e + CtEntry.L4proto) != load<u32>(obj + (<usize>ObjectEntry.Arg1 << 2))) return;
+  const family = load<u32>(obj + (<usize>ObjectEntry.Arg2 << 2));
+  if (family != 0 && family != <u32>load<u8>(e + CtEntry.L3proto)) return;
+  if (ctt.hasStatus(e, CtStatus.Helper)) return;
+  store<u16>(e + CtEntry.Helper, <u16>load<u32>(obj + (<usize>ObjectEntry.Arg0 << 2)));
+  ctt.setStatus(e, CtStatus.Helper);
+}
+
+function evalObjref(ins: usize): void {
+  const type = load<u32>(ins + 4);
+  const index = load<u32>(ins + 8);
+  if (index >= rs.objectCount) return;
+  const obj = rs.objectEntry(index);
+  if (type == ObjectType.CtHelper) {
+    attachHelper(obj);
+  } else if (type == ObjectType.Counter) {
+    const c = rs.counters + (<usize>load<u32>(obj + (<usize>ObjectEntry.Arg0 << 2)) << 4);
+    store<u64>(c, load<u64>(c) + 1);
+    store<u64>(c + 8, load<u64>(c + 8) + pkt.netLen);
+  }
 }
 
 function evalMetaSet(key: u32, sreg: u32): void {
@@ -281,8 +344,15 @@ function evalRule(rule: usize): i32 {
       case Op.MetaSet:
         evalMetaSet(b, a);
         break;
+      case Op.Lookup:
+        if (!evalLookup(ins, a, b)) return Verdict.Break;
+        break;
       case Op.Notrack:
-        if (ctt.ct == 0) ctt.ctState = CtStateBit.Untracked;
+        // nft_notrack_eval: not once conntrack (or a template) has the packet.
+        if (ctt.ct == 0 && !hasTemplate) ctt.ctState = CtStateBit.Untracked;
+        break;
+      case Op.Objref:
+        evalObjref(ins);
         break;
       default:
         // An instruction this data plane does not know never matches.
