@@ -470,6 +470,49 @@ export enum BatchStatus {
 }
 
 // ---------------------------------------------------------------------------
+// Conntrack entry extension (docs/conntrack.md): a second record per entry,
+// in a parallel array, for what does not fit the 160 bytes of CtEntry.
+// Byte offsets in an extension record.
+export enum CtExt {
+  // TCP window tracking, u32 each: td_maxack of the original direction,
+  // then of the reply direction.
+  TcpMaxackOrig = 0,
+  TcpMaxackReply = 4,
+  // TCP retransmission and resynchronisation memory: sequence, ack and end
+  // of the last segment (u32), its raw window (u16), its direction, its
+  // segment kind, the retransmission count, the window scale and option
+  // flags of an ignored SYN (u8 each).
+  TcpLastSeq = 8,
+  TcpLastAck = 12,
+  TcpLastEnd = 16,
+  TcpLastWin = 20,
+  TcpLastDir = 22,
+  TcpLastIndex = 23,
+  TcpRetrans = 24,
+  TcpLastWscale = 25,
+  TcpLastFlags = 26,
+  TcpReserved = 27,
+  // u32: index + 1 of the master entry of an expected connection (0 = none)
+  Master = 28,
+  // 128 bits of ct label
+  Labels = 32,
+  // u16: references held on this entry by its children
+  Refs = 48,
+  // u16: expectations this entry has open
+  Expectations = 50,
+  // u16: ct event mask set by `ct event set`
+  EventMask = 52,
+  // u8 each: how many FTP newline positions are known, original then reply
+  FtpSeqCountOrig = 54,
+  FtpSeqCountReply = 55,
+  // u32 each: FTP's sequence numbers just after a newline, two per
+  // direction, original then reply
+  FtpSeqOrig = 56,
+  FtpSeqReply = 64,
+  Size = 72,
+}
+
+// ---------------------------------------------------------------------------
 // Conntrack events (assembly/ct-events.ts), as `conntrack -E` names them.
 export enum CtEvent {
   New = 1,

@@ -1,112 +1,177 @@
 // What the conntrack hook does to a packet (nf_conntrack_in): classify it,
 // find or start its entry, let the protocol tracker move the state, and give
-// the packet its ct state; and the confirmation at the last hook.
-import { CtStateBit, CtStatus, Tuple } from './abi';
+// the packet its ct state; and what the confirmation hook does at the end.
+import { CtEntry, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
-import { tcpCanStart, tcpHeaderValid, tcpPacket, TcpVerdict } from './conntrack-tcp';
-import { udpStart, udpPacket, icmpPacket, genericPacket, icmpReplyType, icmpIsReply, icmpIsError, icmpv6Untracked, icmpType } from './conntrack-l4';
+import { tunable } from './config';
+import { l4ChecksumOk } from './checksum';
+import { tcpHeaderValid, tcpPacket, TcpVerdict } from './conntrack-tcp';
+import { udpValid, udpPacket, icmpPacket, genericPacket, grePacket, icmpReplyType, icmpIsError, icmpv6Untracked, icmpType, ICMP_MAX_TYPE } from './conntrack-l4';
+import { expectationFor, attachExpected } from './conntrack-expect';
+import { runHelper } from './helpers';
 
-export let accounting = false;
-// Zone from a template (ct zone set before conntrack); 0 by default.
+const IPPROTO_GRE: u8 = 47;
+const IPPROTO_SCTP: u8 = 132;
+
+// Zone from a template (`ct zone set` before conntrack); 0 by default.
 export let packetZone: u16 = 0;
+// Whether a template was attached to the packet before conntrack.
+export let hasTemplate = false;
 
 export function resetPacketConntrack(): void {
   ctt.ct = 0;
   ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;
   packetZone = 0;
+  hasTemplate = false;
+}
+
+// `ct zone set` before the conntrack hook: the kernel attaches a template
+// entry, which `ct state` then reads as new.
+export function setTemplateZone(zone: u16): void {
+  packetZone = zone;
+  hasTemplate = true;
+  ctt.ctState = CtStateBit.New;
 }
 
 function invalid(): void {
   if (ctt.ct != 0 && ctt.isPending(ctt.ct)) ctt.killEntry(ctt.ct);
   ctt.ct = 0;
+  ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;
   ctt.countStat(ctt.Stat.Invalid);
 }
 
+// Whether the protocol carries ports in its tuple (nf_ct_get_tuple_ports).
+@inline function hasPorts(l4: u8): bool {
+  return l4 == pkt.IPPROTO_TCP || l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE || l4 == IPPROTO_SCTP;
+}
+
 // An ICMP error quotes a packet of some connection: the error is related to
-// it. Returns false when no connection matches.
+// it (nf_conntrack_inet_error). Returns false when no connection matches.
 function relatedToQuoted(): bool {
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
   const inner = pkt.th + 8;
+  const end = pkt.dataEnd;
   let l4: u8 = 0;
   let innerTh: usize = 0;
   const k = ctt.keyPtr();
   memory.fill(k, 0, 4 + Tuple.Size);
   const t = k + 4;
   if (!v6) {
-    if (!pkt.captured(inner, 20)) return false;
-    const ihl: usize = <usize>(load<u8>(inner) & 15) << 2;
+    if (inner + 20 > end) return false;
+    // A quoted non-first fragment has no transport header to match.
+    if (bswap<u16>(load<u16>(inner + 6)) & 0x1fff) return false;
     l4 = load<u8>(inner + 9);
-    innerTh = inner + ihl;
+    innerTh = inner + (<usize>(load<u8>(inner) & 15) << 2);
     // Inverted: the quoted packet travelled the other way.
     memory.copy(t + Tuple.Src, inner + 16, 4);
     memory.copy(t + Tuple.Dst, inner + 12, 4);
   } else {
-    if (!pkt.captured(inner, 40)) return false;
-    l4 = load<u8>(inner + 6);
-    innerTh = inner + 40;
+    if (inner + 40 > end) return false;
+    innerTh = pkt.skipIpv6Extensions(inner + 40, load<u8>(inner + 6), end);
+    if (innerTh == 0) return false;
+    l4 = pkt.lastNextHeader;
     memory.copy(t + Tuple.Src, inner + 24, 16);
     memory.copy(t + Tuple.Dst, inner + 8, 16);
   }
-  if (!pkt.captured(innerTh, 8)) return false;
   store<u8>(k, pkt.nfproto);
   store<u8>(k + 1, l4);
   store<u16>(k + 2, packetZone);
   if (l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6) {
-    const rt = icmpReplyType(load<u8>(innerTh), v6);
+    if (innerTh + 8 > end) return false;
+    const rt = icmpReplyType(load<u8>(innerTh), l4 == pkt.IPPROTO_ICMPV6);
     if (rt < 0) return false;
     store<u16>(t + Tuple.SrcPort, load<u16>(innerTh + 4));
     store<u16>(t + Tuple.DstPort, <u16>rt | (<u16>load<u8>(innerTh + 1) << 8));
-  } else {
+  } else if (hasPorts(l4)) {
+    if (innerTh + 4 > end) return false;
     store<u16>(t + Tuple.SrcPort, load<u16>(innerTh + 2));
     store<u16>(t + Tuple.DstPort, load<u16>(innerTh));
   }
   if (!ctt.lookupKey()) return false;
+  // The error must travel to where that direction of the connection goes.
+  const alen: usize = v6 ? 16 : 4;
+  if (memory.compare(ctt.tupleOf(ctt.ct, ctt.ctDir) + Tuple.Dst, pkt.daddr, alen) != 0) {
+    ctt.ct = 0;
+    ctt.ctDir = 0;
+    return false;
+  }
   ctt.ctState = CtStateBit.Related;
   return true;
 }
 
+// icmp_error / icmpv6_error. Returns true when the packet is dealt with
+// (related, untracked or invalid), false when it is an ICMP query to track.
+function icmpError(verify: bool): bool {
+  const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
+  if (pkt.l4Len < 8 || !pkt.captured(pkt.th, 8)) {
+    invalid();
+    return true;
+  }
+  if (verify && !l4ChecksumOk(pkt.l4proto, 2, pkt.l4Len)) {
+    invalid();
+    return true;
+  }
+  const type = icmpType();
+  if (v6) {
+    if (icmpv6Untracked(type)) {
+      ctt.ctState = CtStateBit.Untracked;
+      return true;
+    }
+  } else if (type > ICMP_MAX_TYPE) {
+    invalid();
+    return true;
+  }
+  if (!icmpIsError(type, v6)) return false;
+  if (!relatedToQuoted()) invalid();
+  return true;
+}
+
+// The protocol's own validity checks (the *_error functions).
+function protocolValid(l4: u8, verify: bool): bool {
+  if (l4 == pkt.IPPROTO_TCP) {
+    if (!tcpHeaderValid()) return false;
+    return !verify || l4ChecksumOk(l4, 16, pkt.l4Len);
+  }
+  if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) return udpValid(l4, verify);
+  return true;
+}
+
 // The conntrack hook at priority -200 on prerouting and output.
-export function conntrackIn(): void {
+export function conntrackIn(hook: Hook): void {
   if (ctt.ctState == CtStateBit.Untracked) return;
+  hasTemplate = false;
+  if (pkt.th == 0) return invalid();
+  ctt.ctState = CtStateBit.Invalid;
+  ctt.packetLength = pkt.netLen;
   const l4 = pkt.l4proto;
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
-  const isIcmp = l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6;
-  if (l4 == pkt.IPPROTO_TCP && !tcpHeaderValid()) return invalid();
-  if (l4 == pkt.IPPROTO_UDP && !pkt.captured(pkt.th, 8)) return invalid();
-  if (isIcmp) {
-    if (!pkt.captured(pkt.th, 8)) return invalid();
-    const type = icmpType();
-    if (v6 && icmpv6Untracked(type)) {
-      ctt.ctState = CtStateBit.Untracked;
-      return;
-    }
-    if (icmpIsError(type, v6)) {
-      if (!relatedToQuoted()) invalid();
-      return;
-    }
-  }
-  ctt.keyFromPacket(packetZone);
+  const verify = hook == Hook.Prerouting && tunable(Tunable.Checksum) != 0;
+  const isIcmp = l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP);
+  if (isIcmp && icmpError(verify)) return;
+  if (hasPorts(l4) && (pkt.l4Len < 4 || !pkt.captured(pkt.th, 4))) return invalid();
+  ctt.keyFromPacket(packetZone, isIcmp);
   for (let attempt = 0; attempt < 2; attempt++) {
     let e: usize = 0;
+    let isNew = false;
     if (ctt.lookupKey()) {
       e = ctt.ct;
     } else {
       let replyDport: u16 = 0;
-      if (l4 == pkt.IPPROTO_TCP && !tcpCanStart()) return invalid();
       if (isIcmp) {
-        const type = icmpType();
-        const rt = icmpReplyType(type, v6);
+        const rt = icmpReplyType(icmpType(), v6);
+        // Only a query starts an ICMP connection.
         if (rt < 0) return invalid();
         replyDport = <u16>rt | (pkt.dport & 0xff00);
       }
-      e = ctt.newPending(replyDport);
-      if (l4 == pkt.IPPROTO_UDP) udpStart(e);
+      e = ctt.newPending(replyDport, isIcmp);
+      isNew = true;
+      const exp = expectationFor(ctt.keyPtr());
+      if (exp != 0) attachExpected(e, exp);
     }
     const dir = ctt.ctDir;
-    if (isIcmp && dir == 0 && icmpIsReply(icmpType(), v6)) return invalid();
     if (dir == 1) {
       ctt.ctState = CtStateBit.Established;
     } else if (ctt.hasStatus(e, CtStatus.SeenReply)) {
@@ -116,34 +181,41 @@ export function conntrackIn(): void {
     } else {
       ctt.ctState = CtStateBit.New;
     }
+    if (!protocolValid(l4, verify)) return invalid();
     if (l4 == pkt.IPPROTO_TCP) {
-      const v = tcpPacket(e, dir);
+      const v = tcpPacket(e, dir, isNew);
       if (v == TcpVerdict.Invalid) return invalid();
       if (v == TcpVerdict.Reopen) {
         ctt.ct = 0;
-        ctt.keyFromPacket(packetZone);
+        ctt.keyFromPacket(packetZone, false);
         continue;
       }
-    } else if (l4 == pkt.IPPROTO_UDP) {
-      udpPacket(e);
+    } else if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) {
+      udpPacket(e, dir, isNew);
     } else if (isIcmp) {
-      icmpPacket(e, v6);
+      icmpPacket(e, dir, v6);
+    } else if (l4 == IPPROTO_GRE) {
+      grePacket(e, dir);
     } else {
-      genericPacket(e);
+      genericPacket(e, dir);
     }
     if (dir == 1) ctt.setStatus(e, CtStatus.SeenReply);
-    if (accounting) ctt.accountPacket(e, dir, pkt.netLen);
     return;
   }
   invalid();
 }
 
-// Confirmation after the last hook of an accepted packet. Returns false when
-// the table is full and the packet must be dropped.
+// nf_confirm after the last hook of an accepted packet: the entry enters the
+// table, then its helper looks at the packet. Returns false when the packet
+// must be dropped (the table is full, or the helper refuses it).
 export function conntrackConfirm(): bool {
   const e = ctt.ct;
-  if (e == 0 || !ctt.isPending(e)) return true;
-  return ctt.confirm();
+  if (e == 0) return true;
+  if (ctt.isPending(e) && !ctt.confirm()) return false;
+  const c = ctt.ct;
+  const helper = load<u16>(c + CtEntry.Helper);
+  if (helper == 0 || ctt.ctState == CtStateBit.Related) return true;
+  return runHelper(helper, c, ctt.ctDir, ctt.ctState == CtStateBit.Established);
 }
 
 // A packet dropped before confirmation leaves no entry.
@@ -153,5 +225,5 @@ export function conntrackDiscard(): void {
 }
 
 export function setAccounting(on: bool): void {
-  accounting = on;
+  ctt.accounting = on;
 }

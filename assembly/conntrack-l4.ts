@@ -1,21 +1,47 @@
-// UDP, ICMP and generic connection tracking (nf_conntrack_proto_udp.c,
-// _icmp.c, _icmpv6.c, _generic.c).
+// UDP, UDP-Lite, ICMP, ICMPv6, GRE and generic connection tracking
+// (nf_conntrack_proto_udp.c, _icmp.c, _icmpv6.c, _gre.c, _generic.c).
 import { CtEntry, CtStatus, Tunable } from './abi';
 import { tunable } from './config';
 import * as pkt from './packet';
-import { hasStatus, now, setStatus, setTimeout } from './conntrack';
+import { l4ChecksumOk } from './checksum';
+import { hasStatus, now, setStatus, refresh } from './conntrack';
 
 const NS_PER_SEC: u64 = 1000000000;
 // A UDP flow still active this long after it started is a stream.
 const UDP_STREAM_AFTER: u64 = 2 * NS_PER_SEC;
-// Where a UDP entry keeps its start time (the TCP window area is unused).
+// Where a UDP entry keeps the time it becomes a stream (the TCP window area
+// is free for other protocols).
 const UDP_STREAM_TS: usize = CtEntry.TcpOrig;
+// GRE without the PPTP helper: the kernel's defaults, which have sysctls of
+// their own (nf_conntrack_gre_timeout, _stream).
+const GRE_TIMEOUT: u32 = 30;
+const GRE_TIMEOUT_STREAM: u32 = 180;
+// NR_ICMP_TYPES: types above it are unknown to the kernel and invalid.
+export const ICMP_MAX_TYPE: u8 = 18;
 
-export function udpStart(e: usize): void {
-  store<u64>(e + UDP_STREAM_TS, now + UDP_STREAM_AFTER);
+// udp_error / udplite_error: length, coverage and checksum.
+export function udpValid(l4: u8, verify: bool): bool {
+  const len = pkt.l4Len;
+  if (len < 8 || !pkt.captured(pkt.th, 8)) return false;
+  const field = <u32>bswap<u16>(load<u16>(pkt.th + 4));
+  const check = load<u16>(pkt.th + 6);
+  let coverage = len;
+  if (l4 == pkt.IPPROTO_UDP) {
+    if (field > len || field < 8) return false;
+    if (check == 0) return true;
+  } else {
+    // UDP-Lite: the length field is the checksum coverage, 0 meaning all.
+    if (field != 0) {
+      if (field < 8 || field > len) return false;
+      coverage = field;
+    }
+    if (check == 0) return false;
+  }
+  return !verify || l4ChecksumOk(l4, 6, coverage);
 }
 
-export function udpPacket(e: usize): void {
+export function udpPacket(e: usize, dir: u8, isNew: bool): void {
+  if (isNew) store<u64>(e + UDP_STREAM_TS, now + UDP_STREAM_AFTER);
   if (hasStatus(e, CtStatus.SeenReply)) {
     let extra = tunable(Tunable.UdpTimeout);
     let stream = false;
@@ -23,10 +49,10 @@ export function udpPacket(e: usize): void {
       extra = tunable(Tunable.UdpTimeoutStream);
       stream = !hasStatus(e, CtStatus.Assured);
     }
-    setTimeout(e, extra);
+    refresh(e, dir, extra, true);
     if (stream) setStatus(e, CtStatus.Assured);
   } else {
-    setTimeout(e, tunable(Tunable.UdpTimeout));
+    refresh(e, dir, tunable(Tunable.UdpTimeout), true);
   }
 }
 
@@ -44,12 +70,6 @@ export function icmpReplyType(type: u8, v6: bool): i32 {
   return -1;
 }
 
-// Whether an ICMP type is a reply to a query (valid only in the reply direction).
-export function icmpIsReply(type: u8, v6: bool): bool {
-  if (v6) return type == 129 || type == 140;
-  return type == 0 || type == 14 || type == 16 || type == 18;
-}
-
 export function icmpIsError(type: u8, v6: bool): bool {
   if (v6) return type < 128;
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
@@ -57,15 +77,24 @@ export function icmpIsError(type: u8, v6: bool): bool {
 
 // ICMPv6 types conntrack leaves untracked (neighbour discovery, MLD).
 export function icmpv6Untracked(type: u8): bool {
-  return (type >= 130 && type <= 137) || type == 143;
+  return (type >= 130 && type <= 136) || type == 143;
 }
 
-export function icmpPacket(e: usize, v6: bool): void {
-  setTimeout(e, tunable(v6 ? Tunable.Icmpv6Timeout : Tunable.IcmpTimeout));
+export function icmpPacket(e: usize, dir: u8, v6: bool): void {
+  refresh(e, dir, tunable(v6 ? Tunable.Icmpv6Timeout : Tunable.IcmpTimeout), true);
 }
 
-export function genericPacket(e: usize): void {
-  setTimeout(e, tunable(Tunable.GenericTimeout));
+export function genericPacket(e: usize, dir: u8): void {
+  refresh(e, dir, tunable(Tunable.GenericTimeout), true);
+}
+
+export function grePacket(e: usize, dir: u8): void {
+  if (hasStatus(e, CtStatus.SeenReply)) {
+    refresh(e, dir, GRE_TIMEOUT_STREAM, true);
+    setStatus(e, CtStatus.Assured);
+  } else {
+    refresh(e, dir, GRE_TIMEOUT, true);
+  }
 }
 
 export function icmpType(): u8 {

@@ -5,17 +5,21 @@
 // A packet that starts a connection gets a pending entry outside the table;
 // it is inserted only when the packet is accepted at the last hook, as the
 // kernel confirms its unconfirmed entries.
-import { CtEntry, CtStateBit, CtStatus, Tuple } from './abi';
+import { CtEntry, CtExt, CtStateBit, CtStatus, Tuple } from './abi';
 import * as pkt from './packet';
 import { entryDestroyed } from './ct-events';
+import { removeExpectationsOf } from './conntrack-expect';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
+export const EXT_SIZE: usize = CtExt.Size;
 // A tuple key: l3proto, l4proto, zone (u16), then the tuple.
 const KEY_SIZE: usize = 4 + <usize>Tuple.Size;
 const EMPTY: u32 = 0;
 const NS_PER_SEC: u64 = 1000000000;
 
 export let entries: usize = 0;
+// Extension records, one per entry slot (and one for the pending entry).
+export let exts: usize = 0;
 export let capacity: u32 = 0;
 export let count: u32 = 0;
 let slots: usize = 0;
@@ -62,6 +66,8 @@ export function conntrackInit(max: u32): void {
   entries = heap.alloc(<usize>(max + 1) * ENTRY_SIZE);
   memory.fill(entries, 0, <usize>(max + 1) * ENTRY_SIZE);
   pending = entries + <usize>max * ENTRY_SIZE;
+  exts = heap.alloc(<usize>(max + 1) * EXT_SIZE);
+  memory.fill(exts, 0, <usize>(max + 1) * EXT_SIZE);
   const nslots = nextPow2(max * 4 > 16 ? max * 4 : 16);
   slotMask = nslots - 1;
   slots = heap.alloc(<usize>nslots * 8);
@@ -77,6 +83,15 @@ export function conntrackInit(max: u32): void {
 
 @inline export function entryAt(i: u32): usize {
   return entries + <usize>i * ENTRY_SIZE;
+}
+
+@inline export function indexOf(e: usize): u32 {
+  return <u32>((e - entries) / ENTRY_SIZE);
+}
+
+// The extension record of an entry (the pending one included).
+@inline export function extOf(e: usize): usize {
+  return exts + <usize>indexOf(e) * EXT_SIZE;
 }
 
 @inline export function tupleOf(e: usize, dir: u8): usize {
@@ -162,14 +177,36 @@ function unlinkEntry(idx: u32): void {
     slotRemove(hashKey(key), ((idx << 1) | dir) + 1);
   }
   store<u8>(e + CtEntry.InUse, 0);
+  releaseLinks(idx);
   store<u32>(freeList + (<usize>freeCount << 2), idx);
   freeCount++;
   count--;
 }
 
+// A removed entry gives back its reference on its master, loses its open
+// expectations, and is forgotten by children that outlive it.
+function releaseLinks(idx: u32): void {
+  const x = extOf(entryAt(idx));
+  const m = load<u32>(x + CtExt.Master);
+  if (m != 0) {
+    const mx = extOf(entryAt(m - 1));
+    store<u16>(mx + CtExt.Refs, load<u16>(mx + CtExt.Refs) - 1);
+    store<u32>(x + CtExt.Master, 0);
+  }
+  if (load<u16>(x + CtExt.Expectations) != 0) removeExpectationsOf(idx);
+  if (load<u16>(x + CtExt.Refs) != 0) {
+    for (let i: u32 = 0; i < capacity; i++) {
+      const cx = extOf(entryAt(i));
+      if (load<u32>(cx + CtExt.Master) == idx + 1) store<u32>(cx + CtExt.Master, 0);
+    }
+    store<u16>(x + CtExt.Refs, 0);
+  }
+}
+
 export function killEntry(e: usize): void {
   if (e == pending) {
     store<u8>(e + CtEntry.InUse, 0);
+    releaseLinks(indexOf(e));
     return;
   }
   unlinkEntry(<u32>((e - entries) / ENTRY_SIZE));
@@ -202,7 +239,7 @@ export function keyPtr(): usize {
 
 // Fills the key from the packet: the original-direction tuple as it would
 // be seen. Ports already hold ICMP fields for ICMP.
-export function keyFromPacket(zone: u16): void {
+export function keyFromPacket(zone: u16, isIcmp: bool): void {
   const l3 = pkt.nfproto;
   store<u8>(key, l3);
   store<u8>(key + 1, pkt.l4proto);
@@ -212,15 +249,20 @@ export function keyFromPacket(zone: u16): void {
   const alen: usize = l3 == pkt.NFPROTO_IPV4 ? 4 : 16;
   memory.copy(t + Tuple.Src, pkt.saddr, alen);
   memory.copy(t + Tuple.Dst, pkt.daddr, alen);
-  store<u16>(t + Tuple.SrcPort, pkt.sport);
-  store<u16>(t + Tuple.DstPort, pkt.dport);
+  // ICMP of the other family is tracked as a generic protocol, without ports.
+  const generic = !isIcmp && (pkt.l4proto == pkt.IPPROTO_ICMP || pkt.l4proto == pkt.IPPROTO_ICMPV6);
+  if (!generic) {
+    store<u16>(t + Tuple.SrcPort, pkt.sport);
+    store<u16>(t + Tuple.DstPort, pkt.dport);
+  }
 }
 
 // Starts a pending entry from the key; reply is the inverted tuple, with the
 // reply ICMP type given by the caller (0 keeps the fields as they are).
-export function newPending(replyDport: u16): usize {
+export function newPending(replyDport: u16, isIcmp: bool): usize {
   const e = pending;
   memory.fill(e, 0, ENTRY_SIZE);
+  memory.fill(extOf(e), 0, EXT_SIZE);
   store<u8>(e + CtEntry.L3proto, load<u8>(key));
   store<u8>(e + CtEntry.L4proto, load<u8>(key + 1));
   store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
@@ -230,8 +272,7 @@ export function newPending(replyDport: u16): usize {
   memory.copy(o, key + 4, Tuple.Size);
   memory.copy(r + Tuple.Src, o + Tuple.Dst, 16);
   memory.copy(r + Tuple.Dst, o + Tuple.Src, 16);
-  const l4 = load<u8>(e + CtEntry.L4proto);
-  if (l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6) {
+  if (isIcmp) {
     store<u16>(r + Tuple.SrcPort, load<u16>(o + Tuple.SrcPort));
     store<u16>(r + Tuple.DstPort, replyDport);
   } else {
@@ -246,6 +287,29 @@ export function newPending(replyDport: u16): usize {
 
 export function setTimeout(e: usize, seconds: u32): void {
   store<u64>(e + CtEntry.Expires, now + <u64>seconds * NS_PER_SEC);
+}
+
+// Per-direction packet and byte counts are kept only when the ruleset asks
+// for them (or nf_conntrack_acct is set), as the kernel's acct extension.
+export let accounting = false;
+// The network-layer length of the current packet, as the kernel's skb->len.
+export let packetLength: u32 = 0;
+
+export function account(e: usize, dir: u8): void {
+  if (accounting) accountPacket(e, dir, packetLength);
+}
+
+// nf_ct_refresh_acct: a new timeout (unless the entry has a fixed one) and
+// the packet counted.
+export function refresh(e: usize, dir: u8, seconds: u32, acct: bool): void {
+  if (!hasStatus(e, CtStatus.FixedTimeout)) setTimeout(e, seconds);
+  if (acct) account(e, dir);
+}
+
+// Whole seconds left before the entry expires.
+export function expiresIn(e: usize): u64 {
+  const t = load<u64>(e + CtEntry.Expires);
+  return t > now ? (t - now) / NS_PER_SEC : 0;
 }
 
 @inline export function setStatus(e: usize, bit: i32): void {
@@ -287,6 +351,7 @@ export function confirm(): bool {
   const idx = load<u32>(freeList + (<usize>freeCount << 2));
   const e = entryAt(idx);
   memory.copy(e, p, ENTRY_SIZE);
+  memory.copy(extOf(e), extOf(p), EXT_SIZE);
   store<u8>(p + CtEntry.InUse, 0);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);

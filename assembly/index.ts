@@ -1,15 +1,17 @@
 // The WASM module's exports: set-up, ruleset loading and the batch loop.
 // The host reads everything else (counters, the conntrack table, results)
 // straight from linear memory at the addresses these functions return.
-import { PacketResult, RulesetFlags, BatchStatus } from './abi';
+import { PacketResult, RulesetFlags, BatchStatus, Tunable } from './abi';
 import * as cap from './capture';
 import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
-import { configInit, tunables, localAddresses } from './config';
+import { configInit, tunables, localAddresses, tunable } from './config';
 import { vmInit } from './vm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
+import { expectInit } from './conntrack-expect';
+import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
 
@@ -25,6 +27,8 @@ let packetCount: u64 = 0;
 export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   configInit();
   ctt.conntrackInit(ctMax);
+  expectInit();
+  helpersInit();
   vmInit();
   input = heap.alloc(<usize>inputBytes);
   inputCapacity = inputBytes;
@@ -42,7 +46,7 @@ export function localAddressesBuffer(): usize { return localAddresses; }
 export function rulesetReserve(len: u32): usize { return rs.rulesetReserve(len); }
 export function rulesetLoad(): i32 {
   const r = rs.rulesetLoad();
-  if (r == 0) setAccounting((rs.flags & RulesetFlags.Accounting) != 0);
+  if (r == 0) setAccounting((rs.flags & RulesetFlags.Accounting) != 0 || tunable(Tunable.Acct) != 0);
   return r;
 }
 export function countersBuffer(): usize { return rs.counters; }

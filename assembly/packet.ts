@@ -12,6 +12,7 @@ export const IPPROTO_ICMP: u8 = 1;
 export const IPPROTO_TCP: u8 = 6;
 export const IPPROTO_UDP: u8 = 17;
 export const IPPROTO_ICMPV6: u8 = 58;
+export const IPPROTO_UDPLITE: u8 = 136;
 
 export const TCP_FIN: u8 = 0x01;
 export const TCP_SYN: u8 = 0x02;
@@ -159,37 +160,59 @@ function parseIpv6(p: usize, wireLen: u32): i32 {
   saddr = p + 8;
   daddr = p + 24;
   if (dataEnd > p + netLen) dataEnd = p + netLen;
-  let next = load<u8>(p + 6);
-  let q = p + 40;
-  // Skip extension headers the way ipv6_skip_exthdr does.
-  while (true) {
-    if (next == 0 || next == 43 || next == 60) {
-      if (!captured(q, 2)) return PacketFate.Malformed;
-      next = load<u8>(q);
-      q += (<usize>load<u8>(q + 1) + 1) << 3;
-    } else if (next == 51) {
-      if (!captured(q, 2)) return PacketFate.Malformed;
-      next = load<u8>(q);
-      q += (<usize>load<u8>(q + 1) + 2) << 2;
-    } else if (next == 44) {
-      if (!captured(q, 8)) return PacketFate.Malformed;
-      isFragment = true;
-      l4proto = load<u8>(q);
-      return PacketFate.Fragment;
-    } else {
-      break;
-    }
+  const q = skipIpv6Extensions(p + 40, load<u8>(p + 6), p + netLen);
+  // A broken extension header chain still reaches the hooks; conntrack
+  // finds no transport header in it.
+  if (q == 0) {
+    l4proto = 255;
+    l4Len = 0;
+    return PacketFate.Filtered;
   }
-  l4proto = next;
-  if (q > p + netLen) return PacketFate.Malformed;
+  l4proto = lastNextHeader;
+  if (fragmentHeader != 0) {
+    isFragment = true;
+    return PacketFate.Fragment;
+  }
   l4Len = <u32>(p + netLen - q);
   parseTransport(q);
   return PacketFate.Filtered;
 }
 
+// The header type ipv6_skip_exthdr stopped at, and the fragment header it
+// passed (0 when none).
+export let lastNextHeader: u8 = 0;
+export let fragmentHeader: usize = 0;
+
+// Skips IPv6 extension headers from q (whose type is next) the way
+// ipv6_skip_exthdr does; returns the start of the upper-layer header, or 0
+// when the chain runs past end or past the captured bytes. A fragment
+// header ends the walk unless it is the first fragment.
+export function skipIpv6Extensions(start: usize, first: u8, end: usize): usize {
+  let q = start;
+  let next = first;
+  fragmentHeader = 0;
+  while (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
+    if (q + 8 > end || !captured(q, 8)) return 0;
+    const nh = load<u8>(q);
+    if (next == 44) {
+      fragmentHeader = q;
+      next = nh;
+      q += 8;
+      // A later fragment carries no upper-layer header to walk into.
+      if (bswap<u16>(load<u16>(fragmentHeader + 2)) & 0xfff8) break;
+      continue;
+    }
+    q += next == 51 ? (<usize>load<u8>(q + 1) + 2) << 2 : (<usize>load<u8>(q + 1) + 1) << 3;
+    next = nh;
+  }
+  if (q > end) return 0;
+  lastNextHeader = next;
+  return q;
+}
+
 function parseTransport(q: usize): void {
   th = q;
-  if (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP || l4proto == 136 || l4proto == 132) {
+  if (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP || l4proto == IPPROTO_UDPLITE || l4proto == 132) {
     if (captured(q, 4)) {
       sport = load<u16>(q);
       dport = load<u16>(q + 2);

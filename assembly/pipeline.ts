@@ -21,7 +21,7 @@ function runHook(family: i32, hook: Hook): i32 {
   for (let i: u32 = 0; i < n; i++, p += 8) {
     const prio = load<i32>(p);
     if (tracks && !tracked && prio >= PRIORITY_CONNTRACK) {
-      conntrackIn();
+      conntrackIn(hook);
       tracked = true;
     }
     const v = vm.runChain(load<u32>(p + 4));
@@ -31,7 +31,7 @@ function runHook(family: i32, hook: Hook): i32 {
     }
     if (v != Verdict.Accept) return Verdict.Drop;
   }
-  if (tracks && !tracked) conntrackIn();
+  if (tracks && !tracked) conntrackIn(hook);
   return Verdict.Accept;
 }
 

@@ -1,5 +1,5 @@
 // Access to the loaded ruleset image (layout in abi.ts and docs/bytecode.md).
-import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, Hook, RulesetFlags } from './abi';
+import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, Hook, RulesetFlags, ObjectEntry } from './abi';
 import { setsLoad } from './sets';
 
 export let image: usize = 0;
@@ -11,6 +11,8 @@ export let setTable: usize = 0;
 export let flags: u32 = 0;
 export let counters: usize = 0;
 export let counterCount: u32 = 0;
+export let objectTable: usize = 0;
+export let objectCount: u32 = 0;
 
 @inline function header(f: RulesetHeader): u32 {
   return load<u32>(image + (<usize>f << 2));
@@ -35,6 +37,8 @@ export function rulesetLoad(): i32 {
   setTable = image + header(RulesetHeader.SetTableOffset);
   setsLoad(image, setTable, header(RulesetHeader.SetCount));
   counterCount = header(RulesetHeader.CounterCount);
+  objectTable = image + header(RulesetHeader.ObjectTableOffset);
+  objectCount = header(RulesetHeader.ObjectCount);
   counters = heap.alloc(<usize>counterCount * 16 + 16);
   memory.fill(counters, 0, <usize>counterCount * 16 + 16);
   return 0;
@@ -55,4 +59,9 @@ export function rulesetLoad(): i32 {
 // The (priority, chain) list of a hook for an address family (0 IPv4, 1 IPv6).
 @inline export function hookSlot(family: i32, hook: Hook): usize {
   return hookTable + (<usize>(family * <i32>Hook.Count + <i32>hook) << 3);
+}
+
+// The object table entry of object index (named counters, ct helpers ...).
+@inline export function objectEntry(index: u32): usize {
+  return objectTable + <usize>index * (<usize>ObjectEntry.Words << 2);
 }

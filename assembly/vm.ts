@@ -1,6 +1,7 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtStateBit, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags } from './abi';
+import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import * as sets from './sets';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -137,6 +138,18 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
         bytes += load<u64>(e + CtEntry.ReplyBytes);
       }
       store64(dreg, key == CtKey.Pkts ? pkts : key == CtKey.Bytes ? bytes : pkts ? bytes / pkts : 0);
+      break;
+    }
+    case CtKey.Labels:
+      loadInto(dreg, ctt.extOf(e) + CtExt.Labels, 16);
+      break;
+    case CtKey.Helper: {
+      // The helper's name, NUL-padded to 16 bytes.
+      const h = load<u16>(e + CtEntry.Helper);
+      if (h == HelperKind.None) return false;
+      const d = reg(dreg);
+      memory.fill(d, 0, 16);
+      store<u32>(d, h == HelperKind.Ftp ? 0x707466 : 0x70746674);
       break;
     }
     default: return false;
