@@ -458,6 +458,8 @@ export class Evaluator {
       case 'variable':
         return this.rhs(ctx, left, this.variable(e));
       case 'set':
+        // nft turns a one-element set into a plain match on that element.
+        if (e.elements.length === 1 && !e.elements[0].data && e.elements[0].key.kind === 'value') return this.element(left, e.elements[0].key);
         return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined, e.loc), ...typed(left.type, left.bits, left.byteorder) };
       case 'setref': {
         const set = this.namedSet(ctx, e.name, e.loc);

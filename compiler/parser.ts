@@ -4,6 +4,7 @@
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RelOp, Rule, SetDecl, SetElement, Stmt, VerdictName } from './ast.js';
 import { NftError, span, type Location, type SourceFile } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
+import { PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue']);
@@ -11,7 +12,6 @@ const REL_WORDS: Record<string, RelOp> = { eq: '==', ne: '!=', lt: '<', gt: '>',
 const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
 export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup']);
-export const PAYLOAD_PROTOCOLS = new Set(['ip', 'ip6', 'tcp', 'udp', 'icmp', 'icmpv6', 'th', 'ether', 'vlan', 'arp', 'udplite', 'sctp', 'dccp', 'esp', 'ah', 'comp']);
 const CT_DIRS = new Set(['original', 'reply']);
 
 export interface Include {
@@ -480,6 +480,13 @@ export class Parser {
     return { kind: 'setref', name: n.text, loc: span(at, n) };
   }
 
+  // "tcp dport" is a header field; "tcp" alone is a protocol value.
+  private isPayload(): boolean {
+    const t = this.peek();
+    const f = this.peek(1);
+    return t.kind === 'word' && f.kind === 'word' && PROTOCOLS[t.text]?.fields[f.text] !== undefined;
+  }
+
   // Selector expressions with binary operators and concatenations.
   expr(): Expr {
     const first = this.orExpr();
@@ -544,7 +551,7 @@ export class Parser {
         this.next();
         return { kind: 'meta', key: t.text, loc: t };
       }
-      if (PAYLOAD_PROTOCOLS.has(t.text) && this.peek(1).kind === 'word') {
+      if (this.isPayload()) {
         this.next();
         const f = this.word();
         return { kind: 'payload', proto: t.text, field: f.text, loc: span(t, f) };
@@ -618,7 +625,7 @@ export class Parser {
       this.expect(')');
       return e;
     }
-    if (t.kind === 'word' && (t.text === 'ct' || t.text === 'meta' || UNQUALIFIED_META.has(t.text) || (PAYLOAD_PROTOCOLS.has(t.text) && this.peek(1).kind === 'word' && !this.is(',', 1)))) {
+    if (t.kind === 'word' && (t.text === 'ct' || t.text === 'meta' || UNQUALIFIED_META.has(t.text) || this.isPayload())) {
       return this.primary();
     }
     if (t.kind === 'word' || t.kind === 'string') {
