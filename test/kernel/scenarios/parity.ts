@@ -1,0 +1,37 @@
+// Replays a scenario's capture through nftwasm and compares it with what the
+// kernel concluded from the same packets: per-rule counters and the
+// conntrack table (ids and remaining timeouts aside).
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { compile, createFilter, type Filter } from "../../../src/index.js";
+import { kernelLabUnavailable, normalizeConntrack, parseListingCounters, runScenario, type ScenarioOptions, type ScenarioResult } from "../lab.js";
+
+export const unavailable = kernelLabUnavailable();
+export const skipNote = unavailable ? ` (skipped: ${unavailable})` : "";
+
+/** Path of a helper script next to this file. */
+export function script(name: string): string {
+  return fileURLToPath(new URL(`./${name}`, import.meta.url));
+}
+
+export interface Parity {
+  kernel: ScenarioResult;
+  filter: Filter;
+}
+
+/** Runs the scenario in the kernel lab, replays its capture, and requires the same answers. */
+export async function expectKernelParity(options: ScenarioOptions): Promise<Parity> {
+  const kernel = await runScenario(options);
+  const filter = await createFilter(compile(options.ruleset, { filename: `${options.name}.nft` }), {
+    local: kernel.local,
+    sysctl: options.sysctl,
+  });
+  filter.processCapture(kernel.pcap);
+  const ours = parseListingCounters(filter.listRuleset());
+  const theirs = parseListingCounters(kernel.listing);
+  expect(ours, `counters of ${options.name}`).toEqual(theirs);
+  expect(normalizeConntrack(filter.conntrackListing()), `conntrack table of ${options.name}`).toEqual(
+    normalizeConntrack(kernel.conntrack),
+  );
+  return { kernel, filter };
+}
