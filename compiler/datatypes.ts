@@ -91,7 +91,7 @@ export const TYPES = {
   ct_state: t('ct_state', 30, 'conntrack state', 32, 'host', 'bitmask', CT_STATE, true),
   ct_dir: t('ct_dir', 31, 'conntrack direction', 8, 'host', 'symbol', CT_DIR),
   ct_status: t('ct_status', 32, 'conntrack status', 32, 'host', 'bitmask', CT_STATUS, true),
-  ct_label: t('ct_label', 35, 'conntrack label', 128, 'host', 'label'),
+  ct_label: t('ct_label', 35, 'conntrack label', 128, 'host', 'label', undefined, true),
   pkt_type: t('pkt_type', 34, 'packet type', 8, 'host', 'symbol', PKTTYPE),
   time: t('time', 44, 'relative time', 32, 'host', 'time'),
   ct_event: t('ct_event', 43, 'conntrack event bits', 32, 'host', 'bitmask', CT_EVENT, true),

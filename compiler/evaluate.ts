@@ -8,7 +8,7 @@ import { NftError, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
-import { parseValue } from './values.js';
+import { parseNumber, parseValue } from './values.js';
 
 export interface CompileOptions {
   filename?: string;
@@ -298,10 +298,16 @@ export class Evaluator {
   }
 
   private match(ctx: Ctx, s: Stmt & { kind: 'match' }): void {
-    const left = this.expr(ctx, s.left);
+    let left = this.expr(ctx, s.left);
     if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
-    const right = this.rhs(ctx, left, s.right);
+    let right = this.rhs(ctx, left, s.right);
     let op = s.op;
+    // nft folds (x ^ c) == v into x == v ^ c.
+    if (left.kind === 'binop' && left.op === '^' && left.right.kind === 'const' && right.kind === 'const') {
+      right = { ...right, value: right.value ^ left.right.value };
+      left = left.left;
+      if (op === 'implicit') op = '==';
+    }
     if (op === '!' && !left.type.flags) throw NftError.at(s.loc, `syntax error, unexpected !`);
     if ((right.kind === 'setref' || right.kind === 'range' || right.kind === 'prefix') && op === 'implicit') op = '==';
     if (right.kind === 'const' && op === 'implicit' && !left.type.flags) op = '==';
@@ -341,7 +347,10 @@ export class Evaluator {
           const amount = this.constOf(e.right, typed(TYPES.integer, 32, 'host'));
           return { kind: 'binop', op: e.op, left, right: amount, type: left.type, bits: left.bits, byteorder: left.byteorder };
         }
-        const right = this.constOf(e.right, left);
+        // Masks are plain numbers even on typed selectors (ip saddr & 0xff).
+        const right = e.right.kind === 'value' && parseNumber(e.right.text) !== undefined
+          ? { kind: 'const' as const, value: parseNumber(e.right.text)!, ...typed(left.type, left.bits, left.byteorder) }
+          : this.constOf(e.right, left);
         return { kind: 'binop', op: e.op, left, right, type: left.type, bits: left.bits, byteorder: left.byteorder };
       }
       case 'concat': {

@@ -142,6 +142,8 @@ class Printer {
       case 'concat':
         return e.items.map((i) => this.expr(i, false)).join(' . ');
       case 'range':
+        // nft prints both ends of a time range in seconds.
+        if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
         return `${this.expr(e.low)}-${this.expr(e.high)}`;
       case 'prefix':
         return `${this.expr(e.value)}/${e.length}`;

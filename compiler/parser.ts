@@ -411,7 +411,10 @@ export class Parser {
     const left = this.expr();
     if (this.is('set')) {
       this.next();
-      const value = this.expr();
+      const first = this.expr();
+      const items = [first];
+      while (this.accept(',')) items.push(this.expr());
+      const value: Expr = items.length > 1 ? { kind: 'list', items, loc: span(first.loc, items[items.length - 1].loc) } : first;
       if (left.kind === 'ct') return { kind: 'ctset', key: left.key, dir: left.dir, value, loc: left.loc };
       if (left.kind === 'meta') return { kind: 'metaset', key: left.key, value, loc: left.loc };
       this.fail(t);

@@ -8,7 +8,7 @@ import { CORPUS_DIR, CORPUS_FILES, corpusAvailable, payloadBlocks, readCorpusFil
 
 const FAMILIES = new Set(['ip', 'ip6', 'inet']);
 // Raise as the compiler improves; the tally must never fall below it.
-const FLOOR_OK = 643;
+const FLOOR_OK = 661;
 const FLOOR_FAIL = 91;
 
 // nft's own runner compares set elements as unordered collections.
