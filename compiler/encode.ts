@@ -1,7 +1,7 @@
 // Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
 // chain table, hook table, set table with elements, then the code.
 import {
-  ChainEntry, HOOK_FAMILIES, Hook, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  ChainEntry, HOOK_FAMILIES, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
@@ -211,7 +211,20 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
     }
   }
 
-  const codeOffset = elementsBase + elementWords.length * 4;
+  // Object table: ct helpers first, so a helper's position among the
+  // ruleset's helpers (the Objref index) is its entry; then named counters.
+  const objectTableOffset = elementsBase + elementWords.length * 4;
+  const objectWords = new Words();
+  const objects = model.tables.flatMap((t) => t.objects);
+  for (const o of objects) {
+    if (o.kind !== 'cthelper') continue;
+    const kind = o.helper === 'ftp' ? HelperKind.Ftp : o.helper === 'tftp' ? HelperKind.Tftp : HelperKind.None;
+    objectWords.push(ObjectType.CtHelper, kind, o.protocol, o.l3proto === 1 ? 0 : o.l3proto);
+  }
+  for (const o of objects) if (o.kind === 'counter') objectWords.push(ObjectType.Counter, o.index, 0, 0);
+  const objectCount = objectWords.length / ObjectEntry.Words;
+
+  const codeOffset = objectTableOffset + objectWords.length * 4;
   const codeWords = new Words();
   const chainWords = new Words();
   for (const c of chains) {
@@ -237,8 +250,10 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   head[RulesetHeader.SetTableOffset] = setTableOffset;
   head[RulesetHeader.CodeOffset] = codeOffset;
   head[RulesetHeader.CodeLength] = codeWords.length * 4;
+  head[RulesetHeader.ObjectCount] = objectCount;
+  head[RulesetHeader.ObjectTableOffset] = objectTableOffset;
 
-  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...codeWords.w];
+  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...objectWords.w, ...codeWords.w];
   const image = new Uint8Array(all.length * 4);
   const view = new DataView(image.buffer);
   all.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
