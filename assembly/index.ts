@@ -65,8 +65,9 @@ export function eventsCount(): u32 { return events.ringCount; }
 export function eventsClear(): void { events.eventsClear(); }
 
 // Tracing (assembly/trace.ts): returns where the host writes the ascending
-// packet numbers to trace.
-export function traceInit(records: u32, packets: u32): usize { return trace.traceInit(records, packets); }
+// packet numbers to trace. Chains from firstTriggerChain on (0xffffffff:
+// none) select packets to trace by matching them.
+export function traceInit(records: u32, packets: u32, firstTriggerChain: u32): usize { return trace.traceInit(records, packets, firstTriggerChain); }
 export function traceBuffer(): usize { return trace.traceBuffer(); }
 export function traceCount(): u32 { return trace.count; }
 export function traceTruncated(): bool { return trace.truncated; }
@@ -124,6 +125,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
     if (events.enabled) events.afterPacket();
+    if (trace.enabled()) trace.endPacket();
     packetCount++;
     n++;
     pos = cap.recordEnd;

@@ -3,8 +3,13 @@
 // that ran to its end and every policy that decided, in order, written into
 // a buffer the host prints after each batch.
 //
-// The VM calls in through two hooks guarded by `active`, so untraced packets
-// pay one branch per rule.
+// The host can also name trigger chains (every chain from an index on): a
+// packet is traced when one of their rules matches it. Until one does, its
+// records are provisional, and they are taken back when none matched; the
+// trigger chains' own records are never written.
+//
+// The VM calls in through hooks guarded by `active`, so untraced packets pay
+// one branch per rule.
 import { TraceRecord, TraceKind, Verdict } from './abi';
 
 // Room kept free before a traced packet starts: a packet meets at most a few
@@ -22,8 +27,14 @@ let wanted: usize = 0;
 let wantedCount: u32 = 0;
 let wantedNext: u32 = 0;
 let packetIndex: u32 = 0;
+const NO_TRIGGER: u32 = 0xffffffff;
+let triggerFrom: u32 = NO_TRIGGER;
+// The current packet awaits a trigger rule; its records start at packetStart.
+let probing = false;
+let packetStart: u32 = 0;
 
-export function traceInit(records: u32, packets: u32): usize {
+export function traceInit(records: u32, packets: u32, firstTriggerChain: u32): usize {
+  triggerFrom = firstTriggerChain;
   buffer = heap.alloc(<usize>records * TraceRecord.Size);
   capacity = records;
   wanted = heap.alloc(<usize>packets * 8 + 8);
@@ -54,7 +65,19 @@ export function traceClear(): void {
 export function beginPacket(index: u32, number: u64): void {
   packetIndex = index;
   while (wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) < number) wantedNext++;
-  active = wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) == number;
+  const isWanted = wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) == number;
+  probing = !isWanted && triggerFrom != NO_TRIGGER;
+  active = isWanted || probing;
+  packetStart = count;
+}
+
+// After each packet: one still waiting for a trigger was not traced.
+export function endPacket(): void {
+  if (probing) {
+    count = packetStart;
+    probing = false;
+  }
+  active = false;
 }
 
 // meta nftrace set: tracing starts (or stops) from this rule on.
@@ -79,11 +102,16 @@ function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u3
 
 // Hook: a rule ran to its end (verdict Continue) or set a verdict.
 export function ruleDone(chain: u32, handle: u32, verdict: i32, target: u32): void {
+  if (chain >= triggerFrom) {
+    probing = false;
+    return;
+  }
   emit(TraceKind.Rule, chain, handle, verdict, target);
 }
 
 // Hook: a base chain ran out of rules and its policy decided.
 export function policyDone(chain: u32, verdict: i32): void {
+  if (chain >= triggerFrom) return;
   emit(TraceKind.Policy, chain, 0, verdict, 0);
 }
 

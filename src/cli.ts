@@ -1,11 +1,19 @@
 // The `nftwasm` command line. Exit codes: 0 ok, 1 input error (a ruleset or
-// capture that cannot be read), 2 usage error.
+// capture that cannot be read, an interface that cannot be captured on),
+// 2 usage error.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync, openSync, readSync, closeSync, writeSync } from 'node:fs';
+import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
+import type { Filter } from './filter.js';
 import type { Ruleset } from '../compiler/index.js';
-import { PcapWriter } from './capture/pcap-writer.js';
-import type { PacketBatch } from './packet-batch.js';
+import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
+import { FdOutput } from './output/fd-output.js';
+import { RunOutputs } from './output/run-outputs.js';
+import { MixedLinkTypesError, type CaptureFormat } from './output/capture-file.js';
+import { Progress } from './output/progress.js';
+import { painterFor } from './output/style.js';
+import { TRACE_TABLE } from './output/trace-format.js';
+import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -16,18 +24,59 @@ class InputError extends Error {}
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  // Whether standard error is a terminal (progress bar, colours).
+  errIsTTY?: boolean;
+}
+
+function usage(message: string): CommanderError {
+  return new CommanderError(EXIT_USAGE, 'nftwasm.usage', message);
+}
+
+function fileError(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'No such file or directory'
+    : code === 'EACCES' ? 'Permission denied'
+    : code === 'EISDIR' ? 'Is a directory'
+    : (e as Error).message;
+  return new InputError(`${path}: ${why}`);
 }
 
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    throw fileError(path, e);
   }
 }
 
 function compileFile(path: string): Ruleset {
   return compile(readText(path), { filename: path, readFile: readText });
+}
+
+// The ruleset with a table of our own whose chains select the packets
+// matching `expr` for tracing, as a `meta nftrace set 1` rule does in nft:
+// the data plane treats them as trigger chains. They sit at priority -350 on
+// prerouting and output, before conntrack (so `ct` expressions see no state
+// yet, as with nft's usual raw-priority trace rule); the table is appended,
+// so the user's line numbers, handles, chains and counters stay the same.
+function traceTable(expr: string): string {
+  const chain = (hook: string) => `\tchain ${hook} {\n\t\ttype filter hook ${hook} priority -350; policy accept;\n\t\t${expr}\n\t}\n`;
+  return `table inet ${TRACE_TABLE} {\n${chain('prerouting')}${chain('output')}}\n`;
+}
+
+function compileWithTraceFilter(path: string, expr: string): Ruleset {
+  const table = traceTable(expr);
+  try {
+    compile(table, { filename: '--trace-filter' });
+  } catch (e) {
+    if (e instanceof NftError) throw usage(`--trace-filter '${expr}': ${e.message.split('\n')[0]}`);
+    throw e;
+  }
+  return compile(`${readText(path)}\n${table}`, { filename: path, readFile: readText });
+}
+
+function hideTraceTable(listing: string): string {
+  return listing.replace(new RegExp(`\\n?table inet ${TRACE_TABLE} \\{[\\s\\S]*?\\n\\}\\n`), '');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -38,48 +87,40 @@ function parseSysctls(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new CommanderError(EXIT_USAGE, 'nftwasm.usage', `--sysctl expects NAME=VALUE, got "${item}"`);
+    if (eq <= 0) throw usage(`--sysctl expects NAME=VALUE, got "${item}"`);
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
 }
 
-// A pcap file of packets, created on the first packet so it takes that
-// packet's link type.
-class PacketFile {
-  private writer: PcapWriter | null = null;
-  private fd = -1;
-
-  constructor(private readonly path: string) {}
-
-  add(batch: PacketBatch, i: number): void {
-    if (!this.writer) this.open(batch.linkType(i));
-    this.writer!.writePacket(batch.timeNs(i), batch.data(i), batch.originalLength(i));
-  }
-
-  private open(linktype: number): void {
-    this.fd = this.path === '-' ? 1 : openSync(this.path, 'w');
-    const fd = this.fd;
-    this.writer = new PcapWriter((chunk) => writeAll(fd, chunk), { linktype, nanosecond: true });
-  }
-
-  close(linktypeIfEmpty: number): void {
-    if (!this.writer) this.open(linktypeIfEmpty);
-    this.writer!.flush();
-    if (this.fd > 2) closeSync(this.fd);
-  }
+function parsePacketNumbers(text: string): number[] {
+  return text.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1) throw usage(`--trace expects packet numbers from 1 up, separated by commas, got "${text}"`);
+    return n;
+  });
 }
 
-function writeAll(fd: number, chunk: Uint8Array): void {
-  let at = 0;
-  while (at < chunk.length) at += writeSync(fd, chunk, at, chunk.length - at);
+function positiveNumber(flag: string, integer: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw usage(`${flag} expects a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+    }
+    return n;
+  };
 }
 
-interface FilterFlags {
+// Flags shared by `filter` and `capture`.
+interface RunFlags {
   file: string;
-  read: string;
   write?: string;
   dropped?: string;
+  format?: CaptureFormat;
+  json?: boolean;
+  events?: boolean;
+  trace?: string;
+  traceFilter?: string;
   local?: string;
   list?: boolean;
   conntrack?: boolean;
@@ -87,24 +128,103 @@ interface FilterFlags {
   quiet?: boolean;
 }
 
-async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
-  const ruleset = compileFile(flags.file);
+interface FilterFlags extends RunFlags {
+  read: string;
+  progress: boolean;
+}
+
+interface CaptureFlags extends RunFlags {
+  interface: string;
+  count?: number;
+  duration?: number;
+  captureFilter?: string;
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('-f, --file <FILE>', 'ruleset file')
+    .option('-w, --write <OUT>', 'write accepted packets to this capture file, - for standard output')
+    .option('--dropped <OUT>', 'write dropped packets to this capture file, - for standard output')
+    .addOption(new Option('-F, --format <FORMAT>', 'capture format of -w and --dropped (default: pcapng for names ending in .pcapng, else pcap)').choices(['pcap', 'pcapng']))
+    .option('--json', 'one JSON object per line for each packet: number, time, verdict, deciding rule or policy, ct state, direction and id')
+    .option('--events', 'print conntrack events as `conntrack -E -o timestamp,extended,id` does (JSON with --json)')
+    .option('--trace <N[,N...]>', 'trace these packets (numbered from 1) through hooks, chains and rules, as `nft monitor trace` does')
+    .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
+    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
+    .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
+    .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
+    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
+    .option('-q, --quiet', 'no summary on standard error');
+}
+
+function checkStdout(flags: RunFlags): void {
+  const takers = [flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -'].filter(Boolean);
+  const text = [flags.json && '--json', flags.events && '--events', (flags.trace || flags.traceFilter) && 'tracing', flags.list && '--list', flags.conntrack && '--conntrack'].filter(Boolean);
+  if (takers.length > 1 || (takers.length === 1 && text.length > 0)) {
+    throw usage(`standard output can carry only one thing: ${[...takers, ...text].join(' and ')} all want it`);
+  }
+}
+
+interface Prepared {
+  filter: Filter;
+  outputs: RunOutputs;
+}
+
+async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
+  checkStdout(flags);
+  const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter) : compileFile(flags.file);
   const local = flags.local ? flags.local.split(',').filter((s) => s.trim() !== '') : [];
-  let filter;
+  const tracePackets = flags.trace ? parsePacketNumbers(flags.trace) : undefined;
+  const tracing = tracePackets !== undefined || flags.traceFilter !== undefined;
+  let filter: Filter;
   try {
-    filter = await createFilter(ruleset, { local, sysctl: parseSysctls(flags.sysctl) });
+    filter = await createFilter(ruleset, {
+      local,
+      sysctl: parseSysctls(flags.sysctl),
+      events: !!flags.events,
+      ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
+    });
   } catch (e) {
-    if (e instanceof RangeError) throw new CommanderError(EXIT_USAGE, 'nftwasm.usage', e.message);
+    if (e instanceof RangeError) throw usage(e.message);
     throw e;
   }
-  const accepted = flags.write ? new PacketFile(flags.write) : null;
-  const dropped = flags.dropped ? new PacketFile(flags.dropped) : null;
-  const onBatch = accepted || dropped
-    ? (batch: PacketBatch) => {
-        for (let i = 0; i < batch.count; i++) (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
-      }
-    : undefined;
+  const image = ruleset.image;
+  const accounting = (new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true) & RulesetFlags.Accounting) !== 0;
+  let outputs: RunOutputs;
+  const paintOut = painterFor(process.stdout);
+  try {
+    outputs = new RunOutputs(ruleset, {
+      write: flags.write,
+      dropped: flags.dropped,
+      format: flags.format,
+      json: !!flags.json,
+      events: !!flags.events,
+      trace: tracing,
+      accounting,
+      paint: paintOut,
+    });
+  } catch (e) {
+    const path = (e as { path?: string }).path ?? flags.write ?? flags.dropped ?? '';
+    throw fileError(path, e);
+  }
+  return { filter, outputs };
+}
+
+function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
+  if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
+  if (flags.conntrack) io.out(filter.conntrackListing());
+  const s = filter.stats();
+  if (!flags.quiet) {
+    const paint = painterFor({ isTTY: io.errIsTTY });
+    io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries\n`);
+  }
+}
+
+async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
+  const { filter, outputs } = await prepare(flags, io);
+  const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
   let failure: unknown = null;
+  let progress: Progress | null = null;
   try {
     if (flags.read === '-') {
       await filter.processStream(process.stdin, onBatch, 'standard input');
@@ -112,11 +232,27 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
       let fd: number;
       try {
         fd = openSync(flags.read, 'r');
+        if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       } catch (e) {
-        throw new InputError(`${flags.read}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+        throw fileError(flags.read, e);
       }
+      progress = Progress.forFile(fstatSync(fd).size, flags.progress && !flags.quiet && !!io.errIsTTY);
+      let bytesRead = 0;
+      const onBatchWithProgress = progress
+        ? (batch: Parameters<NonNullable<typeof onBatch>>[0]) => {
+            onBatch?.(batch);
+            progress!.update(bytesRead, batch.firstPacket + batch.count - 1);
+          }
+        : onBatch;
       try {
-        filter.processReader((dest) => readSync(fd, dest), onBatch, flags.read);
+        filter.processReader((dest) => {
+          const n = readSync(fd, dest);
+          bytesRead += n;
+          return n;
+        }, onBatchWithProgress, flags.read);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'EIO') throw fileError(flags.read, e);
+        throw e;
       } finally {
         closeSync(fd);
       }
@@ -124,31 +260,60 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   } catch (e) {
     failure = e;
   }
+  progress?.stop();
   // Whatever was read before any damage is still written and reported.
-  const linktype = filter.engine.exports.captureLinkType() || 1;
-  accepted?.close(linktype);
-  dropped?.close(linktype);
-  if (flags.list) io.out(filter.listRuleset());
-  if (flags.conntrack) io.out(filter.conntrackListing());
-  const s = filter.stats();
-  if (!flags.quiet) {
-    io.err(`nftwasm: ${s.packets} packets, ${s.accepted} accepted, ${s.dropped} dropped, ${s.conntrackEntries} conntrack entries\n`);
-  }
+  outputs.close(filter.engine.exports.captureLinkType() || 1);
+  report(filter, flags, io);
   if (failure) throw failure;
   return EXIT_OK;
 }
 
-function buildProgram(io: Io, result: { code: number; task?: Promise<number> }): Command {
+async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
+  const cap = loadCap();
+  if (!cap) {
+    io.err(`nftwasm: ${CAP_MISSING}`);
+    return EXIT_INPUT;
+  }
+  const { filter, outputs } = await prepare(flags, io);
+  const result = await captureLive(cap, filter, {
+    iface: flags.interface,
+    captureFilter: flags.captureFilter,
+    count: flags.count,
+    durationSeconds: flags.duration,
+    onBatch: outputs.onBatch,
+    onFlush: () => outputs.flush(),
+    onSnapshot: () => {
+      outputs.flush();
+      io.err(hideTraceTable(filter.listRuleset()));
+      io.err(filter.conntrackListing());
+      const s = filter.stats();
+      io.err(`nftwasm: ${s.packets} packets so far, ${s.accepted} accepted, ${s.dropped} dropped, ${s.conntrackEntries} conntrack entries\n`);
+    },
+    onStart: () => {
+      if (!flags.quiet) io.err(`nftwasm: listening on ${flags.interface}\n`);
+    },
+  });
+  outputs.close(result.linktype);
+  report(filter, flags, io, ` captured on ${flags.interface}`);
+  if (result.error) throw result.error;
+  return EXIT_OK;
+}
+
+const EXIT_CODES_HELP = '\nExit codes: 0 success, 1 input error (ruleset, capture file or interface), 2 usage error.\n';
+
+function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
   const program = new Command('nftwasm')
     .description('nftables rulesets compiled to bytecode and run over captures in WebAssembly, with connection tracking')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .addHelpText('after', EXIT_CODES_HELP);
 
   program
     .command('compile')
     .description('check a ruleset file; with --debug=netlink print its bytecode as `nft -c --debug=netlink -f` does')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
     .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink']))
+    .addHelpText('after', `\nExample:\n  nftwasm compile -f rules.nft --debug=netlink\n${EXIT_CODES_HELP}`)
     .action((opts: { file: string; debug?: string }) => {
       result.task = (async () => {
         const r = compileFile(opts.file);
@@ -163,6 +328,7 @@ function buildProgram(io: Io, result: { code: number; task?: Promise<number> }):
     .requiredOption('-f, --file <FILE>', 'ruleset file')
     .option('-a, --handle', 'show rule handles')
     .option('-s, --stateless', 'omit counter values')
+    .addHelpText('after', `\nExample:\n  nftwasm list -a -f rules.nft\n${EXIT_CODES_HELP}`)
     .action((opts: { file: string; handle?: boolean; stateless?: boolean }) => {
       result.task = (async () => {
         io.out(compileFile(opts.file).toListing({ handles: opts.handle, stateless: opts.stateless }));
@@ -170,27 +336,37 @@ function buildProgram(io: Io, result: { code: number; task?: Promise<number> }):
       })();
     });
 
-  program
-    .command('filter')
-    .description('run a capture through a ruleset')
-    .requiredOption('-f, --file <FILE>', 'ruleset file')
-    .requiredOption('-r, --read <CAPTURE>', 'pcap capture to read, - for standard input')
-    .option('-w, --write <OUT>', 'write accepted packets to this pcap file, - for standard output')
-    .option('--dropped <FILE>', 'write dropped packets to this pcap file')
-    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
-    .option('--list', 'print the ruleset with its counters, as `nft list ruleset`')
-    .option('--conntrack', 'print the conntrack table, as `conntrack -L -o extended,id`')
-    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
-    .option('-q, --quiet', 'no summary on standard error')
+  addRunOptions(
+    program
+      .command('filter')
+      .description('run a capture file (pcap or pcapng) through a ruleset')
+      .requiredOption('-r, --read <CAPTURE>', 'pcap or pcapng capture to read, - for standard input'),
+  )
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .addHelpText('after', `\nExamples:\n  nftwasm filter -f rules.nft -r in.pcapng --local 10.0.0.2 -w accepted.pcapng --dropped dropped.pcap --list\n  nftwasm filter -f rules.nft -r in.pcap --json --events | jq .\n  nftwasm filter -f rules.nft -r in.pcap --trace 1,5 --trace-filter 'tcp dport 22'\n${EXIT_CODES_HELP}`)
     .action((opts: FilterFlags) => {
       result.task = runFilter(opts, io);
+    });
+
+  addRunOptions(
+    program
+      .command('capture')
+      .description('run the packets of a live interface through a ruleset (needs libpcap and the optional `cap` module, and root)')
+      .requiredOption('-i, --interface <IFACE>', 'interface to capture on'),
+  )
+    .option('-c, --count <N>', 'stop after N packets', positiveNumber('--count', true))
+    .option('--duration <SECONDS>', 'stop after this many seconds', positiveNumber('--duration', false))
+    .option('--capture-filter <BPF>', "libpcap filter applied before the ruleset, e.g. 'not port 22'")
+    .addHelpText('after', `\nStops on Ctrl-C or SIGTERM with every file flushed and a final report; SIGUSR1 prints the counters\nand the conntrack table so far on standard error.\n\nExample:\n  nftwasm capture -i eth0 -f rules.nft --local 10.0.0.2 -w seen.pcapng --events --duration 60 --list\n${EXIT_CODES_HELP}`)
+    .action((opts: CaptureFlags) => {
+      result.task = runCapture(opts, io);
     });
 
   return program;
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
-  const result: { code: number; task?: Promise<number> } = { code: EXIT_OK };
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: process.stderr.isTTY }): Promise<number> {
+  const result: { task?: Promise<number> } = {};
   const program = buildProgram(io, result);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -201,7 +377,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     return await result.task;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
       if (e.code === 'nftwasm.usage') io.err(`nftwasm: ${e.message}\n`);
       return EXIT_USAGE;
     }
@@ -209,7 +385,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       io.err(`${e.message}\n`);
       return EXIT_INPUT;
     }
-    if (e instanceof InputError || e instanceof CaptureFormatError) {
+    if (e instanceof InputError || e instanceof CaptureFormatError || e instanceof LiveCaptureError || e instanceof MixedLinkTypesError) {
       io.err(`nftwasm: ${e.message}\n`);
       return EXIT_INPUT;
     }

@@ -17,8 +17,8 @@ export const TCP_STATE_NAMES: Record<TcpState, string> = {
   [TcpState.Max]: 'MAX',
 };
 
-const L3_NAMES: Record<number, string> = { 2: 'ipv4', 10: 'ipv6' };
-const L4_NAMES: Record<number, string> = {
+export const L3_NAMES: Record<number, string> = { 2: 'ipv4', 10: 'ipv6' };
+export const L4_NAMES: Record<number, string> = {
   1: 'icmp',
   6: 'tcp',
   17: 'udp',
@@ -41,7 +41,7 @@ function pad(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
 }
 
-function tupleText(t: ConntrackTuple, l4: number): string {
+export function tupleText(t: ConntrackTuple, l4: number): string {
   let s = `src=${t.src} dst=${t.dst} `;
   if (t.type !== undefined) s += `type=${t.type} code=${t.code} id=${t.id} `;
   else if (PORT_PROTOCOLS.has(l4)) s += `sport=${t.sport} dport=${t.dport} `;

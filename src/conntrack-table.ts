@@ -49,6 +49,28 @@ function readTuple(bytes: Uint8Array, view: DataView, at: number, l3: number, l4
   return t;
 }
 
+// One entry at byte offset `e` of `bytes` (a CtEntry.Size record).
+export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number): ConntrackEntry {
+  const l3 = bytes[e + CtEntry.L3proto];
+  const l4 = bytes[e + CtEntry.L4proto];
+  return {
+    id: view.getUint32(e + CtEntry.Id, true),
+    l3proto: l3,
+    l4proto: l4,
+    tcpState: bytes[e + CtEntry.TcpState],
+    status: view.getUint32(e + CtEntry.Status, true),
+    mark: view.getUint32(e + CtEntry.Mark, true),
+    zone: view.getUint16(e + CtEntry.Zone, true),
+    expires: view.getBigUint64(e + CtEntry.Expires, true),
+    original: readTuple(bytes, view, e + CtEntry.OrigTuple, l3, l4),
+    reply: readTuple(bytes, view, e + CtEntry.ReplyTuple, l3, l4),
+    counters: {
+      original: { packets: view.getBigUint64(e + CtEntry.OrigPackets, true), bytes: view.getBigUint64(e + CtEntry.OrigBytes, true) },
+      reply: { packets: view.getBigUint64(e + CtEntry.ReplyPackets, true), bytes: view.getBigUint64(e + CtEntry.ReplyBytes, true) },
+    },
+  };
+}
+
 // Entries alive at time `now` (nanoseconds), in the order they were created.
 export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[] {
   const ex = engine.exports;
@@ -59,26 +81,8 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
   for (let i = 0; i < capacity; i++) {
     const e = i * CtEntry.Size;
     if (bytes[e + CtEntry.InUse] === 0) continue;
-    const expires = view.getBigUint64(e + CtEntry.Expires, true);
-    if (expires <= now) continue;
-    const l3 = bytes[e + CtEntry.L3proto];
-    const l4 = bytes[e + CtEntry.L4proto];
-    out.push({
-      id: view.getUint32(e + CtEntry.Id, true),
-      l3proto: l3,
-      l4proto: l4,
-      tcpState: bytes[e + CtEntry.TcpState],
-      status: view.getUint32(e + CtEntry.Status, true),
-      mark: view.getUint32(e + CtEntry.Mark, true),
-      zone: view.getUint16(e + CtEntry.Zone, true),
-      expires,
-      original: readTuple(bytes, view, e + CtEntry.OrigTuple, l3, l4),
-      reply: readTuple(bytes, view, e + CtEntry.ReplyTuple, l3, l4),
-      counters: {
-        original: { packets: view.getBigUint64(e + CtEntry.OrigPackets, true), bytes: view.getBigUint64(e + CtEntry.OrigBytes, true) },
-        reply: { packets: view.getBigUint64(e + CtEntry.ReplyPackets, true), bytes: view.getBigUint64(e + CtEntry.ReplyBytes, true) },
-      },
-    });
+    if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
+    out.push(readConntrackEntry(bytes, view, e));
   }
   return out.sort((a, b) => a.id - b.id);
 }

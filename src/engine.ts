@@ -20,6 +20,15 @@ export interface DataPlaneExports {
   conntrackCount(): number;
   conntrackStats(): number;
   conntrackCollect(t: bigint): void;
+  eventsEnable(capacity: number): void;
+  eventsBuffer(): number;
+  eventsCount(): number;
+  eventsClear(): void;
+  traceInit(records: number, packets: number, firstTriggerChain: number): number;
+  traceBuffer(): number;
+  traceCount(): number;
+  traceTruncated(): number;
+  traceClear(): void;
   captureRestart(): void;
   captureLinkType(): number;
   captureError(): number;

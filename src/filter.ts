@@ -6,6 +6,8 @@ import { BatchStatus, CaptureError, RulesetFlags, RulesetHeader, Tunable } from 
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
 import { Engine, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
+import { CtEventBatch } from './ct-event-batch.js';
+import { TraceBatch } from './trace-batch.js';
 import { CaptureFormatError } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
@@ -23,6 +25,13 @@ export interface FilterOptions {
   maxResults?: number;
   // The data plane module; the Node entry supplies it from build/.
   wasm?: WasmSource;
+  // Report conntrack events (NEW, UPDATE, DESTROY) with each batch.
+  events?: boolean;
+  // Trace the path of packets through the rules: those numbered here
+  // (1-based), those a rule marks with `meta nftrace set 1`, and those a
+  // rule of a trigger chain (every chain from index triggerChainsFrom on,
+  // whose own rules are not traced) matches.
+  trace?: { packets?: readonly number[]; triggerChainsFrom?: number };
 }
 
 export interface FilterStats {
@@ -40,6 +49,8 @@ export type CaptureReader = (dest: Uint8Array) => number;
 
 const DEFAULT_BATCH_BYTES = 8 << 20;
 const DEFAULT_MAX_RESULTS = 65536;
+const EVENT_RING_RECORDS = 4096;
+const TRACE_RECORDS = 65536;
 
 let defaultWasm: (() => Promise<WasmSource>) | null = null;
 
@@ -62,12 +73,16 @@ export function parseLocalAddresses(list: readonly string[]): LocalAddress[] {
 export class Filter {
   readonly ruleset: Ruleset;
   readonly engine: Engine;
+  readonly events: boolean;
+  readonly tracing: boolean;
   private readonly statsSoFar: FilterStats = { packets: 0, accepted: 0, dropped: 0, notEvaluated: 0, conntrackEntries: 0 };
   private lastTime = 0n;
 
-  constructor(ruleset: Ruleset, engine: Engine) {
+  constructor(ruleset: Ruleset, engine: Engine, events = false, tracing = false) {
     this.ruleset = ruleset;
     this.engine = engine;
+    this.events = events;
+    this.tracing = tracing;
   }
 
   // Runs a whole capture file held in memory.
@@ -115,6 +130,13 @@ export class Filter {
     return new CaptureRun(this, source);
   }
 
+  // A capture fed by the caller straight into the input buffer, e.g. live
+  // packets assembled into a pcap stream: write into space(), report with
+  // filled(), process what is there with flush(), finish with filled(0).
+  openCapture(source?: string): CaptureRun {
+    return this.begin(source);
+  }
+
   /** @internal */
   account(batch: PacketBatch): void {
     const s = this.statsSoFar;
@@ -160,7 +182,7 @@ export class Filter {
 }
 
 // One pass over one capture: the input buffer's fill level and the walker.
-class CaptureRun {
+export class CaptureRun {
   private len = 0;
   // File offset of the first byte in the input buffer.
   private base = 0;
@@ -182,6 +204,22 @@ class CaptureRun {
     this.drain(final, onBatch);
   }
 
+  // Bytes free at the end of the input buffer, and the linear-memory address
+  // where they start: a live capture writes records there itself.
+  get free(): number {
+    return this.filter.engine.exports.inputSize() - this.len;
+  }
+
+  get writeAddress(): number {
+    return this.filter.engine.exports.inputBuffer() + this.len;
+  }
+
+  // Processes every whole record in the buffer now, without waiting for it
+  // to fill.
+  flush(onBatch?: BatchListener): void {
+    if (!this.done && this.len > 0) this.drain(false, onBatch);
+  }
+
   private drain(final: boolean, onBatch?: BatchListener): void {
     const engine = this.filter.engine;
     const ex = engine.exports;
@@ -190,10 +228,14 @@ class CaptureRun {
       const first = Number(ex.packetsProcessed()) + 1;
       const count = ex.processBatch(pos, this.len, final ? 1 : 0);
       if (count > 0) {
-        const batch = new PacketBatch(engine, count, first);
+        const events = this.filter.events ? new CtEventBatch(engine) : null;
+        const trace = this.filter.tracing ? new TraceBatch(engine) : null;
+        const batch = new PacketBatch(engine, count, first, events, trace);
         this.filter.account(batch);
         onBatch?.(batch);
       }
+      if (this.filter.events) ex.eventsClear();
+      if (this.filter.tracing) ex.traceClear();
       pos = ex.batchConsumed();
       const status = ex.batchStatus();
       if (status === BatchStatus.ResultsFull) continue;
@@ -228,5 +270,11 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
     local: parseLocalAddresses(opts.local ?? []),
   });
   engine.loadRuleset(ruleset.image);
-  return new Filter(ruleset, engine);
+  if (opts.events) engine.exports.eventsEnable(EVENT_RING_RECORDS);
+  if (opts.trace) {
+    const wanted = [...new Set(opts.trace.packets ?? [])].sort((a, b) => a - b);
+    const at = engine.exports.traceInit(TRACE_RECORDS, wanted.length, opts.trace.triggerChainsFrom ?? 0xffffffff);
+    engine.u64(at, wanted.length).set(wanted.map((n) => BigInt(n)));
+  }
+  return new Filter(ruleset, engine, !!opts.events, !!opts.trace);
 }

@@ -82,6 +82,26 @@ export class PcapWriter {
   }
 
   /**
+   * Appends one record whose bytes are `length` bytes of `source` at `offset`
+   * and whose timestamp is given by its 32-bit halves: no allocation per
+   * packet, for packets read in place from the data plane's memory.
+   */
+  writePacketFrom(source: Uint8Array, offset: number, length: number, origLen: number, tsHigh: number, tsLow: number): void {
+    const capturedLength = length < this.snaplen ? length : this.snaplen;
+    const out = this.out;
+    out.reserve(PCAP_RECORD_HEADER_LENGTH + capturedLength);
+    this.splitter.divideParts(tsHigh, tsLow, 1_000_000_000);
+    const view = out.view;
+    const at = out.position;
+    view.setUint32(at, this.splitter.quotientLow, true);
+    view.setUint32(at + 4, Math.floor(this.splitter.remainder / this.fractionDivisor), true);
+    view.setUint32(at + 8, capturedLength, true);
+    view.setUint32(at + 12, origLen > capturedLength ? origLen : capturedLength, true);
+    out.bytes.set(source.subarray(offset, offset + capturedLength), at + PCAP_RECORD_HEADER_LENGTH);
+    out.position = at + PCAP_RECORD_HEADER_LENGTH + capturedLength;
+  }
+
+  /**
    * Appends already-encoded records (header and data) verbatim, e.g. records
    * copied from an input capture. They must use this file's timestamp resolution
    * and little-endian order; nothing is checked.

@@ -135,6 +135,31 @@ export class PcapngWriter {
     out.position = at + blockLength;
   }
 
+  /** writePacket for bytes read in place (`length` bytes of `source` at `offset`) with the timestamp as its 32-bit halves, allocating nothing per packet. */
+  writePacketFrom(source: Uint8Array, offset: number, length: number, origLen: number, tsHigh: number, tsLow: number, interfaceId = 0): void {
+    const iface = this.interfaces[interfaceId];
+    if (iface === undefined) throw new RangeError(`no interface ${interfaceId}`);
+    const capturedLength = length < iface.snaplen ? length : iface.snaplen;
+    const paddedLength = (capturedLength + 3) & ~3;
+    const blockLength = ENHANCED_PACKET_OVERHEAD + paddedLength;
+    const out = this.out;
+    out.reserve(blockLength);
+    this.splitter.divideParts(tsHigh, tsLow, iface.unitNs);
+    const view = out.view;
+    const at = out.position;
+    view.setUint32(at, PCAPNG_ENHANCED_PACKET_BLOCK, true);
+    view.setUint32(at + 4, blockLength, true);
+    view.setUint32(at + 8, interfaceId, true);
+    view.setUint32(at + 12, this.splitter.quotientHigh, true);
+    view.setUint32(at + 16, this.splitter.quotientLow, true);
+    view.setUint32(at + 20, capturedLength, true);
+    view.setUint32(at + 24, origLen > capturedLength ? origLen : capturedLength, true);
+    out.bytes.set(source.subarray(offset, offset + capturedLength), at + 28);
+    out.bytes.fill(0, at + 28 + capturedLength, at + 28 + paddedLength);
+    view.setUint32(at + blockLength - 4, blockLength, true);
+    out.position = at + blockLength;
+  }
+
   /** Appends already-encoded blocks verbatim; interface ids in them must refer to this writer's interfaces. */
   writeRecords(bytes: Uint8Array): void {
     this.out.append(bytes);

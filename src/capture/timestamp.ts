@@ -14,8 +14,11 @@ export class TimestampSplitter {
   /** `divisor` must be a positive integer below 2^31 so every partial dividend stays exact in a double. */
   divide(tsNs: bigint, divisor: number): void {
     this.scratch.setBigUint64(0, tsNs, true);
-    const high = this.scratch.getUint32(4, true);
-    const low = this.scratch.getUint32(0, true);
+    this.divideParts(this.scratch.getUint32(4, true), this.scratch.getUint32(0, true), divisor);
+  }
+
+  /** The same for a timestamp given as its high and low 32-bit halves. */
+  divideParts(high: number, low: number, divisor: number): void {
     // Long division in base 2^16: each partial dividend is below divisor * 2^16 < 2^47.
     let dividend = high >>> 16;
     const q3 = Math.floor(dividend / divisor);

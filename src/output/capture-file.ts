@@ -1,0 +1,84 @@
+// A capture file the CLI writes packets into, in pcap or pcapng. The file is
+// opened at once, so a bad path fails before any work; its header waits for
+// the first packet, whose link type it takes. pcapng gets an
+// interface per link type; pcap holds one link type only.
+import { PcapWriter } from '../capture/pcap-writer.js';
+import { PcapngWriter } from '../capture/pcapng-writer.js';
+import type { PacketBatch } from '../packet-batch.js';
+import { FdOutput } from './fd-output.js';
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+export class MixedLinkTypesError extends Error {}
+
+// pcapng when asked, or when the name ends in .pcapng or .ntar.
+export function captureFormatFor(path: string, format?: CaptureFormat): CaptureFormat {
+  if (format) return format;
+  return /\.(pcapng|ntar)$/i.test(path) ? 'pcapng' : 'pcap';
+}
+
+export class CaptureFile {
+  private readonly out: FdOutput;
+  private pcap: PcapWriter | null = null;
+  private pcapng: PcapngWriter | null = null;
+  private pcapLinktype = -1;
+  // pcapng interface id by link type.
+  private readonly interfaces = new Map<number, number>();
+  private lastLinktype = -1;
+  private lastInterface = 0;
+  packets = 0;
+
+  constructor(readonly path: string, readonly format: CaptureFormat) {
+    this.out = FdOutput.open(path);
+  }
+
+  add(batch: PacketBatch, i: number): void {
+    const linktype = batch.linkType(i);
+    if (!this.pcap && !this.pcapng) this.open(linktype);
+    const off = batch.dataOffset(i);
+    const len = batch.capturedLength(i);
+    if (this.pcap) {
+      if (linktype !== this.pcapLinktype) {
+        throw new MixedLinkTypesError(`${this.path}: packet ${batch.firstPacket + i} has link type ${linktype}, the pcap file ${this.pcapLinktype}; a pcap file holds one link type, write pcapng (--format pcapng) instead`);
+      }
+      this.pcap.writePacketFrom(batch.input, off, len, batch.originalLength(i), batch.timeHigh(i), batch.timeLow(i));
+    } else {
+      if (linktype !== this.lastLinktype) {
+        let id = this.interfaces.get(linktype);
+        if (id === undefined) {
+          id = this.pcapng!.addInterface({ linktype });
+          this.interfaces.set(linktype, id);
+        }
+        this.lastLinktype = linktype;
+        this.lastInterface = id;
+      }
+      this.pcapng!.writePacketFrom(batch.input, off, len, batch.originalLength(i), batch.timeHigh(i), batch.timeLow(i), this.lastInterface);
+    }
+    this.packets++;
+  }
+
+  private open(linktype: number): void {
+    const out = this.out;
+    const sink = (chunk: Uint8Array) => out.write(chunk);
+    if (this.format === 'pcap') {
+      this.pcap = new PcapWriter(sink, { linktype, nanosecond: true });
+      this.pcapLinktype = linktype;
+    } else {
+      this.pcapng = new PcapngWriter(sink, { linktype, nanosecond: true });
+      this.interfaces.set(linktype, 0);
+      this.lastLinktype = linktype;
+    }
+  }
+
+  // Everything buffered reaches the file, but it stays open.
+  flush(): void {
+    this.pcap?.flush();
+    this.pcapng?.flush();
+  }
+
+  close(linktypeIfEmpty: number): void {
+    if (!this.pcap && !this.pcapng) this.open(linktypeIfEmpty);
+    this.flush();
+    this.out.close();
+  }
+}

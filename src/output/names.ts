@@ -1,0 +1,46 @@
+// Words for the numbers in per-packet results, as nft and conntrack print them.
+import { CtStateBit, PacketFate, Verdict } from '../../assembly/abi.js';
+import type { Ruleset } from '../../compiler/index.js';
+
+export const CT_STATE_NAMES: Record<number, string> = {
+  [CtStateBit.Invalid]: 'invalid',
+  [CtStateBit.Established]: 'established',
+  [CtStateBit.Related]: 'related',
+  [CtStateBit.New]: 'new',
+  [CtStateBit.Untracked]: 'untracked',
+};
+
+export const FATE_NAMES: Record<PacketFate, string> = {
+  [PacketFate.Filtered]: 'filtered',
+  [PacketFate.NotIp]: 'not-ip',
+  [PacketFate.Malformed]: 'malformed',
+  [PacketFate.Fragment]: 'fragment',
+};
+
+export function verdictName(v: number, targetName?: string): string {
+  switch (v) {
+    case Verdict.Accept: return 'accept';
+    case Verdict.Drop: return 'drop';
+    case Verdict.Queue: return 'queue';
+    case Verdict.Continue: return 'continue';
+    case Verdict.Break: return 'break';
+    case Verdict.Jump: return `jump ${targetName ?? '?'}`;
+    case Verdict.Goto: return `goto ${targetName ?? '?'}`;
+    case Verdict.Return: return 'return';
+    default: return `verdict ${v}`;
+  }
+}
+
+// "inet filter input": how nft names a chain in trace output.
+export function chainPath(ruleset: Ruleset, chain: number): string {
+  const c = ruleset.chains[chain];
+  return c ? `${c.family} ${c.table} ${c.name}` : `chain ${chain}`;
+}
+
+// The time of a packet as decimal seconds with nanoseconds: exact, unlike a
+// double.
+export function secondsText(ns: bigint, digits = 9): string {
+  const s = ns / 1_000_000_000n;
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0').slice(0, digits);
+  return `${s}.${frac}`;
+}

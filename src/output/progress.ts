@@ -1,0 +1,39 @@
+// A progress bar for long offline runs: packets, rate and percent of the
+// file read. Only when standard error is a terminal; pipes and logs get
+// nothing.
+import cliProgress from 'cli-progress';
+
+// Below this much input the run is over before a bar is worth drawing.
+const MIN_BYTES = 16 << 20;
+
+export class Progress {
+  private readonly bar: cliProgress.SingleBar;
+  private readonly started = Date.now();
+
+  private constructor(total: number) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: 'nftwasm {bar} {percentage}% | {packets} packets | {rate} packets/s | {eta_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { packets: 0, rate: 0 });
+  }
+
+  static forFile(size: number, enabled: boolean): Progress | null {
+    return enabled && process.stderr.isTTY && size >= MIN_BYTES ? new Progress(size) : null;
+  }
+
+  update(bytesRead: number, packets: number): void {
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    this.bar.update(bytesRead, { packets, rate: Math.round(packets / seconds) });
+  }
+
+  stop(): void {
+    this.bar.stop();
+  }
+}

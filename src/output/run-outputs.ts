@@ -1,0 +1,88 @@
+// Everything a run writes per packet: accepted and dropped packets to
+// capture files, and JSON lines, trace lines and conntrack events to
+// standard output, interleaved in packet order.
+import type { Ruleset } from '../../compiler/index.js';
+import type { PacketBatch } from '../packet-batch.js';
+import { CaptureFile, type CaptureFormat, captureFormatFor } from './capture-file.js';
+import { ctEventJson, ctEventLine } from './ct-event-format.js';
+import { FdOutput, TextOutput } from './fd-output.js';
+import { packetJson } from './packet-json.js';
+import type { Paint } from './style.js';
+import { TraceFormatter } from './trace-format.js';
+
+export interface RunOutputOptions {
+  write?: string;
+  dropped?: string;
+  format?: CaptureFormat;
+  json: boolean;
+  events: boolean;
+  trace: boolean;
+  // Conntrack accounting is on: events carry packets= bytes=.
+  accounting: boolean;
+  paint: Paint;
+}
+
+export class RunOutputs {
+  readonly accepted: CaptureFile | null;
+  readonly dropped: CaptureFile | null;
+  private readonly text: TextOutput;
+  private readonly trace: TraceFormatter | null;
+  private readonly perPacketText: boolean;
+  private readonly emit = (line: string) => this.text.line(line);
+
+  constructor(private readonly ruleset: Ruleset, private readonly o: RunOutputOptions, stdout: FdOutput = FdOutput.stdout()) {
+    this.accepted = o.write ? new CaptureFile(o.write, captureFormatFor(o.write, o.format)) : null;
+    this.dropped = o.dropped ? new CaptureFile(o.dropped, captureFormatFor(o.dropped, o.format)) : null;
+    this.text = new TextOutput(stdout);
+    this.trace = o.trace ? new TraceFormatter(ruleset, o.json ? (_c, t) => t : o.paint) : null;
+    this.perPacketText = o.json || o.events || o.trace;
+  }
+
+  get wantsBatches(): boolean {
+    return this.perPacketText || this.accepted !== null || this.dropped !== null;
+  }
+
+  readonly onBatch = (batch: PacketBatch): void => {
+    const { accepted, dropped } = this;
+    if (!this.perPacketText) {
+      for (let i = 0; i < batch.count; i++) (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
+      return;
+    }
+    const events = this.o.events ? batch.events : null;
+    const trace = this.trace && batch.trace ? batch.trace : null;
+    let ev = 0;
+    let tr = 0;
+    // Events no packet caused (none today) come first, then per packet.
+    while (events && ev < events.count && events.packet(ev) < 0) this.event(batch, ev++);
+    for (let i = 0; i < batch.count; i++) {
+      (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
+      if (this.o.json) this.text.line(packetJson(this.ruleset, batch, i));
+      if (trace && tr < trace.count && trace.packet(tr) === i) tr = this.trace!.lines(batch, i, tr, this.emit, this.o.json);
+      while (events && ev < events.count && events.packet(ev) === i) this.event(batch, ev++);
+    }
+    if (trace?.truncated) this.text.line(this.o.json ? '{"type":"trace-truncated"}' : 'nftwasm: trace records were lost: a packet met more rules than the trace buffer holds');
+    this.text.flush();
+  };
+
+  private event(batch: PacketBatch, j: number): void {
+    const events = batch.events!;
+    const packet = events.packet(j);
+    const type = events.type(j);
+    const entry = events.entry(j);
+    const time = events.timeNs(j);
+    this.text.line(this.o.json ? ctEventJson(type, entry, time, packet < 0 ? null : batch.firstPacket + packet) : ctEventLine(type, entry, time, this.o.accounting, this.o.paint));
+  }
+
+  // Text out now; capture files hand their buffers to the kernel.
+  flush(): void {
+    this.text.flush();
+    this.accepted?.flush();
+    this.dropped?.flush();
+  }
+
+  close(linktypeIfEmpty: number): void {
+    this.text.flush();
+    this.accepted?.close(linktypeIfEmpty);
+    this.dropped?.close(linktypeIfEmpty);
+  }
+}

@@ -1,0 +1,112 @@
+// Trace records printed as `nft monitor trace` prints them: a "packet:" line
+// when a packet enters a base chain, then each rule that ran to its end with
+// its verdict, the policy that decided, or the return from a jumped-to chain.
+import { TraceKind, Verdict } from '../../assembly/abi.js';
+import type { Ruleset } from '../../compiler/index.js';
+import type { PacketBatch } from '../packet-batch.js';
+import { chainPath, verdictName } from './names.js';
+import { packetSummary } from './packet-summary.js';
+import type { Paint } from './style.js';
+
+// The table --trace-filter adds to select packets; its chains are trigger
+// chains, which the data plane never reports.
+export const TRACE_TABLE = 'nftwasm_trace';
+
+// Rule text by chain index and handle, from the listing nft would print
+// with -a -s.
+function ruleTexts(ruleset: Ruleset): Map<string, string> {
+  const chainIndex = new Map(ruleset.chains.map((c, i) => [`${c.family} ${c.table} ${c.name}`, i]));
+  const texts = new Map<string, string>();
+  let table = '';
+  let chain = -1;
+  for (const line of ruleset.toListing({ handles: true, stateless: true }).split('\n')) {
+    const t = /^table (\S+) (\S+) \{/.exec(line);
+    if (t) {
+      table = `${t[1]} ${t[2]}`;
+      continue;
+    }
+    const c = /^\tchain (\S+) \{/.exec(line);
+    if (c) {
+      chain = chainIndex.get(`${table} ${c[1]}`) ?? -1;
+      continue;
+    }
+    if (line === '\t}') {
+      chain = -1;
+      continue;
+    }
+    const r = /^\t\t(.*) # handle (\d+)$/.exec(line);
+    if (r && chain >= 0) texts.set(`${chain}:${r[2]}`, r[1]);
+  }
+  return texts;
+}
+
+export class TraceFormatter {
+  private readonly texts: Map<string, string>;
+
+  constructor(private readonly ruleset: Ruleset, private readonly paint: Paint) {
+    this.texts = ruleTexts(ruleset);
+  }
+
+  private verdictText(v: number, target: number): string {
+    const text = verdictName(v, this.ruleset.chains[target]?.name);
+    if (v === Verdict.Accept) return this.paint('green', text);
+    if (v === Verdict.Drop) return this.paint('red', text);
+    return text;
+  }
+
+  // Records of packet i of the batch, starting at record `from`; returns the
+  // index of the first record of a later packet.
+  lines(batch: PacketBatch, i: number, from: number, emit: (line: string) => void, json: boolean): number {
+    const trace = batch.trace!;
+    const number = batch.firstPacket + i;
+    const id = `trace id ${(number >>> 0).toString(16).padStart(8, '0')}`;
+    let j = from;
+    let lastBase = -1;
+    let lastKind = -1;
+    let lastVerdict = 0;
+    for (; j < trace.count && trace.packet(j) === i; j++) {
+      const chain = trace.chain(j);
+      const kind = trace.kind(j);
+      const verdict = trace.verdict(j);
+      const returnedByRule = kind === TraceKind.Return && lastKind === TraceKind.Rule && lastVerdict === Verdict.Return;
+      lastKind = kind;
+      lastVerdict = verdict;
+      if (returnedByRule) continue;
+      const info = this.ruleset.chains[chain];
+      const where = chainPath(this.ruleset, chain);
+      if (json) {
+        emit(this.json(number, chain, kind, trace.handle(j), verdict, trace.target(j)));
+        continue;
+      }
+      if (info?.hook !== undefined && chain !== lastBase) {
+        lastBase = chain;
+        emit(`${id} ${where} packet: ${packetSummary(batch.linkType(i), batch.data(i))}`);
+      }
+      if (kind === TraceKind.Rule) {
+        const text = this.texts.get(`${chain}:${trace.handle(j)}`) ?? `handle ${trace.handle(j)}`;
+        emit(`${id} ${where} rule ${text} (verdict ${this.verdictText(verdict, trace.target(j))})`);
+      } else if (kind === TraceKind.Policy) {
+        emit(`${id} ${where} policy ${this.verdictText(verdict, 0)}`);
+      } else {
+        emit(`${id} ${where} verdict continue`);
+      }
+    }
+    return j;
+  }
+
+  private json(packet: number, chain: number, kind: TraceKind, handle: number, verdict: number, target: number): string {
+    const c = this.ruleset.chains[chain];
+    const o: Record<string, unknown> = { type: 'trace', packet, family: c?.family, table: c?.table, chain: c?.name };
+    if (c?.hook !== undefined) o.hook = c.hook;
+    if (kind === TraceKind.Rule) {
+      o.handle = handle;
+      o.rule = this.texts.get(`${chain}:${handle}`);
+      o.verdict = verdictName(verdict, this.ruleset.chains[target]?.name);
+    } else if (kind === TraceKind.Policy) {
+      o.policy = verdictName(verdict);
+    } else {
+      o.verdict = 'return';
+    }
+    return JSON.stringify(o);
+  }
+}
