@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
 import type { Filter } from './filter.js';
+import type { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { FdOutput } from './output/fd-output.js';
@@ -220,39 +221,57 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
   }
 }
 
+function openCapture(path: string): number {
+  try {
+    const fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return fd;
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
+
 async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
-  const { filter, outputs } = await prepare(flags, io);
-  const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
+  // The capture is opened first: a missing one must not leave empty output
+  // files behind.
+  const fd = flags.read === '-' ? -1 : openCapture(flags.read);
   let failure: unknown = null;
   let progress: Progress | null = null;
+  let prepared: Prepared;
   try {
-    if (flags.read === '-') {
+    prepared = await prepare(flags, io);
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    throw e;
+  }
+  const { filter, outputs } = prepared;
+  const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
+  try {
+    if (fd < 0) {
       await filter.processStream(process.stdin, onBatch, 'standard input');
     } else {
-      let fd: number;
-      try {
-        fd = openSync(flags.read, 'r');
-        if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      } catch (e) {
-        throw fileError(flags.read, e);
-      }
       progress = Progress.forFile(fstatSync(fd).size, flags.progress && !flags.quiet && !!io.errIsTTY);
       let bytesRead = 0;
-      const onBatchWithProgress = progress
-        ? (batch: Parameters<NonNullable<typeof onBatch>>[0]) => {
+      const bar = progress;
+      const onBatchWithProgress = bar
+        ? (batch: PacketBatch) => {
             onBatch?.(batch);
-            progress!.update(bytesRead, batch.firstPacket + batch.count - 1);
+            bar.update(bytesRead, batch.firstPacket + batch.count - 1);
           }
         : onBatch;
       try {
         filter.processReader((dest) => {
-          const n = readSync(fd, dest);
-          bytesRead += n;
-          return n;
+          try {
+            const n = readSync(fd, dest);
+            bytesRead += n;
+            return n;
+          } catch (e) {
+            throw fileError(flags.read, e);
+          }
         }, onBatchWithProgress, flags.read);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'EIO') throw fileError(flags.read, e);
-        throw e;
       } finally {
         closeSync(fd);
       }
