@@ -52,6 +52,7 @@ export function rulesetLoad(): i32 {
 export function countersBuffer(): usize { return rs.counters; }
 
 export function conntrackEntries(): usize { return ctt.entries; }
+export function conntrackExtensions(): usize { return ctt.exts; }
 export function conntrackCapacity(): u32 { return ctt.capacity; }
 export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }

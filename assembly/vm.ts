@@ -284,17 +284,17 @@ function attachHelper(obj: usize): void {
   ctt.setStatus(e, CtStatus.Helper);
 }
 
+// Objref: word 2 is a counter index for a named counter, an index in the
+// image's object table for a ct helper.
 function evalObjref(ins: usize): void {
   const type = load<u32>(ins + 4);
   const index = load<u32>(ins + 8);
-  if (index >= rs.objectCount) return;
-  const obj = rs.objectEntry(index);
-  if (type == ObjectType.CtHelper) {
-    attachHelper(obj);
-  } else if (type == ObjectType.Counter) {
-    const c = rs.counters + (<usize>load<u32>(obj + (<usize>ObjectEntry.Arg0 << 2)) << 4);
+  if (type == ObjectType.Counter) {
+    const c = rs.counters + (<usize>index << 4);
     store<u64>(c, load<u64>(c) + 1);
     store<u64>(c + 8, load<u64>(c + 8) + pkt.netLen);
+  } else if (type == ObjectType.CtHelper && index < rs.objectCount) {
+    attachHelper(rs.objectEntry(index));
   }
 }
 

@@ -1,6 +1,6 @@
 // The conntrack table as `conntrack -L -o extended,id` prints it
 // (libnetfilter_conntrack's default format with the layer-3 prefix).
-import { CtStatus, TcpState } from '../assembly/abi.js';
+import { CtStatus, HelperKind, TcpState } from '../assembly/abi.js';
 import { type ConntrackEntry, type ConntrackTuple, hasStatus } from './conntrack-table.js';
 
 export const TCP_STATE_NAMES: Record<TcpState, string> = {
@@ -27,6 +27,11 @@ export const L4_NAMES: Record<number, string> = {
   58: 'icmpv6',
   132: 'sctp',
   136: 'udplite',
+};
+const HELPER_NAMES: Record<HelperKind, string> = {
+  [HelperKind.None]: '',
+  [HelperKind.Ftp]: 'ftp',
+  [HelperKind.Tftp]: 'tftp',
 };
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 
@@ -61,7 +66,8 @@ export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOpt
   if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
   s += `mark=${e.mark} `;
   if (e.zone !== 0) s += `zone=${e.zone} `;
-  s += `use=1 id=${e.id}`;
+  if (e.helper !== HelperKind.None) s += `helper=${HELPER_NAMES[e.helper]} `;
+  s += `use=${e.use} id=${e.id}`;
   return s;
 }
 

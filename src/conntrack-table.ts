@@ -1,6 +1,6 @@
 // Reads the conntrack table straight out of the data plane's linear memory
 // (entry layout: assembly/abi.ts CtEntry, docs/conntrack.md).
-import { CtEntry, Tuple, CtStatus, TcpState } from '../assembly/abi.js';
+import { CtEntry, CtExt, Tuple, CtStatus, TcpState, HelperKind } from '../assembly/abi.js';
 import type { Engine } from './engine.js';
 import { formatIpv4, formatIpv6 } from './address.js';
 
@@ -29,6 +29,19 @@ export interface ConntrackEntry {
   original: ConntrackTuple;
   reply: ConntrackTuple;
   counters: { original: { packets: bigint; bytes: bigint }; reply: { packets: bigint; bytes: bigint } };
+  // The helper attached to the connection (HelperKind.None when none).
+  helper: HelperKind;
+  // The kernel's reference count as conntrack prints it: the table's own
+  // reference and one for each expected connection still alive.
+  use: number;
+  // The 128-bit ct label, as 32 hex digits (most significant first).
+  labels: string;
+}
+
+// The extension records (CtExt) sit in a parallel array the data plane
+// publishes beside the entries.
+interface ExtensionExports {
+  conntrackExtensions?(): number;
 }
 
 const NFPROTO_IPV4 = 2;
@@ -68,7 +81,16 @@ export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number)
       original: { packets: view.getBigUint64(e + CtEntry.OrigPackets, true), bytes: view.getBigUint64(e + CtEntry.OrigBytes, true) },
       reply: { packets: view.getBigUint64(e + CtEntry.ReplyPackets, true), bytes: view.getBigUint64(e + CtEntry.ReplyBytes, true) },
     },
+    helper: view.getUint16(e + CtEntry.Helper, true) as HelperKind,
+    use: 1,
+    labels: '0'.repeat(32),
   };
+}
+
+function labelsText(ext: DataView, at: number): string {
+  let s = '';
+  for (let i = 15; i >= 0; i--) s += ext.getUint8(at + CtExt.Labels + i).toString(16).padStart(2, '0');
+  return s;
 }
 
 // Entries alive at time `now` (nanoseconds), in the order they were created.
@@ -77,14 +99,26 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
   const capacity = ex.conntrackCapacity();
   const bytes = engine.bytes(ex.conntrackEntries(), capacity * CtEntry.Size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: ConntrackEntry[] = [];
+  const extAt = (ex as unknown as ExtensionExports).conntrackExtensions?.();
+  const ext = extAt === undefined ? undefined : engine.view(extAt, capacity * CtExt.Size);
+  const alive = new Map<number, ConntrackEntry>();
+  const masters: number[] = [];
   for (let i = 0; i < capacity; i++) {
     const e = i * CtEntry.Size;
     if (bytes[e + CtEntry.InUse] === 0) continue;
     if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
-    out.push(readConntrackEntry(bytes, view, e));
+    const entry = readConntrackEntry(bytes, view, e);
+    if (ext) {
+      entry.labels = labelsText(ext, i * CtExt.Size);
+      masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
+    }
+    alive.set(i, entry);
   }
-  return out.sort((a, b) => a.id - b.id);
+  for (const m of masters) {
+    const master = m === 0 ? undefined : alive.get(m - 1);
+    if (master) master.use++;
+  }
+  return [...alive.values()].sort((a, b) => a.id - b.id);
 }
 
 export function hasStatus(e: ConntrackEntry, bit: CtStatus): boolean {

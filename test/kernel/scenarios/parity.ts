@@ -35,3 +35,4 @@ export async function expectKernelParity(options: ScenarioOptions): Promise<Pari
   );
   return { kernel, filter };
 }
+

@@ -1,0 +1,72 @@
+// FTP through the ftp conntrack helper, attached by a ct helper object:
+// the data connections are expected, related, children of the control one.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SYSTEM_PYTHON, type Lab } from "../lab.js";
+import { expectKernelParity, script, skipNote, unavailable } from "./parity.js";
+
+const RULESET = `table inet filter {
+	ct helper ftp-standard {
+		type "ftp" protocol tcp
+	}
+
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 21 ct helper set "ftp-standard" counter
+	}
+
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established counter accept
+		ct state related counter accept
+		tcp dport 21 ct state new counter accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter accept
+		counter
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct state related counter
+		ct state new counter
+		ct state established counter
+		ct status expected counter
+	}
+}
+`;
+
+function ftpSession(mode: string, family: 4 | 6 = 4) {
+  return async (lab: Lab) => {
+    const dir = join(lab.workDir, "ftp");
+    await lab.srv(`mkdir -p ${dir}`);
+    await writeFile(join(dir, "hello.txt"), "hello over ftp\n".repeat(50));
+    lab.spawnSrv(`${SYSTEM_PYTHON} -m pyftpdlib -i ${family === 6 ? "::" : "0.0.0.0"} -p 21 -d ${dir} -r 50000-50010`);
+    await lab.waitPort(21, "tcp");
+    const host = family === 6 ? lab.srvAddr6 : lab.srvAddr;
+    await lab.cli(`${SYSTEM_PYTHON} ${script("ftp-client.py")} ${host} 21 ${mode}`);
+  };
+}
+
+describe.skipIf(unavailable !== null)(`kernel parity: FTP helper${skipNote}`, () => {
+  it("passive FTP (PASV)", { timeout: 60_000 }, async () => {
+    const { kernel } = await expectKernelParity({ name: "ftp-pasv", ruleset: RULESET, traffic: ftpSession("pasv") });
+    expect(kernel.conntrack).toContain("helper=ftp");
+  });
+
+  it("active FTP (PORT)", { timeout: 60_000 }, async () => {
+    await expectKernelParity({ name: "ftp-port", ruleset: RULESET, traffic: ftpSession("port") });
+  });
+
+  it("extended passive and active FTP (EPSV, EPRT)", { timeout: 60_000 }, async () => {
+    await expectKernelParity({ name: "ftp-epsv", ruleset: RULESET, traffic: ftpSession("epsv") });
+    await expectKernelParity({ name: "ftp-eprt", ruleset: RULESET, traffic: ftpSession("eprt") });
+  });
+
+  it("FTP over IPv6 (EPSV)", { timeout: 60_000 }, async () => {
+    await expectKernelParity({ name: "ftp6-epsv", ruleset: RULESET, ipv6: true, traffic: ftpSession("epsv", 6) });
+  });
+
+  it("FTP over IPv6 (EPRT)", { timeout: 60_000 }, async () => {
+    await expectKernelParity({ name: "ftp6-eprt", ruleset: RULESET, ipv6: true, traffic: ftpSession("eprt", 6) });
+  });
+});
