@@ -18,8 +18,9 @@ export class CaptureFormatError extends Error {
   // 1-based number of the record that could not be read.
   readonly record: number;
 
-  constructor(code: CaptureError, offset: number, record: number, source = 'capture') {
-    super(`${source}: ${MESSAGES[code] ?? `error ${code}`} (record ${record}, byte offset ${offset})`);
+  // detail: what the walker saw, e.g. the link type it does not support.
+  constructor(code: CaptureError, offset: number, record: number, source = 'capture', detail = '') {
+    super(`${source}: ${MESSAGES[code] ?? `error ${code}`}${detail ? ` ${detail}` : ''} (record ${record}, byte offset ${offset})`);
     this.name = 'CaptureFormatError';
     this.code = code;
     this.offset = offset;

@@ -242,7 +242,8 @@ export class CaptureRun {
       if (status === BatchStatus.Error) {
         this.done = true;
         const code = ex.captureError() as CaptureError;
-        throw new CaptureFormatError(code, this.base + pos, Number(ex.packetsProcessed()) + 1, this.source);
+        const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
+        throw new CaptureFormatError(code, this.base + pos, Number(ex.packetsProcessed()) + 1, this.source, detail);
       }
       if (status === BatchStatus.End) this.done = true;
       else if (pos === 0 && this.len === ex.inputSize()) {

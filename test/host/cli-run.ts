@@ -43,8 +43,8 @@ export function ensureBuilt(): void {
   built = true;
 }
 
-export function nftwasm(args: string[], input?: Uint8Array): CliResult {
+export function nftwasm(args: string[], input?: Uint8Array, as?: { uid: number; gid: number }): CliResult {
   ensureBuilt();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' }, ...as });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
