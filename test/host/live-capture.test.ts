@@ -1,0 +1,128 @@
+// `nftwasm capture` on a real interface: a veth in a network namespace with
+// ping and HTTP traffic. What it reports live must be exactly what the same
+// packets give when replayed offline, and its counters must be the kernel's
+// for the same ruleset.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { kernelLabUnavailable, parseListingCounters, runScenario } from '../kernel/lab.js';
+import { loadCap } from '../../src/live-capture.js';
+import { PcapngWriter } from '../../src/capture/pcapng-writer.js';
+import { BIN, ensureBuilt, nftwasm } from './cli-run.js';
+import { run, type ResultRow } from './harness.js';
+import { concat } from './captures.js';
+
+const unavailable = kernelLabUnavailable() ?? (loadCap() ? null : 'the optional cap module is not built (apt-get install libpcap-dev, then npm rebuild cap)');
+
+const RULESET = `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related counter accept
+		ct state invalid counter drop
+		tcp dport 8000 ct state new counter accept
+		icmp type echo-request counter accept
+		tcp dport 22 counter drop
+		counter
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct direction reply counter
+	}
+}
+`;
+
+interface LiveRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  accepted: Uint8Array;
+  dropped: Uint8Array;
+}
+
+// The accepted and dropped files merged back into the order the packets
+// arrived in, which the JSON lines record.
+function arrivalOrder(json: Array<{ verdict: string }>, accepted: ResultRow[], dropped: ResultRow[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const w = new PcapngWriter((c) => chunks.push(c), { linktype: 1, nanosecond: true });
+  let a = 0;
+  let d = 0;
+  for (const line of json) {
+    const p = line.verdict === 'accept' ? accepted[a++] : dropped[d++];
+    w.writePacket(p.timeNs, Buffer.from(p.data, 'hex'), p.originalLength);
+  }
+  w.flush();
+  expect(a).toBe(accepted.length);
+  expect(d).toBe(dropped.length);
+  return concat(...chunks);
+}
+
+describe.skipIf(unavailable !== null)(`live capture${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('reports live traffic exactly as the same packets replayed offline, with the kernel\'s counters', { timeout: 60_000 }, async () => {
+    ensureBuilt();
+    let live: LiveRun | undefined;
+    let local = '';
+    const scenario = await runScenario({
+      name: 'live capture',
+      ruleset: RULESET,
+      traffic: async (lab) => {
+        local = lab.srvAddr;
+        await lab.httpServer(8000);
+        const file = (name: string) => join(lab.workDir, name);
+        writeFileSync(file('rules.nft'), RULESET);
+        const proc = lab.spawnSrv(
+          `${process.execPath} ${BIN} capture -i ${lab.iface} -f ${file('rules.nft')} --local ${lab.srvAddr} ` +
+          `-w ${file('acc.pcapng')} --dropped ${file('drop.pcapng')} --json --list --conntrack > ${file('out.txt')}`,
+        );
+        await proc.waitForStderr('listening on', 10_000);
+        await lab.ping(3);
+        await lab.curl(8000);
+        await lab.curl(8000);
+        await lab.curl(22, { allowFailure: true, connectTimeoutSeconds: 1 });
+        await sleep(300);
+        const status = await proc.stop('SIGTERM', 5000);
+        live = {
+          status,
+          stdout: readFileSync(file('out.txt'), 'utf8'),
+          stderr: proc.stderr,
+          accepted: readFileSync(file('acc.pcapng')),
+          dropped: readFileSync(file('drop.pcapng')),
+        };
+      },
+    });
+    expect(live).toBeDefined();
+    const { status, stdout, stderr, accepted, dropped } = live!;
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/nftwasm: \d+ packets captured on eth0, \d+ accepted, \d+ dropped/);
+
+    const lines = stdout.split('\n');
+    const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const report = lines.filter((l) => !l.startsWith('{')).join('\n');
+    const acceptedRows = (await run(accepted)).rows;
+    const droppedRows = (await run(dropped)).rows;
+    expect(acceptedRows.length + droppedRows.length).toBe(json.length);
+    expect(droppedRows.length).toBeGreaterThan(0);
+
+    // The same packets, offline: every line and the final report agree.
+    const replay = join(process.env.TMPDIR ?? '/tmp', `nftwasm-live-${process.pid}.pcapng`);
+    writeFileSync(replay, arrivalOrder(json, acceptedRows, droppedRows));
+    const rules = join(process.env.TMPDIR ?? '/tmp', `nftwasm-live-${process.pid}.nft`);
+    writeFileSync(rules, RULESET);
+    const offline = nftwasm(['filter', '-f', rules, '-r', replay, '--local', local, '--json', '--list', '--conntrack', '-q']);
+    expect(offline.status).toBe(0);
+    expect(offline.stdout.toString()).toBe(stdout);
+
+    // And the kernel counted what nftwasm counted.
+    const ours = parseListingCounters(report);
+    const kernel = parseListingCounters(scenario.listing);
+    const count = (list: typeof ours, rule: string) => list.find((c) => c.rule.startsWith(rule))?.packets;
+    // The first echo request opens the connection, the others are established.
+    expect(count(ours, 'icmp type echo-request')).toBe(1);
+    expect(count(ours, 'tcp dport 8000')).toBe(2);
+    expect(count(ours, 'tcp dport 22')).toBeGreaterThanOrEqual(1);
+    for (const rule of ['icmp type echo-request', 'tcp dport 8000', 'tcp dport 22', 'ct state established']) {
+      expect(count(ours, rule), rule).toBe(count(kernel, rule));
+    }
+  });
+});
