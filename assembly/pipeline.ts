@@ -39,11 +39,19 @@ const PATH_INPUT: StaticArray<i32> = [Hook.Prerouting, Hook.Input];
 const PATH_OUTPUT: StaticArray<i32> = [Hook.Output, Hook.Postrouting];
 const PATH_FORWARD: StaticArray<i32> = [Hook.Prerouting, Hook.Forward, Hook.Postrouting];
 
+// Multicast and broadcast destinations are delivered locally as well.
+function groupDestination(): bool {
+  if (pkt.nfproto == pkt.NFPROTO_IPV6) return load<u8>(pkt.daddr) == 0xff;
+  const first = load<u8>(pkt.daddr);
+  return (first >= 224 && first <= 239) || load<u32>(pkt.daddr) == 0xffffffff;
+}
+
 function pathOf(): StaticArray<i32> {
   if (!hasLocalAddresses()) return PATH_FORWARD;
   const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
   if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
   if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
+  if (groupDestination()) return PATH_INPUT;
   return PATH_FORWARD;
 }
 

@@ -58,11 +58,14 @@ export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOpt
   let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
   s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
   if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  // The kernel's acct extension is on for every entry or none; counts only
+  // grow from one, so an entry with any shows that accounting was on.
+  const acct = opts.accounting || e.counters.original.packets > 0n || e.counters.reply.packets > 0n;
   s += tupleText(e.original, e.l4proto);
-  if (opts.accounting) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
+  if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
   if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
   s += tupleText(e.reply, e.l4proto);
-  if (opts.accounting) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
+  if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
   if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
   s += `mark=${e.mark} `;
   if (e.zone !== 0) s += `zone=${e.zone} `;
