@@ -1,11 +1,11 @@
 // The CLI's capture input and output: every format in and out, standard
 // input and output, the per-packet JSON, events and trace lines, --help.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_CAPTURE, EXAMPLE_RULESET, ensureBuilt, nftwasm } from './cli-run.js';
+import { BIN, EXAMPLE_CAPTURE, EXAMPLE_RULESET, ensureBuilt, nftwasm } from './cli-run.js';
 import { encodePcap, encodePcapng, packets } from './captures.js';
 import { hasTool, run } from './harness.js';
 
@@ -159,6 +159,25 @@ describe('nftwasm filter: per-packet output', () => {
     const r = nftwasm(['filter', ...base, '-r', EXAMPLE_CAPTURE, '--trace-filter', 'tcp dpot 22']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^nftwasm: --trace-filter 'tcp dpot 22': /);
+  });
+});
+
+describe('nftwasm capture without libpcap', () => {
+  it('says what to install and exits 1', () => {
+    // Loaded before nftwasm, it makes `cap` unresolvable, as on a machine
+    // where it was never built.
+    const preload = at('no-cap.cjs');
+    writeFileSync(preload, `const Module = require('module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'cap') throw Object.assign(new Error("Cannot find module 'cap'"), { code: 'MODULE_NOT_FOUND' });
+  return resolve.call(this, request, ...rest);
+};
+`);
+    const r = spawnSync(process.execPath, ['-r', preload, BIN, 'capture', '-i', 'eth0', '-f', EXAMPLE_RULESET]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toContain('apt-get install libpcap-dev');
+    expect(r.stderr.toString()).toContain('npm rebuild cap');
   });
 });
 

@@ -2,14 +2,15 @@
 // ping and HTTP traffic. What it reports live must be exactly what the same
 // packets give when replayed offline, and its counters must be the kernel's
 // for the same ruleset.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelLabUnavailable, parseListingCounters, runScenario } from '../kernel/lab.js';
 import { loadCap } from '../../src/live-capture.js';
 import { PcapngWriter } from '../../src/capture/pcapng-writer.js';
-import { BIN, ensureBuilt, nftwasm } from './cli-run.js';
+import { BIN, EXAMPLE_RULESET, ensureBuilt, nftwasm } from './cli-run.js';
 import { run, type ResultRow } from './harness.js';
 import { concat } from './captures.js';
 
@@ -124,5 +125,85 @@ describe.skipIf(unavailable !== null)(`live capture${unavailable ? ` (skipped: $
     for (const rule of ['icmp type echo-request', 'tcp dport 8000', 'tcp dport 22', 'ct state established']) {
       expect(count(ours, rule), rule).toBe(count(kernel, rule));
     }
+  });
+});
+
+const rootOnly = process.getuid?.() !== 0 ? 'needs root (network namespaces, capturing)' : loadCap() ? null : 'the optional cap module is not built';
+
+describe.skipIf(rootOnly !== null)(`nftwasm capture controls${rootOnly ? ` (skipped: ${rootOnly})` : ''}`, () => {
+  const ns = `nftwasm-cap-${process.pid}`;
+  const inNs = (...args: string[]) => execFileSync('ip', ['netns', 'exec', ns, ...args], { stdio: 'pipe' });
+  beforeAll(() => {
+    execFileSync('ip', ['netns', 'add', ns]);
+    inNs('ip', 'link', 'set', 'lo', 'up');
+    ensureBuilt();
+  });
+  afterAll(() => execFileSync('ip', ['netns', 'del', ns]));
+
+  function start(args: string[]): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', '-i', 'lo', '-f', EXAMPLE_RULESET, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+    return { child, done };
+  }
+
+  async function listening(child: ChildProcess): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('nftwasm capture did not start')), 10_000);
+      child.stderr!.on('data', (c) => {
+        if (String(c).includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  it('-c stops after that many packets and reports them', async () => {
+    const { child, done } = start(['-c', '4', '--json']);
+    await listening(child);
+    inNs('ping', '-c', '3', '-i', '0.2', '127.0.0.1');
+    const r = await done;
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+    expect(r.stderr).toMatch(/nftwasm: 4 packets captured on lo/);
+  });
+
+  it('--duration stops after that many seconds', async () => {
+    const t0 = Date.now();
+    const r = await start(['--duration', '1']).done;
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(r.stderr).toMatch(/nftwasm: 0 packets captured on lo/);
+  });
+
+  it('SIGUSR1 prints a snapshot, SIGTERM the final report with the files closed', async () => {
+    const { child, done } = start(['--list']);
+    await listening(child);
+    inNs('ping', '-c', '2', '-i', '0.2', '127.0.0.1');
+    child.kill('SIGUSR1');
+    await sleep(500);
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/table inet filter \{[\s\S]*nftwasm: 4 packets so far/);
+    expect(r.stdout).toContain('table inet filter {');
+    expect(r.stderr).toMatch(/nftwasm: 4 packets captured on lo/);
+  });
+
+  it('a missing interface is an input error naming it', () => {
+    const r = nftwasm(['capture', '-i', 'nosuch0', '-f', EXAMPLE_RULESET]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^nftwasm: nosuch0: no such interface/);
+  });
+
+  it('missing permission is an input error that says what is needed', () => {
+    // Opening fails before any packet is read, so the host's lo is safe to name.
+    const r = nftwasm(['capture', '-i', 'lo', '-f', EXAMPLE_RULESET], undefined, { uid: 65534, gid: 65534 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^nftwasm: lo: permission denied: capturing needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities/);
   });
 });
