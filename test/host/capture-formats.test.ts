@@ -202,3 +202,35 @@ describe('our writers read back', () => {
     expectPackets(rows, list, 113);
   });
 });
+
+describe('captures tcpdump records', () => {
+  const reason = process.getuid?.() !== 0 ? 'needs root' : !hasTool('tcpdump') ? 'needs tcpdump' : null;
+
+  it.skipIf(reason !== null)(`loopback (Ethernet framing), SLL and SLL2 from a namespace of our own${reason ? ` (skipped: ${reason})` : ''}`, async () => {
+    const ns = `nftwasm-tcpdump-${process.pid}`;
+    const inNs = (...args: string[]) => execFileSync('ip', ['netns', 'exec', ns, ...args], { stdio: 'pipe' });
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      inNs('ip', 'link', 'set', 'lo', 'up');
+      const captures: Array<[string, string[], number]> = [
+        ['lo.pcap', ['-i', 'lo'], 1],
+        ['sll.pcap', ['-i', 'any', '-y', 'LINUX_SLL'], 113],
+        ['sll2.pcap', ['-i', 'any', '-y', 'LINUX_SLL2', '--time-stamp-precision', 'nano'], 276],
+      ];
+      for (const [name, args] of captures) {
+        const file = join(workDir, name);
+        // -c ends tcpdump by itself once the two echo requests and replies are in.
+        const dump = execFileSync('sh', ['-c', `ip netns exec ${ns} tcpdump -U -c 4 -w ${file} ${args.join(' ')} icmp 2>/dev/null & sleep 1; ip netns exec ${ns} ping -c 2 -i 0.2 127.0.0.1 >/dev/null; wait`]);
+        expect(dump.toString()).toBe('');
+      }
+      for (const [name, , linktype] of captures) {
+        const { rows, error } = await run(readFileSync(join(workDir, name)));
+        expect(error, name).toBeNull();
+        expect(rows.length, name).toBe(4);
+        expect(rows.every((r) => r.linkType === linktype && r.fate === PacketFate.Filtered), name).toBe(true);
+      }
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  });
+});
