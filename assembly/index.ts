@@ -11,6 +11,7 @@ import { vmInit } from './vm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
+import { defragInit } from './defrag';
 import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
@@ -28,6 +29,7 @@ export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   configInit();
   ctt.conntrackInit(ctMax);
   expectInit();
+  defragInit();
   helpersInit();
   vmInit();
   input = heap.alloc(<usize>inputBytes);

@@ -140,12 +140,13 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   // Nothing past the announced length belongs to the packet.
   if (dataEnd > p + totLen) dataEnd = p + totLen;
   const frag = be16(p + 6);
+  l4Len = totLen - ihl;
+  // Only a first fragment carries the transport header.
+  if ((frag & 0x1fff) == 0) parseTransport(p + ihl);
   if (frag & 0x3fff) {
     isFragment = true;
     return PacketFate.Fragment;
   }
-  l4Len = totLen - ihl;
-  parseTransport(p + ihl);
   return PacketFate.Filtered;
 }
 
@@ -169,19 +170,34 @@ function parseIpv6(p: usize, wireLen: u32): i32 {
     return PacketFate.Filtered;
   }
   l4proto = lastNextHeader;
+  l4Len = <u32>(p + netLen - q);
   if (fragmentHeader != 0) {
     isFragment = true;
+    if ((bswap<u16>(load<u16>(fragmentHeader + 2)) & 0xfff8) == 0) parseTransport(q);
     return PacketFate.Fragment;
   }
-  l4Len = <u32>(p + netLen - q);
   parseTransport(q);
   return PacketFate.Filtered;
+}
+
+// Parses a datagram defragmentation rebuilt, in place of the fragment that
+// completed it; the link-layer view of that fragment stays.
+export function parseReassembled(p: usize, len: u32): i32 {
+  dataEnd = p + len;
+  th = 0;
+  sport = 0;
+  dport = 0;
+  tcpFlags = 0;
+  isFragment = false;
+  return load<u8>(p) >> 4 == 4 ? parseIpv4(p, len) : parseIpv6(p, len);
 }
 
 // The header type ipv6_skip_exthdr stopped at, and the fragment header it
 // passed (0 when none).
 export let lastNextHeader: u8 = 0;
 export let fragmentHeader: usize = 0;
+// Where the next-header byte that names the fragment header sits.
+export let fragmentNextHeaderAt: usize = 0;
 
 // Skips IPv6 extension headers from q (whose type is next) the way
 // ipv6_skip_exthdr does; returns the start of the upper-layer header, or 0
@@ -190,18 +206,23 @@ export let fragmentHeader: usize = 0;
 export function skipIpv6Extensions(start: usize, first: u8, end: usize): usize {
   let q = start;
   let next = first;
+  // The IPv6 header names the first one, six bytes into its forty.
+  let nextAt = start - 34;
   fragmentHeader = 0;
   while (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
     if (q + 8 > end || !captured(q, 8)) return 0;
     const nh = load<u8>(q);
     if (next == 44) {
       fragmentHeader = q;
+      fragmentNextHeaderAt = nextAt;
       next = nh;
+      nextAt = q;
       q += 8;
       // A later fragment carries no upper-layer header to walk into.
       if (bswap<u16>(load<u16>(fragmentHeader + 2)) & 0xfff8) break;
       continue;
     }
+    nextAt = q;
     q += next == 51 ? (<usize>load<u8>(q + 1) + 2) << 2 : (<usize>load<u8>(q + 1) + 1) << 3;
     next = nh;
   }

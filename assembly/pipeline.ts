@@ -6,6 +6,7 @@ import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as vm from './vm';
+import * as defrag from './defrag';
 import { conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
 import { isLocal, hasLocalAddresses } from './config';
 
@@ -57,7 +58,13 @@ function pathOf(): StaticArray<i32> {
 
 // Evaluates one captured packet and writes its result record at out.
 export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: u32, time: u64, out: usize): void {
-  const fate = pkt.parsePacket(linkType, data, caplen, origLen);
+  let fate = pkt.parsePacket(linkType, data, caplen, origLen);
+  if (fate == PacketFate.Fragment) {
+    // Defragmentation comes with conntrack; without it fragments meet the
+    // chains one by one.
+    if (!rs.usesConntrack()) fate = PacketFate.Filtered;
+    else if (defrag.gather(time)) fate = pkt.parseReassembled(defrag.datagram, defrag.datagramLength);
+  }
   store<u64>(out + PacketResult.Time, time);
   store<u8>(out + PacketResult.Fate, <u8>fate);
   resetPacketConntrack();
