@@ -30,6 +30,7 @@ let freeCount: u32 = 0;
 export let pending: usize = 0;
 let nextId: u32 = 1;
 let key: usize = 0;
+let unlinkKey: usize = 0;
 let evictHand: u32 = 0;
 
 // The current packet's conntrack view.
@@ -77,6 +78,7 @@ export function conntrackInit(max: u32): void {
   freeCount = max;
   count = 0;
   key = heap.alloc(KEY_SIZE);
+  unlinkKey = heap.alloc(KEY_SIZE);
   stats = heap.alloc(<usize>Stat.Count * 8);
   memory.fill(stats, 0, <usize>Stat.Count * 8);
 }
@@ -172,9 +174,10 @@ function slotRemove(h: u32, ref: u32): void {
 function unlinkEntry(idx: u32): void {
   const e = entryAt(idx);
   entryDestroyed(e);
+  // Its own scratch key: the lookup key may still be needed by the caller.
   for (let dir: u8 = 0; dir < 2; dir++) {
-    writeKey(key, e, dir);
-    slotRemove(hashKey(key), ((idx << 1) | dir) + 1);
+    writeKey(unlinkKey, e, dir);
+    slotRemove(hashKey(unlinkKey), ((idx << 1) | dir) + 1);
   }
   store<u8>(e + CtEntry.InUse, 0);
   releaseLinks(idx);

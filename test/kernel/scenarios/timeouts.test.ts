@@ -1,0 +1,55 @@
+// Expiry driven by packet time, and a TCP connection reopened from
+// TIME_WAIT on the same ports.
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, it } from "vitest";
+import { SYSTEM_PYTHON } from "../lab.js";
+import { expectKernelParity, script, skipNote, unavailable } from "./parity.js";
+
+const RULESET = `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state new counter
+		ct state established counter
+		ct state invalid counter
+		tcp flags syn ct state new counter
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct state established counter
+	}
+}
+`;
+
+describe.skipIf(unavailable !== null)(`kernel parity: timeouts and reopening${skipNote}`, () => {
+  it("UDP and ICMP entries expire between packets with short timeouts", { timeout: 60_000 }, async () => {
+    await expectKernelParity({
+      name: "expiry",
+      ruleset: RULESET,
+      sysctl: {
+        "net.netfilter.nf_conntrack_udp_timeout": "1",
+        "net.netfilter.nf_conntrack_icmp_timeout": "1",
+      },
+      traffic: async (lab) => {
+        await lab.udpEcho(5353);
+        // One socket: the same tuple comes back after its entry expired.
+        await lab.cli(`${SYSTEM_PYTHON} ${script("udp-stream.py")} ${lab.srvAddr} 5353 3 1.6`);
+        await lab.cli(`ping -4 -n -c 3 -i 1.5 ${lab.srvAddr}`);
+        await sleep(200);
+      },
+    });
+  });
+
+  it("a new connection on the ports of one in TIME_WAIT reopens it", { timeout: 60_000 }, async () => {
+    await expectKernelParity({
+      name: "reopen",
+      ruleset: RULESET,
+      traffic: async (lab) => {
+        await lab.httpServer(8000);
+        for (let i = 0; i < 3; i++) {
+          await lab.cli(`curl -sS --noproxy '*' --local-port 45000 --max-time 5 http://${lab.srvAddr}:8000/`);
+        }
+      },
+    });
+  });
+});
