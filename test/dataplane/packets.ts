@@ -1,0 +1,92 @@
+// Hand-built Ethernet/IPv4 packets with correct checksums, written into an
+// in-memory pcap, for driving the data plane directly.
+
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
+
+export interface TcpSegment {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  seq: number;
+  ack?: number;
+  flags: number;
+  window?: number;
+  payload?: number;
+  /** TCP option bytes (padded to whole words by the builder). */
+  options?: number[];
+  /** Break the checksum on purpose. */
+  badChecksum?: boolean;
+}
+
+export const WSCALE = (shift: number) => [3, 3, shift];
+export const SACK_PERM = [4, 2];
+export const MSS = (mss: number) => [2, 4, mss >> 8, mss & 0xff];
+
+function addr(text: string): number[] {
+  return text.split('.').map(Number);
+}
+
+function sum16(bytes: number[], initial = 0): number {
+  let s = initial;
+  for (let i = 0; i < bytes.length; i += 2) s += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+const be16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
+const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+
+function ipv4(src: string, dst: string, proto: number, l4: number[]): number[] {
+  const header = [0x45, 0, ...be16(20 + l4.length), 0, 1, 0x40, 0, 64, proto, 0, 0, ...addr(src), ...addr(dst)];
+  const c = ~sum16(header) & 0xffff;
+  header[10] = c >> 8;
+  header[11] = c & 0xff;
+  return [...header, ...l4];
+}
+
+export function tcp(s: TcpSegment): number[] {
+  const options = [...(s.options ?? [])];
+  while (options.length % 4) options.push(1);
+  const payload = new Array<number>(s.payload ?? 0).fill(0x61);
+  const hlen = 20 + options.length;
+  const l4 = [
+    ...be16(s.sport), ...be16(s.dport), ...be32(s.seq >>> 0), ...be32((s.ack ?? 0) >>> 0),
+    (hlen / 4) << 4, s.flags, ...be16(s.window ?? 65535), 0, 0, 0, 0, ...options, ...payload,
+  ];
+  const pseudo = [...addr(s.src), ...addr(s.dst), 0, 6, ...be16(l4.length)];
+  let c = ~sum16(l4, sum16(pseudo)) & 0xffff;
+  if (s.badChecksum) c ^= 0x5555;
+  l4[16] = c >> 8;
+  l4[17] = c & 0xff;
+  return ipv4(s.src, s.dst, 6, l4);
+}
+
+export function udp(src: string, dst: string, sport: number, dport: number, payload = 8): number[] {
+  const l4 = [...be16(sport), ...be16(dport), ...be16(8 + payload), 0, 0, ...new Array<number>(payload).fill(0x62)];
+  const pseudo = [...addr(src), ...addr(dst), 0, 17, ...be16(l4.length)];
+  const c = ~sum16(l4, sum16(pseudo)) & 0xffff || 0xffff;
+  l4[6] = c >> 8;
+  l4[7] = c & 0xff;
+  return ipv4(src, dst, 17, l4);
+}
+
+/** A pcap (Ethernet link type) of the given IP packets, one per `step` seconds from `start`. */
+export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001 } = {}): Uint8Array {
+  const out: number[] = [];
+  const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(1));
+  packets.forEach((ip, i) => {
+    const t = start + i * step;
+    const sec = Math.floor(t);
+    const usec = Math.round((t - sec) * 1e6);
+    const frame = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, ...ip];
+    out.push(...le32(sec), ...le32(usec), ...le32(frame.length), ...le32(frame.length), ...frame);
+  });
+  return Uint8Array.from(out);
+}
