@@ -35,12 +35,14 @@ export function setTemplateZone(zone: u16): void {
   ctt.ctState = CtStateBit.New;
 }
 
-function invalid(): void {
+// The packet goes on without an entry; true, as conntrack does not drop it.
+function invalid(): bool {
   if (ctt.ct != 0 && ctt.isPending(ctt.ct)) ctt.killEntry(ctt.ct);
   ctt.ct = 0;
   ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;
   ctt.countStat(ctt.Stat.Invalid);
+  return true;
 }
 
 // Whether the protocol carries ports in its tuple (nf_ct_get_tuple_ports).
@@ -139,9 +141,10 @@ function protocolValid(l4: u8, verify: bool): bool {
   return true;
 }
 
-// The conntrack hook at priority -200 on prerouting and output.
-export function conntrackIn(hook: Hook): void {
-  if (ctt.ctState == CtStateBit.Untracked) return;
+// The conntrack hook at priority -200 on prerouting and output. Returns
+// false when the packet is dropped there.
+export function conntrackIn(hook: Hook): bool {
+  if (ctt.ctState == CtStateBit.Untracked) return true;
   hasTemplate = false;
   if (pkt.th == 0) return invalid();
   ctt.ctState = CtStateBit.Invalid;
@@ -150,7 +153,7 @@ export function conntrackIn(hook: Hook): void {
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
   const verify = hook == Hook.Prerouting && tunable(Tunable.Checksum) != 0;
   const isIcmp = l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP);
-  if (isIcmp && icmpError(verify)) return;
+  if (isIcmp && icmpError(verify)) return true;
   if (hasPorts(l4) && (pkt.l4Len < 4 || !pkt.captured(pkt.th, 4))) return invalid();
   ctt.keyFromPacket(packetZone, isIcmp);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -165,6 +168,11 @@ export function conntrackIn(hook: Hook): void {
         // Only a query starts an ICMP connection.
         if (rt < 0) return invalid();
         replyDport = <u16>rt | (pkt.dport & 0xff00);
+      }
+      // A full table that cannot make room drops the packet.
+      if (!ctt.makeRoom()) {
+        ctt.ct = 0;
+        return false;
       }
       e = ctt.newPending(replyDport, isIcmp);
       isNew = true;
@@ -200,9 +208,9 @@ export function conntrackIn(hook: Hook): void {
       genericPacket(e, dir);
     }
     if (dir == 1) ctt.setStatus(e, CtStatus.SeenReply);
-    return;
+    return true;
   }
-  invalid();
+  return invalid();
 }
 
 // nf_confirm after the last hook of an accepted packet: the entry enters the

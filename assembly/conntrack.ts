@@ -31,7 +31,6 @@ export let pending: usize = 0;
 let nextId: u32 = 1;
 let key: usize = 0;
 let unlinkKey: usize = 0;
-let evictHand: u32 = 0;
 
 // The current packet's conntrack view.
 export let ct: usize = 0;
@@ -323,30 +322,46 @@ export function expiresIn(e: usize): u64 {
   return (load<u32>(e + CtEntry.Status) & (<u32>1 << bit)) != 0;
 }
 
-// Frees an entry to make room, as early_drop does: expired first, then the
-// oldest-found entry that is not assured.
-function evictOne(): bool {
-  const scan: u32 = capacity < 64 ? capacity : 64;
-  for (let pass = 0; pass < 2; pass++) {
-    for (let n: u32 = 0; n < scan; n++) {
-      evictHand = evictHand + 1 >= capacity ? 0 : evictHand + 1;
-      const e = entryAt(evictHand);
-      if (!load<u8>(e + CtEntry.InUse)) continue;
-      if (isExpired(e) || (pass == 1 && !hasStatus(e, CtStatus.Assured))) {
-        stat(isExpired(e) ? Stat.Expired : Stat.EarlyDrop);
-        unlinkEntry(evictHand);
-        return true;
+// The kernel's nf_conntrack_buckets is nf_conntrack_max by default, and
+// early_drop searches eight buckets from the new tuple's: about as many
+// tuples as this many index slots hold.
+const EARLY_DROP_SLOTS: u32 = 32;
+
+// Room for a new connection when the table is full (__nf_conntrack_alloc):
+// expired entries go first, then every unassured entry near the new tuple's
+// place in the index. Returns false when nothing could go: the kernel then
+// drops the packet.
+export function makeRoom(): bool {
+  if (count < capacity) return true;
+  collectGarbage(now);
+  if (count < capacity) return true;
+  let i = hashKey(key) & slotMask;
+  let drops: u32 = 0;
+  for (let n: u32 = 0; n < EARLY_DROP_SLOTS; n++) {
+    const ref = load<u32>(slots + (<usize>i << 3) + 4);
+    if (ref != EMPTY) {
+      const idx = (ref - 1) >> 1;
+      if (!hasStatus(entryAt(idx), CtStatus.Assured)) {
+        unlinkEntry(idx);
+        drops++;
+        // Backward shift may have moved another tuple into this slot.
+        continue;
       }
     }
+    i = (i + 1) & slotMask;
   }
-  return false;
+  if (drops == 0) {
+    stat(Stat.Drop);
+    return false;
+  }
+  for (let d: u32 = 0; d < drops; d++) stat(Stat.EarlyDrop);
+  return true;
 }
 
-// Inserts the pending entry into the table. Returns false when the table is
-// full of assured entries: the kernel then drops the packet.
+// Inserts the pending entry into the table; makeRoom made sure it fits.
 export function confirm(): bool {
   const p = pending;
-  if (freeCount == 0 && !evictOne()) {
+  if (freeCount == 0) {
     stat(Stat.Drop);
     return false;
   }

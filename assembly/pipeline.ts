@@ -22,8 +22,8 @@ function runHook(family: i32, hook: Hook): i32 {
   for (let i: u32 = 0; i < n; i++, p += 8) {
     const prio = load<i32>(p);
     if (tracks && !tracked && prio >= PRIORITY_CONNTRACK) {
-      conntrackIn(hook);
       tracked = true;
+      if (!conntrackIn(hook)) return Verdict.Drop;
     }
     const v = vm.runChain(load<u32>(p + 4));
     if (v != Verdict.Accept || vm.decidedHandle != 0) {
@@ -32,7 +32,7 @@ function runHook(family: i32, hook: Hook): i32 {
     }
     if (v != Verdict.Accept) return Verdict.Drop;
   }
-  if (tracks && !tracked) conntrackIn(hook);
+  if (tracks && !tracked && !conntrackIn(hook)) return Verdict.Drop;
   return Verdict.Accept;
 }
 
