@@ -77,3 +77,26 @@ export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOpt
 export function formatConntrackListing(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
   return entries.map((e) => `${formatConntrackLine(e, opts)}\n`).join('');
 }
+
+// One line of /proc/net/nf_conntrack (ct_seq_show): no ids, zone= always,
+// no helper, and the reference the reader itself holds counted in use=.
+export function formatProcConntrackLine(e: ConntrackEntry, opts: ConntrackListingOptions): string {
+  const remaining = e.expires > opts.now ? (e.expires - opts.now) / 1_000_000_000n : 0n;
+  const acct = opts.accounting || e.counters.original.packets > 0n || e.counters.reply.packets > 0n;
+  let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
+  s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
+  if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  s += tupleText(e.original, e.l4proto);
+  if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
+  if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
+  s += tupleText(e.reply, e.l4proto);
+  if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
+  if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
+  s += `mark=${e.mark} zone=${e.zone} use=${e.use + 1}`;
+  return s;
+}
+
+// /proc/net/nf_conntrack as it reads at time opts.now.
+export function formatProcConntrack(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
+  return entries.map((e) => `${formatProcConntrackLine(e, opts)}\n`).join('');
+}
