@@ -8,7 +8,7 @@ import type { Filter } from './filter.js';
 import type { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
-import { FdOutput } from './output/fd-output.js';
+import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
 import { MixedLinkTypesError, type CaptureFormat } from './output/capture-file.js';
 import { Progress } from './output/progress.js';
@@ -282,7 +282,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   progress?.stop();
   // Whatever was read before any damage is still written and reported.
   outputs.close(filter.engine.exports.captureLinkType() || 1);
-  report(filter, flags, io);
+  if (!(failure instanceof OutputClosedError)) report(filter, flags, io);
   if (failure) throw failure;
   return EXIT_OK;
 }
@@ -313,7 +313,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     },
   });
   outputs.close(result.linktype);
-  report(filter, flags, io, ` captured on ${flags.interface}`);
+  if (!(result.error instanceof OutputClosedError)) report(filter, flags, io, ` captured on ${flags.interface}`);
   if (result.error) throw result.error;
   return EXIT_OK;
 }
@@ -384,7 +384,20 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
   return program;
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: process.stderr.isTTY }): Promise<number> {
+// Standard output's own writes fail asynchronously when its reader has gone:
+// that ends the program as quietly as a write into the pipe does.
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT_OK);
+  });
+}
+
+export async function main(argv: string[], io?: Io): Promise<number> {
+  if (!io) {
+    quietOnClosedStdout();
+    io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: process.stderr.isTTY };
+  }
   const result: { task?: Promise<number> } = {};
   const program = buildProgram(io, result);
   try {
@@ -404,7 +417,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       io.err(`${e.message}\n`);
       return EXIT_INPUT;
     }
-    if (e instanceof InputError || e instanceof CaptureFormatError || e instanceof LiveCaptureError || e instanceof MixedLinkTypesError) {
+    if (e instanceof OutputClosedError) return EXIT_OK;
+    if (e instanceof InputError || e instanceof CaptureFormatError || e instanceof LiveCaptureError || e instanceof MixedLinkTypesError || e instanceof OutputError) {
       io.err(`nftwasm: ${e.message}\n`);
       return EXIT_INPUT;
     }

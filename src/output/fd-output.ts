@@ -6,8 +6,17 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 const RETRY_WAIT_MS = 2;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+// The reader of a pipe went away (`nftwasm ... | head`): like any filter
+// program, stop quietly.
+export class OutputClosedError extends Error {}
+
+// A write failed for another reason (a full disk): an error naming the file.
+export class OutputError extends Error {}
+
 export class FdOutput {
   private closed = false;
+  // After a failed write nothing more is attempted, so closing is safe.
+  private broken = false;
 
   private constructor(readonly fd: number, readonly path: string, private readonly owned: boolean) {}
 
@@ -22,13 +31,20 @@ export class FdOutput {
   }
 
   write(chunk: Uint8Array): void {
+    if (this.broken) return;
     let at = 0;
     while (at < chunk.length) {
       try {
         at += writeSync(this.fd, chunk, at, chunk.length - at);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        Atomics.wait(sleeper, 0, 0, RETRY_WAIT_MS);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(sleeper, 0, 0, RETRY_WAIT_MS);
+          continue;
+        }
+        this.broken = true;
+        if (code === 'EPIPE') throw new OutputClosedError(this.path);
+        throw new OutputError(`${this.path}: ${(e as Error).message}`);
       }
     }
   }

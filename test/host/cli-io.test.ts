@@ -1,6 +1,6 @@
 // The CLI's capture input and output: every format in and out, standard
 // input and output, the per-packet JSON, events and trace lines, --help.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,23 @@ describe('nftwasm filter: per-packet output', () => {
     const r = nftwasm(['filter', ...base, '-r', EXAMPLE_CAPTURE, '--trace-filter', 'tcp dpot 22']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^nftwasm: --trace-filter 'tcp dpot 22': /);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('ends the run quietly, as `| head` expects', async () => {
+    // The example many times over, so that output is still flowing when the
+    // reader closes its end.
+    const example = readFileSync(EXAMPLE_CAPTURE);
+    const records = example.subarray(24);
+    writeFileSync(at('long.pcap'), Buffer.concat([example.subarray(0, 24), ...Array.from({ length: 400 }, () => records)]));
+    const child = spawn(process.execPath, [BIN, 'filter', ...base, '-r', at('long.pcap'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 });
 
