@@ -1,4 +1,4 @@
-// Rules that set and match conntrack marks and packet marks, and ct labels.
+// Rules that set and match conntrack marks, packet marks and ct labels.
 import { describe, it } from "vitest";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
@@ -17,6 +17,8 @@ const RULESET = `table inet filter {
 		ct mark 0x0 counter
 		meta mark 0x7 counter
 		ct mark 0x10 ct mark set 0x11 counter
+		tcp dport 8000 ct label set 3 counter
+		ct label 3 counter
 	}
 
 	chain output {
@@ -24,6 +26,7 @@ const RULESET = `table inet filter {
 		ct mark 0x2a counter
 		ct direction reply ct mark 0x11 counter
 		ct mark 0x0 counter
+		ct label 3 counter
 	}
 }
 `;
