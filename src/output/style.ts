@@ -1,10 +1,9 @@
 // Colours for text meant for a person: only on a terminal, never when
 // NO_COLOR is set, so pipes and files get plain text.
 import { styleText } from 'node:util';
+import type { Paint } from './paint.js';
 
-export type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'bold' | 'dim';
-
-export type Paint = (colour: Colour, text: string) => string;
+export type { Colour, Paint } from './paint.js';
 
 export function painterFor(stream: { isTTY?: boolean }): Paint {
   const on = !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

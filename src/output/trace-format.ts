@@ -6,7 +6,7 @@ import type { Ruleset } from '../../compiler/index.js';
 import type { PacketBatch } from '../packet-batch.js';
 import { chainPath, verdictName } from './names.js';
 import { packetSummary } from './packet-summary.js';
-import type { Paint } from './style.js';
+import type { Paint } from './paint.js';
 
 // The table --trace-filter adds to select packets; its chains are trigger
 // chains, which the data plane never reports.
