@@ -101,7 +101,7 @@ export function captureReset(): void {
   errorCode = CaptureError.None;
 }
 
-export function isSupportedLinkType(t: u32): bool {
+function isSupportedLinkType(t: u32): bool {
   return t == LINKTYPE_ETHERNET || t == LINKTYPE_LINUX_SLL || t == LINKTYPE_LINUX_SLL2 || t == LINKTYPE_RAW ||
     t == LINKTYPE_IPV4 || t == LINKTYPE_IPV6 || t == LINKTYPE_NULL || t == LINKTYPE_LOOP;
 }

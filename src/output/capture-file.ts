@@ -26,7 +26,6 @@ export class CaptureFile {
   private readonly interfaces = new Map<number, number>();
   private lastLinktype = -1;
   private lastInterface = 0;
-  packets = 0;
 
   constructor(readonly path: string, readonly format: CaptureFormat) {
     this.out = FdOutput.open(path);
@@ -54,7 +53,6 @@ export class CaptureFile {
       }
       this.pcapng!.writePacketFrom(batch.input, off, len, batch.originalLength(i), batch.timeHigh(i), batch.timeLow(i), this.lastInterface);
     }
-    this.packets++;
   }
 
   private open(linktype: number): void {

@@ -70,12 +70,6 @@ export class TextOutput {
     if (this.size >= TextOutput.FLUSH_AT) this.flush();
   }
 
-  text(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= TextOutput.FLUSH_AT) this.flush();
-  }
-
   flush(): void {
     if (this.parts.length === 0) return;
     this.out.write(Buffer.from(this.parts.join(''), 'utf8'));

@@ -9,5 +9,3 @@ export function painterFor(stream: { isTTY?: boolean }): Paint {
   const on = !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   return on ? (colour, text) => styleText(colour, text) : (_colour, text) => text;
 }
-
-export const plain: Paint = (_colour, text) => text;
