@@ -509,7 +509,8 @@ export enum CtExt {
   // direction, original then reply
   FtpSeqOrig = 56,
   FtpSeqReply = 64,
-  Size = 72,
+  // Half an entry, so an entry's record is found with a shift.
+  Size = 80,
 }
 
 // ---------------------------------------------------------------------------
