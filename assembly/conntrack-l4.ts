@@ -37,7 +37,10 @@ export function udpValid(l4: u8, verify: bool): bool {
     }
     if (check == 0) return false;
   }
-  return !verify || l4ChecksumOk(l4, 6, coverage);
+  // The kernel verifies UDP-Lite with UDP's protocol number in the pseudo
+  // header (udplite_error passes IPPROTO_UDP): a correct UDP-Lite checksum
+  // fails there, and so it does here.
+  return !verify || l4ChecksumOk(pkt.IPPROTO_UDP, 6, coverage);
 }
 
 export function udpPacket(e: usize, dir: u8, isNew: bool): void {

@@ -33,7 +33,10 @@ const HELPER_NAMES: Record<HelperKind, string> = {
   [HelperKind.Ftp]: 'ftp',
   [HelperKind.Tftp]: 'tftp',
 };
-const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
+const IPPROTO_GRE = 47;
+// gre_print_conntrack's timeouts (the kernel's GRE defaults), in /proc only.
+const GRE_TIMEOUTS = 'timeout=30, stream_timeout=180 ';
 
 export interface ConntrackListingOptions {
   // Capture time (ns) the remaining timeouts are computed at.
@@ -50,6 +53,7 @@ export function tupleText(t: ConntrackTuple, l4: number): string {
   let s = `src=${t.src} dst=${t.dst} `;
   if (t.type !== undefined) s += `type=${t.type} code=${t.code} id=${t.id} `;
   else if (PORT_PROTOCOLS.has(l4)) s += `sport=${t.sport} dport=${t.dport} `;
+  else if (l4 === IPPROTO_GRE) s += `srckey=0x${t.sport!.toString(16)} dstkey=0x${t.dport!.toString(16)} `;
   return s;
 }
 
@@ -86,6 +90,7 @@ export function formatProcConntrackLine(e: ConntrackEntry, opts: ConntrackListin
   let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
   s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
   if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  if (e.l4proto === IPPROTO_GRE) s += GRE_TIMEOUTS;
   s += tupleText(e.original, e.l4proto);
   if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
   if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
