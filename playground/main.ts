@@ -120,6 +120,8 @@ async function run(): Promise<void> {
     const unseen = result.notEvaluated ? `, ${result.notEvaluated} seen by no hook` : '';
     setStatus(`${current.capture.name}: ${result.rows.length} packets, ${result.accepted} accepted, ${result.dropped} dropped${unseen}; `
       + `${result.conntrackEntries} conntrack entries; ${result.milliseconds.toFixed(0)} ms.`, 'done');
+    // Which run the page shows, for scripts that drive it.
+    status.dataset.run = String(mine);
     if (chosenPacket !== null && chosenPacket <= result.rows.length) void showTrace(chosenPacket);
   } catch (e) {
     if (mine !== runNumber) return;
@@ -137,6 +139,7 @@ async function showTrace(packet: number): Promise<void> {
   try {
     const lines = await tracePacket(ruleset, capture.bytes, localAddresses(), packet);
     if (mine !== traceNumber) return;
+    trace.dataset.packet = String(packet);
     trace.innerHTML = lines.length ? traceHtml(lines) : escapeHtml(`Packet ${packet} met no rule or policy: no hook saw it (see its "decided by").`);
   } catch (e) {
     if (mine === traceNumber) trace.textContent = (e as Error).message;

@@ -17,7 +17,7 @@ function matches(row: PacketRow, f: PacketFilter): boolean {
   if (f.state === 'none' ? row.state !== undefined : f.state && row.state !== f.state) return false;
   if (!f.text) return true;
   const hay = `${row.number} ${row.summary} ${row.decided} ${row.verdict} ${row.state ?? ''} ${row.direction ?? ''}`.toLowerCase();
-  return f.text.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
+  return hay.includes(f.text.toLowerCase());
 }
 
 function cell(text: string, className?: string): HTMLTableCellElement {

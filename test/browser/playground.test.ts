@@ -1,0 +1,191 @@
+// The playground in headless Chromium shows what the command line prints
+// for the same ruleset, capture and local address: counters, conntrack
+// table, packets and traces.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { compile, NftError } from '../../compiler/index.js';
+import { BIN, EXAMPLE_CAPTURE, EXAMPLE_RULESET, ensureBuilt } from '../host/cli-run.js';
+import { HAS_CHROMIUM, SKIP_REASON, launchChromium, outputPath, startPlayground, type Browser, type Server } from './chromium.js';
+
+const LOCAL = '10.99.0.2';
+
+function cli(...flags: string[]): string {
+  return execFileSync(process.execPath, [BIN, 'filter', '-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '--local', LOCAL, '-q', ...flags], { encoding: 'utf8' });
+}
+
+interface PacketLine {
+  packet: number;
+  verdict: string;
+  ct?: { state: string };
+}
+
+async function currentRun(page: Page): Promise<number> {
+  return Number((await page.getAttribute('#status', 'data-run')) ?? 0);
+}
+
+// Waits until a run later than `after` has finished and is shown.
+async function runAfter(page: Page, after: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const s = document.getElementById('status')!;
+    return s.dataset.state === 'done' && Number(s.dataset.run) > n;
+  }, after);
+}
+
+async function traceOf(page: Page, packet: number): Promise<string> {
+  await page.waitForSelector(`#trace[data-packet="${packet}"]`);
+  return (await page.textContent('#trace'))!;
+}
+
+describe.skipIf(!HAS_CHROMIUM)(`playground in Chromium${SKIP_REASON}`, () => {
+  let browser: Browser;
+  let server: Server;
+  let page: Page;
+  let listing: string;
+  let conntrack: string;
+  let packets: PacketLine[];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    listing = cli('--list');
+    conntrack = cli('--conntrack');
+    packets = cli('--json').trim().split('\n').map((l) => JSON.parse(l) as PacketLine).filter((p) => 'packet' in p);
+    [browser, server] = await Promise.all([launchChromium(), startPlayground()]);
+    page = await browser.context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+
+  it('loads the example with one click and shows the command line\'s counters and conntrack table', async ({ annotate }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.origin}/playground/`);
+    await page.click('#load-example');
+    await runAfter(page, 0);
+    expect(await page.inputValue('#local')).toBe(LOCAL);
+    expect(await page.textContent('#listing')).toBe(listing);
+    expect(await page.textContent('#conntrack')).toBe(conntrack);
+    expect(await page.textContent('#packet-count')).toBe(String(packets.length));
+
+    const rows = await page.$$eval('#packets tbody tr', (trs) => trs.map((tr) => ({
+      packet: Number((tr as HTMLElement).dataset.packet),
+      verdict: (tr as HTMLElement).dataset.verdict,
+      state: (tr as HTMLElement).dataset.state,
+    })));
+    expect(rows).toEqual(packets.map((p) => ({ packet: p.packet, verdict: p.verdict, state: p.ct?.state ?? 'none' })));
+
+    await page.click('#packets tbody tr[data-packet="5"]');
+    expect(await traceOf(page, 5)).toBe(cli('--trace', '5').trimEnd());
+    const shot = outputPath('playground.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    await annotate(`screenshot: ${shot}`);
+    console.log(`playground screenshot: ${shot}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('runs again with the local addresses typed in the field', async () => {
+    const before = await currentRun(page);
+    await page.fill('#local', '');
+    await page.press('#local', 'Enter');
+    await runAfter(page, before);
+    // No local address: every packet is forwarded, and only the input and
+    // output chains count, so nothing does.
+    expect(await page.textContent('#listing')).not.toBe(listing);
+    const again = await currentRun(page);
+    await page.fill('#local', LOCAL);
+    await page.press('#local', 'Enter');
+    await runAfter(page, again);
+    expect(await page.textContent('#listing')).toBe(listing);
+  });
+
+  it('filters the packet list by verdict, ct state and text', async () => {
+    const drops = packets.filter((p) => p.verdict === 'drop').map((p) => p.packet);
+    await page.selectOption('#filter-verdict', 'drop');
+    expect(await page.$$eval('#packets tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.packet)))).toEqual(drops);
+    await page.selectOption('#filter-verdict', '');
+    await page.selectOption('#filter-state', 'new');
+    const fresh = packets.filter((p) => p.ct?.state === 'new').map((p) => p.packet);
+    expect(await page.$$eval('#packets tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.packet)))).toEqual(fresh);
+    await page.selectOption('#filter-state', '');
+    await page.fill('#filter-text', 'dport 22');
+    const ssh = await page.$$eval('#packets tbody tr td.summary', (tds) => tds.map((td) => td.textContent));
+    expect(ssh.length).toBeGreaterThan(0);
+    expect(ssh.every((s) => s!.includes('dport 22'))).toBe(true);
+    await page.fill('#filter-text', '');
+    expect(await page.locator('#packets tbody tr').count()).toBe(packets.length);
+  });
+
+  it('chooses a packet with the keyboard and shows its trace', async () => {
+    await page.focus('#packets tbody tr[tabindex="0"]');
+    const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.packet);
+    const target = Number(focused) + 2;
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    expect(await traceOf(page, target)).toBe(cli('--trace', String(target)).trimEnd());
+    expect(await page.getAttribute(`#packets tbody tr[data-packet="${target}"]`, 'aria-current')).toBe('true');
+  });
+
+  it('marks a ruleset error at its line and column, as nft words it', async () => {
+    const bad = 'table inet filter {\n\tchain input {\n\t\ttcp dport 22 countr drop\n\t}\n}\n';
+    let expected: NftError | undefined;
+    try {
+      compile(bad, { filename: 'ruleset.nft' });
+    } catch (e) {
+      expected = e as NftError;
+    }
+    expect(expected).toBeInstanceOf(NftError);
+    await page.fill('#source', bad);
+    await page.waitForSelector('#compile-error:not([hidden])');
+    expect(await page.textContent('#compile-message')).toBe(expected!.message);
+    expect(await page.textContent('#gutter .bad')).toBe(String(expected!.line));
+    const line = bad.split('\n')[expected!.line - 1];
+    expect(await page.textContent('#backdrop mark')).toBe(line.slice(expected!.column - 1, expected!.endColumn));
+    expect(await page.getAttribute('#source', 'aria-invalid')).toBe('true');
+    await page.screenshot({ path: outputPath('playground-error.png') });
+
+    await page.click('#goto-error');
+    const selection = await page.$eval('#source', (t) => {
+      const ta = t as HTMLTextAreaElement;
+      return ta.value.slice(ta.selectionStart, ta.selectionEnd);
+    });
+    expect(selection).toBe(line.slice(expected!.column - 1, expected!.endColumn));
+
+    await page.fill('#source', readFileSync(EXAMPLE_RULESET, 'utf8'));
+    await page.waitForSelector('#compile-error', { state: 'hidden' });
+    expect(await page.getAttribute('#source', 'aria-invalid')).toBe('false');
+  });
+
+  it('opens a capture from disk without sending it anywhere', async () => {
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${server.origin}/playground/`);
+    await fresh.waitForFunction(() => (document.getElementById('source') as HTMLTextAreaElement).value !== '');
+    // The data plane module is fetched on first use; nothing else may be.
+    const requests: string[] = [];
+    fresh.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname} ${r.postDataBuffer()?.length ?? 0}`));
+    await fresh.fill('#source', readFileSync(EXAMPLE_RULESET, 'utf8'));
+    await fresh.fill('#local', LOCAL);
+    await fresh.setInputFiles('#capture-file', EXAMPLE_CAPTURE);
+    await runAfter(fresh, 0);
+    expect(await fresh.textContent('#listing')).toBe(listing);
+    expect(await fresh.textContent('#status')).toMatch(/^web\.pcap: /);
+    expect(requests).toEqual(['GET /nftwasm.wasm 0']);
+    await fresh.close();
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${server.origin}/playground/`);
+    await phone.click('#load-example');
+    await runAfter(phone, 0);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: outputPath('playground-phone.png'), fullPage: true });
+    await phone.close();
+  });
+});
