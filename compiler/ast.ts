@@ -30,7 +30,7 @@ export type VerdictName = 'accept' | 'drop' | 'continue' | 'return' | 'jump' | '
 export type RelOp = 'implicit' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '!';
 
 export type Stmt =
-  | { kind: 'match'; op: RelOp; left: Expr; right: Expr; loc: Location }
+  | { kind: 'match'; op: RelOp; left: Expr; right: Expr; mask?: Expr; loc: Location }
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; loc: Location }

@@ -34,6 +34,17 @@ const CT_EVENT: Array<[string, number]> = [
   ['new', 1], ['related', 2], ['destroy', 4], ['reply', 8], ['assured', 16], ['protoinfo', 32], ['helper', 64],
   ['mark', 128], ['seqadj', 256], ['secmark', 512], ['label', 1024],
 ];
+const ETHERTYPES: Array<[string, number]> = [['ip', 0x0800], ['arp', 0x0806], ['ip6', 0x86dd], ['8021q', 0x8100], ['8021ad', 0x88a8], ['vlan', 0x8100]];
+const DSCP: Array<[string, number]> = [
+  ['cs0', 0x00], ['cs1', 0x08], ['cs2', 0x10], ['cs3', 0x18], ['cs4', 0x20], ['cs5', 0x28], ['cs6', 0x30], ['cs7', 0x38],
+  ['df', 0x00], ['be', 0x00], ['lephb', 0x01], ['af11', 0x0a], ['af12', 0x0c], ['af13', 0x0e], ['af21', 0x12], ['af22', 0x14],
+  ['af23', 0x16], ['af31', 0x1a], ['af32', 0x1c], ['af33', 0x1e], ['af41', 0x22], ['af42', 0x24], ['af43', 0x26], ['va', 0x2c], ['ef', 0x2e],
+];
+const ECN: Array<[string, number]> = [['not-ect', 0], ['ect1', 1], ['ect0', 2], ['ce', 3]];
+const ICMP_CODES: Array<[string, number]> = [
+  ['net-unreachable', 0], ['host-unreachable', 1], ['prot-unreachable', 2], ['port-unreachable', 3], ['net-prohibited', 9],
+  ['host-prohibited', 10], ['admin-prohibited', 13], ['frag-needed', 4],
+];
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
@@ -80,6 +91,10 @@ export const TYPES = {
   ipv4_addr: t('ipv4_addr', 7, 'IPv4 address', 32, 'big', 'ipv4'),
   ipv6_addr: t('ipv6_addr', 8, 'IPv6 address', 128, 'big', 'ipv6'),
   ether_addr: t('ether_addr', 9, 'Ethernet address', 48, 'big', 'ether'),
+  ethertype: t('ether_type', 10, 'Ethernet protocol', 16, 'big', 'symbol', ETHERTYPES),
+  dscp: t('dscp', 53, 'Differentiated Services Code Point', 6, 'big', 'symbol', DSCP),
+  ecn: t('ecn', 54, 'Explicit Congestion Notification', 2, 'big', 'symbol', ECN),
+  icmp_code: t('icmp_code', 46, 'icmp code', 8, 'big', 'symbol', ICMP_CODES),
   inet_proto: t('inet_proto', 12, 'Internet protocol', 8, 'big', 'protocol', PROTOCOLS),
   inet_service: t('inet_service', 13, 'internet network service', 16, 'big', 'service', SERVICES),
   icmp_type: t('icmp_type', 14, 'ICMP type', 8, 'big', 'symbol', ICMP_TYPES),

@@ -101,23 +101,27 @@ function dataBytes(set: SetModel, e: TExpr | undefined): Uint8Array {
 }
 
 function keyLength(set: SetModel): number {
-  if (set.keyTypes.length > 1 || set.keyType.bits > 32 && set.keyTypes.length > 1) return words(set.keyType.bits / 8) * 4;
-  return Math.ceil(set.keyType.bits / 8);
+  if (set.keyTypes.length > 1) return words(set.keyType.bits / 8) * 4;
+  return Math.ceil((set.keyType.bits + set.keyShift) / 8);
 }
 
-function maxKey(len: number): bigint {
-  return (1n << BigInt(len * 8)) - 1n;
+// Keys of header fields that do not fill their bytes are stored where the
+// field sits in the loaded bytes, as the lookup sees them after masking.
+function keyBytes(set: SetModel, e: TExpr): Uint8Array {
+  if (!set.keyShift || e.kind !== 'const') return constBytes(e);
+  return toBytes(e.value << BigInt(set.keyShift), keyLength(set) * 8, 'big');
 }
 
 // Interval sets hold boundaries, as the kernel's rbtree does: each interval
-// is its first key and, flagged as an end, the key after its last one; a
-// set that does not start at zero begins with an end marker at zero.
+// is its first key and, flagged as an end, the key after its last one
+// unless the next interval starts there; a set that does not start at zero
+// begins with an end marker at zero. Boundaries are in network byte order
+// whatever the key's order, the key being converted before the lookup.
 export function setElements(set: SetModel): EncodedElement[] {
   const klen = keyLength(set);
   if (!set.interval) {
-    return set.elements.map((el) => ({ flags: 0, key: padTo(constBytes(el.key), klen), data: dataBytes(set, el.data) }));
+    return set.elements.map((el) => ({ flags: 0, key: padTo(keyBytes(set, el.key), klen), data: dataBytes(set, el.data) }));
   }
-  const order = set.keyType.byteorder;
   const ranges = set.elements.map((el) => {
     let lo: bigint;
     let hi: bigint;
@@ -134,15 +138,16 @@ export function setElements(set: SetModel): EncodedElement[] {
     }
     return { lo, hi, data: dataBytes(set, el.data) };
   }).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-  void order;
   const out: EncodedElement[] = [];
-  const bits = set.keyType.bits;
-  const key = (v: bigint) => toBytes(v, bits, 'big');
+  const shift = BigInt(set.keyShift);
+  const key = (v: bigint) => toBytes(v << shift, klen * 8, 'big');
+  const max = (1n << BigInt(set.keyType.bits)) - 1n;
   if (ranges.length && ranges[0].lo !== 0n) out.push({ flags: ELEM_INTERVAL_END, key: key(0n), data: new Uint8Array(0) });
-  for (const r of ranges) {
+  ranges.forEach((r, i) => {
     out.push({ flags: 0, key: key(r.lo), data: r.data });
-    if (r.hi !== maxKey(klen)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
-  }
+    const next = ranges[i + 1];
+    if (r.hi !== max && (!next || next.lo !== r.hi + 1n)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
+  });
   return out;
 }
 

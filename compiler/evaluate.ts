@@ -29,8 +29,15 @@ type Ctx = {
   // Protocols established earlier in the rule: nfproto and l4proto numbers.
   nfproto?: number;
   l4proto?: number;
+  // The ICMP type the rule already checks (nft's th_dep), echo-reply
+  // counting as echo-request.
+  icmpType?: number;
   stmts: TStmt[];
 };
+
+// The link-layer protocol numbers nft matches for IPv4 and IPv6.
+const ETHERTYPE_OF: Record<number, number> = { 2: 0x0800, 10: 0x86dd };
+const NFPROTO_OF: Record<number, number> = { 0x0800: 2, 0x86dd: 10 };
 
 function typed(type: Datatype, bits: number, byteorder = type.byteorder) {
   return { type, bits, byteorder };
@@ -194,7 +201,7 @@ export class Evaluator {
     const set: SetModel = {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
-      keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits),
+      keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
       elements: [], flagNames: decl.flags,
     };
     if (decl.dataType) {
@@ -302,13 +309,17 @@ export class Evaluator {
     if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
     let right = this.rhs(ctx, left, s.right);
     let op = s.op;
+    if (s.mask) {
+      const mask = this.constOf(s.mask, left);
+      left = { kind: 'binop', op: '&', left, right: mask, ...typed(left.type, left.bits, left.byteorder) };
+    }
     // nft folds (x ^ c) == v into x == v ^ c.
     if (left.kind === 'binop' && left.op === '^' && left.right.kind === 'const' && right.kind === 'const') {
       right = { ...right, value: right.value ^ left.right.value };
       left = left.left;
       if (op === 'implicit') op = '==';
     }
-    if (op === '!' && !left.type.flags) throw NftError.at(s.loc, `syntax error, unexpected !`);
+    if (op === '!' && (!left.type.flags || left.kind === 'binop')) throw NftError.at(s.loc, `syntax error, unexpected !`);
     if ((right.kind === 'setref' || right.kind === 'range' || right.kind === 'prefix') && op === 'implicit') op = '==';
     if (right.kind === 'const' && op === 'implicit' && !left.type.flags) op = '==';
     if (right.kind === 'const' && left.kind === 'binop') op = op === 'implicit' ? '==' : op;
@@ -319,10 +330,17 @@ export class Evaluator {
   // A match on a protocol selector tells later payload expressions which
   // protocol they are in, so nft adds no dependency for them.
   private learnContext(ctx: Ctx, left: TExpr, right: TExpr, op: string): void {
-    if (right.kind !== 'const' || (op !== '==' && op !== 'implicit')) return;
+    if (op !== '==' && op !== 'implicit') return;
+    if (left.kind === 'payload' && left.field === 'type' && (left.proto === 'icmp' || left.proto === 'icmpv6')) {
+      const values = right.kind === 'const' ? [right.value] : right.kind === 'setref' && right.set.anonymous ? right.set.elements.map((e) => e.key.kind === 'const' ? e.key.value : undefined) : [];
+      const last = values[values.length - 1];
+      if (last !== undefined) ctx.icmpType = normaliseIcmpType(left.proto, Number(last));
+    }
+    if (right.kind !== 'const') return;
     const v = Number(right.value);
     if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
+    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
   }
@@ -408,19 +426,47 @@ export class Evaluator {
     if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
     const [offset, bits, type] = f;
     this.dependency(ctx, proto.name, e.loc);
+    const dep = proto.icmpDep?.[e.field];
+    if (dep !== undefined) this.icmpDependency(ctx, proto.name, dep, e.loc);
     return { kind: 'payload', proto: proto.name, field: e.field, base: proto.base, offset, ...typed(type, bits, 'big') };
+  }
+
+  // ICMP fields that exist only in some messages make nft check the type
+  // first: one type as a plain match, echo as the set of request and reply.
+  private icmpDependency(ctx: Ctx, protoName: string, dep: number | 'echo', loc: Location): void {
+    const request = protoName === 'icmp' ? 8 : 128;
+    const need = dep === 'echo' ? request : dep;
+    if (ctx.icmpType === need) return;
+    if (ctx.icmpType !== undefined) throw NftError.at(loc, `incompatible icmp match: rule has ${ctx.icmpType}, need ${need}`);
+    const [offset, bits, type] = PROTOCOLS[protoName].fields.type;
+    const left: TExpr = { kind: 'payload', proto: protoName, field: 'type', base: PayloadBase.Transport, offset, ...typed(type, bits, 'big') };
+    const value = (v: number): TExpr => ({ kind: 'const', value: BigInt(v), ...typed(type, bits, 'big') });
+    if (dep === 'echo') {
+      const reply = protoName === 'icmp' ? 0 : 129;
+      const set = this.newAnonSet(ctx, left, undefined);
+      set.elements = [{ key: value(request) }, { key: value(reply) }];
+      set.declaredSize = 2;
+      ctx.stmts.push({ kind: 'match', op: 'implicit', left, right: { kind: 'setref', set, ...typed(type, bits, 'big') }, dependency: false });
+    } else {
+      ctx.stmts.push({ kind: 'match', op: '==', left, right: value(need), dependency: true });
+    }
+    ctx.icmpType = need;
   }
 
   private dependency(ctx: Ctx, protoName: string, loc: Location): void {
     const proto = PROTOCOLS[protoName];
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;
-    if (needNf !== undefined) {
+    if (needNf !== undefined && ctx.family !== 'arp') {
       if (familyNf !== undefined && familyNf !== needNf) {
         throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${protoName}`);
       }
       if (familyNf === undefined && ctx.nfproto === undefined) {
-        this.addDependency(ctx, 'nfproto', needNf);
+        if (ctx.family === 'inet') this.addDependency(ctx, 'nfproto', needNf);
+        // A transport header of one IP version checks the Ethernet type
+        // in a bridge, where the network header itself checks meta protocol.
+        else if (ctx.family === 'bridge' && proto.nfproto === undefined) this.addEtherType(ctx, ETHERTYPE_OF[needNf]);
+        else this.addDependency(ctx, 'protocol', ETHERTYPE_OF[needNf]);
         ctx.nfproto = needNf;
       }
     }
@@ -433,7 +479,13 @@ export class Evaluator {
     }
   }
 
-  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto', value: number): void {
+  private addEtherType(ctx: Ctx, value: number): void {
+    const [offset, bits, type] = PROTOCOLS.ether.fields.type;
+    const left: TExpr = { kind: 'payload', proto: 'ether', field: 'type', base: PayloadBase.LinkLayer, offset, ...typed(type, bits, 'big') };
+    ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(value), ...typed(type, bits, 'big') }, dependency: true });
+  }
+
+  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto' | 'protocol', value: number): void {
     const tmpl = META_KEYS[key];
     const left: TExpr = { kind: 'meta', key: tmpl.key, name: key, unqualified: false, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
     const right: TExpr = { kind: 'const', value: BigInt(value), ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
@@ -469,7 +521,7 @@ export class Evaluator {
       case 'set':
         // nft turns a one-element set into a plain match on that element.
         if (e.elements.length === 1 && !e.elements[0].data && e.elements[0].key.kind === 'value') return this.element(left, e.elements[0].key);
-        return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined, e.loc), ...typed(left.type, left.bits, left.byteorder) };
+        return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined), ...typed(left.type, left.bits, left.byteorder) };
       case 'setref': {
         const set = this.namedSet(ctx, e.name, e.loc);
         return { kind: 'setref', set, ...typed(left.type, left.bits, left.byteorder) };
@@ -530,23 +582,27 @@ export class Evaluator {
   private mapping(ctx: Ctx, key: TExpr, e: Expr, data: { type: Datatype; bits: number; byteorder: 'big' | 'host' } | undefined): SetModel {
     if (e.kind === 'setref') return this.namedSet(ctx, e.name, e.loc);
     if (e.kind !== 'set') throw NftError.at(e.loc, `syntax error`);
-    return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'), e.loc);
+    return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'));
   }
 
-  private anonSet(ctx: Ctx, key: TExpr, elements: SetElement[], data: SetModel['dataType'], loc: Location): SetModel {
+  private newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {
     const table = ctx.table;
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
       isMap: data !== undefined, interval: false, keyTypes: key.kind === 'concat' ? key.items.map((i) => i.type) : [key.type],
-      keyType: typed(key.type, key.bits, key.byteorder), dataType: data, elements: [], flagNames: [],
+      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [],
     };
+    ctx.rule.anonSets.push(set);
+    this.model.sets.push(set);
+    return set;
+  }
+
+  private anonSet(ctx: Ctx, key: TExpr, elements: SetElement[], data: SetModel['dataType']): SetModel {
+    const set = this.newAnonSet(ctx, key, data);
     const keyLike = key.kind === 'concat' ? key : set.keyType;
     set.elements = this.elements(set, elements, keyLike);
     set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
     set.declaredSize = set.elements.length;
-    void loc;
-    ctx.rule.anonSets.push(set);
-    this.model.sets.push(set);
     return set;
   }
 
@@ -569,6 +625,19 @@ export class Evaluator {
       return { key, data };
     });
   }
+}
+
+// How far a header field's value sits above the end of its last byte.
+export function payloadShift(e: TExpr): number {
+  if (e.kind !== 'payload') return 0;
+  const first = Math.floor(e.offset / 8);
+  const last = Math.ceil((e.offset + e.bits) / 8);
+  return last * 8 - e.offset - e.bits;
+}
+
+function normaliseIcmpType(proto: string, type: number): number {
+  if (proto === 'icmp') return type === 0 ? 8 : type;
+  return type === 129 ? 128 : type;
 }
 
 function isConstTree(e: Expr): boolean {

@@ -88,6 +88,7 @@ export class Linearizer {
       case 'vmap': {
         const r = this.get(s.key);
         this.expr(s.key, r);
+        if (s.set.interval) this.out.push(...this.toBig(s.key, word(r), Math.ceil(s.key.bits / 8)));
         this.out.push({ op: 'lookup', sreg: word(r), dreg: 0, set: this.setIndex(s.set), invert: false });
         this.release(s.key);
         return;
@@ -186,6 +187,7 @@ export class Linearizer {
       case 'map': {
         const kr = this.get(e.key);
         this.expr(e.key, kr);
+        if (e.set.interval) this.out.push(...this.toBig(e.key, word(kr), Math.ceil(e.key.bits / 8)));
         this.out.push({ op: 'lookup', sreg: word(kr), dreg: word(r), set: this.setIndex(e.set), invert: false });
         this.release(e.key);
         return;
@@ -253,6 +255,7 @@ export class Linearizer {
         break;
       }
       case 'setref':
+        if (right.set.interval) this.out.push(...this.toBig(left, sreg, len));
         this.out.push({ op: 'lookup', sreg, dreg: -1, set: this.setIndex(right.set), invert: s.op === '!=' });
         break;
       default:

@@ -113,6 +113,23 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
   }
 }
 
+function popcount(v: bigint): number {
+  let n = 0;
+  for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
+  return n;
+}
+
+// Flag names in bit order, as nft splits a bitmask value.
+function flagsText(type: Datatype, value: bigint, sep: string): string {
+  if (value === 0n) return '0x0';
+  const names: string[] = [];
+  for (let bit = 0n; value >> bit; bit++) {
+    const v = 1n << bit;
+    if (value & v) names.push(symbolName(type, Number(v)) ?? '0x' + v.toString(16));
+  }
+  return names.join(sep);
+}
+
 class Printer {
   constructor(private readonly o: ListingOptions) {}
 
@@ -132,6 +149,7 @@ class Printer {
       case 'payload':
         return `${e.proto} ${e.field}`;
       case 'const':
+        if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? flagsText(e.type, e.value, ' | ') : `(${flagsText(e.type, e.value, ' | ')})`;
         return valueText(e.type, e.value, this.o, e.bits);
       case 'binop': {
         const l = this.expr(e.left, false);
@@ -154,6 +172,33 @@ class Printer {
       case 'verdict':
         return e.chain ? `${e.verdict} ${e.chain.name}` : e.verdict;
     }
+  }
+
+  // Matches on flag types as nft prints them back from the bytecode
+  // (netlink_delinearize.c: relational_binop_postprocess, flagcmp).
+  private flagMatch(s: TStmt & { kind: 'match' }, leftText: string): string {
+    const right = s.right as TExpr & { kind: 'const' };
+    const type = s.left.type;
+    const list = (v: bigint) => flagsText(type, v, ',');
+    if (s.op === 'implicit') return `${leftText} ${list(right.value)}`;
+    if (s.op === '!') return `${leftText} ! ${list(right.value)}`;
+    let left = s.left;
+    if (left.kind === 'binop' && left.op === '&' && left.right.kind === 'const') {
+      const mask = left.right.value;
+      if (mask !== (1n << BigInt(left.left.bits)) - 1n) {
+        const inner = this.expr(left.left, false);
+        if (right.value === 0n) return s.op === '!=' ? `${inner} ${list(mask)}` : `${inner} ! ${list(mask)}`;
+        if (right.value === mask && popcount(mask) <= 1) return `${inner} & ${list(mask)} ${s.op} ${list(right.value)}`;
+        return `${inner} ${s.op === '!=' ? '!= ' : ''}${list(right.value)} / ${list(mask)}`;
+      }
+      left = left.left;
+    }
+    const l = this.expr(left, false);
+    if (popcount(right.value) <= 1) return `${l} ${s.op} ${list(right.value)}`;
+    // A header field keeps the value as loaded; other selectors turn it
+    // into an expression of single flags.
+    if (left.kind === 'payload') return `${l} ${s.op} 0x${right.value.toString(16)}`;
+    return `${l} ${s.op === '!=' ? '!= ' : ''}${flagsText(type, right.value, ' | ')}`;
   }
 
   setRef(set: SetModel): string {
@@ -182,12 +227,10 @@ class Printer {
       case 'match': {
         let left = this.expr(s.left);
         if (s.left.kind === 'payload' && s.left.proto === 'th') left = `${thName(all, s.left)} ${s.left.field}`;
+        if (s.left.type.print === 'bitmask' && s.right.kind === 'const') return this.flagMatch(s, left);
         const right = this.expr(s.right);
         if (s.op === 'implicit') return `${left} ${right}`;
-        if (s.op === '==') {
-          const showEq = s.left.kind === 'binop' || (s.left.type.flags && s.right.kind === 'const');
-          return showEq ? `${left} == ${right}` : `${left} ${right}`;
-        }
+        if (s.op === '==') return s.left.kind === 'binop' ? `${left} == ${right}` : `${left} ${right}`;
         return `${left} ${s.op} ${right}`;
       }
       case 'verdict':

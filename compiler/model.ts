@@ -54,6 +54,9 @@ export interface SetModel {
   interval: boolean;
   keyTypes: Datatype[];
   keyType: Typed;
+  // Bits the key's values sit above the end of the bytes the lookup loads
+  // (header fields that do not end on a byte boundary).
+  keyShift: number;
   dataType?: Typed;
   elements: SetElementModel[];
   flagNames: string[];

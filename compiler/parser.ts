@@ -435,6 +435,11 @@ export class Parser {
     }
     if (this.atEnd()) this.fail(this.peek());
     const right = this.rhsExpr();
+    // "tcp flags syn / syn,ack": the value under a mask of flags.
+    if (this.accept('/')) {
+      const mask = this.rhsExpr();
+      return { kind: 'match', op, left, right, mask, loc: left.loc };
+    }
     return { kind: 'match', op, left, right, loc: left.loc };
   }
 
@@ -604,7 +609,8 @@ export class Parser {
 
   private rangeRhs(): Expr {
     const low = this.binary({ '|': '|', '^': '^', '&': '&', '<<': '<<', '>>': '>>' }, () => this.value());
-    if (this.accept('/')) {
+    if (this.is('/') && /^\d+$/.test(this.peek(1).text)) {
+      this.next();
       const n = this.word();
       return { kind: 'prefix', expr: low, length: Number(n.text), loc: span(low.loc, n) };
     }

@@ -68,6 +68,7 @@ function meta(key: MetaKey, name: string, type: Datatype, bits: number, byteorde
 
 export const META_KEYS: Record<string, MetaTemplate> = {
   length: meta(MetaKey.Len, 'len', TYPES.integer, 32, 'host'),
+  protocol: meta(MetaKey.Protocol, 'protocol', TYPES.ethertype, 16, 'big'),
   nfproto: meta(MetaKey.Nfproto, 'nfproto', TYPES.nf_proto, 8, 'host'),
   l4proto: meta(MetaKey.L4proto, 'l4proto', TYPES.inet_proto, 8, 'host'),
   mark: meta(MetaKey.Mark, 'mark', TYPES.mark, 32, 'host', true),
@@ -106,13 +107,20 @@ export interface ProtocolDesc {
   // Transport protocols that only exist on one network protocol.
   onlyNfproto?: number;
   fields: Record<string, [number, number, Datatype]>;
+  // ICMP fields that only exist for some message types: the type nft
+  // checks first ('echo' stands for echo-request or echo-reply).
+  icmpDep?: Record<string, number | 'echo'>;
 }
 
 export const PROTOCOLS: Record<string, ProtocolDesc> = {
+  ether: {
+    name: 'ether', base: PayloadBase.LinkLayer,
+    fields: { daddr: [0, 48, TYPES.ether_addr], saddr: [48, 48, TYPES.ether_addr], type: [96, 16, TYPES.ethertype] },
+  },
   ip: {
     name: 'ip', base: PayloadBase.Network, nfproto: 2,
     fields: {
-      version: [0, 4, TYPES.integer], hdrlength: [4, 4, TYPES.integer], dscp: [8, 6, TYPES.integer], ecn: [14, 2, TYPES.integer],
+      version: [0, 4, TYPES.integer], hdrlength: [4, 4, TYPES.integer], dscp: [8, 6, TYPES.dscp], ecn: [14, 2, TYPES.ecn],
       length: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer], 'frag-off': [48, 16, TYPES.integer], ttl: [64, 8, TYPES.integer],
       protocol: [72, 8, TYPES.inet_proto], checksum: [80, 16, TYPES.integer], saddr: [96, 32, TYPES.ipv4_addr], daddr: [128, 32, TYPES.ipv4_addr],
     },
@@ -120,7 +128,8 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
   ip6: {
     name: 'ip6', base: PayloadBase.Network, nfproto: 10,
     fields: {
-      version: [0, 4, TYPES.integer], length: [32, 16, TYPES.integer], nexthdr: [48, 8, TYPES.inet_proto], hoplimit: [56, 8, TYPES.integer],
+      version: [0, 4, TYPES.integer], dscp: [4, 6, TYPES.dscp], ecn: [10, 2, TYPES.ecn], flowlabel: [12, 20, TYPES.integer],
+      length: [32, 16, TYPES.integer], nexthdr: [48, 8, TYPES.inet_proto], hoplimit: [56, 8, TYPES.integer],
       saddr: [64, 128, TYPES.ipv6_addr], daddr: [192, 128, TYPES.ipv6_addr],
     },
   },
@@ -139,9 +148,10 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
   icmp: {
     name: 'icmp', base: PayloadBase.Transport, l4proto: 1, onlyNfproto: 2,
     fields: {
-      type: [0, 8, TYPES.icmp_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
+      type: [0, 8, TYPES.icmp_type], code: [8, 8, TYPES.icmp_code], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
       sequence: [48, 16, TYPES.integer], mtu: [48, 16, TYPES.integer], gateway: [32, 32, TYPES.integer],
     },
+    icmpDep: { id: 'echo', sequence: 'echo', mtu: 3, gateway: 5 },
   },
   icmpv6: {
     name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10,
@@ -149,6 +159,7 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
       type: [0, 8, TYPES.icmpv6_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
       sequence: [48, 16, TYPES.integer], mtu: [32, 32, TYPES.integer],
     },
+    icmpDep: { id: 'echo', sequence: 'echo', mtu: 2 },
   },
   th: {
     name: 'th', base: PayloadBase.Transport,

@@ -13,7 +13,7 @@ export const CORPUS_FILES = ['any/ct.t', 'ip/ct.t', 'inet/ct.t', 'any/counter.t'
 export interface CorpusTable {
   family: string;
   table: string;
-  chain: string;
+  chains: string[];
 }
 
 export interface CorpusLine {
@@ -48,7 +48,7 @@ export function readCorpusFile(path: string): CorpusFile {
       chains.set(name, spec);
     } else if (line.startsWith('*')) {
       const [family, table, chainList] = line.slice(1).split(';');
-      tables.push({ family, table, chain: chainList.split(',')[0] });
+      tables.push({ family, table, chains: chainList.split(',') });
     } else {
       const parts = line.split(';');
       if (parts.length < 2 || (parts[1] !== 'ok' && parts[1] !== 'fail')) return;
