@@ -61,6 +61,11 @@ export interface LiveResult {
   error?: unknown;
 }
 
+// cap's native destructor stops a poll handle that a failed open never
+// started, which aborts the process when the object is collected: handles
+// whose open failed are kept alive until exit.
+const failedHandles: CapInstance[] = [];
+
 function openDevice(cap: CapModule, o: LiveOptions, buffer: Buffer): { handle: CapInstance; linktype: number } {
   const names = cap.Cap.deviceList().map((d) => d.name);
   if (!names.includes(o.iface)) {
@@ -71,6 +76,7 @@ function openDevice(cap: CapModule, o: LiveOptions, buffer: Buffer): { handle: C
   try {
     name = handle.open(o.iface, o.captureFilter ?? '', KERNEL_BUFFER_BYTES, buffer);
   } catch (e) {
+    failedHandles.push(handle);
     const message = (e as Error).message;
     if (/permission|not permitted/i.test(message)) {
       throw new LiveCaptureError(`${o.iface}: permission denied: capturing needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities (${message})`);
