@@ -63,17 +63,17 @@ function nextPow2(n: u32): u32 {
   return p;
 }
 
+// The stub allocator hands out memory never used before, which is zero: the
+// tables are not filled, so that only the pages entries reach are faulted in
+// (filling a default-sized table up front costs a third of a second).
 export function conntrackInit(max: u32): void {
   capacity = max;
   entries = heap.alloc(<usize>(max + 1) * ENTRY_SIZE);
-  memory.fill(entries, 0, <usize>(max + 1) * ENTRY_SIZE);
   pending = entries + <usize>max * ENTRY_SIZE;
   exts = heap.alloc(<usize>(max + 1) * EXT_SIZE);
-  memory.fill(exts, 0, <usize>(max + 1) * EXT_SIZE);
   const nslots = nextPow2(max * 4 > 16 ? max * 4 : 16);
   slotMask = nslots - 1;
   slots = heap.alloc(<usize>nslots * 8);
-  memory.fill(slots, 0, <usize>nslots * 8);
   freeList = heap.alloc(<usize>max * 4);
   for (let i: u32 = 0; i < max; i++) store<u32>(freeList + (<usize>i << 2), max - 1 - i);
   freeCount = max;
@@ -113,7 +113,7 @@ function hashKey(k: usize): u32 {
   return h;
 }
 
-function writeKey(k: usize, e: usize, dir: u8): void {
+export function writeKey(k: usize, e: usize, dir: u8): void {
   store<u8>(k, load<u8>(e + CtEntry.L3proto));
   store<u8>(k + 1, load<u8>(e + CtEntry.L4proto));
   store<u16>(k + 2, load<u16>(e + CtEntry.Zone));
@@ -236,6 +236,17 @@ export function lookupKey(): bool {
   ctDir = <u8>(r & 1);
   return true;
 }
+
+// The live entry one of whose tuples is key k, or 0; the packet's view of
+// conntrack is left as it is.
+export function findEntry(k: usize): usize {
+  const ref = slotFind(k, hashKey(k));
+  if (ref == 0) return 0;
+  const e = entryAt((ref - 1) >> 1);
+  return isExpired(e) ? 0 : e;
+}
+
+export const TUPLE_KEY_SIZE: usize = KEY_SIZE;
 
 export function keyPtr(): usize {
   return key;

@@ -12,6 +12,7 @@ import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
 import { defragInit } from './defrag';
+import { connlimitInit } from './connlimit';
 import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
@@ -30,6 +31,7 @@ export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   ctt.conntrackInit(ctMax);
   expectInit();
   defragInit();
+  connlimitInit();
   helpersInit();
   vmInit();
   input = heap.alloc(<usize>inputBytes);

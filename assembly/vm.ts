@@ -2,6 +2,7 @@
 // stack for chains, in the manner of the kernel's nft_do_chain.
 import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
+import { connCount } from './connlimit';
 import * as sets from './sets';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -367,6 +368,13 @@ function evalRule(rule: usize): i32 {
       case Op.Objref:
         evalObjref(ins);
         break;
+      case Op.Connlimit: {
+        // nft_connlimit: over (flags 1) matches above the limit, else at or below.
+        const n = connCount(ins);
+        if (n < 0) return Verdict.Drop;
+        if ((<u32>n > load<u32>(ins + 4)) != ((load<u32>(ins + 8) & 1) != 0)) return Verdict.Break;
+        break;
+      }
       default:
         // An instruction this data plane does not know never matches.
         return Verdict.Break;
