@@ -33,7 +33,7 @@ export type Stmt =
   | { kind: 'match'; op: RelOp; left: Expr; right: Expr; mask?: Expr; loc: Location }
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
-  | { kind: 'counter'; name?: string; loc: Location }
+  | { kind: 'counter'; name?: string; packets?: bigint; bytes?: bigint; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'notrack'; loc: Location }

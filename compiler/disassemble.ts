@@ -7,8 +7,9 @@ import {
 import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
 import type { NameTables } from './names.js';
 
+// libnftnl 1.2.4 has no name for the id key and prints it as "unknown".
 const CT_KEYS = ['state', 'direction', 'status', 'mark', 'secmark', 'expiration', 'helper', 'l3protocol', 'src', 'dst', 'protocol',
-  'proto_src', 'proto_dst', 'label', 'packets', 'bytes', 'avgpkt', 'zone', 'event', 'src_ip', 'dst_ip', 'src_ip6', 'dst_ip6', 'id'];
+  'proto_src', 'proto_dst', 'label', 'packets', 'bytes', 'avgpkt', 'zone', 'event', 'src_ip', 'dst_ip', 'src_ip6', 'dst_ip6', 'unknown'];
 const META_KEYS = ['len', 'protocol', 'priority', 'mark', 'iif', 'oif', 'iifname', 'oifname', 'iiftype', 'oiftype', 'skuid', 'skgid',
   'nftrace', 'rtclassid', 'secmark', 'nfproto', 'l4proto', 'bri_iifname', 'bri_oifname', 'pkttype', 'cpu', 'iifgroup', 'oifgroup',
   'cgroup', 'random', 'secpath', 'iifkind', 'oifkind', 'bri_iifpvid', 'bri_iifvproto', 'time', 'day', 'hour', 'sdif', 'sdifname'];
@@ -181,8 +182,10 @@ export class Disassembler {
         const dir = w(1) === CtDir.None ? '' : ` , dir ${w(1) === CtDir.Original ? 'original' : 'reply'}`;
         return `ct load ${CT_KEYS[b]} => reg ${regName(a)}${dir}`;
       }
-      case Op.Counter:
-        return `counter pkts 0 bytes 0`;
+      case Op.Counter: {
+        const [pkts, bytes] = this.names.counterStart.get(w(1)) ?? [0n, 0n];
+        return `counter pkts ${pkts} bytes ${bytes}`;
+      }
       case Op.Range: {
         const n = Math.ceil(b / 4) * 4;
         return `range ${CMP_OPS[w(1)]} reg ${regName(a)} ${hexWords(this.view, q + 8, b)} ${hexWords(this.view, q + 8 + n, b)}`;

@@ -5,7 +5,7 @@ import { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolValue, type Datatype } from './datatypes.js';
 import { NftError, type Location, type SourceFile } from './errors.js';
-import type { BatchItem, ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
+import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { parseNumber, parseValue } from './values.js';
@@ -219,6 +219,7 @@ export class Evaluator {
     const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment };
     const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
     for (const s of decl.stmts) this.stmt(ctx, s);
+    rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
     if (insert) chain.rules.unshift(rule);
     else chain.rules.push(rule);
@@ -251,7 +252,7 @@ export class Evaluator {
         }
         const index = this.model.counterCount++;
         ctx.rule.counter ??= index;
-        ctx.stmts.push({ kind: 'counter', index });
+        ctx.stmts.push({ kind: 'counter', index, packets: s.packets ?? 0n, bytes: s.bytes ?? 0n });
         return;
       }
       case 'notrack':
@@ -625,6 +626,70 @@ export class Evaluator {
       return { key, data };
     });
   }
+}
+
+type Mergeable = MatchStmt | (TStmt & { kind: 'joined' });
+
+function mergeKey(s: TStmt): { base: number; offset: number; bits: number } | undefined {
+  if (s.kind === 'joined') {
+    const first = s.parts[0].left as TExpr & { kind: 'payload' };
+    return { base: first.base, offset: first.offset, bits: s.parts.reduce((a, p) => a + p.left.bits, 0) };
+  }
+  if (s.kind !== 'match' || s.left.kind !== 'payload' || s.right.kind !== 'const') return undefined;
+  if (s.op !== '==' && s.op !== '!=' && !(s.op === 'implicit' && !s.left.type.flags)) return undefined;
+  return { base: s.left.base, offset: s.left.offset, bits: s.left.bits };
+}
+
+function eqOp(s: Mergeable): '==' | '!=' {
+  return s.op === '!=' ? '!=' : '==';
+}
+
+// nft's payload_can_merge: byte-aligned neighbours that still fit one
+// 32-bit load (wider only at the link layer or with a field already wider).
+function canMerge(a: { base: number; offset: number; bits: number }, b: { base: number; offset: number; bits: number }): boolean {
+  if (a.base !== b.base || a.offset + a.bits !== b.offset) return false;
+  if (a.offset % 8 || a.bits % 8 || b.offset % 8 || b.bits % 8) return false;
+  const total = a.bits + b.bits;
+  if (total > 128) return false;
+  return total <= 32 || a.base === PayloadBase.LinkLayer || a.bits > 32 || b.bits > 32;
+}
+
+// Equality matches on adjacent header fields become one, as nft's
+// stmt_reduce does: candidates collect until a statement other than a
+// match once two are found, sort by header position, and each joins the
+// previous one when adjacent, taking its place in the rule.
+function mergePayloads(stmts: TStmt[]): TStmt[] {
+  const out = [...stmts];
+  let group: number[] = [];
+  const flush = () => {
+    const sorted = [...group].sort((x, y) => {
+      const a = mergeKey(out[x])!;
+      const b = mergeKey(out[y])!;
+      return a.base - b.base || a.offset - b.offset;
+    });
+    let last = sorted[0];
+    for (const i of sorted.slice(1)) {
+      const a = out[last] as Mergeable;
+      const b = out[i] as Mergeable;
+      if (!canMerge(mergeKey(a)!, mergeKey(b)!) || eqOp(a) !== eqOp(b)) {
+        last = i;
+        continue;
+      }
+      const parts = [...(a.kind === 'joined' ? a.parts : [a]), ...(b.kind === 'joined' ? b.parts : [b])];
+      out[last] = { kind: 'joined', op: eqOp(a), parts };
+      out[i] = undefined as unknown as TStmt;
+    }
+    group = [];
+  };
+  out.forEach((s, i) => {
+    if (s.kind !== 'match' && s.kind !== 'vmap') {
+      if (group.length >= 2) flush();
+      return;
+    }
+    if (s.kind === 'match' && mergeKey(s)) group.push(i);
+  });
+  if (group.length >= 2) flush();
+  return out.filter((s) => s !== undefined);
 }
 
 // How far a header field's value sits above the end of its last byte.

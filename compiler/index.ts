@@ -42,11 +42,16 @@ export interface Ruleset {
 function nameTables(model: RulesetModel): NameTables {
   const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
   const counterNames = new Map<number, string>();
+  const counterStart = new Map<number, [bigint, bigint]>();
+  for (const c of model.chains) {
+    for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'counter' && (s.packets || s.bytes)) counterStart.set(s.index, [s.packets, s.bytes]);
+  }
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, priority: c.priority })),
     sets: model.sets.map((s) => ({ name: s.name, table: s.table.name })),
     counterNames,
+    counterStart,
     helpers: helpers.map((h) => h.name),
     logs: model.logs,
     batch: model.batch.map((b) => {

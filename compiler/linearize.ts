@@ -82,6 +82,15 @@ export class Linearizer {
   private stmt(s: TStmt): void {
     switch (s.kind) {
       case 'match': return this.match(s);
+      case 'joined': {
+        const first = s.parts[0].left as TExpr & { kind: 'payload' };
+        const data = s.parts.flatMap((p) => [...constBytes(p.right)]);
+        const sreg = word(this.get());
+        this.out.push({ op: 'payload', dreg: sreg, base: first.base, offset: first.offset / 8, len: data.length });
+        this.out.push({ op: 'cmp', sreg, cmp: s.op === '!=' ? CmpOp.Neq : CmpOp.Eq, data: Uint8Array.from(data) });
+        this.release();
+        return;
+      }
       case 'verdict':
         this.out.push({ op: 'verdict', code: VERDICT_CODES[s.verdict], chain: s.chain ? s.chain.index : 0 });
         return;
@@ -185,11 +194,10 @@ export class Linearizer {
         return;
       }
       case 'map': {
-        const kr = this.get(e.key);
-        this.expr(e.key, kr);
-        if (e.set.interval) this.out.push(...this.toBig(e.key, word(kr), Math.ceil(e.key.bits / 8)));
-        this.out.push({ op: 'lookup', sreg: word(kr), dreg: word(r), set: this.setIndex(e.set), invert: false });
-        this.release(e.key);
+        // nft loads the key into the register the result goes to.
+        this.expr(e.key, r);
+        if (e.set.interval) this.out.push(...this.toBig(e.key, word(r), Math.ceil(e.key.bits / 8)));
+        this.out.push({ op: 'lookup', sreg: word(r), dreg: word(r), set: this.setIndex(e.set), invert: false });
         return;
       }
       default:

@@ -201,6 +201,11 @@ class Printer {
     return `${l} ${s.op === '!=' ? '!= ' : ''}${flagsText(type, right.value, ' | ')}`;
   }
 
+  // A value a statement sets keeps flags as a list.
+  private setValue(e: TExpr): string {
+    return e.kind === 'const' && e.type.print === 'bitmask' ? flagsText(e.type, e.value, ',') : this.expr(e);
+  }
+
   setRef(set: SetModel): string {
     return set.anonymous ? `{ ${this.elements(set)} }` : `@${set.name}`;
   }
@@ -233,6 +238,8 @@ class Printer {
         if (s.op === '==') return s.left.kind === 'binop' ? `${left} == ${right}` : `${left} ${right}`;
         return `${left} ${s.op} ${right}`;
       }
+      case 'joined':
+        return s.parts.map((p) => this.stmt({ ...p, op: s.op }, all)).join(' ');
       case 'verdict':
         return s.chain ? `${s.verdict} ${s.chain.name}` : s.verdict;
       case 'vmap':
@@ -240,18 +247,18 @@ class Printer {
       case 'counter': {
         if (this.o.stateless) return 'counter';
         const c = this.o.counters;
-        const p = c ? c[s.index * 2] ?? 0n : 0n;
-        const b = c ? c[s.index * 2 + 1] ?? 0n : 0n;
+        const p = c ? c[s.index * 2] ?? 0n : s.packets;
+        const b = c ? c[s.index * 2 + 1] ?? 0n : s.bytes;
         return `counter packets ${p} bytes ${b}`;
       }
       case 'objref':
         return s.object.kind === 'counter' ? `counter name "${s.object.name}"` : `ct helper set "${s.object.name}"`;
       case 'ctset': {
         const dir = s.dir === undefined ? '' : s.dir === CtDir.Original ? 'original ' : 'reply ';
-        return `ct ${dir}${s.tmpl.name} set ${this.expr(s.value)}`;
+        return `ct ${dir}${s.tmpl.name} set ${this.setValue(s.value)}`;
       }
       case 'metaset':
-        return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.expr(s.value)}`;
+        return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.setValue(s.value)}`;
       case 'notrack':
         return 'notrack';
       case 'log': {

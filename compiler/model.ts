@@ -27,11 +27,16 @@ export type TExpr =
 
 export type CmpRel = '==' | '!=' | '<' | '>' | '<=' | '>=';
 
+export type MatchStmt = { kind: 'match'; op: CmpRel | 'implicit' | '!'; left: TExpr; right: TExpr; dependency: boolean };
+
 export type TStmt =
-  | { kind: 'match'; op: CmpRel | 'implicit' | '!'; left: TExpr; right: TExpr; dependency: boolean }
+  | MatchStmt
+  // Equality matches on adjacent header fields, compared with one load as
+  // nft merges them (rule.c: stmt_reduce); parts in header order.
+  | { kind: 'joined'; op: '==' | '!='; parts: MatchStmt[] }
   | { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel }
   | { kind: 'vmap'; key: TExpr; set: SetModel }
-  | { kind: 'counter'; index: number }
+  | { kind: 'counter'; index: number; packets: bigint; bytes: bigint }
   | { kind: 'objref'; objType: number; object: ObjectModel }
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }

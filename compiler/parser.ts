@@ -449,11 +449,15 @@ export class Parser {
       const n = this.name();
       return { kind: 'counter', name: n.text, loc: span(t, n) };
     }
+    const s: Stmt & { kind: 'counter' } = { kind: 'counter', loc: t };
     while (this.is('packets') || this.is('bytes')) {
-      this.next();
-      this.word();
+      const what = this.next().text;
+      const n = this.word();
+      if (!/^\d+$/.test(n.text)) this.fail(n);
+      if (what === 'packets') s.packets = BigInt(n.text);
+      else s.bytes = BigInt(n.text);
     }
-    return { kind: 'counter', loc: t };
+    return s;
   }
 
   private logStmt(): Stmt {
