@@ -26,11 +26,14 @@ const NS_PER_SEC: u64 = 1000000000;
 
 let table: usize = 0;
 export let expectCount: u32 = 0;
+// Records at or past this index have never been used.
+let highWater: u32 = 0;
 
 export function expectInit(): void {
   table = heap.alloc(<usize>EXPECT_MAX * X_SIZE);
   memory.fill(table, 0, <usize>EXPECT_MAX * X_SIZE);
   expectCount = 0;
+  highWater = 0;
 }
 
 @inline function recordAt(i: u32): usize {
@@ -49,7 +52,7 @@ function unlinkExpectation(x: usize): void {
 export function expectationFor(key: usize): usize {
   if (expectCount == 0) return 0;
   const t = key + 4;
-  for (let i: u32 = 0; i < EXPECT_MAX; i++) {
+  for (let i: u32 = 0; i < highWater; i++) {
     const x = recordAt(i);
     if (!load<u8>(x + X_IN_USE)) continue;
     if (load<u64>(x + X_EXPIRES) <= ctt.now) {
@@ -88,7 +91,7 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
   const zone = load<u16>(e + CtEntry.Zone);
   const l3 = load<u8>(e + CtEntry.L3proto);
   let free: usize = 0;
-  for (let i: u32 = 0; i < EXPECT_MAX; i++) {
+  for (let i: u32 = 0; i < highWater; i++) {
     const x = recordAt(i);
     if (!load<u8>(x + X_IN_USE)) {
       if (free == 0) free = x;
@@ -106,7 +109,10 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
       return false;
     }
   }
-  if (free == 0) return false;
+  if (free == 0) {
+    if (highWater == EXPECT_MAX) return false;
+    free = recordAt(highWater++);
+  }
   memory.fill(free, 0, X_SIZE);
   store<u8>(free + X_IN_USE, 1);
   store<u8>(free + X_L3, l3);
@@ -125,7 +131,7 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
 
 // A dying master takes its expectations with it.
 export function removeExpectationsOf(mi: u32): void {
-  for (let i: u32 = 0; i < EXPECT_MAX && load<u16>(ctt.extOf(ctt.entryAt(mi)) + CtExt.Expectations) != 0; i++) {
+  for (let i: u32 = 0; i < highWater && load<u16>(ctt.extOf(ctt.entryAt(mi)) + CtExt.Expectations) != 0; i++) {
     const x = recordAt(i);
     if (load<u8>(x + X_IN_USE) && load<u32>(x + X_MASTER) == mi) unlinkExpectation(x);
   }

@@ -339,6 +339,7 @@ export function expiresIn(e: usize): u64 {
 // early_drop searches eight buckets from the new tuple's: about as many
 // tuples as this many index slots hold.
 const EARLY_DROP_SLOTS: u32 = 32;
+let lastSweep: u64 = 0;
 
 // Room for a new connection when the table is full (__nf_conntrack_alloc):
 // expired entries go first, then every unassured entry near the new tuple's
@@ -346,8 +347,13 @@ const EARLY_DROP_SLOTS: u32 = 32;
 // drops the packet.
 export function makeRoom(): bool {
   if (count < capacity) return true;
-  collectGarbage(now);
-  if (count < capacity) return true;
+  // The kernel's garbage collector runs in the background; a sweep per
+  // second of capture time stands in for it without a sweep per packet.
+  if (now >= lastSweep + NS_PER_SEC) {
+    lastSweep = now;
+    collectGarbage(now);
+    if (count < capacity) return true;
+  }
   let i = hashKey(key) & slotMask;
   let drops: u32 = 0;
   for (let n: u32 = 0; n < EARLY_DROP_SLOTS; n++) {
