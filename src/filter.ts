@@ -2,7 +2,7 @@
 // fed capture bytes in large blocks, answering with per-packet results,
 // counters and the conntrack table. No Node built-ins: the Node entry and
 // the browser entry share it.
-import { BatchStatus, CaptureError, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
+import { BatchStatus, CaptureError, CtEntry, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
 import { Engine, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
@@ -172,7 +172,20 @@ export class Filter {
   }
 
   stats(): FilterStats {
-    return { ...this.statsSoFar, conntrackEntries: this.conntrackTable().length };
+    return { ...this.statsSoFar, conntrackEntries: this.liveConntrackEntries() };
+  }
+
+  // The length of conntrackTable() without building it: a run's summary must
+  // not cost as much as the run.
+  private liveConntrackEntries(): number {
+    const ex = this.engine.exports;
+    const capacity = ex.conntrackCapacity();
+    const view = this.engine.view(ex.conntrackEntries(), capacity * CtEntry.Size);
+    let n = 0;
+    for (let e = 0; e < capacity * CtEntry.Size; e += CtEntry.Size) {
+      if (view.getUint8(e + CtEntry.InUse) !== 0 && view.getBigUint64(e + CtEntry.Expires, true) > this.lastTime) n++;
+    }
+    return n;
   }
 
   // Capture time (ns) of the last packet seen.
