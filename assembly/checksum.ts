@@ -1,33 +1,51 @@
 // Layer-4 checksum verification as conntrack does it on the prerouting path
 // (nf_checksum with nf_conntrack_checksum=1).
 //
-// Sums are kept over little-endian 16-bit loads: one's complement addition
+// Sums are kept over little-endian loads: one's complement addition
 // commutes with the byte swap, so validity (a folded sum of 0xffff) and
 // equality of two sums do not depend on the order the words are read in.
 import * as pkt from './packet';
 
+// Folds a 64-bit one's complement sum to 16 bits.
 @inline function fold(sum: u64): u32 {
-  let s = sum;
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  let s = (sum & 0xffffffff) + (sum >> 32);
+  s = (s & 0xffffffff) + (s >> 32);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
   return <u32>s;
 }
 
+// One's complement sum of len bytes, eight at a time with the end-around
+// carry: folded, it is the sum of the 16-bit words.
 function sumBytes(p: usize, len: u32): u64 {
   let sum: u64 = 0;
   let i: usize = 0;
   const n = <usize>len;
-  for (; i + 4 <= n; i += 4) sum += <u64>load<u32>(p + i);
+  for (; i + 8 <= n; i += 8) {
+    const v = load<u64>(p + i);
+    sum += v;
+    if (sum < v) sum++;
+  }
+  let tail: u64 = 0;
+  if (i + 4 <= n) {
+    tail = <u64>load<u32>(p + i);
+    i += 4;
+  }
   if (i + 2 <= n) {
-    sum += <u64>load<u16>(p + i);
+    tail += <u64>load<u16>(p + i);
     i += 2;
   }
-  if (i < n) sum += <u64>load<u8>(p + i);
+  if (i < n) tail += <u64>load<u8>(p + i);
+  sum += tail;
+  if (sum < tail) sum++;
   return sum;
 }
 
+// Small enough that no 64-bit carry is lost: at most five 64-bit sums of
+// short runs and three 16-bit words.
 function pseudoHeaderSum(proto: u8, len: u32): u64 {
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
-  let sum = sumBytes(pkt.saddr, v6 ? 16 : 4) + sumBytes(pkt.daddr, v6 ? 16 : 4);
+  let sum: u64 = <u64>fold(sumBytes(pkt.saddr, v6 ? 16 : 4)) + <u64>fold(sumBytes(pkt.daddr, v6 ? 16 : 4));
   sum += <u64>bswap<u16>(<u16>(len >> 16)) + <u64>bswap<u16>(<u16>len);
   sum += <u64>bswap<u16>(<u16>proto);
   return sum;
@@ -49,6 +67,6 @@ export function l4ChecksumOk(proto: u8, fieldOffset: u32, coverage: u32): bool {
     if (proto != pkt.IPPROTO_ICMPV6 && <u32>load<u16>(th + fieldOffset) == fold(pseudo)) return true;
     sum = pseudo;
   }
-  sum += sumBytes(th, coverage);
+  sum = <u64>fold(sum) + <u64>fold(sumBytes(th, coverage));
   return fold(sum) == 0xffff;
 }
