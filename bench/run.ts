@@ -1,0 +1,100 @@
+// `npm run bench`: whole-run comparison with tcpdump, micro benchmarks and
+// scaling curves, printed as a report (and written to bench/RESULTS.md with
+// --results).
+//   --runs N       alternating whole runs per contender (default 5)
+//   --packets N    packets of the whole-run capture (default 1000000)
+//   --flows N      concurrent flows of the whole-run capture (default 5000)
+//   --workers N    also time `nftwasm filter --workers N`
+//   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules
+//   --quick        whole runs only
+//   --results      write the report to bench/RESULTS.md
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BENCH_DIR, trafficCapture } from './captures.js';
+import { describeMachine, loadNow } from './machine.js';
+import { compareWholeRuns, nftwasmContender, tcpdumpContender } from './whole-run.js';
+import { microBenchmarks } from './micro.js';
+import { flowCurve, ruleCurve, setCurve, type CurvePoint } from './scaling.js';
+import { formatRate } from './stats.js';
+
+interface Args {
+  runs: number;
+  packets: number;
+  flows: number;
+  workers: number;
+  full: boolean;
+  quick: boolean;
+  results: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { runs: 5, packets: 1_000_000, flows: 5000, workers: 0, full: false, quick: false, results: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const num = (): number => {
+      const n = Number(argv[++i]);
+      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer`);
+      return n;
+    };
+    if (flag === '--runs') a.runs = num();
+    else if (flag === '--packets') a.packets = num();
+    else if (flag === '--flows') a.flows = num();
+    else if (flag === '--workers') a.workers = num();
+    else if (flag === '--full') a.full = true;
+    else if (flag === '--quick') a.quick = true;
+    else if (flag === '--results') a.results = true;
+    else throw new Error(`unknown argument ${flag}`);
+  }
+  return a;
+}
+
+function curveTable(title: string, xName: string, points: readonly CurvePoint[]): string {
+  const rows = points.map((p) => `| ${p.x} | ${p.nsPerPacket.toFixed(1)} | ${p.nsExtra === undefined ? '' : p.nsExtra.toFixed(1)} | ${p.note ?? ''} |`);
+  const ns = points.map((p) => p.nsExtra ?? p.nsPerPacket).filter((n) => n > 0);
+  const spread = ns.length > 1 ? `max/min ${(Math.max(...ns) / Math.min(...ns)).toFixed(2)}` : '';
+  return `### ${title} (${spread})\n\n| ${xName} | ns/packet | ns/packet over empty chain | |\n|---|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const out: string[] = [];
+  const say = (s: string): void => {
+    process.stdout.write(s);
+    out.push(s);
+  };
+  const log = (s: string): void => void process.stderr.write(s);
+  const m = describeMachine();
+  say(`# nftwasm benchmarks\n\nCommand: \`npm run bench -- ${argv.join(' ')}\`\n\nMachine: ${m.cpu}, ${m.cores} cores, load average at start ${m.load}, Node ${m.node}, ${m.tcpdump}\n\n`);
+
+  const capture = trafficCapture({ packets: args.packets, flows: args.flows, seed: 1 }, log);
+  const rules = join(BENCH_DIR, 'ruleset.nft');
+  const bpf = readFileSync(join(BENCH_DIR, 'ruleset.bpf'), 'utf8').trim();
+  const contenders = [nftwasmContender(rules, capture), tcpdumpContender(bpf, capture)];
+  if (args.workers > 1) contenders.push(nftwasmContender(rules, capture, ['--workers', String(args.workers)], `nftwasm filter --workers ${args.workers}`));
+  const whole = compareWholeRuns(contenders, args.runs);
+  const tcpdump = whole.find((w) => w.name === 'tcpdump')!;
+  say(`## Whole runs: bench/ruleset.nft vs tcpdump with bench/ruleset.bpf\n\n${args.packets} packets, ${args.flows} concurrent flows, seed 1; median of ${args.runs} alternating runs after one warm-up, load average at end ${loadNow()}\n\n| contender | median s | packets/s | ratio to tcpdump (>1: faster) | runs (s) |\n|---|---|---|---|---|\n`);
+  for (const w of whole) {
+    say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(args.packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
+  }
+  say('\n');
+
+  if (!args.quick) {
+    say(`## Micro benchmarks (tinybench, median of 5 runs of 100k packets on a fresh filter; load ${loadNow()})\n\n| task | ns/packet | ns/rule over baseline |\n|---|---|---|\n`);
+    for (const r of await microBenchmarks(100_000, 5)) {
+      say(`| ${r.name} | ${r.nsPerPacket.toFixed(1)} | ${r.nsPerRule === undefined ? '' : r.nsPerRule.toFixed(2)} |\n`);
+    }
+    const runs = 3;
+    say(`\n## Scaling (in-process, best of ${runs}${args.full ? ', full sweep' : ', default sweep: --full adds 1M flows, sets of 1k-100k, 10k rules'}; load ${loadNow()})\n\n`);
+    say(curveTable('Concurrent flows, bench/ruleset.nft', 'flows', await flowCurve(args.full, runs, log)) + '\n');
+    say(curveTable('Named set of addresses, one lookup per packet', 'elements', await setCurve(args.full, runs, false)) + '\n');
+    say(curveTable('Interval set of address ranges, one lookup per packet', 'ranges', await setCurve(args.full, runs, true)) + '\n');
+    say(curveTable('Linear rules, all evaluated per packet', 'rules', await ruleCurve(args.full, runs)) + '\n');
+    say(`Load average at end: ${loadNow()}\n`);
+  }
+  if (args.results) writeFileSync(join(BENCH_DIR, 'RESULTS.md'), out.join(''));
+  return 0;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));
