@@ -52,7 +52,15 @@ export enum Op {
   Connlimit = 16,
   // A=sreg B=dreg (0 = no data); word 1 = set index | LookupFlags << 24.
   Dynset = 17,
+  // A=sreg B=len; word 1 = PayloadBase | offset << 8; word 2 = checksum
+  // type (CSUM_INET or 0) | checksum offset in the header << 8 |
+  // CSUM_PSEUDOHDR << 16 when the transport checksum covers the bytes too.
+  PayloadWrite = 18,
 }
+
+// The kernel's NFT_PAYLOAD_CSUM_INET and NFT_PAYLOAD_L4CSUM_PSEUDOHDR.
+export const CSUM_INET = 1;
+export const CSUM_PSEUDOHDR = 1;
 
 // Verdict codes, as the kernel numbers them (NF_DROP, NF_ACCEPT, NFT_*).
 export enum Verdict {

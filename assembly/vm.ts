@@ -1,6 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import * as sets from './sets';
@@ -63,6 +63,50 @@ function evalPayload(ins: usize, dreg: u32, len: u32): bool {
   else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
   if (p == 0 || !pkt.captured(p + off, len)) return false;
   loadInto(dreg, p + off, len);
+  return true;
+}
+
+// One's-complement sum of the change from the old bytes to the new ones,
+// as 16-bit big-endian words (RFC 1624).
+function csumDelta(old: usize, now: usize, len: u32): u32 {
+  let sum: u32 = 0;
+  for (let i: u32 = 0; i < len; i += 2) {
+    const hi = i + 1 < len;
+    const o = (<u32>load<u8>(old + i) << 8) | (hi ? <u32>load<u8>(old + i + 1) : 0);
+    const n = (<u32>load<u8>(now + i) << 8) | (hi ? <u32>load<u8>(now + i + 1) : 0);
+    sum += (~o & 0xffff) + n;
+  }
+  return sum;
+}
+
+function csumApply(at: usize, delta: u32, zeroMeansNone: bool): void {
+  let sum = (~<u32>bswap<u16>(load<u16>(at)) & 0xffff) + delta;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  let c = ~sum & 0xffff;
+  if (zeroMeansNone && c == 0) c = 0xffff;
+  store<u16>(at, bswap<u16>(<u16>c));
+}
+
+// nft_payload_set_eval: the header's checksum and, for bytes the transport
+// checksum's pseudo-header covers, the transport checksum follow the write.
+function evalPayloadWrite(ins: usize, sreg: u32, len: u32): bool {
+  const w = load<u32>(ins + 4);
+  const base = w & 0xff;
+  const off: usize = w >> 8;
+  let p: usize = 0;
+  if (base == PayloadBase.Network) p = pkt.net;
+  else if (base == PayloadBase.Transport) p = pkt.th;
+  else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
+  if (p == 0 || !pkt.captured(p + off, len)) return false;
+  const c = load<u32>(ins + 8);
+  const delta = csumDelta(p + off, reg(sreg), len);
+  if ((c & 0xff) == CSUM_INET && pkt.captured(p + ((c >> 8) & 0xff), 2)) csumApply(p + ((c >> 8) & 0xff), delta, false);
+  if (((c >> 16) & CSUM_PSEUDOHDR) != 0 && pkt.th != 0) {
+    const l4off: usize = pkt.l4proto == 6 ? 16 : pkt.l4proto == 17 || pkt.l4proto == 136 ? 6 : pkt.l4proto == 58 ? 2 : 0;
+    const udp = pkt.l4proto == 17;
+    if (l4off && pkt.captured(pkt.th + l4off, 2) && !(udp && load<u16>(pkt.th + l4off) == 0)) csumApply(pkt.th + l4off, delta, udp);
+  }
+  memory.copy(p + off, reg(sreg), len);
   return true;
 }
 
@@ -322,6 +366,9 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.PayloadLoad:
         if (!evalPayload(ins, a, b)) return Verdict.Break;
+        break;
+      case Op.PayloadWrite:
+        if (!evalPayloadWrite(ins, a, b)) return Verdict.Break;
         break;
       case Op.CtLoad:
         if (!evalCt(ins, b, a)) return Verdict.Break;

@@ -36,6 +36,7 @@ export type Stmt =
   | { kind: 'counter'; name?: string; packets?: bigint; bytes?: bigint; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
+  | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
   | { kind: 'notrack'; loc: Location }
   | { kind: 'log'; prefix?: string; level?: string; group?: number; loc: Location }
   | { kind: 'connlimit'; count: number; over: boolean; loc: Location };

@@ -9,6 +9,7 @@ export type PrintStyle =
   | 'hex'        // 0x%08x, as nft prints marks
   | 'symbol'     // a name from the table, else decimal
   | 'bitmask'    // names of the set bits joined with ','
+  | 'iface'      // an interface index, by name where the name is known
   | 'ipv4' | 'ipv6' | 'ether' | 'string' | 'time' | 'verdict' | 'service' | 'protocol' | 'label';
 
 export interface Datatype {
@@ -100,7 +101,7 @@ export const TYPES = {
   icmp_type: t('icmp_type', 14, 'ICMP type', 8, 'big', 'symbol', ICMP_TYPES),
   tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
-  iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'decimal'),
+  iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),
   ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
   icmpv6_type: t('icmpv6_type', 29, 'ICMPv6 type', 8, 'big', 'symbol', ICMPV6_TYPES),
   ct_state: t('ct_state', 30, 'conntrack state', 32, 'host', 'bitmask', CT_STATE, true),
@@ -119,6 +120,10 @@ export type TypeName = keyof typeof TYPES;
 export const SET_TYPES: Record<string, Datatype> = Object.fromEntries(
   Object.values(TYPES).map((d) => [d.name, d]),
 );
+
+// nft resolves interface names when it evaluates a rule; a fresh network
+// namespace, where rules are checked, only has the loopback.
+export const INTERFACES: Array<[string, number]> = [['lo', 1]];
 
 export function symbolValue(type: Datatype, name: string): number | undefined {
   return type.symbols?.find(([n]) => n === name)?.[1];

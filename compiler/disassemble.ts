@@ -176,6 +176,10 @@ export class Disassembler {
       }
       case Op.PayloadLoad:
         return `payload load ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} => reg ${regName(a)}`;
+      case Op.PayloadWrite: {
+        const c = w(2);
+        return `payload write reg ${regName(a)} => ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} csum_type ${c & 0xff} csum_off ${(c >> 8) & 0xff} csum_flags 0x${(c >>> 16).toString(16)}`;
+      }
       case Op.MetaLoad:
         return `meta load ${META_KEYS[b]} => reg ${regName(a)}`;
       case Op.CtLoad: {

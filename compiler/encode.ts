@@ -66,6 +66,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'bitwise': return emit(Op.Bitwise, ins.sreg, ins.len, () => { out.push(ins.dreg); out.bytes(ins.mask); out.bytes(ins.xor); });
     case 'shift': return emit(Op.Bitwise, ins.sreg, ins.len, () => out.push(ins.dreg | (ins.dir << 8), ins.amount));
     case 'payload': return emit(Op.PayloadLoad, ins.dreg, ins.len, () => out.push(ins.base | (ins.offset << 8)));
+    case 'payloadwrite': return emit(Op.PayloadWrite, ins.sreg, ins.len, () => out.push(ins.base | (ins.offset << 8), ins.csumType | (ins.csumOffset << 8) | (ins.csumFlags << 16)));
     case 'meta': return emit(Op.MetaLoad, ins.dreg, ins.key, () => undefined);
     case 'ct': return emit(Op.CtLoad, ins.dreg, ins.key, () => out.push(ins.dir));
     case 'counter': return emit(Op.Counter, 0, 0, () => out.push(ins.index));

@@ -238,6 +238,7 @@ export class Evaluator {
         return;
       }
       case 'vmap': {
+        this.requireAddressFamily(s.key);
         const key = this.expr(ctx, s.key);
         const set = this.mapping(ctx, key, s.mapping, { type: TYPES.verdict, bits: 32, byteorder: 'host' });
         ctx.stmts.push({ kind: 'vmap', key, set });
@@ -271,6 +272,14 @@ export class Evaluator {
         return;
       case 'ctset':
         return this.ctSet(ctx, s);
+      case 'payloadset': {
+        const target = this.payload(ctx, s.target) as TExpr & { kind: 'payload' };
+        const value = this.valueExpr(ctx, s.value, typed(target.type, target.bits, target.byteorder));
+        const aligned = target.offset % 8 === 0 && target.bits % 8 === 0;
+        if (!aligned && value.kind !== 'const') throw NftError.at(s.loc, `Left shift of ${payloadShift(target)} bits is undefined for type of ${target.bits} bits width`);
+        ctx.stmts.push({ kind: 'payloadset', target, value });
+        return;
+      }
       case 'metaset': {
         const tmpl = META_KEYS[s.key];
         if (!tmpl || !tmpl.settable) throw NftError.at(s.loc, `meta key ${s.key} cannot be set`);
@@ -373,11 +382,13 @@ export class Evaluator {
         return { kind: 'binop', op: e.op, left, right, type: left.type, bits: left.bits, byteorder: left.byteorder };
       }
       case 'concat': {
+        e.items.forEach((i) => this.requireAddressFamily(i));
         const items = e.items.map((i) => this.expr(ctx, i));
         const bits = items.reduce((a, i) => a + Math.ceil(i.bits / 32) * 32, 0);
         return { kind: 'concat', items, type: items[0].type, bits, byteorder: 'big' };
       }
       case 'map': {
+        this.requireAddressFamily(e.key);
         const key = this.expr(ctx, e.key);
         return { kind: 'map', key, set: this.mapping(ctx, key, e.mapping, undefined), type: TYPES.integer, bits: 0, byteorder: 'host' };
       }
@@ -385,6 +396,13 @@ export class Evaluator {
         return this.expr(ctx, this.variable(e));
       default:
         throw NftError.at(e.loc, `syntax error`);
+    }
+  }
+
+  // A set key needs its type up front: ct addresses must name ip or ip6.
+  private requireAddressFamily(e: Expr): void {
+    if (e.kind === 'ct' && !e.proto && (e.key === 'saddr' || e.key === 'daddr')) {
+      throw NftError.at(e.loc, `specify either ip or ip6 for address matching`);
     }
   }
 
@@ -566,6 +584,7 @@ export class Evaluator {
     if (e.kind === 'value' || e.kind === 'list') return this.constOf(e, like);
     if (e.kind === 'binop' && isConstTree(e)) return this.constOf(e, like);
     if (e.kind === 'map') {
+      this.requireAddressFamily(e.key);
       const key = this.expr(ctx, e.key);
       const set = this.mapping(ctx, key, e.mapping, like);
       return { kind: 'map', key, set, ...typed(like.type, like.bits, like.byteorder) };

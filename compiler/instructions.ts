@@ -9,6 +9,7 @@ export type Ins =
   | { op: 'bitwise'; sreg: number; dreg: number; len: number; mask: Uint8Array; xor: Uint8Array }
   | { op: 'shift'; sreg: number; dreg: number; len: number; dir: BitwiseOp; amount: number }
   | { op: 'payload'; dreg: number; base: PayloadBase; offset: number; len: number }
+  | { op: 'payloadwrite'; sreg: number; base: PayloadBase; offset: number; len: number; csumType: number; csumOffset: number; csumFlags: number }
   | { op: 'meta'; dreg: number; key: MetaKey }
   | { op: 'ct'; dreg: number; key: CtKey; dir: CtDir }
   | { op: 'counter'; index: number }

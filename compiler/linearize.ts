@@ -1,9 +1,10 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CtDir, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, PayloadBase, Verdict } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
+import { PROTOCOLS } from './selectors.js';
 import { toBytes } from './values.js';
 
 const VERDICT_CODES: Record<string, number> = {
@@ -122,6 +123,8 @@ export class Linearizer {
         this.release(s.value);
         return;
       }
+      case 'payloadset':
+        return this.payloadWrite(s.target, s.value);
       case 'notrack':
         this.out.push({ op: 'notrack' });
         return;
@@ -270,6 +273,42 @@ export class Linearizer {
         throw new Error(`cannot match against ${right.kind}`);
     }
     this.release(left);
+  }
+
+  // nft's stmt_evaluate_payload: a field that does not fill its bytes, or an
+  // odd number of bytes under a checksum, is written as whole 16-bit
+  // aligned bytes loaded, masked and patched with the shifted value.
+  private payloadWrite(target: TExpr & { kind: 'payload' }, value: TExpr): void {
+    const proto = PROTOCOLS[target.proto];
+    const csum = proto.checksum !== undefined;
+    let first = Math.floor(target.offset / 8);
+    const last = Math.ceil((target.offset + target.bits) / 8);
+    let size = last - first;
+    let shift = last * 8 - target.offset - target.bits;
+    const whole = target.offset % 8 === 0 && target.bits % 8 === 0;
+    const r = this.get(value);
+    const sreg = word(r);
+    if (whole && (!csum || size % 2 === 0)) {
+      this.expr(value, r);
+    } else {
+      if (csum && size % 2) {
+        size++;
+        if (first % 2) first--;
+        else shift += 8;
+      }
+      const bits = BigInt(size * 8);
+      const field = ((1n << BigInt(target.bits)) - 1n) << BigInt(shift);
+      const mask = toBytes(((1n << bits) - 1n) ^ field, size * 8, 'big');
+      const xor = toBytes((value as TExpr & { kind: 'const' }).value << BigInt(shift), size * 8, 'big');
+      this.out.push({ op: 'payload', dreg: sreg, base: target.base, offset: first, len: size });
+      this.out.push({ op: 'bitwise', sreg, dreg: sreg, len: size, mask, xor });
+    }
+    const pseudo = target.base === PayloadBase.Network && (proto.pseudo?.includes(target.field) ?? false);
+    this.out.push({
+      op: 'payloadwrite', sreg, base: target.base, offset: first, len: size,
+      csumType: csum ? CSUM_INET : 0, csumOffset: proto.checksum ?? 0, csumFlags: pseudo ? CSUM_PSEUDOHDR : 0,
+    });
+    this.release(value);
   }
 
   // Header bit fields are compared in place: the constant moves to the

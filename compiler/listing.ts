@@ -1,6 +1,6 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, MetaKey } from '../assembly/abi.js';
-import { SERVICES, symbolName, type Datatype } from './datatypes.js';
+import { INTERFACES, SERVICES, symbolName, type Datatype } from './datatypes.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
 
@@ -78,6 +78,10 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
   switch (type.print) {
     case 'hex': return '0x' + value.toString(16).padStart(Math.ceil(bits / 4), '0');
     case 'decimal': return value.toString();
+    case 'iface': {
+      const name = INTERFACES.find(([, v]) => BigInt(v) === value)?.[0];
+      return name === undefined ? value.toString() : `"${name}"`;
+    }
     case 'ipv4': return [24n, 16n, 8n, 0n].map((s) => (value >> s) & 0xffn).join('.');
     case 'ipv6': return ipv6Text(value);
     case 'ether': return Array.from({ length: 6 }, (_, i) => ((value >> BigInt((5 - i) * 8)) & 0xffn).toString(16).padStart(2, '0')).join(':');
@@ -111,6 +115,16 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
     }
     case 'verdict': return String(value);
   }
+}
+
+// The length of a mask of leading ones, as nft lists an address masked
+// with one.
+function prefixLength(mask: bigint, bits: number): number | undefined {
+  for (let n = 0; n <= bits; n++) {
+    const m = ((1n << BigInt(n)) - 1n) << BigInt(bits - n);
+    if (m === mask) return n;
+  }
+  return undefined;
 }
 
 function popcount(v: bigint): number {
@@ -233,6 +247,12 @@ class Printer {
         let left = this.expr(s.left);
         if (s.left.kind === 'payload' && s.left.proto === 'th') left = `${thName(all, s.left)} ${s.left.field}`;
         if (s.left.type.print === 'bitmask' && s.right.kind === 'const') return this.flagMatch(s, left);
+        const prefix = s.left.kind === 'binop' && s.left.op === '&' && s.left.right.kind === 'const' && s.right.kind === 'const' && (s.left.type.print === 'ipv4' || s.left.type.print === 'ipv6')
+          ? prefixLength(s.left.right.value, s.left.bits) : undefined;
+        if (prefix !== undefined) {
+          const inner = this.expr((s.left as TExpr & { kind: 'binop' }).left);
+          return `${inner} ${s.op === '==' ? '' : s.op + ' '}${this.expr(s.right)}/${prefix}`;
+        }
         const right = this.expr(s.right);
         if (s.op === 'implicit') return `${left} ${right}`;
         if (s.op === '==') return s.left.kind === 'binop' ? `${left} == ${right}` : `${left} ${right}`;
@@ -259,6 +279,8 @@ class Printer {
       }
       case 'metaset':
         return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.setValue(s.value)}`;
+      case 'payloadset':
+        return `${s.target.proto} ${s.target.field} set ${this.expr(s.value)}`;
       case 'notrack':
         return 'notrack';
       case 'log': {

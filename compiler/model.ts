@@ -40,6 +40,7 @@ export type TStmt =
   | { kind: 'objref'; objType: number; object: ObjectModel }
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
+  | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
   | { kind: 'notrack' }
   | { kind: 'log'; index: number; prefix?: string; level?: string; group?: number }
   | { kind: 'connlimit'; count: number; over: boolean };

@@ -417,6 +417,7 @@ export class Parser {
       const value: Expr = items.length > 1 ? { kind: 'list', items, loc: span(first.loc, items[items.length - 1].loc) } : first;
       if (left.kind === 'ct') return { kind: 'ctset', key: left.key, dir: left.dir, value, loc: left.loc };
       if (left.kind === 'meta') return { kind: 'metaset', key: left.key, value, loc: left.loc };
+      if (left.kind === 'payload') return { kind: 'payloadset', target: left, value, loc: left.loc };
       this.fail(t);
     }
     if (this.is('vmap')) {

@@ -110,6 +110,10 @@ export interface ProtocolDesc {
   // ICMP fields that only exist for some message types: the type nft
   // checks first ('echo' stands for echo-request or echo-reply).
   icmpDep?: Record<string, number | 'echo'>;
+  // Byte offset of the header's Internet checksum, which a write updates.
+  checksum?: number;
+  // Fields in the transport checksum's pseudo-header.
+  pseudo?: string[];
 }
 
 export const PROTOCOLS: Record<string, ProtocolDesc> = {
@@ -118,7 +122,7 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
     fields: { daddr: [0, 48, TYPES.ether_addr], saddr: [48, 48, TYPES.ether_addr], type: [96, 16, TYPES.ethertype] },
   },
   ip: {
-    name: 'ip', base: PayloadBase.Network, nfproto: 2,
+    name: 'ip', base: PayloadBase.Network, nfproto: 2, checksum: 10, pseudo: ['saddr', 'daddr', 'protocol', 'length'],
     fields: {
       version: [0, 4, TYPES.integer], hdrlength: [4, 4, TYPES.integer], dscp: [8, 6, TYPES.dscp], ecn: [14, 2, TYPES.ecn],
       length: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer], 'frag-off': [48, 16, TYPES.integer], ttl: [64, 8, TYPES.integer],
@@ -126,7 +130,7 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
     },
   },
   ip6: {
-    name: 'ip6', base: PayloadBase.Network, nfproto: 10,
+    name: 'ip6', base: PayloadBase.Network, nfproto: 10, pseudo: ['saddr', 'daddr', 'nexthdr', 'length'],
     fields: {
       version: [0, 4, TYPES.integer], dscp: [4, 6, TYPES.dscp], ecn: [10, 2, TYPES.ecn], flowlabel: [12, 20, TYPES.integer],
       length: [32, 16, TYPES.integer], nexthdr: [48, 8, TYPES.inet_proto], hoplimit: [56, 8, TYPES.integer],
@@ -134,7 +138,7 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
     },
   },
   tcp: {
-    name: 'tcp', base: PayloadBase.Transport, l4proto: 6,
+    name: 'tcp', base: PayloadBase.Transport, l4proto: 6, checksum: 16,
     fields: {
       sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], sequence: [32, 32, TYPES.integer], ackseq: [64, 32, TYPES.integer],
       doff: [96, 4, TYPES.integer], flags: [104, 8, TYPES.tcp_flag], window: [112, 16, TYPES.integer], checksum: [128, 16, TYPES.integer],
@@ -142,11 +146,11 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
     },
   },
   udp: {
-    name: 'udp', base: PayloadBase.Transport, l4proto: 17,
+    name: 'udp', base: PayloadBase.Transport, l4proto: 17, checksum: 6,
     fields: { sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], length: [32, 16, TYPES.integer], checksum: [48, 16, TYPES.integer] },
   },
   icmp: {
-    name: 'icmp', base: PayloadBase.Transport, l4proto: 1, onlyNfproto: 2,
+    name: 'icmp', base: PayloadBase.Transport, l4proto: 1, onlyNfproto: 2, checksum: 2,
     fields: {
       type: [0, 8, TYPES.icmp_type], code: [8, 8, TYPES.icmp_code], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
       sequence: [48, 16, TYPES.integer], mtu: [48, 16, TYPES.integer], gateway: [32, 32, TYPES.integer],
@@ -154,7 +158,7 @@ export const PROTOCOLS: Record<string, ProtocolDesc> = {
     icmpDep: { id: 'echo', sequence: 'echo', mtu: 3, gateway: 5 },
   },
   icmpv6: {
-    name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10,
+    name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10, checksum: 2,
     fields: {
       type: [0, 8, TYPES.icmpv6_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
       sequence: [48, 16, TYPES.integer], mtu: [32, 32, TYPES.integer],

@@ -1,7 +1,7 @@
 // Parsing value text by datatype, and turning numbers into register bytes.
 import type { Expr } from './ast.js';
 import { NftError } from './errors.js';
-import { symbolValue, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+import { INTERFACES, symbolValue, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
 
 export function parseNumber(text: string): bigint | undefined {
   if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
@@ -19,6 +19,30 @@ export function parseIpv4(text: string): bigint | undefined {
     v = (v << 8n) | BigInt(b);
   }
   return v;
+}
+
+// nft resolves IPv4 addresses with getaddrinfo, which also takes the
+// inet_aton forms: one to four parts, each decimal, 0x hex or 0 octal, the
+// last filling the remaining bytes ("1" is 0.0.0.1, "0xffff0000" 255.255.0.0).
+function parseInetAton(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length > 4) return undefined;
+  const nums: bigint[] = [];
+  for (const p of parts) {
+    if (/^0x[0-9a-fA-F]+$/.test(p)) nums.push(BigInt(p));
+    else if (/^0[0-7]*$/.test(p)) nums.push(BigInt('0o' + (p.slice(1) || '0')));
+    else if (/^[1-9]\d*$/.test(p)) nums.push(BigInt(p));
+    else return undefined;
+  }
+  const lastBits = BigInt(8 * (5 - nums.length));
+  let v = 0n;
+  for (let i = 0; i < nums.length - 1; i++) {
+    if (nums[i] > 255n) return undefined;
+    v |= nums[i] << BigInt(8 * (3 - i));
+  }
+  const last = nums[nums.length - 1];
+  if (last >= 1n << lastBits) return undefined;
+  return v | last;
 }
 
 export function parseIpv6(text: string): bigint | undefined {
@@ -70,11 +94,12 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
   const text = e.text;
   let v: bigint | undefined;
   switch (type.print) {
-    case 'ipv4': v = parseIpv4(text); break;
+    case 'ipv4': v = parseIpv4(text) ?? parseInetAton(text); break;
     case 'ipv6': v = parseIpv6(text); break;
     case 'ether': v = parseEther(text); break;
     case 'time': v = parseTime(text); break;
     case 'string': return stringValue(e, bits);
+    case 'iface': v = BigInt(INTERFACES.find(([n]) => n === text)?.[1] ?? -1); if (v < 0n) throw NftError.at(e.loc, `Interface does not exist`); break;
     case 'label': {
       const n = parseNumber(text);
       if (n === undefined) fail();
