@@ -1,0 +1,88 @@
+// The second harness: a capture replayed into a router namespace with
+// tcpreplay, so the kernel's forward path (prerouting, forward, postrouting)
+// judges every packet of it; then its counters and conntrack table.
+//
+//   gen (tcpreplay) --veth--> rtr (ruleset, ip_forward) --veth--> sink
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runHost, runInNamespace } from "../netns.js";
+
+export interface ForwardResult {
+  listing: string;
+  conntrack: string;
+}
+
+/** null when tcpreplay is there, else why not. */
+export function forwardLabUnavailable(): string | null {
+  try {
+    execFileSync("sh", ["-c", "command -v tcpreplay"], { stdio: "ignore" });
+    return null;
+  } catch {
+    return "the forward harness needs tcpreplay";
+  }
+}
+
+const ROUTER_MAC = "02:00:5e:00:53:fe";
+const NEXT_HOP = "172.31.255.2";
+const NEXT_HOP_MAC = "02:00:5e:00:53:fd";
+
+/** Every Ethernet frame of a pcap addressed to `mac`, so the router takes it as its own. */
+export function retarget(pcap: Uint8Array, mac: string): Uint8Array {
+  const out = Uint8Array.from(pcap);
+  const bytes = mac.split(":").map((h) => parseInt(h, 16));
+  const view = new DataView(out.buffer);
+  for (let at = 24; at + 16 <= out.length; ) {
+    const caplen = view.getUint32(at + 8, true);
+    if (caplen >= 6) out.set(bytes, at + 16);
+    at += 16 + caplen;
+  }
+  return out;
+}
+
+let runs = 0;
+
+/** Replays `pcap` (Ethernet, IPv4) through a router loaded with `ruleset`. */
+export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Promise<ForwardResult> {
+  const id = `nftwasm-fwd-${process.pid}-${++runs}`;
+  const [gen, rtr, sink] = ["gen", "rtr", "sink"].map((n) => `${id}-${n}`);
+  const dir = await mkdtemp(join(tmpdir(), `${id}-`));
+  const created: string[] = [];
+  try {
+    for (const ns of [gen, rtr, sink]) {
+      await runHost(["ip", "netns", "add", ns], "host");
+      created.push(ns);
+      await runInNamespace(ns, "ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+    }
+    await runHost(["ip", "-n", gen, "link", "add", "in0", "type", "veth", "peer", "name", "in1", "netns", rtr], "host");
+    await runHost(["ip", "-n", rtr, "link", "add", "out0", "type", "veth", "peer", "name", "out1", "netns", sink], "host");
+    await runInNamespace(gen, "ip link set in0 up");
+    await runInNamespace(sink, `ip link set out1 address ${NEXT_HOP_MAC} && ip addr add ${NEXT_HOP}/30 dev out1 && ip link set out1 up`);
+    await runInNamespace(
+      rtr,
+      [
+        `ip link set in1 address ${ROUTER_MAC}`,
+        "ip link set in1 up",
+        "ip addr add 172.31.255.1/30 dev out0",
+        "ip link set out0 up",
+        `ip route add default via ${NEXT_HOP}`,
+        `ip neigh replace ${NEXT_HOP} lladdr ${NEXT_HOP_MAC} dev out0 nud permanent`,
+        "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.in1.rp_filter=0",
+      ].join(" && "),
+    );
+    const rules = join(dir, "ruleset.nft");
+    await writeFile(rules, ruleset);
+    await runInNamespace(rtr, `nft -f ${rules}`);
+    const capture = join(dir, "replay.pcap");
+    await writeFile(capture, retarget(pcap, ROUTER_MAC));
+    // Packet times as captured: the kernel's timeouts run on the same clock.
+    await runInNamespace(gen, `tcpreplay -q -i in0 ${capture}`, { timeoutMs: 120_000 });
+    const conntrack = await runInNamespace(rtr, "conntrack -L -o extended,id");
+    const listing = await runInNamespace(rtr, "nft list ruleset");
+    return { listing, conntrack };
+  } finally {
+    for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+}
