@@ -51,6 +51,7 @@ export interface ChainDecl {
   name: string;
   type?: string;
   hook?: string;
+  device?: string;
   priority?: { base?: string; offset: number; text: string };
   policy?: 'accept' | 'drop';
   rules: Rule[];

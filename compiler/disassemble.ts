@@ -15,7 +15,7 @@ const META_KEYS = ['len', 'protocol', 'priority', 'mark', 'iif', 'oif', 'iifname
   'cgroup', 'random', 'secpath', 'iifkind', 'oifkind', 'bri_iifpvid', 'bri_iifvproto', 'time', 'day', 'hour', 'sdif', 'sdifname'];
 const CMP_OPS: Record<number, string> = { [CmpOp.Eq]: 'eq', [CmpOp.Neq]: 'neq', [CmpOp.Lt]: 'lt', [CmpOp.Lte]: 'lte', [CmpOp.Gt]: 'gt', [CmpOp.Gte]: 'gte' };
 const BASES: Record<number, string> = {
-  [PayloadBase.LinkLayer]: 'link layer', [PayloadBase.Network]: 'network header', [PayloadBase.Transport]: 'transport header', [PayloadBase.Inner]: 'inner header',
+  [PayloadBase.LinkLayer]: 'link header', [PayloadBase.Network]: 'network header', [PayloadBase.Transport]: 'transport header', [PayloadBase.Inner]: 'inner header',
 };
 const HOOK_NAMES: Record<string, string> = { prerouting: 'prerouting', input: 'input', forward: 'forward', output: 'output', postrouting: 'postrouting', ingress: 'ingress', egress: 'egress' };
 
@@ -76,7 +76,7 @@ export class Disassembler {
         case 'chain': {
           const c = this.names.chains[b.chain];
           out += `${c.family} (null) (null) use 0`;
-          if (c.hook !== undefined) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0`;
+          if (c.hook !== undefined) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
           out += '\n';
           break;
         }

@@ -209,7 +209,9 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
     if (s.interval) flags |= SetFlags.Interval;
     if (s.isMap) flags |= SetFlags.Map;
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
-    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, s.anonymous ? s.declaredSize ?? 0 : 0, nftSetFlags(s), 0);
+    // nft declares an anonymous interval set's size as its boundary count.
+    const size = s.anonymous ? (s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0) : 0;
+    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), 0);
     for (const el of els) {
       elementWords.push(el.flags);
       elementWords.bytes(padTo(el.key, words(keyLength(s)) * 4));

@@ -156,6 +156,7 @@ export class Evaluator {
       if (!HOOKS.has(decl.hook)) throw NftError.at(decl.loc, `unknown chain hook ${decl.hook}`);
       chain.type = decl.type;
       chain.hook = decl.hook;
+      chain.device = decl.device;
       const p = decl.priority!;
       if (p.base !== undefined) {
         const base = PRIORITIES[p.base];
@@ -477,7 +478,9 @@ export class Evaluator {
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;
     if (needNf !== undefined && ctx.family !== 'arp') {
-      if (familyNf !== undefined && familyNf !== needNf) {
+      // nft lets a transport header of the other IP version through in an
+      // ip or ip6 table; only network headers conflict.
+      if (familyNf !== undefined && familyNf !== needNf && proto.nfproto !== undefined) {
         throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${protoName}`);
       }
       if (familyNf === undefined && ctx.nfproto === undefined) {
@@ -539,7 +542,7 @@ export class Evaluator {
         return this.rhs(ctx, left, this.variable(e));
       case 'set':
         // nft turns a one-element set into a plain match on that element.
-        if (e.elements.length === 1 && !e.elements[0].data && e.elements[0].key.kind === 'value') return this.element(left, e.elements[0].key);
+        if (e.elements.length === 1 && !e.elements[0].data && ['value', 'range', 'prefix'].includes(e.elements[0].key.kind)) return this.element(left, e.elements[0].key);
         return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined), ...typed(left.type, left.bits, left.byteorder) };
       case 'setref': {
         const set = this.namedSet(ctx, e.name, e.loc);
@@ -622,8 +625,19 @@ export class Evaluator {
     const keyLike = key.kind === 'concat' ? key : set.keyType;
     set.elements = this.elements(set, elements, keyLike);
     set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
+    if (set.interval && set.keyTypes.length === 1) set.elements = set.isMap ? this.checkOverlaps(set.elements, elements) : mergeIntervals(set.elements);
     set.declaredSize = set.elements.length;
     return set;
+  }
+
+  // Map intervals must not overlap: the one starting inside another is
+  // reported.
+  private checkOverlaps(els: SetElementModel[], source: SetElement[]): SetElementModel[] {
+    const order = els.map((el, i) => ({ ...bounds(el.key), i })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+    for (let k = 1; k < order.length; k++) {
+      if (order[k].lo <= order[k - 1].hi) throw NftError.at(source[order[k].i].key.loc, `conflicting intervals specified`);
+    }
+    return els;
   }
 
   private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
@@ -645,6 +659,39 @@ export class Evaluator {
       return { key, data };
     });
   }
+}
+
+function bounds(e: TExpr): { lo: bigint; hi: bigint } {
+  if (e.kind === 'range') return { lo: (e.low as TExpr & { kind: 'const' }).value, hi: (e.high as TExpr & { kind: 'const' }).value };
+  if (e.kind === 'prefix') {
+    const host = BigInt(e.bits - e.length);
+    const lo = ((e.value as TExpr & { kind: 'const' }).value >> host) << host;
+    return { lo, hi: lo | ((1n << host) - 1n) };
+  }
+  const v = (e as TExpr & { kind: 'const' }).value;
+  return { lo: v, hi: v };
+}
+
+// Anonymous interval sets merge overlapping and adjacent intervals, as
+// nft's automerge does, and list them merged.
+function mergeIntervals(els: SetElementModel[]): SetElementModel[] {
+  const sorted = els.map((el) => ({ el, ...bounds(el.key) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const out: { el: SetElementModel; lo: bigint; hi: bigint; merged: boolean }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.lo <= last.hi + 1n) {
+      if (r.hi > last.hi) last.hi = r.hi;
+      last.merged = true;
+    } else {
+      out.push({ ...r, merged: false });
+    }
+  }
+  return out.map((r) => {
+    if (!r.merged) return r.el;
+    const k = r.el.key;
+    const c = (value: bigint): TExpr => ({ kind: 'const', value, type: k.type, bits: k.bits, byteorder: k.byteorder });
+    return { key: r.lo === r.hi ? c(r.lo) : { kind: 'range', low: c(r.lo), high: c(r.hi), type: k.type, bits: k.bits, byteorder: k.byteorder } };
+  });
 }
 
 type Mergeable = MatchStmt | (TStmt & { kind: 'joined' });

@@ -320,7 +320,7 @@ class Printer {
     const h = this.o.handles ? ` # handle ${c.handle}` : '';
     let out = `\tchain ${c.name} {${h}\n`;
     if (c.hook !== undefined) {
-      out += `\t\ttype ${c.type} hook ${c.hook} priority ${priorityText(c, this.o)}; policy ${c.policy};\n`;
+      out += `\t\ttype ${c.type} hook ${c.hook}${c.device !== undefined ? ` device "${c.device}"` : ''} priority ${priorityText(c, this.o)}; policy ${c.policy};\n`;
     }
     for (const r of c.rules) out += `\t\t${this.stmts(r)}${this.o.handles ? ` # handle ${r.handle}` : ''}\n`;
     return out + '\t}\n';

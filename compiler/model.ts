@@ -86,6 +86,7 @@ export interface ChainModel {
   index: number;
   type?: string;
   hook?: string;
+  device?: string;
   priority?: number;
   priorityText?: string;
   policy?: 'accept' | 'drop';

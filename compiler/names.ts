@@ -8,6 +8,7 @@ export interface ChainNames {
   name: string;
   type?: string;
   hook?: string;
+  device?: string;
   priority?: number;
 }
 

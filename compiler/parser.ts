@@ -13,6 +13,8 @@ const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
 export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup']);
 const CT_DIRS = new Set(['original', 'reply']);
+// Words nft's scanner returns as keywords, which its errors name.
+const KEYWORDS = new Set(['accept', 'drop', 'counter', 'ip', 'ip6', 'tcp', 'udp', 'ct', 'meta', 'log', 'notrack', 'jump', 'goto', 'return', 'continue', 'th', 'icmp', 'comment']);
 
 export interface Include {
   kind: 'include';
@@ -266,7 +268,7 @@ export class Parser {
         chain.type = this.word().text;
         this.expect('hook');
         chain.hook = this.word().text;
-        if (this.accept('device')) this.name();
+        if (this.accept('device')) chain.device = this.name().text;
         this.expect('priority');
         chain.priority = this.priority();
         this.endStatement();
@@ -439,6 +441,7 @@ export class Parser {
     // "tcp flags syn / syn,ack": the value under a mask of flags.
     if (this.accept('/')) {
       const mask = this.rhsExpr();
+      if (mask.kind !== 'list') this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting comma`);
       return { kind: 'match', op, left, right, mask, loc: left.loc };
     }
     return { kind: 'match', op, left, right, loc: left.loc };
@@ -660,7 +663,7 @@ function describe(t: Token): string {
   if (t.kind === 'newline') return 'newline';
   if (t.kind === 'string') return `quoted string`;
   if (t.kind === 'punct') return t.text === ';' ? 'semicolon' : `'${t.text}'`;
-  return `string`;
+  return KEYWORDS.has(t.text) ? t.text : `string`;
 }
 
 export function parse(file: SourceFile): TopLevel[] {

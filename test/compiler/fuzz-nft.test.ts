@@ -30,6 +30,8 @@ function generator(rand: () => number) {
   const ord = () => pick(['< ', '> ', '<= ', '>= ']);
   const states = ['new', 'established', 'related', 'invalid', 'untracked'];
   const statuses = ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'];
+  const flags = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'];
+  const dscp = ['cs0', 'cs1', 'cs4', 'af11', 'af23', 'ef'];
   const list = (xs: string[]) => [...new Set(Array.from({ length: 1 + int(3) }, () => pick(xs)))];
   const matches: (() => string)[] = [
     () => `ct state ${list(states).join(',')}`,
@@ -54,13 +56,41 @@ function generator(rand: () => number) {
     () => `th dport ${op()}${port()}`,
     () => `meta l4proto ${pick(['tcp', 'udp', 'icmp'])}`,
     () => `meta mark ${op()}${hex()}`,
+    () => `tcp flags ${pick(['', '!= ', '== ', '! '])}${list(flags).join(',')}`,
+    () => `tcp flags ${pick(['', '!= '])}${list(flags).join(',')} / ${pick(flags)},${pick(flags)}`,
+    () => `tcp flags & (${list(flags).join(' | ')}) ${pick(['==', '!='])} ${pick(['0', ...flags])}`,
+    () => `tcp flags { ${list(flags).join(', ')}, ${list(flags).join(' | ')} }`,
+    () => `ip ${pick(['saddr', 'daddr'])} ${op()}${ip4()}/${8 + int(25)}`,
+    () => `ip ${pick(['saddr', 'daddr'])} ${pick(['', '!= '])}{ ${ip4()}/${8 + int(25)}, ${ip4()}-${ip4()} }`,
+    () => `ip saddr . ip daddr { ${ip4()} . ${ip4()}, ${ip4()} . ${ip4()} }`,
+    () => `tcp dport . ct mark { ${port()} . ${hex()} }`,
+    () => `tcp ${pick(['sport', 'dport'])} ${pick(['', '!= '])}{ ${int(1000)}-${1000 + int(1000)}, ${2000 + int(1000)} }`,
+    () => `tcp sport ${port()} tcp dport ${port()}`,
+    () => `ip ${pick(['dscp', 'ecn', 'ttl', 'id', 'length'])} ${op()}${int(4)}`,
+    () => `ip dscp ${pick(['', '!= '])}{ ${pick(dscp)}, ${pick(dscp)} }`,
+    () => `icmp ${pick(['id', 'sequence', 'mtu', 'gateway', 'code'])} ${op()}${int(256)}`,
+    () => `icmp type ${pick(['echo-request', 'echo-reply', 'destination-unreachable'])}`,
+    () => `ct mark ${pick(['', '!= '])}{ ${int(100)}-${100 + int(100)}, ${300 + int(100)} }`,
+    () => `ct expiration ${pick(['', '!= '])}{ ${int(30)}s-${30 + int(30)}s }`,
+    () => `ct original ip saddr . ct mark { ${ip4()} . ${hex()} }`,
   ];
-  const actions = ['', 'counter', 'accept', 'drop', 'counter accept', 'ct mark set ' + '0x1', 'notrack', 'ct zone set 3'];
+  const actions = [
+    '', 'counter', 'accept', 'drop', 'counter accept', 'ct mark set ' + '0x1', 'notrack', 'ct zone set 3', 'counter packets 3 bytes 9',
+    'ct mark set meta mark', 'ct mark set ct mark and 0xff', 'ct mark set tcp dport map { 22 : 0x1, 80 : 0x2 }', 'meta mark set ct mark',
+    'ct event set new,destroy', 'ct label set 3', 'tcp dport set 22', 'ip ttl set 9', 'ip dscp set cs1', 'ip daddr set 10.0.0.1',
+    'tcp sport vmap { 22 : accept, 100-1000 : drop }', 'ct original zone set 2',
+  ];
+  // The kernel refuses conntrack in bridge and netdev tables here (no
+  // nf_conntrack_bridge), so those draw header matches and plain actions.
+  const linkMatches = matches.filter((m) => !m().includes('ct '));
+  const linkActions = ['', 'counter', 'accept', 'drop', 'counter packets 3 bytes 9', 'tcp dport set 22', 'ip ttl set 9'];
   return (): { family: string; rule: string } => {
     const n = 1 + int(2);
-    const parts = Array.from({ length: n }, () => pick(matches)());
-    const action = pick(actions);
-    return { family: pick(['ip', 'ip6', 'inet']), rule: [...parts, action].filter(Boolean).join(' ') };
+    const family = pick(['ip', 'ip6', 'inet', 'inet', 'bridge', 'netdev']);
+    const link = family === 'bridge' || family === 'netdev';
+    const parts = Array.from({ length: n }, () => pick(link ? linkMatches : matches)());
+    const action = pick(link ? linkActions : actions);
+    return { family, rule: [...parts, action].filter(Boolean).join(' ') };
   };
 }
 
@@ -73,7 +103,8 @@ describe.skipIf(reason)('differential fuzzing against nft', () => {
     const disagreements: string[] = [];
     for (let i = 0; i < COUNT; i++) {
       const { family, rule } = next();
-      const text = `table ${family} t {\n\tchain c {\n\t\ttype filter hook output priority 0; policy accept;\n\t\t${rule}\n\t}\n}\n`;
+      const hook = family === 'netdev' ? 'ingress device lo' : family === 'bridge' ? 'input' : 'output';
+      const text = `table ${family} t {\n\tchain c {\n\t\ttype filter hook ${hook} priority 0; policy accept;\n\t\t${rule}\n\t}\n}\n`;
       const real = nftDebugText(text);
       let ours: { ok: boolean; out: string };
       try {
@@ -83,7 +114,12 @@ describe.skipIf(reason)('differential fuzzing against nft', () => {
         ours = { ok: false, out: e.message };
       }
       if (real.ok === ours.ok && (!real.ok || real.out === ours.out)) agree++;
-      else disagreements.push(`${family}: ${rule}\n  nft: ${real.ok ? 'ok' : real.out.split('\n')[0]}\n  ours: ${ours.ok ? 'ok' : ours.out.split('\n')[0]}`);
+      else {
+        const a = real.out.split('\n');
+        const b = ours.out.split('\n');
+        const at = a.findIndex((l, k) => l !== b[k]);
+        disagreements.push(`${family}: ${rule}\n  nft: ${real.ok ? a[at] : a[0]}\n  ours: ${ours.ok ? b[at] : b[0]}`);
+      }
     }
     if (process.env.NFTWASM_FUZZ_VERBOSE) console.log(disagreements.join('\n'));
     console.log(`fuzz: ${agree}/${COUNT} rules agree with nft`);
