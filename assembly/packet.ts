@@ -150,11 +150,17 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   return PacketFate.Filtered;
 }
 
+@inline function ipv6Loopback(a: usize): bool {
+  return load<u64>(a) == 0 && load<u64>(a + 8) == 0x0100000000000000;
+}
+
 function parseIpv6(p: usize, wireLen: u32): i32 {
   if (!captured(p, 40)) return PacketFate.Malformed;
   if (load<u8>(p) >> 4 != 6) return PacketFate.Malformed;
   const payloadLen: u32 = be16(p + 4);
   if (payloadLen + 40 > wireLen) return PacketFate.Malformed;
+  // ipv6_rcv: multicast sources and the loopback address off loopback.
+  if (load<u8>(p + 8) == 0xff || ipv6Loopback(p + 8) || ipv6Loopback(p + 24)) return PacketFate.Malformed;
   net = p;
   netLen = payloadLen + 40;
   nfproto = NFPROTO_IPV6;

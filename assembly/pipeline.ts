@@ -47,13 +47,45 @@ function groupDestination(): bool {
   return (first >= 224 && first <= 239) || load<u32>(pkt.daddr) == 0xffffffff;
 }
 
+// The all-hosts and all-nodes groups, which every interface has joined, and
+// the limited broadcast address: delivered to the host itself.
+function everyHostDestination(): bool {
+  if (pkt.nfproto == pkt.NFPROTO_IPV6) return load<u64>(pkt.daddr) == 0x02ff && load<u64>(pkt.daddr + 8) == 0x0100000000000000;
+  const d = load<u32>(pkt.daddr);
+  return d == 0x010000e0 || d == 0xffffffff;
+}
+
 function pathOf(): StaticArray<i32> {
-  if (!hasLocalAddresses()) return PATH_FORWARD;
+  if (!hasLocalAddresses()) return everyHostDestination() ? PATH_INPUT : PATH_FORWARD;
   const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
   if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
   if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
   if (groupDestination()) return PATH_INPUT;
   return PATH_FORWARD;
+}
+
+// Routing between prerouting and the next hook (ip_route_input_slow,
+// ip_forward, ip6_forward): whether the packet goes on. Multicast,
+// broadcast and loopback sources are martians, dropped on the way in (the
+// zero network is not: the kernel routes 0.0.0.0/8 as unicast); a forwarded
+// packet also needs a destination that is not loopback or a group nobody
+// here joined, and a TTL or hop limit above one.
+function routed(forward: bool): bool {
+  if (pkt.nfproto == pkt.NFPROTO_IPV4) {
+    const s0 = load<u8>(pkt.saddr);
+    if ((s0 >= 224 && s0 <= 239) || load<u32>(pkt.saddr) == 0xffffffff || s0 == 127) return false;
+    if (!forward) return true;
+    const d0 = load<u8>(pkt.daddr);
+    if (d0 == 127 || (d0 >= 224 && d0 <= 239)) return false;
+    return load<u8>(pkt.net + 8) > 1;
+  }
+  if (!forward) return true;
+  const s0 = load<u8>(pkt.saddr);
+  const d0 = load<u8>(pkt.daddr);
+  // Link-local (fe80::/10) and multicast never cross a router.
+  if ((s0 == 0xfe && (load<u8>(pkt.saddr + 1) & 0xc0) == 0x80) || (d0 == 0xfe && (load<u8>(pkt.daddr + 1) & 0xc0) == 0x80)) return false;
+  if (d0 == 0xff) return false;
+  return load<u8>(pkt.net + 7) > 1;
 }
 
 // Evaluates one captured packet and writes its result record at out.
@@ -77,8 +109,13 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const path = pathOf();
     for (let i = 0; i < path.length; i++) {
-      verdict = runHook(family, <Hook>unchecked(path[i]));
+      const hook = <Hook>unchecked(path[i]);
+      verdict = runHook(family, hook);
       if (verdict != Verdict.Accept) break;
+      if (hook == Hook.Prerouting && !routed(path == PATH_FORWARD)) {
+        verdict = Verdict.Drop;
+        break;
+      }
     }
     if (verdict == Verdict.Accept) {
       if (!conntrackConfirm()) verdict = Verdict.Drop;

@@ -102,6 +102,39 @@ function mutateTcp(pcap: Uint8Array, share: number, seed: number): Uint8Array {
   return out;
 }
 
+function ipChecksum(view: DataView, ip: number): void {
+  view.setUint16(ip + 10, 0);
+  let sum = 0;
+  for (let i = ip; i < ip + 20; i += 2) sum += view.getUint16(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  view.setUint16(ip + 10, ~sum & 0xffff);
+}
+
+/**
+ * Some IPv4 packets changed in what routing judges after prerouting: a TTL
+ * of 1 or 0; a loopback, zero-network, multicast or broadcast source; a
+ * loopback, zero-network or all-hosts destination.
+ */
+function mutateRouting(pcap: Uint8Array, share: number, seed: number): Uint8Array {
+  const out = Uint8Array.from(pcap);
+  const view = new DataView(out.buffer);
+  const rnd = random(seed);
+  const addresses = [0x7f000001, 0x00000005, 0xe0000001, 0xffffffff];
+  for (let at = 24; at + 16 <= out.length; ) {
+    const caplen = view.getUint32(at + 8, true);
+    const frame = at + 16;
+    at = frame + caplen;
+    if (view.getUint16(frame + 12) !== 0x0800 || rnd() >= share) continue;
+    const ip = frame + 14;
+    const pick = rnd();
+    if (pick < 0.4) out[ip + 8] = pick < 0.2 ? 1 : 0;
+    else if (pick < 0.8) view.setUint32(ip + 12, addresses[Math.floor(rnd() * addresses.length)]!);
+    else view.setUint32(ip + 16, addresses[Math.floor(rnd() * 3)]!);
+    ipChecksum(view, ip);
+  }
+  return out;
+}
+
 function generated(packets: number, flows: number, seed: number): { pcap: Uint8Array; packets: number } {
   const chunks: Uint8Array[] = [];
   const stats = generateCapture({ packets, flows, seed }, (c) => chunks.push(c.slice()));
@@ -129,6 +162,11 @@ describe.skipIf(skip !== null)(`kernel parity: forward path${skip ? ` (skipped: 
   it("a generated capture of many interleaved flows", { timeout: 180_000 }, async () => {
     const { pcap, packets } = generated(20000, 500, 7);
     await expectForwardParity(respace(pcap, 60), packets);
+  });
+
+  it("with TTLs and addresses routing stops after prerouting", { timeout: 180_000 }, async () => {
+    const { pcap, packets } = generated(10000, 300, 13);
+    await expectForwardParity(respace(mutateRouting(pcap, 0.05, 9), 60), packets);
   });
 
   it("the same with one TCP segment in five mangled", { timeout: 180_000 }, async () => {
