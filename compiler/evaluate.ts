@@ -285,7 +285,7 @@ export class Evaluator {
         const tmpl = META_KEYS[s.key];
         if (!tmpl || !tmpl.settable) throw NftError.at(s.loc, `meta key ${s.key} cannot be set`);
         const value = this.valueExpr(ctx, s.value, typed(tmpl.type, tmpl.bits, tmpl.byteorder));
-        ctx.stmts.push({ kind: 'metaset', tmpl, unqualified: !s.loc.file.text.split('\n')[s.loc.line - 1].slice(s.loc.column - 1).startsWith('meta'), value });
+        ctx.stmts.push({ kind: 'metaset', tmpl, unqualified: !writtenAs(s.loc, 'meta'), value });
         return;
       }
     }
@@ -365,7 +365,7 @@ export class Evaluator {
       case 'meta': {
         const tmpl = META_KEYS[e.key];
         if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
-        const unqualified = !e.loc.file.text.split('\n')[e.loc.line - 1].slice(e.loc.column - 1).startsWith('meta');
+        const unqualified = !writtenAs(e.loc, 'meta');
         return { kind: 'meta', key: tmpl.key, name: e.key, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
       }
       case 'payload':
@@ -659,6 +659,18 @@ export class Evaluator {
       return { key, data };
     });
   }
+}
+
+const lineCache = new WeakMap<SourceFile, string[]>();
+
+// Whether the source text at loc starts with word.
+function writtenAs(loc: Location, word: string): boolean {
+  let lines = lineCache.get(loc.file);
+  if (!lines) {
+    lines = loc.file.text.split('\n');
+    lineCache.set(loc.file, lines);
+  }
+  return lines[loc.line - 1].startsWith(word, loc.column - 1);
 }
 
 function bounds(e: TExpr): { lo: bigint; hi: bigint } {
