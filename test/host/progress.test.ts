@@ -32,7 +32,8 @@ beforeAll(() => {
 // Runs the command on a pseudo-terminal, as a person at a shell would.
 function onTerminal(args: string[]): string {
   const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
-  const env = { ...process.env };
+  // A person's terminal, whatever the environment running the tests says.
+  const env = { ...process.env, TERM: 'xterm-256color' };
   delete env.NO_COLOR;
   return execFileSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, maxBuffer: 1 << 26 }).toString();
 }
