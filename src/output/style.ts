@@ -7,5 +7,7 @@ export type { Colour, Paint } from './paint.js';
 
 export function painterFor(stream: { isTTY?: boolean }): Paint {
   const on = !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-  return on ? (colour, text) => styleText(colour, text) : (_colour, text) => text;
+  // The decision is made here for the stream given; styleText's own check
+  // looks at standard output and distrusts any terminal when CI is set.
+  return on ? (colour, text) => styleText(colour, text, { validateStream: false }) : (_colour, text) => text;
 }
