@@ -101,16 +101,16 @@ export function conntrackInit(max: u32): void {
   return e + (dir ? <usize>CtEntry.ReplyTuple : <usize>CtEntry.OrigTuple);
 }
 
+// Multiply and fold over the key's five 64-bit words: every input bit
+// reaches the low bits the index takes, where IPv4 addresses loaded
+// little-endian keep their varying octets in the high bits of a word.
 function hashKey(k: usize): u32 {
-  // FNV-1a over 32-bit words, then a final avalanche.
-  let h: u32 = 0x811c9dc5;
-  for (let i: usize = 0; i < KEY_SIZE; i += 4) {
-    h = (h ^ load<u32>(k + i)) * 0x01000193;
+  let h: u64 = 0;
+  for (let i: usize = 0; i < KEY_SIZE; i += 8) {
+    h = (h ^ load<u64>(k + i)) * 0x9e3779b97f4a7c15;
+    h ^= h >> 32;
   }
-  h ^= h >> 16;
-  h *= 0x85ebca6b;
-  h ^= h >> 13;
-  return h;
+  return <u32>h;
 }
 
 export function writeKey(k: usize, e: usize, dir: u8): void {
@@ -120,11 +120,17 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   memory.copy(k + 4, tupleOf(e, dir), Tuple.Size);
 }
 
+// Word compares: memory.compare goes byte by byte when the two sides are
+// aligned differently, as the key and the original tuple are.
 @inline function keyEquals(k: usize, e: usize, dir: u8): bool {
   if (load<u8>(k) != load<u8>(e + CtEntry.L3proto)) return false;
   if (load<u8>(k + 1) != load<u8>(e + CtEntry.L4proto)) return false;
   if (load<u16>(k + 2) != load<u16>(e + CtEntry.Zone)) return false;
-  return memory.compare(k + 4, tupleOf(e, dir), Tuple.Size) == 0;
+  const a = k + 4;
+  const b = tupleOf(e, dir);
+  const diff = (load<u64>(a) ^ load<u64>(b)) | (load<u64>(a + 8) ^ load<u64>(b + 8)) | (load<u64>(a + 16) ^ load<u64>(b + 16)) |
+    (load<u64>(a + 24) ^ load<u64>(b + 24)) | <u64>(load<u32>(a + 32) ^ load<u32>(b + 32));
+  return diff == 0;
 }
 
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
@@ -259,17 +265,22 @@ export function keyFromPacket(zone: u16, isIcmp: bool): void {
   store<u8>(key, l3);
   store<u8>(key + 1, pkt.l4proto);
   store<u16>(key + 2, zone);
+  // Word stores rather than memory.fill and memory.copy, which are calls.
   const t = key + 4;
-  memory.fill(t, 0, Tuple.Size);
-  const alen: usize = l3 == pkt.NFPROTO_IPV4 ? 4 : 16;
-  memory.copy(t + Tuple.Src, pkt.saddr, alen);
-  memory.copy(t + Tuple.Dst, pkt.daddr, alen);
+  if (l3 == pkt.NFPROTO_IPV4) {
+    store<u64>(t + Tuple.Src, <u64>load<u32>(pkt.saddr));
+    store<u64>(t + Tuple.Src + 8, 0);
+    store<u64>(t + Tuple.Dst, <u64>load<u32>(pkt.daddr));
+    store<u64>(t + Tuple.Dst + 8, 0);
+  } else {
+    store<u64>(t + Tuple.Src, load<u64>(pkt.saddr));
+    store<u64>(t + Tuple.Src + 8, load<u64>(pkt.saddr + 8));
+    store<u64>(t + Tuple.Dst, load<u64>(pkt.daddr));
+    store<u64>(t + Tuple.Dst + 8, load<u64>(pkt.daddr + 8));
+  }
   // ICMP of the other family is tracked as a generic protocol, without ports.
   const generic = !isIcmp && (pkt.l4proto == pkt.IPPROTO_ICMP || pkt.l4proto == pkt.IPPROTO_ICMPV6);
-  if (!generic) {
-    store<u16>(t + Tuple.SrcPort, pkt.sport);
-    store<u16>(t + Tuple.DstPort, pkt.dport);
-  }
+  store<u32>(t + Tuple.SrcPort, generic ? 0 : <u32>pkt.sport | (<u32>pkt.dport << 16));
 }
 
 // Starts a pending entry from the key; reply is the inverted tuple, with the
