@@ -176,16 +176,22 @@ export class Filter {
   }
 
   // The length of conntrackTable() without building it: a run's summary must
-  // not cost as much as the run.
+  // not cost as much as the run. Entries are handed out from the low end of
+  // the table, so the scan ends once every entry in use has been seen,
+  // before the pages no entry ever reached (reading those faults them in).
   private liveConntrackEntries(): number {
     const ex = this.engine.exports;
     const capacity = ex.conntrackCapacity();
+    const inUse = ex.conntrackCount();
     const view = this.engine.view(ex.conntrackEntries(), capacity * CtEntry.Size);
-    let n = 0;
-    for (let e = 0; e < capacity * CtEntry.Size; e += CtEntry.Size) {
-      if (view.getUint8(e + CtEntry.InUse) !== 0 && view.getBigUint64(e + CtEntry.Expires, true) > this.lastTime) n++;
+    let seen = 0;
+    let live = 0;
+    for (let e = 0; seen < inUse && e < capacity * CtEntry.Size; e += CtEntry.Size) {
+      if (view.getUint8(e + CtEntry.InUse) === 0) continue;
+      seen++;
+      if (view.getBigUint64(e + CtEntry.Expires, true) > this.lastTime) live++;
     }
-    return n;
+    return live;
   }
 
   // Capture time (ns) of the last packet seen.
