@@ -7,7 +7,7 @@ import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import { configInit, tunables, localAddresses, tunable } from './config';
-import { vmInit } from './vm';
+import { vmInit, setFastPaths } from './vm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
@@ -54,6 +54,7 @@ export function rulesetLoad(): i32 {
   return r;
 }
 export function countersBuffer(): usize { return rs.counters; }
+export function fastPathsEnable(on: bool): void { setFastPaths(on); }
 
 export function conntrackEntries(): usize { return ctt.entries; }
 export function conntrackExtensions(): usize { return ctt.exts; }

@@ -19,6 +19,14 @@ export let decidedHandle: u32 = 0;
 export let decidedChain: u32 = 0;
 // The packet's mark (meta mark).
 export let packetMark: u32 = 0;
+// Word-sized shortcuts for loads and comparisons of up to four bytes, which
+// the general paths do with memory.copy and memory.compare calls. Off only
+// to prove the shortcuts give the same answers (test/perf/).
+export let fastPaths = true;
+
+export function setFastPaths(on: bool): void {
+  fastPaths = on;
+}
 
 export function vmInit(): void {
   regs = heap.alloc(REGISTER_WORDS * 4);
@@ -41,6 +49,14 @@ export function vmInit(): void {
 // kernel does, so comparisons of whole words see zeros.
 @inline function loadInto(dreg: u32, src: usize, len: u32): void {
   const d = reg(dreg);
+  if (fastPaths && len <= 4) {
+    if (len == 4) store<u32>(d, load<u32>(src));
+    else if (len == 2) store<u32>(d, load<u16>(src));
+    else if (len == 1) store<u32>(d, load<u8>(src));
+    else if (len == 3) store<u32>(d, load<u16>(src) | (<u32>load<u8>(src + 2) << 16));
+    else store<u32>(d, 0);
+    return;
+  }
   if (len & 3) store<u32>(d + (<usize>(len & ~3)), 0);
   memory.copy(d, src, len);
 }
@@ -202,9 +218,22 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
   return true;
 }
 
+// Bytes compare as memory.compare does, lexicographically: for up to four
+// bytes that is the order of the byte-swapped words, masked to len.
+@inline function compareSmall(a: usize, b: usize, len: u32): i32 {
+  const mask: u32 = len == 4 ? 0xffffffff : (<u32>1 << (len << 3)) - 1;
+  const x = bswap<u32>(load<u32>(a) & mask);
+  const y = bswap<u32>(load<u32>(b) & mask);
+  return x == y ? 0 : x < y ? -1 : 1;
+}
+
+@inline function compareBytes(a: usize, b: usize, len: u32): i32 {
+  return fastPaths && len <= 4 ? compareSmall(a, b, len) : memory.compare(a, b, len);
+}
+
 function evalCmp(ins: usize, sreg: u32, len: u32): bool {
   const op = load<u32>(ins + 4);
-  const d = memory.compare(reg(sreg), ins + 8, len);
+  const d = compareBytes(reg(sreg), ins + 8, len);
   switch (op) {
     case CmpOp.Eq: return d == 0;
     case CmpOp.Neq: return d != 0;
@@ -255,7 +284,7 @@ function evalRange(ins: usize, sreg: u32, len: u32): bool {
   const op = load<u32>(ins + 4);
   const from = ins + 8;
   const to = from + (<usize>words(len) << 2);
-  const inside = memory.compare(reg(sreg), from, len) >= 0 && memory.compare(reg(sreg), to, len) <= 0;
+  const inside = compareBytes(reg(sreg), from, len) >= 0 && compareBytes(reg(sreg), to, len) <= 0;
   return op == CmpOp.Eq ? inside : !inside;
 }
 

@@ -15,6 +15,7 @@ export interface DataPlaneExports {
   rulesetReserve(len: number): number;
   rulesetLoad(): number;
   countersBuffer(): number;
+  fastPathsEnable(on: number): void;
   conntrackEntries(): number;
   conntrackCapacity(): number;
   conntrackCount(): number;

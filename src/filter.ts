@@ -32,6 +32,9 @@ export interface FilterOptions {
   // rule of a trigger chain (every chain from index triggerChainsFrom on,
   // whose own rules are not traced) matches.
   trace?: { packets?: readonly number[]; triggerChainsFrom?: number };
+  // false: the interpreter's general paths only, to check its shortcuts
+  // against them.
+  fastPaths?: boolean;
 }
 
 export interface FilterStats {
@@ -290,6 +293,7 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
     local: parseLocalAddresses(opts.local ?? []),
   });
   engine.loadRuleset(ruleset.image);
+  if (opts.fastPaths === false) engine.exports.fastPathsEnable(0);
   if (opts.events) engine.exports.eventsEnable(EVENT_RING_RECORDS);
   if (opts.trace) {
     const wanted = [...new Set(opts.trace.packets ?? [])].sort((a, b) => a - b);
