@@ -257,6 +257,10 @@ export enum SetEntry {
   Flags = 2,
   ElementCount = 3,
   ElementsOffset = 4,
+  // Concatenated interval keys: the word count less one of each field, two
+  // bits per field from the lowest bits up, so a range can be checked per
+  // field.
+  Fields = 7,
   Words = 8,
 }
 
@@ -296,6 +300,9 @@ export enum SetFlags {
   Interval = 1,
   Map = 2,
   Verdict = 4,
+  // A concatenation with ranges: each element holds its first key and its
+  // last key (both inclusive), then its data.
+  Concat = 8,
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 // Set and map lookups over the sets of the loaded image. Exact-match sets
 // get an open-addressing hash table, built once when the ruleset loads, so a
 // lookup costs the same whatever the set's size; interval sets are sorted
-// boundaries (docs/bytecode.md) searched by bisection.
+// boundaries (docs/bytecode.md) searched by bisection. Concatenations with
+// ranges are boxes, one range per field, that may overlap on any one field,
+// so they have no single order to bisect: they are scanned, first match in
+// the order they were added.
 import { SetEntry, SetFlags } from './abi';
 
 // Per-set descriptor, u32 words.
@@ -13,7 +16,9 @@ const D_ELEMENTS: usize = 16;
 const D_STRIDE: usize = 20;
 const D_TABLE: usize = 24;
 const D_MASK: usize = 28;
-const DESC_SIZE: usize = 32;
+const D_FIELDS: usize = 32;
+const D_DATA: usize = 36;
+const DESC_SIZE: usize = 40;
 
 const ELEM_INTERVAL_END: u32 = 1;
 
@@ -41,13 +46,18 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
     const flags = load<u32>(e + (<usize>SetEntry.Flags << 2));
     const n = load<u32>(e + (<usize>SetEntry.ElementCount << 2));
     const elements = image + load<u32>(e + (<usize>SetEntry.ElementsOffset << 2));
-    const stride: u32 = (1 + words(klen) + words(dlen)) << 2;
+    const concat = (flags & SetFlags.Concat) != 0;
+    // Concatenations with ranges hold a last key after the first one.
+    const keyWords = concat ? words(klen) * 2 : words(klen);
+    const stride: u32 = (1 + keyWords + words(dlen)) << 2;
     store<u32>(d + D_FLAGS, flags);
     store<u32>(d + D_KEYLEN, klen);
     store<u32>(d + D_DATALEN, dlen);
     store<u32>(d + D_COUNT, n);
     store<u32>(d + D_ELEMENTS, <u32>elements);
     store<u32>(d + D_STRIDE, stride);
+    store<u32>(d + D_FIELDS, load<u32>(e + (<usize>SetEntry.Fields << 2)));
+    store<u32>(d + D_DATA, (1 + keyWords) << 2);
     if (flags & SetFlags.Interval) continue;
     let cap: u32 = 4;
     while (cap < n * 2) cap <<= 1;
@@ -100,16 +110,42 @@ function findInterval(d: usize, key: usize): usize {
   return found;
 }
 
+// Fields are compared as whole register words: both the stored keys and
+// the registers a shorter value is loaded into are zero past its end.
+function findConcat(d: usize, key: usize): usize {
+  const klen = <usize>load<u32>(d + D_KEYLEN);
+  const fields = load<u32>(d + D_FIELDS);
+  const elements = <usize>load<u32>(d + D_ELEMENTS);
+  const stride = <usize>load<u32>(d + D_STRIDE);
+  const n = load<u32>(d + D_COUNT);
+  const keyWords = <usize>words(<u32>klen) << 2;
+  for (let i: u32 = 0; i < n; i++) {
+    const first = elements + <usize>i * stride + 4;
+    const last = first + keyWords;
+    let at: usize = 0;
+    let f: u32 = 0;
+    while (at < klen) {
+      const len = <usize>(((fields >> (f << 1)) & 3) + 1) << 2;
+      if (memory.compare(key + at, first + at, len) < 0 || memory.compare(key + at, last + at, len) > 0) break;
+      at += len;
+      f++;
+    }
+    if (at >= klen) return first - 4;
+  }
+  return 0;
+}
+
 // The matching element of set `set` for the key at `key`, or 0.
 export function setFind(set: u32, key: usize): usize {
   const d = descriptors + <usize>set * DESC_SIZE;
-  return (load<u32>(d + D_FLAGS) & SetFlags.Interval) ? findInterval(d, key) : findExact(d, key);
+  const flags = load<u32>(d + D_FLAGS);
+  if (flags & SetFlags.Concat) return findConcat(d, key);
+  return (flags & SetFlags.Interval) ? findInterval(d, key) : findExact(d, key);
 }
 
 // Where an element's data starts, and how long it is.
 @inline export function setData(set: u32, el: usize): usize {
-  const d = descriptors + <usize>set * DESC_SIZE;
-  return el + 4 + (<usize>words(load<u32>(d + D_KEYLEN)) << 2);
+  return el + <usize>load<u32>(descriptors + <usize>set * DESC_SIZE + D_DATA);
 }
 
 @inline export function setDataLength(set: u32): u32 {

@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, Verdict,
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
 import type { NameTables } from './names.js';
@@ -104,14 +104,20 @@ export class Disassembler {
     if (count === 0) return out;
     const klen = this.setEntry(i, SetEntry.KeyLength);
     const dlen = this.setEntry(i, SetEntry.DataLength);
-    const verdict = (this.setEntry(i, SetEntry.Flags) & 4) !== 0;
+    const verdict = (this.setEntry(i, SetEntry.Flags) & SetFlags.Verdict) !== 0;
+    const concat = (this.setEntry(i, SetEntry.Flags) & SetFlags.Concat) !== 0;
     let off = this.setEntry(i, SetEntry.ElementsOffset);
     out += `${s.name} ${s.table} 0\n`;
     for (let e = 0; e < count; e++) {
       const eflags = this.u32(off);
       off += 4;
-      let line = `\telement ${hexWords(this.view, off, klen, '')}  : `;
+      let line = `\telement ${hexWords(this.view, off, klen, '')}  `;
       off += Math.ceil(klen / 4) * 4;
+      if (concat) {
+        line += `- ${hexWords(this.view, off, klen, '')}  `;
+        off += Math.ceil(klen / 4) * 4;
+      }
+      line += ': ';
       if (dlen && !(eflags & 1)) {
         if (verdict) {
           const code = this.view.getInt32(off, true);

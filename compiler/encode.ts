@@ -5,6 +5,7 @@ import {
   RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
+import { bounds } from './evaluate.js';
 import { constBytes, verdictCode } from './linearize.js';
 import type { ChainModel, RulesetModel, SetModel, TExpr } from './model.js';
 import { toBytes } from './values.js';
@@ -85,6 +86,8 @@ export function encodeIns(ins: Ins, out: Words): void {
 export interface EncodedElement {
   flags: number;
   key: Uint8Array;
+  // Concatenations with ranges: the last key of the element.
+  keyEnd?: Uint8Array;
   data: Uint8Array;
 }
 
@@ -113,6 +116,36 @@ function keyBytes(set: SetModel, e: TExpr): Uint8Array {
   return toBytes(e.value << BigInt(set.keyShift), keyLength(set) * 8, 'big');
 }
 
+export function isConcatInterval(set: SetModel): boolean {
+  return set.interval && set.keyTypes.length > 1;
+}
+
+// A concatenated key's first and last values, each field in network byte
+// order in its own register words, as the lookup sees them after the
+// byteorder conversions nft adds for such keys.
+function concatBounds(set: SetModel, e: TExpr): { key: Uint8Array; keyEnd: Uint8Array } {
+  const items = e.kind === 'concat' ? e.items : [e];
+  const key = new Uint8Array(keyLength(set));
+  const keyEnd = new Uint8Array(keyLength(set));
+  let o = 0;
+  for (const item of items) {
+    const { lo, hi } = bounds(item);
+    key.set(toBytes(lo, item.bits, 'big'), o);
+    keyEnd.set(toBytes(hi, item.bits, 'big'), o);
+    o += words(item.bits / 8) * 4;
+  }
+  return { key, keyEnd };
+}
+
+// The word count less one of each field of a concatenated key, two bits a
+// field (SetEntry.Fields).
+function fieldWords(set: SetModel): number {
+  if (!isConcatInterval(set)) return 0;
+  let f = 0;
+  set.keyTypes.forEach((t, i) => { f |= (words(t.bits / 8) - 1) << (2 * i); });
+  return f >>> 0;
+}
+
 // Interval sets hold boundaries, as the kernel's rbtree does: each interval
 // is its first key and, flagged as an end, the key after its last one
 // unless the next interval starts there; a set that does not start at zero
@@ -123,22 +156,8 @@ export function setElements(set: SetModel): EncodedElement[] {
   if (!set.interval) {
     return set.elements.map((el) => ({ flags: 0, key: padTo(keyBytes(set, el.key), klen), data: dataBytes(set, el.data) }));
   }
-  const ranges = set.elements.map((el) => {
-    let lo: bigint;
-    let hi: bigint;
-    if (el.key.kind === 'range') {
-      lo = (el.key.low as TExpr & { kind: 'const' }).value;
-      hi = (el.key.high as TExpr & { kind: 'const' }).value;
-    } else if (el.key.kind === 'prefix') {
-      const v = (el.key.value as TExpr & { kind: 'const' }).value;
-      const hostBits = BigInt(el.key.bits - el.key.length);
-      lo = (v >> hostBits) << hostBits;
-      hi = lo | ((1n << hostBits) - 1n);
-    } else {
-      lo = hi = (el.key as TExpr & { kind: 'const' }).value;
-    }
-    return { lo, hi, data: dataBytes(set, el.data) };
-  }).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  if (isConcatInterval(set)) return set.elements.map((el) => ({ flags: 0, ...concatBounds(set, el.key), data: dataBytes(set, el.data) }));
+  const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: dataBytes(set, el.data) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   const out: EncodedElement[] = [];
   const shift = BigInt(set.keyShift);
   const key = (v: bigint) => toBytes(v << shift, klen * 8, 'big');
@@ -209,12 +228,14 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
     if (s.interval) flags |= SetFlags.Interval;
     if (s.isMap) flags |= SetFlags.Map;
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
+    if (isConcatInterval(s)) flags |= SetFlags.Concat;
     // nft declares an anonymous interval set's size as its boundary count.
     const size = s.anonymous ? (s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0) : 0;
-    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), 0);
+    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     for (const el of els) {
       elementWords.push(el.flags);
       elementWords.bytes(padTo(el.key, words(keyLength(s)) * 4));
+      if (el.keyEnd) elementWords.bytes(padTo(el.keyEnd, words(keyLength(s)) * 4));
       elementWords.bytes(padTo(el.data, words(dlen) * 4));
     }
   }

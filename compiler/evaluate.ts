@@ -673,7 +673,8 @@ function writtenAs(loc: Location, word: string): boolean {
   return lines[loc.line - 1].startsWith(word, loc.column - 1);
 }
 
-function bounds(e: TExpr): { lo: bigint; hi: bigint } {
+// An element's first and last value.
+export function bounds(e: TExpr): { lo: bigint; hi: bigint } {
   if (e.kind === 'range') return { lo: (e.low as TExpr & { kind: 'const' }).value, hi: (e.high as TExpr & { kind: 'const' }).value };
   if (e.kind === 'prefix') {
     const host = BigInt(e.bits - e.length);

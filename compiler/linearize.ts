@@ -97,8 +97,7 @@ export class Linearizer {
         return;
       case 'vmap': {
         const r = this.get(s.key);
-        this.expr(s.key, r);
-        if (s.set.interval) this.out.push(...this.toBig(s.key, word(r), Math.ceil(s.key.bits / 8)));
+        this.lookupKey(s.key, r, s.set);
         this.out.push({ op: 'lookup', sreg: word(r), dreg: 0, set: this.setIndex(s.set), invert: false });
         this.release(s.key);
         return;
@@ -137,8 +136,16 @@ export class Linearizer {
     }
   }
 
-  // Loads an expression's value into register r (internal numbering).
-  private expr(e: TExpr, r: number): void {
+  // Interval lookups compare keys in network byte order: host-order values
+  // are converted, each field of a concatenation on its own.
+  private lookupKey(key: TExpr, r: number, set: SetModel): void {
+    this.expr(key, r, set.interval);
+    if (set.interval && key.kind !== 'concat') this.out.push(...this.toBig(key, word(r), Math.ceil(key.bits / 8)));
+  }
+
+  // Loads an expression's value into register r (internal numbering);
+  // `hton` converts each field of a concatenation to network byte order.
+  private expr(e: TExpr, r: number, hton = false): void {
     const len = Math.ceil(e.bits / 8);
     switch (e.kind) {
       case 'ct':
@@ -192,14 +199,14 @@ export class Linearizer {
         let reg = r;
         for (const item of e.items) {
           this.expr(item, reg);
+          if (hton) this.out.push(...this.toBig(item, word(reg), Math.ceil(item.bits / 8)));
           reg += units(item.bits);
         }
         return;
       }
       case 'map': {
         // nft loads the key into the register the result goes to.
-        this.expr(e.key, r);
-        if (e.set.interval) this.out.push(...this.toBig(e.key, word(r), Math.ceil(e.key.bits / 8)));
+        this.lookupKey(e.key, r, e.set);
         this.out.push({ op: 'lookup', sreg: word(r), dreg: word(r), set: this.setIndex(e.set), invert: false });
         return;
       }
@@ -220,7 +227,7 @@ export class Linearizer {
       this.release(left);
       return;
     }
-    this.expr(left, r);
+    this.expr(left, r, right.kind === 'setref' && right.set.interval);
     const eqOp = s.op === '!=' ? CmpOp.Neq : CmpOp.Eq;
     switch (right.kind) {
       case 'const': {
@@ -266,7 +273,7 @@ export class Linearizer {
         break;
       }
       case 'setref':
-        if (right.set.interval) this.out.push(...this.toBig(left, sreg, len));
+        if (right.set.interval && left.kind !== 'concat') this.out.push(...this.toBig(left, sreg, len));
         this.out.push({ op: 'lookup', sreg, dreg: -1, set: this.setIndex(right.set), invert: s.op === '!=' });
         break;
       default:

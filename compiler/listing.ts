@@ -224,8 +224,10 @@ class Printer {
     return set.anonymous ? `{ ${this.elements(set)} }` : `@${set.name}`;
   }
 
+  // The kernel keeps concatenations with ranges in the order they were
+  // added, and every other set sorted.
   elements(set: SetModel): string {
-    const els = [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+    const els = set.interval && set.keyTypes.length > 1 ? set.elements : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
     return els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))).join(', ');
   }
 

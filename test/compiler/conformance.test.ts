@@ -6,7 +6,7 @@ import { compile, NftError } from '../../compiler/index.js';
 import { CORPUS_DIR, CORPUS_FILES, corpusAvailable, payloadBlocks, readCorpusFile, type CorpusFile, type CorpusLine, type CorpusTable } from './corpus.js';
 
 // Raise as the compiler improves; the tally must never fall below it.
-const FLOOR_OK = 1288;
+const FLOOR_OK = 1298;
 const FLOOR_FAIL = 113;
 
 // nft-test.py's set_check_element: a set's elements compare as a sorted
