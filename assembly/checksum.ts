@@ -5,6 +5,7 @@
 // commutes with the byte swap, so validity (a folded sum of 0xffff) and
 // equality of two sums do not depend on the order the words are read in.
 import * as pkt from './packet';
+import { hasLocalAddresses } from './config';
 
 // Folds a 64-bit one's complement sum to 16 bits.
 @inline function fold(sum: u64): u32 {
@@ -51,10 +52,13 @@ function pseudoHeaderSum(proto: u8, len: u32): u64 {
   return sum;
 }
 
-// Whether the transport checksum of the current packet is good. A checksum
-// field holding only the folded pseudo-header sum is one the sender left for
-// offload (CHECKSUM_PARTIAL): the kernel does not verify such a packet, so
-// neither does this. coverage is the number of bytes covered (UDP-Lite).
+// Whether the transport checksum of the current packet is good. On a host's
+// own capture (local addresses given), a field holding only the folded
+// pseudo-header sum is one the peer left for offload (CHECKSUM_PARTIAL, as a
+// veth passes it on): the kernel does not verify such a packet, so neither
+// does this. A capture of a router's ingress has finished checksums, and a
+// field that happens to equal the pseudo-header sum is checked like any
+// other. coverage is the number of bytes covered (UDP-Lite).
 export function l4ChecksumOk(proto: u8, fieldOffset: u32, coverage: u32): bool {
   const th = pkt.th;
   const len = pkt.l4Len;
@@ -64,7 +68,7 @@ export function l4ChecksumOk(proto: u8, fieldOffset: u32, coverage: u32): bool {
   let sum: u64 = 0;
   if (usesPseudo) {
     const pseudo = pseudoHeaderSum(proto, len);
-    if (proto != pkt.IPPROTO_ICMPV6 && <u32>load<u16>(th + fieldOffset) == fold(pseudo)) return true;
+    if (proto != pkt.IPPROTO_ICMPV6 && hasLocalAddresses() && <u32>load<u16>(th + fieldOffset) == fold(pseudo)) return true;
     sum = pseudo;
   }
   sum = <u64>fold(sum) + <u64>fold(sumBytes(th, coverage));

@@ -152,8 +152,13 @@ export function conntrackIn(hook: Hook): bool {
   const l4 = pkt.l4proto;
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
   const verify = hook == Hook.Prerouting && tunable(Tunable.Checksum) != 0;
-  const isIcmp = l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP);
-  if (isIcmp && icmpError(verify)) return true;
+  // The tuple follows the protocol number, whatever the family: ICMPv6
+  // inside IPv4 is tracked by ICMPv6's rules. Errors are looked into only
+  // in their own family.
+  const isIcmp = l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6;
+  const icmpV6 = l4 == pkt.IPPROTO_ICMPV6;
+  if (l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP) && icmpError(verify)) return true;
+  if (isIcmp && (pkt.l4Len < 8 || !pkt.captured(pkt.th, 8))) return invalid();
   if (hasPorts(l4) && (pkt.l4Len < 4 || !pkt.captured(pkt.th, 4))) return invalid();
   ctt.keyFromPacket(packetZone, isIcmp);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -164,7 +169,7 @@ export function conntrackIn(hook: Hook): bool {
     } else {
       let replyDport: u16 = 0;
       if (isIcmp) {
-        const rt = icmpReplyType(icmpType(), v6);
+        const rt = icmpReplyType(icmpType(), icmpV6);
         // Only a query starts an ICMP connection.
         if (rt < 0) return invalid();
         replyDport = <u16>rt | (pkt.dport & 0xff00);
@@ -201,7 +206,7 @@ export function conntrackIn(hook: Hook): bool {
     } else if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) {
       udpPacket(e, dir, isNew);
     } else if (isIcmp) {
-      icmpPacket(e, dir, v6);
+      icmpPacket(e, dir, icmpV6);
     } else if (l4 == IPPROTO_GRE) {
       grePacket(e, dir);
     } else {

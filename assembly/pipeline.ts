@@ -64,6 +64,66 @@ function pathOf(): StaticArray<i32> {
   return PATH_FORWARD;
 }
 
+const IPOPT_END: u8 = 0;
+const IPOPT_NOOP: u8 = 1;
+const IPOPT_RR: u8 = 7;
+const IPOPT_TIMESTAMP: u8 = 68;
+const IPOPT_LSRR: u8 = 131;
+const IPOPT_SSRR: u8 = 137;
+const IPOPT_RA: u8 = 148;
+const IPOPT_CIPSO: u8 = 134;
+
+// ip_options_compile on a received packet, then ip_rcv_options: options that
+// do not parse, and source routes (accept_source_route is off), are dropped
+// after prerouting, before any later hook.
+function ipv4OptionsAccepted(): bool {
+  const p = pkt.net;
+  const end = p + (<usize>(load<u8>(p) & 15) << 2);
+  let q = p + 20;
+  let seenRr = false;
+  let seenTs = false;
+  while (q < end) {
+    const type = load<u8>(q);
+    if (type == IPOPT_END) return true;
+    if (type == IPOPT_NOOP) {
+      q++;
+      continue;
+    }
+    const left = <u32>(end - q);
+    if (left < 2) return false;
+    const len = <u32>load<u8>(q + 1);
+    if (len < 2 || len > left) return false;
+    if (type == IPOPT_LSRR || type == IPOPT_SSRR) {
+      return false;
+    } else if (type == IPOPT_RR) {
+      if (seenRr || len < 3) return false;
+      const ptr = <u32>load<u8>(q + 2);
+      if (ptr < 4 || (ptr <= len && ptr + 3 > len)) return false;
+      seenRr = true;
+    } else if (type == IPOPT_TIMESTAMP) {
+      if (seenTs || len < 4) return false;
+      const ptr = <u32>load<u8>(q + 2);
+      const flags = load<u8>(q + 3);
+      if (ptr < 5) return false;
+      if (ptr <= len) {
+        if (ptr + 3 > len) return false;
+        const kind = flags & 15;
+        if ((kind == 1 || kind == 3) && ptr + 7 > len) return false;
+      } else if ((flags & 15) != 3 && (flags >> 4) == 15) {
+        return false;
+      }
+      seenTs = true;
+    } else if (type == IPOPT_RA) {
+      if (len < 4) return false;
+    } else if (type == IPOPT_CIPSO) {
+      // CIPSO needs a configured domain of interpretation, which a replay has not.
+      return false;
+    }
+    q += len;
+  }
+  return true;
+}
+
 // Routing between prerouting and the next hook (ip_route_input_slow,
 // ip_forward, ip6_forward): whether the packet goes on. Multicast,
 // broadcast and loopback sources are martians, dropped on the way in (the
@@ -74,6 +134,7 @@ function routed(forward: bool): bool {
   if (pkt.nfproto == pkt.NFPROTO_IPV4) {
     const s0 = load<u8>(pkt.saddr);
     if ((s0 >= 224 && s0 <= 239) || load<u32>(pkt.saddr) == 0xffffffff || s0 == 127) return false;
+    if ((load<u8>(pkt.net) & 15) > 5 && !ipv4OptionsAccepted()) return false;
     if (!forward) return true;
     const d0 = load<u8>(pkt.daddr);
     if (d0 == 127 || (d0 >= 224 && d0 <= 239)) return false;
