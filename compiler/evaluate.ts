@@ -365,6 +365,7 @@ export class Evaluator {
       case 'meta': {
         const tmpl = META_KEYS[e.key];
         if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+        if (tmpl.setOnly) throw NftError.at(e.loc, `Could not process rule: Operation not supported`);
         const unqualified = !writtenAs(e.loc, 'meta');
         return { kind: 'meta', key: tmpl.key, name: e.key, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
       }

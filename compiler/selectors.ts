@@ -60,10 +60,12 @@ export interface MetaTemplate {
   bits: number;
   byteorder: ByteOrder;
   settable?: boolean;
+  // The kernel can set the key but not load it.
+  setOnly?: boolean;
 }
 
-function meta(key: MetaKey, name: string, type: Datatype, bits: number, byteorder: ByteOrder, settable = false): MetaTemplate {
-  return { key, name, type, bits, byteorder, settable };
+function meta(key: MetaKey, name: string, type: Datatype, bits: number, byteorder: ByteOrder, settable: boolean | 'only' = false): MetaTemplate {
+  return { key, name, type, bits, byteorder, settable: settable !== false, setOnly: settable === 'only' };
 }
 
 export const META_KEYS: Record<string, MetaTemplate> = {
@@ -72,6 +74,7 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   nfproto: meta(MetaKey.Nfproto, 'nfproto', TYPES.nf_proto, 8, 'host'),
   l4proto: meta(MetaKey.L4proto, 'l4proto', TYPES.inet_proto, 8, 'host'),
   mark: meta(MetaKey.Mark, 'mark', TYPES.mark, 32, 'host', true),
+  nftrace: meta(MetaKey.Nftrace, 'nftrace', TYPES.integer, 1, 'host', 'only'),
   iif: meta(MetaKey.Iif, 'iif', TYPES.iface_index, 32, 'host'),
   oif: meta(MetaKey.Oif, 'oif', TYPES.iface_index, 32, 'host'),
   iifname: meta(MetaKey.Iifname, 'iifname', TYPES.ifname, 128, 'host'),
