@@ -196,7 +196,20 @@ export enum RulesetHeader {
   CodeLength = 10,
   ObjectCount = 11,
   ObjectTableOffset = 12,
+  // Counters that do not start at zero (`counter packets 5 bytes 300`):
+  // how many, and where their CounterStart entries are.
+  CounterStartCount = 13,
+  CounterStartOffset = 14,
   Words = 16,
+}
+
+// A counter's starting values, u32 words: the counter index, then packets
+// and bytes as little-endian u64s.
+export enum CounterStart {
+  Index = 0,
+  Packets = 1,
+  Bytes = 3,
+  Words = 5,
 }
 
 export const RULESET_MAGIC = 0x5754464e; // "NFTW"

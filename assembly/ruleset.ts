@@ -1,5 +1,5 @@
 // Access to the loaded ruleset image (layout in abi.ts and docs/bytecode.md).
-import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, Hook, RulesetFlags, ObjectEntry } from './abi';
+import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, CounterStart, Hook, RulesetFlags, ObjectEntry } from './abi';
 import { setsLoad } from './sets';
 
 export let image: usize = 0;
@@ -41,6 +41,15 @@ export function rulesetLoad(): i32 {
   objectCount = header(RulesetHeader.ObjectCount);
   counters = heap.alloc(<usize>counterCount * 16 + 16);
   memory.fill(counters, 0, <usize>counterCount * 16 + 16);
+  const starts = image + header(RulesetHeader.CounterStartOffset);
+  for (let i: u32 = 0; i < header(RulesetHeader.CounterStartCount); i++) {
+    const s = starts + <usize>i * (<usize>CounterStart.Words << 2);
+    const index = load<u32>(s + (<usize>CounterStart.Index << 2));
+    if (index >= counterCount) return -4;
+    const c = counters + (<usize>index << 4);
+    store<u64>(c, load<u64>(s + (<usize>CounterStart.Packets << 2)));
+    store<u64>(c + 8, load<u64>(s + (<usize>CounterStart.Bytes << 2)));
+  }
   return 0;
 }
 

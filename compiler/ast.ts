@@ -80,6 +80,8 @@ export interface CtHelperDecl {
 export interface CounterDecl {
   kind: 'counter';
   name: string;
+  packets: bigint;
+  bytes: bigint;
   loc: Location;
 }
 

@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
 import type { NameTables } from './names.js';
@@ -155,6 +155,20 @@ export class Disassembler {
     throw new Error(`rule ${handle} not in chain ${c.name}`);
   }
 
+  private starts?: Map<number, [bigint, bigint]>;
+
+  private counterStart(index: number): [bigint, bigint] {
+    if (!this.starts) {
+      this.starts = new Map();
+      const at = this.head(RulesetHeader.CounterStartOffset);
+      for (let i = 0; i < this.head(RulesetHeader.CounterStartCount); i++) {
+        const s = at + i * CounterStart.Words * 4;
+        this.starts.set(this.u32(s), [this.view.getBigUint64(s + CounterStart.Packets * 4, true), this.view.getBigUint64(s + CounterStart.Bytes * 4, true)]);
+      }
+    }
+    return this.starts.get(index) ?? [0n, 0n];
+  }
+
   private ins(q: number): string {
     const h = this.u32(q);
     const op = h & 0xff;
@@ -193,7 +207,7 @@ export class Disassembler {
         return `ct load ${CT_KEYS[b]} => reg ${regName(a)}${dir}`;
       }
       case Op.Counter: {
-        const [pkts, bytes] = this.names.counterStart.get(w(1)) ?? [0n, 0n];
+        const [pkts, bytes] = this.counterStart(w(1));
         return `counter pkts ${pkts} bytes ${bytes}`;
       }
       case Op.Range: {

@@ -1,7 +1,7 @@
 // Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
 // chain table, hook table, set table with elements, then the code.
 import {
-  ChainEntry, HOOK_FAMILIES, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  ChainEntry, CounterStart, HOOK_FAMILIES, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
@@ -253,7 +253,15 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   for (const o of objects) if (o.kind === 'counter') objectWords.push(ObjectType.Counter, o.index, 0, 0);
   const objectCount = objectWords.length / ObjectEntry.Words;
 
-  const codeOffset = objectTableOffset + objectWords.length * 4;
+  const startsOffset = objectTableOffset + objectWords.length * 4;
+  const startWords = new Words();
+  const start = (c: { index: number; packets: bigint; bytes: bigint }) => {
+    if (c.packets || c.bytes) startWords.push(c.index, Number(c.packets & 0xffffffffn), Number(c.packets >> 32n), Number(c.bytes & 0xffffffffn), Number(c.bytes >> 32n));
+  };
+  for (const o of objects) if (o.kind === 'counter') start(o);
+  for (const c of chains) for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'counter') start(s);
+
+  const codeOffset = startsOffset + startWords.length * 4;
   const codeWords = new Words();
   const chainWords = new Words();
   for (const c of chains) {
@@ -281,8 +289,10 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   head[RulesetHeader.CodeLength] = codeWords.length * 4;
   head[RulesetHeader.ObjectCount] = objectCount;
   head[RulesetHeader.ObjectTableOffset] = objectTableOffset;
+  head[RulesetHeader.CounterStartCount] = startWords.length / CounterStart.Words;
+  head[RulesetHeader.CounterStartOffset] = startsOffset;
 
-  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...objectWords.w, ...codeWords.w];
+  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...objectWords.w, ...startWords.w, ...codeWords.w];
   const image = new Uint8Array(all.length * 4);
   const view = new DataView(image.buffer);
   all.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));

@@ -184,7 +184,7 @@ export class Evaluator {
       object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto, l3protoName: o.l3proto };
       this.model.conntrack = true;
     } else {
-      object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++ };
+      object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
     }
     table.objects.push(object);
     this.model.batch.push({ kind: 'object', table, object });

@@ -42,16 +42,11 @@ export interface Ruleset {
 function nameTables(model: RulesetModel): NameTables {
   const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
   const counterNames = new Map<number, string>();
-  const counterStart = new Map<number, [bigint, bigint]>();
-  for (const c of model.chains) {
-    for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'counter' && (s.packets || s.bytes)) counterStart.set(s.index, [s.packets, s.bytes]);
-  }
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
     sets: model.sets.map((s) => ({ name: s.name, table: s.table.name })),
     counterNames,
-    counterStart,
     helpers: helpers.map((h) => h.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
@@ -63,7 +58,7 @@ function nameTables(model: RulesetModel): NameTables {
           const o = b.object;
           const text = o.kind === 'cthelper'
             ? `table (null) name (null) use 0 [ ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol} ]`
-            : `table (null) name (null) use 0 [ counter pkts 0 bytes 0 ]`;
+            : `table (null) name (null) use 0 [ counter pkts ${o.packets} bytes ${o.bytes} ]`;
           return { kind: 'object', text };
         }
       }

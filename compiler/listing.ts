@@ -304,8 +304,8 @@ class Printer {
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
     }
     const c = this.o.counters;
-    const p = c ? c[obj.index * 2] ?? 0n : 0n;
-    const b = c ? c[obj.index * 2 + 1] ?? 0n : 0n;
+    const p = c ? c[obj.index * 2] ?? 0n : obj.packets;
+    const b = c ? c[obj.index * 2 + 1] ?? 0n : obj.bytes;
     return `\tcounter ${obj.name} {${h}\n\t\tpackets ${this.o.stateless ? 0n : p} bytes ${this.o.stateless ? 0n : b}\n\t}\n`;
   }
 

@@ -95,7 +95,7 @@ export interface ChainModel {
 
 export type ObjectModel =
   | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; l3protoName?: string; protocolName: string }
-  | { kind: 'counter'; name: string; handle: number; index: number };
+  | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint };
 
 export interface TableModel {
   family: Family;

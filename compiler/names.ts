@@ -28,8 +28,6 @@ export interface NameTables {
   sets: SetNames[];
   // Counter index -> name of the named counter it belongs to (if any).
   counterNames: Map<number, string>;
-  // Counter index -> the packets and bytes it starts from, when given.
-  counterStart: Map<number, [bigint, bigint]>;
   helpers: string[];
   logs: { prefix?: string; level?: string; group?: number }[];
   batch: BatchEntry[];

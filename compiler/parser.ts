@@ -221,11 +221,14 @@ export class Parser {
         table.objects.push(this.ctHelper());
       } else if (t.text === 'counter') {
         const cn = this.name();
+        const start = { packets: 0n, bytes: 0n };
         if (this.accept('{')) {
+          this.skipSeparators();
+          Object.assign(start, this.counterValues());
           this.skipSeparators();
           this.expect('}');
         }
-        table.objects.push({ kind: 'counter', name: cn.text, loc: cn });
+        table.objects.push({ kind: 'counter', name: cn.text, ...start, loc: cn });
       } else {
         this.fail(t);
       }
@@ -453,7 +456,11 @@ export class Parser {
       const n = this.name();
       return { kind: 'counter', name: n.text, loc: span(t, n) };
     }
-    const s: Stmt & { kind: 'counter' } = { kind: 'counter', loc: t };
+    return { kind: 'counter', ...this.counterValues(), loc: t };
+  }
+
+  private counterValues(): { packets?: bigint; bytes?: bigint } {
+    const s: { packets?: bigint; bytes?: bigint } = {};
     while (this.is('packets') || this.is('bytes')) {
       const what = this.next().text;
       const n = this.word();
