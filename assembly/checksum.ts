@@ -74,3 +74,25 @@ export function l4ChecksumOk(proto: u8, fieldOffset: u32, coverage: u32): bool {
   sum = <u64>fold(sum) + <u64>fold(sumBytes(th, coverage));
   return fold(sum) == 0xffff;
 }
+
+// CRC-32C (Castagnoli, reflected), SCTP's checksum.
+const CRC32C: StaticArray<u32> = new StaticArray<u32>(256);
+for (let i: u32 = 0; i < 256; i++) {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
+  unchecked(CRC32C[i] = c);
+}
+
+// sctp_error's check: the CRC-32C of the whole packet, its checksum field
+// taken as zero, stored little-endian.
+export function sctpChecksumOk(): bool {
+  const th = pkt.th;
+  const len = <usize>pkt.l4Len;
+  if (!pkt.captured(th, <u32>len)) return true;
+  let crc: u32 = 0xffffffff;
+  for (let i: usize = 0; i < len; i++) {
+    const b: u32 = i >= 8 && i < 12 ? 0 : <u32>load<u8>(th + i);
+    crc = unchecked(CRC32C[(crc ^ b) & 0xff]) ^ (crc >> 8);
+  }
+  return ~crc == load<u32>(th + 8);
+}

@@ -5,7 +5,7 @@ import { CtEntry, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { tunable } from './config';
-import { l4ChecksumOk } from './checksum';
+import { l4ChecksumOk, sctpChecksumOk } from './checksum';
 import { tcpHeaderValid, tcpPacket, TcpVerdict } from './conntrack-tcp';
 import { udpValid, udpPacket, icmpPacket, genericPacket, grePacket, icmpReplyType, icmpIsError, icmpv6Untracked, icmpType, ICMP_MAX_TYPE } from './conntrack-l4';
 import { expectationFor, attachExpected } from './conntrack-expect';
@@ -138,6 +138,10 @@ function protocolValid(l4: u8, verify: bool): bool {
     return !verify || l4ChecksumOk(l4, 16, pkt.l4Len);
   }
   if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) return udpValid(l4, verify);
+  if (l4 == IPPROTO_SCTP) {
+    if (pkt.l4Len < 12 || !pkt.captured(pkt.th, 12)) return false;
+    return !verify || sctpChecksumOk();
+  }
   return true;
 }
 
