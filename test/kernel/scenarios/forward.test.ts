@@ -180,6 +180,59 @@ function mutateBytes(pcap: Uint8Array, share: number, seed: number): Uint8Array 
   return out;
 }
 
+/**
+ * Some IPv4 packets cut into fragments (8-byte aligned), in order or not,
+ * now and then with a piece sent twice, overlapping the one before, or
+ * missing, so that datagrams complete, break or never arrive.
+ */
+function fragment(pcap: Uint8Array, share: number, seed: number): Uint8Array {
+  const view = new DataView(pcap.buffer, pcap.byteOffset);
+  const rnd = random(seed);
+  const out: number[] = [...pcap.slice(0, 24)];
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const caplen = view.getUint32(at + 8, true);
+    const record = pcap.slice(at, at + 16 + caplen);
+    at += 16 + caplen;
+    const frame = record.slice(16);
+    const fv = new DataView(frame.buffer);
+    const ip = 14;
+    if (fv.getUint16(12) !== 0x0800 || caplen < ip + 20 + 24 || rnd() >= share) {
+      out.push(...record);
+      continue;
+    }
+    const ihl = (frame[ip]! & 15) << 2;
+    const payload = frame.slice(ip + ihl, ip + fv.getUint16(ip + 2));
+    const cuts = [0];
+    while (cuts.at(-1)! + 16 < payload.length && cuts.length < 3) cuts.push(cuts.at(-1)! + 8 * (1 + Math.floor(rnd() * Math.max(1, (payload.length - cuts.at(-1)! - 8) / 8))));
+    const pieces = cuts.filter((c) => c < payload.length).map((c, i, all) => [c, i + 1 < all.length ? all[i + 1]! : payload.length] as [number, number]);
+    const trouble = rnd();
+    if (trouble < 0.1 && pieces.length > 1) pieces.pop();
+    else if (trouble < 0.2) pieces.push(pieces[0]!);
+    else if (trouble < 0.3 && pieces.length > 1) pieces[1]![0] -= 8;
+    if (rnd() < 0.3) pieces.reverse();
+    for (const [start, end] of pieces) {
+      const more = end < payload.length;
+      const piece = new Uint8Array(ip + ihl + (end - start));
+      piece.set(frame.slice(0, ip + ihl));
+      piece.set(payload.slice(start, end), ip + ihl);
+      const pv = new DataView(piece.buffer);
+      pv.setUint16(ip + 2, ihl + (end - start));
+      pv.setUint16(ip + 6, (more ? 0x2000 : 0) | (start >> 3));
+      pv.setUint16(ip + 10, 0);
+      let sum = 0;
+      for (let i = ip; i < ip + ihl; i += 2) sum += pv.getUint16(i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      pv.setUint16(ip + 10, ~sum & 0xffff);
+      const header = record.slice(0, 16);
+      const hv = new DataView(header.buffer);
+      hv.setUint32(8, piece.length, true);
+      hv.setUint32(12, piece.length, true);
+      out.push(...header, ...piece);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
 function generated(packets: number, flows: number, seed: number): { pcap: Uint8Array; packets: number } {
   const chunks: Uint8Array[] = [];
   const stats = generateCapture({ packets, flows, seed }, (c) => chunks.push(c.slice()));
@@ -219,6 +272,13 @@ describe.skipIf(skip !== null)(`kernel parity: forward path${skip ? ` (skipped: 
     for (const seed of [2, 6, 21]) {
       const { pcap } = generated(6000, 200, 100 + seed);
       await expectForwardParity(respace(mutateBytes(pcap, 0.3, seed), 100));
+    }
+  });
+
+  it("with one packet in ten fragmented, some fragments repeated, overlapping or lost", { timeout: 180_000 }, async () => {
+    for (const seed of [3, 4]) {
+      const { pcap } = generated(5000, 200, 200 + seed);
+      await expectForwardParity(respace(fragment(pcap, 0.1, seed), 100));
     }
   });
 
