@@ -1,5 +1,6 @@
 # An FTP session: anonymous login, a directory listing and a download, in
-# passive (PASV or EPSV) or active (PORT or EPRT) mode.
+# passive (PASV or EPSV) or active (PORT or EPRT) mode; or (abandon) a PASV
+# whose data connection never comes.
 import ftplib
 import sys
 
@@ -7,7 +8,7 @@ host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ftp = ftplib.FTP()
 ftp.connect(host, port, timeout=5)
 ftp.login()
-ftp.set_pasv(mode in ("pasv", "epsv"))
+ftp.set_pasv(mode in ("pasv", "epsv", "abandon"))
 if mode == "epsv":
     # ftplib sends EPSV and EPRT itself only to IPv6 servers.
     ftp.makepasv = lambda: ftplib.parse229(ftp.sendcmd("EPSV"), ftp.sock.getpeername())
@@ -25,6 +26,10 @@ def eprt(ftp):
     return sock
 
 
-ftp.retrlines("LIST", lambda line: None)
-ftp.retrbinary("RETR hello.txt", lambda data: None)
+if mode == "abandon":
+    # A passive data connection announced and never opened.
+    ftp.sendcmd("PASV")
+else:
+    ftp.retrlines("LIST", lambda line: None)
+    ftp.retrbinary("RETR hello.txt", lambda data: None)
 ftp.quit()

@@ -53,6 +53,10 @@ describe.skipIf(unavailable !== null)(`kernel parity: FTP helper${skipNote}`, ()
     expect(kernel.conntrack).toContain("helper=ftp");
   });
 
+  it("a passive data connection announced and never opened", { timeout: 60_000 }, async () => {
+    await expectKernelParity({ name: "ftp-abandon", ruleset: RULESET, traffic: ftpSession("abandon") });
+  });
+
   it("active FTP (PORT)", { timeout: 60_000 }, async () => {
     await expectKernelParity({ name: "ftp-port", ruleset: RULESET, traffic: ftpSession("port") });
   });
