@@ -213,7 +213,10 @@ function releaseLinks(idx: u32): void {
   }
 }
 
+// nf_ct_kill: the entry leaves the table; a packet still holding it sees it
+// dying.
 export function killEntry(e: usize): void {
+  setStatus(e, CtStatus.Dying);
   if (e == pending) {
     store<u8>(e + CtEntry.InUse, 0);
     releaseLinks(indexOf(e));
