@@ -16,6 +16,7 @@ import { connlimitInit } from './connlimit';
 import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
+import * as shard from './shard';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -55,6 +56,7 @@ export function rulesetLoad(): i32 {
 }
 export function countersBuffer(): usize { return rs.counters; }
 export function fastPathsEnable(on: bool): void { setFastPaths(on); }
+export function shardSet(index: u32, count: u32): void { shard.shardSet(index, count); }
 
 export function conntrackEntries(): usize { return ctt.entries; }
 export function conntrackExtensions(): usize { return ctt.exts; }
@@ -127,6 +129,13 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
     store<u32>(out + PacketResult.LinkType, cap.linkType);
     lastTime = cap.recordTime;
+    if (shard.shardCount > 1 && !shard.ownPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen)) {
+      store<u8>(out + PacketResult.Verdict, shard.FOREIGN);
+      packetCount++;
+      n++;
+      pos = cap.recordEnd;
+      continue;
+    }
     if (events.enabled) events.beginPacket(n, cap.recordTime);
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
