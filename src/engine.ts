@@ -16,7 +16,9 @@ export interface DataPlaneExports {
   rulesetLoad(): number;
   countersBuffer(): number;
   fastPathsEnable(on: number): void;
+  shardSet(index: number, count: number): void;
   conntrackEntries(): number;
+  conntrackExtensions(): number;
   conntrackCapacity(): number;
   conntrackCount(): number;
   conntrackStats(): number;
@@ -68,8 +70,20 @@ export class Engine {
     this.exports = exports;
   }
 
-  static async create(wasm: WasmSource, opts: EngineOptions): Promise<Engine> {
-    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+  // A shared memory for the module built with threads (build/nftwasm.shared.wasm),
+  // which worker threads instantiate and the main thread reads.
+  static sharedMemory(): WebAssembly.Memory {
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  }
+
+  // An engine whose exports stand in for a data plane running elsewhere
+  // (worker threads) over memory this thread can read.
+  static over(exports: DataPlaneExports): Engine {
+    return new Engine(exports);
+  }
+
+  static async create(wasm: WasmSource, opts: EngineOptions, memory?: WebAssembly.Memory): Promise<Engine> {
+    memory ??= new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
     const { exports } = await instantiate<Record<string, unknown>>(wasm, { env: { memory } });
     const engine = new Engine(exports as unknown as DataPlaneExports);
     engine.configure(opts);

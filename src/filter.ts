@@ -4,7 +4,7 @@
 // the browser entry share it.
 import { BatchStatus, CaptureError, CtEntry, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
-import { Engine, type LocalAddress, type WasmSource } from './engine.js';
+import { Engine, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
 import { CtEventBatch } from './ct-event-batch.js';
 import { TraceBatch } from './trace-batch.js';
@@ -71,6 +71,25 @@ export function parseLocalAddresses(list: readonly string[]): LocalAddress[] {
     if (v6) return { family: 6, bytes: v6 } as LocalAddress;
     throw new RangeError(`"${a}" is not an IPv4 or IPv6 address`);
   });
+}
+
+// The length of conntrackTable() without building it: a run's summary must
+// not cost as much as the run. Entries are handed out from the low end of
+// the table, so the scan ends once every entry in use has been seen,
+// before the pages no entry ever reached (reading those faults them in).
+export function liveConntrackEntries(engine: Engine, now: bigint): number {
+  const ex = engine.exports;
+  const capacity = ex.conntrackCapacity();
+  const inUse = ex.conntrackCount();
+  const view = engine.view(ex.conntrackEntries(), capacity * CtEntry.Size);
+  let seen = 0;
+  let live = 0;
+  for (let e = 0; seen < inUse && e < capacity * CtEntry.Size; e += CtEntry.Size) {
+    if (view.getUint8(e + CtEntry.InUse) === 0) continue;
+    seen++;
+    if (view.getBigUint64(e + CtEntry.Expires, true) > now) live++;
+  }
+  return live;
 }
 
 export class Filter {
@@ -175,26 +194,7 @@ export class Filter {
   }
 
   stats(): FilterStats {
-    return { ...this.statsSoFar, conntrackEntries: this.liveConntrackEntries() };
-  }
-
-  // The length of conntrackTable() without building it: a run's summary must
-  // not cost as much as the run. Entries are handed out from the low end of
-  // the table, so the scan ends once every entry in use has been seen,
-  // before the pages no entry ever reached (reading those faults them in).
-  private liveConntrackEntries(): number {
-    const ex = this.engine.exports;
-    const capacity = ex.conntrackCapacity();
-    const inUse = ex.conntrackCount();
-    const view = this.engine.view(ex.conntrackEntries(), capacity * CtEntry.Size);
-    let seen = 0;
-    let live = 0;
-    for (let e = 0; seen < inUse && e < capacity * CtEntry.Size; e += CtEntry.Size) {
-      if (view.getUint8(e + CtEntry.InUse) === 0) continue;
-      seen++;
-      if (view.getBigUint64(e + CtEntry.Expires, true) > this.lastTime) live++;
-    }
-    return live;
+    return { ...this.statsSoFar, conntrackEntries: liveConntrackEntries(this.engine, this.lastTime) };
   }
 
   // Capture time (ns) of the last packet seen.
@@ -281,17 +281,21 @@ export class CaptureRun {
   }
 }
 
-export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): Promise<Filter> {
-  const wasm = opts.wasm ?? (await defaultWasm?.());
-  if (!wasm) throw new Error('no data plane module: pass options.wasm or import nftwasm through its Node or browser entry');
+export function engineOptions(opts: FilterOptions): EngineOptions {
   const tunables = resolveSysctls(opts.sysctl);
-  const engine = await Engine.create(wasm, {
-    conntrackMax: tunables[Tunable.Max],
+  return {
+    conntrackMax: tunables[Tunable.Max]!,
     inputBytes: opts.batchBytes ?? DEFAULT_BATCH_BYTES,
     maxResults: opts.maxResults ?? DEFAULT_MAX_RESULTS,
     tunables,
     local: parseLocalAddresses(opts.local ?? []),
-  });
+  };
+}
+
+export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): Promise<Filter> {
+  const wasm = opts.wasm ?? (await defaultWasm?.());
+  if (!wasm) throw new Error('no data plane module: pass options.wasm or import nftwasm through its Node or browser entry');
+  const engine = await Engine.create(wasm, engineOptions(opts));
   engine.loadRuleset(ruleset.image);
   if (opts.fastPaths === false) engine.exports.fastPathsEnable(0);
   if (opts.events) engine.exports.eventsEnable(EVENT_RING_RECORDS);

@@ -1,0 +1,68 @@
+// A shard worker: its own data plane instance over a shared memory, running
+// the capture batches the main thread posts through the control block and
+// evaluating only the packets of its shard.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Engine, type EngineOptions } from './engine.js';
+import { Answer, Command, Slot, workerBase, type WorkerLayout } from './shard-control.js';
+
+export interface ShardWorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+  count: number;
+  engine: EngineOptions;
+  image: Uint8Array;
+  fastPaths: boolean;
+}
+
+async function serve(data: ShardWorkerData): Promise<void> {
+  const engine = await Engine.create(data.module, data.engine, data.memory);
+  engine.loadRuleset(data.image);
+  const ex = engine.exports;
+  if (!data.fastPaths) ex.fastPathsEnable(0);
+  ex.shardSet(data.index, data.count);
+  const layout: WorkerLayout = {
+    inputBuffer: ex.inputBuffer(),
+    inputSize: ex.inputSize(),
+    resultsBuffer: ex.resultsBuffer(),
+    countersBuffer: ex.countersBuffer(),
+    conntrackEntries: ex.conntrackEntries(),
+    conntrackExtensions: ex.conntrackExtensions(),
+    conntrackCapacity: ex.conntrackCapacity(),
+  };
+  parentPort!.postMessage({ ready: layout });
+  const ctl = new Int32Array(data.control);
+  const me = workerBase(data.index);
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(ctl, Slot.Seq, seq);
+    seq = Atomics.load(ctl, Slot.Seq);
+    const cmd = Atomics.load(ctl, Slot.Command);
+    if (cmd === Command.Exit) break;
+    if (cmd === Command.Restart) ex.captureRestart();
+    else if (cmd === Command.Batch) {
+      ctl[me + Answer.Count] = ex.processBatch(ctl[Slot.Start]!, ctl[Slot.Length]!, ctl[Slot.Final]!);
+      ctl[me + Answer.Consumed] = ex.batchConsumed();
+      ctl[me + Answer.Status] = ex.batchStatus();
+      const t = ex.lastPacketTime();
+      ctl[me + Answer.TimeLow] = Number(t & 0xffffffffn) | 0;
+      ctl[me + Answer.TimeHigh] = Number(t >> 32n) | 0;
+      const p = ex.packetsProcessed();
+      ctl[me + Answer.PacketsLow] = Number(p & 0xffffffffn) | 0;
+      ctl[me + Answer.PacketsHigh] = Number(p >> 32n) | 0;
+      ctl[me + Answer.CaptureError] = ex.captureError();
+      ctl[me + Answer.LinkType] = ex.captureLinkType();
+      ctl[me + Answer.ConntrackCount] = ex.conntrackCount();
+    }
+    Atomics.store(ctl, me + Answer.Seq, seq);
+    Atomics.notify(ctl, me + Answer.Seq);
+  }
+}
+
+serve(workerData as ShardWorkerData).catch((e: unknown) => {
+  const ctl = new Int32Array((workerData as ShardWorkerData).control);
+  Atomics.store(ctl, workerBase((workerData as ShardWorkerData).index) + Answer.Failed, 1);
+  Atomics.notify(ctl, workerBase((workerData as ShardWorkerData).index) + Answer.Seq);
+  parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) });
+});

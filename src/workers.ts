@@ -1,0 +1,250 @@
+// `--workers N`: flows sharded across worker threads. Each worker runs its own
+// data plane over a shared memory and evaluates the packets of its shard
+// (assembly/shard.ts: both directions of a connection, its fragments and the
+// ICMP errors about it land on one worker); the main thread reads the
+// capture once into worker 0's input buffer, copies each block to the others,
+// runs a batch on all of them at once, and merges their results in packet
+// order, so that batches, counters and the conntrack table read as one
+// worker's would.
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { BatchStatus, PacketResult } from '../assembly/abi.js';
+import type { Ruleset } from '../compiler/index.js';
+import { Engine, type DataPlaneExports } from './engine.js';
+import { Filter, engineOptions, liveConntrackEntries, type FilterOptions, type FilterStats } from './filter.js';
+import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
+import { Answer, Command, Slot, controlBytes, workerBase, type WorkerLayout } from './shard-control.js';
+import type { ShardWorkerData } from './shard-worker.js';
+
+// assembly/shard.ts FOREIGN: the verdict byte of a packet another worker has.
+const FOREIGN = 0xff;
+
+function firstExisting(candidates: readonly string[], what: string): URL {
+  for (const rel of candidates) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  throw new Error(`${what} is missing: run \`npm run build\``);
+}
+
+// From the compiled package (dist/src/) and from the sources (src/) alike.
+const sharedWasmUrl = (): URL => firstExisting(['../build/nftwasm.shared.wasm', '../../build/nftwasm.shared.wasm'], 'build/nftwasm.shared.wasm');
+const workerUrl = (): URL => firstExisting(['./shard-worker.js', '../dist/src/shard-worker.js'], 'dist/src/shard-worker.js');
+
+class ShardPool {
+  readonly ctl: Int32Array;
+  private seq = 0;
+  private closed = false;
+  // Per worker, the global conntrack id of each of its own ids (0: none
+  // yet): ids are given in the order entries first show in the merged
+  // results, which is the order one worker would have confirmed them in.
+  private idMaps: Int32Array[];
+  private nextId = 1;
+  private owner = new Uint8Array(0);
+
+  constructor(
+    readonly workers: Worker[],
+    readonly memories: WebAssembly.Memory[],
+    readonly layouts: WorkerLayout[],
+    control: SharedArrayBuffer,
+  ) {
+    this.ctl = new Int32Array(control);
+    this.idMaps = workers.map(() => new Int32Array(1024));
+  }
+
+  answer(w: number, a: Answer): number {
+    return this.ctl[workerBase(w) + a]!;
+  }
+
+  private run(cmd: Command, start = 0, len = 0, final = 0): void {
+    if (this.closed) throw new Error('the shard workers have ended with the capture they ran');
+    const ctl = this.ctl;
+    ctl[Slot.Command] = cmd;
+    ctl[Slot.Start] = start;
+    ctl[Slot.Length] = len;
+    ctl[Slot.Final] = final;
+    const seq = ++this.seq;
+    Atomics.store(ctl, Slot.Seq, seq);
+    Atomics.notify(ctl, Slot.Seq);
+    if (cmd === Command.Exit) return;
+    for (let w = 0; w < this.workers.length; w++) {
+      const at = workerBase(w) + Answer.Seq;
+      for (;;) {
+        const now = Atomics.load(ctl, at);
+        if (now === seq) break;
+        if (ctl[workerBase(w) + Answer.Failed]) throw new Error(`shard worker ${w} failed`);
+        Atomics.wait(ctl, at, now);
+      }
+    }
+  }
+
+  restart(): void {
+    this.run(Command.Restart);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.run(Command.Exit);
+    this.closed = true;
+    for (const w of this.workers) void w.terminate();
+  }
+
+  private bytes(w: number, at: number, len: number): Uint8Array {
+    return new Uint8Array(this.memories[w]!.buffer, at, len);
+  }
+
+  batch(start: number, len: number, final: number): number {
+    const l0 = this.layouts[0]!;
+    const block = this.bytes(0, l0.inputBuffer + start, len - start);
+    for (let w = 1; w < this.workers.length; w++) this.bytes(w, this.layouts[w]!.inputBuffer + start, len - start).set(block);
+    this.run(Command.Batch, start, len, final);
+    const n = this.answer(0, Answer.Count);
+    this.merge(n);
+    // The capture is over: the threads go, their memories stay readable for
+    // the counters and the conntrack table.
+    const status = this.answer(0, Answer.Status);
+    if (status === BatchStatus.End || status === BatchStatus.Error) this.close();
+    return n;
+  }
+
+  private merge(n: number): void {
+    const size = PacketResult.Size;
+    const out = this.bytes(0, this.layouts[0]!.resultsBuffer, n * size);
+    if (this.owner.length < n) this.owner = new Uint8Array(n);
+    const owner = this.owner;
+    owner.fill(0, 0, n);
+    for (let w = 1; w < this.workers.length; w++) {
+      const theirs = this.bytes(w, this.layouts[w]!.resultsBuffer, n * size);
+      for (let i = 0, at = 0; i < n; i++, at += size) {
+        if (theirs[at + PacketResult.Verdict] === FOREIGN) continue;
+        out.set(theirs.subarray(at, at + size), at);
+        owner[i] = w;
+      }
+    }
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    for (let i = 0, at = PacketResult.CtId; i < n; i++, at += size) {
+      const id = view.getUint32(at, true);
+      if (id !== 0) view.setUint32(at, this.globalId(owner[i]!, id), true);
+    }
+  }
+
+  globalId(w: number, local: number): number {
+    let map = this.idMaps[w]!;
+    if (local >= map.length) {
+      const grown = new Int32Array(Math.max(local + 1, map.length * 2));
+      grown.set(map);
+      this.idMaps[w] = map = grown;
+    }
+    if (map[local] === 0) map[local] = this.nextId++;
+    return map[local]!;
+  }
+}
+
+function unsupported(name: string): () => never {
+  return () => {
+    throw new Error(`${name} is not available with --workers`);
+  };
+}
+
+// Exports standing in for worker w's data plane: its regions, and its batch
+// state as it last answered.
+function workerExports(pool: ShardPool, w: number): DataPlaneExports {
+  const l = pool.layouts[w]!;
+  const answer = (a: Answer) => pool.answer(w, a);
+  const u64 = (lo: Answer, hi: Answer) => (BigInt(answer(hi) >>> 0) << 32n) | BigInt(answer(lo) >>> 0);
+  const missing = new Proxy({} as Record<string, unknown>, { get: (_t, name) => unsupported(String(name)) });
+  return Object.assign(Object.create(missing) as DataPlaneExports, {
+    memory: pool.memories[w]!,
+    inputBuffer: () => l.inputBuffer,
+    inputSize: () => l.inputSize,
+    resultsBuffer: () => l.resultsBuffer,
+    countersBuffer: () => l.countersBuffer,
+    conntrackEntries: () => l.conntrackEntries,
+    conntrackExtensions: () => l.conntrackExtensions,
+    conntrackCapacity: () => l.conntrackCapacity,
+    conntrackCount: () => answer(Answer.ConntrackCount),
+    captureRestart: () => pool.restart(),
+    processBatch: (start: number, len: number, final: number) => pool.batch(start, len, final),
+    batchConsumed: () => answer(Answer.Consumed),
+    batchStatus: () => answer(Answer.Status),
+    captureError: () => answer(Answer.CaptureError),
+    captureLinkType: () => answer(Answer.LinkType) >>> 0,
+    lastPacketTime: () => u64(Answer.TimeLow, Answer.TimeHigh),
+    packetsProcessed: () => u64(Answer.PacketsLow, Answer.PacketsHigh),
+    eventsClear: () => {},
+    traceClear: () => {},
+  });
+}
+
+export class ShardedFilter extends Filter {
+  private readonly workerEngines: Engine[];
+
+  constructor(ruleset: Ruleset, private readonly pool: ShardPool) {
+    super(ruleset, Engine.over(workerExports(pool, 0)));
+    this.workerEngines = pool.workers.map((_, w) => Engine.over(workerExports(pool, w)));
+  }
+
+  get workers(): number {
+    return this.pool.workers.length;
+  }
+
+  override counters(): BigUint64Array {
+    const n = this.ruleset.counterCount * 2;
+    const sum = new BigUint64Array(n);
+    for (const e of this.workerEngines) {
+      const c = e.u64(e.exports.countersBuffer(), n);
+      for (let i = 0; i < n; i++) sum[i]! += c[i]!;
+    }
+    return sum;
+  }
+
+  override conntrackTable(): ConntrackEntry[] {
+    const all = this.workerEngines.flatMap((e, w) => readConntrackTable(e, this.time).map((entry) => ({ w, entry })));
+    // Entries no result has shown yet (none, in practice) follow in worker order.
+    for (const { w, entry } of all) entry.id = this.pool.globalId(w, entry.id);
+    return all.map((x) => x.entry).sort((a, b) => a.id - b.id);
+  }
+
+  override stats(): FilterStats {
+    const live = this.workerEngines.reduce((n, e) => n + liveConntrackEntries(e, this.time), 0);
+    return { ...super.stats(), conntrackEntries: live };
+  }
+
+  // Ends the worker threads before the capture has (the end of a capture
+  // ends them); the filter processes nothing afterwards.
+  close(): void {
+    this.pool.close();
+  }
+}
+
+export async function createShardedFilter(ruleset: Ruleset, workers: number, opts: FilterOptions = {}): Promise<ShardedFilter> {
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`--workers expects 1 to 64, got ${workers}`);
+  if (opts.events || opts.trace) throw new RangeError('--workers does not combine with conntrack events or tracing');
+  const module = await WebAssembly.compile(await readFile(sharedWasmUrl()));
+  const base = engineOptions(opts);
+  // nf_conntrack_max bounds the whole table: each worker holds its share.
+  const engine = { ...base, conntrackMax: Math.ceil(base.conntrackMax / workers) };
+  const control = new SharedArrayBuffer(controlBytes(workers));
+  const memories = Array.from({ length: workers }, () => Engine.sharedMemory());
+  const url = workerUrl();
+  const threads: Worker[] = [];
+  const layouts = await Promise.all(
+    memories.map((memory, index) => {
+      const data: ShardWorkerData = { module, memory, control, index, count: workers, engine, image: ruleset.image, fastPaths: opts.fastPaths !== false };
+      const worker = new Worker(url, { workerData: data });
+      threads.push(worker);
+      return new Promise<WorkerLayout>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', (m: { ready?: WorkerLayout; error?: string }) => (m.ready ? resolve(m.ready) : reject(new Error(m.error))));
+      });
+    }),
+  ).catch((e: unknown) => {
+    for (const t of threads) void t.terminate();
+    throw e;
+  });
+  // Idle workers wait on the control block; they must not keep the process alive.
+  for (const t of threads) t.unref();
+  return new ShardedFilter(ruleset, new ShardPool(threads, memories, layouts, control));
+}
