@@ -15,6 +15,7 @@ import { Progress } from './output/progress.js';
 import { painterFor } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
+import { createShardedFilter } from './workers.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -115,6 +116,7 @@ function positiveNumber(flag: string, integer: boolean) {
 // Flags shared by `filter` and `capture`.
 interface RunFlags {
   file: string;
+  workers?: number;
   write?: string;
   dropped?: string;
   format?: CaptureFormat;
@@ -179,12 +181,13 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   const tracing = tracePackets !== undefined || flags.traceFilter !== undefined;
   let filter: Filter;
   try {
-    filter = await createFilter(ruleset, {
+    const options = {
       local,
       sysctl: parseSysctls(flags.sysctl),
       events: !!flags.events,
       ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
-    });
+    };
+    filter = flags.workers && flags.workers > 1 ? await createShardedFilter(ruleset, flags.workers, options) : await createFilter(ruleset, options);
   } catch (e) {
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
@@ -362,6 +365,7 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
       .requiredOption('-r, --read <CAPTURE>', 'pcap or pcapng capture to read, - for standard input'),
   )
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--workers <N>', 'shard the flows across N worker threads (the results are those of one)', positiveNumber('--workers', true))
     .addHelpText('after', `\nExamples:\n  nftwasm filter -f rules.nft -r in.pcapng --local 10.0.0.2 -w accepted.pcapng --dropped dropped.pcap --list\n  nftwasm filter -f rules.nft -r in.pcap --json --events | jq .\n  nftwasm filter -f rules.nft -r in.pcap --trace 1,5 --trace-filter 'tcp dport 22'\n${EXIT_CODES_HELP}`)
     .action((opts: FilterFlags) => {
       result.task = runFilter(opts, io);
