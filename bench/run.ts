@@ -4,7 +4,7 @@
 //   --runs N       alternating whole runs per contender (default 5)
 //   --packets N    packets of the whole-run capture (default 1000000)
 //   --flows N      concurrent flows of the whole-run capture (default 5000)
-//   --workers N    also time `nftwasm filter --workers N`
+//   --workers N    also time `nftwasm filter --workers N` (default 2; 1: not)
 //   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules
 //   --quick        whole runs only
 //   --results      write the report to bench/RESULTS.md
@@ -29,7 +29,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { runs: 5, packets: 1_000_000, flows: 5000, workers: 0, full: false, quick: false, results: false };
+  const a: Args = { runs: 5, packets: 1_000_000, flows: 5000, workers: 2, full: false, quick: false, results: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const num = (): number => {
@@ -78,6 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const w of whole) {
     say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(args.packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
   }
+  if (args.workers > 1) say(`\n--workers ${args.workers} against one worker: ${(whole[0]!.median / whole[2]!.median).toFixed(2)}x\n`);
   say('\n');
 
   if (!args.quick) {
