@@ -519,7 +519,9 @@ export enum CtExt {
   TcpRetrans = 24,
   TcpLastWscale = 25,
   TcpLastFlags = 26,
-  TcpReserved = 27,
+  // u8: the directions the zone applies to (1 original, 2 reply); 0 for
+  // both, the default
+  ZoneDirections = 27,
   // u32: index + 1 of the master entry of an expected connection (0 = none)
   Master = 28,
   // 128 bits of ct label

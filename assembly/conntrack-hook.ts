@@ -1,7 +1,7 @@
 // What the conntrack hook does to a packet (nf_conntrack_in): classify it,
 // find or start its entry, let the protocol tracker move the state, and give
 // the packet its ct state; and what the confirmation hook does at the end.
-import { CtEntry, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
+import { CtEntry, CtExt, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { tunable } from './config';
@@ -14,8 +14,11 @@ import { runHelper } from './helpers';
 const IPPROTO_GRE: u8 = 47;
 const IPPROTO_SCTP: u8 = 132;
 
-// Zone from a template (`ct zone set` before conntrack); 0 by default.
+// Zone from a template (`ct zone set` before conntrack); 0 by default. It
+// applies to the directions in packetZoneDirections (1 original, 2 reply,
+// 0 both).
 export let packetZone: u16 = 0;
+export let packetZoneDirections: u8 = 0;
 // Whether a template was attached to the packet before conntrack.
 export let hasTemplate = false;
 
@@ -24,13 +27,20 @@ export function resetPacketConntrack(): void {
   ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;
   packetZone = 0;
+  packetZoneDirections = 0;
   hasTemplate = false;
+}
+
+// The zone the packet's own tuple is looked up in.
+@inline function lookupZone(): u16 {
+  return packetZoneDirections == 0 || (packetZoneDirections & 1) != 0 ? packetZone : 0;
 }
 
 // `ct zone set` before the conntrack hook: the kernel attaches a template
 // entry, which `ct state` then reads as new.
-export function setTemplateZone(zone: u16): void {
+export function setTemplateZone(zone: u16, directions: u8): void {
   packetZone = zone;
+  packetZoneDirections = directions;
   hasTemplate = true;
   ctt.ctState = CtStateBit.New;
 }
@@ -80,7 +90,7 @@ function relatedToQuoted(): bool {
   }
   store<u8>(k, pkt.nfproto);
   store<u8>(k + 1, l4);
-  store<u16>(k + 2, packetZone);
+  store<u16>(k + 2, lookupZone());
   if (l4 == pkt.IPPROTO_ICMP || l4 == pkt.IPPROTO_ICMPV6) {
     if (innerTh + 8 > end) return false;
     const rt = icmpReplyType(load<u8>(innerTh), l4 == pkt.IPPROTO_ICMPV6);
@@ -164,7 +174,7 @@ export function conntrackIn(hook: Hook): bool {
   if (l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP) && icmpError(verify)) return true;
   if (isIcmp && (pkt.l4Len < 8 || !pkt.captured(pkt.th, 8))) return invalid();
   if (hasPorts(l4) && (pkt.l4Len < 4 || !pkt.captured(pkt.th, 4))) return invalid();
-  ctt.keyFromPacket(packetZone, isIcmp);
+  ctt.keyFromPacket(lookupZone(), isIcmp);
   for (let attempt = 0; attempt < 2; attempt++) {
     let e: usize = 0;
     let isNew = false;
@@ -184,6 +194,8 @@ export function conntrackIn(hook: Hook): bool {
         return false;
       }
       e = ctt.newPending(replyDport, isIcmp);
+      store<u16>(e + CtEntry.Zone, packetZone);
+      store<u8>(ctt.extOf(e) + CtExt.ZoneDirections, packetZoneDirections);
       isNew = true;
       const exp = expectationFor(ctt.keyPtr());
       if (exp != 0) attachExpected(e, exp);
@@ -204,7 +216,7 @@ export function conntrackIn(hook: Hook): bool {
       if (v == TcpVerdict.Invalid) return invalid();
       if (v == TcpVerdict.Reopen) {
         ctt.ct = 0;
-        ctt.keyFromPacket(packetZone, false);
+        ctt.keyFromPacket(lookupZone(), isIcmp);
         continue;
       }
     } else if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) {

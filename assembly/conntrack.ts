@@ -113,10 +113,17 @@ function hashKey(k: usize): u32 {
   return <u32>h;
 }
 
+// The zone a direction of the entry is looked up in (nf_ct_zone_id): its
+// zone, unless the zone was set for the other direction only.
+@inline export function zoneFor(e: usize, dir: u8): u16 {
+  const dirs = load<u8>(extOf(e) + CtExt.ZoneDirections);
+  return dirs == 0 || (dirs & (<u8>1 << dir)) != 0 ? load<u16>(e + CtEntry.Zone) : 0;
+}
+
 export function writeKey(k: usize, e: usize, dir: u8): void {
   store<u8>(k, load<u8>(e + CtEntry.L3proto));
   store<u8>(k + 1, load<u8>(e + CtEntry.L4proto));
-  store<u16>(k + 2, load<u16>(e + CtEntry.Zone));
+  store<u16>(k + 2, zoneFor(e, dir));
   memory.copy(k + 4, tupleOf(e, dir), Tuple.Size);
 }
 
@@ -125,7 +132,7 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
 @inline function keyEquals(k: usize, e: usize, dir: u8): bool {
   if (load<u8>(k) != load<u8>(e + CtEntry.L3proto)) return false;
   if (load<u8>(k + 1) != load<u8>(e + CtEntry.L4proto)) return false;
-  if (load<u16>(k + 2) != load<u16>(e + CtEntry.Zone)) return false;
+  if (load<u16>(k + 2) != zoneFor(e, dir)) return false;
   const a = k + 4;
   const b = tupleOf(e, dir);
   const diff = (load<u64>(a) ^ load<u64>(b)) | (load<u64>(a + 8) ^ load<u64>(b + 8)) | (load<u64>(a + 16) ^ load<u64>(b + 16)) |

@@ -162,7 +162,7 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
     }
     case CtKey.L3protocol: store32(dreg, load<u8>(e + CtEntry.L3proto)); break;
     case CtKey.Protocol: store32(dreg, load<u8>(e + CtEntry.L4proto)); break;
-    case CtKey.Zone: store32(dreg, load<u16>(e + CtEntry.Zone)); break;
+    case CtKey.Zone: store32(dreg, dir == CtDir.None ? load<u16>(e + CtEntry.Zone) : ctt.zoneFor(e, <u8>dir)); break;
     case CtKey.Id: store32(dreg, load<u32>(e + CtEntry.Id)); break;
     case CtKey.Src:
     case CtKey.Dst: {
@@ -325,11 +325,12 @@ function evalLookup(ins: usize, sreg: u32, dreg: u32): bool {
 
 // nft_ct_set_eval. The zone is set on a template before conntrack; the
 // others change the packet's entry, confirmed or not.
-function evalCtSet(key: u32, sreg: u32): void {
+function evalCtSet(key: u32, sreg: u32, dir: u32): void {
   const e = ctt.ct;
   const src = reg(sreg);
   if (key == CtKey.Zone) {
-    if (e == 0 && ctt.ctState != CtStateBit.Untracked) setTemplateZone(load<u16>(src));
+    const dirs: u8 = dir == CtDir.Original ? 1 : dir == CtDir.Reply ? 2 : 0;
+    if (e == 0 && ctt.ctState != CtStateBit.Untracked) setTemplateZone(load<u16>(src), dirs);
     return;
   }
   if (e == 0) return;
@@ -429,7 +430,7 @@ function evalRule(rule: usize): i32 {
         evalByteorder(ins, a, b);
         break;
       case Op.CtSet:
-        evalCtSet(b, a);
+        evalCtSet(b, a, load<u32>(ins + 4));
         break;
       case Op.MetaSet:
         evalMetaSet(b, a);

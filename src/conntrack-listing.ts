@@ -49,6 +49,14 @@ function pad(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
 }
 
+const ZONE_ORIGINAL = 1;
+const ZONE_REPLY = 2;
+
+// A zone set for one direction only is shown after that direction's tuple.
+function directionZone(e: ConntrackEntry, direction: number, name: string): string {
+  return e.zoneDirections === direction ? `${name}=${e.zone} ` : '';
+}
+
 export function tupleText(t: ConntrackTuple, l4: number): string {
   let s = `src=${t.src} dst=${t.dst} `;
   if (t.type !== undefined) s += `type=${t.type} code=${t.code} id=${t.id} `;
@@ -65,14 +73,14 @@ export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOpt
   // The kernel's acct extension is on for every entry or none; counts only
   // grow from one, so an entry with any shows that accounting was on.
   const acct = opts.accounting || e.counters.original.packets > 0n || e.counters.reply.packets > 0n;
-  s += tupleText(e.original, e.l4proto);
+  s += tupleText(e.original, e.l4proto) + directionZone(e, ZONE_ORIGINAL, 'zone-orig');
   if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
   if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
-  s += tupleText(e.reply, e.l4proto);
+  s += tupleText(e.reply, e.l4proto) + directionZone(e, ZONE_REPLY, 'zone-reply');
   if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
   if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
   s += `mark=${e.mark} `;
-  if (e.zone !== 0) s += `zone=${e.zone} `;
+  if (e.zone !== 0 && e.zoneDirections === 0) s += `zone=${e.zone} `;
   if (e.helper !== HelperKind.None) s += `helper=${HELPER_NAMES[e.helper]} `;
   s += `use=${e.use} id=${e.id}`;
   return s;
@@ -91,13 +99,15 @@ export function formatProcConntrackLine(e: ConntrackEntry, opts: ConntrackListin
   s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
   if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
   if (e.l4proto === IPPROTO_GRE) s += GRE_TIMEOUTS;
-  s += tupleText(e.original, e.l4proto);
+  s += tupleText(e.original, e.l4proto) + directionZone(e, ZONE_ORIGINAL, 'zone-orig');
   if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
   if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
-  s += tupleText(e.reply, e.l4proto);
+  s += tupleText(e.reply, e.l4proto) + directionZone(e, ZONE_REPLY, 'zone-reply');
   if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
   if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
-  s += `mark=${e.mark} zone=${e.zone} use=${e.use + 1}`;
+  s += `mark=${e.mark} `;
+  if (e.zoneDirections === 0) s += `zone=${e.zone} `;
+  s += `use=${e.use + 1}`;
   return s;
 }
 

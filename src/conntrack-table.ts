@@ -36,6 +36,8 @@ export interface ConntrackEntry {
   use: number;
   // The 128-bit ct label, as 32 hex digits (most significant first).
   labels: string;
+  // The directions the zone applies to: 1 original, 2 reply, 0 both.
+  zoneDirections: number;
 }
 
 // The extension records (CtExt) sit in a parallel array the data plane
@@ -84,6 +86,7 @@ export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number)
     helper: view.getUint16(e + CtEntry.Helper, true) as HelperKind,
     use: 1,
     labels: '0'.repeat(32),
+    zoneDirections: 0,
   };
 }
 
@@ -110,6 +113,7 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
     const entry = readConntrackEntry(bytes, view, e);
     if (ext) {
       entry.labels = labelsText(ext, i * CtExt.Size);
+      entry.zoneDirections = ext.getUint8(i * CtExt.Size + CtExt.ZoneDirections);
       masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
     }
     alive.set(i, entry);

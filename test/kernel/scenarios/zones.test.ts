@@ -40,6 +40,38 @@ describe.skipIf(unavailable !== null)(`kernel parity: zones and notrack${skipNot
     });
   });
 
+  it("a zone for the original direction only", { timeout: 60_000 }, async () => {
+    await expectKernelParity({
+      name: "zone-original",
+      ruleset: `table inet filter {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		udp dport 5353 ct original zone set 5 counter
+	}
+
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct zone 5 counter
+		ct original zone 5 counter
+		ct reply zone 0 counter
+		ct state new counter
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct state established counter
+		ct zone 5 counter
+	}
+}
+`,
+      traffic: async (lab) => {
+        await lab.udpEcho(5353);
+        await lab.udpSend(5353);
+        await lab.udpSend(5353, { payload: "again" });
+      },
+    });
+  });
+
   it("notrack leaves packets untracked", { timeout: 60_000 }, async () => {
     await expectKernelParity({
       name: "notrack",
