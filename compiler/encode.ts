@@ -29,19 +29,45 @@ const HOOK_NUMBERS: Record<string, Hook> = {
   prerouting: Hook.Prerouting, input: Hook.Input, forward: Hook.Forward, output: Hook.Output, postrouting: Hook.Postrouting,
 };
 
+// A growing array of u32 words; typed, so tens of thousands of rules cost
+// no per-word allocation.
 class Words {
-  readonly w: number[] = [];
-  push(...v: number[]): void {
-    for (const x of v) this.w.push(x >>> 0);
+  w = new Uint32Array(256);
+  length = 0;
+
+  private grow(n: number): void {
+    if (this.length + n <= this.w.length) return;
+    const next = new Uint32Array(Math.max(this.w.length * 2, this.length + n));
+    next.set(this.w);
+    this.w = next;
   }
+
+  push(a: number, b?: number, c?: number, d?: number, e?: number, f?: number, g?: number, h?: number): void {
+    const n = h !== undefined ? 8 : g !== undefined ? 7 : f !== undefined ? 6 : e !== undefined ? 5 : d !== undefined ? 4 : c !== undefined ? 3 : b !== undefined ? 2 : 1;
+    this.grow(n);
+    const w = this.w;
+    let i = this.length;
+    w[i++] = a;
+    if (n > 1) w[i++] = b!;
+    if (n > 2) w[i++] = c!;
+    if (n > 3) w[i++] = d!;
+    if (n > 4) w[i++] = e!;
+    if (n > 5) w[i++] = f!;
+    if (n > 6) w[i++] = g!;
+    if (n > 7) w[i++] = h!;
+    this.length = i;
+  }
+
   bytes(b: Uint8Array): void {
-    const n = Math.ceil(b.length / 4);
+    const n = (b.length + 3) >> 2;
+    this.grow(n);
     for (let i = 0; i < n; i++) {
-      this.w.push(((b[i * 4] ?? 0) | ((b[i * 4 + 1] ?? 0) << 8) | ((b[i * 4 + 2] ?? 0) << 16) | ((b[i * 4 + 3] ?? 0) << 24)) >>> 0);
+      this.w[this.length++] = (b[i * 4] ?? 0) | ((b[i * 4 + 1] ?? 0) << 8) | ((b[i * 4 + 2] ?? 0) << 16) | ((b[i * 4 + 3] ?? 0) << 24);
     }
   }
-  get length(): number {
-    return this.w.length;
+
+  get words(): Uint32Array {
+    return this.w.subarray(0, this.length);
   }
 }
 
@@ -55,32 +81,35 @@ function words(len: number): number {
 
 export function encodeIns(ins: Ins, out: Words): void {
   const start = out.length;
-  const emit = (op: Op, a: number, b: number, body: () => void) => {
-    out.push(0);
-    body();
-    out.w[start] = header(op, out.length - start, a, b);
-  };
+  out.push(0);
+  let op: Op;
+  let a = 0;
+  let b = 0;
   switch (ins.op) {
-    case 'immediate': return emit(Op.Immediate, ins.dreg, ins.data.length, () => out.bytes(ins.data));
-    case 'verdict': return emit(Op.Immediate, 0, 8, () => out.push(ins.code, ins.chain));
-    case 'cmp': return emit(Op.Cmp, ins.sreg, ins.data.length, () => { out.push(ins.cmp); out.bytes(ins.data); });
-    case 'bitwise': return emit(Op.Bitwise, ins.sreg, ins.len, () => { out.push(ins.dreg); out.bytes(ins.mask); out.bytes(ins.xor); });
-    case 'shift': return emit(Op.Bitwise, ins.sreg, ins.len, () => out.push(ins.dreg | (ins.dir << 8), ins.amount));
-    case 'payload': return emit(Op.PayloadLoad, ins.dreg, ins.len, () => out.push(ins.base | (ins.offset << 8)));
-    case 'payloadwrite': return emit(Op.PayloadWrite, ins.sreg, ins.len, () => out.push(ins.base | (ins.offset << 8), ins.csumType | (ins.csumOffset << 8) | (ins.csumFlags << 16)));
-    case 'meta': return emit(Op.MetaLoad, ins.dreg, ins.key, () => undefined);
-    case 'ct': return emit(Op.CtLoad, ins.dreg, ins.key, () => out.push(ins.dir));
-    case 'counter': return emit(Op.Counter, 0, 0, () => out.push(ins.index));
-    case 'range': return emit(Op.Range, ins.sreg, ins.len, () => { out.push(ins.cmp); out.bytes(ins.from); out.bytes(ins.to); });
-    case 'byteorder': return emit(Op.Byteorder, ins.sreg, ins.dreg, () => out.push(ins.order | (ins.len << 8) | (ins.size << 16)));
-    case 'lookup': return emit(Op.Lookup, ins.sreg, Math.max(ins.dreg, 0), () => out.push(ins.set | ((ins.invert ? 1 : 0) << 24)));
-    case 'metaset': return emit(Op.MetaSet, ins.sreg, ins.key, () => undefined);
-    case 'ctset': return emit(Op.CtSet, ins.sreg, ins.key, () => out.push(ins.dir));
-    case 'notrack': return emit(Op.Notrack, 0, 0, () => undefined);
-    case 'objref': return emit(Op.Objref, 0, 0, () => out.push(ins.objType, ins.index));
-    case 'log': return emit(Op.Log, 0, 0, () => out.push(ins.index));
-    case 'connlimit': return emit(Op.Connlimit, 0, 0, () => out.push(ins.count, ins.flags));
+    case 'immediate': op = Op.Immediate; a = ins.dreg; b = ins.data.length; out.bytes(ins.data); break;
+    case 'verdict': op = Op.Immediate; b = 8; out.push(ins.code, ins.chain); break;
+    case 'cmp': op = Op.Cmp; a = ins.sreg; b = ins.data.length; out.push(ins.cmp); out.bytes(ins.data); break;
+    case 'bitwise': op = Op.Bitwise; a = ins.sreg; b = ins.len; out.push(ins.dreg); out.bytes(ins.mask); out.bytes(ins.xor); break;
+    case 'shift': op = Op.Bitwise; a = ins.sreg; b = ins.len; out.push(ins.dreg | (ins.dir << 8), ins.amount); break;
+    case 'payload': op = Op.PayloadLoad; a = ins.dreg; b = ins.len; out.push(ins.base | (ins.offset << 8)); break;
+    case 'payloadwrite':
+      op = Op.PayloadWrite; a = ins.sreg; b = ins.len;
+      out.push(ins.base | (ins.offset << 8), ins.csumType | (ins.csumOffset << 8) | (ins.csumFlags << 16));
+      break;
+    case 'meta': op = Op.MetaLoad; a = ins.dreg; b = ins.key; break;
+    case 'ct': op = Op.CtLoad; a = ins.dreg; b = ins.key; out.push(ins.dir); break;
+    case 'counter': op = Op.Counter; out.push(ins.index); break;
+    case 'range': op = Op.Range; a = ins.sreg; b = ins.len; out.push(ins.cmp); out.bytes(ins.from); out.bytes(ins.to); break;
+    case 'byteorder': op = Op.Byteorder; a = ins.sreg; b = ins.dreg; out.push(ins.order | (ins.len << 8) | (ins.size << 16)); break;
+    case 'lookup': op = Op.Lookup; a = ins.sreg; b = Math.max(ins.dreg, 0); out.push(ins.set | ((ins.invert ? 1 : 0) << 24)); break;
+    case 'metaset': op = Op.MetaSet; a = ins.sreg; b = ins.key; break;
+    case 'ctset': op = Op.CtSet; a = ins.sreg; b = ins.key; out.push(ins.dir); break;
+    case 'notrack': op = Op.Notrack; break;
+    case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
+    case 'log': op = Op.Log; out.push(ins.index); break;
+    case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
   }
+  out.w[start] = header(op, out.length - start, a, b);
 }
 
 export interface EncodedElement {
@@ -292,10 +321,13 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   head[RulesetHeader.CounterStartCount] = startWords.length / CounterStart.Words;
   head[RulesetHeader.CounterStartOffset] = startsOffset;
 
-  const all = [...head, ...chainWords.w, ...hookWords.w, ...setWords.w, ...elementWords.w, ...objectWords.w, ...startWords.w, ...codeWords.w];
-  const image = new Uint8Array(all.length * 4);
+  const parts = [Uint32Array.from(head), chainWords.words, hookWords.words, setWords.words, elementWords.words, objectWords.words, startWords.words, codeWords.words];
+  const image = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) * 4);
   const view = new DataView(image.buffer);
-  all.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
+  let at = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++, at += 4) view.setUint32(at, p[i], true);
+  }
   return image;
 }
 

@@ -40,72 +40,107 @@ function isIpv6(text: string): boolean {
 
 function identEnd(text: string): string {
   // A trailing '-' or '.' or '/' belongs to the next token (ranges, prefixes).
-  return text.replace(/[-./]+$/, '');
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '-' || text[end - 1] === '.' || text[end - 1] === '/')) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
-export function tokenize(file: SourceFile): Token[] {
-  const s = file.text;
-  const tokens: Token[] = [];
-  let pos = 0;
-  let line = 1;
-  let lineStart = 0;
-  const push = (kind: TokenKind, start: number, end: number, text = s.slice(start, end)) => {
-    tokens.push({ kind, text, file, offset: start, line, column: start - lineStart + 1, endColumn: end - lineStart });
-  };
-  while (pos < s.length) {
-    const c = s[pos];
-    if (c === '\n') {
-      push('newline', pos, pos + 1);
-      pos++;
-      line++;
-      lineStart = pos;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r') { pos++; continue; }
-    if (c === '\\' && s[pos + 1] === '\n') { pos += 2; line++; lineStart = pos; continue; }
-    if (c === '#') {
-      while (pos < s.length && s[pos] !== '\n') pos++;
-      continue;
-    }
-    if (c === '"') {
-      let end = pos + 1;
-      while (end < s.length && s[end] !== '"' && s[end] !== '\n') end++;
-      if (s[end] !== '"') {
-        throw NftError.at({ file, line, column: pos - lineStart + 1, endColumn: end - lineStart }, 'syntax error, unterminated string');
-      }
-      push('string', pos, end + 1, s.slice(pos + 1, end));
-      pos = end + 1;
-      continue;
-    }
-    let word: string | null = null;
-    if (/[0-9a-fA-F:]/.test(c)) {
-      const v6 = matchAt(IPV6, s, pos);
-      if (v6 && isIpv6(v6)) word = v6;
-      else if (!word) word = matchAt(HEXCOLON, s, pos);
-    }
-    if (!word && /[0-9]/.test(c)) {
-      word = matchAt(IPV4, s, pos) ?? matchAt(HEX, s, pos) ?? matchAt(TIME, s, pos) ?? matchAt(DECIMAL, s, pos);
-      if (!word) {
-        const m = matchAt(/\d+[A-Za-z_][A-Za-z0-9_\-]*/y, s, pos);
-        word = m ? identEnd(m) : null;
-      }
-    }
-    if (!word && /[A-Za-z_]/.test(c)) {
-      const m = matchAt(IDENT, s, pos);
-      if (m) word = identEnd(m);
-    }
-    if (word) {
-      push('word', pos, pos + word.length);
-      pos += word.length;
-      continue;
-    }
-    const p = PUNCT.find((x) => s.startsWith(x, pos));
-    if (!p) {
-      throw NftError.at({ file, line, column: pos - lineStart + 1, endColumn: pos - lineStart + 1 }, 'syntax error, unexpected junk');
-    }
-    push('punct', pos, pos + p.length);
-    pos += p.length;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+// Whether a colon follows the run of hex digits at pos: only then can the
+// word be an IPv6 or MAC address.
+function colonAhead(s: string, pos: number): boolean {
+  let i = pos;
+  while (i < s.length && isHex(s.charCodeAt(i))) i++;
+  return s.charCodeAt(i) === 58;
+}
+
+// Tokens are made as the parser asks for them, so the many it does not
+// keep (separators, punctuation) die young instead of outliving the parse.
+export class Lexer {
+  private pos = 0;
+  private line = 1;
+  private lineStart = 0;
+
+  constructor(private readonly file: SourceFile) {}
+
+  private token(kind: TokenKind, start: number, end: number, text = this.file.text.slice(start, end)): Token {
+    return { kind, text, file: this.file, offset: start, line: this.line, column: start - this.lineStart + 1, endColumn: end - this.lineStart };
   }
-  tokens.push({ kind: 'eof', text: '', file, offset: s.length, line, column: s.length - lineStart + 1, endColumn: s.length - lineStart + 1 });
-  return tokens;
+
+  next(): Token {
+    const file = this.file;
+    const s = file.text;
+    for (;;) {
+      const pos = this.pos;
+      if (pos >= s.length) return this.token('eof', s.length, s.length + 1, '');
+      const c = s[pos];
+      if (c === '\n') {
+        const t = this.token('newline', pos, pos + 1);
+        this.pos = pos + 1;
+        this.line++;
+        this.lineStart = this.pos;
+        return t;
+      }
+      if (c === ' ' || c === '\t' || c === '\r') { this.pos++; continue; }
+      if (c === '\\' && s[pos + 1] === '\n') { this.pos += 2; this.line++; this.lineStart = this.pos; continue; }
+      if (c === '#') {
+        while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+        continue;
+      }
+      if (c === '"') {
+        let end = pos + 1;
+        while (end < s.length && s[end] !== '"' && s[end] !== '\n') end++;
+        if (s[end] !== '"') {
+          throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: end - this.lineStart }, 'syntax error, unterminated string');
+        }
+        this.pos = end + 1;
+        return this.token('string', pos, end + 1, s.slice(pos + 1, end));
+      }
+      const word = wordAt(s, pos);
+      if (word) {
+        this.pos = pos + word.length;
+        return this.token('word', pos, this.pos, word);
+      }
+      const p = PUNCT.find((x) => s.startsWith(x, pos));
+      if (!p) {
+        throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: pos - this.lineStart + 1 }, 'syntax error, unexpected junk');
+      }
+      this.pos = pos + p.length;
+      return this.token('punct', pos, this.pos, p);
+    }
+  }
+}
+
+// The value or name starting at pos, if one does.
+function wordAt(s: string, pos: number): string | null {
+  let word: string | null = null;
+  const code = s.charCodeAt(pos);
+  if ((isHex(code) || code === 58) && colonAhead(s, pos)) {
+    const v6 = matchAt(IPV6, s, pos);
+    if (v6 && isIpv6(v6)) word = v6;
+    else word = matchAt(HEXCOLON, s, pos);
+  }
+  if (!word && isDigit(code)) {
+    word = matchAt(IPV4, s, pos) ?? matchAt(HEX, s, pos) ?? matchAt(TIME, s, pos) ?? matchAt(DECIMAL, s, pos);
+    if (!word) {
+      const m = matchAt(/\d+[A-Za-z_][A-Za-z0-9_\-]*/y, s, pos);
+      word = m ? identEnd(m) : null;
+    }
+  }
+  if (!word && isLetter(code)) {
+    const m = matchAt(IDENT, s, pos);
+    if (m) word = identEnd(m);
+  }
+  return word;
 }

@@ -3,7 +3,7 @@
 // as text until the evaluator knows their datatype.
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RelOp, Rule, SetDecl, SetElement, Stmt, VerdictName } from './ast.js';
 import { NftError, span, type Location, type SourceFile } from './errors.js';
-import { tokenize, type Token } from './lexer.js';
+import { Lexer, type Token } from './lexer.js';
 import { PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -13,6 +13,12 @@ const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
 export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup']);
 const CT_DIRS = new Set(['original', 'reply']);
+type BinaryOps = Record<string, '&' | '|' | '^' | '<<' | '>>'>;
+const OR_OPS: BinaryOps = { '|': '|', or: '|' };
+const XOR_OPS: BinaryOps = { '^': '^', xor: '^' };
+const AND_OPS: BinaryOps = { '&': '&', and: '&' };
+const SHIFT_OPS: BinaryOps = { '<<': '<<', '>>': '>>' };
+const VALUE_OPS: BinaryOps = { '|': '|', '^': '^', '&': '&', '<<': '<<', '>>': '>>' };
 // Words nft's scanner returns as keywords, which its errors name.
 const KEYWORDS = new Set(['accept', 'drop', 'counter', 'ip', 'ip6', 'tcp', 'udp', 'ct', 'meta', 'log', 'notrack', 'jump', 'goto', 'return', 'continue', 'th', 'icmp', 'comment']);
 
@@ -32,20 +38,25 @@ export interface Define {
 export type TopLevel = Command | Include | Define;
 
 export class Parser {
-  private pos = 0;
-  private readonly tokens: Token[];
+  private readonly lexer: Lexer;
+  // The tokens looked at but not yet consumed.
+  private readonly ahead: Token[] = [];
 
   constructor(file: SourceFile) {
-    this.tokens = tokenize(file);
+    this.lexer = new Lexer(file);
   }
 
   private peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)];
+    while (this.ahead.length <= ahead) {
+      const last = this.ahead[this.ahead.length - 1];
+      this.ahead.push(last?.kind === 'eof' ? last : this.lexer.next());
+    }
+    return this.ahead[ahead];
   }
 
   private next(): Token {
     const t = this.peek();
-    if (t.kind !== 'eof') this.pos++;
+    if (t.kind !== 'eof') this.ahead.shift();
     return t;
   }
 
@@ -527,11 +538,11 @@ export class Parser {
     return e;
   }
 
-  private binary(ops: Record<string, '&' | '|' | '^' | '<<' | '>>'>, sub: () => Expr): Expr {
+  private binary(ops: BinaryOps, sub: () => Expr): Expr {
     let left = sub();
     for (;;) {
       const t = this.peek();
-      const op = (t.kind === 'punct' || t.kind === 'word') ? ops[t.text] : undefined;
+      const op = (t.kind === 'punct' || t.kind === 'word') && Object.hasOwn(ops, t.text) ? ops[t.text] : undefined;
       if (!op) return left;
       this.next();
       const right = sub();
@@ -540,20 +551,14 @@ export class Parser {
   }
 
   private orExpr(): Expr {
-    return this.binary({ '|': '|', or: '|' }, () => this.xorExpr());
+    return this.binary(OR_OPS, this.xorExpr);
   }
 
-  private xorExpr(): Expr {
-    return this.binary({ '^': '^', xor: '^' }, () => this.andExpr());
-  }
-
-  private andExpr(): Expr {
-    return this.binary({ '&': '&', and: '&' }, () => this.shiftExpr());
-  }
-
-  private shiftExpr(): Expr {
-    return this.binary({ '<<': '<<', '>>': '>>' }, () => this.primary());
-  }
+  private readonly xorExpr = (): Expr => this.binary(XOR_OPS, this.andExpr);
+  private readonly andExpr = (): Expr => this.binary(AND_OPS, this.shiftExpr);
+  private readonly shiftExpr = (): Expr => this.binary(SHIFT_OPS, this.primaryExpr);
+  private readonly primaryExpr = (): Expr => this.primary();
+  private readonly valueExpr = (): Expr => this.value();
 
   private primary(): Expr {
     const t = this.peek();
@@ -623,7 +628,7 @@ export class Parser {
   }
 
   private rangeRhs(): Expr {
-    const low = this.binary({ '|': '|', '^': '^', '&': '&', '<<': '<<', '>>': '>>' }, () => this.value());
+    const low = this.binary(VALUE_OPS, this.valueExpr);
     if (this.is('/') && /^\d+$/.test(this.peek(1).text)) {
       this.next();
       const n = this.word();

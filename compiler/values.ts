@@ -131,6 +131,15 @@ export function stringValue(e: Expr & { kind: 'value' }, bits: number): bigint {
 export function toBytes(value: bigint, bits: number, byteorder: ByteOrder): Uint8Array {
   const len = Math.ceil(bits / 8);
   const out = new Uint8Array(len);
+  // Most values fit a double: no BigInt is allocated per byte for them.
+  if (value >= 0n && value <= 0xffffffffn) {
+    let n = Number(value);
+    for (let i = 0; i < len && i < 4; i++) {
+      out[byteorder === 'big' ? len - 1 - i : i] = n & 0xff;
+      n >>>= 8;
+    }
+    return out;
+  }
   let v = value;
   for (let i = 0; i < len; i++) {
     const idx = byteorder === 'big' ? len - 1 - i : i;
