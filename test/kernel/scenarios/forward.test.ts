@@ -233,6 +233,56 @@ function fragment(pcap: Uint8Array, share: number, seed: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/**
+ * After some TCP and UDP packets, an ICMP error about them from their
+ * destination (or, now and then, from elsewhere, or quoting a changed
+ * packet), as a router or host on the way would send it.
+ */
+function icmpErrors(pcap: Uint8Array, share: number, seed: number): Uint8Array {
+  const view = new DataView(pcap.buffer, pcap.byteOffset);
+  const rnd = random(seed);
+  const out: number[] = [...pcap.slice(0, 24)];
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const caplen = view.getUint32(at + 8, true);
+    const record = pcap.slice(at, at + 16 + caplen);
+    at += 16 + caplen;
+    out.push(...record);
+    const frame = record.slice(16);
+    const fv = new DataView(frame.buffer);
+    if (fv.getUint16(12) !== 0x0800 || (frame[23] !== 6 && frame[23] !== 17) || rnd() >= share) continue;
+    const ihl = (frame[14]! & 15) << 2;
+    const quote = frame.slice(14, 14 + ihl + 8);
+    const pick = rnd();
+    if (pick < 0.15) quote[ihl + Math.floor(rnd() * 8)] ^= 0x40;
+    const code = pick < 0.3 ? 1 : 3;
+    const icmp = [3, code, 0, 0, 0, 0, 0, 0, ...quote];
+    let sum = 0;
+    for (let i = 0; i < icmp.length; i += 2) sum += (icmp[i]! << 8) | (icmp[i + 1] ?? 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    icmp[2] = (~sum >> 8) & 0xff;
+    icmp[3] = ~sum & 0xff;
+    const src = [...frame.slice(30, 34)];
+    // From a router on the way rather than the destination itself.
+    if (pick > 0.85) src[3] = (src[3]! + 1) & 0xff;
+    const ip = [0x45, 0, 0, 20 + icmp.length, 0, 0, 0, 0, 64, 1, 0, 0, ...src, ...frame.slice(26, 30)];
+    ip[2] = ((20 + icmp.length) >> 8) & 0xff;
+    ip[3] = (20 + icmp.length) & 0xff;
+    let isum = 0;
+    for (let i = 0; i < 20; i += 2) isum += (ip[i]! << 8) | ip[i + 1]!;
+    while (isum > 0xffff) isum = (isum & 0xffff) + (isum >>> 16);
+    ip[10] = (~isum >> 8) & 0xff;
+    ip[11] = ~isum & 0xff;
+    const eth = [...frame.slice(6, 12), ...frame.slice(0, 6), 0x08, 0x00];
+    const reply = [...eth, ...ip, ...icmp];
+    const header = record.slice(0, 16);
+    const hv = new DataView(header.buffer);
+    hv.setUint32(8, reply.length, true);
+    hv.setUint32(12, reply.length, true);
+    out.push(...header, ...reply);
+  }
+  return Uint8Array.from(out);
+}
+
 function generated(packets: number, flows: number, seed: number): { pcap: Uint8Array; packets: number } {
   const chunks: Uint8Array[] = [];
   const stats = generateCapture({ packets, flows, seed }, (c) => chunks.push(c.slice()));
@@ -280,6 +330,11 @@ describe.skipIf(skip !== null)(`kernel parity: forward path${skip ? ` (skipped: 
       const { pcap } = generated(5000, 200, 200 + seed);
       await expectForwardParity(respace(fragment(pcap, 0.1, seed), 100));
     }
+  });
+
+  it("with ICMP errors about forwarded packets, some from elsewhere or quoting changed packets", { timeout: 180_000 }, async () => {
+    const { pcap } = generated(5000, 200, 150);
+    await expectForwardParity(respace(icmpErrors(pcap, 0.05, 50), 100));
   });
 
   it("the same with one TCP segment in five mangled", { timeout: 180_000 }, async () => {
