@@ -24,6 +24,9 @@ export interface Datatype {
   flags?: boolean;
   // nft's numeric type id, used in set key descriptions.
   id: number;
+  // Symbols that `-n` prints as hex numbers of this many digits rather
+  // than decimal (nft's basefmt).
+  hexDigits?: number;
 }
 
 const CT_STATE: Array<[string, number]> = [['invalid', 1], ['established', 2], ['related', 4], ['new', 8], ['untracked', 64]];
@@ -51,9 +54,25 @@ const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadca
 const TCP_FLAGS: Array<[string, number]> = [
   ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
 ];
+// IP protocol names as getprotobynumber and getprotobyname give them from
+// the netbase /etc/protocols nft runs with (a number prints as its first
+// name), then the names nft's grammar knows itself.
 export const PROTOCOLS: Array<[string, number]> = [
-  ['icmp', 1], ['igmp', 2], ['tcp', 6], ['udp', 17], ['ipv6', 41], ['gre', 47], ['esp', 50], ['ah', 51],
-  ['icmpv6', 58], ['comp', 108], ['udplite', 136], ['sctp', 132], ['dccp', 33],
+  ['ip', 0], ['IP', 0], ['hopopt', 0], ['HOPOPT', 0], ['icmp', 1], ['ICMP', 1], ['igmp', 2], ['IGMP', 2], ['ggp', 3], ['GGP', 3],
+  ['ipencap', 4], ['IP-ENCAP', 4], ['st', 5], ['ST', 5], ['tcp', 6], ['TCP', 6], ['egp', 8], ['EGP', 8], ['igp', 9], ['IGP', 9],
+  ['pup', 12], ['PUP', 12], ['udp', 17], ['UDP', 17], ['hmp', 20], ['HMP', 20], ['xns-idp', 22], ['XNS-IDP', 22], ['rdp', 27],
+  ['RDP', 27], ['iso-tp4', 29], ['ISO-TP4', 29], ['dccp', 33], ['DCCP', 33], ['xtp', 36], ['XTP', 36], ['ddp', 37], ['DDP', 37],
+  ['idpr-cmtp', 38], ['IDPR-CMTP', 38], ['ipv6', 41], ['IPv6', 41], ['ipv6-route', 43], ['IPv6-Route', 43], ['ipv6-frag', 44],
+  ['IPv6-Frag', 44], ['idrp', 45], ['IDRP', 45], ['rsvp', 46], ['RSVP', 46], ['gre', 47], ['GRE', 47], ['esp', 50],
+  ['IPSEC-ESP', 50], ['ah', 51], ['IPSEC-AH', 51], ['skip', 57], ['SKIP', 57], ['ipv6-icmp', 58], ['IPv6-ICMP', 58],
+  ['ipv6-nonxt', 59], ['IPv6-NoNxt', 59], ['ipv6-opts', 60], ['IPv6-Opts', 60], ['rspf', 73], ['RSPF', 73], ['CPHB', 73],
+  ['vmtp', 81], ['VMTP', 81], ['eigrp', 88], ['EIGRP', 88], ['ospf', 89], ['OSPFIGP', 89], ['ax.25', 93], ['AX.25', 93],
+  ['ipip', 94], ['IPIP', 94], ['etherip', 97], ['ETHERIP', 97], ['encap', 98], ['ENCAP', 98], ['pim', 103], ['PIM', 103],
+  ['ipcomp', 108], ['IPCOMP', 108], ['vrrp', 112], ['VRRP', 112], ['l2tp', 115], ['L2TP', 115], ['isis', 124], ['ISIS', 124],
+  ['sctp', 132], ['SCTP', 132], ['fc', 133], ['FC', 133], ['mobility-header', 135], ['Mobility-Header', 135], ['udplite', 136],
+  ['UDPLite', 136], ['mpls-in-ip', 137], ['MPLS-in-IP', 137], ['manet', 138], ['hip', 139], ['HIP', 139], ['shim6', 140],
+  ['Shim6', 140], ['wesp', 141], ['WESP', 141], ['rohc', 142], ['ROHC', 142], ['ethernet', 143], ['Ethernet', 143],
+  ['icmpv6', 58], ['comp', 108],
 ];
 const ICMP_TYPES: Array<[string, number]> = [
   ['echo-reply', 0], ['destination-unreachable', 3], ['source-quench', 4], ['redirect', 5], ['echo-request', 8],
@@ -92,9 +111,9 @@ export const TYPES = {
   ipv4_addr: t('ipv4_addr', 7, 'IPv4 address', 32, 'big', 'ipv4'),
   ipv6_addr: t('ipv6_addr', 8, 'IPv6 address', 128, 'big', 'ipv6'),
   ether_addr: t('ether_addr', 9, 'Ethernet address', 48, 'big', 'ether'),
-  ethertype: t('ether_type', 10, 'Ethernet protocol', 16, 'big', 'symbol', ETHERTYPES),
-  dscp: t('dscp', 53, 'Differentiated Services Code Point', 6, 'big', 'symbol', DSCP),
-  ecn: t('ecn', 54, 'Explicit Congestion Notification', 2, 'big', 'symbol', ECN),
+  ethertype: { ...t('ether_type', 10, 'Ethernet protocol', 16, 'big', 'symbol', ETHERTYPES), hexDigits: 4 },
+  dscp: { ...t('dscp', 53, 'Differentiated Services Code Point', 6, 'big', 'symbol', DSCP), hexDigits: 2 },
+  ecn: { ...t('ecn', 54, 'Explicit Congestion Notification', 2, 'big', 'symbol', ECN), hexDigits: 1 },
   icmp_code: t('icmp_code', 46, 'icmp code', 8, 'big', 'symbol', ICMP_CODES),
   inet_proto: t('inet_proto', 12, 'Internet protocol', 8, 'big', 'protocol', PROTOCOLS),
   inet_service: t('inet_service', 13, 'internet network service', 16, 'big', 'service', SERVICES),

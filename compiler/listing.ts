@@ -9,13 +9,13 @@ export interface ListingOptions {
   counters?: BigUint64Array;
   handles?: boolean;
   stateless?: boolean;
-  // -n: numeric everything (-p, -S off, -y, addresses).
+  // -n: numeric protocols, priorities, times and symbols (flags in hex).
   numeric?: boolean;
   numericProtocol?: boolean;
   numericPriority?: boolean;
   // -T: times in seconds.
   numericTime?: boolean;
-  // -S: ports as service names.
+  // -S: ports as quoted service names, -n or not.
   services?: boolean;
 }
 
@@ -86,22 +86,29 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
     case 'ipv6': return ipv6Text(value);
     case 'ether': return Array.from({ length: 6 }, (_, i) => ((value >> BigInt((5 - i) * 8)) & 0xffn).toString(16).padStart(2, '0')).join(':');
     case 'string': return `"${stringText(value)}"`;
-    case 'time': return formatTime(value, o);
+    case 'time': return formatTime(value, o.numeric ? { numericTime: true } : o);
     case 'label': {
       for (let i = 0n; i < 128n; i++) if (value === 1n << i) return i.toString();
       return '0x' + value.toString(16);
     }
     case 'service': {
-      if (o.services && !o.numeric) return SERVICES.find(([, v]) => BigInt(v) === value)?.[0] ?? value.toString();
+      if (o.services) {
+        // nft 1.0.6 quotes the names getservbyport gives it.
+        const name = SERVICES.find(([, v]) => BigInt(v) === value)?.[0];
+        return name === undefined ? value.toString() : `"${name}"`;
+      }
       return value.toString();
     }
     case 'protocol': {
       if (o.numeric || o.numericProtocol) return value.toString();
       return symbolName(type, Number(value)) ?? value.toString();
     }
-    case 'symbol': return symbolName(type, Number(value)) ?? value.toString();
+    case 'symbol':
+      if (o.numeric) return type.hexDigits ? '0x' + value.toString(16).padStart(type.hexDigits, '0') : value.toString();
+      return symbolName(type, Number(value)) ?? value.toString();
     case 'bitmask': {
       if (value === 0n) return '0x0';
+      if (o.numeric) return '0x' + value.toString(16);
       const names: string[] = [];
       let rest = value;
       for (const [n, v] of type.symbols ?? []) {
@@ -134,12 +141,12 @@ function popcount(v: bigint): number {
 }
 
 // Flag names in bit order, as nft splits a bitmask value.
-function flagsText(type: Datatype, value: bigint, sep: string): string {
+function flagsText(type: Datatype, value: bigint, sep: string, numeric = false): string {
   if (value === 0n) return '0x0';
   const names: string[] = [];
   for (let bit = 0n; value >> bit; bit++) {
     const v = 1n << bit;
-    if (value & v) names.push(symbolName(type, Number(v)) ?? '0x' + v.toString(16));
+    if (value & v) names.push((numeric ? undefined : symbolName(type, Number(v))) ?? '0x' + v.toString(16));
   }
   return names.join(sep);
 }
@@ -163,7 +170,7 @@ class Printer {
       case 'payload':
         return `${e.proto} ${e.field}`;
       case 'const':
-        if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? flagsText(e.type, e.value, ' | ') : `(${flagsText(e.type, e.value, ' | ')})`;
+        if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? this.flags(e.type, e.value, ' | ') : `(${this.flags(e.type, e.value, ' | ')})`;
         return valueText(e.type, e.value, this.o, e.bits);
       case 'binop': {
         const l = this.expr(e.left, false);
@@ -193,7 +200,7 @@ class Printer {
   private flagMatch(s: TStmt & { kind: 'match' }, leftText: string): string {
     const right = s.right as TExpr & { kind: 'const' };
     const type = s.left.type;
-    const list = (v: bigint) => flagsText(type, v, ',');
+    const list = (v: bigint) => this.flags(type, v, ',');
     if (s.op === 'implicit') return `${leftText} ${list(right.value)}`;
     if (s.op === '!') return `${leftText} ! ${list(right.value)}`;
     let left = s.left;
@@ -212,12 +219,16 @@ class Printer {
     // A header field keeps the value as loaded; other selectors turn it
     // into an expression of single flags.
     if (left.kind === 'payload') return `${l} ${s.op} 0x${right.value.toString(16)}`;
-    return `${l} ${s.op === '!=' ? '!= ' : ''}${flagsText(type, right.value, ' | ')}`;
+    return `${l} ${s.op === '!=' ? '!= ' : ''}${this.flags(type, right.value, ' | ')}`;
+  }
+
+  private flags(type: Datatype, value: bigint, sep: string): string {
+    return flagsText(type, value, sep, this.o.numeric);
   }
 
   // A value a statement sets keeps flags as a list.
   private setValue(e: TExpr): string {
-    return e.kind === 'const' && e.type.print === 'bitmask' ? flagsText(e.type, e.value, ',') : this.expr(e);
+    return e.kind === 'const' && e.type.print === 'bitmask' ? this.flags(e.type, e.value, ',') : this.expr(e);
   }
 
   setRef(set: SetModel): string {
@@ -236,7 +247,7 @@ class Printer {
     const stmts = rule.stmts;
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i];
-      if (s.kind === 'match' && (s.dependency || isRedundantDependency(s, stmts.slice(i + 1)))) continue;
+      if (s.kind === 'match' && (s.dependency || isRedundantDependency(s, stmts.slice(i + 1), rule.chain.table.family))) continue;
       parts.push(this.stmt(s, stmts));
     }
     if (rule.comment !== undefined) parts.push(`comment "${rule.comment}"`);
@@ -306,7 +317,9 @@ class Printer {
     const c = this.o.counters;
     const p = c ? c[obj.index * 2] ?? 0n : obj.packets;
     const b = c ? c[obj.index * 2 + 1] ?? 0n : obj.bytes;
-    return `\tcounter ${obj.name} {${h}\n\t\tpackets ${this.o.stateless ? 0n : p} bytes ${this.o.stateless ? 0n : b}\n\t}\n`;
+    // Stateless, nft prints the counter's block empty.
+    if (this.o.stateless) return `\tcounter ${obj.name} {${h}\n\t}\n`;
+    return `\tcounter ${obj.name} {${h}\n\t\tpackets ${p} bytes ${b}\n\t}\n`;
   }
 
   set(set: SetModel): string {
@@ -368,10 +381,12 @@ function usesPayload(s: TStmt, pred: (e: TExpr & { kind: 'payload' }) => boolean
 }
 
 // nft drops a protocol match from the listing when a later header field of
-// that protocol implies it.
-function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[]): boolean {
+// that protocol implies it; except that `ip protocol` and `ip6 nexthdr`
+// also say which IP version, which a table of more than one cannot imply.
+function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], family: string): boolean {
   const l4 = l4Of(s);
   if (l4 !== undefined) {
+    if (s.left.kind === 'payload' && family !== 'ip' && family !== 'ip6') return false;
     return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto].l4proto === l4 || p.proto === 'th'));
   }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
