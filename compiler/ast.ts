@@ -52,7 +52,9 @@ export interface ChainDecl {
   type?: string;
   hook?: string;
   device?: string;
-  priority?: { base?: string; offset: number; text: string };
+  hookLoc?: Location;
+  // loc spans `priority` and its value, as nft's errors mark it.
+  priority?: { base?: string; offset: number; text: string; loc: Location };
   policy?: 'accept' | 'drop';
   rules: Rule[];
   loc: Location;

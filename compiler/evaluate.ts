@@ -3,7 +3,7 @@
 // model with handles numbered the way the kernel numbers them.
 import { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
-import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolValue, type Datatype } from './datatypes.js';
+import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
 import { NftError, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
@@ -153,14 +153,17 @@ export class Evaluator {
     if (existing) return existing;
     const chain: ChainModel = { name: decl.name, table, handle: table.nextHandle++, index: this.model.chains.length, rules: [] };
     if (decl.hook) {
-      if (!HOOKS.has(decl.hook)) throw NftError.at(decl.loc, `unknown chain hook ${decl.hook}`);
+      if (!HOOKS.has(decl.hook)) throw NftError.at(decl.hookLoc ?? decl.loc, `unknown chain hook`);
       chain.type = decl.type;
       chain.hook = decl.hook;
       chain.device = decl.device;
       const p = decl.priority!;
       if (p.base !== undefined) {
-        const base = PRIORITIES[p.base];
-        if (base === undefined) throw NftError.at(decl.loc, `'${p.base}' is invalid priority in this context.`);
+        const base = Object.hasOwn(PRIORITIES, p.base) ? PRIORITIES[p.base] : undefined;
+        // nft's standard priorities: dstnat only on prerouting, srcnat only
+        // on postrouting.
+        const fits = p.base === 'dstnat' ? decl.hook === 'prerouting' : p.base === 'srcnat' ? decl.hook === 'postrouting' : true;
+        if (base === undefined || !fits) throw NftError.at(p.loc, `invalid priority expression value in this context.`);
         chain.priority = base + p.offset;
         chain.priorityText = p.offset === 0 ? p.base : `${p.base} ${p.offset < 0 ? '-' : '+'} ${Math.abs(p.offset)}`;
       } else {
@@ -484,6 +487,9 @@ export class Evaluator {
       if (familyNf !== undefined && familyNf !== needNf && proto.nfproto !== undefined) {
         throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${protoName}`);
       }
+      if (familyNf === undefined && ctx.nfproto !== undefined && ctx.nfproto !== needNf && proto.nfproto !== undefined) {
+        throw NftError.at(loc, `conflicting protocols specified: ${ctx.nfproto === 2 ? 'ip' : 'ip6'} vs. ${protoName}`);
+      }
       if (familyNf === undefined && ctx.nfproto === undefined) {
         if (ctx.family === 'inet') this.addDependency(ctx, 'nfproto', needNf);
         // A transport header of one IP version checks the Ethernet type
@@ -494,7 +500,9 @@ export class Evaluator {
       }
     }
     if (proto.l4proto !== undefined) {
-      if (ctx.l4proto !== undefined && ctx.l4proto !== proto.l4proto) throw NftError.at(loc, `conflicting protocols specified`);
+      if (ctx.l4proto !== undefined && ctx.l4proto !== proto.l4proto) {
+        throw NftError.at(loc, `conflicting protocols specified: ${l4Name(ctx.l4proto)} vs. ${protoName}`);
+      }
       if (ctx.l4proto === undefined) {
         this.addDependency(ctx, 'l4proto', proto.l4proto);
         ctx.l4proto = proto.l4proto;
@@ -778,6 +786,11 @@ export function payloadShift(e: TExpr): number {
   const first = Math.floor(e.offset / 8);
   const last = Math.ceil((e.offset + e.bits) / 8);
   return last * 8 - e.offset - e.bits;
+}
+
+// The name nft gives the transport protocol a rule already matched.
+function l4Name(n: number): string {
+  return Object.values(PROTOCOLS).find((p) => p.l4proto === n)?.name ?? symbolName(TYPES.inet_proto, n) ?? String(n);
 }
 
 function normaliseIcmpType(proto: string, type: number): number {

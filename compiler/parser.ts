@@ -281,10 +281,11 @@ export class Parser {
         this.next();
         chain.type = this.word().text;
         this.expect('hook');
-        chain.hook = this.word().text;
+        const hook = this.word();
+        chain.hook = hook.text;
+        chain.hookLoc = hook;
         if (this.accept('device')) chain.device = this.name().text;
-        this.expect('priority');
-        chain.priority = this.priority();
+        chain.priority = this.priority(this.expect('priority'));
         this.endStatement();
         continue;
       }
@@ -301,19 +302,27 @@ export class Parser {
     }
   }
 
-  private priority(): { base?: string; offset: number; text: string } {
-    const t = this.peek();
-    let sign = 1;
-    if (this.accept('-')) sign = -1;
+  private priority(keyword: Token): { base?: string; offset: number; text: string; loc: Location } {
+    if (this.accept('-')) {
+      const n = this.number();
+      return { offset: -Number(n.text), text: '-' + n.text, loc: span(keyword, n) };
+    }
     const w = this.word();
-    if (/^\d+$/.test(w.text)) return { offset: sign * Number(w.text), text: (sign < 0 ? '-' : '') + w.text };
-    if (sign < 0) this.fail(t);
+    if (/^\d+$/.test(w.text)) return { offset: Number(w.text), text: w.text, loc: span(keyword, w) };
     let offset = 0;
+    let last = w;
     if (this.is('+') || this.is('-')) {
       const s = this.next().text === '-' ? -1 : 1;
-      offset = s * Number(this.word().text);
+      last = this.number();
+      offset = s * Number(last.text);
     }
-    return { base: w.text, offset, text: w.text };
+    return { base: w.text, offset, text: w.text, loc: span(keyword, last) };
+  }
+
+  private number(): Token {
+    const t = this.peek();
+    if (t.kind !== 'word' || !/^\d+$/.test(t.text)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting number`);
+    return this.next();
   }
 
   private setBody(n: Token, isMap: boolean): SetDecl {
@@ -371,7 +380,8 @@ export class Parser {
       this.next();
       if (t.text === 'jump' || t.text === 'goto') {
         const c = this.name();
-        return { kind: 'verdict', verdict: t.text, chain: c.text, loc: span(t, c) };
+        // nft marks the chain name when the chain does not exist.
+        return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
       }
       return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
     }
@@ -404,7 +414,7 @@ export class Parser {
         this.next();
         if (t.text === 'jump' || t.text === 'goto') {
           const c = this.name();
-          return { kind: 'verdict', verdict: t.text, chain: c.text, loc: span(t, c) };
+            return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
         }
         return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
       }
@@ -474,8 +484,7 @@ export class Parser {
     const s: { packets?: bigint; bytes?: bigint } = {};
     while (this.is('packets') || this.is('bytes')) {
       const what = this.next().text;
-      const n = this.word();
-      if (!/^\d+$/.test(n.text)) this.fail(n);
+      const n = this.number();
       if (what === 'packets') s.packets = BigInt(n.text);
       else s.bytes = BigInt(n.text);
     }
@@ -584,6 +593,8 @@ export class Parser {
         const f = this.word();
         return { kind: 'payload', proto: t.text, field: f.text, loc: span(t, f) };
       }
+      // A protocol keyword must be followed by one of its fields.
+      if (Object.hasOwn(PROTOCOLS, t.text) && this.peek(1).kind === 'word') this.fail(this.peek(1));
     }
     return this.value();
   }
@@ -646,7 +657,7 @@ export class Parser {
     if (this.is('$')) {
       this.next();
       const n = this.word();
-      return { kind: 'variable', name: n.text, loc: span(t, n) };
+      return { kind: 'variable', name: n.text, loc: n };
     }
     if (this.is('(')) {
       this.next();

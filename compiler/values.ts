@@ -88,7 +88,11 @@ function parseEther(text: string): bigint | undefined {
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
 export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }): bigint {
+  // Addresses and services that do not parse go to the resolver, whose
+  // failure nft reports.
   const fail = (): never => {
+    if (type.print === 'ipv4' || type.print === 'ipv6') throw NftError.at(e.loc, 'Could not resolve hostname: Name or service not known');
+    if (type.print === 'service') throw NftError.at(e.loc, 'Could not resolve service: Servname not supported for ai_socktype');
     throw NftError.at(e.loc, `Could not parse ${type.desc}`);
   };
   const text = e.text;

@@ -1,0 +1,63 @@
+// Errors for common mistakes against what `nft -c -f` prints for the same
+// file: message, line, columns and the carets under the span.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile, NftError } from '../../compiler/index.js';
+import { liveNftReason } from './live-nft.js';
+
+const inRule = (rule: string) => `table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t\t${rule}\n\t}\n}\n`;
+const inChainSpec = (spec: string) => `table ip t {\n\tchain c {\n\t\ttype filter ${spec}; policy accept;\n\t}\n}\n`;
+
+const CASES: [string, string][] = [
+  ['unknown keyword', inRule('tcp dprot 22 accept')],
+  ['misspelt verdict', inRule('tcp dport 22 acept')],
+  ['service that does not exist', inRule('tcp dport foo accept')],
+  ['address that does not parse', inRule('ip saddr 10.0.0.300 accept')],
+  ['value out of range', inRule('ip ttl 300 accept')],
+  ['unknown ct state', inRule('ct state bogus accept')],
+  ['mark that is not a number', inRule('meta mark set foo')],
+  ['counter value that is not a number', inRule('ct mark 0x1 counter packets x')],
+  ['jump to a chain that does not exist', inRule('jump nowhere')],
+  ['undefined variable', inRule('ip saddr $undefined accept')],
+  ['two IP versions', inRule('ip saddr 1.2.3.4 ip6 daddr ::1 accept')],
+  ['two IP versions after meta nfproto', inRule('meta nfproto ipv6 ip saddr 1.2.3.4')],
+  ['two transport protocols', inRule('tcp dport 22 udp sport 53 accept')],
+  ['transport protocol after meta l4proto', inRule('meta l4proto udp tcp dport 22')],
+  ['unknown priority name', inChainSpec('hook input priority foo')],
+  ['dstnat outside prerouting', inChainSpec('hook input priority dstnat')],
+  ['priority offset that is not a number', inChainSpec('hook input priority filter + x')],
+  ['negative priority name', inChainSpec('hook input priority -foo')],
+  ['unknown hook', inChainSpec('hook nothook priority 0')],
+];
+
+function nftError(dir: string, text: string): string {
+  const path = join(dir, 'bad.nft');
+  writeFileSync(path, text);
+  const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', path], { encoding: 'utf8', cwd: dir });
+  expect(r.status).not.toBe(0);
+  return r.stderr.replaceAll(path, 'bad.nft').trimEnd();
+}
+
+function ourError(text: string): string {
+  try {
+    compile(text, { filename: 'bad.nft' });
+  } catch (e) {
+    if (e instanceof NftError) return e.message;
+    throw e;
+  }
+  return 'compiled';
+}
+
+describe.skipIf(liveNftReason())('errors against live nft', () => {
+  it.each(CASES)('%s', (_, text) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+    try {
+      expect(ourError(text)).toBe(nftError(dir, text));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
