@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, createFilter, type Filter, type PacketBatch } from '../../src/index.js';
 import { createShardedFilter } from '../../src/workers.js';
 import { generateCapture } from '../../bench/generate.js';
+import { pcap, udp } from '../dataplane/packets.js';
 
 function generated(packets: number, flows: number, seed: number): Uint8Array {
   const chunks: Uint8Array[] = [];
@@ -32,9 +33,53 @@ function run(filter: Filter, bytes: Uint8Array): Outcome {
 
 const read = (rel: string) => readFileSync(new URL(rel, import.meta.url));
 
+function checksum(bytes: number[]): number {
+  let s = 0;
+  for (let i = 0; i < bytes.length; i += 2) s += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+// ICMP port unreachable from a router (an address of neither end) quoting
+// the packet it answers: its shard is the quoted packet's.
+function unreachable(router: string, to: string, quoted: number[]): number[] {
+  const icmp = [3, 3, 0, 0, 0, 0, 0, 0, ...quoted.slice(0, 28)];
+  const c = checksum(icmp);
+  icmp[2] = c >> 8;
+  icmp[3] = c & 0xff;
+  const ip = [0x45, 0, 0, 20 + icmp.length, 0, 1, 0, 0, 64, 1, 0, 0, ...router.split('.').map(Number), ...to.split('.').map(Number)];
+  const h = checksum(ip);
+  ip[10] = h >> 8;
+  ip[11] = h & 0xff;
+  return [...ip, ...icmp];
+}
+
+// Forty clients' UDP requests, answered or refused by a router on the way.
+function icmpErrors(): Uint8Array {
+  const packets: number[][] = [];
+  for (let i = 1; i <= 40; i++) {
+    const client = `10.1.0.${i}`;
+    const request = udp(client, '192.0.2.7', 40000 + i, 53);
+    packets.push(request);
+    packets.push(i % 2 ? udp('192.0.2.7', client, 53, 40000 + i) : unreachable('203.0.113.1', client, request));
+  }
+  return pcap(packets);
+}
+
+const RELATED = `table inet filter {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established counter accept
+		ct state related counter accept
+		ct state new udp dport 53 counter accept
+	}
+}
+`;
+
 const cases = [
   { name: 'generated traffic, bench/ruleset.nft', rules: read('../../bench/ruleset.nft').toString(), bytes: generated(30_000, 400, 3), local: [] as string[] },
   { name: 'the web example, with a local address', rules: read('../../examples/web.nft').toString(), bytes: read('../../examples/web.pcap'), local: ['10.99.0.2'] },
+  { name: 'ICMP errors from a router, related to the connections they quote', rules: RELATED, bytes: icmpErrors(), local: [] },
 ];
 
 describe('--workers', () => {
@@ -49,6 +94,9 @@ describe('--workers', () => {
         expect(many.counters).toEqual(one.counters);
         expect(many.conntrack).toEqual(one.conntrack);
         expect(many.stats).toEqual(one.stats);
+        // The refused requests' errors were found related (the second
+        // counter's packets): the shards did meet.
+        if (c.rules === RELATED) expect(one.counters[2]).toBe(20n);
       });
     }
   }
