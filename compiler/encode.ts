@@ -71,6 +71,14 @@ class Words {
   }
 }
 
+function lo32(v: bigint): number {
+  return Number(v & 0xffffffffn);
+}
+
+function hi32(v: bigint): number {
+  return Number((v >> 32n) & 0xffffffffn);
+}
+
 function header(op: Op, size: number, a: number, b: number): number {
   return (op | (size << 8) | ((a & 0xff) << 16) | ((b & 0xff) << 24)) >>> 0;
 }
@@ -108,6 +116,8 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
+    case 'limit': op = Op.Limit; out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst)); break;
+    case 'quota': op = Op.Quota; out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used)); break;
   }
   out.w[start] = header(op, out.length - start, a, b);
 }
@@ -277,7 +287,7 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   for (const o of objects) {
     if (o.kind !== 'cthelper') continue;
     const kind = o.helper === 'ftp' ? HelperKind.Ftp : o.helper === 'tftp' ? HelperKind.Tftp : HelperKind.None;
-    objectWords.push(ObjectType.CtHelper, kind, o.protocol, o.l3proto === 1 ? 0 : o.l3proto);
+    objectWords.push(ObjectType.CtHelper, kind, o.protocol, o.family === 1 ? 0 : o.family);
   }
   for (const o of objects) if (o.kind === 'counter') objectWords.push(ObjectType.Counter, o.index, 0, 0);
   const objectCount = objectWords.length / ObjectEntry.Words;
@@ -285,7 +295,7 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   const startsOffset = objectTableOffset + objectWords.length * 4;
   const startWords = new Words();
   const start = (c: { index: number; packets: bigint; bytes: bigint }) => {
-    if (c.packets || c.bytes) startWords.push(c.index, Number(c.packets & 0xffffffffn), Number(c.packets >> 32n), Number(c.bytes & 0xffffffffn), Number(c.bytes >> 32n));
+    if (c.packets || c.bytes) startWords.push(c.index, lo32(c.packets), hi32(c.packets), lo32(c.bytes), hi32(c.bytes));
   };
   for (const o of objects) if (o.kind === 'counter') start(o);
   for (const c of chains) for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'counter') start(s);
@@ -320,6 +330,7 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   head[RulesetHeader.ObjectTableOffset] = objectTableOffset;
   head[RulesetHeader.CounterStartCount] = startWords.length / CounterStart.Words;
   head[RulesetHeader.CounterStartOffset] = startsOffset;
+  head[RulesetHeader.StateSlots] = model.stateSlots;
 
   const parts = [Uint32Array.from(head), chainWords.words, hookWords.words, setWords.words, elementWords.words, objectWords.words, startWords.words, codeWords.words];
   const image = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) * 4);

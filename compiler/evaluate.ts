@@ -45,7 +45,7 @@ function typed(type: Datatype, bits: number, byteorder = type.byteorder) {
 
 export class Evaluator {
   private readonly model: RulesetModel = {
-    tables: [], chains: [], sets: [], batch: [], counterCount: 0, logs: [], conntrack: false, accounting: false,
+    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false,
   };
   private readonly defines = new Map<string, Expr>();
   private tableHandle = 0;
@@ -109,6 +109,7 @@ export class Evaluator {
         this.model.sets = [];
         this.model.batch = [];
         this.model.counterCount = 0;
+        this.model.stateSlots = 0;
         this.model.logs = [];
         return;
       case 'table': {
@@ -183,8 +184,9 @@ export class Evaluator {
       const protocol = symbolValue(TYPES.inet_proto, o.protocol);
       if (protocol === undefined) throw NftError.at(o.loc, `invalid protocol ${o.protocol}`);
       const l3 = o.l3proto ? { ip: 2, ip6: 10, inet: 1 }[o.l3proto] : undefined;
-      const l3proto = l3 ?? (table.family === 'ip6' ? 10 : table.family === 'ip' ? 2 : table.family === 'inet' ? 2 : 0);
-      object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto, l3protoName: o.l3proto };
+      // Without l3proto nft sends none and the kernel takes the table's family.
+      const family = l3 ?? ({ ip: 2, ip6: 10, inet: 1 } as Record<string, number>)[table.family] ?? 0;
+      object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto: l3 ?? 0, family, l3protoName: o.l3proto };
       this.model.conntrack = true;
     } else {
       object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
@@ -270,6 +272,18 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'log', index, prefix: s.prefix, level: s.level, group: s.group });
         return;
       }
+      case 'limit': {
+        // The kernel's defaults: five packets of burst, none in bytes.
+        const burst = s.burst ?? (s.bytes ? 0n : 5n);
+        // nft_limit_init refuses what overflows its nanosecond arithmetic.
+        const nsecs = BigInt(s.unit) * 1_000_000_000n;
+        if (s.rate === 0n || burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.at(s.loc, `Could not process rule: Value too large for defined data type`);
+        ctx.stmts.push({ kind: 'limit', slot: this.model.stateSlots++, rate: s.rate, unit: s.unit, bytes: s.bytes, burst, over: s.over });
+        return;
+      }
+      case 'quota':
+        ctx.stmts.push({ kind: 'quota', slot: this.model.stateSlots++, bytes: s.bytes, used: s.used, over: s.over });
+        return;
       case 'connlimit':
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'connlimit', count: s.count, over: s.over });

@@ -305,13 +305,21 @@ class Printer {
       }
       case 'connlimit':
         return `ct count ${s.over ? 'over ' : ''}${s.count}`;
+      case 'limit': {
+        const over = s.over ? 'over ' : '';
+        const period = PERIOD_NAMES[s.unit];
+        if (!s.bytes) return `limit rate ${over}${s.rate}/${period}${s.burst !== 5n ? ` burst ${s.burst} packets` : ''}`;
+        return `limit rate ${over}${byteAmount(s.rate)}/${period}${s.burst ? ` burst ${byteAmount(s.burst)}` : ''}`;
+      }
+      case 'quota':
+        return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${s.used ? ` used ${byteAmount(s.used)}` : ''}`;
     }
   }
 
   object(obj: ObjectModel): string {
     const h = this.o.handles ? ` # handle ${obj.handle}` : '';
     if (obj.kind === 'cthelper') {
-      const l3 = obj.l3proto === 10 ? 'ip6' : obj.l3proto === 1 ? 'inet' : 'ip';
+      const l3 = obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip';
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
     }
     const c = this.o.counters;
@@ -340,6 +348,20 @@ class Printer {
     for (const r of c.rules) out += `\t\t${this.stmts(r)}${this.o.handles ? ` # handle ${r.handle}` : ''}\n`;
     return out + '\t}\n';
   }
+}
+
+const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
+
+// Bytes in the largest of bytes, kbytes and mbytes that divides them, as
+// nft's get_rate picks.
+function byteAmount(n: bigint): string {
+  let v = n;
+  let unit = 0;
+  while (unit < 2 && v % 1024n === 0n && v !== 0n) {
+    v /= 1024n;
+    unit++;
+  }
+  return `${v} ${['bytes', 'kbytes', 'mbytes'][unit]}`;
 }
 
 const UNQUALIFIED_PRINT = new Set<number>([MetaKey.Iif, MetaKey.Oif, MetaKey.Iifname, MetaKey.Oifname, MetaKey.Iifgroup, MetaKey.Oifgroup]);

@@ -43,7 +43,9 @@ export type TStmt =
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
   | { kind: 'notrack' }
   | { kind: 'log'; index: number; prefix?: string; level?: string; group?: number }
-  | { kind: 'connlimit'; count: number; over: boolean };
+  | { kind: 'connlimit'; count: number; over: boolean }
+  | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
+  | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean };
 
 export interface SetElementModel {
   key: TExpr;
@@ -94,7 +96,7 @@ export interface ChainModel {
 }
 
 export type ObjectModel =
-  | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; l3protoName?: string; protocolName: string }
+  | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; family: number; l3protoName?: string; protocolName: string }
   | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint };
 
 export interface TableModel {
@@ -120,6 +122,8 @@ export interface RulesetModel {
   sets: SetModel[];
   batch: BatchItem[];
   counterCount: number;
+  // State slots of limits and quotas.
+  stateSlots: number;
   logs: { prefix?: string; level?: string; group?: number }[];
   conntrack: boolean;
   accounting: boolean;
