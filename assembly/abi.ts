@@ -56,6 +56,23 @@ export enum Op {
   // type (CSUM_INET or 0) | checksum offset in the header << 8 |
   // CSUM_PSEUDOHDR << 16 when the transport checksum covers the bytes too.
   PayloadWrite = 18,
+  // word 1 = state slot | LimitFlags << 24; words 2-3 = rate (u64, packets
+  // or bytes per unit); word 4 = unit in seconds; word 5 = burst (packets,
+  // or bytes). A token bucket over packet timestamps (assembly/limit.ts).
+  Limit = 19,
+  // word 1 = state slot | QuotaFlags << 24; words 2-3 = quota in bytes
+  // (u64); words 4-5 = bytes already used when the ruleset loads (u64).
+  Quota = 20,
+}
+
+export enum LimitFlags {
+  // `limit rate over`: the rule goes on while the rate is exceeded.
+  Over = 1,
+  Bytes = 2,
+}
+
+export enum QuotaFlags {
+  Over = 1,
 }
 
 // The kernel's NFT_PAYLOAD_CSUM_INET and NFT_PAYLOAD_L4CSUM_PSEUDOHDR.
@@ -200,6 +217,8 @@ export enum RulesetHeader {
   // how many, and where their CounterStart entries are.
   CounterStartCount = 13,
   CounterStartOffset = 14,
+  // 16-byte state slots of limits and quotas, zeroed when the ruleset loads.
+  StateSlots = 15,
   Words = 16,
 }
 
@@ -474,7 +493,9 @@ export enum Tunable {
   Max = 18,
   Checksum = 19,
   Acct = 20,
-  Count = 21,
+  GreTimeout = 21,
+  GreTimeoutStream = 22,
+  Count = 23,
 }
 
 // Error codes of the capture walker.

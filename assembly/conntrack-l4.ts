@@ -12,10 +12,6 @@ const UDP_STREAM_AFTER: u64 = 2 * NS_PER_SEC;
 // Where a UDP entry keeps the time it becomes a stream (the TCP window area
 // is free for other protocols).
 const UDP_STREAM_TS: usize = CtEntry.TcpOrig;
-// GRE without the PPTP helper: the kernel's defaults, which have sysctls of
-// their own (nf_conntrack_gre_timeout, _stream).
-const GRE_TIMEOUT: u32 = 30;
-const GRE_TIMEOUT_STREAM: u32 = 180;
 // NR_ICMP_TYPES: types above it are unknown to the kernel and invalid.
 export const ICMP_MAX_TYPE: u8 = 18;
 
@@ -93,10 +89,10 @@ export function genericPacket(e: usize, dir: u8): void {
 
 export function grePacket(e: usize, dir: u8): void {
   if (hasStatus(e, CtStatus.SeenReply)) {
-    refresh(e, dir, GRE_TIMEOUT_STREAM, true);
+    refresh(e, dir, tunable(Tunable.GreTimeoutStream), true);
     setStatus(e, CtStatus.Assured);
   } else {
-    refresh(e, dir, GRE_TIMEOUT, true);
+    refresh(e, dir, tunable(Tunable.GreTimeout), true);
   }
 }
 

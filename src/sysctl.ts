@@ -28,6 +28,8 @@ export const SYSCTLS: readonly SysctlDefinition[] = [
   { name: 'nf_conntrack_icmp_timeout', slot: Tunable.IcmpTimeout, value: 30 },
   { name: 'nf_conntrack_icmpv6_timeout', slot: Tunable.Icmpv6Timeout, value: 30 },
   { name: 'nf_conntrack_generic_timeout', slot: Tunable.GenericTimeout, value: 600 },
+  { name: 'nf_conntrack_gre_timeout', slot: Tunable.GreTimeout, value: 30 },
+  { name: 'nf_conntrack_gre_timeout_stream', slot: Tunable.GreTimeoutStream, value: 180 },
   { name: 'nf_conntrack_max', slot: Tunable.Max, value: 262144 },
   { name: 'nf_conntrack_checksum', slot: Tunable.Checksum, value: 1 },
   { name: 'nf_conntrack_acct', slot: Tunable.Acct, value: 0 },

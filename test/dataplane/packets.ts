@@ -76,6 +76,11 @@ export function udp(src: string, dst: string, sport: number, dport: number, payl
   return ipv4(src, dst, 17, l4);
 }
 
+/** GRE version 0 carrying a few bytes of an IPv4 payload, no key. */
+export function gre(src: string, dst: string): number[] {
+  return ipv4(src, dst, 47, [0, 0, 0x08, 0x00, 0x45, 0, 0, 20]);
+}
+
 /** A pcap (Ethernet link type) of the given IP packets, one per `step` seconds from `start`. */
 export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001 } = {}): Uint8Array {
   const out: number[] = [];
