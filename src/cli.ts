@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
-import type { Filter } from './filter.js';
+import type { Filter, ConntrackFormat } from './filter.js';
 import type { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
@@ -127,6 +127,7 @@ interface RunFlags {
   local?: string;
   list?: boolean;
   conntrack?: boolean;
+  conntrackFormat: ConntrackFormat;
   sysctl: string[];
   quiet?: boolean;
 }
@@ -156,6 +157,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
+    .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
     .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
     .option('-q, --quiet', 'no summary on standard error');
 }
@@ -216,7 +218,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
   if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
-  if (flags.conntrack) io.out(filter.conntrackListing());
+  if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
   const s = filter.stats();
   if (!flags.quiet) {
     const paint = painterFor({ isTTY: io.errIsTTY });
@@ -307,7 +309,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     onSnapshot: () => {
       outputs.flush();
       io.err(hideTraceTable(filter.listRuleset()));
-      io.err(filter.conntrackListing());
+      io.err(filter.conntrackListing({ format: flags.conntrackFormat }));
       const s = filter.stats();
       io.err(`nftwasm: ${s.packets} packets so far, ${s.accepted} accepted, ${s.dropped} dropped, ${s.conntrackEntries} conntrack entries\n`);
     },

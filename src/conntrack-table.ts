@@ -40,12 +40,6 @@ export interface ConntrackEntry {
   zoneDirections: number;
 }
 
-// The extension records (CtExt) sit in a parallel array the data plane
-// publishes beside the entries.
-interface ExtensionExports {
-  conntrackExtensions?(): number;
-}
-
 const NFPROTO_IPV4 = 2;
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
@@ -102,8 +96,8 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
   const capacity = ex.conntrackCapacity();
   const bytes = engine.bytes(ex.conntrackEntries(), capacity * CtEntry.Size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const extAt = (ex as unknown as ExtensionExports).conntrackExtensions?.();
-  const ext = extAt === undefined ? undefined : engine.view(extAt, capacity * CtExt.Size);
+  // The extension records (CtExt) sit in a parallel array beside the entries.
+  const ext = engine.view(ex.conntrackExtensions(), capacity * CtExt.Size);
   const alive = new Map<number, ConntrackEntry>();
   const masters: number[] = [];
   for (let i = 0; i < capacity; i++) {
@@ -111,11 +105,9 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
     if (bytes[e + CtEntry.InUse] === 0) continue;
     if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
     const entry = readConntrackEntry(bytes, view, e);
-    if (ext) {
-      entry.labels = labelsText(ext, i * CtExt.Size);
-      entry.zoneDirections = ext.getUint8(i * CtExt.Size + CtExt.ZoneDirections);
-      masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
-    }
+    entry.labels = labelsText(ext, i * CtExt.Size);
+    entry.zoneDirections = ext.getUint8(i * CtExt.Size + CtExt.ZoneDirections);
+    masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
     alive.set(i, entry);
   }
   for (const m of masters) {

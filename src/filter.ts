@@ -12,7 +12,9 @@ import { CaptureFormatError } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
 import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
-import { formatConntrackListing } from './conntrack-listing.js';
+import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
+
+export type ConntrackFormat = 'conntrack' | 'proc';
 
 export interface FilterOptions {
   // Addresses of the host the ruleset protects (see the path model in README).
@@ -186,12 +188,14 @@ export class Filter {
     return readConntrackTable(this.engine, this.lastTime);
   }
 
-  // `conntrack -L -o extended,id`, timeouts as they stand at the last packet.
-  conntrackListing(): string {
+  // `conntrack -L -o extended,id` (or /proc/net/nf_conntrack with
+  // format 'proc'), timeouts as they stand at the last packet.
+  conntrackListing(opts: { format?: ConntrackFormat } = {}): string {
     const image = this.ruleset.image;
     const flags = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true);
     const accounting = (flags & RulesetFlags.Accounting) !== 0;
-    return formatConntrackListing(this.conntrackTable(), { now: this.lastTime, accounting });
+    const format = opts.format === 'proc' ? formatProcConntrack : formatConntrackListing;
+    return format(this.conntrackTable(), { now: this.lastTime, accounting });
   }
 
   stats(): FilterStats {
