@@ -20,6 +20,8 @@ import type { ShardWorkerData } from './shard-worker.js';
 
 // assembly/shard.ts FOREIGN: the verdict byte of a packet another worker has.
 const FOREIGN = 0xff;
+const SHARDED_BATCH_BYTES = 8 << 20;
+const SHARDED_MAX_RESULTS = 32768;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
   for (const rel of candidates) {
@@ -223,7 +225,9 @@ export async function createShardedFilter(ruleset: Ruleset, workers: number, opt
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`--workers expects 1 to 64, got ${workers}`);
   if (opts.events || opts.trace) throw new RangeError('--workers does not combine with conntrack events or tracing');
   const module = await WebAssembly.compile(await readFile(sharedWasmUrl()));
-  const base = engineOptions(opts);
+  // Larger batches than one data plane's: every batch is a round trip
+  // through the control block that wakes each worker.
+  const base = engineOptions({ batchBytes: SHARDED_BATCH_BYTES, maxResults: SHARDED_MAX_RESULTS, ...opts });
   // nf_conntrack_max bounds the whole table: each worker holds its share.
   const engine = { ...base, conntrackMax: Math.ceil(base.conntrackMax / workers) };
   const control = new SharedArrayBuffer(controlBytes(workers));
