@@ -16,7 +16,7 @@ export const RULE_KINDS = {
   'bitwise+cmp (prefix)': (i: number) => `ip saddr 172.${16 + i}.0.0/16 drop`,
   'range (udp dport a-b)': (i: number) => `udp dport ${10000 + i * 10}-${10005 + i * 10} drop`,
   'anonymous set (udp dport {..})': (i: number) => `udp dport { ${20000 + i * 3}, ${20001 + i * 3}, ${20002 + i * 3} } drop`,
-  'ct state (fused load+mask+cmp)': () => 'ct state untracked drop',
+  'ct state (load+bitwise+cmp)': () => 'ct state untracked drop',
 } as const;
 export type RuleKind = keyof typeof RULE_KINDS;
 
