@@ -8,6 +8,9 @@ import { Answer, Command, Slot, workerBase, type WorkerLayout } from './shard-co
 export interface ShardWorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
+  // Worker 0's memory, whose input buffer the main thread fills: at the
+  // same address as every worker's, their layouts being the same.
+  first: WebAssembly.Memory;
   control: SharedArrayBuffer;
   index: number;
   count: number;
@@ -42,7 +45,12 @@ async function serve(data: ShardWorkerData): Promise<void> {
     if (cmd === Command.Exit) break;
     if (cmd === Command.Restart) ex.captureRestart();
     else if (cmd === Command.Batch) {
-      ctl[me + Answer.Count] = ex.processBatch(ctl[Slot.Start]!, ctl[Slot.Length]!, ctl[Slot.Final]!);
+      const start = ctl[Slot.Start]!;
+      const len = ctl[Slot.Length]!;
+      // Each worker copies the new block for itself, all at once, rather
+      // than the main thread one after another.
+      if (data.index !== 0) engine.bytes(layout.inputBuffer + start, len - start).set(new Uint8Array(data.first.buffer, layout.inputBuffer + start, len - start));
+      ctl[me + Answer.Count] = ex.processBatch(start, len, ctl[Slot.Final]!);
       ctl[me + Answer.Consumed] = ex.batchConsumed();
       ctl[me + Answer.Status] = ex.batchStatus();
       const t = ex.lastPacketTime();

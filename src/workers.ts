@@ -98,9 +98,6 @@ class ShardPool {
   }
 
   batch(start: number, len: number, final: number): number {
-    const l0 = this.layouts[0]!;
-    const block = this.bytes(0, l0.inputBuffer + start, len - start);
-    for (let w = 1; w < this.workers.length; w++) this.bytes(w, this.layouts[w]!.inputBuffer + start, len - start).set(block);
     this.run(Command.Batch, start, len, final);
     const n = this.answer(0, Answer.Count);
     this.merge(n);
@@ -236,7 +233,7 @@ export async function createShardedFilter(ruleset: Ruleset, workers: number, opt
   const threads: Worker[] = [];
   const layouts = await Promise.all(
     memories.map((memory, index) => {
-      const data: ShardWorkerData = { module, memory, control, index, count: workers, engine, image: ruleset.image, fastPaths: opts.fastPaths !== false };
+      const data: ShardWorkerData = { module, memory, first: memories[0]!, control, index, count: workers, engine, image: ruleset.image, fastPaths: opts.fastPaths !== false };
       const worker = new Worker(url, { workerData: data });
       threads.push(worker);
       return new Promise<WorkerLayout>((resolve, reject) => {
@@ -248,6 +245,10 @@ export async function createShardedFilter(ruleset: Ruleset, workers: number, opt
     for (const t of threads) void t.terminate();
     throw e;
   });
+  if (layouts.some((l) => l.inputBuffer !== layouts[0]!.inputBuffer)) {
+    for (const t of threads) void t.terminate();
+    throw new Error('shard workers laid out their memories differently');
+  }
   // Idle workers wait on the control block; they must not keep the process alive.
   for (const t of threads) t.unref();
   return new ShardedFilter(ruleset, new ShardPool(threads, memories, layouts, control));

@@ -25,7 +25,10 @@ function run(filter: Filter, bytes: Uint8Array): Outcome {
   const results: string[] = [];
   filter.processCapture(bytes, (b: PacketBatch) => {
     for (let i = 0; i < b.count; i++) {
-      results.push([b.firstPacket + i, b.fate(i), b.accepted(i), b.ctState(i), b.ctDirection(i), b.ctId(i), b.handle(i), b.chain(i), b.dataOffset(i), b.capturedLength(i)].join(' '));
+      // The packet's bytes as the batch shows them (their offsets depend on
+      // the input buffer's size, which differs).
+      const data = Buffer.from(b.data(i)).toString('base64');
+      results.push([b.firstPacket + i, b.fate(i), b.accepted(i), b.ctState(i), b.ctDirection(i), b.ctId(i), b.handle(i), b.chain(i), b.originalLength(i), data].join(' '));
     }
   });
   return { results, counters: [...filter.counters()], conntrack: filter.conntrackListing(), stats: filter.stats() };
