@@ -13,6 +13,8 @@ export let counters: usize = 0;
 export let counterCount: u32 = 0;
 export let objectTable: usize = 0;
 export let objectCount: u32 = 0;
+// 16-byte state slots of limits and quotas.
+let states: usize = 0;
 
 @inline function header(f: RulesetHeader): u32 {
   return load<u32>(image + (<usize>f << 2));
@@ -41,6 +43,9 @@ export function rulesetLoad(): i32 {
   objectCount = header(RulesetHeader.ObjectCount);
   counters = heap.alloc(<usize>counterCount * 16 + 16);
   memory.fill(counters, 0, <usize>counterCount * 16 + 16);
+  const slots = <usize>header(RulesetHeader.StateSlots) << 4;
+  states = heap.alloc(slots + 16);
+  memory.fill(states, 0, slots + 16);
   const starts = image + header(RulesetHeader.CounterStartOffset);
   for (let i: u32 = 0; i < header(RulesetHeader.CounterStartCount); i++) {
     const s = starts + <usize>i * (<usize>CounterStart.Words << 2);
@@ -51,6 +56,10 @@ export function rulesetLoad(): i32 {
     store<u64>(c + 8, load<u64>(s + (<usize>CounterStart.Bytes << 2)));
   }
   return 0;
+}
+
+@inline export function state(slot: u32): usize {
+  return states + (<usize>slot << 4);
 }
 
 @inline export function usesConntrack(): bool {

@@ -3,6 +3,8 @@
 import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
+import { evalLimit } from './limit';
+import { evalQuota } from './quota';
 import * as sets from './sets';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -452,6 +454,12 @@ function evalRule(rule: usize): i32 {
         if ((<u32>n > load<u32>(ins + 4)) != ((load<u32>(ins + 8) & 1) != 0)) return Verdict.Break;
         break;
       }
+      case Op.Limit:
+        if (!evalLimit(ins, pkt.netLen)) return Verdict.Break;
+        break;
+      case Op.Quota:
+        if (!evalQuota(ins, pkt.netLen)) return Verdict.Break;
+        break;
       default:
         // An instruction this data plane does not know never matches.
         return Verdict.Break;

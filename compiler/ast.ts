@@ -38,8 +38,28 @@ export type Stmt =
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
   | { kind: 'notrack'; loc: Location }
-  | { kind: 'log'; prefix?: string; level?: string; group?: number; loc: Location }
-  | { kind: 'connlimit'; count: number; over: boolean; loc: Location };
+  | ({ kind: 'log'; loc: Location } & LogOptions)
+  | { kind: 'connlimit'; count: number; over: boolean; loc: Location }
+  // rate per unit (seconds), in packets or bytes; burst as written.
+  | { kind: 'limit'; rate: bigint; unit: number; bytes: boolean; burst?: bigint; over: boolean; loc: Location }
+  | { kind: 'quota'; bytes: bigint; used: bigint; over: boolean; loc: Location };
+
+export interface LogOptions {
+  prefix?: string;
+  level?: string;
+  group?: number;
+  snaplen?: number;
+  qthreshold?: number;
+  // The kernel's NF_LOG_* bits.
+  flags: number;
+}
+
+export const LOG_TCPSEQ = 0x1;
+export const LOG_TCPOPT = 0x2;
+export const LOG_IPOPT = 0x4;
+export const LOG_UID = 0x8;
+export const LOG_MACDECODE = 0x20;
+export const LOG_ALL = 0x2f;
 
 export interface Rule {
   stmts: Stmt[];
@@ -65,6 +85,10 @@ export interface SetDecl {
   isMap: boolean;
   keyType: string[];
   dataType?: string;
+  // `typeof`: the selectors the key (and a map's data) take their types from.
+  typeofKey?: Expr[];
+  typeofData?: Expr;
+  size?: number;
   flags: string[];
   elements: SetElement[];
   loc: Location;

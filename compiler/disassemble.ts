@@ -2,10 +2,12 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
+import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
+import { LOG_LEVELS } from './parser.js';
 
 // libnftnl 1.2.4 has no name for the id key and prints it as "unknown".
 const CT_KEYS = ['state', 'direction', 'status', 'mark', 'secmark', 'expiration', 'helper', 'l3protocol', 'src', 'dst', 'protocol',
@@ -243,22 +245,33 @@ export class Disassembler {
         return `objref type ${type} name ${name}`;
       }
       case Op.Log: {
+        // libnftnl: a group, or a level and the flags.
         const l = this.names.logs[w(1)];
         let s = 'log';
         if (l.prefix !== undefined) s += ` prefix ${l.prefix}`;
-        if (l.group !== undefined) s += ` group ${l.group} snaplen 0 qthreshold 0`;
-        else if (l.level !== undefined) s += ` tcpflags 0 level ${LOG_LEVELS[l.level] ?? 4} flags 0`;
+        if (l.group !== undefined) return `${s} group ${l.group} snaplen ${l.snaplen ?? 0} qthreshold ${l.qthreshold ?? 0}`;
+        if (l.level !== undefined) s += ` level ${LOG_LEVELS[l.level]}`;
+        for (const [bit, name] of LOG_FLAG_NAMES) if (l.flags & bit) s += ` ${name}`;
         return s;
       }
       case Op.Connlimit:
         return `connlimit count ${w(1)} flags ${w(2)}`;
+      case Op.Limit: {
+        const flags = w(1) >>> 24;
+        const rate = this.view.getBigUint64(q + 8, true);
+        return `limit rate ${rate}/${PERIOD_NAMES[w(4)]} burst ${w(5)} type ${flags & LimitFlags.Bytes ? 'bytes' : 'packets'} flags 0x${(flags & LimitFlags.Over).toString(16)}`;
+      }
+      case Op.Quota:
+        return `quota bytes ${this.view.getBigUint64(q + 8, true)} consumed ${this.view.getBigUint64(q + 16, true)} flags ${w(1) >>> 24}`;
       default:
         return `unknown op ${op}`;
     }
   }
 }
 
-const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warn: 4, notice: 5, info: 6, debug: 7 };
+const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
+
+const LOG_FLAG_NAMES: [number, string][] = [[LOG_TCPSEQ, 'tcpseq'], [LOG_TCPOPT, 'tcpopt'], [LOG_IPOPT, 'ipopt'], [LOG_UID, 'uid'], [LOG_MACDECODE, 'macdecode']];
 
 export function disassemble(image: Uint8Array, names: NameTables): string {
   return new Disassembler(image, names).text();

@@ -269,7 +269,7 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     // nft declares an anonymous interval set's size as its boundary count.
-    const size = s.anonymous ? (s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0) : 0;
+    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0;
     setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     for (const el of els) {
       elementWords.push(el.flags);

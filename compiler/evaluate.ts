@@ -201,16 +201,32 @@ export class Evaluator {
     return t;
   }
 
+  // A selector a `typeof` names, typed as a match on it would be, without
+  // the dependencies a rule would get.
+  private selector(table: TableModel, e: Expr): TExpr {
+    const ctx: Ctx = { family: table.family, table, rule: { handle: 0, chain: table.chains[0], stmts: [], anonSets: [] }, stmts: [] };
+    const { conntrack, accounting } = this.model;
+    const t = e.kind === 'ct' || e.kind === 'meta' || e.kind === 'payload' ? this.expr(ctx, e) : undefined;
+    this.model.conntrack = conntrack;
+    this.model.accounting = accounting;
+    if (!t) throw NftError.at(e.loc, `syntax error`);
+    return t;
+  }
+
   private addSet(table: TableModel, decl: SetDecl): void {
-    const keyTypes = decl.keyType.map((k) => this.setType(k, decl.loc));
+    const typeofKey = decl.typeofKey?.map((e) => this.selector(table, e));
+    const typeofData = decl.typeofData && this.selector(table, decl.typeofData);
+    const keyTypes = typeofKey ? typeofKey.map((e) => e.type) : decl.keyType.map((k) => this.setType(k, decl.loc));
     const bits = keyTypes.reduce((a, t) => a + Math.ceil(t.bits / 32) * 32, 0);
     const set: SetModel = {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags,
+      elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData,
     };
-    if (decl.dataType) {
+    if (typeofData) {
+      set.dataType = typed(typeofData.type, typeofData.type.bits);
+    } else if (decl.dataType) {
       const dt = decl.dataType === 'verdict' ? TYPES.verdict : this.setType(decl.dataType, decl.loc);
       set.dataType = typed(dt, dt.bits);
     }
@@ -268,8 +284,9 @@ export class Evaluator {
         return;
       case 'log': {
         const index = this.model.logs.length;
-        this.model.logs.push({ prefix: s.prefix, level: s.level, group: s.group });
-        ctx.stmts.push({ kind: 'log', index, prefix: s.prefix, level: s.level, group: s.group });
+        const { kind: _, loc: __, ...options } = s;
+        this.model.logs.push(options);
+        ctx.stmts.push({ kind: 'log', index, ...options });
         return;
       }
       case 'limit': {

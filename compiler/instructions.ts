@@ -21,4 +21,6 @@ export type Ins =
   | { op: 'notrack' }
   | { op: 'objref'; objType: number; index: number }
   | { op: 'log'; index: number }
-  | { op: 'connlimit'; count: number; flags: number };
+  | { op: 'connlimit'; count: number; flags: number }
+  | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }
+  | { op: 'quota'; slot: number; flags: number; bytes: bigint; used: bigint };

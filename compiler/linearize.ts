@@ -1,7 +1,7 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, PayloadBase, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
@@ -132,6 +132,12 @@ export class Linearizer {
         return;
       case 'connlimit':
         this.out.push({ op: 'connlimit', count: s.count, flags: s.over ? 1 : 0 });
+        return;
+      case 'limit':
+        this.out.push({ op: 'limit', slot: s.slot, flags: (s.over ? LimitFlags.Over : 0) | (s.bytes ? LimitFlags.Bytes : 0), rate: s.rate, unit: s.unit, burst: s.burst });
+        return;
+      case 'quota':
+        this.out.push({ op: 'quota', slot: s.slot, flags: s.over ? QuotaFlags.Over : 0, bytes: s.bytes, used: s.used });
         return;
     }
   }

@@ -1,6 +1,7 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, MetaKey } from '../assembly/abi.js';
 import { INTERFACES, SERVICES, symbolName, type Datatype } from './datatypes.js';
+import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
 
@@ -299,8 +300,15 @@ class Printer {
       case 'log': {
         let out = 'log';
         if (s.prefix !== undefined) out += ` prefix "${s.prefix}"`;
-        if (s.level !== undefined && s.level !== 'warn') out += ` level ${s.level}`;
         if (s.group !== undefined) out += ` group ${s.group}`;
+        if (s.snaplen !== undefined) out += ` snaplen ${s.snaplen}`;
+        if (s.qthreshold !== undefined) out += ` queue-threshold ${s.qthreshold}`;
+        if (s.level !== undefined && s.level !== 'warn') out += ` level ${s.level}`;
+        if ((s.flags & LOG_ALL) === LOG_ALL) return `${out} flags all`;
+        if (s.flags & (LOG_TCPSEQ | LOG_TCPOPT)) out += ` flags tcp ${[s.flags & LOG_TCPSEQ ? 'sequence' : '', s.flags & LOG_TCPOPT ? 'options' : ''].filter(Boolean).join(',')}`;
+        if (s.flags & LOG_IPOPT) out += ' flags ip options';
+        if (s.flags & LOG_UID) out += ' flags skuid';
+        if (s.flags & LOG_MACDECODE) out += ' flags ether';
         return out;
       }
       case 'connlimit':
@@ -333,7 +341,12 @@ class Printer {
   set(set: SetModel): string {
     const h = this.o.handles ? ` # handle ${set.handle}` : '';
     let out = `\t${set.isMap ? 'map' : 'set'} ${set.name} {${h}\n`;
-    out += `\t\ttype ${set.keyTypes.map((t) => t.name).join(' . ')}${set.dataType ? ` : ${set.dataType.type.name}` : ''}\n`;
+    if (set.typeofKey) {
+      out += `\t\ttypeof ${set.typeofKey.map((e) => this.expr(e, false)).join(' . ')}${set.typeofData ? ` : ${this.expr(set.typeofData)}` : ''}\n`;
+    } else {
+      out += `\t\ttype ${set.keyTypes.map((t) => t.name).join(' . ')}${set.dataType ? ` : ${set.dataType.type.name}` : ''}\n`;
+    }
+    if (set.declaredSize !== undefined) out += `\t\tsize ${set.declaredSize}\n`;
     if (set.flagNames.length) out += `\t\tflags ${set.flagNames.join(',')}\n`;
     if (set.elements.length) out += `\t\telements = { ${this.elements(set)} }\n`;
     return out + '\t}\n';

@@ -2,7 +2,7 @@
 // expressions. The linearizer turns it into instructions, the listing
 // printer turns it back into canonical nft text.
 import type { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
-import type { Family, VerdictName } from './ast.js';
+import type { Family, LogOptions, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
 
@@ -42,7 +42,7 @@ export type TStmt =
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
   | { kind: 'notrack' }
-  | { kind: 'log'; index: number; prefix?: string; level?: string; group?: number }
+  | ({ kind: 'log'; index: number } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean };
@@ -68,8 +68,12 @@ export interface SetModel {
   dataType?: Typed;
   elements: SetElementModel[];
   flagNames: string[];
-  // Element count at declaration, for anonymous sets' "size".
+  // Element count at declaration, for anonymous sets' "size"; a named
+  // set's declared size.
   declaredSize?: number;
+  // Declared with `typeof`: the selectors, for the listing.
+  typeofKey?: TExpr[];
+  typeofData?: TExpr;
 }
 
 export interface RuleModel {
@@ -124,7 +128,7 @@ export interface RulesetModel {
   counterCount: number;
   // State slots of limits and quotas.
   stateSlots: number;
-  logs: { prefix?: string; level?: string; group?: number }[];
+  logs: LogOptions[];
   conntrack: boolean;
   accounting: boolean;
 }

@@ -1,6 +1,6 @@
 // What the image leaves out but the printers need: names of tables, chains,
 // sets and objects, and the order nft sends things to the kernel in.
-import type { Family } from './ast.js';
+import type { Family, LogOptions } from './ast.js';
 
 export interface ChainNames {
   family: Family;
@@ -29,6 +29,6 @@ export interface NameTables {
   // Counter index -> name of the named counter it belongs to (if any).
   counterNames: Map<number, string>;
   helpers: string[];
-  logs: { prefix?: string; level?: string; group?: number }[];
+  logs: LogOptions[];
   batch: BatchEntry[];
 }

@@ -1,7 +1,7 @@
 // Recursive-descent parser for the nft language: commands, table blocks,
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
-import type { ChainDecl, Command, Expr, Family, ObjectDecl, RelOp, Rule, SetDecl, SetElement, Stmt, VerdictName } from './ast.js';
+import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
 import { NftError, span, type Location, type SourceFile } from './errors.js';
 import { Lexer, type Token } from './lexer.js';
 import { PROTOCOLS } from './selectors.js';
@@ -13,6 +13,10 @@ const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
 export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup']);
 const CT_DIRS = new Set(['original', 'reply']);
+// Syslog levels by name, and nft's audit.
+export const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warn: 4, notice: 5, info: 6, debug: 7, audit: 8 };
+export const BYTE_UNITS: Record<string, bigint> = { bytes: 1n, kbytes: 1024n, mbytes: 1048576n };
+export const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 };
 type BinaryOps = Record<string, '&' | '|' | '^' | '<<' | '>>'>;
 const OR_OPS: BinaryOps = { '|': '|', or: '|' };
 const XOR_OPS: BinaryOps = { '^': '^', xor: '^' };
@@ -331,7 +335,14 @@ export class Parser {
       this.skipSeparators();
       if (this.accept('}')) return set;
       const t = this.word();
-      if (t.text === 'type' || t.text === 'typeof') {
+      if (t.text === 'typeof') {
+        set.typeofKey = [this.primary()];
+        while (this.accept('.')) set.typeofKey.push(this.primary());
+        if (isMap) {
+          this.expect(':');
+          set.typeofData = this.primary();
+        }
+      } else if (t.text === 'type') {
         set.keyType.push(this.word().text);
         while (this.accept('.')) set.keyType.push(this.word().text);
         if (isMap) {
@@ -345,7 +356,9 @@ export class Parser {
         this.expect('=');
         const start = this.expect('{');
         set.elements = this.setElements(start);
-      } else if (t.text === 'size' || t.text === 'policy') {
+      } else if (t.text === 'size') {
+        set.size = Number(this.number().text);
+      } else if (t.text === 'policy') {
         this.word();
       } else {
         this.fail(t);
@@ -422,6 +435,8 @@ export class Parser {
         case 'counter': return this.counterStmt();
         case 'notrack': this.next(); return { kind: 'notrack', loc: t };
         case 'log': return this.logStmt();
+        case 'limit': return this.limitStmt();
+        case 'quota': return this.quotaStmt();
         case 'ct':
           if (this.is('count', 1)) {
             this.next();
@@ -493,7 +508,7 @@ export class Parser {
 
   private logStmt(): Stmt {
     const t = this.next();
-    const s: Stmt & { kind: 'log' } = { kind: 'log', loc: t };
+    const s: Stmt & { kind: 'log' } = { kind: 'log', flags: 0, loc: t };
     for (;;) {
       if (this.accept('prefix')) {
         const p = this.peek();
@@ -501,13 +516,97 @@ export class Parser {
         this.next();
         s.prefix = p.text;
       } else if (this.accept('level')) {
-        s.level = this.word().text;
+        const l = this.word();
+        if (!Object.hasOwn(LOG_LEVELS, l.text)) this.fail(l, `invalid log level`);
+        s.level = l.text;
       } else if (this.accept('group')) {
-        s.group = Number(this.word().text);
+        s.group = Number(this.number().text);
+      } else if (this.accept('snaplen')) {
+        s.snaplen = Number(this.number().text);
+      } else if (this.accept('queue-threshold')) {
+        s.qthreshold = Number(this.number().text);
+      } else if (this.accept('flags')) {
+        s.flags |= this.logFlags();
       } else {
         return s;
       }
     }
+  }
+
+  // all | tcp sequence[,options] | tcp options[,sequence] | ip options |
+  // skuid | ether
+  private logFlags(): number {
+    const w = this.word();
+    switch (w.text) {
+      case 'all': return LOG_ALL;
+      case 'skuid': return LOG_UID;
+      case 'ether': return LOG_MACDECODE;
+      case 'ip':
+        this.expect('options');
+        return LOG_IPOPT;
+      case 'tcp': {
+        let f = 0;
+        do {
+          const o = this.word();
+          if (o.text === 'sequence') f |= LOG_TCPSEQ;
+          else if (o.text === 'options') f |= LOG_TCPOPT;
+          else this.fail(o);
+        } while (this.accept(','));
+        return f;
+      }
+      default:
+        return this.fail(w);
+    }
+  }
+
+  // limit rate [over] N[ UNIT]/PERIOD [burst N UNIT]
+  private limitStmt(): Stmt {
+    const t = this.next();
+    this.expect('rate');
+    const over = !!this.accept('over');
+    const rate = this.number();
+    let bytes = false;
+    let scale = 1n;
+    let period: Token;
+    let periodName: string;
+    const u = this.peek();
+    // A name may hold slashes, so "kbytes/second" is one word.
+    const perUnit = u.kind === 'word' ? /^(bytes|kbytes|mbytes)\/(.*)$/.exec(u.text) : null;
+    if (perUnit) {
+      this.next();
+      bytes = true;
+      scale = BYTE_UNITS[perUnit[1]];
+      period = u;
+      periodName = perUnit[2];
+    } else {
+      this.expect('/');
+      period = this.word();
+      periodName = period.text;
+    }
+    if (!Object.hasOwn(PERIODS, periodName)) this.fail(period);
+    const s: Stmt & { kind: 'limit' } = { kind: 'limit', rate: BigInt(rate.text) * scale, unit: PERIODS[periodName], bytes, over, loc: span(t, period) };
+    if (this.accept('burst')) {
+      const n = this.number();
+      const u = this.word();
+      if (u.text === 'packets' ? bytes : !(bytes && Object.hasOwn(BYTE_UNITS, u.text))) this.fail(u);
+      s.burst = BigInt(n.text) * (bytes ? BYTE_UNITS[u.text] : 1n);
+    }
+    return s;
+  }
+
+  // quota [over] N UNIT [used N UNIT]
+  private quotaStmt(): Stmt {
+    const t = this.next();
+    const over = !!this.accept('over');
+    const amount = () => {
+      const n = this.number();
+      const u = this.word();
+      if (!Object.hasOwn(BYTE_UNITS, u.text)) this.fail(u);
+      return BigInt(n.text) * BYTE_UNITS[u.text];
+    };
+    const bytes = amount();
+    const used = this.accept('used') ? amount() : 0n;
+    return { kind: 'quota', bytes, used, over, loc: t };
   }
 
   private mapTarget(): Expr {

@@ -28,3 +28,13 @@ export function nftDebugText(text: string): { ok: boolean; out: string } {
   const r = spawnSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
   return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr };
 }
+
+// What `nft list ruleset` prints after loading a ruleset given as text.
+export function nftListingText(text: string, flags: string[] = []): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+  const path = join(dir, 'rules.nft');
+  writeFileSync(path, text);
+  const r = spawnSync('unshare', ['-rn', 'sh', '-c', `nft -f ${path} && nft ${flags.join(' ')} list ruleset`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}

@@ -1,0 +1,16 @@
+// `quota`: bytes counted per rule (nft_quota.c). Every packet that reaches
+// the instruction counts; the rule goes on while the count stays below
+// the quota (with `over`, once it has reached it).
+import { QuotaFlags } from './abi';
+import { state } from './ruleset';
+
+// State slot: bytes counted since the ruleset loaded (u64).
+export function evalQuota(ins: usize, len: u32): bool {
+  const w = load<u32>(ins + 4);
+  const s = state(w & 0xffffff);
+  const counted = load<u64>(s) + <u64>len;
+  store<u64>(s, counted);
+  const reached = load<u64>(ins + 16) + counted >= load<u64>(ins + 8);
+  return reached == (((w >> 24) & QuotaFlags.Over) != 0);
+}
+
