@@ -50,7 +50,10 @@ export enum Op {
   Log = 15,
   // A=sreg; word 1 = limit, word 2 = flags (1 = over).
   Connlimit = 16,
-  // A=sreg B=dreg (0 = no data); word 1 = set index | LookupFlags << 24.
+  // A=sreg (the key); word 1 = set index | DynsetOp << 24; words 2-3 =
+  // timeout of the elements it adds or updates in milliseconds (u64, 0 =
+  // none); word 4 = 1 when the statement gave the timeout, 0 when it is
+  // the set's.
   Dynset = 17,
   // A=sreg B=len; word 1 = PayloadBase | offset << 8; word 2 = checksum
   // type (CSUM_INET or 0) | checksum offset in the header << 8 |
@@ -289,6 +292,9 @@ export enum SetEntry {
   Flags = 2,
   ElementCount = 3,
   ElementsOffset = 4,
+  // The declared size, 0 when none: a dynamic set holds at most that many
+  // elements, DYNSET_DEFAULT_SIZE when none was declared.
+  Size = 5,
   // Concatenated interval keys: the word count less one of each field, two
   // bits per field from the lowest bits up, so a range can be checked per
   // field.
@@ -335,6 +341,17 @@ export enum SetFlags {
   // A concatenation with ranges: each element holds its first key and its
   // last key (both inclusive), then its data.
   Concat = 8,
+  // Rules add elements to it (Dynset).
+  Dynamic = 16,
+}
+
+// The kernel's size for a dynamic set declared without one.
+export const DYNSET_DEFAULT_SIZE = 65535;
+
+export enum DynsetOp {
+  Add = 0,
+  Update = 1,
+  Delete = 2,
 }
 
 // ---------------------------------------------------------------------------

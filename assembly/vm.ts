@@ -3,6 +3,7 @@
 import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
+import { evalDynset } from './dynset';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -234,8 +235,10 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
 }
 
 function evalCmp(ins: usize, sreg: u32, len: u32): bool {
-  const op = load<u32>(ins + 4);
-  const d = compareBytes(reg(sreg), ins + 8, len);
+  return cmpHolds(load<u32>(ins + 4), compareBytes(reg(sreg), ins + 8, len));
+}
+
+@inline function cmpHolds(op: u32, d: i32): bool {
   switch (op) {
     case CmpOp.Eq: return d == 0;
     case CmpOp.Neq: return d != 0;
@@ -396,9 +399,22 @@ function evalRule(rule: usize): i32 {
       case Op.Cmp:
         if (!evalCmp(ins, a, b)) return Verdict.Break;
         break;
-      case Op.PayloadLoad:
+      case Op.PayloadLoad: {
         if (!evalPayload(ins, a, b)) return Verdict.Break;
+        // The shape of most matches, a small load compared at once: the
+        // comparison is made here, without a trip round the loop (and the
+        // verdict register, not written, needs no look).
+        const next = ins + (<usize>((h >> 8) & 0xff) << 2);
+        if (fastPaths && a != 0 && b <= 4 && next < end) {
+          const h2 = load<u32>(next);
+          if ((h2 & 0xff) == Op.Cmp && ((h2 >> 16) & 0xff) == a && (h2 >> 24) == b) {
+            if (!cmpHolds(load<u32>(next + 4), compareSmall(reg(a), next + 8, b))) return Verdict.Break;
+            ins = next + (<usize>((h2 >> 8) & 0xff) << 2);
+            continue;
+          }
+        }
         break;
+      }
       case Op.PayloadWrite:
         if (!evalPayloadWrite(ins, a, b)) return Verdict.Break;
         break;
@@ -459,6 +475,9 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.Quota:
         if (!evalQuota(ins, pkt.netLen)) return Verdict.Break;
+        break;
+      case Op.Dynset:
+        if (!evalDynset(ins, reg(a))) return Verdict.Break;
         break;
       default:
         // An instruction this data plane does not know never matches.

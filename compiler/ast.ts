@@ -42,7 +42,8 @@ export type Stmt =
   | { kind: 'connlimit'; count: number; over: boolean; loc: Location }
   // rate per unit (seconds), in packets or bytes; burst as written.
   | { kind: 'limit'; rate: bigint; unit: number; bytes: boolean; burst?: bigint; over: boolean; loc: Location }
-  | { kind: 'quota'; bytes: bigint; used: bigint; over: boolean; loc: Location };
+  | { kind: 'quota'; bytes: bigint; used: bigint; over: boolean; loc: Location }
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; loc: Location };
 
 export interface LogOptions {
   prefix?: string;
@@ -89,6 +90,7 @@ export interface SetDecl {
   typeofKey?: Expr[];
   typeofData?: Expr;
   size?: number;
+  timeout?: Expr;
   flags: string[];
   elements: SetElement[];
   loc: Location;

@@ -4,7 +4,7 @@
 import {
   BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
-import { SET_ENTRY_NFT_FLAGS, SET_ENTRY_SIZE } from './encode.js';
+import { SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
@@ -100,8 +100,9 @@ export class Disassembler {
   private set(i: number): string {
     const s = this.names.sets[i];
     const flags = this.setEntry(i, SET_ENTRY_NFT_FLAGS);
-    const size = this.setEntry(i, SET_ENTRY_SIZE);
-    let out = `${s.name} ${s.table} ${flags.toString(16)}${size ? ` size ${size}` : ''}\n`;
+    const size = this.setEntry(i, SetEntry.Size);
+    const timeout = s.timeout !== undefined ? ` timeout ${s.timeout}ms` : '';
+    let out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
     const count = this.setEntry(i, SetEntry.ElementCount);
     if (count === 0) return out;
     const klen = this.setEntry(i, SetEntry.KeyLength);
@@ -256,6 +257,10 @@ export class Disassembler {
       }
       case Op.Connlimit:
         return `connlimit count ${w(1)} flags ${w(2)}`;
+      case Op.Dynset: {
+        const timeout = w(4) ? ` timeout ${this.view.getBigUint64(q + 8, true)}ms` : '';
+        return `dynset ${DYNSET_OPS[w(1) >>> 24]} reg_key ${regName(a)} set ${this.names.sets[w(1) & 0xffffff].name}${timeout}`;
+      }
       case Op.Limit: {
         const flags = w(1) >>> 24;
         const rate = this.view.getBigUint64(q + 8, true);
@@ -268,6 +273,8 @@ export class Disassembler {
     }
   }
 }
+
+const DYNSET_OPS = ['add', 'update', 'delete'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
 

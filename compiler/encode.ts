@@ -10,9 +10,8 @@ import { constBytes, verdictCode } from './linearize.js';
 import type { ChainModel, RulesetModel, SetModel, TExpr } from './model.js';
 import { toBytes } from './values.js';
 
-// Words of a set table entry beyond the ones abi.ts names: the declared size
-// of an anonymous set and nft's own set flags, both only for the printer.
-export const SET_ENTRY_SIZE = 5;
+// A word of a set table entry beyond the ones abi.ts names: nft's own set
+// flags, for the printer.
 export const SET_ENTRY_NFT_FLAGS = 6;
 
 // nft's NFT_SET_* flags, as the kernel and `--debug=netlink` show them.
@@ -20,6 +19,8 @@ export const NFT_SET_ANONYMOUS = 0x1;
 export const NFT_SET_CONSTANT = 0x2;
 export const NFT_SET_INTERVAL = 0x4;
 export const NFT_SET_MAP = 0x8;
+export const NFT_SET_TIMEOUT = 0x10;
+export const NFT_SET_EVAL = 0x20;
 export const NFT_SET_CONCAT = 0x80;
 
 // Element flag: this key ends an interval (the kernel's NFT_SET_ELEM_INTERVAL_END).
@@ -116,6 +117,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
+    case 'dynset': op = Op.Dynset; a = ins.sreg; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
     case 'limit': op = Op.Limit; out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst)); break;
     case 'quota': op = Op.Quota; out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used)); break;
   }
@@ -219,7 +221,10 @@ function padTo(b: Uint8Array, len: number): Uint8Array {
 
 export function nftSetFlags(set: SetModel): number {
   let f = 0;
-  if (set.anonymous) f |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
+  if (set.anonymous || set.flagNames.includes('constant')) f |= NFT_SET_CONSTANT;
+  if (set.anonymous) f |= NFT_SET_ANONYMOUS;
+  if (set.flagNames.includes('timeout')) f |= NFT_SET_TIMEOUT;
+  if (set.dynamic) f |= NFT_SET_EVAL;
   if (set.interval) f |= NFT_SET_INTERVAL;
   if (set.isMap) f |= NFT_SET_MAP;
   if (set.keyTypes.length > 1 && set.interval) f |= NFT_SET_CONCAT;
@@ -268,6 +273,7 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
     if (s.isMap) flags |= SetFlags.Map;
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
+    if (s.updated) flags |= SetFlags.Dynamic;
     // nft declares an anonymous interval set's size as its boundary count.
     const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0;
     setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));

@@ -222,8 +222,11 @@ export class Evaluator {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData,
+      elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
+    if (decl.timeout) set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+    // The kernel has no dynamic interval sets.
+    if (set.dynamic && set.interval) throw NftError.at(decl.loc, `Could not process rule: Operation not supported`);
     if (typeofData) {
       set.dataType = typed(typeofData.type, typeofData.type.bits);
     } else if (decl.dataType) {
@@ -296,6 +299,17 @@ export class Evaluator {
         const nsecs = BigInt(s.unit) * 1_000_000_000n;
         if (s.rate === 0n || burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.at(s.loc, `Could not process rule: Value too large for defined data type`);
         ctx.stmts.push({ kind: 'limit', slot: this.model.stateSlots++, rate: s.rate, unit: s.unit, bytes: s.bytes, burst, over: s.over });
+        return;
+      }
+      case 'dynset': {
+        const set = this.namedSet(ctx, s.set, s.loc);
+        if (set.interval || set.isMap) throw NftError.at(s.loc, `Could not process rule: Operation not supported`);
+        const key = this.expr(ctx, s.key);
+        if (key.bits !== set.keyType.bits) throw NftError.at(s.key.loc, `datatype mismatch`);
+        const timeout = s.timeout && this.constOf(s.timeout, typed(TYPES.time, 32, 'host')).value;
+        set.dynamic = true;
+        set.updated = true;
+        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout });
         return;
       }
       case 'quota':
@@ -653,7 +667,7 @@ export class Evaluator {
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
       isMap: data !== undefined, interval: false, keyTypes: key.kind === 'concat' ? key.items.map((i) => i.type) : [key.type],
-      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [],
+      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [], dynamic: false, updated: false,
     };
     ctx.rule.anonSets.push(set);
     this.model.sets.push(set);

@@ -45,7 +45,7 @@ function nameTables(model: RulesetModel): NameTables {
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
-    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name })),
+    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout })),
     counterNames,
     helpers: helpers.map((h) => h.name),
     logs: model.logs,

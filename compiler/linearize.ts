@@ -1,7 +1,7 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
@@ -136,6 +136,14 @@ export class Linearizer {
       case 'limit':
         this.out.push({ op: 'limit', slot: s.slot, flags: (s.over ? LimitFlags.Over : 0) | (s.bytes ? LimitFlags.Bytes : 0), rate: s.rate, unit: s.unit, burst: s.burst });
         return;
+      case 'dynset': {
+        const r = this.get(s.key);
+        this.expr(s.key, r);
+        const dynOp = s.op === 'add' ? DynsetOp.Add : s.op === 'update' ? DynsetOp.Update : DynsetOp.Delete;
+        this.out.push({ op: 'dynset', sreg: word(r), set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined });
+        this.release(s.key);
+        return;
+      }
       case 'quota':
         this.out.push({ op: 'quota', slot: s.slot, flags: s.over ? QuotaFlags.Over : 0, bytes: s.bytes, used: s.used });
         return;

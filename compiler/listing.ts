@@ -1,5 +1,5 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, MetaKey } from '../assembly/abi.js';
+import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey } from '../assembly/abi.js';
 import { INTERFACES, SERVICES, symbolName, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
@@ -319,6 +319,8 @@ class Printer {
         if (!s.bytes) return `limit rate ${over}${s.rate}/${period}${s.burst !== 5n ? ` burst ${s.burst} packets` : ''}`;
         return `limit rate ${over}${byteAmount(s.rate)}/${period}${s.burst ? ` burst ${byteAmount(s.burst)}` : ''}`;
       }
+      case 'dynset':
+        return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''} }`;
       case 'quota':
         return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${s.used ? ` used ${byteAmount(s.used)}` : ''}`;
     }
@@ -346,8 +348,13 @@ class Printer {
     } else {
       out += `\t\ttype ${set.keyTypes.map((t) => t.name).join(' . ')}${set.dataType ? ` : ${set.dataType.type.name}` : ''}\n`;
     }
-    if (set.declaredSize !== undefined) out += `\t\tsize ${set.declaredSize}\n`;
-    if (set.flagNames.length) out += `\t\tflags ${set.flagNames.join(',')}\n`;
+    // The kernel gives a set rules add to a size when it was declared
+    // without one.
+    const size = set.declaredSize ?? (set.updated ? DYNSET_DEFAULT_SIZE : undefined);
+    if (size !== undefined) out += `\t\tsize ${size}\n`;
+    const flags = SET_FLAG_ORDER.filter((f) => set.flagNames.includes(f) || (f === 'dynamic' && set.dynamic));
+    if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+    if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
     if (set.elements.length) out += `\t\telements = { ${this.elements(set)} }\n`;
     return out + '\t}\n';
   }
@@ -362,6 +369,9 @@ class Printer {
     return out + '\t}\n';
   }
 }
+
+// The order nft lists set flags in.
+const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
 

@@ -45,7 +45,8 @@ export type TStmt =
   | ({ kind: 'log'; index: number } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
-  | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean };
+  | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint };
 
 export interface SetElementModel {
   key: TExpr;
@@ -71,6 +72,13 @@ export interface SetModel {
   // Element count at declaration, for anonymous sets' "size"; a named
   // set's declared size.
   declaredSize?: number;
+  // Declared dynamic, or made so by a rule that adds to it.
+  dynamic: boolean;
+  // Rules add to it or delete from it: the kernel then gives it a size
+  // when it was declared without one.
+  updated: boolean;
+  // Default timeout of its elements in milliseconds.
+  timeout?: bigint;
   // Declared with `typeof`: the selectors, for the listing.
   typeofKey?: TExpr[];
   typeofData?: TExpr;

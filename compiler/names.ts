@@ -15,6 +15,8 @@ export interface ChainNames {
 export interface SetNames {
   name: string;
   table: string;
+  // The set's default timeout in milliseconds, when it has one.
+  timeout?: bigint;
 }
 
 export type BatchEntry =

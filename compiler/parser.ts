@@ -356,6 +356,8 @@ export class Parser {
         this.expect('=');
         const start = this.expect('{');
         set.elements = this.setElements(start);
+      } else if (t.text === 'timeout') {
+        set.timeout = this.value();
       } else if (t.text === 'size') {
         set.size = Number(this.number().text);
       } else if (t.text === 'policy') {
@@ -436,6 +438,11 @@ export class Parser {
         case 'notrack': this.next(); return { kind: 'notrack', loc: t };
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
+        case 'add':
+        case 'update':
+        case 'delete':
+          if (this.is('@', 1)) return this.dynsetStmt();
+          break;
         case 'quota': return this.quotaStmt();
         case 'ct':
           if (this.is('count', 1)) {
@@ -592,6 +599,19 @@ export class Parser {
       s.burst = BigInt(n.text) * (bytes ? BYTE_UNITS[u.text] : 1n);
     }
     return s;
+  }
+
+  // add|update|delete @set { KEY [timeout T] }
+  private dynsetStmt(): Stmt {
+    const t = this.next();
+    this.expect('@');
+    const n = this.name();
+    this.expect('{');
+    const key = this.expr();
+    let timeout: Expr | undefined;
+    if (this.accept('timeout')) timeout = this.value();
+    const end = this.expect('}');
+    return { kind: 'dynset', op: t.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, loc: span(t, end) };
   }
 
   // quota [over] N UNIT [used N UNIT]

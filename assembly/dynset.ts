@@ -1,0 +1,41 @@
+// add, update and delete @set { key } (the kernel's nft_dynset): rules
+// that put the packet's key into a set, with the timeout of the statement
+// or of the set, and take it out again.
+import { DynsetOp } from './abi';
+import { now } from './conntrack';
+import { ELEM_DELETED, ELEM_DYNAMIC, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
+
+const NSEC_PER_MSEC: u64 = 1_000_000;
+
+// Whether the rule goes on: false only when the set is full.
+export function evalDynset(ins: usize, key: usize): bool {
+  const w = load<u32>(ins + 4);
+  const set = w & 0xffffff;
+  const op = w >> 24;
+  const timeout = load<u64>(ins + 8);
+  const expires = timeout != 0 ? now + timeout * NSEC_PER_MSEC : 0;
+  let el = setFindAny(set, key);
+  if (op == DynsetOp.Delete) {
+    if (el != 0 && setLive(set, el)) {
+      store<u32>(el, load<u32>(el) | ELEM_DELETED);
+      setLiveChange(set, -1);
+    }
+    return true;
+  }
+  if (el != 0 && setLive(set, el)) {
+    // An update restarts the element's timeout; an add leaves it.
+    if (op == DynsetOp.Update && (load<u32>(el) & ELEM_DYNAMIC) != 0) store<u64>(setExpiry(set, el), expires);
+    return true;
+  }
+  if (el != 0) {
+    // The key comes back: the element it had lives again.
+    store<u32>(el, load<u32>(el) & ~ELEM_DELETED);
+    if (load<u32>(el) & ELEM_DYNAMIC) store<u64>(setExpiry(set, el), expires);
+    setLiveChange(set, 1);
+    return true;
+  }
+  el = setInsert(set, key);
+  if (el == 0) return false;
+  store<u64>(setExpiry(set, el), expires);
+  return true;
+}
