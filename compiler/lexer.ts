@@ -10,20 +10,19 @@ export interface Token {
   kind: TokenKind;
   text: string;
   file: SourceFile;
-  offset: number;
   line: number;
   column: number;
   endColumn: number;
 }
 
-const PUNCT = ['==', '!=', '<=', '>=', '<<', '>>', '{', '}', '(', ')', '[', ']', ';', ',', ':', '!', '=', '<', '>', '&', '|', '^', '/', '-', '+', '.', '@', '$', '*'];
+const PUNCT_ONE = new Set(['{', '}', '(', ')', '[', ']', ';', ',', ':', '!', '=', '<', '>', '&', '|', '^', '/', '-', '+', '.', '@', '$', '*']);
+const PUNCT_TWO = new Set(['==', '!=', '<=', '>=', '<<', '>>']);
 
 const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?/y;
 const HEX = /0x[0-9a-fA-F]+/y;
 const TIME = /(?:\d+(?:ms|d|h|m|s)(?![A-Za-z]))+/y;
 const DECIMAL = /\d+(?![A-Za-z_])/y;
-const IDENT = /[A-Za-z_][A-Za-z0-9_\-/.]*/y;
 // A MAC or other colon-separated hex string, e.g. 00:0f:54:0c:11:04.
 const HEXCOLON = /[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2}){5}/y;
 
@@ -57,6 +56,11 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
 
+// Letters, digits and _ - / . continue a name.
+function isIdentChar(c: number): boolean {
+  return isLetter(c) || isDigit(c) || c === 45 || c === 47 || c === 46;
+}
+
 // Whether a colon follows the run of hex digits at pos: only then can the
 // word be an IPv6 or MAC address.
 function colonAhead(s: string, pos: number): boolean {
@@ -75,7 +79,7 @@ export class Lexer {
   constructor(private readonly file: SourceFile) {}
 
   private token(kind: TokenKind, start: number, end: number, text = this.file.text.slice(start, end)): Token {
-    return { kind, text, file: this.file, offset: start, line: this.line, column: start - this.lineStart + 1, endColumn: end - this.lineStart };
+    return { kind, text, file: this.file, line: this.line, column: start - this.lineStart + 1, endColumn: end - this.lineStart };
   }
 
   next(): Token {
@@ -112,7 +116,8 @@ export class Lexer {
         this.pos = pos + word.length;
         return this.token('word', pos, this.pos, word);
       }
-      const p = PUNCT.find((x) => s.startsWith(x, pos));
+      const two = s.slice(pos, pos + 2);
+      const p = PUNCT_TWO.has(two) ? two : PUNCT_ONE.has(c) ? c : undefined;
       if (!p) {
         throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: pos - this.lineStart + 1 }, 'syntax error, unexpected junk');
       }
@@ -139,8 +144,9 @@ function wordAt(s: string, pos: number): string | null {
     }
   }
   if (!word && isLetter(code)) {
-    const m = matchAt(IDENT, s, pos);
-    if (m) word = identEnd(m);
+    let end = pos + 1;
+    while (end < s.length && isIdentChar(s.charCodeAt(end))) end++;
+    word = identEnd(s.slice(pos, end));
   }
   return word;
 }

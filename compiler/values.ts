@@ -12,13 +12,13 @@ export function parseNumber(text: string): bigint | undefined {
 export function parseIpv4(text: string): bigint | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (!m) return undefined;
-  let v = 0n;
+  let v = 0;
   for (let i = 1; i <= 4; i++) {
     const b = Number(m[i]);
     if (b > 255) return undefined;
-    v = (v << 8n) | BigInt(b);
+    v = v * 256 + b;
   }
-  return v;
+  return BigInt(v);
 }
 
 // nft resolves IPv4 addresses with getaddrinfo, which also takes the
