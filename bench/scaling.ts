@@ -33,24 +33,25 @@ export async function flowCurve(full: boolean, runs: number, log: (s: string) =>
   return out;
 }
 
-async function sweep(xs: readonly number[], runs: number, packetsFor: (x: number) => number, rulesFor: (x: number) => string): Promise<CurvePoint[]> {
+async function sweep(xs: readonly number[], runs: number, perItem: string | null, packetsFor: (x: number) => number, rulesFor: (x: number) => string): Promise<CurvePoint[]> {
   const out: CurvePoint[] = [];
   for (const x of xs) {
     const capture = udpCapture(packetsFor(x), 1000);
     const base: InProcessRun = await bestOf(runs, () => runBytes(emptyChain(), capture));
     const r = await bestOf(runs, () => runBytes(rulesFor(x), capture));
-    out.push({ x, nsPerPacket: r.nsPerPacket, nsExtra: r.nsPerPacket - base.nsPerPacket });
+    const nsExtra = r.nsPerPacket - base.nsPerPacket;
+    out.push({ x, nsPerPacket: r.nsPerPacket, nsExtra, ...(perItem ? { note: `${(nsExtra / x).toFixed(2)} ns per ${perItem}` } : {}) });
   }
   return out;
 }
 
 export function setCurve(full: boolean, runs: number, interval: boolean): Promise<CurvePoint[]> {
   const sizes = full ? [1, 10, 100, 1_000, 10_000, 100_000] : [1, 100, 10_000];
-  return sweep(sizes, runs, () => 200_000, (n) => setLookup(n, interval));
+  return sweep(sizes, runs, null, () => 200_000, (n) => setLookup(n, interval));
 }
 
 export function ruleCurve(full: boolean, runs: number): Promise<CurvePoint[]> {
   const counts = full ? [10, 100, 1_000, 10_000] : [10, 100, 1_000];
   // Fewer packets for long chains: the cost grows with the rule count.
-  return sweep(counts, runs, (n) => Math.max(10_000, Math.min(200_000, Math.floor(2e7 / n))), linearRules);
+  return sweep(counts, runs, 'rule', (n) => Math.max(10_000, Math.min(200_000, Math.floor(2e7 / n))), linearRules);
 }
