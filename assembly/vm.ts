@@ -3,6 +3,7 @@
 import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
+import { evalDynset } from './dynset';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -474,6 +475,9 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.Quota:
         if (!evalQuota(ins, pkt.netLen)) return Verdict.Break;
+        break;
+      case Op.Dynset:
+        if (!evalDynset(ins, reg(a))) return Verdict.Break;
         break;
       default:
         // An instruction this data plane does not know never matches.
