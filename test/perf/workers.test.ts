@@ -104,6 +104,24 @@ describe('--workers', () => {
     }
   }
 
+  it('passes on a read error met while reading ahead', async () => {
+    const bytes = cases[0]!.bytes;
+    const filter = await createShardedFilter(compile(cases[0]!.rules), 2);
+    let at = 0;
+    let calls = 0;
+    expect(() =>
+      filter.processReader((dest) => {
+        if (++calls === 4) throw new Error('the disk went away');
+        const n = Math.min(dest.length, bytes.length - at);
+        dest.set(bytes.subarray(at, at + n));
+        at += n;
+        return n;
+      }),
+    ).toThrow('the disk went away');
+    expect(filter.stats().packets).toBeGreaterThan(0);
+    filter.close();
+  });
+
   it('refuses conntrack events and tracing', async () => {
     const ruleset = compile(cases[0]!.rules);
     await expect(createShardedFilter(ruleset, 2, { events: true })).rejects.toThrow(RangeError);
