@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { BatchStatus, PacketResult } from '../assembly/abi.js';
 import type { Ruleset } from '../compiler/index.js';
 import { Engine, type DataPlaneExports } from './engine.js';
-import { Filter, engineOptions, liveConntrackEntries, type FilterOptions, type FilterStats } from './filter.js';
+import { Filter, engineOptions, liveConntrackEntries, type BatchListener, type CaptureReader, type FilterOptions, type FilterStats } from './filter.js';
 import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
 import { Answer, Command, Slot, controlBytes, workerBase, type WorkerLayout } from './shard-control.js';
 import type { ShardWorkerData } from './shard-worker.js';
@@ -39,6 +39,8 @@ class ShardPool {
   readonly ctl: Int32Array;
   private seq = 0;
   private closed = false;
+  // Work for the main thread while the workers run a batch.
+  whileWaiting: (() => void) | null = null;
   // Per worker, the global conntrack id of each of its own ids (0: none
   // yet): ids are given in the order entries first show in the merged
   // results, which is the order one worker would have confirmed them in.
@@ -71,6 +73,7 @@ class ShardPool {
     Atomics.store(ctl, Slot.Seq, seq);
     Atomics.notify(ctl, Slot.Seq);
     if (cmd === Command.Exit) return;
+    if (cmd === Command.Batch) this.whileWaiting?.();
     for (let w = 0; w < this.workers.length; w++) {
       const at = workerBase(w) + Answer.Seq;
       for (;;) {
@@ -204,6 +207,46 @@ export class ShardedFilter extends Filter {
     // Entries no result has shown yet (none, in practice) follow in worker order.
     for (const { w, entry } of all) entry.id = this.pool.globalId(w, entry.id);
     return all.map((x) => x.entry).sort((a, b) => a.id - b.id);
+  }
+
+  // The next block is read while the workers run the current one (into a
+  // staging buffer, copied in when the input buffer has room), so that the
+  // read, the one thing the main thread does at length, is not added to the
+  // workers' time.
+  override processReader(read: CaptureReader, onBatch?: BatchListener, source?: string): FilterStats {
+    let staged = new Uint8Array(0);
+    let stagedLength = 0;
+    let ended = false;
+    let failure: unknown = null;
+    const readAhead = (): void => {
+      if (ended || stagedLength > 0 || failure) return;
+      if (staged.length === 0) staged = new Uint8Array(this.engine.exports.inputSize() >> 2);
+      try {
+        stagedLength = read(staged);
+        if (stagedLength === 0) ended = true;
+      } catch (e) {
+        failure = e;
+      }
+    };
+    this.pool.whileWaiting = readAhead;
+    try {
+      return super.processReader((dest) => {
+        if (failure) throw failure;
+        if (stagedLength === 0) {
+          if (ended) return 0;
+          const n = read(dest);
+          if (n === 0) ended = true;
+          return n;
+        }
+        const n = Math.min(dest.length, stagedLength);
+        dest.set(staged.subarray(0, n));
+        staged.copyWithin(0, n, stagedLength);
+        stagedLength -= n;
+        return n;
+      }, onBatch, source);
+    } finally {
+      this.pool.whileWaiting = null;
+    }
   }
 
   override stats(): FilterStats {
