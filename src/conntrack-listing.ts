@@ -35,14 +35,15 @@ const HELPER_NAMES: Record<HelperKind, string> = {
 };
 const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
 const IPPROTO_GRE = 47;
-// gre_print_conntrack's timeouts (the kernel's GRE defaults), in /proc only.
-const GRE_TIMEOUTS = 'timeout=30, stream_timeout=180 ';
 
 export interface ConntrackListingOptions {
   // Capture time (ns) the remaining timeouts are computed at.
   now: bigint;
   // Print per-direction packets= bytes= (on when accounting is).
   accounting: boolean;
+  // nf_conntrack_gre_timeout and _stream, which /proc shows for GRE.
+  greTimeout: number;
+  greStreamTimeout: number;
 }
 
 function pad(s: string, width: number): string {
@@ -65,25 +66,34 @@ export function tupleText(t: ConntrackTuple, l4: number): string {
   return s;
 }
 
-export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOptions): string {
-  const remaining = e.expires > opts.now ? (e.expires - opts.now) / 1_000_000_000n : 0n;
+// Protocol, remaining timeout and TCP state: how both formats begin.
+function entryHead(e: ConntrackEntry, now: bigint): string {
+  const remaining = e.expires > now ? (e.expires - now) / 1_000_000_000n : 0n;
   let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
   s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
   if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  return s;
+}
+
+// Both tuples with their zones and counters, the flags and the mark.
+function entryBody(e: ConntrackEntry, opts: ConntrackListingOptions): string {
   // The kernel's acct extension is on for every entry or none; counts only
   // grow from one, so an entry with any shows that accounting was on.
   const acct = opts.accounting || e.counters.original.packets > 0n || e.counters.reply.packets > 0n;
-  s += tupleText(e.original, e.l4proto) + directionZone(e, ZONE_ORIGINAL, 'zone-orig');
+  let s = tupleText(e.original, e.l4proto) + directionZone(e, ZONE_ORIGINAL, 'zone-orig');
   if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
   if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
   s += tupleText(e.reply, e.l4proto) + directionZone(e, ZONE_REPLY, 'zone-reply');
   if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
   if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
-  s += `mark=${e.mark} `;
+  return `${s}mark=${e.mark} `;
+}
+
+export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOptions): string {
+  let s = entryHead(e, opts.now) + entryBody(e, opts);
   if (e.zone !== 0 && e.zoneDirections === 0) s += `zone=${e.zone} `;
   if (e.helper !== HelperKind.None) s += `helper=${HELPER_NAMES[e.helper]} `;
-  s += `use=${e.use} id=${e.id}`;
-  return s;
+  return `${s}use=${e.use} id=${e.id}`;
 }
 
 export function formatConntrackListing(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
@@ -93,22 +103,12 @@ export function formatConntrackListing(entries: readonly ConntrackEntry[], opts:
 // One line of /proc/net/nf_conntrack (ct_seq_show): no ids, zone= always,
 // no helper, and the reference the reader itself holds counted in use=.
 export function formatProcConntrackLine(e: ConntrackEntry, opts: ConntrackListingOptions): string {
-  const remaining = e.expires > opts.now ? (e.expires - opts.now) / 1_000_000_000n : 0n;
-  const acct = opts.accounting || e.counters.original.packets > 0n || e.counters.reply.packets > 0n;
-  let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
-  s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
-  if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
-  if (e.l4proto === IPPROTO_GRE) s += GRE_TIMEOUTS;
-  s += tupleText(e.original, e.l4proto) + directionZone(e, ZONE_ORIGINAL, 'zone-orig');
-  if (acct) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
-  if (!hasStatus(e, CtStatus.SeenReply)) s += '[UNREPLIED] ';
-  s += tupleText(e.reply, e.l4proto) + directionZone(e, ZONE_REPLY, 'zone-reply');
-  if (acct) s += `packets=${e.counters.reply.packets} bytes=${e.counters.reply.bytes} `;
-  if (hasStatus(e, CtStatus.Assured)) s += '[ASSURED] ';
-  s += `mark=${e.mark} `;
+  let s = entryHead(e, opts.now);
+  // gre_print_conntrack: the timeouts the entry took from the sysctls.
+  if (e.l4proto === IPPROTO_GRE) s += `timeout=${opts.greTimeout}, stream_timeout=${opts.greStreamTimeout} `;
+  s += entryBody(e, opts);
   if (e.zoneDirections === 0) s += `zone=${e.zone} `;
-  s += `use=${e.use + 1}`;
-  return s;
+  return `${s}use=${e.use + 1}`;
 }
 
 // /proc/net/nf_conntrack as it reads at time opts.now.

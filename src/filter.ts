@@ -195,7 +195,13 @@ export class Filter {
     const flags = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true);
     const accounting = (flags & RulesetFlags.Accounting) !== 0;
     const format = opts.format === 'proc' ? formatProcConntrack : formatConntrackListing;
-    return format(this.conntrackTable(), { now: this.lastTime, accounting });
+    const tunables = this.engine.u32(this.engine.exports.tunablesBuffer(), Tunable.Count);
+    return format(this.conntrackTable(), {
+      now: this.lastTime,
+      accounting,
+      greTimeout: tunables[Tunable.GreTimeout],
+      greStreamTimeout: tunables[Tunable.GreTimeoutStream],
+    });
   }
 
   stats(): FilterStats {

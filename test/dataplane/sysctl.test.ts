@@ -20,6 +20,12 @@ describe('sysctl', () => {
     expect(await listing({ nf_conntrack_gre_timeout: 77 }, packets)).toMatch(/^ipv4 +2 gre +47 77 /);
   });
 
+  it('shows the GRE timeouts an entry took in /proc/net/nf_conntrack', async () => {
+    const filter = await createFilter(compile(RULES), { sysctl: { nf_conntrack_gre_timeout: 77 } });
+    filter.processCapture(pcap([gre('10.0.0.1', '10.0.0.2')]));
+    expect(filter.conntrackListing({ format: 'proc' })).toMatch(/^ipv4 +2 gre +47 77 timeout=77, stream_timeout=180 src=10\.0\.0\.1 /);
+  });
+
   it('sets the UDP timeout', async () => {
     const packets = [udp('10.0.0.1', '10.0.0.2', 1000, 53)];
     expect(await listing({ 'net.netfilter.nf_conntrack_udp_timeout': 45 }, packets)).toMatch(/^ipv4 +2 udp +17 45 /);

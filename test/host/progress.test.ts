@@ -33,7 +33,7 @@ beforeAll(() => {
 function onTerminal(args: string[]): string {
   const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
   // A person's terminal, whatever the environment running the tests says.
-  const env = { ...process.env, TERM: 'xterm-256color' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
   delete env.NO_COLOR;
   return execFileSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, maxBuffer: 1 << 26 }).toString();
 }

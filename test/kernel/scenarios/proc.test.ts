@@ -1,7 +1,6 @@
 // /proc/net/nf_conntrack as the kernel writes it, against nftwasm's
 // rendering of the same table.
 import { describe, expect, it } from "vitest";
-import { formatProcConntrack } from "../../../src/conntrack-listing.js";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 /** Sorted lines without the remaining timeout (it ticks). */
@@ -45,7 +44,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: /proc/net/nf_conntrack${sk
         proc = await lab.srv("cat /proc/net/nf_conntrack");
       },
     });
-    const ours = formatProcConntrack(filter.conntrackTable(), { now: filter.time, accounting: true });
+    const ours = filter.conntrackListing({ format: "proc" });
     expect(normalizeProc(ours)).toEqual(normalizeProc(proc));
   });
 });

@@ -1,6 +1,5 @@
 // GRE, UDP-Lite and an unknown protocol, and the ICMP errors they draw.
 import { describe, expect, it } from "vitest";
-import { formatProcConntrack } from "../../../src/conntrack-listing.js";
 import { SYSTEM_PYTHON } from "../lab.js";
 import { expectKernelParity, script, skipNote, unavailable } from "./parity.js";
 
@@ -34,6 +33,6 @@ describe.skipIf(unavailable !== null)(`kernel parity: other protocols${skipNote}
     });
     const withoutTimeout = (text: string) =>
       text.trim().split("\n").map((line) => line.trim().split(/\s+/).filter((_, i) => i !== 4).join(" ")).sort();
-    expect(withoutTimeout(formatProcConntrack(filter.conntrackTable(), { now: filter.time, accounting: false }))).toEqual(withoutTimeout(proc));
+    expect(withoutTimeout(filter.conntrackListing({ format: "proc" }))).toEqual(withoutTimeout(proc));
   });
 });
