@@ -2,7 +2,8 @@
 // Run on demand: NFTWASM_RECORD_EXAMPLE=1 npx vitest run test/kernel/record-example.test.ts
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { kernelLabUnavailable, parseListingCounters, runScenario, type Lab } from "./lab.js";
+import { kernelLabUnavailable, parseListingCounters, runScenario } from "./lab.js";
+import { webTraffic } from "./web-traffic.js";
 
 const EXAMPLE_RULESET = new URL("../../examples/web.nft", import.meta.url);
 const EXAMPLE_CAPTURE = new URL("../../examples/web.pcap", import.meta.url);
@@ -11,18 +12,6 @@ const FIXTURES = new URL("../fixtures/", import.meta.url);
 const skipReason = !process.env.NFTWASM_RECORD_EXAMPLE
   ? "set NFTWASM_RECORD_EXAMPLE=1 to re-record examples/web.pcap"
   : kernelLabUnavailable();
-
-async function webTraffic(lab: Lab): Promise<void> {
-  await lab.httpServer(8000);
-  await lab.udpEcho(5353);
-  for (let request = 0; request < 3; request++) await lab.curl(8000);
-  for (let query = 0; query < 3; query++) await lab.udpSend(5353, { payload: `query ${query}` });
-  await lab.ping(3);
-  // The ruleset drops port 22: curl gives up after the SYN and one retransmission.
-  await lab.curl(22, { connectTimeoutSeconds: 1.5, allowFailure: true });
-  // Nothing matches: the chain's policy drops it.
-  await lab.udpSend(9999, { waitSeconds: 0 });
-}
 
 describe.skipIf(skipReason !== null)(`example capture${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   it("records examples/web.pcap with the kernel's listing and conntrack table", { timeout: 60_000 }, async () => {
