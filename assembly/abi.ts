@@ -50,7 +50,8 @@ export enum Op {
   Log = 15,
   // A=sreg; word 1 = limit, word 2 = flags (1 = over).
   Connlimit = 16,
-  // A=sreg (the key); word 1 = set index | DynsetOp << 24; words 2-3 =
+  // A=sreg (the key) B=sreg of a map's data (0 = none); word 1 = set
+  // index | DynsetOp << 24; words 2-3 =
   // timeout of the elements it adds or updates in milliseconds (u64, 0 =
   // none); word 4 = 1 when the statement gave the timeout, 0 when it is
   // the set's.

@@ -3,12 +3,18 @@
 // or of the set, and take it out again.
 import { DynsetOp } from './abi';
 import { now } from './conntrack';
-import { ELEM_DELETED, ELEM_DYNAMIC, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
+import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
 
 const NSEC_PER_MSEC: u64 = 1_000_000;
 
-// Whether the rule goes on: false only when the set is full.
-export function evalDynset(ins: usize, key: usize): bool {
+// A map's element takes the data when it is made, not when it is updated.
+function setElementData(set: u32, el: usize, data: usize): void {
+  if (data != 0) memory.copy(setData(set, el), data, setDataLength(set));
+}
+
+// Whether the rule goes on: false only when the set is full. `data` is the
+// register a map's data is in, 0 for a set.
+export function evalDynset(ins: usize, key: usize, data: usize): bool {
   const w = load<u32>(ins + 4);
   const set = w & 0xffffff;
   const op = w >> 24;
@@ -31,11 +37,13 @@ export function evalDynset(ins: usize, key: usize): bool {
     // The key comes back: the element it had lives again.
     store<u32>(el, load<u32>(el) & ~ELEM_DELETED);
     if (load<u32>(el) & ELEM_DYNAMIC) store<u64>(setExpiry(set, el), expires);
+    setElementData(set, el, data);
     setLiveChange(set, 1);
     return true;
   }
   el = setInsert(set, key);
   if (el == 0) return false;
   store<u64>(setExpiry(set, el), expires);
+  setElementData(set, el, data);
   return true;
 }

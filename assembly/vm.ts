@@ -477,7 +477,7 @@ function evalRule(rule: usize): i32 {
         if (!evalQuota(ins, pkt.netLen)) return Verdict.Break;
         break;
       case Op.Dynset:
-        if (!evalDynset(ins, reg(a))) return Verdict.Break;
+        if (!evalDynset(ins, reg(a), b != 0 ? reg(b) : 0)) return Verdict.Break;
         break;
       default:
         // An instruction this data plane does not know never matches.

@@ -43,7 +43,7 @@ export type Stmt =
   // rate per unit (seconds), in packets or bytes; burst as written.
   | { kind: 'limit'; rate: bigint; unit: number; bytes: boolean; burst?: bigint; over: boolean; loc: Location }
   | { kind: 'quota'; bytes: bigint; used: bigint; over: boolean; loc: Location }
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; loc: Location };
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; loc: Location };
 
 export interface LogOptions {
   prefix?: string;

@@ -259,7 +259,8 @@ export class Disassembler {
         return `connlimit count ${w(1)} flags ${w(2)}`;
       case Op.Dynset: {
         const timeout = w(4) ? ` timeout ${this.view.getBigUint64(q + 8, true)}ms` : '';
-        return `dynset ${DYNSET_OPS[w(1) >>> 24]} reg_key ${regName(a)} set ${this.names.sets[w(1) & 0xffffff].name}${timeout}`;
+        const data = b ? ` sreg_data ${regName(b)}` : '';
+        return `dynset ${DYNSET_OPS[w(1) >>> 24]} reg_key ${regName(a)} set ${this.names.sets[w(1) & 0xffffff].name}${data}${timeout}`;
       }
       case Op.Limit: {
         const flags = w(1) >>> 24;

@@ -7,7 +7,7 @@ import {
 import type { Ins } from './instructions.js';
 import { bounds } from './evaluate.js';
 import { constBytes, verdictCode } from './linearize.js';
-import type { ChainModel, RulesetModel, SetModel, TExpr } from './model.js';
+import type { RuleModel, RulesetModel, SetModel, TExpr } from './model.js';
 import { toBytes } from './values.js';
 
 // A word of a set table entry beyond the ones abi.ts names: nft's own set
@@ -117,7 +117,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
-    case 'dynset': op = Op.Dynset; a = ins.sreg; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
+    case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
     case 'limit': op = Op.Limit; out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst)); break;
     case 'quota': op = Op.Quota; out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used)); break;
   }
@@ -235,7 +235,9 @@ export interface Encoded {
   image: Uint8Array;
 }
 
-export function encode(model: RulesetModel, code: Map<ChainModel, { handle: number; ins: Ins[] }[]>): Uint8Array {
+// Rules are linearized one at a time as they are encoded, so the
+// instructions of ten thousand rules never live at once.
+export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[]): Uint8Array {
   const chains = model.chains;
   const sets = model.sets;
   const chainTableOffset = RulesetHeader.Words * 4;
@@ -310,12 +312,11 @@ export function encode(model: RulesetModel, code: Map<ChainModel, { handle: numb
   const codeWords = new Words();
   const chainWords = new Words();
   for (const c of chains) {
-    const rules = code.get(c) ?? [];
-    chainWords.push(codeWords.length * 4, rules.length, c.hook !== undefined ? (c.policy === 'drop' ? Verdict.Drop : Verdict.Accept) : POLICY_NONE, c.index);
-    for (const r of rules) {
+    chainWords.push(codeWords.length * 4, c.rules.length, c.hook !== undefined ? (c.policy === 'drop' ? Verdict.Drop : Verdict.Accept) : POLICY_NONE, c.index);
+    for (const r of c.rules) {
       const start = codeWords.length;
       codeWords.push(0, r.handle);
-      for (const ins of r.ins) encodeIns(ins, codeWords);
+      for (const ins of linearize(r)) encodeIns(ins, codeWords);
       codeWords.w[start + RuleHeader.Size] = codeWords.length - start;
     }
   }

@@ -303,13 +303,18 @@ export class Evaluator {
       }
       case 'dynset': {
         const set = this.namedSet(ctx, s.set, s.loc);
-        if (set.interval || set.isMap) throw NftError.at(s.loc, `Could not process rule: Operation not supported`);
+        // The kernel has no dynamic interval sets or verdict maps, and
+        // timeouts only in sets declared with them.
+        const unsupported = set.interval || set.dataType?.type === TYPES.verdict || (s.timeout !== undefined && !set.flagNames.includes('timeout'));
+        if (unsupported) throw NftError.at(s.loc, `Could not process rule: Operation not supported`);
         const key = this.expr(ctx, s.key);
         if (key.bits !== set.keyType.bits) throw NftError.at(s.key.loc, `datatype mismatch`);
+        if (set.isMap !== (s.data !== undefined)) throw NftError.at(s.loc, set.isMap ? `syntax error, missing map data` : `syntax error`);
+        const data = s.data && this.valueExpr(ctx, s.data, set.dataType!);
         const timeout = s.timeout && this.constOf(s.timeout, typed(TYPES.time, 32, 'host')).value;
         set.dynamic = true;
         set.updated = true;
-        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout });
+        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data });
         return;
       }
       case 'quota':

@@ -4,10 +4,9 @@ import { disassemble } from './disassemble.js';
 import { encode } from './encode.js';
 import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
-import type { Ins } from './instructions.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
-import type { ChainModel, RulesetModel } from './model.js';
+import type { RulesetModel } from './model.js';
 import type { NameTables } from './names.js';
 
 export { NftError };
@@ -70,14 +69,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const file = { name: opts.filename ?? 'stdin', text: source };
   const model = evaluate(file, opts);
   const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
-  const code = new Map<ChainModel, { handle: number; ins: Ins[] }[]>();
-  for (const chain of model.chains) {
-    code.set(chain, chain.rules.map((r) => {
-      const ins = new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r);
-      return { handle: r.handle, ins };
-    }));
-  }
-  const image = encode(model, code);
+  const image = encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
   const names = nameTables(model);
   return {
     image,

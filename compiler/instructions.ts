@@ -23,5 +23,5 @@ export type Ins =
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }
-  | { op: 'dynset'; sreg: number; set: number; dynOp: number; timeout: bigint; ownTimeout: boolean }
+  | { op: 'dynset'; sreg: number; sregData: number; set: number; dynOp: number; timeout: bigint; ownTimeout: boolean }
   | { op: 'quota'; slot: number; flags: number; bytes: bigint; used: bigint };

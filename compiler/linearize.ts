@@ -139,8 +139,18 @@ export class Linearizer {
       case 'dynset': {
         const r = this.get(s.key);
         this.expr(s.key, r);
+        // nft puts a map's data in the 128-bit register after the key's.
+        let sregData = 0;
+        if (s.data) {
+          const low = this.regLow;
+          this.regLow = r + Math.ceil(units(s.key.bits) / 4) * 4;
+          const d = this.get(s.data);
+          this.expr(s.data, d);
+          sregData = word(d);
+          this.regLow = low;
+        }
         const dynOp = s.op === 'add' ? DynsetOp.Add : s.op === 'update' ? DynsetOp.Update : DynsetOp.Delete;
-        this.out.push({ op: 'dynset', sreg: word(r), set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined });
+        this.out.push({ op: 'dynset', sreg: word(r), sregData, set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined });
         this.release(s.key);
         return;
       }

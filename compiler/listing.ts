@@ -320,7 +320,7 @@ class Printer {
         return `limit rate ${over}${byteAmount(s.rate)}/${period}${s.burst ? ` burst ${byteAmount(s.burst)}` : ''}`;
       }
       case 'dynset':
-        return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''} }`;
+        return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
       case 'quota':
         return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${s.used ? ` used ${byteAmount(s.used)}` : ''}`;
     }

@@ -46,7 +46,7 @@ export type TStmt =
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint };
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr };
 
 export interface SetElementModel {
   key: TExpr;

@@ -601,7 +601,7 @@ export class Parser {
     return s;
   }
 
-  // add|update|delete @set { KEY [timeout T] }
+  // add|update|delete @set { KEY [timeout T] [: DATA] }
   private dynsetStmt(): Stmt {
     const t = this.next();
     this.expect('@');
@@ -610,8 +610,9 @@ export class Parser {
     const key = this.expr();
     let timeout: Expr | undefined;
     if (this.accept('timeout')) timeout = this.value();
+    const data = this.accept(':') ? this.expr() : undefined;
     const end = this.expect('}');
-    return { kind: 'dynset', op: t.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, loc: span(t, end) };
+    return { kind: 'dynset', op: t.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, data, loc: span(t, end) };
   }
 
   // quota [over] N UNIT [used N UNIT]

@@ -25,6 +25,10 @@ const declarations = `table ip t {
 		type ipv4_addr
 		flags timeout,dynamic
 	}
+	map marks {
+		type ipv4_addr . inet_service : mark
+		flags dynamic,timeout
+	}
 	chain c {
 		type filter hook input priority 0; policy accept;
 		add @seen { ip saddr }
@@ -32,6 +36,8 @@ const declarations = `table ip t {
 		add @pairs { ip saddr . tcp dport }
 		add @plain { ip daddr }
 		delete @plain { ip daddr }
+		add @marks { ip saddr . tcp dport : 0x5 }
+		meta mark set 1 update @marks { ip saddr . tcp dport timeout 5s : meta mark }
 		ip saddr @seen counter
 		ip saddr != @seen drop
 	}
@@ -47,9 +53,10 @@ describe.skipIf(liveNftReason())('dynamic sets against live nft', () => {
 });
 
 // Whether each packet, [source, destination port], two seconds apart, is
-// accepted by the rules after the set declaration.
+// accepted by the rules after the declaration of set (or map) s.
 async function accepted(set: string, rules: string[], packets: [string, number][]): Promise<boolean[]> {
-  const source = `table ip t {\n\tset s {\n\t\t${set}\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`;
+  const kind = set.includes(' : ') ? 'map' : 'set';
+  const source = `table ip t {\n\t${kind} s {\n\t\t${set}\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`;
   const filter = await createFilter(compile(source), { local: ['10.0.0.1'] });
   const out: boolean[] = [];
   const frames = packets.map(([src, dport], i) => tcp({ src, dst: '10.0.0.1', sport: 1000 + i, dport, seq: 1, flags: SYN }));
@@ -107,6 +114,20 @@ describe('dynamic sets in the data plane', () => {
       [A, 22], [A, 80], [A, 80],
     ]);
     expect(timed).toEqual([true, false, true]);
+  });
+
+  it('maps take the data of the packet that adds the element', async () => {
+    const set = 'type ipv4_addr : mark; flags dynamic';
+    const rules = [
+      'tcp dport 22 meta mark set 0x7',
+      'tcp dport { 22, 23 } add @s { ip saddr : meta mark }',
+      'tcp dport 80 meta mark set ip saddr map @s',
+      'meta mark 0x7 drop',
+    ];
+    // B's element is made with mark 0 and keeps it when B comes back on 22.
+    expect(await accepted(set, rules, [
+      [A, 22], [A, 80], [B, 23], [B, 22], [B, 80], [C, 80],
+    ])).toEqual([false, false, true, false, true, true]);
   });
 
   it('grows past its first table without losing elements', async () => {
