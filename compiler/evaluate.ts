@@ -1,7 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
+import { CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
 import { NftError, type Location, type SourceFile } from './errors.js';
@@ -404,6 +404,7 @@ export class Evaluator {
     const v = Number(right.value);
     if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
+    if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;

@@ -73,17 +73,22 @@ function generator(rand: () => number) {
     () => `ct mark ${pick(['', '!= '])}{ ${int(100)}-${100 + int(100)}, ${300 + int(100)} }`,
     () => `ct expiration ${pick(['', '!= '])}{ ${int(30)}s-${30 + int(30)}s }`,
     () => `ct original ip saddr . ct mark { ${ip4()} . ${hex()} }`,
+    () => `ip saddr . tcp dport { ${ip4()} . ${int(1000)}-${1000 + int(1000)}, ${ip4()}/${8 + int(25)} . ${port()} }`,
+    () => `meta mark . udp sport ${pick(['', '!= '])}{ ${int(100)}-${100 + int(100)} . ${port()} }`,
   ];
   const actions = [
     '', 'counter', 'accept', 'drop', 'counter accept', 'ct mark set ' + '0x1', 'notrack', 'ct zone set 3', 'counter packets 3 bytes 9',
     'ct mark set meta mark', 'ct mark set ct mark and 0xff', 'ct mark set tcp dport map { 22 : 0x1, 80 : 0x2 }', 'meta mark set ct mark',
     'ct event set new,destroy', 'ct label set 3', 'tcp dport set 22', 'ip ttl set 9', 'ip dscp set cs1', 'ip daddr set 10.0.0.1',
     'tcp sport vmap { 22 : accept, 100-1000 : drop }', 'ct original zone set 2',
+    'limit rate 10/second accept', 'limit rate over 1 mbytes/second burst 2 kbytes drop', 'limit rate 3/minute burst 7 packets',
+    'quota 10 mbytes', 'quota over 500 kbytes used 100 kbytes drop', 'log prefix "x " level info flags all', 'log flags tcp sequence,options',
+    'log group 2 snaplen 64', 'meta nftrace set 1',
   ];
   // The kernel refuses conntrack in bridge and netdev tables here (no
   // nf_conntrack_bridge), so those draw header matches and plain actions.
   const linkMatches = matches.filter((m) => !m().includes('ct '));
-  const linkActions = ['', 'counter', 'accept', 'drop', 'counter packets 3 bytes 9', 'tcp dport set 22', 'ip ttl set 9'];
+  const linkActions = ['', 'counter', 'accept', 'drop', 'counter packets 3 bytes 9', 'tcp dport set 22', 'ip ttl set 9', 'limit rate 5/hour', 'quota 1000 bytes'];
   return (): { family: string; rule: string } => {
     const n = 1 + int(2);
     const family = pick(['ip', 'ip6', 'inet', 'inet', 'bridge', 'netdev']);
