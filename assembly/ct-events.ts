@@ -5,8 +5,26 @@
 // with a shadow of what was last reported for its slot; DESTROY comes from
 // the one hook in conntrack.ts that removes entries, before the entry is
 // wiped. Nothing here runs unless the host enabled events.
-import { CtEntry, CtEvent, CtEventRecord } from './abi';
+import { CtEntry, CtEvent, CtEventRecord, CtExt, CtStatus } from './abi';
 import * as ctt from './conntrack';
+
+// The kernel's event bits (enum ip_conntrack_events), as `ct event set`
+// writes them into an entry's mask: only events in the mask are reported.
+const IPCT_NEW: u32 = 1 << 0;
+const IPCT_RELATED: u32 = 1 << 1;
+const IPCT_DESTROY: u32 = 1 << 2;
+const IPCT_REPLY: u32 = 1 << 3;
+const IPCT_ASSURED: u32 = 1 << 4;
+const IPCT_PROTOINFO: u32 = 1 << 5;
+const IPCT_MARK: u32 = 1 << 7;
+// Any other status change: reported under the default mask only.
+const OTHER_STATUS: u32 = 1 << 31;
+
+// An entry's event mask; none set means every event.
+@inline function eventMask(e: usize): u32 {
+  const m = <u32>load<u16>(ctt.extOf(e) + CtExt.EventMask);
+  return m == 0 ? 0xffffffff : m;
+}
 
 // A packet can remove an expired entry on each of its lookups, evict one to
 // make room, and create or update its own: far fewer than this.
@@ -64,7 +82,7 @@ function emit(type: CtEvent, e: usize): void {
 
 // The hook: an entry is about to leave the table.
 export function entryDestroyed(e: usize): void {
-  if (enabled) emit(CtEvent.Destroy, e);
+  if (enabled && (eventMask(e) & IPCT_DESTROY) != 0) emit(CtEvent.Destroy, e);
 }
 
 // After a packet: its entry was just confirmed, or changed what conntrack -E
@@ -77,13 +95,26 @@ export function afterPacket(): void {
   const status = load<u32>(e + CtEntry.Status);
   const mark = load<u32>(e + CtEntry.Mark);
   const tcp = load<u8>(e + CtEntry.TcpState);
-  if (load<u32>(sh) != id) {
-    emit(CtEvent.New, e);
-  } else if (load<u32>(sh + 4) != status || load<u32>(sh + 8) != mark || load<u8>(sh + 12) != tcp) {
-    emit(CtEvent.Update, e);
+  // The kernel caches the events a packet causes and delivers them all when
+  // any of them is in the connection's mask; the message is NEW when the
+  // cache holds NEW or RELATED, UPDATE otherwise.
+  const isNew = load<u32>(sh) != id;
+  let cache: u32 = 0;
+  if (isNew) {
+    cache = (status & (<u32>1 << CtStatus.Expected)) != 0 ? IPCT_RELATED : IPCT_NEW;
+    if (tcp != 0) cache |= IPCT_PROTOINFO;
+    if (mark != 0) cache |= IPCT_MARK;
   } else {
-    return;
+    const oldStatus = load<u32>(sh + 4);
+    if ((oldStatus ^ status) & (<u32>1 << CtStatus.SeenReply)) cache |= IPCT_REPLY;
+    if ((oldStatus ^ status) & (<u32>1 << CtStatus.Assured)) cache |= IPCT_ASSURED;
+    if (load<u8>(sh + 12) != tcp) cache |= IPCT_PROTOINFO;
+    if (load<u32>(sh + 8) != mark) cache |= IPCT_MARK;
+    const known = (<u32>1 << CtStatus.SeenReply) | (<u32>1 << CtStatus.Assured);
+    if ((oldStatus ^ status) & ~known) cache |= OTHER_STATUS;
+    if (cache == 0) return;
   }
+  if (cache & eventMask(e)) emit(isNew ? CtEvent.New : CtEvent.Update, e);
   store<u32>(sh, id);
   store<u32>(sh + 4, status);
   store<u32>(sh + 8, mark);
