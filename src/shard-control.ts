@@ -51,6 +51,7 @@ export interface WorkerLayout {
   inputSize: number;
   resultsBuffer: number;
   countersBuffer: number;
+  tunablesBuffer: number;
   conntrackEntries: number;
   conntrackExtensions: number;
   conntrackCapacity: number;

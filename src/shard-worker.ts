@@ -30,6 +30,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     inputSize: ex.inputSize(),
     resultsBuffer: ex.resultsBuffer(),
     countersBuffer: ex.countersBuffer(),
+    tunablesBuffer: ex.tunablesBuffer(),
     conntrackEntries: ex.conntrackEntries(),
     conntrackExtensions: ex.conntrackExtensions(),
     conntrackCapacity: ex.conntrackCapacity(),

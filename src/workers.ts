@@ -163,6 +163,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     inputSize: () => l.inputSize,
     resultsBuffer: () => l.resultsBuffer,
     countersBuffer: () => l.countersBuffer,
+    tunablesBuffer: () => l.tunablesBuffer,
     conntrackEntries: () => l.conntrackEntries,
     conntrackExtensions: () => l.conntrackExtensions,
     conntrackCapacity: () => l.conntrackCapacity,

@@ -7,6 +7,7 @@ import { compile, createFilter, type Filter, type PacketBatch } from '../../src/
 import { createShardedFilter } from '../../src/workers.js';
 import { generateCapture } from '../../bench/generate.js';
 import { pcap, udp } from '../dataplane/packets.js';
+import { main } from '../../src/cli.js';
 
 function generated(packets: number, flows: number, seed: number): Uint8Array {
   const chunks: Uint8Array[] = [];
@@ -120,6 +121,22 @@ describe('--workers', () => {
     ).toThrow('the disk went away');
     expect(filter.stats().packets).toBeGreaterThan(0);
     filter.close();
+  });
+
+  it('nftwasm filter --workers 2 prints what it prints without', async () => {
+    const cli = async (extra: string[]) => {
+      let out = '';
+      let err = '';
+      const file = (rel: string) => new URL(rel, import.meta.url).pathname;
+      const code = await main(['filter', '-f', file('../../examples/web.nft'), '-r', file('../../examples/web.pcap'), '--local', '10.99.0.2', '--json', '--list', '--conntrack', ...extra], {
+        out: (s) => void (out += s),
+        err: (s) => void (err += s),
+      });
+      return { code, out, err };
+    };
+    const one = await cli([]);
+    expect(one.code).toBe(0);
+    expect(await cli(['--workers', '2'])).toEqual(one);
   });
 
   it('refuses conntrack events and tracing', async () => {
