@@ -46,8 +46,13 @@ describe.skipIf(unavailable !== null)(`kernel parity: timeouts and reopening${sk
       ruleset: RULESET,
       traffic: async (lab) => {
         await lab.httpServer(8000);
+        // Whichever side closed first holds the ports in TIME_WAIT: the client
+        // rebinds with SO_REUSEADDR, and tcp_tw_reuse lets it connect again
+        // once a second has passed, as it would reopen a real connection.
+        await lab.cli("sysctl -qw net.ipv4.tcp_tw_reuse=1");
         for (let i = 0; i < 3; i++) {
-          await lab.cli(`curl -sS --noproxy '*' --local-port 45000 --max-time 5 http://${lab.srvAddr}:8000/`);
+          if (i > 0) await sleep(1100);
+          await lab.cli(`${SYSTEM_PYTHON} ${script("fixed-port-get.py")} ${lab.srvAddr} 8000 45000`);
         }
       },
     });
