@@ -108,6 +108,14 @@ export class Parser {
     while (this.peek().kind === 'newline') this.next();
   }
 
+  // What ends a rule, a chain's type and its policy: nft wants a newline
+  // or a semicolon even before a closing brace.
+  private separator(): void {
+    const t = this.peek();
+    if (t.kind !== 'newline' && !this.is(';')) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting newline or semicolon`);
+    this.next();
+  }
+
   private endStatement(): void {
     const t = this.peek();
     if (t.kind === 'newline' || this.is(';')) { this.next(); return; }
@@ -290,7 +298,7 @@ export class Parser {
         chain.hookLoc = hook;
         if (this.accept('device')) chain.device = this.name().text;
         chain.priority = this.priority(this.expect('priority'));
-        this.endStatement();
+        this.separator();
         continue;
       }
       if (this.is('policy')) {
@@ -298,11 +306,11 @@ export class Parser {
         const p = this.word();
         if (p.text !== 'accept' && p.text !== 'drop') this.fail(p);
         chain.policy = p.text;
-        this.endStatement();
+        this.separator();
         continue;
       }
       chain.rules.push(this.rule());
-      this.endStatement();
+      this.separator();
     }
   }
 
@@ -349,6 +357,8 @@ export class Parser {
           this.expect(':');
           set.dataType = this.word().text;
         }
+        const end = this.peek();
+        if (end.kind !== 'newline' && !this.is(';')) this.fail(end, `syntax error, unexpected ${describe(end)}, expecting newline or semicolon or .`);
       } else if (t.text === 'flags') {
         set.flags.push(this.word().text);
         while (this.accept(',')) set.flags.push(this.word().text);

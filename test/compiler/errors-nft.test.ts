@@ -1,5 +1,6 @@
 // Errors for common mistakes against what `nft -c -f` prints for the same
-// file: message, line, columns and the carets under the span.
+// file: message, line, columns and the carets under the span of the first
+// error.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,10 @@ const CASES: [string, string][] = [
   ['priority offset that is not a number', inChainSpec('hook input priority filter + x')],
   ['negative priority name', inChainSpec('hook input priority -foo')],
   ['unknown hook', inChainSpec('hook nothook priority 0')],
+  ['rule without a separator before the brace', 'table ip t { chain c { accept } }\n'],
+  ['chain spec without a separator before the brace', 'table ip t { chain c { type filter hook input priority 0; policy accept }\n}\n'],
+  ['set type without a separator before the brace', 'table ip t { set s { type ipv4_addr } }\n'],
+  ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
 function nftError(dir: string, text: string): string {
@@ -38,7 +43,8 @@ function nftError(dir: string, text: string): string {
   writeFileSync(path, text);
   const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', path], { encoding: 'utf8', cwd: dir });
   expect(r.status).not.toBe(0);
-  return r.stderr.replaceAll(path, 'bad.nft').trimEnd();
+  // nft goes on after a syntax error and may report more; the first is ours.
+  return r.stderr.replaceAll(path, 'bad.nft').split('\n').slice(0, 3).join('\n');
 }
 
 function ourError(text: string): string {
