@@ -398,6 +398,20 @@ export enum TcpState {
   Max = 10,
 }
 
+// An SCTP entry's state (enum sctp_conntrack), kept in CtEntry.TcpState.
+export enum SctpState {
+  None = 0,
+  Closed = 1,
+  CookieWait = 2,
+  CookieEchoed = 3,
+  Established = 4,
+  ShutdownSent = 5,
+  ShutdownRecd = 6,
+  ShutdownAckSent = 7,
+  HeartbeatSent = 8,
+  Max = 9,
+}
+
 // ---------------------------------------------------------------------------
 // Conntrack entry layout (docs/conntrack.md). Byte offsets in an entry.
 export enum CtEntry {
@@ -513,7 +527,16 @@ export enum Tunable {
   Acct = 20,
   GreTimeout = 21,
   GreTimeoutStream = 22,
-  Count = 23,
+  // nf_conntrack_sctp_timeout_*, in SctpState order from Closed
+  SctpTimeoutClosed = 23,
+  SctpTimeoutCookieWait = 24,
+  SctpTimeoutCookieEchoed = 25,
+  SctpTimeoutEstablished = 26,
+  SctpTimeoutShutdownSent = 27,
+  SctpTimeoutShutdownRecd = 28,
+  SctpTimeoutShutdownAckSent = 29,
+  SctpTimeoutHeartbeatSent = 30,
+  Count = 31,
 }
 
 // Error codes of the capture walker.

@@ -7,6 +7,7 @@ import * as ctt from './conntrack';
 import { tunable } from './config';
 import { l4ChecksumOk, sctpChecksumOk } from './checksum';
 import { tcpHeaderValid, tcpPacket, TcpVerdict } from './conntrack-tcp';
+import { sctpPacket } from './conntrack-sctp';
 import { udpValid, udpPacket, icmpPacket, genericPacket, grePacket, icmpReplyType, icmpIsError, icmpv6Untracked, icmpType, ICMP_MAX_TYPE } from './conntrack-l4';
 import { expectationFor, attachExpected } from './conntrack-expect';
 import { runHelper } from './helpers';
@@ -219,6 +220,8 @@ export function conntrackIn(hook: Hook): bool {
         ctt.keyFromPacket(lookupZone(), isIcmp);
         continue;
       }
+    } else if (l4 == IPPROTO_SCTP) {
+      if (!sctpPacket(e, dir, isNew)) return invalid();
     } else if (l4 == pkt.IPPROTO_UDP || l4 == pkt.IPPROTO_UDPLITE) {
       udpPacket(e, dir, isNew);
     } else if (isIcmp) {

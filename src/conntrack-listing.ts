@@ -1,6 +1,6 @@
 // The conntrack table as `conntrack -L -o extended,id` prints it
 // (libnetfilter_conntrack's default format with the layer-3 prefix).
-import { CtStatus, HelperKind, TcpState } from '../assembly/abi.js';
+import { CtStatus, HelperKind, SctpState, TcpState } from '../assembly/abi.js';
 import { type ConntrackEntry, type ConntrackTuple, hasStatus } from './conntrack-table.js';
 
 export const TCP_STATE_NAMES: Record<TcpState, string> = {
@@ -16,6 +16,30 @@ export const TCP_STATE_NAMES: Record<TcpState, string> = {
   [TcpState.SynSent2]: 'SYN_SENT2',
   [TcpState.Max]: 'MAX',
 };
+
+export const SCTP_STATE_NAMES: Record<SctpState, string> = {
+  [SctpState.None]: 'NONE',
+  [SctpState.Closed]: 'CLOSED',
+  [SctpState.CookieWait]: 'COOKIE_WAIT',
+  [SctpState.CookieEchoed]: 'COOKIE_ECHOED',
+  [SctpState.Established]: 'ESTABLISHED',
+  [SctpState.ShutdownSent]: 'SHUTDOWN_SENT',
+  [SctpState.ShutdownRecd]: 'SHUTDOWN_RECD',
+  [SctpState.ShutdownAckSent]: 'SHUTDOWN_ACK_SENT',
+  [SctpState.HeartbeatSent]: 'HEARTBEAT_SENT',
+  [SctpState.Max]: 'MAX',
+};
+
+const IPPROTO_TCP = 6;
+const IPPROTO_SCTP = 132;
+
+// The state name TCP and SCTP entries carry (the byte holds both), or
+// undefined for protocols without one.
+export function protocolStateName(e: ConntrackEntry): string | undefined {
+  if (e.l4proto === IPPROTO_TCP) return TCP_STATE_NAMES[e.tcpState];
+  if (e.l4proto === IPPROTO_SCTP) return SCTP_STATE_NAMES[e.tcpState as number as SctpState];
+  return undefined;
+}
 
 export const L3_NAMES: Record<number, string> = { 2: 'ipv4', 10: 'ipv6' };
 export const L4_NAMES: Record<number, string> = {
@@ -66,12 +90,13 @@ export function tupleText(t: ConntrackTuple, l4: number): string {
   return s;
 }
 
-// Protocol, remaining timeout and TCP state: how both formats begin.
+// Protocol, remaining timeout and TCP or SCTP state: how both formats begin.
 function entryHead(e: ConntrackEntry, now: bigint): string {
   const remaining = e.expires > now ? (e.expires - now) / 1_000_000_000n : 0n;
   let s = `${pad(L3_NAMES[e.l3proto] ?? 'unknown', 8)} ${e.l3proto} `;
   s += `${pad(L4_NAMES[e.l4proto] ?? 'unknown', 8)} ${e.l4proto} ${remaining} `;
-  if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  const state = protocolStateName(e);
+  if (state !== undefined) s += `${state} `;
   return s;
 }
 

@@ -2,7 +2,7 @@
 // as JSON objects for --json.
 import { CtEvent, CtStatus } from '../../assembly/abi.js';
 import { hasStatus, type ConntrackEntry, type ConntrackTuple } from '../conntrack-table.js';
-import { L3_NAMES, L4_NAMES, TCP_STATE_NAMES, tupleText } from '../conntrack-listing.js';
+import { L3_NAMES, L4_NAMES, protocolStateName, tupleText } from '../conntrack-listing.js';
 import { CT_EVENT_NAMES } from '../ct-event-batch.js';
 import { secondsText } from './names.js';
 import type { Paint } from './style.js';
@@ -21,7 +21,8 @@ export function ctEventLine(type: CtEvent, e: ConntrackEntry, timeNs: bigint, ac
   if (type !== CtEvent.Destroy) {
     const left = e.expires > timeNs ? (e.expires - timeNs) / 1_000_000_000n : 0n;
     s += `${left} `;
-    if (e.l4proto === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+    const state = protocolStateName(e);
+    if (state !== undefined) s += `${state} `;
   }
   s += tupleText(e.original, e.l4proto);
   if (accounting) s += `packets=${e.counters.original.packets} bytes=${e.counters.original.bytes} `;
@@ -50,7 +51,8 @@ export function ctEventJson(type: CtEvent, e: ConntrackEntry, timeNs: bigint, pa
   };
   if (type !== CtEvent.Destroy) {
     o.timeout = Number(e.expires > timeNs ? (e.expires - timeNs) / 1_000_000_000n : 0n);
-    if (e.l4proto === 6) o.state = TCP_STATE_NAMES[e.tcpState];
+    const state = protocolStateName(e);
+    if (state !== undefined) o.state = state;
   }
   o.original = tupleJson(e.original);
   o.reply = tupleJson(e.reply);
