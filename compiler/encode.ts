@@ -192,11 +192,8 @@ function fieldWords(set: SetModel): number {
 // unless the next interval starts there; a set that does not start at zero
 // begins with an end marker at zero. Boundaries are in network byte order
 // whatever the key's order, the key being converted before the lookup.
-export function setElements(set: SetModel): EncodedElement[] {
+export function intervalElements(set: SetModel): EncodedElement[] {
   const klen = keyLength(set);
-  if (!set.interval) {
-    return set.elements.map((el) => ({ flags: 0, key: padTo(keyBytes(set, el.key), klen), data: dataBytes(set, el.data) }));
-  }
   if (isConcatInterval(set)) return set.elements.map((el) => ({ flags: 0, ...concatBounds(set, el.key), data: dataBytes(set, el.data) }));
   const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: dataBytes(set, el.data) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   const out: EncodedElement[] = [];
@@ -265,10 +262,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
   const setWords = new Words();
   const elementWords = new Words();
   const elementsBase = setTableOffset + sets.length * SetEntry.Words * 4;
-  const encodedSets = sets.map((s) => setElements(s));
-  for (let i = 0; i < sets.length; i++) {
-    const s = sets[i];
-    const els = encodedSets[i];
+  for (const s of sets) {
+    const els = s.interval ? intervalElements(s) : undefined;
+    const count = els ? els.length : s.elements.length;
     const dlen = s.dataType ? (s.dataType.type.name === 'verdict' ? 8 : Math.ceil(s.dataType.bits / 8)) : 0;
     let flags = 0;
     if (s.interval) flags |= SetFlags.Interval;
@@ -277,8 +273,18 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
     // nft declares an anonymous interval set's size as its boundary count.
-    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? els.length : s.declaredSize ?? 0;
-    setWords.push(keyLength(s), dlen, flags, els.length, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
+    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? count : s.declaredSize ?? 0;
+    setWords.push(keyLength(s), dlen, flags, count, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
+    // Exact sets' keys and data are written as they are: each already
+    // fills its words.
+    if (!els) {
+      for (const el of s.elements) {
+        elementWords.push(0);
+        elementWords.bytes(keyBytes(s, el.key));
+        elementWords.bytes(dataBytes(s, el.data));
+      }
+      continue;
+    }
     for (const el of els) {
       elementWords.push(el.flags);
       elementWords.bytes(padTo(el.key, words(keyLength(s)) * 4));

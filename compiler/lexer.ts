@@ -137,6 +137,12 @@ function wordAt(s: string, pos: number): string | null {
     else word = matchAt(HEXCOLON, s, pos);
   }
   if (!word && isDigit(code)) {
+    // Most numbers are plain decimals: only a dot, a colon or a letter
+    // after the digits calls for the patterns.
+    let end = pos + 1;
+    while (end < s.length && isDigit(s.charCodeAt(end))) end++;
+    const after = s.charCodeAt(end);
+    if (after !== 46 && after !== 58 && !isLetter(after)) return s.slice(pos, end);
     word = matchAt(IPV4, s, pos) ?? matchAt(HEX, s, pos) ?? matchAt(TIME, s, pos) ?? matchAt(DECIMAL, s, pos);
     if (!word) {
       const m = matchAt(/\d+[A-Za-z_][A-Za-z0-9_\-]*/y, s, pos);
