@@ -95,3 +95,32 @@ export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001 
   });
   return Uint8Array.from(out);
 }
+
+/** One SCTP chunk, padded to four bytes. */
+export function sctpChunk(type: number, value: number[] = [], flags = 0): number[] {
+  const c = [type, flags, ...be16(4 + value.length), ...value];
+  while (c.length % 4) c.push(0);
+  return c;
+}
+
+/** The fixed part of an INIT or INIT_ACK with this initiate tag. */
+export function sctpInit(tag: number): number[] {
+  return [...be32(tag >>> 0), ...be32(65536), ...be16(10), ...be16(10), ...be32(1)];
+}
+
+function crc32c(bytes: number[]): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return ~crc >>> 0;
+}
+
+/** An SCTP packet with its CRC-32C (flipped when badChecksum). */
+export function sctp(src: string, dst: string, sport: number, dport: number, vtag: number, chunks: number[], badChecksum = false): number[] {
+  const l4 = [...be16(sport), ...be16(dport), ...be32(vtag >>> 0), 0, 0, 0, 0, ...chunks];
+  const c = crc32c(l4) ^ (badChecksum ? 1 : 0);
+  l4.splice(8, 4, c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24);
+  return ipv4(src, dst, 132, l4);
+}
