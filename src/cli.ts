@@ -15,7 +15,6 @@ import { Progress } from './output/progress.js';
 import { painterFor } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
-import { createShardedFilter } from './workers.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -189,7 +188,10 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       events: !!flags.events,
       ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
     };
-    filter = flags.workers && flags.workers > 1 ? await createShardedFilter(ruleset, flags.workers, options) : await createFilter(ruleset, options);
+    // Worker threads are loaded only when asked for, off the start-up of a plain run.
+    filter = flags.workers && flags.workers > 1
+      ? await (await import('./workers.js')).createShardedFilter(ruleset, flags.workers, options)
+      : await createFilter(ruleset, options);
   } catch (e) {
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
@@ -258,7 +260,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
     if (fd < 0) {
       await filter.processStream(process.stdin, onBatch, 'standard input');
     } else {
-      progress = Progress.forFile(fstatSync(fd).size, flags.progress && !flags.quiet && !!io.errIsTTY);
+      progress = await Progress.forFile(fstatSync(fd).size, flags.progress && !flags.quiet && !!io.errIsTTY);
       let bytesRead = 0;
       const bar = progress;
       const onBatchWithProgress = bar

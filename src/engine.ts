@@ -1,7 +1,6 @@
 // The data plane instance: the WASM module, its linear memory and typed
 // access to the regions the module publishes. No Node built-ins here: the
 // same engine runs in Node, browsers, workers and edge runtimes.
-import { instantiate } from '@assemblyscript/loader';
 import { Tunable } from '../assembly/abi.js';
 
 export interface DataPlaneExports {
@@ -57,6 +56,14 @@ export interface LocalAddress {
   bytes: Uint8Array;
 }
 
+// An AssemblyScript string: UTF-16 code units, their byte length in the
+// object header just before them.
+function asString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return 'null';
+  const bytes = new Uint32Array(memory.buffer)[(ptr - 4) >>> 2]!;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
 const MAX_LOCAL_ADDRESSES = 64;
 const LOCAL_ENTRY_BYTES = 20;
 // Pages of 64 KiB the memory starts with; the module grows it at init.
@@ -84,8 +91,14 @@ export class Engine {
 
   static async create(wasm: WasmSource, opts: EngineOptions, memory?: WebAssembly.Memory): Promise<Engine> {
     memory ??= new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-    const { exports } = await instantiate<Record<string, unknown>>(wasm, { env: { memory } });
-    const engine = new Engine(exports as unknown as DataPlaneExports);
+    // Not through @assemblyscript/loader: its test for a fetch Response
+    // loads Node's fetch implementation, tens of milliseconds of start-up.
+    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const abort = (message: number, file: number, line: number, column: number): never => {
+      throw new Error(`abort: ${asString(memory, message)} at ${asString(memory, file)}:${line}:${column}`);
+    };
+    const instance = await WebAssembly.instantiate(module, { env: { memory, abort } });
+    const engine = new Engine(instance.exports as unknown as DataPlaneExports);
     engine.configure(opts);
     return engine;
   }

@@ -1,7 +1,7 @@
 // A progress bar for long offline runs: packets, rate and percent of the
 // file read. Only when standard error is a terminal; pipes and logs get
 // nothing.
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 
 // Below this much input the run is over before a bar is worth drawing.
 const MIN_BYTES = 16 << 20;
@@ -10,8 +10,8 @@ export class Progress {
   private readonly bar: cliProgress.SingleBar;
   private readonly started = Date.now();
 
-  private constructor(total: number) {
-    this.bar = new cliProgress.SingleBar(
+  private constructor(total: number, lib: typeof cliProgress) {
+    this.bar = new lib.SingleBar(
       {
         format: 'nftwasm {bar} {percentage}% | {packets} packets | {rate} packets/s | {eta_formatted}',
         stream: process.stderr,
@@ -19,13 +19,15 @@ export class Progress {
         clearOnComplete: true,
         fps: 5,
       },
-      cliProgress.Presets.shades_classic,
+      lib.Presets.shades_classic,
     );
     this.bar.start(total, 0, { packets: 0, rate: 0 });
   }
 
-  static forFile(size: number, enabled: boolean): Progress | null {
-    return enabled && process.stderr.isTTY && size >= MIN_BYTES ? new Progress(size) : null;
+  // The bar's library is loaded only when a bar is drawn: most runs draw none.
+  static async forFile(size: number, enabled: boolean): Promise<Progress | null> {
+    if (!enabled || !process.stderr.isTTY || size < MIN_BYTES) return null;
+    return new Progress(size, (await import('cli-progress')).default);
   }
 
   update(bytesRead: number, packets: number): void {
