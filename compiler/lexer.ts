@@ -20,6 +20,8 @@ const PUNCT_TWO = new Set(['==', '!=', '<=', '>=', '<<', '>>']);
 
 const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?/y;
+// An IPv6 address ending in an IPv4 one (::ffff:192.0.2.1).
+const IPV6_V4 = /(?:[0-9a-fA-F]{0,4}:){2,6}\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const HEX = /0x[0-9a-fA-F]+/y;
 const TIME = /(?:\d+(?:ms|d|h|m|s)(?![A-Za-z]))+/y;
 const DECIMAL = /\d+(?![A-Za-z_])/y;
@@ -132,7 +134,7 @@ function wordAt(s: string, pos: number): string | null {
   let word: string | null = null;
   const code = s.charCodeAt(pos);
   if ((isHex(code) || code === 58) && colonAhead(s, pos)) {
-    const v6 = matchAt(IPV6, s, pos);
+    const v6 = matchAt(IPV6_V4, s, pos) ?? matchAt(IPV6, s, pos);
     if (v6 && isIpv6(v6)) word = v6;
     else word = matchAt(HEXCOLON, s, pos);
   }

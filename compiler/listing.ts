@@ -61,6 +61,12 @@ function ipv6Text(v: bigint): string {
     i = j;
   }
   const hex = (g: number[]) => g.map((x) => x.toString(16)).join(':');
+  // inet_ntop writes IPv4-compatible and IPv4-mapped addresses with the
+  // IPv4 address dotted.
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff))) {
+    const v4 = [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.');
+    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
   if (best < 0) return hex(groups);
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }

@@ -47,13 +47,13 @@ function parseInetAton(text: string): bigint | undefined {
 
 export function parseIpv6(text: string): bigint | undefined {
   if (!text.includes(':')) return undefined;
-  let tail: bigint[] = [];
+  let tail: number[] = [];
   let body = text;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
     const a = parseIpv4(v4[1]);
     if (a === undefined) return undefined;
-    tail = [a >> 16n, a & 0xffffn];
+    tail = [Number(a >> 16n), Number(a & 0xffffn)];
     body = text.slice(0, -v4[1].length);
     if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
   }
@@ -65,8 +65,11 @@ export function parseIpv6(text: string): bigint | undefined {
   if ([...head, ...rest].some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
   const total = head.length + rest.length + tail.length;
   if (halves.length === 1 ? total !== 8 : total > 7) return undefined;
-  const words = [...head.map((g) => BigInt('0x' + g)), ...Array(8 - total).fill(0n), ...rest.map((g) => BigInt('0x' + g)), ...tail];
-  return words.reduce((acc: bigint, w: bigint) => (acc << 16n) | w, 0n);
+  const words = [...head.map((g) => parseInt(g, 16)), ...Array<number>(8 - total).fill(0), ...rest.map((g) => parseInt(g, 16)), ...tail];
+  // Two groups at a time fit a double exactly: four BigInt steps, not eight.
+  let v = 0n;
+  for (let i = 0; i < 8; i += 2) v = (v << 32n) | BigInt(words[i] * 0x10000 + words[i + 1]);
+  return v;
 }
 
 const TIME_UNITS: Record<string, bigint> = { d: 86400000n, h: 3600000n, m: 60000n, s: 1000n, ms: 1n };
@@ -122,10 +125,13 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
   return v!;
 }
 
+// One encoder for every string: making one costs more than the encoding.
+const UTF8 = new TextEncoder();
+
 // Strings live in registers as their bytes, zero-padded; we keep them as a
 // little-endian number so all constants share one representation.
 export function stringValue(e: Expr & { kind: 'value' }, bits: number): bigint {
-  const bytes = new TextEncoder().encode(e.text);
+  const bytes = UTF8.encode(e.text);
   if (bits && bytes.length * 8 > bits) throw NftError.at(e.loc, `String exceeds maximum length of ${bits / 8}`);
   let v = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
