@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { gre, pcap, udp } from './packets.js';
 
-const RULES = 'table ip t { chain fwd { type filter hook forward priority 0; ct state new counter; } }';
+const RULES = `table ip t {
+	chain forward {
+		type filter hook forward priority 0;
+		ct state new counter
+	}
+}
+`;
 
 async function listing(sysctl: Record<string, number>, packets: number[][]): Promise<string> {
   const filter = await createFilter(compile(RULES), { sysctl });
