@@ -153,7 +153,7 @@ export class Parser {
         return { kind: 'flush', loc: t };
       }
       case 'table':
-        return this.tableBlock(t);
+        return this.tableBlock();
       case 'add':
       case 'create':
         return this.addCommand(false);
@@ -178,7 +178,7 @@ export class Parser {
     switch (what.text) {
       case 'table':
         if (insert) this.fail(what);
-        return this.tableBlock(what);
+        return this.tableBlock();
       case 'chain': {
         const family = this.family();
         const table = this.name().text;
@@ -219,7 +219,7 @@ export class Parser {
     }
   }
 
-  private tableBlock(kw: Token): Command {
+  private tableBlock(): Command {
     const family = this.family();
     const n = this.name();
     const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [] };
@@ -255,8 +255,10 @@ export class Parser {
       } else {
         this.fail(t);
       }
+      // Every item of a table block, blocks included, ends with a newline
+      // or a semicolon, even before the table's closing brace.
+      this.separator();
     }
-    void kw;
   }
 
   private ctHelper(): ObjectDecl {

@@ -35,6 +35,9 @@ const CASES: [string, string][] = [
   ['rule without a separator before the brace', 'table ip t { chain c { accept } }\n'],
   ['chain spec without a separator before the brace', 'table ip t { chain c { type filter hook input priority 0; policy accept }\n}\n'],
   ['set type without a separator before the brace', 'table ip t { set s { type ipv4_addr } }\n'],
+  ['chain block without a separator before the table brace', 'table ip t { chain c { accept; } }\n'],
+  ['set block without a separator before the table brace', 'table ip t { set s { type ipv4_addr; } }\n'],
+  ['ct helper block without a separator before the table brace', 'table ip t { ct helper h { type "ftp" protocol tcp; } }\n'],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
