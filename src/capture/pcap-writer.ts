@@ -67,18 +67,8 @@ export class PcapWriter {
    * a truncated capture.
    */
   writePacket(tsNs: bigint, data: Uint8Array, origLen: number = data.length): void {
-    const capturedLength = data.length < this.snaplen ? data.length : this.snaplen;
-    const out = this.out;
-    out.reserve(PCAP_RECORD_HEADER_LENGTH + capturedLength);
-    this.splitter.divide(tsNs, 1_000_000_000);
-    const view = out.view;
-    const at = out.position;
-    view.setUint32(at, this.splitter.quotientLow, true);
-    view.setUint32(at + 4, Math.floor(this.splitter.remainder / this.fractionDivisor), true);
-    view.setUint32(at + 8, capturedLength, true);
-    view.setUint32(at + 12, origLen > capturedLength ? origLen : capturedLength, true);
-    out.bytes.set(capturedLength === data.length ? data : data.subarray(0, capturedLength), at + PCAP_RECORD_HEADER_LENGTH);
-    out.position = at + PCAP_RECORD_HEADER_LENGTH + capturedLength;
+    this.splitter.split(tsNs);
+    this.writePacketFrom(data, 0, data.length, origLen, this.splitter.high, this.splitter.low);
   }
 
   /**

@@ -111,28 +111,8 @@ export class PcapngWriter {
 
   /** Appends an enhanced packet block; `tsNs` is nanoseconds since the Unix epoch, truncated to the interface's resolution. */
   writePacket(tsNs: bigint, data: Uint8Array, origLen: number = data.length, interfaceId = 0): void {
-    const iface = this.interfaces[interfaceId];
-    if (iface === undefined) throw new RangeError(`no interface ${interfaceId}`);
-    const capturedLength = data.length < iface.snaplen ? data.length : iface.snaplen;
-    const paddedLength = (capturedLength + 3) & ~3;
-    const blockLength = ENHANCED_PACKET_OVERHEAD + paddedLength;
-    const out = this.out;
-    out.reserve(blockLength);
-    this.splitter.divide(tsNs, iface.unitNs);
-    const view = out.view;
-    const at = out.position;
-    view.setUint32(at, PCAPNG_ENHANCED_PACKET_BLOCK, true);
-    view.setUint32(at + 4, blockLength, true);
-    view.setUint32(at + 8, interfaceId, true);
-    view.setUint32(at + 12, this.splitter.quotientHigh, true);
-    view.setUint32(at + 16, this.splitter.quotientLow, true);
-    view.setUint32(at + 20, capturedLength, true);
-    view.setUint32(at + 24, origLen > capturedLength ? origLen : capturedLength, true);
-    out.bytes.set(capturedLength === data.length ? data : data.subarray(0, capturedLength), at + 28);
-    // Padding must be zero whatever the buffer held before.
-    out.bytes.fill(0, at + 28 + capturedLength, at + 28 + paddedLength);
-    view.setUint32(at + blockLength - 4, blockLength, true);
-    out.position = at + blockLength;
+    this.splitter.split(tsNs);
+    this.writePacketFrom(data, 0, data.length, origLen, this.splitter.high, this.splitter.low, interfaceId);
   }
 
   /** writePacket for bytes read in place (`length` bytes of `source` at `offset`) with the timestamp as its 32-bit halves, allocating nothing per packet. */

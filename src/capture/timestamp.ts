@@ -11,13 +11,21 @@ export class TimestampSplitter {
   quotientLow = 0;
   remainder = 0;
 
-  /** `divisor` must be a positive integer below 2^31 so every partial dividend stays exact in a double. */
-  divide(tsNs: bigint, divisor: number): void {
+  /** High and low 32 bits of the last timestamp given to split. */
+  high = 0;
+  low = 0;
+
+  split(tsNs: bigint): void {
     this.scratch.setBigUint64(0, tsNs, true);
-    this.divideParts(this.scratch.getUint32(4, true), this.scratch.getUint32(0, true), divisor);
+    this.high = this.scratch.getUint32(4, true);
+    this.low = this.scratch.getUint32(0, true);
   }
 
-  /** The same for a timestamp given as its high and low 32-bit halves. */
+  /**
+   * Divides the timestamp given as its high and low 32-bit halves. `divisor`
+   * must be a positive integer below 2^31 so every partial dividend stays
+   * exact in a double.
+   */
   divideParts(high: number, low: number, divisor: number): void {
     // Long division in base 2^16: each partial dividend is below divisor * 2^16 < 2^47.
     let dividend = high >>> 16;
