@@ -72,16 +72,23 @@ export function vmInit(): void {
   store<u64>(reg(dreg), v);
 }
 
-function evalPayload(ins: usize, dreg: u32, len: u32): bool {
-  const w = load<u32>(ins + 4);
+// Where a payload instruction's len bytes start in the packet (its word 1:
+// base | offset << 8), or 0 when the header is absent or the bytes were not
+// captured.
+@inline function payloadAt(w: u32, len: u32): usize {
   const base = w & 0xff;
-  const off: usize = w >> 8;
   let p: usize = 0;
   if (base == PayloadBase.Network) p = pkt.net;
   else if (base == PayloadBase.Transport) p = pkt.th;
   else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
-  if (p == 0 || !pkt.captured(p + off, len)) return false;
-  loadInto(dreg, p + off, len);
+  const at = p + (<usize>(w >> 8));
+  return p == 0 || !pkt.captured(at, len) ? 0 : at;
+}
+
+function evalPayload(ins: usize, dreg: u32, len: u32): bool {
+  const at = payloadAt(load<u32>(ins + 4), len);
+  if (at == 0) return false;
+  loadInto(dreg, at, len);
   return true;
 }
 
@@ -110,22 +117,19 @@ function csumApply(at: usize, delta: u32, zeroMeansNone: bool): void {
 // checksum's pseudo-header covers, the transport checksum follow the write.
 function evalPayloadWrite(ins: usize, sreg: u32, len: u32): bool {
   const w = load<u32>(ins + 4);
-  const base = w & 0xff;
-  const off: usize = w >> 8;
-  let p: usize = 0;
-  if (base == PayloadBase.Network) p = pkt.net;
-  else if (base == PayloadBase.Transport) p = pkt.th;
-  else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
-  if (p == 0 || !pkt.captured(p + off, len)) return false;
+  const at = payloadAt(w, len);
+  if (at == 0) return false;
+  // The header's start: the checksum offset counts from it.
+  const p = at - (<usize>(w >> 8));
   const c = load<u32>(ins + 8);
-  const delta = csumDelta(p + off, reg(sreg), len);
+  const delta = csumDelta(at, reg(sreg), len);
   if ((c & 0xff) == CSUM_INET && pkt.captured(p + ((c >> 8) & 0xff), 2)) csumApply(p + ((c >> 8) & 0xff), delta, false);
   if (((c >> 16) & CSUM_PSEUDOHDR) != 0 && pkt.th != 0) {
     const l4off: usize = pkt.l4proto == 6 ? 16 : pkt.l4proto == 17 || pkt.l4proto == 136 ? 6 : pkt.l4proto == 58 ? 2 : 0;
     const udp = pkt.l4proto == 17;
     if (l4off && pkt.captured(pkt.th + l4off, 2) && !(udp && load<u16>(pkt.th + l4off) == 0)) csumApply(pkt.th + l4off, delta, udp);
   }
-  memory.copy(p + off, reg(sreg), len);
+  memory.copy(at, reg(sreg), len);
   return true;
 }
 
