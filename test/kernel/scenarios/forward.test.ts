@@ -63,9 +63,9 @@ function random(seed: number): () => number {
   };
 }
 
-function tcpChecksum(frame: Uint8Array, ip: number, th: number, end: number): number {
+function l4Checksum(frame: Uint8Array, ip: number, th: number, end: number, proto: number): number {
   const view = new DataView(frame.buffer, frame.byteOffset);
-  let sum = 6 + (end - th);
+  let sum = proto + (end - th);
   for (let i = ip + 12; i < ip + 20; i += 2) sum += view.getUint16(i);
   for (let i = th; i < end; i += 2) sum += i + 1 < end ? view.getUint16(i) : frame[i]! << 8;
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
@@ -96,7 +96,7 @@ function mutateTcp(pcap: Uint8Array, share: number, seed: number): Uint8Array {
     else if (pick < 0.8) view.setUint16(th + 14, Math.floor(rnd() * 3));
     else view.setUint32(th + 4, Math.floor(rnd() * 2 ** 32));
     view.setUint16(th + 16, 0);
-    const csum = tcpChecksum(out, ip, th, end);
+    const csum = l4Checksum(out, ip, th, end, 6);
     view.setUint16(th + 16, rnd() < 0.1 ? csum ^ 0x1111 : csum);
   }
   return out;
@@ -133,15 +133,6 @@ function mutateRouting(pcap: Uint8Array, share: number, seed: number): Uint8Arra
     ipChecksum(view, ip);
   }
   return out;
-}
-
-function l4Checksum(frame: Uint8Array, ip: number, th: number, end: number, proto: number): number {
-  const view = new DataView(frame.buffer, frame.byteOffset);
-  let sum = proto + (end - th);
-  for (let i = ip + 12; i < ip + 20; i += 2) sum += view.getUint16(i);
-  for (let i = th; i < end; i += 2) sum += i + 1 < end ? view.getUint16(i) : frame[i]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }
 
 /**
