@@ -414,42 +414,78 @@ export enum SctpState {
 
 // ---------------------------------------------------------------------------
 // Conntrack entry layout (docs/conntrack.md). Byte offsets in an entry.
+// Everything a connection needs on every packet fits these 160 bytes, the
+// fields a lookup compares first; what only some connections use sits in
+// the optional extension records (CtAcct, CtExt) that Extensions marks.
 export enum CtEntry {
   // u8 fields
   L3proto = 0,
   L4proto = 1,
   TcpState = 2,
   InUse = 3,
-  // u32 fields
-  Status = 4,
-  Id = 8,
-  Mark = 12,
-  // u64: expiry time in nanoseconds of capture time
-  Expires = 16,
-  // u16 zone, u16 helper index (0 = none)
-  Zone = 24,
-  Helper = 26,
-  // u8 each: TCP window scale and flags of the original direction, then of
-  // the reply direction
-  TcpScaleOrig = 28,
-  TcpFlagsOrig = 29,
-  TcpScaleReply = 30,
-  TcpFlagsReply = 31,
+  // u16 zone; u8: the directions the zone applies to (1 original, 2 reply,
+  // 0 both); u8: CtExtension bits, the extension records the entry has
+  Zone = 4,
+  ZoneDirections = 6,
+  Extensions = 7,
   // Tuples: source address (16 bytes), destination address (16 bytes),
   // source port / ICMP id (u16, network order), destination port / ICMP
   // type<<8|code (u16, network order).
-  OrigTuple = 32,
-  ReplyTuple = 68,
-  // Accounting, u64 each: packets and bytes, original then reply.
-  OrigPackets = 104,
-  OrigBytes = 112,
-  ReplyPackets = 120,
-  ReplyBytes = 128,
+  OrigTuple = 8,
+  ReplyTuple = 44,
+  // u64: expiry time in nanoseconds of capture time
+  Expires = 80,
+  // u32 fields
+  Status = 88,
+  Id = 92,
+  Mark = 96,
+  // u16 helper index (0 = none); u16 ct event mask set by `ct event set`
+  Helper = 100,
+  EventMask = 102,
+  // u8 each: TCP window scale and flags of the original direction, then of
+  // the reply direction
+  TcpScaleOrig = 104,
+  TcpFlagsOrig = 105,
+  TcpScaleReply = 106,
+  TcpFlagsReply = 107,
   // TCP window tracking, u32 each: td_end, td_maxend, td_maxwin of the
-  // original direction, then of the reply direction.
-  TcpOrig = 136,
-  TcpReply = 148,
+  // original direction, then of the reply direction; then td_maxack of the
+  // original and of the reply direction.
+  TcpOrig = 108,
+  TcpReply = 120,
+  TcpMaxackOrig = 132,
+  TcpMaxackReply = 136,
+  // TCP retransmission and resynchronisation memory: sequence, ack and end
+  // of the last segment (u32), its raw window (u16), its direction, its
+  // segment kind, the retransmission count, the window scale and option
+  // flags of an ignored SYN (u8 each).
+  TcpLastSeq = 140,
+  TcpLastAck = 144,
+  TcpLastEnd = 148,
+  TcpLastWin = 152,
+  TcpLastDir = 154,
+  TcpLastIndex = 155,
+  TcpRetrans = 156,
+  TcpLastWscale = 157,
+  TcpLastFlags = 158,
   Size = 160,
+}
+
+// The extension records an entry has (CtEntry.Extensions bits), as the
+// kernel's nf_ct_ext: added when a feature first needs them.
+export enum CtExtension {
+  Acct = 1,
+  Misc = 2,
+}
+
+// Accounting extension (nf_conntrack_acct), u64 each: packets and bytes,
+// original then reply. Byte offsets in a record.
+export enum CtAcct {
+  OrigPackets = 0,
+  OrigBytes = 8,
+  ReplyPackets = 16,
+  ReplyBytes = 24,
+  Size = 32,
 }
 
 export enum Tuple {
@@ -560,49 +596,25 @@ export enum BatchStatus {
 }
 
 // ---------------------------------------------------------------------------
-// Conntrack entry extension (docs/conntrack.md): a second record per entry,
-// in a parallel array, for what does not fit the 160 bytes of CtEntry.
-// Byte offsets in an extension record.
+// Conntrack misc extension (docs/conntrack.md): labels, expectation links
+// and helper memory, which few connections have. Byte offsets in a record.
 export enum CtExt {
-  // TCP window tracking, u32 each: td_maxack of the original direction,
-  // then of the reply direction.
-  TcpMaxackOrig = 0,
-  TcpMaxackReply = 4,
-  // TCP retransmission and resynchronisation memory: sequence, ack and end
-  // of the last segment (u32), its raw window (u16), its direction, its
-  // segment kind, the retransmission count, the window scale and option
-  // flags of an ignored SYN (u8 each).
-  TcpLastSeq = 8,
-  TcpLastAck = 12,
-  TcpLastEnd = 16,
-  TcpLastWin = 20,
-  TcpLastDir = 22,
-  TcpLastIndex = 23,
-  TcpRetrans = 24,
-  TcpLastWscale = 25,
-  TcpLastFlags = 26,
-  // u8: the directions the zone applies to (1 original, 2 reply); 0 for
-  // both, the default
-  ZoneDirections = 27,
-  // u32: index + 1 of the master entry of an expected connection (0 = none)
-  Master = 28,
   // 128 bits of ct label
-  Labels = 32,
+  Labels = 0,
+  // u32: index + 1 of the master entry of an expected connection (0 = none)
+  Master = 16,
   // u16: references held on this entry by its children
-  Refs = 48,
+  Refs = 20,
   // u16: expectations this entry has open
-  Expectations = 50,
-  // u16: ct event mask set by `ct event set`
-  EventMask = 52,
+  Expectations = 22,
   // u8 each: how many FTP newline positions are known, original then reply
-  FtpSeqCountOrig = 54,
-  FtpSeqCountReply = 55,
+  FtpSeqCountOrig = 24,
+  FtpSeqCountReply = 25,
   // u32 each: FTP's sequence numbers just after a newline, two per
   // direction, original then reply
-  FtpSeqOrig = 56,
-  FtpSeqReply = 64,
-  // Half an entry, so an entry's record is found with a shift.
-  Size = 80,
+  FtpSeqOrig = 28,
+  FtpSeqReply = 36,
+  Size = 48,
 }
 
 // ---------------------------------------------------------------------------
@@ -623,9 +635,10 @@ export enum CtEventRecord {
   // u64: capture time in nanoseconds
   Time = 8,
   // CtEntry.Size bytes: the entry as it stood after the event (before its
-  // removal for Destroy)
+  // removal for Destroy), then its CtAcct record (zeros without one)
   Entry = 16,
-  Size = 16 + CtEntry.Size,
+  Acct = 16 + CtEntry.Size,
+  Size = 16 + CtEntry.Size + CtAcct.Size,
 }
 
 // ---------------------------------------------------------------------------

@@ -187,6 +187,27 @@ function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   return WalkStatus.Record;
 }
 
+// Looks ahead without walking: the data and captured length (u32 pairs at
+// out) of up to max whole classic pcap records from pos on. Returns how many
+// were found and leaves peekEnd after the last; other formats give none.
+export let peekEnd: usize = 0;
+
+export function peekRecords(pos: usize, end: usize, out: usize, max: u32): u32 {
+  if (format != Format.Pcap) return 0;
+  let n: u32 = 0;
+  while (n < max && end - pos >= PCAP_RECORD_HEADER) {
+    const caplen = rd32(pos + 8);
+    if (caplen > MAX_RECORD || end - pos < PCAP_RECORD_HEADER + caplen) break;
+    const o = out + (<usize>n << 3);
+    store<u32>(o, <u32>(pos + PCAP_RECORD_HEADER));
+    store<u32>(o + 4, caplen);
+    pos += PCAP_RECORD_HEADER + caplen;
+    n++;
+  }
+  peekEnd = pos;
+  return n;
+}
+
 function nextPcapngBlock(pos: usize, end: usize, final: bool): WalkStatus {
   if (skipLeft > 0) {
     const avail = <u64>(end - pos);

@@ -131,7 +131,7 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
 
 // A dying master takes its expectations with it.
 export function removeExpectationsOf(mi: u32): void {
-  for (let i: u32 = 0; i < highWater && load<u16>(ctt.extOf(ctt.entryAt(mi)) + CtExt.Expectations) != 0; i++) {
+  for (let i: u32 = 0; i < highWater && load<u16>(ctt.extRead(ctt.entryAt(mi)) + CtExt.Expectations) != 0; i++) {
     const x = recordAt(i);
     if (load<u8>(x + X_IN_USE) && load<u32>(x + X_MASTER) == mi) unlinkExpectation(x);
   }

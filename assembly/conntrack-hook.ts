@@ -1,7 +1,7 @@
 // What the conntrack hook does to a packet (nf_conntrack_in): classify it,
 // find or start its entry, let the protocol tracker move the state, and give
 // the packet its ct state; and what the confirmation hook does at the end.
-import { CtEntry, CtExt, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
+import { CtEntry, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { tunable } from './config';
@@ -196,7 +196,7 @@ export function conntrackIn(hook: Hook): bool {
       }
       e = ctt.newPending(replyDport, isIcmp);
       store<u16>(e + CtEntry.Zone, packetZone);
-      store<u8>(ctt.extOf(e) + CtExt.ZoneDirections, packetZoneDirections);
+      store<u8>(e + CtEntry.ZoneDirections, packetZoneDirections);
       isNew = true;
       const exp = expectationFor(ctt.keyPtr());
       if (exp != 0) attachExpected(e, exp);

@@ -1,10 +1,10 @@
 // TCP connection tracking as nf_conntrack_proto_tcp.c does it: the state
 // transition table (as data), window tracking (tcp_in_window), the special
 // cases around ignored segments, resets and reopening, and the timeouts.
-import { CtEntry, CtExt, CtStatus, TcpState, Tunable } from './abi';
+import { CtEntry, CtStatus, TcpState, Tunable } from './abi';
 import { tunable } from './config';
 import * as pkt from './packet';
-import { extOf, hasStatus, setStatus, refresh, account, expiresIn, killEntry } from './conntrack';
+import { hasStatus, setStatus, refresh, account, expiresIn, killEntry } from './conntrack';
 
 // Segment kinds, the table's rows (the kernel's tcp_bit_set).
 export const SYN: u32 = 0;
@@ -136,7 +136,7 @@ export function segmentKind(f: u8): u32 {
 @inline function setMaxwin(e: usize, d: u8, v: u32): void { store<u32>(side(e, d) + 8, v); }
 @inline function scalePtr(e: usize, d: u8): usize { return e + CtEntry.TcpScaleOrig + (<usize>d << 1); }
 @inline function flagsPtr(e: usize, d: u8): usize { return e + CtEntry.TcpFlagsOrig + (<usize>d << 1); }
-@inline function maxackPtr(e: usize, d: u8): usize { return extOf(e) + CtExt.TcpMaxackOrig + (<usize>d << 2); }
+@inline function maxackPtr(e: usize, d: u8): usize { return e + CtEntry.TcpMaxackOrig + (<usize>d << 2); }
 @inline function dirFlags(e: usize, d: u8): u8 { return load<u8>(flagsPtr(e, d)); }
 @inline function orFlags(e: usize, d: u8, f: u8): void { store<u8>(flagsPtr(e, d), dirFlags(e, d) | f); }
 
@@ -252,7 +252,7 @@ function tcpNew(e: usize): bool {
     store<u8>(flagsPtr(e, 0), F_SACK_PERM | F_BE_LIBERAL);
     store<u8>(flagsPtr(e, 1), F_SACK_PERM | F_BE_LIBERAL);
   }
-  store<u8>(extOf(e) + CtExt.TcpLastIndex, <u8>NONE);
+  store<u8>(e + CtEntry.TcpLastIndex, <u8>NONE);
   return true;
 }
 
@@ -366,18 +366,17 @@ function inWindow(e: usize, dir: u8, index: u32, state: u8): Window {
   if (ack == tdEnd(e, rdir)) store<u8>(flagsPtr(e, rdir), dirFlags(e, rdir) & ~F_DATA_UNACKNOWLEDGED);
 
   if (index == ACK) {
-    const x = extOf(e);
-    if (load<u8>(x + CtExt.TcpLastDir) == dir && load<u32>(x + CtExt.TcpLastSeq) == sq &&
-        load<u32>(x + CtExt.TcpLastAck) == ack && load<u32>(x + CtExt.TcpLastEnd) == end &&
-        <u32>load<u16>(x + CtExt.TcpLastWin) == win) {
-      store<u8>(x + CtExt.TcpRetrans, load<u8>(x + CtExt.TcpRetrans) + 1);
+    if (load<u8>(e + CtEntry.TcpLastDir) == dir && load<u32>(e + CtEntry.TcpLastSeq) == sq &&
+        load<u32>(e + CtEntry.TcpLastAck) == ack && load<u32>(e + CtEntry.TcpLastEnd) == end &&
+        <u32>load<u16>(e + CtEntry.TcpLastWin) == win) {
+      store<u8>(e + CtEntry.TcpRetrans, load<u8>(e + CtEntry.TcpRetrans) + 1);
     } else {
-      store<u8>(x + CtExt.TcpLastDir, dir);
-      store<u32>(x + CtExt.TcpLastSeq, sq);
-      store<u32>(x + CtExt.TcpLastAck, ack);
-      store<u32>(x + CtExt.TcpLastEnd, end);
-      store<u16>(x + CtExt.TcpLastWin, <u16>win);
-      store<u8>(x + CtExt.TcpRetrans, 0);
+      store<u8>(e + CtEntry.TcpLastDir, dir);
+      store<u32>(e + CtEntry.TcpLastSeq, sq);
+      store<u32>(e + CtEntry.TcpLastAck, ack);
+      store<u32>(e + CtEntry.TcpLastEnd, end);
+      store<u16>(e + CtEntry.TcpLastWin, <u16>win);
+      store<u8>(e + CtEntry.TcpRetrans, 0);
     }
   }
   return Window.Accept;
@@ -393,16 +392,15 @@ function stateTimeout(s: u8): u32 {
 function handleInvalid(e: usize, dir: u8, index: u32): void {
   if (!hasStatus(e, CtStatus.Assured) || hasStatus(e, CtStatus.FixedTimeout)) return;
   if (index != RST && index != FIN) return;
-  const x = extOf(e);
-  const lastIndex = <u32>load<u8>(x + CtExt.TcpLastIndex);
-  if (load<u8>(x + CtExt.TcpLastDir) != dir && (lastIndex == FIN || lastIndex == RST)) {
+  const lastIndex = <u32>load<u8>(e + CtEntry.TcpLastIndex);
+  if (load<u8>(e + CtEntry.TcpLastDir) != dir && (lastIndex == FIN || lastIndex == RST)) {
     const left = expiresIn(e);
     if (left < 120) return;
     const unack = tunable(Tunable.TcpTimeoutUnacknowledged);
     if (left > <u64>unack) refresh(e, dir, unack, false);
   } else {
-    store<u8>(x + CtExt.TcpLastIndex, <u8>index);
-    store<u8>(x + CtExt.TcpLastDir, dir);
+    store<u8>(e + CtEntry.TcpLastIndex, <u8>index);
+    store<u8>(e + CtEntry.TcpLastDir, dir);
   }
 }
 
@@ -413,18 +411,17 @@ function handleInvalid(e: usize, dir: u8, index: u32): void {
 // The ignored-segment bookkeeping (cases a, b, c of the kernel). Returns true
 // when a SYN/ACK acknowledges a SYN ignored earlier, so the entry resyncs.
 function ignoredSegment(e: usize, dir: u8, index: u32, old: u8): bool {
-  const x = extOf(e);
-  const lastDir = load<u8>(x + CtExt.TcpLastDir);
-  if (index == SYNACK && <u32>load<u8>(x + CtExt.TcpLastIndex) == SYN && lastDir != dir &&
-      ackSeq == load<u32>(x + CtExt.TcpLastEnd)) {
-    const lastEnd = load<u32>(x + CtExt.TcpLastEnd);
-    const lastWin = <u32>load<u16>(x + CtExt.TcpLastWin);
+  const lastDir = load<u8>(e + CtEntry.TcpLastDir);
+  if (index == SYNACK && <u32>load<u8>(e + CtEntry.TcpLastIndex) == SYN && lastDir != dir &&
+      ackSeq == load<u32>(e + CtEntry.TcpLastEnd)) {
+    const lastEnd = load<u32>(e + CtEntry.TcpLastEnd);
+    const lastWin = <u32>load<u16>(e + CtEntry.TcpLastWin);
     setEnd(e, lastDir, lastEnd);
     setMaxend(e, lastDir, lastEnd);
     setMaxwin(e, lastDir, lastWin == 0 ? 1 : lastWin);
-    store<u8>(scalePtr(e, lastDir), load<u8>(x + CtExt.TcpLastWscale));
-    const lf = load<u8>(x + CtExt.TcpLastFlags) & ~L_CHALLENGE_ACK;
-    store<u8>(x + CtExt.TcpLastFlags, lf);
+    store<u8>(scalePtr(e, lastDir), load<u8>(e + CtEntry.TcpLastWscale));
+    const lf = load<u8>(e + CtEntry.TcpLastFlags) & ~L_CHALLENGE_ACK;
+    store<u8>(e + CtEntry.TcpLastFlags, lf);
     store<u8>(flagsPtr(e, lastDir), lf);
     setEnd(e, dir, 0);
     setMaxend(e, dir, 0);
@@ -434,11 +431,11 @@ function ignoredSegment(e: usize, dir: u8, index: u32, old: u8): bool {
     store<u8>(flagsPtr(e, dir), dirFlags(e, dir) & F_BE_LIBERAL);
     return true;
   }
-  store<u8>(x + CtExt.TcpLastIndex, <u8>index);
-  store<u8>(x + CtExt.TcpLastDir, dir);
-  store<u32>(x + CtExt.TcpLastSeq, seq);
-  store<u32>(x + CtExt.TcpLastEnd, segEnd);
-  store<u16>(x + CtExt.TcpLastWin, <u16>win);
+  store<u8>(e + CtEntry.TcpLastIndex, <u8>index);
+  store<u8>(e + CtEntry.TcpLastDir, dir);
+  store<u32>(e + CtEntry.TcpLastSeq, seq);
+  store<u32>(e + CtEntry.TcpLastEnd, segEnd);
+  store<u16>(e + CtEntry.TcpLastWin, <u16>win);
   if (index == SYN && dir == 0) {
     parseOptions();
     let lf: u8 = 0;
@@ -450,10 +447,10 @@ function ignoredSegment(e: usize, dir: u8, index: u32, old: u8): bool {
     if (optFlags & F_SACK_PERM) lf |= F_SACK_PERM;
     // A SYN in LAST_ACK may draw an RFC 5961 challenge ACK.
     if (old == sLA) lf |= L_CHALLENGE_ACK;
-    store<u8>(x + CtExt.TcpLastFlags, lf);
-    store<u8>(x + CtExt.TcpLastWscale, ws);
+    store<u8>(e + CtEntry.TcpLastFlags, lf);
+    store<u8>(e + CtEntry.TcpLastWscale, ws);
   }
-  if (old == sSS && index == ACK && dir == 1) store<u32>(x + CtExt.TcpLastAck, ackSeq);
+  if (old == sSS && index == ACK && dir == 1) store<u32>(e + CtEntry.TcpLastAck, ackSeq);
   return false;
 }
 
@@ -467,7 +464,6 @@ function ignoredSegment(e: usize, dir: u8, index: u32, old: u8): bool {
 export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
   readSegment();
   if (isNew && !tcpNew(e)) return TcpVerdict.Invalid;
-  const x = extOf(e);
   let old = load<u8>(e + CtEntry.TcpState);
   const index = segmentKind(flags);
   let next = transition(dir, index, old);
@@ -475,7 +471,7 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
 
   if (next == sSS && old >= sTW) {
     if (((dirFlags(e, dir) | dirFlags(e, dir ^ 1)) & F_CLOSE_INIT) ||
-        (load<u8>(x + CtExt.TcpLastDir) == dir && <u32>load<u8>(x + CtExt.TcpLastIndex) == RST)) {
+        (load<u8>(e + CtEntry.TcpLastDir) == dir && <u32>load<u8>(e + CtEntry.TcpLastIndex) == RST)) {
       killEntry(e);
       return TcpVerdict.Reopen;
     }
@@ -488,18 +484,18 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
   } else if (next == sIV) {
     return TcpVerdict.Invalid;
   } else if (next == sTW) {
-    if (old == sLA && index == ACK && load<u8>(x + CtExt.TcpLastDir) != dir &&
-        <u32>load<u8>(x + CtExt.TcpLastIndex) == SYN && (load<u8>(x + CtExt.TcpLastFlags) & L_CHALLENGE_ACK)) {
-      store<u8>(x + CtExt.TcpLastFlags, load<u8>(x + CtExt.TcpLastFlags) & ~L_CHALLENGE_ACK);
+    if (old == sLA && index == ACK && load<u8>(e + CtEntry.TcpLastDir) != dir &&
+        <u32>load<u8>(e + CtEntry.TcpLastIndex) == SYN && (load<u8>(e + CtEntry.TcpLastFlags) & L_CHALLENGE_ACK)) {
+      store<u8>(e + CtEntry.TcpLastFlags, load<u8>(e + CtEntry.TcpLastFlags) & ~L_CHALLENGE_ACK);
       return TcpVerdict.Ignore;
     }
   } else if (next == sS2) {
-    store<u8>(x + CtExt.TcpLastFlags, load<u8>(x + CtExt.TcpLastFlags) | L_SIMULTANEOUS_OPEN);
+    store<u8>(e + CtEntry.TcpLastFlags, load<u8>(e + CtEntry.TcpLastFlags) | L_SIMULTANEOUS_OPEN);
   } else if (next == sSR) {
-    if (dir == 1 && index == ACK && (load<u8>(x + CtExt.TcpLastFlags) & L_SIMULTANEOUS_OPEN)) next = sES;
+    if (dir == 1 && index == ACK && (load<u8>(e + CtEntry.TcpLastFlags) & L_SIMULTANEOUS_OPEN)) next = sES;
   } else if (next == sCL && index == RST) {
-    const lastIndex = <u32>load<u8>(x + CtExt.TcpLastIndex);
-    const lastDir = load<u8>(x + CtExt.TcpLastDir);
+    const lastIndex = <u32>load<u8>(e + CtEntry.TcpLastIndex);
+    const lastDir = load<u8>(e + CtEntry.TcpLastDir);
     if (isClosing(old)) {
       checkWindow = false;
     } else {
@@ -512,7 +508,7 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
           return TcpVerdict.Invalid;
         } else if (!established(e) || seq == maxack) {
           decided = true;
-        } else if (lastIndex == ACK && lastDir == dir && seq == load<u32>(x + CtExt.TcpLastEnd)) {
+        } else if (lastIndex == ACK && lastDir == dir && seq == load<u32>(e + CtEntry.TcpLastEnd)) {
           decided = true;
         } else {
           // Not exactly in sequence: stay, a challenge ACK may follow.
@@ -522,9 +518,9 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
       if (!decided) {
         if (((hasStatus(e, CtStatus.SeenReply) && lastIndex == SYN) ||
              (!hasStatus(e, CtStatus.Assured) && lastIndex == ACK)) &&
-            ackSeq == load<u32>(x + CtExt.TcpLastEnd)) {
+            ackSeq == load<u32>(e + CtEntry.TcpLastEnd)) {
           checkWindow = false;
-        } else if (old == sSS && lastIndex == ACK && lastDir == 1 && seq == load<u32>(x + CtExt.TcpLastAck)) {
+        } else if (old == sSS && lastIndex == ACK && lastDir == 1 && seq == load<u32>(e + CtEntry.TcpLastAck)) {
           checkWindow = false;
         }
       }
@@ -540,21 +536,21 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
     }
   }
 
-  store<u8>(x + CtExt.TcpLastIndex, <u8>index);
-  store<u8>(x + CtExt.TcpLastDir, dir);
+  store<u8>(e + CtEntry.TcpLastIndex, <u8>index);
+  store<u8>(e + CtEntry.TcpLastDir, dir);
   store<u8>(e + CtEntry.TcpState, next);
   if (old != next && next == sFW) orFlags(e, dir, F_CLOSE_INIT);
 
   let timeout = stateTimeout(next);
   const retransTimeout = tunable(Tunable.TcpTimeoutMaxRetrans);
   const unackTimeout = tunable(Tunable.TcpTimeoutUnacknowledged);
-  if (<u32>load<u8>(x + CtExt.TcpRetrans) >= tunable(Tunable.TcpMaxRetrans) && timeout > retransTimeout) {
+  if (<u32>load<u8>(e + CtEntry.TcpRetrans) >= tunable(Tunable.TcpMaxRetrans) && timeout > retransTimeout) {
     timeout = retransTimeout;
   } else if (index == RST) {
     timeout = tunable(Tunable.TcpTimeoutClose);
   } else if (((dirFlags(e, 0) | dirFlags(e, 1)) & F_DATA_UNACKNOWLEDGED) && timeout > unackTimeout) {
     timeout = unackTimeout;
-  } else if (load<u16>(x + CtExt.TcpLastWin) == 0 && timeout > retransTimeout) {
+  } else if (load<u16>(e + CtEntry.TcpLastWin) == 0 && timeout > retransTimeout) {
     timeout = retransTimeout;
   }
 

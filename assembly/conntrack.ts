@@ -2,30 +2,46 @@
 // abi.ts CtEntry, docs/conntrack.md) and an open-addressing hash index over
 // both tuples of every entry.
 //
+// Every region is reserved for nf_conntrack_max entries up front but only
+// the part in use is ever touched: entries are handed out from the low end,
+// the index grows with the count, and the extension records of an entry
+// are written only when a feature needs them. Untouched pages cost neither
+// memory nor page faults, and the touched ones stay few enough to stay in
+// the caches.
+//
 // A packet that starts a connection gets a pending entry outside the table;
 // it is inserted only when the packet is accepted at the last hook, as the
 // kernel confirms its unconfirmed entries.
-import { CtEntry, CtExt, CtStateBit, CtStatus, Tuple } from './abi';
+import { CtAcct, CtEntry, CtExt, CtExtension, CtStateBit, CtStatus, Tuple } from './abi';
 import * as pkt from './packet';
 import { entryDestroyed } from './ct-events';
 import { removeExpectationsOf } from './conntrack-expect';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
-export const EXT_SIZE: usize = CtExt.Size;
-// extOf relies on it.
-assert(ENTRY_SIZE == EXT_SIZE << 1);
+const EXT_SIZE: usize = CtExt.Size;
+const ACCT_SIZE: usize = CtAcct.Size;
 // A tuple key: l3proto, l4proto, zone (u16), then the tuple.
 const KEY_SIZE: usize = 4 + <usize>Tuple.Size;
 const EMPTY: u32 = 0;
 const NS_PER_SEC: u64 = 1000000000;
 
 export let entries: usize = 0;
-// Extension records, one per entry slot (and one for the pending entry).
+// Extension records, one of each kind per entry slot (and one for the
+// pending entry), valid where the entry's Extensions bits say.
 export let exts: usize = 0;
+export let accts: usize = 0;
+// Read in place of an extension an entry does not have: all zeros.
+let noExtension: usize = 0;
 export let capacity: u32 = 0;
 export let count: u32 = 0;
+// u32 in memory, so that the host (and the threads of a sharded run) can
+// read it: slots below it have been used, those above never.
+export let highWaterAt: usize = 0;
 let slots: usize = 0;
 let slotMask: u32 = 0;
+let slotsReserved: u32 = 0;
+// Indices of released entries, reused before new ones (they are the warm
+// ones).
 let freeList: usize = 0;
 let freeCount: u32 = 0;
 // Scratch entry for a connection that is not confirmed yet.
@@ -71,17 +87,27 @@ export function conntrackInit(max: u32): void {
   entries = heap.alloc(<usize>(max + 1) * ENTRY_SIZE);
   pending = entries + <usize>max * ENTRY_SIZE;
   exts = heap.alloc(<usize>(max + 1) * EXT_SIZE);
-  const nslots = nextPow2(max * 4 > 16 ? max * 4 : 16);
-  slotMask = nslots - 1;
-  slots = heap.alloc(<usize>nslots * 8);
+  accts = heap.alloc(<usize>(max + 1) * ACCT_SIZE);
+  noExtension = heap.alloc(EXT_SIZE > ACCT_SIZE ? EXT_SIZE : ACCT_SIZE);
+  // Two tuples per entry at a load of at most one half.
+  slotsReserved = nextPow2(max * 4 > MIN_SLOTS ? max * 4 : MIN_SLOTS);
+  slots = heap.alloc(<usize>slotsReserved * 8);
+  slotMask = MIN_SLOTS - 1;
   freeList = heap.alloc(<usize>max * 4);
-  for (let i: u32 = 0; i < max; i++) store<u32>(freeList + (<usize>i << 2), max - 1 - i);
-  freeCount = max;
+  freeCount = 0;
+  highWaterAt = heap.alloc(4);
   count = 0;
   key = heap.alloc(KEY_SIZE);
   unlinkKey = heap.alloc(KEY_SIZE);
   stats = heap.alloc(<usize>Stat.Count * 8);
   memory.fill(stats, 0, <usize>Stat.Count * 8);
+}
+
+// The index starts this small and doubles as entries come.
+const MIN_SLOTS: u32 = 1024;
+
+@inline export function highWater(): u32 {
+  return load<u32>(highWaterAt);
 }
 
 @inline export function entryAt(i: u32): usize {
@@ -92,9 +118,32 @@ export function conntrackInit(max: u32): void {
   return <u32>((e - entries) / ENTRY_SIZE);
 }
 
-// The extension record of an entry (the pending one included).
-@inline export function extOf(e: usize): usize {
-  return exts + ((e - entries) >> 1);
+@inline function hasExtension(e: usize, x: CtExtension): bool {
+  return (load<u8>(e + CtEntry.Extensions) & <u8>x) != 0;
+}
+
+// The record of extension x of entry e, added (zeroed) if e has none yet.
+function extension(e: usize, x: CtExtension, base: usize, size: usize): usize {
+  const r = base + <usize>indexOf(e) * size;
+  if (!hasExtension(e, x)) {
+    memory.fill(r, 0, size);
+    store<u8>(e + CtEntry.Extensions, load<u8>(e + CtEntry.Extensions) | <u8>x);
+  }
+  return r;
+}
+
+// The misc extension of an entry (the pending one included), to write.
+export function extOf(e: usize): usize {
+  return extension(e, CtExtension.Misc, exts, EXT_SIZE);
+}
+
+// The misc extension of an entry to read: zeros when it has none.
+@inline export function extRead(e: usize): usize {
+  return hasExtension(e, CtExtension.Misc) ? exts + <usize>indexOf(e) * EXT_SIZE : noExtension;
+}
+
+@inline export function acctRead(e: usize): usize {
+  return hasExtension(e, CtExtension.Acct) ? accts + <usize>indexOf(e) * ACCT_SIZE : noExtension;
 }
 
 @inline export function tupleOf(e: usize, dir: u8): usize {
@@ -104,7 +153,7 @@ export function conntrackInit(max: u32): void {
 // Multiply and fold over the key's five 64-bit words: every input bit
 // reaches the low bits the index takes, where IPv4 addresses loaded
 // little-endian keep their varying octets in the high bits of a word.
-function hashKey(k: usize): u32 {
+export function hashKey(k: usize): u32 {
   let h: u64 = 0;
   for (let i: usize = 0; i < KEY_SIZE; i += 8) {
     h = (h ^ load<u64>(k + i)) * 0x9e3779b97f4a7c15;
@@ -116,7 +165,7 @@ function hashKey(k: usize): u32 {
 // The zone a direction of the entry is looked up in (nf_ct_zone_id): its
 // zone, unless the zone was set for the other direction only.
 @inline export function zoneFor(e: usize, dir: u8): u16 {
-  const dirs = load<u8>(extOf(e) + CtExt.ZoneDirections);
+  const dirs = load<u8>(e + CtEntry.ZoneDirections);
   return dirs == 0 || (dirs & (<u8>1 << dir)) != 0 ? load<u16>(e + CtEntry.Zone) : 0;
 }
 
@@ -140,6 +189,11 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   return diff == 0;
 }
 
+// Where the index looks first for a tuple of hash h.
+@inline export function slotAt(h: u32): usize {
+  return slots + (<usize>(h & slotMask) << 3);
+}
+
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
 function slotFind(k: usize, h: u32): u32 {
   let i = h & slotMask;
@@ -152,6 +206,22 @@ function slotFind(k: usize, h: u32): u32 {
       if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) return ref;
     }
     i = (i + 1) & slotMask;
+  }
+}
+
+// Doubles the index and inserts every entry's tuples anew: the slot a tuple
+// lands in depends on the index's size.
+function growIndex(): void {
+  slotMask = (slotMask << 1) | 1;
+  memory.fill(slots, 0, (<usize>slotMask + 1) << 3);
+  const top = highWater();
+  for (let idx: u32 = 0; idx < top; idx++) {
+    const e = entryAt(idx);
+    if (!load<u8>(e + CtEntry.InUse)) continue;
+    for (let dir: u8 = 0; dir < 2; dir++) {
+      writeKey(unlinkKey, e, dir);
+      slotInsert(hashKey(unlinkKey), ((idx << 1) | dir) + 1);
+    }
   }
 }
 
@@ -203,7 +273,9 @@ function unlinkEntry(idx: u32): void {
 // A removed entry gives back its reference on its master, loses its open
 // expectations, and is forgotten by children that outlive it.
 function releaseLinks(idx: u32): void {
-  const x = extOf(entryAt(idx));
+  const e = entryAt(idx);
+  if (!hasExtension(e, CtExtension.Misc)) return;
+  const x = extOf(e);
   const m = load<u32>(x + CtExt.Master);
   if (m != 0) {
     const mx = extOf(entryAt(m - 1));
@@ -212,8 +284,11 @@ function releaseLinks(idx: u32): void {
   }
   if (load<u16>(x + CtExt.Expectations) != 0) removeExpectationsOf(idx);
   if (load<u16>(x + CtExt.Refs) != 0) {
-    for (let i: u32 = 0; i < capacity; i++) {
-      const cx = extOf(entryAt(i));
+    const top = highWater();
+    for (let i: u32 = 0; i < top; i++) {
+      const c = entryAt(i);
+      if (!hasExtension(c, CtExtension.Misc)) continue;
+      const cx = extOf(c);
       if (load<u32>(cx + CtExt.Master) == idx + 1) store<u32>(cx + CtExt.Master, 0);
     }
     store<u16>(x + CtExt.Refs, 0);
@@ -298,7 +373,6 @@ export function keyFromPacket(zone: u16, isIcmp: bool): void {
 export function newPending(replyDport: u16, isIcmp: bool): usize {
   const e = pending;
   memory.fill(e, 0, ENTRY_SIZE);
-  memory.fill(extOf(e), 0, EXT_SIZE);
   store<u8>(e + CtEntry.L3proto, load<u8>(key));
   store<u8>(e + CtEntry.L4proto, load<u8>(key + 1));
   store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
@@ -401,15 +475,23 @@ export function makeRoom(): bool {
 // Inserts the pending entry into the table; makeRoom made sure it fits.
 export function confirm(): bool {
   const p = pending;
-  if (freeCount == 0) {
+  let idx: u32;
+  if (freeCount != 0) {
+    freeCount--;
+    idx = load<u32>(freeList + (<usize>freeCount << 2));
+  } else if (highWater() < capacity) {
+    idx = highWater();
+    store<u32>(highWaterAt, idx + 1);
+  } else {
     stat(Stat.Drop);
     return false;
   }
-  freeCount--;
-  const idx = load<u32>(freeList + (<usize>freeCount << 2));
+  if ((count + 1) << 2 > slotMask + 1 && slotMask + 1 < slotsReserved) growIndex();
   const e = entryAt(idx);
   memory.copy(e, p, ENTRY_SIZE);
-  memory.copy(extOf(e), extOf(p), EXT_SIZE);
+  const px = load<u8>(p + CtEntry.Extensions);
+  if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>capacity * EXT_SIZE, EXT_SIZE);
+  if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>capacity * ACCT_SIZE, ACCT_SIZE);
   store<u8>(p + CtEntry.InUse, 0);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);
@@ -434,14 +516,15 @@ export function countStat(s: Stat): void {
 // Removes every entry whose timeout has run out at time t.
 export function collectGarbage(t: u64): void {
   now = t;
-  for (let i: u32 = 0; i < capacity; i++) {
+  const top = highWater();
+  for (let i: u32 = 0; i < top; i++) {
     const e = entryAt(i);
     if (load<u8>(e + CtEntry.InUse) && isExpired(e)) unlinkEntry(i);
   }
 }
 
 export function accountPacket(e: usize, dir: u8, len: u32): void {
-  const base = e + (dir ? <usize>CtEntry.ReplyPackets : <usize>CtEntry.OrigPackets);
+  const base = extension(e, CtExtension.Acct, accts, ACCT_SIZE) + (dir ? <usize>CtAcct.ReplyPackets : <usize>CtAcct.OrigPackets);
   store<u64>(base, load<u64>(base) + 1);
   store<u64>(base + 8, load<u64>(base + 8) + len);
 }

@@ -5,7 +5,7 @@
 // with a shadow of what was last reported for its slot; DESTROY comes from
 // the one hook in conntrack.ts that removes entries, before the entry is
 // wiped. Nothing here runs unless the host enabled events.
-import { CtEntry, CtEvent, CtEventRecord, CtExt, CtStatus } from './abi';
+import { CtAcct, CtEntry, CtEvent, CtEventRecord, CtStatus } from './abi';
 import * as ctt from './conntrack';
 
 // The kernel's event bits (enum ip_conntrack_events), as `ct event set`
@@ -22,7 +22,7 @@ const OTHER_STATUS: u32 = 1 << 31;
 
 // An entry's event mask; none set means every event.
 @inline function eventMask(e: usize): u32 {
-  const m = <u32>load<u16>(ctt.extOf(e) + CtExt.EventMask);
+  const m = <u32>load<u16>(e + CtEntry.EventMask);
   return m == 0 ? 0xffffffff : m;
 }
 
@@ -77,6 +77,7 @@ function emit(type: CtEvent, e: usize): void {
   store<u32>(r + CtEventRecord.Packet, packetIndex);
   store<u64>(r + CtEventRecord.Time, packetTime);
   memory.copy(r + CtEventRecord.Entry, e, CtEntry.Size);
+  memory.copy(r + CtEventRecord.Acct, ctt.acctRead(e), CtAcct.Size);
   ringCount++;
 }
 

@@ -7,7 +7,8 @@ import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import { configInit, tunables, localAddresses, tunable } from './config';
-import { vmInit, setFastPaths } from './vm';
+import { vmInit, setFastPaths, fastPaths } from './vm';
+import * as warm from './conntrack-warm';
 import { processPacket } from './pipeline';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
@@ -60,7 +61,8 @@ export function shardSet(index: u32, count: u32): void { shard.shardSet(index, c
 
 export function conntrackEntries(): usize { return ctt.entries; }
 export function conntrackExtensions(): usize { return ctt.exts; }
-export function conntrackCapacity(): u32 { return ctt.capacity; }
+export function conntrackAccounting(): usize { return ctt.accts; }
+export function conntrackHighWater(): usize { return ctt.highWaterAt; }
 export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }
 export function conntrackCollect(t: u64): void { ctt.collectGarbage(t); }
@@ -97,7 +99,12 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   let pos = input + <usize>start;
   const end = input + <usize>len;
   let n: u32 = 0;
+  // Warming is one of the interpreter's shortcuts: the plain path shows it
+  // changes no answer.
+  const warming = fastPaths && rs.usesConntrack();
+  warm.warmedUntil = 0;
   while (true) {
+    if (warming && pos >= warm.warmedUntil) warm.warmAhead(cap.linkType, pos, end);
     // A full event ring or trace buffer also ends the batch: the host drains
     // them with the results.
     if (n == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {

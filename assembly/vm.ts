@@ -1,6 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -196,20 +196,21 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
     case CtKey.Pkts:
     case CtKey.Bytes:
     case CtKey.Avgpkt: {
+      const acct = ctt.acctRead(e);
       let pkts: u64 = 0, bytes: u64 = 0;
       if (dir != CtDir.Reply) {
-        pkts += load<u64>(e + CtEntry.OrigPackets);
-        bytes += load<u64>(e + CtEntry.OrigBytes);
+        pkts += load<u64>(acct + CtAcct.OrigPackets);
+        bytes += load<u64>(acct + CtAcct.OrigBytes);
       }
       if (dir != CtDir.Original) {
-        pkts += load<u64>(e + CtEntry.ReplyPackets);
-        bytes += load<u64>(e + CtEntry.ReplyBytes);
+        pkts += load<u64>(acct + CtAcct.ReplyPackets);
+        bytes += load<u64>(acct + CtAcct.ReplyBytes);
       }
       store64(dreg, key == CtKey.Pkts ? pkts : key == CtKey.Bytes ? bytes : pkts ? bytes / pkts : 0);
       break;
     }
     case CtKey.Labels:
-      loadInto(dreg, ctt.extOf(e) + CtExt.Labels, 16);
+      loadInto(dreg, ctt.extRead(e) + CtExt.Labels, 16);
       break;
     case CtKey.Helper: {
       // The helper's name, NUL-padded to 16 bytes.
@@ -351,7 +352,7 @@ function evalCtSet(key: u32, sreg: u32, dir: u32): void {
     store<u64>(l, load<u64>(l) | load<u64>(src));
     store<u64>(l + 8, load<u64>(l + 8) | load<u64>(src + 8));
   } else if (key == CtKey.Eventmask) {
-    store<u16>(ctt.extOf(e) + CtExt.EventMask, load<u16>(src));
+    store<u16>(e + CtEntry.EventMask, load<u16>(src));
   }
 }
 

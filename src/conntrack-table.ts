@@ -1,6 +1,6 @@
 // Reads the conntrack table straight out of the data plane's linear memory
 // (entry layout: assembly/abi.ts CtEntry, docs/conntrack.md).
-import { CtEntry, CtExt, Tuple, CtStatus, TcpState, HelperKind } from '../assembly/abi.js';
+import { CtAcct, CtEntry, CtExt, CtExtension, Tuple, CtStatus, TcpState, HelperKind } from '../assembly/abi.js';
 import type { Engine } from './engine.js';
 import { formatIpv4, formatIpv6 } from './address.js';
 
@@ -58,8 +58,17 @@ function readTuple(bytes: Uint8Array, view: DataView, at: number, l3: number, l4
   return t;
 }
 
-// One entry at byte offset `e` of `bytes` (a CtEntry.Size record).
-export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number): ConntrackEntry {
+function readCounters(acct: DataView | null, at: number): ConntrackEntry['counters'] {
+  const get = (field: CtAcct) => (acct ? acct.getBigUint64(at + field, true) : 0n);
+  return {
+    original: { packets: get(CtAcct.OrigPackets), bytes: get(CtAcct.OrigBytes) },
+    reply: { packets: get(CtAcct.ReplyPackets), bytes: get(CtAcct.ReplyBytes) },
+  };
+}
+
+// One entry at byte offset `e` of `bytes` (a CtEntry.Size record), with its
+// accounting record at `acctAt` of `acct` (null: the entry has none).
+export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number, acct: DataView | null, acctAt: number): ConntrackEntry {
   const l3 = bytes[e + CtEntry.L3proto];
   const l4 = bytes[e + CtEntry.L4proto];
   return {
@@ -73,14 +82,11 @@ export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number)
     expires: view.getBigUint64(e + CtEntry.Expires, true),
     original: readTuple(bytes, view, e + CtEntry.OrigTuple, l3, l4),
     reply: readTuple(bytes, view, e + CtEntry.ReplyTuple, l3, l4),
-    counters: {
-      original: { packets: view.getBigUint64(e + CtEntry.OrigPackets, true), bytes: view.getBigUint64(e + CtEntry.OrigBytes, true) },
-      reply: { packets: view.getBigUint64(e + CtEntry.ReplyPackets, true), bytes: view.getBigUint64(e + CtEntry.ReplyBytes, true) },
-    },
+    counters: readCounters(acct, acctAt),
     helper: view.getUint16(e + CtEntry.Helper, true) as HelperKind,
     use: 1,
     labels: '0'.repeat(32),
-    zoneDirections: 0,
+    zoneDirections: bytes[e + CtEntry.ZoneDirections]!,
   };
 }
 
@@ -90,24 +96,33 @@ function labelsText(ext: DataView, at: number): string {
   return s;
 }
 
+// Slots below it have held an entry; those above never did.
+export function conntrackHighWater(engine: Engine): number {
+  return engine.u32(engine.exports.conntrackHighWater(), 1)[0]!;
+}
+
 // Entries alive at time `now` (nanoseconds), in the order they were created.
 export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[] {
   const ex = engine.exports;
-  const capacity = ex.conntrackCapacity();
-  const bytes = engine.bytes(ex.conntrackEntries(), capacity * CtEntry.Size);
+  const used = conntrackHighWater(engine);
+  const bytes = engine.bytes(ex.conntrackEntries(), used * CtEntry.Size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // The extension records (CtExt) sit in a parallel array beside the entries.
-  const ext = engine.view(ex.conntrackExtensions(), capacity * CtExt.Size);
+  // The extension records sit in parallel arrays beside the entries, valid
+  // where an entry's Extensions bits say.
+  const ext = engine.view(ex.conntrackExtensions(), used * CtExt.Size);
+  const acct = engine.view(ex.conntrackAccounting(), used * CtAcct.Size);
   const alive = new Map<number, ConntrackEntry>();
   const masters: number[] = [];
-  for (let i = 0; i < capacity; i++) {
+  for (let i = 0; i < used; i++) {
     const e = i * CtEntry.Size;
     if (bytes[e + CtEntry.InUse] === 0) continue;
     if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
-    const entry = readConntrackEntry(bytes, view, e);
-    entry.labels = labelsText(ext, i * CtExt.Size);
-    entry.zoneDirections = ext.getUint8(i * CtExt.Size + CtExt.ZoneDirections);
-    masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
+    const has = bytes[e + CtEntry.Extensions]!;
+    const entry = readConntrackEntry(bytes, view, e, has & CtExtension.Acct ? acct : null, i * CtAcct.Size);
+    if (has & CtExtension.Misc) {
+      entry.labels = labelsText(ext, i * CtExt.Size);
+      masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
+    }
     alive.set(i, entry);
   }
   for (const m of masters) {

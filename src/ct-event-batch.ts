@@ -38,6 +38,7 @@ export class CtEventBatch {
   }
 
   entry(j: number): ConntrackEntry {
-    return readConntrackEntry(this.bytes, this.view, j * CtEventRecord.Size + CtEventRecord.Entry);
+    const at = j * CtEventRecord.Size;
+    return readConntrackEntry(this.bytes, this.view, at + CtEventRecord.Entry, this.view, at + CtEventRecord.Acct);
   }
 }

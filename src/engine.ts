@@ -18,7 +18,8 @@ export interface DataPlaneExports {
   shardSet(index: number, count: number): void;
   conntrackEntries(): number;
   conntrackExtensions(): number;
-  conntrackCapacity(): number;
+  conntrackAccounting(): number;
+  conntrackHighWater(): number;
   conntrackCount(): number;
   conntrackStats(): number;
   conntrackCollect(t: bigint): void;

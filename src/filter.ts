@@ -11,7 +11,7 @@ import { TraceBatch } from './trace-batch.js';
 import { CaptureFormatError } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
-import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
+import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
 import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
 
 export type ConntrackFormat = 'conntrack' | 'proc';
@@ -82,12 +82,12 @@ export function parseLocalAddresses(list: readonly string[]): LocalAddress[] {
 // before the pages no entry ever reached (reading those faults them in).
 export function liveConntrackEntries(engine: Engine, now: bigint): number {
   const ex = engine.exports;
-  const capacity = ex.conntrackCapacity();
+  const used = conntrackHighWater(engine);
   const inUse = ex.conntrackCount();
-  const view = engine.view(ex.conntrackEntries(), capacity * CtEntry.Size);
+  const view = engine.view(ex.conntrackEntries(), used * CtEntry.Size);
   let seen = 0;
   let live = 0;
-  for (let e = 0; seen < inUse && e < capacity * CtEntry.Size; e += CtEntry.Size) {
+  for (let e = 0; seen < inUse && e < used * CtEntry.Size; e += CtEntry.Size) {
     if (view.getUint8(e + CtEntry.InUse) === 0) continue;
     seen++;
     if (view.getBigUint64(e + CtEntry.Expires, true) > now) live++;

@@ -54,5 +54,6 @@ export interface WorkerLayout {
   tunablesBuffer: number;
   conntrackEntries: number;
   conntrackExtensions: number;
-  conntrackCapacity: number;
+  conntrackAccounting: number;
+  conntrackHighWater: number;
 }

@@ -33,7 +33,8 @@ async function serve(data: ShardWorkerData): Promise<void> {
     tunablesBuffer: ex.tunablesBuffer(),
     conntrackEntries: ex.conntrackEntries(),
     conntrackExtensions: ex.conntrackExtensions(),
-    conntrackCapacity: ex.conntrackCapacity(),
+    conntrackAccounting: ex.conntrackAccounting(),
+    conntrackHighWater: ex.conntrackHighWater(),
   };
   parentPort!.postMessage({ ready: layout });
   const ctl = new Int32Array(data.control);

@@ -1,0 +1,102 @@
+// Warming the caches for the packets ahead. A conntrack lookup is two
+// dependent cache misses (the index slot, then the entry), and on a large
+// capture little else: the packet bytes streaming through evict the table
+// between two packets of a flow. Taking the next records as a group and
+// loading first all their slots, then all their entries, lets those misses
+// overlap instead of each packet paying for its own in turn.
+//
+// Only plain TCP and UDP over IPv4 or IPv6 on Ethernet or raw IP links are
+// recognised here, by a parse of their fixed headers; the lookup proper
+// parses every packet in full. Nothing here changes what any packet sees:
+// a wrong guess only loads a line for nothing.
+import * as cap from './capture';
+import * as ctt from './conntrack';
+import * as pkt from './packet';
+
+const GROUP: u32 = 16;
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_IPV4: u32 = 228;
+const LINKTYPE_IPV6: u32 = 229;
+
+const records = memory.data(<i32>(GROUP * 8));
+const hashes = memory.data(<i32>(GROUP * 4));
+const key = memory.data(<i32>ctt.TUPLE_KEY_SIZE);
+
+// The end of the records already warmed; the walk resets it at the start
+// of every batch.
+export let warmedUntil: usize = 0;
+// The loaded bytes end up here, so that no load is optimised away.
+export let sink: u32 = 0;
+
+// The index hash of the tuple of a plain TCP or UDP packet, 0 for any other.
+function tupleHash(linkType: u32, data: usize, caplen: u32): u32 {
+  let net = data;
+  let left = caplen;
+  if (linkType == LINKTYPE_ETHERNET) {
+    if (left < 14) return 0;
+    const type = bswap<u16>(load<u16>(data + 12));
+    if (type != 0x0800 && type != 0x86dd) return 0;
+    net += 14;
+    left -= 14;
+  } else if (linkType != LINKTYPE_RAW && linkType != LINKTYPE_IPV4 && linkType != LINKTYPE_IPV6) {
+    return 0;
+  }
+  if (left < 1) return 0;
+  const version = load<u8>(net) >> 4;
+  let l4: u8;
+  let th: usize;
+  const t = key + 4;
+  if (version == 4) {
+    if (left < 20) return 0;
+    const ihl = <u32>(load<u8>(net) & 15) << 2;
+    // Fragments are reassembled before their lookup.
+    if ((bswap<u16>(load<u16>(net + 6)) & 0x3fff) != 0 || ihl < 20 || left < ihl + 4) return 0;
+    l4 = load<u8>(net + 9);
+    store<u8>(key, pkt.NFPROTO_IPV4);
+    store<u64>(t, <u64>load<u32>(net + 12));
+    store<u64>(t + 8, 0);
+    store<u64>(t + 16, <u64>load<u32>(net + 16));
+    store<u64>(t + 24, 0);
+    th = net + ihl;
+  } else if (version == 6) {
+    if (left < 44) return 0;
+    l4 = load<u8>(net + 6);
+    store<u8>(key, pkt.NFPROTO_IPV6);
+    memory.copy(t, net + 8, 32);
+    th = net + 40;
+  } else {
+    return 0;
+  }
+  if (l4 != pkt.IPPROTO_TCP && l4 != pkt.IPPROTO_UDP) return 0;
+  store<u8>(key + 1, l4);
+  store<u16>(key + 2, 0);
+  store<u32>(t + 32, load<u32>(th));
+  return ctt.hashKey(key);
+}
+
+// Warms the records from pos on (called when the walk reaches warmedUntil).
+export function warmAhead(linkType: u32, pos: usize, end: usize): void {
+  const n = cap.peekRecords(pos, end, records, GROUP);
+  // Nothing whole ahead: warm again only past this record.
+  warmedUntil = n == 0 ? pos + 1 : cap.peekEnd;
+  for (let j: u32 = 0; j < n; j++) {
+    const r = records + (<usize>j << 3);
+    store<u32>(hashes + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4)));
+  }
+  let s: u32 = 0;
+  for (let j: u32 = 0; j < n; j++) {
+    const h = load<u32>(hashes + (<usize>j << 2));
+    if (h != 0) s += load<u32>(ctt.slotAt(h));
+  }
+  for (let j: u32 = 0; j < n; j++) {
+    const h = load<u32>(hashes + (<usize>j << 2));
+    if (h == 0) continue;
+    const slot = ctt.slotAt(h);
+    const ref = load<u32>(slot + 4);
+    if (ref == 0 || load<u32>(slot) != h) continue;
+    const e = ctt.entryAt((ref - 1) >> 1);
+    s += load<u32>(e) + load<u32>(e + 64) + load<u32>(e + 128);
+  }
+  sink += s;
+}

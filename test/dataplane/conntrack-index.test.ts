@@ -1,0 +1,42 @@
+// The conntrack index starts small and doubles as entries come, inserting
+// every tuple anew each time: after many doublings every connection must
+// still be found from both directions, and gone ones must not be.
+import { describe, expect, it } from 'vitest';
+import { compile, createFilter } from '../../src/index.js';
+import { parseListingCounters } from '../kernel/listing.js';
+import { pcap, udp } from './packets.js';
+
+const RULESET = `table inet t {
+	chain in {
+		type filter hook forward priority filter; policy accept;
+		ct state new counter
+		ct state established ct direction reply counter
+	}
+}
+`;
+
+const FLOWS = 5000;
+const client = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+describe('conntrack index', () => {
+  it('finds every connection from both directions across its growth', async () => {
+    const filter = await createFilter(compile(RULESET));
+    const requests = Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', 10000 + (i % 50000), 53));
+    const replies = Array.from({ length: FLOWS }, (_, i) => udp('192.0.2.1', client(i + 256), 53, 10000 + (i % 50000)));
+    filter.processCapture(pcap([...requests, ...replies]));
+    const [fresh, answered] = parseListingCounters(filter.listRuleset());
+    expect(fresh!.packets).toBe(FLOWS);
+    expect(answered!.packets).toBe(FLOWS);
+    expect(filter.conntrackTable()).toHaveLength(FLOWS);
+  });
+
+  it('forgets expired connections and admits their tuples anew', async () => {
+    const filter = await createFilter(compile(RULESET));
+    const requests = Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', 20000, 53));
+    filter.processCapture(pcap(requests));
+    // UDP's unreplied timeout is 30 s: a minute later they are all new again.
+    filter.processCapture(pcap(requests, { start: 1_700_000_060 }));
+    expect(parseListingCounters(filter.listRuleset())[0]!.packets).toBe(2 * FLOWS);
+    expect(filter.conntrackTable()).toHaveLength(FLOWS);
+  });
+});
