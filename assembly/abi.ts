@@ -497,6 +497,17 @@ export enum Tuple {
 }
 
 // ---------------------------------------------------------------------------
+// Running totals over the packets an instance evaluated (a sharded run's
+// workers count their own), u64 each. Byte offsets.
+export enum PacketTotals {
+  Accepted = 0,
+  Dropped = 8,
+  // Packets no hook saw: not IP, malformed before the stack, held fragments.
+  NotEvaluated = 16,
+  Size = 24,
+}
+
+// ---------------------------------------------------------------------------
 // Per-packet results written by the data plane, one record per packet.
 export enum PacketResult {
   // u32: byte offset of the packet's record in the input batch

@@ -1,7 +1,7 @@
 // The WASM module's exports: set-up, ruleset loading and the batch loop.
 // The host reads everything else (counters, the conntrack table, results)
 // straight from linear memory at the addresses these functions return.
-import { PacketResult, RulesetFlags, BatchStatus, Tunable } from './abi';
+import { PacketResult, PacketTotals, PacketFate, RulesetFlags, BatchStatus, Tunable, Verdict } from './abi';
 import * as cap from './capture';
 import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
@@ -27,6 +27,11 @@ let consumed: u32 = 0;
 let status: i32 = BatchStatus.NeedMore;
 let lastTime: u64 = 0;
 let packetCount: u64 = 0;
+let totals: usize = 0;
+
+@inline function addTotal(field: PacketTotals): void {
+  store<u64>(totals + field, load<u64>(totals + field) + 1);
+}
 
 export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   configInit();
@@ -40,12 +45,15 @@ export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   inputCapacity = inputBytes;
   results = heap.alloc(<usize>maxResults * PacketResult.Size);
   resultCapacity = maxResults;
+  totals = heap.alloc(PacketTotals.Size);
+  memory.fill(totals, 0, PacketTotals.Size);
   cap.captureReset();
 }
 
 export function inputBuffer(): usize { return input; }
 export function inputSize(): u32 { return inputCapacity; }
 export function resultsBuffer(): usize { return results; }
+export function packetTotals(): usize { return totals; }
 export function tunablesBuffer(): usize { return tunables; }
 export function localAddressesBuffer(): usize { return localAddresses; }
 
@@ -146,6 +154,8 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (events.enabled) events.beginPacket(n, cap.recordTime);
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
+    addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
+    if (load<u8>(out + PacketResult.Fate) != <u8>PacketFate.Filtered) addTotal(PacketTotals.NotEvaluated);
     if (events.enabled) events.afterPacket();
     if (trace.enabled()) trace.endPacket();
     packetCount++;

@@ -9,6 +9,7 @@ export interface DataPlaneExports {
   inputBuffer(): number;
   inputSize(): number;
   resultsBuffer(): number;
+  packetTotals(): number;
   tunablesBuffer(): number;
   localAddressesBuffer(): number;
   rulesetReserve(len: number): number;

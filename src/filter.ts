@@ -2,7 +2,7 @@
 // fed capture bytes in large blocks, answering with per-packet results,
 // counters and the conntrack table. No Node built-ins: the Node entry and
 // the browser entry share it.
-import { BatchStatus, CaptureError, CtEntry, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
+import { BatchStatus, CaptureError, CtEntry, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
 import { Engine, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
@@ -100,7 +100,6 @@ export class Filter {
   readonly engine: Engine;
   readonly events: boolean;
   readonly tracing: boolean;
-  private readonly statsSoFar: FilterStats = { packets: 0, accepted: 0, dropped: 0, notEvaluated: 0, conntrackEntries: 0 };
   private lastTime = 0n;
 
   constructor(ruleset: Ruleset, engine: Engine, events = false, tracing = false) {
@@ -163,15 +162,13 @@ export class Filter {
   }
 
   /** @internal */
-  account(batch: PacketBatch): void {
-    const s = this.statsSoFar;
-    for (let i = 0; i < batch.count; i++) {
-      if (batch.fate(i) !== 0) s.notEvaluated++;
-      if (batch.accepted(i)) s.accepted++;
-      else s.dropped++;
-    }
-    s.packets += batch.count;
+  noteTime(): void {
     this.lastTime = this.engine.exports.lastPacketTime();
+  }
+
+  // The data plane instances whose packet totals add up to the filter's.
+  protected totalsEngines(): readonly Engine[] {
+    return [this.engine];
   }
 
   counters(): BigUint64Array {
@@ -205,7 +202,18 @@ export class Filter {
   }
 
   stats(): FilterStats {
-    return { ...this.statsSoFar, conntrackEntries: liveConntrackEntries(this.engine, this.lastTime) };
+    const sum = [0n, 0n, 0n];
+    for (const e of this.totalsEngines()) {
+      const t = e.u64(e.exports.packetTotals(), PacketTotals.Size / 8);
+      for (let i = 0; i < sum.length; i++) sum[i]! += t[i]!;
+    }
+    return {
+      packets: Number(this.engine.exports.packetsProcessed()),
+      accepted: Number(sum[PacketTotals.Accepted / 8]),
+      dropped: Number(sum[PacketTotals.Dropped / 8]),
+      notEvaluated: Number(sum[PacketTotals.NotEvaluated / 8]),
+      conntrackEntries: liveConntrackEntries(this.engine, this.lastTime),
+    };
   }
 
   // Capture time (ns) of the last packet seen.
@@ -272,7 +280,7 @@ export class CaptureRun {
         const events = this.filter.events ? new CtEventBatch(engine) : null;
         const trace = this.filter.tracing ? new TraceBatch(engine) : null;
         const batch = new PacketBatch(engine, count, first, events, trace);
-        this.filter.account(batch);
+        this.filter.noteTime();
         onBatch?.(batch);
       }
       if (this.filter.events) ex.eventsClear();

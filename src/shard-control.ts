@@ -50,6 +50,7 @@ export interface WorkerLayout {
   inputBuffer: number;
   inputSize: number;
   resultsBuffer: number;
+  packetTotals: number;
   countersBuffer: number;
   tunablesBuffer: number;
   conntrackEntries: number;

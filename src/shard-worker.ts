@@ -29,6 +29,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     inputBuffer: ex.inputBuffer(),
     inputSize: ex.inputSize(),
     resultsBuffer: ex.resultsBuffer(),
+    packetTotals: ex.packetTotals(),
     countersBuffer: ex.countersBuffer(),
     tunablesBuffer: ex.tunablesBuffer(),
     conntrackEntries: ex.conntrackEntries(),

@@ -96,10 +96,6 @@ class ShardPool {
     for (const w of this.workers) void w.terminate();
   }
 
-  private bytes(w: number, at: number, len: number): Uint8Array {
-    return new Uint8Array(this.memories[w]!.buffer, at, len);
-  }
-
   batch(start: number, len: number, final: number): number {
     this.run(Command.Batch, start, len, final);
     const n = this.answer(0, Answer.Count);
@@ -111,25 +107,32 @@ class ShardPool {
     return n;
   }
 
+  // Word by word, in place: a result is a dozen words, and this runs once
+  // per packet on the thread that also reads the capture.
   private merge(n: number): void {
-    const size = PacketResult.Size;
-    const out = this.bytes(0, this.layouts[0]!.resultsBuffer, n * size);
+    const words = PacketResult.Size >> 2;
+    const out = this.words(0, n * words);
     if (this.owner.length < n) this.owner = new Uint8Array(n);
     const owner = this.owner;
     owner.fill(0, 0, n);
+    const verdictWord = PacketResult.Verdict >> 2;
+    // The verdict is the low byte of its word (little-endian memory).
     for (let w = 1; w < this.workers.length; w++) {
-      const theirs = this.bytes(w, this.layouts[w]!.resultsBuffer, n * size);
-      for (let i = 0, at = 0; i < n; i++, at += size) {
-        if (theirs[at + PacketResult.Verdict] === FOREIGN) continue;
-        out.set(theirs.subarray(at, at + size), at);
+      const theirs = this.words(w, n * words);
+      for (let i = 0, at = 0; i < n; i++, at += words) {
+        if ((theirs[at + verdictWord]! & 0xff) === FOREIGN) continue;
+        for (let k = 0; k < words; k++) out[at + k] = theirs[at + k]!;
         owner[i] = w;
       }
     }
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    for (let i = 0, at = PacketResult.CtId; i < n; i++, at += size) {
-      const id = view.getUint32(at, true);
-      if (id !== 0) view.setUint32(at, this.globalId(owner[i]!, id), true);
+    for (let i = 0, at = PacketResult.CtId >> 2; i < n; i++, at += words) {
+      const id = out[at]!;
+      if (id !== 0) out[at] = this.globalId(owner[i]!, id);
     }
+  }
+
+  private words(w: number, count: number): Uint32Array {
+    return new Uint32Array(this.memories[w]!.buffer, this.layouts[w]!.resultsBuffer, count);
   }
 
   globalId(w: number, local: number): number {
@@ -162,6 +165,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     inputBuffer: () => l.inputBuffer,
     inputSize: () => l.inputSize,
     resultsBuffer: () => l.resultsBuffer,
+    packetTotals: () => l.packetTotals,
     countersBuffer: () => l.countersBuffer,
     tunablesBuffer: () => l.tunablesBuffer,
     conntrackEntries: () => l.conntrackEntries,
@@ -192,6 +196,10 @@ export class ShardedFilter extends Filter {
 
   get workers(): number {
     return this.pool.workers.length;
+  }
+
+  protected override totalsEngines(): readonly Engine[] {
+    return this.workerEngines;
   }
 
   override counters(): BigUint64Array {
