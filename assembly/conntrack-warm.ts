@@ -29,8 +29,9 @@ export let warmedUntil: usize = 0;
 // The loaded bytes end up here, so that no load is optimised away.
 export let sink: u32 = 0;
 
-// The index hash of the tuple of a plain TCP or UDP packet, 0 for any other.
-function tupleHash(linkType: u32, data: usize, caplen: u32): u32 {
+// The index hash of the tuple of a plain TCP or UDP packet, 0 for any other;
+// with reply set, of the tuple its answers will carry.
+function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
   let net = data;
   let left = caplen;
   if (linkType == LINKTYPE_ETHERNET) {
@@ -47,6 +48,8 @@ function tupleHash(linkType: u32, data: usize, caplen: u32): u32 {
   let l4: u8;
   let th: usize;
   const t = key + 4;
+  const src: usize = reply ? 16 : 0;
+  const dst: usize = reply ? 0 : 16;
   if (version == 4) {
     if (left < 20) return 0;
     const ihl = <u32>(load<u8>(net) & 15) << 2;
@@ -54,16 +57,17 @@ function tupleHash(linkType: u32, data: usize, caplen: u32): u32 {
     if ((bswap<u16>(load<u16>(net + 6)) & 0x3fff) != 0 || ihl < 20 || left < ihl + 4) return 0;
     l4 = load<u8>(net + 9);
     store<u8>(key, pkt.NFPROTO_IPV4);
-    store<u64>(t, <u64>load<u32>(net + 12));
-    store<u64>(t + 8, 0);
-    store<u64>(t + 16, <u64>load<u32>(net + 16));
-    store<u64>(t + 24, 0);
+    store<u64>(t + src, <u64>load<u32>(net + 12));
+    store<u64>(t + src + 8, 0);
+    store<u64>(t + dst, <u64>load<u32>(net + 16));
+    store<u64>(t + dst + 8, 0);
     th = net + ihl;
   } else if (version == 6) {
     if (left < 44) return 0;
     l4 = load<u8>(net + 6);
     store<u8>(key, pkt.NFPROTO_IPV6);
-    memory.copy(t, net + 8, 32);
+    memory.copy(t + src, net + 8, 16);
+    memory.copy(t + dst, net + 24, 16);
     th = net + 40;
   } else {
     return 0;
@@ -71,7 +75,8 @@ function tupleHash(linkType: u32, data: usize, caplen: u32): u32 {
   if (l4 != pkt.IPPROTO_TCP && l4 != pkt.IPPROTO_UDP) return 0;
   store<u8>(key + 1, l4);
   store<u16>(key + 2, 0);
-  store<u32>(t + 32, load<u32>(th));
+  const ports = load<u32>(th);
+  store<u32>(t + 32, reply ? rotr<u32>(ports, 16) : ports);
   return ctt.hashKey(key);
 }
 
@@ -82,19 +87,24 @@ export function warmAhead(linkType: u32, pos: usize, end: usize): void {
   warmedUntil = n == 0 ? pos + 1 : cap.peekEnd;
   for (let j: u32 = 0; j < n; j++) {
     const r = records + (<usize>j << 3);
-    store<u32>(hashes + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4)));
+    store<u32>(hashes + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false));
   }
   let s: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const h = load<u32>(hashes + (<usize>j << 2));
-    if (h != 0) s += load<u32>(ctt.slotAt(h));
+    if (h != 0) s += load<u32>(ctt.slotAt(h) + 4);
   }
   for (let j: u32 = 0; j < n; j++) {
     const h = load<u32>(hashes + (<usize>j << 2));
     if (h == 0) continue;
-    const slot = ctt.slotAt(h);
-    const ref = load<u32>(slot + 4);
-    if (ref == 0 || load<u32>(slot) != h) continue;
+    const ref = ctt.slotPeek(h);
+    if (ref == 0) {
+      // A new connection: its confirmation will insert the reply tuple too.
+      const r = records + (<usize>j << 3);
+      const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true);
+      if (rh != 0) s += load<u32>(ctt.slotAt(rh) + 4);
+      continue;
+    }
     const e = ctt.entryAt((ref - 1) >> 1);
     s += load<u32>(e) + load<u32>(e + 64) + load<u32>(e + 128);
   }

@@ -194,6 +194,18 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   return slots + (<usize>(h & slotMask) << 3);
 }
 
+// The reference in the first slot from h's place that holds hash h, or 0:
+// slotFind without comparing keys, for warming.
+export function slotPeek(h: u32): u32 {
+  let i = h & slotMask;
+  while (true) {
+    const s = slots + (<usize>i << 3);
+    const ref = load<u32>(s + 4);
+    if (ref == EMPTY || load<u32>(s) == h) return ref;
+    i = (i + 1) & slotMask;
+  }
+}
+
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
 function slotFind(k: usize, h: u32): u32 {
   let i = h & slotMask;
