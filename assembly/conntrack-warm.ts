@@ -12,6 +12,7 @@
 import * as cap from './capture';
 import * as ctt from './conntrack';
 import * as pkt from './packet';
+import * as shard from './shard';
 
 const GROUP: u32 = 16;
 const LINKTYPE_ETHERNET: u32 = 1;
@@ -73,6 +74,9 @@ function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
     return 0;
   }
   if (l4 != pkt.IPPROTO_TCP && l4 != pkt.IPPROTO_UDP) return 0;
+  // Another worker's connection is not in this table.
+  const alen: usize = version == 4 ? 4 : 16;
+  if (shard.shardCount > 1 && !shard.ownAddresses(t, t + 16, alen)) return 0;
   store<u8>(key + 1, l4);
   store<u16>(key + 2, 0);
   const ports = load<u32>(th);

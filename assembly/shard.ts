@@ -57,6 +57,12 @@ export function ownPacket(linkType: u32, data: usize, caplen: u32, origLen: u32)
       d = q + len;
     }
   }
+  return ownAddresses(s, d, len);
+}
+
+// Whether the packets between addresses s and d (len bytes each, in either
+// order) are this worker's.
+export function ownAddresses(s: usize, d: usize, len: usize): bool {
   const h = mix(addressHash(s, len) + addressHash(d, len));
   return <u32>(((h >> 32) * <u64>shardCount) >> 32) == shardIndex;
 }
