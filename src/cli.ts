@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
 import type { Filter, ConntrackFormat } from './filter.js';
+import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
@@ -228,6 +229,10 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
   }
 }
 
+function isSharded(filter: Filter): filter is ShardedFilter {
+  return 'processFile' in filter;
+}
+
 function openCapture(path: string): number {
   try {
     const fd = openSync(path, 'r');
@@ -270,15 +275,24 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
           }
         : onBatch;
       try {
-        filter.processReader((dest) => {
+        if (isSharded(filter)) {
+          // The workers read the file themselves.
           try {
-            const n = readSync(fd, dest);
-            bytesRead += n;
-            return n;
+            filter.processFile(fd, onBatchWithProgress, flags.read, (n) => void (bytesRead += n));
           } catch (e) {
-            throw fileError(flags.read, e);
+            throw (e as NodeJS.ErrnoException).syscall === 'read' ? fileError(flags.read, e) : e;
           }
-        }, onBatchWithProgress, flags.read);
+        } else {
+          filter.processReader((dest) => {
+            try {
+              const n = readSync(fd, dest);
+              bytesRead += n;
+              return n;
+            } catch (e) {
+              throw fileError(flags.read, e);
+            }
+          }, onBatchWithProgress, flags.read);
+        }
       } finally {
         closeSync(fd);
       }

@@ -5,6 +5,11 @@ export const enum Command {
   Batch = 1,
   Restart = 2,
   Exit = 3,
+  // Each worker moves the unconsumed end of its input buffer to its start,
+  // reads up to Length more bytes of the capture file (descriptor File) at
+  // position PositionHigh * 2^32 + PositionLow after it, and runs a batch
+  // over the whole buffer (Final when nothing more was read).
+  ReadBatch = 4,
 }
 
 // Int32 slots of the command area.
@@ -14,6 +19,12 @@ export const enum Slot {
   Start = 2,
   Length = 3,
   Final = 4,
+  // Batch: 1 when each worker first copies input[Start, Length) from
+  // worker 0's memory.
+  Copy = 5,
+  File = 6,
+  PositionLow = 7,
+  PositionHigh = 8,
 }
 
 // Int32 slots of each worker's answer area, at workerBase(w).
@@ -31,6 +42,11 @@ export const enum Answer {
   ConntrackCount = 10,
   // A worker that failed says so here and in a message.
   Failed = 11,
+  // ReadBatch: bytes read, and the errno of a failed read (0: none).
+  BytesRead = 12,
+  ReadError = 13,
+  // ReadBatch: the bytes in the input buffer the batch ran over.
+  Length = 14,
 }
 
 const COMMAND_SLOTS = 16;

@@ -2,6 +2,7 @@
 // the capture batches the main thread posts through the control block and
 // evaluating only the packets of its shard.
 import { parentPort, workerData } from 'node:worker_threads';
+import { readSync } from 'node:fs';
 import { Engine, type EngineOptions } from './engine.js';
 import { Answer, Command, Slot, workerBase, type WorkerLayout } from './shard-control.js';
 
@@ -40,31 +41,67 @@ async function serve(data: ShardWorkerData): Promise<void> {
   parentPort!.postMessage({ ready: layout });
   const ctl = new Int32Array(data.control);
   const me = workerBase(data.index);
+  // The batch state the main thread reads after each batch.
+  const answerBatch = (): void => {
+    consumed = ex.batchConsumed();
+    ctl[me + Answer.Consumed] = consumed;
+    ctl[me + Answer.Status] = ex.batchStatus();
+    const t = ex.lastPacketTime();
+    ctl[me + Answer.TimeLow] = Number(t & 0xffffffffn) | 0;
+    ctl[me + Answer.TimeHigh] = Number(t >> 32n) | 0;
+    const p = ex.packetsProcessed();
+    ctl[me + Answer.PacketsLow] = Number(p & 0xffffffffn) | 0;
+    ctl[me + Answer.PacketsHigh] = Number(p >> 32n) | 0;
+    ctl[me + Answer.CaptureError] = ex.captureError();
+    ctl[me + Answer.LinkType] = ex.captureLinkType();
+    ctl[me + Answer.ConntrackCount] = ex.conntrackCount();
+  };
+  // Bytes in this worker's input buffer, and how many of them the last
+  // batch walked.
+  let filled = 0;
+  let consumed = 0;
   let seq = 0;
   for (;;) {
     Atomics.wait(ctl, Slot.Seq, seq);
     seq = Atomics.load(ctl, Slot.Seq);
     const cmd = Atomics.load(ctl, Slot.Command);
     if (cmd === Command.Exit) break;
-    if (cmd === Command.Restart) ex.captureRestart();
-    else if (cmd === Command.Batch) {
+    if (cmd === Command.Restart) {
+      ex.captureRestart();
+      filled = 0;
+      consumed = 0;
+    } else if (cmd === Command.Batch) {
       const start = ctl[Slot.Start]!;
       const len = ctl[Slot.Length]!;
       // Each worker copies the new block for itself, all at once, rather
       // than the main thread one after another.
-      if (data.index !== 0) engine.bytes(layout.inputBuffer + start, len - start).set(new Uint8Array(data.first.buffer, layout.inputBuffer + start, len - start));
+      if (data.index !== 0 && ctl[Slot.Copy]) engine.bytes(layout.inputBuffer + start, len - start).set(new Uint8Array(data.first.buffer, layout.inputBuffer + start, len - start));
+      filled = len;
       ctl[me + Answer.Count] = ex.processBatch(start, len, ctl[Slot.Final]!);
-      ctl[me + Answer.Consumed] = ex.batchConsumed();
-      ctl[me + Answer.Status] = ex.batchStatus();
-      const t = ex.lastPacketTime();
-      ctl[me + Answer.TimeLow] = Number(t & 0xffffffffn) | 0;
-      ctl[me + Answer.TimeHigh] = Number(t >> 32n) | 0;
-      const p = ex.packetsProcessed();
-      ctl[me + Answer.PacketsLow] = Number(p & 0xffffffffn) | 0;
-      ctl[me + Answer.PacketsHigh] = Number(p >> 32n) | 0;
-      ctl[me + Answer.CaptureError] = ex.captureError();
-      ctl[me + Answer.LinkType] = ex.captureLinkType();
-      ctl[me + Answer.ConntrackCount] = ex.conntrackCount();
+      answerBatch();
+    } else if (cmd === Command.ReadBatch) {
+      // Reading here, into this thread's own memory, puts the bytes in this
+      // core's cache just before the walk, and leaves the main thread idle.
+      const input = engine.bytes(layout.inputBuffer, layout.inputSize);
+      input.copyWithin(0, consumed, filled);
+      filled -= consumed;
+      consumed = 0;
+      let n = 0;
+      let error = 0;
+      try {
+        const position = ctl[Slot.PositionHigh]! * 2 ** 32 + (ctl[Slot.PositionLow]! >>> 0);
+        n = readSync(ctl[Slot.File]!, input, filled, Math.min(ctl[Slot.Length]!, layout.inputSize - filled), position);
+      } catch (e) {
+        error = (e as { errno?: number }).errno ?? -5;
+      }
+      ctl[me + Answer.BytesRead] = n;
+      ctl[me + Answer.ReadError] = error;
+      if (error === 0) {
+        filled += n;
+        ctl[me + Answer.Length] = filled;
+        ctl[me + Answer.Count] = ex.processBatch(0, filled, n === 0 ? 1 : 0);
+        answerBatch();
+      }
     }
     Atomics.store(ctl, me + Answer.Seq, seq);
     Atomics.notify(ctl, me + Answer.Seq);

@@ -7,10 +7,13 @@
 // order, so that batches, counters and the conntrack table read as one
 // worker's would.
 import { Worker } from 'node:worker_threads';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { BatchStatus, PacketResult } from '../assembly/abi.js';
+import { BatchStatus, CaptureError, PacketResult } from '../assembly/abi.js';
+import { CaptureFormatError } from './capture-error.js';
+import { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { Engine, type DataPlaneExports } from './engine.js';
 import { Filter, engineOptions, liveConntrackEntries, type BatchListener, type CaptureReader, type FilterOptions, type FilterStats } from './filter.js';
@@ -20,7 +23,11 @@ import type { ShardWorkerData } from './shard-worker.js';
 
 // assembly/shard.ts FOREIGN: the verdict byte of a packet another worker has.
 const FOREIGN = 0xff;
-const SHARDED_BATCH_BYTES = 8 << 20;
+// Workers reading the capture themselves read it a block at a time: as
+// large as one data plane's whole input buffer, and their buffers hold a
+// block and what is left of the one before.
+const FILE_BLOCK_BYTES = 1 << 20;
+const SHARDED_BATCH_BYTES = 2 * FILE_BLOCK_BYTES;
 const SHARDED_MAX_RESULTS = 32768;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
@@ -39,8 +46,6 @@ class ShardPool {
   readonly ctl: Int32Array;
   private seq = 0;
   private closed = false;
-  // Work for the main thread while the workers run a batch.
-  whileWaiting: (() => void) | null = null;
   // Per worker, the global conntrack id of each of its own ids (0: none
   // yet): ids are given in the order entries first show in the merged
   // results, which is the order one worker would have confirmed them in.
@@ -62,18 +67,18 @@ class ShardPool {
     return this.ctl[workerBase(w) + a]!;
   }
 
-  private run(cmd: Command, start = 0, len = 0, final = 0): void {
+  private run(cmd: Command, start = 0, len = 0, final = 0, copy = 1): void {
     if (this.closed) throw new Error('the shard workers have ended with the capture they ran');
     const ctl = this.ctl;
     ctl[Slot.Command] = cmd;
     ctl[Slot.Start] = start;
     ctl[Slot.Length] = len;
     ctl[Slot.Final] = final;
+    ctl[Slot.Copy] = copy;
     const seq = ++this.seq;
     Atomics.store(ctl, Slot.Seq, seq);
     Atomics.notify(ctl, Slot.Seq);
     if (cmd === Command.Exit) return;
-    if (cmd === Command.Batch) this.whileWaiting?.();
     for (let w = 0; w < this.workers.length; w++) {
       const at = workerBase(w) + Answer.Seq;
       for (;;) {
@@ -96,15 +101,66 @@ class ShardPool {
     for (const w of this.workers) void w.terminate();
   }
 
-  batch(start: number, len: number, final: number): number {
-    this.run(Command.Batch, start, len, final);
+  // copy: the workers take the bytes from worker 0's input buffer (0: each
+  // has them already).
+  batch(start: number, len: number, final: number, results = true, copy = 1): number {
+    this.run(Command.Batch, start, len, final, copy);
+    return this.batchDone(results);
+  }
+
+  // Every worker reads up to len bytes of file fd at position after what
+  // its input buffer still holds, and runs a batch over it. Returns the
+  // bytes read; what the workers read must agree.
+  readBatch(fd: number, position: number, len: number): number {
+    const ctl = this.ctl;
+    ctl[Slot.File] = fd;
+    ctl[Slot.PositionLow] = position % 2 ** 32 | 0;
+    ctl[Slot.PositionHigh] = Math.floor(position / 2 ** 32);
+    this.run(Command.ReadBatch, 0, len);
+    const n = this.answer(0, Answer.BytesRead);
+    for (let w = 0; w < this.workers.length; w++) {
+      const errno = this.answer(w, Answer.ReadError);
+      if (errno !== 0) {
+        this.close();
+        throw readError(errno);
+      }
+      if (this.answer(w, Answer.BytesRead) !== n) {
+        this.close();
+        throw new Error('the capture changed while the workers read it');
+      }
+    }
+    return n;
+  }
+
+  // After a batch: worker 0's results become those of the whole batch when
+  // someone reads them (results), and the conntrack ids they show are made
+  // global either way.
+  batchDone(results: boolean): number {
     const n = this.answer(0, Answer.Count);
-    this.merge(n);
+    if (results) this.merge(n);
+    else this.mergeIds(n);
     // The capture is over: the threads go, their memories stay readable for
     // the counters and the conntrack table.
     const status = this.answer(0, Answer.Status);
     if (status === BatchStatus.End || status === BatchStatus.Error) this.close();
     return n;
+  }
+
+  // Gives global ids to the entries the batch's packets show, in packet
+  // order, as merge does, without moving the results.
+  private mergeIds(n: number): void {
+    const words = PacketResult.Size >> 2;
+    const verdictWord = PacketResult.Verdict >> 2;
+    const idWord = PacketResult.CtId >> 2;
+    const all = this.memories.map((_, w) => this.words(w, n * words));
+    for (let i = 0, at = 0; i < n; i++, at += words) {
+      for (let w = 0; w < all.length; w++) {
+        const r = all[w]!;
+        if ((r[at + verdictWord]! & 0xff) === FOREIGN) continue;
+        if (r[at + idWord] !== 0) this.globalId(w, r[at + idWord]!);
+        break;
+      }
+    }
   }
 
   // Word by word, in place: a result is a dozen words, and this runs once
@@ -145,6 +201,12 @@ class ShardPool {
     if (map[local] === 0) map[local] = this.nextId++;
     return map[local]!;
   }
+}
+
+// A failed read in a worker, as fs.readSync would have thrown it.
+function readError(errno: number): Error {
+  const [code, text] = getSystemErrorMap().get(errno) ?? [getSystemErrorName(errno), 'read failed'];
+  return Object.assign(new Error(`${code}: ${text}, read`), { code, errno, syscall: 'read' });
 }
 
 function unsupported(name: string): () => never {
@@ -219,44 +281,49 @@ export class ShardedFilter extends Filter {
     return all.map((x) => x.entry).sort((a, b) => a.id - b.id);
   }
 
-  // The next block is read while the workers run the current one (into a
-  // staging buffer, copied in when the input buffer has room), so that the
-  // read, the one thing the main thread does at length, is not added to the
-  // workers' time.
-  override processReader(read: CaptureReader, onBatch?: BatchListener, source?: string): FilterStats {
-    let staged = new Uint8Array(0);
-    let stagedLength = 0;
-    let ended = false;
-    let failure: unknown = null;
-    const readAhead = (): void => {
-      if (ended || stagedLength > 0 || failure) return;
-      if (staged.length === 0) staged = new Uint8Array(this.engine.exports.inputSize() >> 2);
-      try {
-        stagedLength = read(staged);
-        if (stagedLength === 0) ended = true;
-      } catch (e) {
-        failure = e;
-      }
-    };
-    this.pool.whileWaiting = readAhead;
-    try {
-      return super.processReader((dest) => {
-        if (failure) throw failure;
-        if (stagedLength === 0) {
-          if (ended) return 0;
-          const n = read(dest);
-          if (n === 0) ended = true;
-          return n;
+  // A capture file read by the workers themselves, each into its own
+  // memory: the bytes land in the cache of the core that walks them, and
+  // the main thread only answers for the batches. onRead hears of every
+  // block read (for a progress bar).
+  processFile(fd: number, onBatch?: BatchListener, source = 'capture', onRead?: (bytes: number) => void): FilterStats {
+    const pool = this.pool;
+    const ex = this.engine.exports;
+    pool.restart();
+    let position = 0;
+    // Capture offset of the first byte in the workers' input buffers.
+    let offset = 0;
+    for (;;) {
+      const before = Number(ex.packetsProcessed());
+      const n = pool.readBatch(fd, position, FILE_BLOCK_BYTES);
+      position += n;
+      onRead?.(n);
+      const len = this.pool.answer(0, Answer.Length);
+      let count = pool.batchDone(onBatch !== undefined);
+      let first = before + 1;
+      let status: BatchStatus;
+      for (;;) {
+        if (count > 0) {
+          this.noteTime();
+          onBatch?.(new PacketBatch(this.engine, count, first));
         }
-        const n = Math.min(dest.length, stagedLength);
-        dest.set(staged.subarray(0, n));
-        staged.copyWithin(0, n, stagedLength);
-        stagedLength -= n;
-        return n;
-      }, onBatch, source);
-    } finally {
-      this.pool.whileWaiting = null;
+        status = ex.batchStatus();
+        if (status !== BatchStatus.ResultsFull) break;
+        first = Number(ex.packetsProcessed()) + 1;
+        count = pool.batch(ex.batchConsumed(), len, n === 0 ? 1 : 0, onBatch !== undefined, 0);
+      }
+      const pos = ex.batchConsumed();
+      if (status === BatchStatus.End) break;
+      if (status === BatchStatus.Error) {
+        const code = ex.captureError() as CaptureError;
+        const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
+        throw new CaptureFormatError(code, offset + pos, Number(ex.packetsProcessed()) + 1, source, detail);
+      }
+      // As one data plane, whose input buffer is a block: a record that
+      // does not fit one is damage.
+      if (len - pos >= FILE_BLOCK_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, Number(ex.packetsProcessed()) + 1, source);
+      offset += pos;
     }
+    return this.stats();
   }
 
   override stats(): FilterStats {

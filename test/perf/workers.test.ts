@@ -1,7 +1,9 @@
 // Flows sharded across worker threads give exactly what one data plane
 // gives: every per-packet result (conntrack ids included), every counter,
 // the conntrack table and the summary.
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter, type Filter, type PacketBatch } from '../../src/index.js';
 import { createShardedFilter } from '../../src/workers.js';
@@ -22,16 +24,20 @@ interface Outcome {
   stats: object;
 }
 
+function resultLines(b: PacketBatch): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < b.count; i++) {
+    // The packet's bytes as the batch shows them (their offsets depend on
+    // the input buffer's size, which differs).
+    const data = Buffer.from(b.data(i)).toString('base64');
+    lines.push([b.firstPacket + i, b.fate(i), b.accepted(i), b.ctState(i), b.ctDirection(i), b.ctId(i), b.handle(i), b.chain(i), b.originalLength(i), data].join(' '));
+  }
+  return lines;
+}
+
 function run(filter: Filter, bytes: Uint8Array): Outcome {
   const results: string[] = [];
-  filter.processCapture(bytes, (b: PacketBatch) => {
-    for (let i = 0; i < b.count; i++) {
-      // The packet's bytes as the batch shows them (their offsets depend on
-      // the input buffer's size, which differs).
-      const data = Buffer.from(b.data(i)).toString('base64');
-      results.push([b.firstPacket + i, b.fate(i), b.accepted(i), b.ctState(i), b.ctDirection(i), b.ctId(i), b.handle(i), b.chain(i), b.originalLength(i), data].join(' '));
-    }
-  });
+  filter.processCapture(bytes, (b: PacketBatch) => results.push(...resultLines(b)));
   return { results, counters: [...filter.counters()], conntrack: filter.conntrackListing(), stats: filter.stats() };
 }
 
@@ -105,7 +111,37 @@ describe('--workers', () => {
     }
   }
 
-  it('passes on a read error met while reading ahead', async () => {
+  it('answers as one without anyone reading the per-packet results', async () => {
+    const c = cases[0]!;
+    const ruleset = compile(c.rules);
+    const one = await createFilter(ruleset);
+    const many = await createShardedFilter(ruleset, 2);
+    one.processCapture(c.bytes);
+    many.processCapture(c.bytes);
+    expect(many.conntrackListing()).toEqual(one.conntrackListing());
+    expect(many.counters()).toEqual(one.counters());
+    expect(many.stats()).toEqual(one.stats());
+  });
+
+  it('reports a capture cut short where one data plane does, after what came before it', async () => {
+    const c = cases[0]!;
+    const ruleset = compile(c.rules);
+    const cut = c.bytes.subarray(0, c.bytes.length - 100);
+    const outcome = async (filter: Filter) => {
+      let error = '';
+      try {
+        filter.processCapture(cut);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      return { error, stats: filter.stats(), counters: filter.counters() };
+    };
+    const one = await outcome(await createFilter(ruleset));
+    expect(one.error).toMatch(/ends in the middle of a record/);
+    expect(await outcome(await createShardedFilter(ruleset, 2))).toEqual(one);
+  });
+
+  it('passes on a read error', async () => {
     const bytes = cases[0]!.bytes;
     const filter = await createShardedFilter(compile(cases[0]!.rules), 2);
     let at = 0;
@@ -121,6 +157,47 @@ describe('--workers', () => {
     ).toThrow('the disk went away');
     expect(filter.stats().packets).toBeGreaterThan(0);
     filter.close();
+  });
+
+  it('reads a capture file in the workers, answering as one', async () => {
+    const c = cases[0]!;
+    const ruleset = compile(c.rules);
+    const path = join(mkdtempSync(join(tmpdir(), 'nftwasm-')), 'c.pcap');
+    writeFileSync(path, c.bytes);
+    const one = run(await createFilter(ruleset), c.bytes);
+    for (const listen of [true, false]) {
+      const filter = await createShardedFilter(ruleset, 2);
+      const results: string[] = [];
+      let read = 0;
+      const fd = openSync(path, 'r');
+      filter.processFile(fd, listen ? (b) => results.push(...resultLines(b)) : undefined, path, (n) => (read += n));
+      closeSync(fd);
+      if (listen) expect(results).toEqual(one.results);
+      expect(read).toBe(c.bytes.length);
+      expect(filter.conntrackListing()).toEqual(one.conntrack);
+      expect([...filter.counters()]).toEqual(one.counters);
+      expect(filter.stats()).toEqual(one.stats);
+    }
+  });
+
+  it('reports damage and read errors met by the reading workers', async () => {
+    const c = cases[0]!;
+    const ruleset = compile(c.rules);
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+    const path = join(dir, 'cut.pcap');
+    writeFileSync(path, c.bytes.subarray(0, c.bytes.length - 100));
+    const one = await createFilter(ruleset);
+    const cut = () => one.processCapture(readFileSync(path));
+    expect(cut).toThrow(/ends in the middle of a record/);
+    const many = await createShardedFilter(ruleset, 2);
+    const fd = openSync(path, 'r');
+    expect(() => many.processFile(fd, undefined, path)).toThrow(/ends in the middle of a record/);
+    closeSync(fd);
+    expect(many.stats()).toEqual(one.stats());
+    const dirFd = openSync(dir, 'r');
+    const failing = await createShardedFilter(ruleset, 2);
+    expect(() => failing.processFile(dirFd)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    closeSync(dirFd);
   });
 
   it('nftwasm filter --workers 2 prints what it prints without', async () => {
