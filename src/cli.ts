@@ -13,7 +13,7 @@ import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
 import { MixedLinkTypesError, type CaptureFormat } from './output/capture-file.js';
 import { Progress } from './output/progress.js';
-import { painterFor } from './output/style.js';
+import { painterFor, type Paint } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
 
@@ -200,7 +200,6 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   const image = ruleset.image;
   const accounting = (new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true) & RulesetFlags.Accounting) !== 0;
   let outputs: RunOutputs;
-  const paintOut = painterFor(process.stdout);
   try {
     outputs = new RunOutputs(ruleset, {
       write: flags.write,
@@ -210,13 +209,20 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       events: !!flags.events,
       trace: tracing,
       accounting,
-      paint: paintOut,
+      paint: stdoutPainter(),
     });
   } catch (e) {
     const path = (e as { path?: string }).path ?? flags.write ?? flags.dropped ?? '';
     throw fileError(path, e);
   }
   return { filter, outputs };
+}
+
+// Decided at the first coloured text: asking process.stdout whether it is a
+// terminal creates the stream, which most runs never write to.
+function stdoutPainter(): Paint {
+  let paint: Paint | undefined;
+  return (colour, text) => (paint ??= painterFor(process.stdout))(colour, text);
 }
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
@@ -408,18 +414,28 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
 
 // Standard output's own writes fail asynchronously when its reader has gone:
 // that ends the program as quietly as a write into the pipe does.
-function quietOnClosedStdout(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+function quietOnClosedStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  return stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
     process.exit(EXIT_OK);
   });
 }
 
-export async function main(argv: string[], io?: Io): Promise<number> {
-  if (!io) {
-    quietOnClosedStdout();
-    io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: process.stderr.isTTY };
-  }
+// The standard streams are made on first use: making one loads the stream
+// modules and, for a pipe or a terminal, the network ones, and a quiet run
+// writes nothing to either.
+function processIo(): Io {
+  let stdout: NodeJS.WriteStream | undefined;
+  return {
+    out: (s) => (stdout ??= quietOnClosedStdout(process.stdout)).write(s),
+    err: (s) => process.stderr.write(s),
+    get errIsTTY() {
+      return process.stderr.isTTY;
+    },
+  };
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const result: { task?: Promise<number> } = {};
   const program = buildProgram(io, result);
   try {

@@ -1,7 +1,6 @@
 // Finds the data plane module built by `npm run build:wasm`, from the
 // sources (src/) and from the compiled package (dist/src/) alike.
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CANDIDATES = ['../build/nftwasm.wasm', '../../build/nftwasm.wasm'];
@@ -16,7 +15,9 @@ export function wasmPath(): string {
 
 let cached: Promise<WebAssembly.Module> | null = null;
 
+// A synchronous read: loading node:fs/promises for this one read would cost
+// every run more than the read.
 export function loadWasmModule(): Promise<WebAssembly.Module> {
-  cached ??= readFile(wasmPath()).then((bytes) => WebAssembly.compile(bytes));
+  cached ??= WebAssembly.compile(readFileSync(wasmPath()));
   return cached;
 }
