@@ -28,6 +28,13 @@ let status: i32 = BatchStatus.NeedMore;
 let lastTime: u64 = 0;
 let packetCount: u64 = 0;
 let totals: usize = 0;
+// The conntrack ids the batch's results show for the first time, as u32
+// pairs (result index, id), in packet order. Ids are given at confirmation,
+// in packet order, so an id shows first as the largest yet: a sharded run
+// maps its workers' ids to global ones from these lists alone.
+let newIds: usize = 0;
+let newIdCount: u32 = 0;
+let lastIdShown: u32 = 0;
 
 @inline function addTotal(field: PacketTotals): void {
   store<u64>(totals + field, load<u64>(totals + field) + 1);
@@ -45,6 +52,7 @@ export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   inputCapacity = inputBytes;
   results = heap.alloc(<usize>maxResults * PacketResult.Size);
   resultCapacity = maxResults;
+  newIds = heap.alloc(<usize>maxResults * 8);
   totals = heap.alloc(PacketTotals.Size);
   memory.fill(totals, 0, PacketTotals.Size);
   cap.captureReset();
@@ -54,6 +62,8 @@ export function inputBuffer(): usize { return input; }
 export function inputSize(): u32 { return inputCapacity; }
 export function resultsBuffer(): usize { return results; }
 export function packetTotals(): usize { return totals; }
+export function newIdsBuffer(): usize { return newIds; }
+export function newIdsCount(): u32 { return newIdCount; }
 export function tunablesBuffer(): usize { return tunables; }
 export function localAddressesBuffer(): usize { return localAddresses; }
 
@@ -107,6 +117,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   let pos = input + <usize>start;
   const end = input + <usize>len;
   let n: u32 = 0;
+  newIdCount = 0;
   // Warming is one of the interpreter's shortcuts: the plain path shows it
   // changes no answer.
   const warming = fastPaths && rs.usesConntrack();
@@ -156,6 +167,13 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
     if (load<u8>(out + PacketResult.Fate) != <u8>PacketFate.Filtered) addTotal(PacketTotals.NotEvaluated);
+    const id = load<u32>(out + PacketResult.CtId);
+    if (id > lastIdShown) {
+      lastIdShown = id;
+      store<u32>(newIds + (<usize>newIdCount << 3), n);
+      store<u32>(newIds + (<usize>newIdCount << 3) + 4, id);
+      newIdCount++;
+    }
     if (events.enabled) events.afterPacket();
     if (trace.enabled()) trace.endPacket();
     packetCount++;

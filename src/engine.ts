@@ -10,6 +10,8 @@ export interface DataPlaneExports {
   inputSize(): number;
   resultsBuffer(): number;
   packetTotals(): number;
+  newIdsBuffer(): number;
+  newIdsCount(): number;
   tunablesBuffer(): number;
   localAddressesBuffer(): number;
   rulesetReserve(len: number): number;

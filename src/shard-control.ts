@@ -47,6 +47,8 @@ export const enum Answer {
   ReadError = 13,
   // ReadBatch: the bytes in the input buffer the batch ran over.
   Length = 14,
+  // The conntrack ids the batch's results show first (newIdsCount()).
+  NewIds = 15,
 }
 
 const COMMAND_SLOTS = 16;
@@ -66,6 +68,7 @@ export interface WorkerLayout {
   inputBuffer: number;
   inputSize: number;
   resultsBuffer: number;
+  newIdsBuffer: number;
   packetTotals: number;
   countersBuffer: number;
   tunablesBuffer: number;

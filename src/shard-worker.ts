@@ -30,6 +30,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     inputBuffer: ex.inputBuffer(),
     inputSize: ex.inputSize(),
     resultsBuffer: ex.resultsBuffer(),
+    newIdsBuffer: ex.newIdsBuffer(),
     packetTotals: ex.packetTotals(),
     countersBuffer: ex.countersBuffer(),
     tunablesBuffer: ex.tunablesBuffer(),
@@ -55,6 +56,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     ctl[me + Answer.CaptureError] = ex.captureError();
     ctl[me + Answer.LinkType] = ex.captureLinkType();
     ctl[me + Answer.ConntrackCount] = ex.conntrackCount();
+    ctl[me + Answer.NewIds] = ex.newIdsCount();
   };
   // Bytes in this worker's input buffer, and how many of them the last
   // batch walked.

@@ -23,11 +23,13 @@ import type { ShardWorkerData } from './shard-worker.js';
 
 // assembly/shard.ts FOREIGN: the verdict byte of a packet another worker has.
 const FOREIGN = 0xff;
-// Workers reading the capture themselves read it a block at a time: as
-// large as one data plane's whole input buffer, and their buffers hold a
-// block and what is left of the one before.
-const FILE_BLOCK_BYTES = 1 << 20;
-const SHARDED_BATCH_BYTES = 2 * FILE_BLOCK_BYTES;
+// Workers reading the capture themselves read it a block at a time, small
+// enough to be still in the core's second-level cache when the walk
+// reaches it; a record may be as long as one data plane's whole input
+// buffer, and their buffers hold that and a block after it.
+const FILE_BLOCK_BYTES = 256 << 10;
+const MAX_RECORD_BYTES = 1 << 20;
+const SHARDED_BATCH_BYTES = 2 * MAX_RECORD_BYTES;
 const SHARDED_MAX_RESULTS = 32768;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
@@ -138,7 +140,7 @@ class ShardPool {
   batchDone(results: boolean): number {
     const n = this.answer(0, Answer.Count);
     if (results) this.merge(n);
-    else this.mergeIds(n);
+    else this.mergeIds();
     // The capture is over: the threads go, their memories stay readable for
     // the counters and the conntrack table.
     const status = this.answer(0, Answer.Status);
@@ -147,19 +149,19 @@ class ShardPool {
   }
 
   // Gives global ids to the entries the batch's packets show, in packet
-  // order, as merge does, without moving the results.
-  private mergeIds(n: number): void {
-    const words = PacketResult.Size >> 2;
-    const verdictWord = PacketResult.Verdict >> 2;
-    const idWord = PacketResult.CtId >> 2;
-    const all = this.memories.map((_, w) => this.words(w, n * words));
-    for (let i = 0, at = 0; i < n; i++, at += words) {
-      for (let w = 0; w < all.length; w++) {
-        const r = all[w]!;
-        if ((r[at + verdictWord]! & 0xff) === FOREIGN) continue;
-        if (r[at + idWord] !== 0) this.globalId(w, r[at + idWord]!);
-        break;
+  // order, as merge does, without going through the results: from the
+  // workers' lists of the ids their results show first.
+  private mergeIds(): void {
+    const lists = this.memories.map((m, w) => new Uint32Array(m.buffer, this.layouts[w]!.newIdsBuffer, this.answer(w, Answer.NewIds) * 2));
+    const at = lists.map(() => 0);
+    for (;;) {
+      let next = -1;
+      for (let w = 0; w < lists.length; w++) {
+        if (at[w]! < lists[w]!.length && (next < 0 || lists[w]![at[w]!]! < lists[next]![at[next]!]!)) next = w;
       }
+      if (next < 0) return;
+      this.globalId(next, lists[next]![at[next]! + 1]!);
+      at[next]! += 2;
     }
   }
 
@@ -318,9 +320,9 @@ export class ShardedFilter extends Filter {
         const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
         throw new CaptureFormatError(code, offset + pos, Number(ex.packetsProcessed()) + 1, source, detail);
       }
-      // As one data plane, whose input buffer is a block: a record that
-      // does not fit one is damage.
-      if (len - pos >= FILE_BLOCK_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, Number(ex.packetsProcessed()) + 1, source);
+      // As one data plane: a record that does not fit its input buffer is
+      // damage.
+      if (len - pos >= MAX_RECORD_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, Number(ex.packetsProcessed()) + 1, source);
       offset += pos;
     }
     return this.stats();
