@@ -1,7 +1,9 @@
 // Set and map lookups over the sets of the loaded image. Exact-match sets
 // get an open-addressing hash table, built once when the ruleset loads, so a
-// lookup costs the same whatever the set's size; interval sets are sorted
-// boundaries (docs/bytecode.md) searched by bisection. Concatenations with
+// lookup costs the same whatever the set's size (a fixed set of a few short
+// keys is scanned instead); interval sets are sorted boundaries
+// (docs/bytecode.md) found through a direct index built with them
+// (assembly/interval-index.ts), to the same end. Concatenations with
 // ranges are boxes, one range per field, that may overlap on any one field,
 // so they have no single order to bisect: they are scanned, first match in
 // the order they were added. Sets rules add to (assembly/dynset.ts) grow
@@ -10,6 +12,7 @@
 // when their key comes back or taken over by a new key on the same path.
 import { DYNSET_DEFAULT_SIZE, SetEntry, SetFlags } from './abi';
 import { now } from './conntrack';
+import { intervalIndex, lastNotAbove } from './interval-index';
 
 // Per-set descriptor, u32 words.
 const D_FLAGS: usize = 0;
@@ -18,6 +21,7 @@ const D_DATALEN: usize = 8;
 const D_COUNT: usize = 12;
 const D_ELEMENTS: usize = 16;
 const D_STRIDE: usize = 20;
+// The hash table, or an interval set's index.
 const D_TABLE: usize = 24;
 const D_MASK: usize = 28;
 const D_FIELDS: usize = 32;
@@ -27,12 +31,25 @@ const D_DATA: usize = 36;
 const D_LIVE: usize = 40;
 const D_LIMIT: usize = 44;
 const D_OCCUPIED: usize = 48;
-const DESC_SIZE: usize = 52;
+// A fixed set of at most SMALL_SET keys of up to four bytes has no hash
+// table: a lookup scans its keys, which costs less than hashing. Here are
+// which bits of its word a key fills, then the keys, so masked, in the
+// order of the elements.
+const D_KEYMASK: usize = 52;
+const D_KEYS: usize = 56;
+const SMALL_SET: u32 = 8;
+const DESC_SIZE: usize = 88;
 
 const ELEM_INTERVAL_END: u32 = 1;
 // Added by a rule: a u64 expiry time (ns, 0 = never) follows the data.
 export const ELEM_DYNAMIC: u32 = 2;
 export const ELEM_DELETED: u32 = 4;
+
+// A hash table slot: the key's hash, then its element (0: empty), so a
+// probe reads an element only when the hashes agree.
+const SLOT_HASH: usize = 0;
+const SLOT_ELEMENT: usize = 4;
+const SLOT_SHIFT: usize = 3;
 
 let descriptors: usize = 0;
 
@@ -40,10 +57,44 @@ let descriptors: usize = 0;
   return (len + 3) >> 2;
 }
 
-@inline function hashKey(key: usize, len: u32): u32 {
-  let h: u32 = 2166136261;
-  for (let i: usize = 0; i < <usize>len; i++) h = (h ^ load<u8>(key + i)) * 16777619;
+// Fibonacci hashing a word at a time (keys are padded to words, in the
+// elements and in the registers), with the bytes past the key masked off:
+// the multiplication by an odd constant carries every bit of a word into
+// the top bits, which pick the slot, and the top half is folded down
+// before the next word. A one-word key's hash is a one-to-one function of
+// it, so for keys of up to four bytes equal hashes are equal keys.
+function hashKey(key: usize, len: u32): u32 {
+  let h: u32 = 0;
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) h = (h ^ (h >> 16) ^ load<u32>(key + i)) * 0x9e3779b1;
+  if (i < len) h = (h ^ (h >> 16) ^ (load<u32>(key + i) & ((<u32>1 << ((len - i) << 3)) - 1))) * 0x9e3779b1;
   return h;
+}
+
+// The slot a hash starts probing at: its top bits, as many as the table
+// has (a power of two, `mask` + 1).
+@inline function home(h: u32, mask: u32): u32 {
+  return h >> clz(mask);
+}
+
+@inline function sameKey(slot: usize, h: u32, key: usize, klen: u32): bool {
+  return load<u32>(slot + SLOT_HASH) == h && (klen <= 4 || memory.compare(<usize>load<u32>(slot + SLOT_ELEMENT) + 4, key, klen) == 0);
+}
+
+// Puts an element in the first empty slot of its probe sequence.
+function place(slots: usize, mask: u32, el: usize, klen: u32): void {
+  const h = hashKey(el + 4, klen);
+  let i = home(h, mask);
+  while (load<u32>(slots + (<usize>i << SLOT_SHIFT) + SLOT_ELEMENT) != 0) i = (i + 1) & mask;
+  const slot = slots + (<usize>i << SLOT_SHIFT);
+  store<u32>(slot + SLOT_HASH, h);
+  store<u32>(slot + SLOT_ELEMENT, <u32>el);
+}
+
+function newTable(cap: u32): usize {
+  const slots = heap.alloc(<usize>cap << SLOT_SHIFT);
+  memory.fill(slots, 0, <usize>cap << SLOT_SHIFT);
+  return slots;
 }
 
 // Builds the lookup structures for the sets of an image whose set table is
@@ -70,23 +121,27 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
     store<u32>(d + D_STRIDE, stride);
     store<u32>(d + D_FIELDS, load<u32>(e + (<usize>SetEntry.Fields << 2)));
     store<u32>(d + D_DATA, (1 + keyWords) << 2);
-    if (flags & SetFlags.Interval) continue;
+    if (flags & SetFlags.Interval) {
+      if (!concat) store<u32>(d + D_TABLE, <u32>intervalIndex(elements, n, stride, klen));
+      continue;
+    }
+    if ((flags & SetFlags.Dynamic) == 0 && klen <= 4 && n <= SMALL_SET) {
+      const keyMask: u32 = klen == 4 ? 0xffffffff : (<u32>1 << (klen << 3)) - 1;
+      store<u32>(d + D_KEYMASK, keyMask);
+      store<u32>(d + D_TABLE, 0);
+      for (let j: u32 = 0; j < n; j++) store<u32>(d + D_KEYS + (<usize>j << 2), load<u32>(elements + <usize>j * stride + 4) & keyMask);
+      continue;
+    }
     const size = load<u32>(e + (<usize>SetEntry.Size << 2));
     store<u32>(d + D_LIVE, n);
     store<u32>(d + D_LIMIT, size != 0 ? size : DYNSET_DEFAULT_SIZE);
     store<u32>(d + D_OCCUPIED, n);
     let cap: u32 = (flags & SetFlags.Dynamic) != 0 ? 64 : 4;
     while (cap < n * 2) cap <<= 1;
-    const slots = heap.alloc(<usize>cap << 2);
-    memory.fill(slots, 0, <usize>cap << 2);
+    const slots = newTable(cap);
     store<u32>(d + D_TABLE, <u32>slots);
     store<u32>(d + D_MASK, cap - 1);
-    for (let j: u32 = 0; j < n; j++) {
-      const el = elements + <usize>j * stride;
-      let h = hashKey(el + 4, klen) & (cap - 1);
-      while (load<u32>(slots + (<usize>h << 2)) != 0) h = (h + 1) & (cap - 1);
-      store<u32>(slots + (<usize>h << 2), <u32>el);
-    }
+    for (let j: u32 = 0; j < n; j++) place(slots, cap - 1, elements + <usize>j * stride, klen);
   }
 }
 
@@ -105,41 +160,38 @@ function slotOf(d: usize, key: usize): usize {
   const klen = load<u32>(d + D_KEYLEN);
   const slots = <usize>load<u32>(d + D_TABLE);
   const mask = load<u32>(d + D_MASK);
-  let h = hashKey(key, klen) & mask;
+  const h = hashKey(key, klen);
+  let i = home(h, mask);
   while (true) {
-    const slot = slots + (<usize>h << 2);
-    const el = <usize>load<u32>(slot);
-    if (el == 0 || memory.compare(el + 4, key, klen) == 0) return slot;
-    h = (h + 1) & mask;
+    const slot = slots + (<usize>i << SLOT_SHIFT);
+    if (load<u32>(slot + SLOT_ELEMENT) == 0 || sameKey(slot, h, key, klen)) return slot;
+    i = (i + 1) & mask;
   }
 }
 
+function scanSmall(d: usize, key: usize): usize {
+  const w = load<u32>(key) & load<u32>(d + D_KEYMASK);
+  const n = load<u32>(d + D_COUNT);
+  for (let j: u32 = 0; j < n; j++) {
+    if (load<u32>(d + D_KEYS + (<usize>j << 2)) == w) return <usize>load<u32>(d + D_ELEMENTS) + <usize>j * <usize>load<u32>(d + D_STRIDE);
+  }
+  return 0;
+}
+
+// Only sets rules change have elements that may not be live.
 function findExact(d: usize, key: usize): usize {
-  const el = <usize>load<u32>(slotOf(d, key));
-  return el != 0 && live(d, el) ? el : 0;
+  if (load<u32>(d + D_TABLE) == 0) return scanSmall(d, key);
+  const el = <usize>load<u32>(slotOf(d, key) + SLOT_ELEMENT);
+  return el != 0 && ((load<u32>(d + D_FLAGS) & SetFlags.Dynamic) == 0 || live(d, el)) ? el : 0;
 }
 
 // The last boundary not above the key decides: a start matches, an end
 // (or nothing) does not.
 function findInterval(d: usize, key: usize): usize {
-  const klen = load<u32>(d + D_KEYLEN);
-  const elements = <usize>load<u32>(d + D_ELEMENTS);
-  const stride = <usize>load<u32>(d + D_STRIDE);
-  let lo: i32 = 0;
-  let hi: i32 = <i32>load<u32>(d + D_COUNT) - 1;
-  let found: usize = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const el = elements + <usize>mid * stride;
-    if (memory.compare(el + 4, key, klen) <= 0) {
-      found = el;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (found == 0 || (load<u32>(found) & ELEM_INTERVAL_END) != 0) return 0;
-  return found;
+  const at = lastNotAbove(<usize>load<u32>(d + D_TABLE), key);
+  if (at < 0) return 0;
+  const found = <usize>load<u32>(d + D_ELEMENTS) + <usize>at * <usize>load<u32>(d + D_STRIDE);
+  return (load<u32>(found) & ELEM_INTERVAL_END) != 0 ? 0 : found;
 }
 
 // Fields are compared as whole register words: both the stored keys and
@@ -181,7 +233,7 @@ export function setFind(set: u32, key: usize): usize {
 
 // The element with this key, live or dead, or 0.
 export function setFindAny(set: u32, key: usize): usize {
-  return <usize>load<u32>(slotOf(descriptor(set), key));
+  return <usize>load<u32>(slotOf(descriptor(set), key) + SLOT_ELEMENT);
 }
 
 @inline export function setLive(set: u32, el: usize): bool {
@@ -213,17 +265,19 @@ export function setInsert(set: u32, key: usize): usize {
   // lookups of the new key pass it, lookups of the old one may miss it.
   const slots = <usize>load<u32>(d + D_TABLE);
   const mask = load<u32>(d + D_MASK);
-  let h = hashKey(key, klen) & mask;
+  const h = hashKey(key, klen);
+  let i = home(h, mask);
+  let slot: usize = 0;
   let el: usize = 0;
   while (true) {
-    const slot = slots + (<usize>h << 2);
-    const old = <usize>load<u32>(slot);
+    slot = slots + (<usize>i << SLOT_SHIFT);
+    const old = <usize>load<u32>(slot + SLOT_ELEMENT);
     if (old == 0) break;
     if ((load<u32>(old) & ELEM_DYNAMIC) != 0 && !live(d, old)) {
       el = old;
       break;
     }
-    h = (h + 1) & mask;
+    i = (i + 1) & mask;
   }
   const fresh = el == 0;
   if (fresh) el = heap.alloc(stride + 8);
@@ -231,8 +285,9 @@ export function setInsert(set: u32, key: usize): usize {
   store<u32>(el, ELEM_DYNAMIC);
   memory.copy(el + 4, key, klen);
   store<u32>(d + D_LIVE, load<u32>(d + D_LIVE) + 1);
+  store<u32>(slot + SLOT_HASH, h);
   if (!fresh) return el;
-  store<u32>(slots + (<usize>h << 2), <u32>el);
+  store<u32>(slot + SLOT_ELEMENT, <u32>el);
   const occupied = load<u32>(d + D_OCCUPIED) + 1;
   store<u32>(d + D_OCCUPIED, occupied);
   if (occupied * 2 > mask + 1) rehash(d);
@@ -245,7 +300,7 @@ function sweep(d: usize): void {
   const cap = load<u32>(d + D_MASK) + 1;
   let n: u32 = 0;
   for (let i: u32 = 0; i < cap; i++) {
-    const el = <usize>load<u32>(slots + (<usize>i << 2));
+    const el = <usize>load<u32>(slots + (<usize>i << SLOT_SHIFT) + SLOT_ELEMENT);
     if (el != 0 && live(d, el)) n++;
   }
   store<u32>(d + D_LIVE, n);
@@ -259,15 +314,12 @@ function rehash(d: usize): void {
   const klen = load<u32>(d + D_KEYLEN);
   let cap: u32 = 64;
   while (cap < load<u32>(d + D_LIVE) * 4) cap <<= 1;
-  const slots = heap.alloc(<usize>cap << 2);
-  memory.fill(slots, 0, <usize>cap << 2);
+  const slots = newTable(cap);
   let occupied: u32 = 0;
   for (let i: u32 = 0; i < oldCap; i++) {
-    const el = <usize>load<u32>(old + (<usize>i << 2));
+    const el = <usize>load<u32>(old + (<usize>i << SLOT_SHIFT) + SLOT_ELEMENT);
     if (el == 0 || !live(d, el)) continue;
-    let h = hashKey(el + 4, klen) & (cap - 1);
-    while (load<u32>(slots + (<usize>h << 2)) != 0) h = (h + 1) & (cap - 1);
-    store<u32>(slots + (<usize>h << 2), <u32>el);
+    place(slots, cap - 1, el, klen);
     occupied++;
   }
   store<u32>(d + D_TABLE, <u32>slots);
