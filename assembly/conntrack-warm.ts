@@ -2,8 +2,10 @@
 // dependent cache misses (the index slot, then the entry), and on a large
 // capture little else: the packet bytes streaming through evict the table
 // between two packets of a flow. Taking the next records as a group and
-// loading first all their slots, then all their entries, lets those misses
-// overlap instead of each packet paying for its own in turn.
+// loading all their slots, then all their entries, lets those misses
+// overlap instead of each packet paying for its own in turn; the slots of
+// one group are loaded with the entries of the group before it, so that
+// the two rounds of misses overlap as well.
 //
 // Only plain TCP and UDP over IPv4 or IPv6 on Ethernet or raw IP links are
 // recognised here, by a parse of their fixed headers; the lookup proper
@@ -20,12 +22,12 @@ const LINKTYPE_RAW: u32 = 101;
 const LINKTYPE_IPV4: u32 = 228;
 const LINKTYPE_IPV6: u32 = 229;
 
-const records = memory.data(<i32>(GROUP * 8));
-const hashes = memory.data(<i32>(GROUP * 4));
+// Two groups' worth: the one being warmed and the one after it.
+const records = memory.data(<i32>(GROUP * 8 * 2));
+const hashes = memory.data(<i32>(GROUP * 4 * 2));
 const key = memory.data(<i32>ctt.TUPLE_KEY_SIZE);
 
-// The end of the records already warmed; the walk resets it at the start
-// of every batch.
+// The end of the records already warmed.
 export let warmedUntil: usize = 0;
 // The loaded bytes end up here, so that no load is optimised away.
 export let sink: u32 = 0;
@@ -84,27 +86,39 @@ function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
   return ctt.hashKey(key);
 }
 
-// Warms the records from pos on (called when the walk reaches warmedUntil).
-export function warmAhead(linkType: u32, pos: usize, end: usize): void {
-  const n = cap.peekRecords(pos, end, records, GROUP);
-  // Nothing whole ahead: warm again only past this record.
-  warmedUntil = n == 0 ? pos + 1 : cap.peekEnd;
+// Peeks the group of records from pos into half `half` of the scratch
+// arrays, hashes their tuples and loads their first index slots. Returns
+// how many records it found, leaving cap.peekEnd after them.
+function prepare(half: u32, linkType: u32, pos: usize, end: usize): u32 {
+  const recs = records + <usize>(half * GROUP * 8);
+  const hs = hashes + <usize>(half * GROUP * 4);
+  const n = cap.peekRecords(pos, end, recs, GROUP);
   for (let j: u32 = 0; j < n; j++) {
-    const r = records + (<usize>j << 3);
-    store<u32>(hashes + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false));
+    const r = recs + (<usize>j << 3);
+    store<u32>(hs + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false));
   }
   let s: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
-    const h = load<u32>(hashes + (<usize>j << 2));
+    const h = load<u32>(hs + (<usize>j << 2));
     if (h != 0) s += load<u32>(ctt.slotAt(h) + 4);
   }
+  sink += s;
+  return n;
+}
+
+// Loads the entries of a prepared group (their slots are in the cache by
+// now), and for a packet with no entry yet the slot its reply tuple will
+// take at confirmation.
+function loadEntries(half: u32, n: u32, linkType: u32): void {
+  const recs = records + <usize>(half * GROUP * 8);
+  const hs = hashes + <usize>(half * GROUP * 4);
+  let s: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
-    const h = load<u32>(hashes + (<usize>j << 2));
+    const h = load<u32>(hs + (<usize>j << 2));
     if (h == 0) continue;
     const ref = ctt.slotPeek(h);
     if (ref == 0) {
-      // A new connection: its confirmation will insert the reply tuple too.
-      const r = records + (<usize>j << 3);
+      const r = recs + (<usize>j << 3);
       const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true);
       if (rh != 0) s += load<u32>(ctt.slotAt(rh) + 4);
       continue;
@@ -113,4 +127,44 @@ export function warmAhead(linkType: u32, pos: usize, end: usize): void {
     s += load<u32>(e) + load<u32>(e + 64) + load<u32>(e + 128);
   }
   sink += s;
+}
+
+// The group after the one being warmed: its slots were loaded with the
+// entries of the one before, so that the two kinds of miss overlap too.
+let current: u32 = 0;
+let preparedAt: usize = 0;
+let preparedCount: u32 = 0;
+let preparedEnd: usize = 0;
+
+// Forgets what was warmed: a new batch may hold other bytes at the same
+// addresses.
+export function warmReset(): void {
+  warmedUntil = 0;
+  preparedAt = 0;
+}
+
+// Warms the records from pos on (called when the walk reaches warmedUntil).
+export function warmAhead(linkType: u32, pos: usize, end: usize): void {
+  let n: u32;
+  let groupEnd: usize;
+  if (preparedAt == pos) {
+    n = preparedCount;
+    groupEnd = preparedEnd;
+  } else {
+    n = prepare(current, linkType, pos, end);
+    groupEnd = cap.peekEnd;
+  }
+  // Nothing whole ahead: warm again only past this record.
+  warmedUntil = n == 0 ? pos + 1 : groupEnd;
+  const next = current ^ 1;
+  preparedAt = 0;
+  if (n != 0) {
+    preparedCount = prepare(next, linkType, groupEnd, end);
+    if (preparedCount != 0) {
+      preparedAt = groupEnd;
+      preparedEnd = cap.peekEnd;
+    }
+  }
+  loadEntries(current, n, linkType);
+  current = next;
 }

@@ -121,7 +121,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   // Warming is one of the interpreter's shortcuts: the plain path shows it
   // changes no answer.
   const warming = fastPaths && rs.usesConntrack();
-  warm.warmedUntil = 0;
+  warm.warmReset();
   while (true) {
     if (warming && pos >= warm.warmedUntil) warm.warmAhead(cap.linkType, pos, end);
     // A full event ring or trace buffer also ends the batch: the host drains
