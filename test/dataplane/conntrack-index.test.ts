@@ -38,5 +38,11 @@ describe('conntrack index', () => {
     filter.processCapture(pcap(requests, { start: 1_700_000_060 }));
     expect(parseListingCounters(filter.listRuleset())[0]!.packets).toBe(2 * FLOWS);
     expect(filter.conntrackTable()).toHaveLength(FLOWS);
+    expect(filter.stats().conntrackEntries).toBe(FLOWS);
+    // Later, one more: the others have expired, though no lookup
+    // has removed them yet.
+    filter.processCapture(pcap([udp('10.0.0.1', '192.0.2.1', 20000, 53)], { start: 1_700_000_100 }));
+    expect(filter.conntrackTable()).toHaveLength(1);
+    expect(filter.stats().conntrackEntries).toBe(1);
   });
 });
