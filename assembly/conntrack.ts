@@ -40,6 +40,8 @@ export let highWaterAt: usize = 0;
 let slots: usize = 0;
 let slotMask: u32 = 0;
 let slotsReserved: u32 = 0;
+// Where growIndex keeps the old index while it builds the new one.
+let oldSlots: usize = 0;
 // Indices of released entries, reused before new ones (they are the warm
 // ones).
 let freeList: usize = 0;
@@ -92,6 +94,7 @@ export function conntrackInit(max: u32): void {
   // Two tuples per entry at a load of at most one half.
   slotsReserved = nextPow2(max * 4 > MIN_SLOTS ? max * 4 : MIN_SLOTS);
   slots = heap.alloc(<usize>slotsReserved * 8);
+  oldSlots = heap.alloc(<usize>slotsReserved * 4);
   slotMask = MIN_SLOTS - 1;
   freeList = heap.alloc(<usize>max * 4);
   freeCount = 0;
@@ -221,19 +224,20 @@ function slotFind(k: usize, h: u32): u32 {
   }
 }
 
-// Doubles the index and inserts every entry's tuples anew: the slot a tuple
-// lands in depends on the index's size.
+// Doubles the index, inserting every slot of the old one anew: the slot a
+// tuple lands in depends on the index's size. The old slots are read in
+// order from a copy, and each lands at its old home or that plus the old
+// size, so both sides go through memory in order, without touching an
+// entry: a large table grows at the speed of a copy.
 function growIndex(): void {
+  const old = <usize>slotMask + 1;
+  memory.copy(oldSlots, slots, old << 3);
   slotMask = (slotMask << 1) | 1;
-  memory.fill(slots, 0, (<usize>slotMask + 1) << 3);
-  const top = highWater();
-  for (let idx: u32 = 0; idx < top; idx++) {
-    const e = entryAt(idx);
-    if (!load<u8>(e + CtEntry.InUse)) continue;
-    for (let dir: u8 = 0; dir < 2; dir++) {
-      writeKey(unlinkKey, e, dir);
-      slotInsert(hashKey(unlinkKey), ((idx << 1) | dir) + 1);
-    }
+  memory.fill(slots, 0, old << 4);
+  for (let i: usize = 0; i < old; i++) {
+    const s = oldSlots + (i << 3);
+    const ref = load<u32>(s + 4);
+    if (ref != EMPTY) slotInsert(load<u32>(s), ref);
   }
 }
 
