@@ -17,6 +17,9 @@ import * as pkt from './packet';
 import * as shard from './shard';
 
 const GROUP: u32 = 16;
+// A table this small stays in the second-level cache with the packets
+// streaming through: warming it would only hash every tuple twice.
+export const MIN_ENTRIES: u32 = 1024;
 const LINKTYPE_ETHERNET: u32 = 1;
 const LINKTYPE_RAW: u32 = 101;
 const LINKTYPE_IPV4: u32 = 228;

@@ -123,7 +123,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   const warming = fastPaths && rs.usesConntrack();
   warm.warmReset();
   while (true) {
-    if (warming && pos >= warm.warmedUntil) warm.warmAhead(cap.linkType, pos, end);
+    if (warming && pos >= warm.warmedUntil && ctt.count >= warm.MIN_ENTRIES) warm.warmAhead(cap.linkType, pos, end);
     // A full event ring or trace buffer also ends the batch: the host drains
     // them with the results.
     if (n == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {
