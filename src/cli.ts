@@ -281,8 +281,9 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
           }
         : onBatch;
       try {
-        if (isSharded(filter)) {
-          // The workers read the file themselves.
+        if (isSharded(filter) && fstatSync(fd).isFile()) {
+          // The workers read the file themselves, at positions a pipe does
+          // not have.
           try {
             filter.processFile(fd, onBatchWithProgress, flags.read, (n) => void (bytesRead += n));
           } catch (e) {

@@ -3,6 +3,7 @@
 // the conntrack table and the summary.
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter, type Filter, type PacketBatch } from '../../src/index.js';
@@ -214,6 +215,26 @@ describe('--workers', () => {
     const one = await cli([]);
     expect(one.code).toBe(0);
     expect(await cli(['--workers', '2'])).toEqual(one);
+  });
+
+  it('nftwasm filter --workers 2 reads a named pipe too', async () => {
+    const file = (rel: string) => new URL(rel, import.meta.url).pathname;
+    const fifo = join(mkdtempSync(join(tmpdir(), 'nftwasm-')), 'capture');
+    execFileSync('mkfifo', [fifo]);
+    const cli = async (capture: string) => {
+      let out = '';
+      const code = await main(['filter', '-f', file('../../examples/web.nft'), '-r', capture, '--local', '10.99.0.2', '--list', '--conntrack', '--workers', '2'], {
+        out: (s) => void (out += s),
+        err: () => {},
+      });
+      return { code, out };
+    };
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', file('../../examples/web.pcap'), fifo]);
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const piped = await cli(fifo);
+    await written;
+    expect(piped.code).toBe(0);
+    expect(piped).toEqual(await cli(file('../../examples/web.pcap')));
   });
 
   it('refuses conntrack events and tracing', async () => {
