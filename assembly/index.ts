@@ -28,13 +28,16 @@ let status: i32 = BatchStatus.NeedMore;
 let lastTime: u64 = 0;
 let packetCount: u64 = 0;
 let totals: usize = 0;
-// The conntrack ids the batch's results show for the first time, as u32
-// pairs (result index, id), in packet order. Ids are given at confirmation,
-// in packet order, so an id shows first as the largest yet: a sharded run
-// maps its workers' ids to global ones from these lists alone.
+// The conntrack ids results show for the first time, as u32 pairs (packet
+// number, low 32 bits; id), in packet order. Ids are given at
+// confirmation, in packet order, so an id shows first as the largest yet:
+// a sharded run maps its workers' ids to global ones from these lists
+// alone. Each batch starts a new list, unless the host keeps one across
+// batches (newIdsKeep) and clears it itself.
 let newIds: usize = 0;
 let newIdCount: u32 = 0;
 let lastIdShown: u32 = 0;
+let keepNewIds = false;
 
 @inline function addTotal(field: PacketTotals): void {
   store<u64>(totals + field, load<u64>(totals + field) + 1);
@@ -64,6 +67,8 @@ export function resultsBuffer(): usize { return results; }
 export function packetTotals(): usize { return totals; }
 export function newIdsBuffer(): usize { return newIds; }
 export function newIdsCount(): u32 { return newIdCount; }
+export function newIdsKeep(on: bool): void { keepNewIds = on; }
+export function newIdsClear(): void { newIdCount = 0; }
 export function tunablesBuffer(): usize { return tunables; }
 export function localAddressesBuffer(): usize { return localAddresses; }
 
@@ -117,7 +122,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   let pos = input + <usize>start;
   const end = input + <usize>len;
   let n: u32 = 0;
-  newIdCount = 0;
+  if (!keepNewIds) newIdCount = 0;
   // Warming is one of the interpreter's shortcuts: the plain path shows it
   // changes no answer.
   const warming = fastPaths && rs.usesConntrack();
@@ -170,7 +175,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     const id = load<u32>(out + PacketResult.CtId);
     if (id > lastIdShown) {
       lastIdShown = id;
-      store<u32>(newIds + (<usize>newIdCount << 3), n);
+      store<u32>(newIds + (<usize>newIdCount << 3), <u32>packetCount);
       store<u32>(newIds + (<usize>newIdCount << 3) + 4, id);
       newIdCount++;
     }

@@ -12,6 +12,8 @@ export interface DataPlaneExports {
   packetTotals(): number;
   newIdsBuffer(): number;
   newIdsCount(): number;
+  newIdsKeep(on: number): void;
+  newIdsClear(): void;
   tunablesBuffer(): number;
   localAddressesBuffer(): number;
   rulesetReserve(len: number): number;

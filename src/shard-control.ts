@@ -8,7 +8,8 @@ export const enum Command {
   // Each worker moves the unconsumed end of its input buffer to its start,
   // reads up to Length more bytes of the capture file (descriptor File) at
   // position PositionHigh * 2^32 + PositionLow after it, and runs a batch
-  // over the whole buffer (Final when nothing more was read).
+  // over the whole buffer (Final when nothing more was read); up to Rounds
+  // times in a row, while the batches end wanting more.
   ReadBatch = 4,
 }
 
@@ -25,6 +26,7 @@ export const enum Slot {
   File = 6,
   PositionLow = 7,
   PositionHigh = 8,
+  Rounds = 9,
 }
 
 // Int32 slots of each worker's answer area, at workerBase(w).
@@ -47,12 +49,16 @@ export const enum Answer {
   ReadError = 13,
   // ReadBatch: the bytes in the input buffer the batch ran over.
   Length = 14,
-  // The conntrack ids the batch's results show first (newIdsCount()).
+  // The conntrack ids the command's results show first (newIdsCount()).
   NewIds = 15,
+  // ReadBatch: 1 when the last batch was the capture's last (nothing more
+  // was read).
+  Final = 16,
 }
 
 const COMMAND_SLOTS = 16;
-const ANSWER_SLOTS = 16;
+// More than the largest Answer.
+const ANSWER_SLOTS = 32;
 
 export function workerBase(w: number): number {
   return COMMAND_SLOTS + w * ANSWER_SLOTS;

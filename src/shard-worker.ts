@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readSync } from 'node:fs';
 import { Engine, type EngineOptions } from './engine.js';
 import { Answer, Command, Slot, workerBase, type WorkerLayout } from './shard-control.js';
+import { BatchStatus } from '../assembly/abi.js';
 
 export interface ShardWorkerData {
   module: WebAssembly.Module;
@@ -26,6 +27,9 @@ async function serve(data: ShardWorkerData): Promise<void> {
   const ex = engine.exports;
   if (!data.fastPaths) ex.fastPathsEnable(0);
   ex.shardSet(data.index, data.count);
+  // A command may run several batches; the main thread reads the ids they
+  // show first once, after it.
+  ex.newIdsKeep(1);
   const layout: WorkerLayout = {
     inputBuffer: ex.inputBuffer(),
     inputSize: ex.inputSize(),
@@ -68,6 +72,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     seq = Atomics.load(ctl, Slot.Seq);
     const cmd = Atomics.load(ctl, Slot.Command);
     if (cmd === Command.Exit) break;
+    ex.newIdsClear();
     if (cmd === Command.Restart) {
       ex.captureRestart();
       filled = 0;
@@ -84,26 +89,42 @@ async function serve(data: ShardWorkerData): Promise<void> {
     } else if (cmd === Command.ReadBatch) {
       // Reading here, into this thread's own memory, puts the bytes in this
       // core's cache just before the walk, and leaves the main thread idle.
+      // Several blocks a command spare the threads as many wake-ups.
       const input = engine.bytes(layout.inputBuffer, layout.inputSize);
-      input.copyWithin(0, consumed, filled);
-      filled -= consumed;
-      consumed = 0;
-      let n = 0;
+      const block = ctl[Slot.Length]!;
+      let position = ctl[Slot.PositionHigh]! * 2 ** 32 + (ctl[Slot.PositionLow]! >>> 0);
+      let read = 0;
       let error = 0;
-      try {
-        const position = ctl[Slot.PositionHigh]! * 2 ** 32 + (ctl[Slot.PositionLow]! >>> 0);
-        n = readSync(ctl[Slot.File]!, input, filled, Math.min(ctl[Slot.Length]!, layout.inputSize - filled), position);
-      } catch (e) {
-        error = (e as { errno?: number }).errno ?? -5;
-      }
-      ctl[me + Answer.BytesRead] = n;
-      ctl[me + Answer.ReadError] = error;
-      if (error === 0) {
+      let packets = 0;
+      let final = 0;
+      for (let round = 0; round < ctl[Slot.Rounds]!; round++) {
+        input.copyWithin(0, consumed, filled);
+        filled -= consumed;
+        consumed = 0;
+        // A record is at least 16 bytes: the ids list must hold every new
+        // id of the command's packets.
+        if (round > 0 && packets + Math.ceil((filled + block) / 16) > data.engine.maxResults) break;
+        let n = 0;
+        try {
+          n = readSync(ctl[Slot.File]!, input, filled, Math.min(block, layout.inputSize - filled), position);
+        } catch (e) {
+          error = (e as { errno?: number }).errno ?? -5;
+          break;
+        }
+        position += n;
+        read += n;
         filled += n;
-        ctl[me + Answer.Length] = filled;
-        ctl[me + Answer.Count] = ex.processBatch(0, filled, n === 0 ? 1 : 0);
+        const before = Number(ex.packetsProcessed());
+        final = n === 0 ? 1 : 0;
+        ctl[me + Answer.Count] = ex.processBatch(0, filled, final);
+        packets += Number(ex.packetsProcessed()) - before;
         answerBatch();
+        if (n === 0 || ex.batchStatus() !== BatchStatus.NeedMore) break;
       }
+      ctl[me + Answer.BytesRead] = read;
+      ctl[me + Answer.ReadError] = error;
+      ctl[me + Answer.Length] = filled;
+      ctl[me + Answer.Final] = final;
     }
     Atomics.store(ctl, me + Answer.Seq, seq);
     Atomics.notify(ctl, me + Answer.Seq);

@@ -30,7 +30,11 @@ const FOREIGN = 0xff;
 const FILE_BLOCK_BYTES = 256 << 10;
 const MAX_RECORD_BYTES = 1 << 20;
 const SHARDED_BATCH_BYTES = 2 * MAX_RECORD_BYTES;
-const SHARDED_MAX_RESULTS = 32768;
+// Room for the results, and the first-shown ids, of the packets of a
+// command's rounds of blocks.
+const SHARDED_MAX_RESULTS = 131072;
+// Blocks a command reads and runs when nobody reads per-packet results.
+const FILE_ROUNDS = 8;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
   for (const rel of candidates) {
@@ -106,18 +110,24 @@ class ShardPool {
   // copy: the workers take the bytes from worker 0's input buffer (0: each
   // has them already).
   batch(start: number, len: number, final: number, results = true, copy = 1): number {
+    const base = this.packets();
     this.run(Command.Batch, start, len, final, copy);
-    return this.batchDone(results);
+    return this.batchDone(results, base);
+  }
+
+  packets(): number {
+    return (this.answer(0, Answer.PacketsHigh) >>> 0) * 2 ** 32 + (this.answer(0, Answer.PacketsLow) >>> 0);
   }
 
   // Every worker reads up to len bytes of file fd at position after what
-  // its input buffer still holds, and runs a batch over it. Returns the
-  // bytes read; what the workers read must agree.
-  readBatch(fd: number, position: number, len: number): number {
+  // its input buffer still holds, and runs a batch over it, up to rounds
+  // times. Returns the bytes read; what the workers read must agree.
+  readBatch(fd: number, position: number, len: number, rounds: number): number {
     const ctl = this.ctl;
     ctl[Slot.File] = fd;
     ctl[Slot.PositionLow] = position % 2 ** 32 | 0;
     ctl[Slot.PositionHigh] = Math.floor(position / 2 ** 32);
+    ctl[Slot.Rounds] = rounds;
     this.run(Command.ReadBatch, 0, len);
     const n = this.answer(0, Answer.BytesRead);
     for (let w = 0; w < this.workers.length; w++) {
@@ -137,10 +147,11 @@ class ShardPool {
   // After a batch: worker 0's results become those of the whole batch when
   // someone reads them (results), and the conntrack ids they show are made
   // global either way.
-  batchDone(results: boolean): number {
+  // base: the number of packets before the command, in every worker.
+  batchDone(results: boolean, base: number): number {
     const n = this.answer(0, Answer.Count);
     if (results) this.merge(n);
-    else this.mergeIds();
+    else this.mergeIds(base);
     // The capture is over: the threads go, their memories stay readable for
     // the counters and the conntrack table.
     const status = this.answer(0, Answer.Status);
@@ -151,13 +162,15 @@ class ShardPool {
   // Gives global ids to the entries the batch's packets show, in packet
   // order, as merge does, without going through the results: from the
   // workers' lists of the ids their results show first.
-  private mergeIds(): void {
+  // The lists carry packet numbers modulo 2^32, ordered from `base`.
+  private mergeIds(base: number): void {
     const lists = this.memories.map((m, w) => new Uint32Array(m.buffer, this.layouts[w]!.newIdsBuffer, this.answer(w, Answer.NewIds) * 2));
     const at = lists.map(() => 0);
+    const key = (w: number) => (lists[w]![at[w]!]! - base) >>> 0;
     for (;;) {
       let next = -1;
       for (let w = 0; w < lists.length; w++) {
-        if (at[w]! < lists[w]!.length && (next < 0 || lists[w]![at[w]!]! < lists[next]![at[next]!]!)) next = w;
+        if (at[w]! < lists[w]!.length && (next < 0 || key(w) < key(next))) next = w;
       }
       if (next < 0) return;
       this.globalId(next, lists[next]![at[next]! + 1]!);
@@ -291,39 +304,40 @@ export class ShardedFilter extends Filter {
     const pool = this.pool;
     const ex = this.engine.exports;
     pool.restart();
+    // Results someone reads are merged batch by batch: one block a command.
+    const rounds = onBatch ? 1 : FILE_ROUNDS;
     let position = 0;
-    // Capture offset of the first byte in the workers' input buffers.
-    let offset = 0;
     for (;;) {
-      const before = Number(ex.packetsProcessed());
-      const n = pool.readBatch(fd, position, FILE_BLOCK_BYTES);
+      const before = pool.packets();
+      const n = pool.readBatch(fd, position, FILE_BLOCK_BYTES, rounds);
       position += n;
       onRead?.(n);
-      const len = this.pool.answer(0, Answer.Length);
-      let count = pool.batchDone(onBatch !== undefined);
+      const len = pool.answer(0, Answer.Length);
+      const final = pool.answer(0, Answer.Final);
+      // Capture offset of the first byte in the workers' input buffers.
+      const offset = position - len;
+      let count = pool.batchDone(onBatch !== undefined, before);
+      this.noteTime();
       let first = before + 1;
       let status: BatchStatus;
       for (;;) {
-        if (count > 0) {
-          this.noteTime();
-          onBatch?.(new PacketBatch(this.engine, count, first));
-        }
+        if (count > 0) onBatch?.(new PacketBatch(this.engine, count, first));
         status = ex.batchStatus();
         if (status !== BatchStatus.ResultsFull) break;
-        first = Number(ex.packetsProcessed()) + 1;
-        count = pool.batch(ex.batchConsumed(), len, n === 0 ? 1 : 0, onBatch !== undefined, 0);
+        first = pool.packets() + 1;
+        count = pool.batch(ex.batchConsumed(), len, final, onBatch !== undefined, 0);
+        this.noteTime();
       }
       const pos = ex.batchConsumed();
       if (status === BatchStatus.End) break;
       if (status === BatchStatus.Error) {
         const code = ex.captureError() as CaptureError;
         const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
-        throw new CaptureFormatError(code, offset + pos, Number(ex.packetsProcessed()) + 1, source, detail);
+        throw new CaptureFormatError(code, offset + pos, pool.packets() + 1, source, detail);
       }
       // As one data plane: a record that does not fit its input buffer is
       // damage.
-      if (len - pos >= MAX_RECORD_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, Number(ex.packetsProcessed()) + 1, source);
-      offset += pos;
+      if (len - pos >= MAX_RECORD_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, pool.packets() + 1, source);
     }
     return this.stats();
   }
