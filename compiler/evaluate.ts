@@ -216,7 +216,10 @@ export class Evaluator {
   private addSet(table: TableModel, decl: SetDecl): void {
     const typeofKey = decl.typeofKey?.map((e) => this.selector(table, e));
     const typeofData = decl.typeofData && this.selector(table, decl.typeofData);
-    const keyTypes = typeofKey ? typeofKey.map((e) => e.type) : decl.keyType.map((k) => this.setType(k, decl.loc));
+    // A selector of a type of no fixed size (an integer such as ip ttl) gives
+    // the key its own size and byte order.
+    const sized = (e: TExpr): Datatype => (e.type.bits === e.bits ? e.type : { ...e.type, bits: e.bits, byteorder: e.byteorder });
+    const keyTypes = typeofKey ? typeofKey.map(sized) : decl.keyType.map((k) => this.setType(k, decl.loc));
     const bits = keyTypes.reduce((a, t) => a + Math.ceil(t.bits / 32) * 32, 0);
     const set: SetModel = {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
@@ -228,7 +231,7 @@ export class Evaluator {
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.at(decl.loc, `Could not process rule: Operation not supported`);
     if (typeofData) {
-      set.dataType = typed(typeofData.type, typeofData.type.bits);
+      set.dataType = typed(typeofData.type, typeofData.bits, typeofData.byteorder);
     } else if (decl.dataType) {
       const dt = decl.dataType === 'verdict' ? TYPES.verdict : this.setType(decl.dataType, decl.loc);
       set.dataType = typed(dt, dt.bits);
@@ -329,8 +332,18 @@ export class Evaluator {
       case 'payloadset': {
         const target = this.payload(ctx, s.target) as TExpr & { kind: 'payload' };
         const value = this.valueExpr(ctx, s.value, typed(target.type, target.bits, target.byteorder));
-        const aligned = target.offset % 8 === 0 && target.bits % 8 === 0;
-        if (!aligned && value.kind !== 'const') throw NftError.at(s.loc, `Left shift of ${payloadShift(target)} bits is undefined for type of ${target.bits} bits width`);
+        if (value.kind !== 'const') {
+          if (value.type.name !== target.type.name) throw NftError.at(s.value.loc, `datatype mismatch: expected ${target.type.desc}, expression has type ${value.type.desc}`);
+          // A field that is not whole bytes, or an odd number of them under a
+          // checksum, is written merged with its neighbours: only a constant
+          // can be shifted into place.
+          const aligned = target.offset % 8 === 0 && target.bits % 8 === 0;
+          const oddUnderChecksum = PROTOCOLS[target.proto]!.checksum !== undefined && (target.bits / 8) % 2 === 1;
+          if (!aligned || oddUnderChecksum) {
+            const shift = payloadShift(target) + (oddUnderChecksum && Math.floor(target.offset / 8) % 2 === 0 ? 8 : 0);
+            throw NftError.at(s.target.loc, `Left shift of ${shift} bits is undefined for type of ${target.bits} bits width`);
+          }
+        }
         ctx.stmts.push({ kind: 'payloadset', target, value });
         return;
       }

@@ -70,3 +70,23 @@ describe.skipIf(liveNftReason())('errors against live nft', () => {
     }
   });
 });
+
+// Statements whose value does not suit the field they write: nft also
+// underlines the rest of the statement with tildes, which these errors do
+// not draw, so the first line (message, line and columns) is compared.
+const WRITE_CASES: [string, string][] = [
+  ['a value of another type', inRule('ip ttl set meta mark')],
+  ['a value of another selector type', inRule('ip ttl set ip protocol')],
+  ['a selector into a byte under the IPv4 checksum', inRule('ip ttl set ip ttl')],
+];
+
+describe.skipIf(liveNftReason())('payload write errors against live nft', () => {
+  it.each(WRITE_CASES)('%s', (_, text) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+    try {
+      expect(ourError(text).split('\n')[0]).toBe(nftError(dir, text).split('\n')[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

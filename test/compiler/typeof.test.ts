@@ -1,5 +1,6 @@
 // Sets and maps declared with `typeof` and with a size: bytecode and
-// listing as live nft gives them, and lookups in them.
+// listing as live nft gives them, and lookups in them. Selectors of a type
+// without a size of its own (ip ttl, ip length) give the key theirs.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { pcap, SYN, tcp } from '../dataplane/packets.js';
@@ -30,12 +31,27 @@ const source = `table inet t {
 	set e {
 		typeof iifname . ip saddr
 	}
+	set f {
+		typeof ip ttl
+		elements = { 1, 64 }
+	}
+	set g {
+		typeof ip length
+		elements = { 40, 1500 }
+	}
+	set h {
+		typeof ip saddr . ip ttl
+		elements = { 1.2.3.4 . 64 }
+	}
 	chain x {
 		type filter hook input priority 0; policy accept;
 		ip saddr . tcp dport @a drop
 		meta mark set ip saddr map @m
 		meta mark @b
 		ip6 daddr @d
+		ip ttl @f counter
+		ip ttl @f ip length != @g drop
+		ip saddr . ip ttl @h
 	}
 }
 `;
@@ -57,5 +73,8 @@ describe('typeof', () => {
       for (let i = 0; i < b.count; i++) accepted.push(b.accepted(i));
     });
     expect(accepted).toEqual([false, true]);
+    // A selector of an integer type keys the set with its own size: the
+    // packet that got past the drop carries a TTL of 64.
+    expect(filter.counters()[0]).toBe(1n);
   });
 });
