@@ -188,24 +188,40 @@ function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
 }
 
 // Looks ahead without walking: the data and captured length (u32 pairs at
-// out) of up to max whole classic pcap records from pos on. Returns how many
-// were found and leaves peekEnd after the last; other formats give none.
+// out) of up to max whole records from pos on, classic pcap records or
+// pcapng enhanced packet blocks of an interface of link type linkType (the
+// look stops at any other block). Returns how many were found and leaves
+// peekEnd after the last.
 export let peekEnd: usize = 0;
 
-export function peekRecords(pos: usize, end: usize, out: usize, max: u32): u32 {
-  if (format != Format.Pcap) return 0;
+export function peekRecords(pos: usize, end: usize, out: usize, max: u32, linkType: u32): u32 {
   let n: u32 = 0;
-  while (n < max && end - pos >= PCAP_RECORD_HEADER) {
-    const caplen = rd32(pos + 8);
-    if (caplen > MAX_RECORD || end - pos < PCAP_RECORD_HEADER + caplen) break;
-    const o = out + (<usize>n << 3);
-    store<u32>(o, <u32>(pos + PCAP_RECORD_HEADER));
-    store<u32>(o + 4, caplen);
-    pos += PCAP_RECORD_HEADER + caplen;
-    n++;
+  if (format == Format.Pcap) {
+    while (n < max && end - pos >= PCAP_RECORD_HEADER) {
+      const caplen = rd32(pos + 8);
+      if (caplen > MAX_RECORD || end - pos < PCAP_RECORD_HEADER + caplen) break;
+      peeked(out, n++, pos + PCAP_RECORD_HEADER, caplen);
+      pos += PCAP_RECORD_HEADER + caplen;
+    }
+  } else if (format == Format.Pcapng && skipLeft == 0) {
+    while (n < max && end - pos >= EPB_FIXED && rd32(pos) == BLOCK_EPB) {
+      const len = rd32(pos + 4);
+      const ifid = rd32(pos + 8);
+      const caplen = rd32(pos + 20);
+      if (len < EPB_FIXED || <u64>len > <u64>(end - pos) || caplen > len - EPB_FIXED || ifid >= interfaceCount) break;
+      if (load<u32>(interfaces + <usize>ifid * IF_SIZE + IF_LINKTYPE) != linkType) break;
+      peeked(out, n++, pos + 28, caplen);
+      pos += len;
+    }
   }
   peekEnd = pos;
   return n;
+}
+
+@inline function peeked(out: usize, n: u32, data: usize, caplen: u32): void {
+  const o = out + (<usize>n << 3);
+  store<u32>(o, <u32>data);
+  store<u32>(o + 4, caplen);
 }
 
 function nextPcapngBlock(pos: usize, end: usize, final: bool): WalkStatus {

@@ -95,7 +95,7 @@ function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
 function prepare(half: u32, linkType: u32, pos: usize, end: usize): u32 {
   const recs = records + <usize>(half * GROUP * 8);
   const hs = hashes + <usize>(half * GROUP * 4);
-  const n = cap.peekRecords(pos, end, recs, GROUP);
+  const n = cap.peekRecords(pos, end, recs, GROUP, linkType);
   for (let j: u32 = 0; j < n; j++) {
     const r = recs + (<usize>j << 3);
     store<u32>(hs + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false));
