@@ -8,7 +8,7 @@
 //   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules
 //   --quick        whole runs only
 //   --results      write the report to bench/RESULTS.md
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_DIR, trafficCapture } from './captures.js';
@@ -94,8 +94,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     say(curveTable('Linear rules, all evaluated per packet', 'rules', await ruleCurve(args.full, runs)) + '\n');
     say(`Load average at end: ${loadNow()}\n`);
   }
-  if (args.results) writeFileSync(join(BENCH_DIR, 'RESULTS.md'), out.join(''));
+  if (args.results) {
+    const path = join(BENCH_DIR, 'RESULTS.md');
+    writeFileSync(path, out.join('') + analysisOf(path));
+  }
   return 0;
+}
+
+// The hand-written reading of the figures at the end of RESULTS.md, from
+// its heading on: kept when the figures above it are measured anew.
+const ANALYSIS_HEADING = '\n## Reading these figures\n';
+
+function analysisOf(path: string): string {
+  if (!existsSync(path)) return '';
+  const text = readFileSync(path, 'utf8');
+  const at = text.indexOf(ANALYSIS_HEADING);
+  return at < 0 ? '' : text.slice(at);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));
