@@ -4,7 +4,7 @@
 // the browser entry share it.
 import { BatchStatus, CaptureError, CtEntry, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
-import { Engine, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
+import { Engine, type DataPlaneExports, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
 import { CtEventBatch } from './ct-event-batch.js';
 import { TraceBatch } from './trace-batch.js';
@@ -227,6 +227,13 @@ export class Filter {
   }
 }
 
+// What the walker stopped at, `offset` bytes into the capture.
+export function walkFailure(ex: DataPlaneExports, offset: number, source: string): CaptureFormatError {
+  const code = ex.captureError() as CaptureError;
+  const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
+  return new CaptureFormatError(code, offset, Number(ex.packetsProcessed()) + 1, source, detail);
+}
+
 // One pass over one capture: the input buffer's fill level and the walker.
 export class CaptureRun {
   private len = 0;
@@ -295,9 +302,7 @@ export class CaptureRun {
       if (status === BatchStatus.ResultsFull) continue;
       if (status === BatchStatus.Error) {
         this.done = true;
-        const code = ex.captureError() as CaptureError;
-        const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
-        throw new CaptureFormatError(code, this.base + pos, Number(ex.packetsProcessed()) + 1, this.source, detail);
+        throw walkFailure(ex, this.base + pos, this.source);
       }
       if (status === BatchStatus.End) this.done = true;
       else if (pos === 0 && this.len === ex.inputSize()) {

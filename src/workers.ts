@@ -16,7 +16,7 @@ import { CaptureFormatError } from './capture-error.js';
 import { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { Engine, type DataPlaneExports } from './engine.js';
-import { Filter, engineOptions, liveConntrackEntries, type BatchListener, type CaptureReader, type FilterOptions, type FilterStats } from './filter.js';
+import { Filter, engineOptions, liveConntrackEntries, walkFailure, type BatchListener, type FilterOptions, type FilterStats } from './filter.js';
 import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
 import { Answer, Command, Slot, controlBytes, workerBase, type WorkerLayout } from './shard-control.js';
 import type { ShardWorkerData } from './shard-worker.js';
@@ -330,11 +330,7 @@ export class ShardedFilter extends Filter {
       }
       const pos = ex.batchConsumed();
       if (status === BatchStatus.End) break;
-      if (status === BatchStatus.Error) {
-        const code = ex.captureError() as CaptureError;
-        const detail = code === CaptureError.UnsupportedLinkType ? String(ex.captureLinkType()) : '';
-        throw new CaptureFormatError(code, offset + pos, pool.packets() + 1, source, detail);
-      }
+      if (status === BatchStatus.Error) throw walkFailure(ex, offset + pos, source);
       // As one data plane: a record that does not fit its input buffer is
       // damage.
       if (len - pos >= MAX_RECORD_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, pool.packets() + 1, source);
