@@ -20,10 +20,6 @@ const GROUP: u32 = 16;
 // A table this small stays in the second-level cache with the packets
 // streaming through: warming it would only hash every tuple twice.
 export const MIN_ENTRIES: u32 = 1024;
-const LINKTYPE_ETHERNET: u32 = 1;
-const LINKTYPE_RAW: u32 = 101;
-const LINKTYPE_IPV4: u32 = 228;
-const LINKTYPE_IPV6: u32 = 229;
 
 // Two groups' worth: the one being warmed and the one after it.
 const records = memory.data(<i32>(GROUP * 8 * 2));
@@ -38,18 +34,9 @@ export let sink: u32 = 0;
 // The index hash of the tuple of a plain TCP or UDP packet, 0 for any other;
 // with reply set, of the tuple its answers will carry.
 function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
-  let net = data;
-  let left = caplen;
-  if (linkType == LINKTYPE_ETHERNET) {
-    if (left < 14) return 0;
-    const type = bswap<u16>(load<u16>(data + 12));
-    if (type != 0x0800 && type != 0x86dd) return 0;
-    net += 14;
-    left -= 14;
-  } else if (linkType != LINKTYPE_RAW && linkType != LINKTYPE_IPV4 && linkType != LINKTYPE_IPV6) {
-    return 0;
-  }
-  if (left < 1) return 0;
+  const net = pkt.plainNetworkHeader(linkType, data, caplen);
+  if (net == 0) return 0;
+  const left = caplen - <u32>(net - data);
   const version = load<u8>(net) >> 4;
   let l4: u8;
   let th: usize;

@@ -123,6 +123,19 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   return PacketFate.NotIp;
 }
 
+// The network header of a frame whose link layer is plain Ethernet carrying
+// IPv4 or IPv6, or raw IP; 0 for any other. For looks ahead of the full
+// parse, which takes every other frame.
+export function plainNetworkHeader(linkType: u32, data: usize, caplen: u32): usize {
+  if (linkType == LINKTYPE_ETHERNET) {
+    if (caplen < 15) return 0;
+    const type = be16(data + 12);
+    return type == 0x0800 || type == 0x86dd ? data + 14 : 0;
+  }
+  if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) return caplen < 1 ? 0 : data;
+  return 0;
+}
+
 function parseIpv4(p: usize, wireLen: u32): i32 {
   if (!captured(p, 20)) return PacketFate.Malformed;
   const vihl = load<u8>(p);

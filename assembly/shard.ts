@@ -41,16 +41,47 @@ function quotedAddresses(v6: bool): usize {
   return 0;
 }
 
+const OWN: i32 = 1;
+const FOREIGN_PACKET: i32 = 0;
+const UNSURE: i32 = -1;
+
+// The owner of most packets from a glance at their network header: IPv4
+// other than ICMP, IPv6 whose first next header is TCP or UDP, on Ethernet
+// or raw IP links. The addresses are those the full parse would take; a
+// packet the stack would find malformed goes by them too, which changes
+// nothing, as no state sees such a packet. UNSURE for everything else.
+function glance(linkType: u32, data: usize, caplen: u32): i32 {
+  const net = pkt.plainNetworkHeader(linkType, data, caplen);
+  if (net == 0) return UNSURE;
+  const left = caplen - <u32>(net - data);
+  if (left < 20) return UNSURE;
+  const version = load<u8>(net) >> 4;
+  if (version == 4) {
+    if (load<u8>(net + 9) == pkt.IPPROTO_ICMP) return UNSURE;
+    return ownAddresses(net + 12, net + 16, 4) ? OWN : FOREIGN_PACKET;
+  }
+  if (version == 6 && left >= 40) {
+    const next = load<u8>(net + 6);
+    if (next != pkt.IPPROTO_TCP && next != pkt.IPPROTO_UDP) return UNSURE;
+    return ownAddresses(net + 8, net + 24, 16) ? OWN : FOREIGN_PACKET;
+  }
+  return UNSURE;
+}
+
 // Whether the packet of this record is this worker's to evaluate. Packets
-// without addresses (not IP, malformed) are worker 0's.
+// without addresses (not IP, malformed) are worker 0's. Fragments go by
+// their own addresses, whatever the first of them quotes: they meet in one
+// worker's reassembly.
 export function ownPacket(linkType: u32, data: usize, caplen: u32, origLen: u32): bool {
+  const seen = glance(linkType, data, caplen);
+  if (seen != UNSURE) return seen == OWN;
   const fate = pkt.parsePacket(linkType, data, caplen, origLen);
   if (fate != PacketFate.Filtered && fate != PacketFate.Fragment) return shardIndex == 0;
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
   const len: usize = v6 ? 16 : 4;
   let s = pkt.saddr;
   let d = pkt.daddr;
-  if (pkt.l4proto == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP)) {
+  if (fate == PacketFate.Filtered && pkt.l4proto == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP)) {
     const q = quotedAddresses(v6);
     if (q != 0) {
       s = q;

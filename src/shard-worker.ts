@@ -104,9 +104,16 @@ async function serve(data: ShardWorkerData): Promise<void> {
         // A record is at least 16 bytes: the ids list must hold every new
         // id of the command's packets.
         if (round > 0 && packets + Math.ceil((filled + block) / 16) > data.engine.maxResults) break;
+        // A read may come back short; the workers must agree on what they
+        // read, so each reads the whole block unless the file ends.
+        const want = Math.min(block, layout.inputSize - filled);
         let n = 0;
         try {
-          n = readSync(ctl[Slot.File]!, input, filled, Math.min(block, layout.inputSize - filled), position);
+          for (;;) {
+            const r = readSync(ctl[Slot.File]!, input, filled + n, want - n, position + n);
+            n += r;
+            if (r === 0 || n === want) break;
+          }
         } catch (e) {
           error = (e as { errno?: number }).errno ?? -5;
           break;
