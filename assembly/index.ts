@@ -36,8 +36,15 @@ let totals: usize = 0;
 // batches (newIdsKeep) and clears it itself.
 let newIds: usize = 0;
 let newIdCount: u32 = 0;
+// Packets since the list was started, its own or not: at most one id each,
+// and a bound every worker of a sharded run reaches at the same packet.
+let newIdsSpan: u32 = 0;
 let lastIdShown: u32 = 0;
 let keepNewIds = false;
+// Whether the host reads the per-packet results: when nobody does, every
+// packet's result goes to the first record, and a batch is bounded by the
+// list of first-shown ids alone.
+let keepResults = true;
 
 @inline function addTotal(field: PacketTotals): void {
   store<u64>(totals + field, load<u64>(totals + field) + 1);
@@ -68,7 +75,11 @@ export function packetTotals(): usize { return totals; }
 export function newIdsBuffer(): usize { return newIds; }
 export function newIdsCount(): u32 { return newIdCount; }
 export function newIdsKeep(on: bool): void { keepNewIds = on; }
-export function newIdsClear(): void { newIdCount = 0; }
+export function newIdsClear(): void {
+  newIdCount = 0;
+  newIdsSpan = 0;
+}
+export function resultsKeep(on: bool): void { keepResults = on; }
 export function tunablesBuffer(): usize { return tunables; }
 export function localAddressesBuffer(): usize { return localAddresses; }
 
@@ -122,7 +133,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
   let pos = input + <usize>start;
   const end = input + <usize>len;
   let n: u32 = 0;
-  if (!keepNewIds) newIdCount = 0;
+  if (!keepNewIds) newIdsClear();
   // Warming is one of the interpreter's shortcuts: the plain path shows it
   // changes no answer.
   const warming = fastPaths && rs.usesConntrack();
@@ -131,7 +142,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (warming && pos >= warm.warmedUntil && ctt.count >= warm.MIN_ENTRIES) warm.warmAhead(cap.linkType, pos, end);
     // A full event ring or trace buffer also ends the batch: the host drains
     // them with the results.
-    if (n == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {
+    if ((keepResults && n == resultCapacity) || newIdsSpan == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {
       status = BatchStatus.ResultsFull;
       break;
     }
@@ -152,7 +163,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       status = BatchStatus.Error;
       break;
     }
-    const out = results + <usize>n * PacketResult.Size;
+    const out = keepResults ? results + <usize>n * PacketResult.Size : results;
     store<u32>(out + PacketResult.RecordOffset, <u32>(cap.recordStart - input));
     store<u32>(out + PacketResult.RecordLength, <u32>(cap.recordEnd - cap.recordStart));
     store<u32>(out + PacketResult.DataOffset, <u32>(cap.recordData - input));
@@ -163,6 +174,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (shard.shardCount > 1 && !shard.ownPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen)) {
       store<u8>(out + PacketResult.Verdict, shard.FOREIGN);
       packetCount++;
+      newIdsSpan++;
       n++;
       pos = cap.recordEnd;
       continue;
@@ -182,6 +194,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (events.enabled) events.afterPacket();
     if (trace.enabled()) trace.endPacket();
     packetCount++;
+    newIdsSpan++;
     n++;
     pos = cap.recordEnd;
   }

@@ -14,6 +14,7 @@ export interface DataPlaneExports {
   newIdsCount(): number;
   newIdsKeep(on: number): void;
   newIdsClear(): void;
+  resultsKeep(on: number): void;
   tunablesBuffer(): number;
   localAddressesBuffer(): number;
   rulesetReserve(len: number): number;

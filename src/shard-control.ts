@@ -27,6 +27,9 @@ export const enum Slot {
   PositionLow = 7,
   PositionHigh = 8,
   Rounds = 9,
+  // Batch, ReadBatch: 0 when nobody reads the per-packet results, only the
+  // ids they show first.
+  Results = 10,
 }
 
 // Int32 slots of each worker's answer area, at workerBase(w).

@@ -73,6 +73,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     const cmd = Atomics.load(ctl, Slot.Command);
     if (cmd === Command.Exit) break;
     ex.newIdsClear();
+    ex.resultsKeep(ctl[Slot.Results]!);
     if (cmd === Command.Restart) {
       ex.captureRestart();
       filled = 0;
@@ -95,15 +96,11 @@ async function serve(data: ShardWorkerData): Promise<void> {
       let position = ctl[Slot.PositionHigh]! * 2 ** 32 + (ctl[Slot.PositionLow]! >>> 0);
       let read = 0;
       let error = 0;
-      let packets = 0;
       let final = 0;
       for (let round = 0; round < ctl[Slot.Rounds]!; round++) {
         input.copyWithin(0, consumed, filled);
         filled -= consumed;
         consumed = 0;
-        // A record is at least 16 bytes: the ids list must hold every new
-        // id of the command's packets.
-        if (round > 0 && packets + Math.ceil((filled + block) / 16) > data.engine.maxResults) break;
         // A read may come back short; the workers must agree on what they
         // read, so each reads the whole block unless the file ends.
         const want = Math.min(block, layout.inputSize - filled);
@@ -121,10 +118,8 @@ async function serve(data: ShardWorkerData): Promise<void> {
         position += n;
         read += n;
         filled += n;
-        const before = Number(ex.packetsProcessed());
         final = n === 0 ? 1 : 0;
         ctl[me + Answer.Count] = ex.processBatch(0, filled, final);
-        packets += Number(ex.packetsProcessed()) - before;
         answerBatch();
         if (n === 0 || ex.batchStatus() !== BatchStatus.NeedMore) break;
       }

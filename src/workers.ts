@@ -30,11 +30,12 @@ const FOREIGN = 0xff;
 const FILE_BLOCK_BYTES = 256 << 10;
 const MAX_RECORD_BYTES = 1 << 20;
 const SHARDED_BATCH_BYTES = 2 * MAX_RECORD_BYTES;
-// Room for the results, and the first-shown ids, of the packets of a
-// command's rounds of blocks.
+// Room for the results of a batch of smallest records, and for the
+// first-shown ids of a command's packets (a full list ends the command).
 const SHARDED_MAX_RESULTS = 131072;
-// Blocks a command reads and runs when nobody reads per-packet results.
-const FILE_ROUNDS = 8;
+// Blocks a command reads and runs when nobody reads per-packet results: the
+// workers meet once per command, and wait there for the slower one.
+const FILE_ROUNDS = 32;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
   for (const rel of candidates) {
@@ -73,7 +74,7 @@ class ShardPool {
     return this.ctl[workerBase(w) + a]!;
   }
 
-  private run(cmd: Command, start = 0, len = 0, final = 0, copy = 1): void {
+  private run(cmd: Command, start = 0, len = 0, final = 0, copy = 1, results = true): void {
     if (this.closed) throw new Error('the shard workers have ended with the capture they ran');
     const ctl = this.ctl;
     ctl[Slot.Command] = cmd;
@@ -81,6 +82,7 @@ class ShardPool {
     ctl[Slot.Length] = len;
     ctl[Slot.Final] = final;
     ctl[Slot.Copy] = copy;
+    ctl[Slot.Results] = results ? 1 : 0;
     const seq = ++this.seq;
     Atomics.store(ctl, Slot.Seq, seq);
     Atomics.notify(ctl, Slot.Seq);
@@ -111,7 +113,7 @@ class ShardPool {
   // has them already).
   batch(start: number, len: number, final: number, results = true, copy = 1): number {
     const base = this.packets();
-    this.run(Command.Batch, start, len, final, copy);
+    this.run(Command.Batch, start, len, final, copy, results);
     return this.batchDone(results, base);
   }
 
@@ -122,13 +124,13 @@ class ShardPool {
   // Every worker reads up to len bytes of file fd at position after what
   // its input buffer still holds, and runs a batch over it, up to rounds
   // times. Returns the bytes read; what the workers read must agree.
-  readBatch(fd: number, position: number, len: number, rounds: number): number {
+  readBatch(fd: number, position: number, len: number, rounds: number, results: boolean): number {
     const ctl = this.ctl;
     ctl[Slot.File] = fd;
     ctl[Slot.PositionLow] = position % 2 ** 32 | 0;
     ctl[Slot.PositionHigh] = Math.floor(position / 2 ** 32);
     ctl[Slot.Rounds] = rounds;
-    this.run(Command.ReadBatch, 0, len);
+    this.run(Command.ReadBatch, 0, len, 0, 1, results);
     const n = this.answer(0, Answer.BytesRead);
     for (let w = 0; w < this.workers.length; w++) {
       const errno = this.answer(w, Answer.ReadError);
@@ -309,7 +311,7 @@ export class ShardedFilter extends Filter {
     let position = 0;
     for (;;) {
       const before = pool.packets();
-      const n = pool.readBatch(fd, position, FILE_BLOCK_BYTES, rounds);
+      const n = pool.readBatch(fd, position, FILE_BLOCK_BYTES, rounds, onBatch !== undefined);
       position += n;
       onRead?.(n);
       const len = pool.answer(0, Answer.Length);
