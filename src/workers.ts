@@ -35,7 +35,7 @@ const SHARDED_BATCH_BYTES = 2 * MAX_RECORD_BYTES;
 const SHARDED_MAX_RESULTS = 131072;
 // Blocks a command reads and runs when nobody reads per-packet results: the
 // workers meet once per command, and wait there for the slower one.
-const FILE_ROUNDS = 32;
+const FILE_ROUNDS = 128;
 
 function firstExisting(candidates: readonly string[], what: string): URL {
   for (const rel of candidates) {
