@@ -2,7 +2,8 @@
 // it imports, commander included) as one script, and cli.bundle.cache, V8's
 // code cache for it; bin/nftwasm.js runs the one with the other. Node 20
 // loads ES modules one at a time, which cost a run about as much as Node's
-// own start-up, and has no code cache for them.
+// own start-up, and has no code cache for them. The shard worker's script
+// (--workers) is bundled the same way, each thread loading it anew.
 //
 // The script is a function, (module, require, importMetaUrl) => void, that
 // fills module.exports as a CommonJS module does, for vm.Script to compile
@@ -50,6 +51,15 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [lazyChildProcess],
+});
+await build({
+  entryPoints: [`${root}dist/src/shard-worker.js`],
+  outfile: `${root}dist/src/shard-worker.bundle.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
 });
 
 // The cache is taken after a run of the README's example, so that it holds
