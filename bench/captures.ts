@@ -1,7 +1,7 @@
 // Captures the benchmarks run over: the generated traffic, cached on disk by
 // its parameters (a million packets take seconds to generate), and small
 // crafted UDP captures built in memory for the micro benchmarks.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { generateCapture } from './generate.js';
@@ -34,6 +34,23 @@ export function trafficCapture(spec: TrafficSpec, log: (s: string) => void = () 
     closeSync(fd);
   }
   renameSync(partial, path);
+  return path;
+}
+
+const PCAP_HEADER_BYTES = 24;
+
+// A capture of no packets with the header of capture `of`: what starting
+// and ending a run costs.
+export function emptyCapture(of: string): string {
+  const header = new Uint8Array(PCAP_HEADER_BYTES);
+  const fd = openSync(of, 'r');
+  try {
+    readSync(fd, header, 0, PCAP_HEADER_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const path = join(CACHE_DIR, 'empty.pcap');
+  writeFileSync(path, header);
   return path;
 }
 

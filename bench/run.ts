@@ -2,25 +2,27 @@
 // scaling curves, printed as a report (and written to bench/RESULTS.md with
 // --results).
 //   --runs N       alternating whole runs per contender (default 5)
-//   --packets N    packets of the whole-run capture (default 1000000)
+//   --packets N[,N...]  packets of the whole-run captures (default 1000000;
+//                  with --full 1000000,4000000)
 //   --flows N      concurrent flows of the whole-run capture (default 5000)
 //   --workers N    also time `nftwasm filter --workers N` (default 2; 1: not)
-//   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules
+//   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules;
+//                  a larger whole-run capture; the machine's parallel ceiling
 //   --quick        whole runs only
 //   --results      write the report to bench/RESULTS.md
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, trafficCapture } from './captures.js';
+import { BENCH_DIR, emptyCapture, trafficCapture } from './captures.js';
 import { describeMachine, loadNow } from './machine.js';
-import { compareWholeRuns, nftwasmContender, tcpdumpContender } from './whole-run.js';
+import { compareWholeRuns, nftwasmContender, parallelCeiling, tcpdumpContender, type Contender } from './whole-run.js';
 import { microBenchmarks } from './micro.js';
 import { flowCurve, ruleCurve, setCurve, type CurvePoint } from './scaling.js';
 import { formatRate } from './stats.js';
 
 interface Args {
   runs: number;
-  packets: number;
+  packets: number[];
   flows: number;
   workers: number;
   full: boolean;
@@ -29,16 +31,17 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { runs: 5, packets: 1_000_000, flows: 5000, workers: 2, full: false, quick: false, results: false };
+  const a: Args = { runs: 5, packets: [], flows: 5000, workers: 2, full: false, quick: false, results: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    const num = (): number => {
-      const n = Number(argv[++i]);
+    const positive = (text: string | undefined): number => {
+      const n = Number(text);
       if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer`);
       return n;
     };
+    const num = (): number => positive(argv[++i]);
     if (flag === '--runs') a.runs = num();
-    else if (flag === '--packets') a.packets = num();
+    else if (flag === '--packets') a.packets = (argv[++i] ?? '').split(',').map(positive);
     else if (flag === '--flows') a.flows = num();
     else if (flag === '--workers') a.workers = num();
     else if (flag === '--full') a.full = true;
@@ -46,6 +49,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--results') a.results = true;
     else throw new Error(`unknown argument ${flag}`);
   }
+  if (a.packets.length === 0) a.packets = a.full ? [1_000_000, 4_000_000] : [1_000_000];
   return a;
 }
 
@@ -67,19 +71,39 @@ export async function main(argv: readonly string[]): Promise<number> {
   const m = describeMachine();
   say(`# nftwasm benchmarks\n\nCommand: \`npm run bench -- ${argv.join(' ')}\`\n\nMachine: ${m.cpu}, ${m.cores} cores, load average at start ${m.load}, Node ${m.node}, ${m.tcpdump}\n\n`);
 
-  const capture = trafficCapture({ packets: args.packets, flows: args.flows, seed: 1 }, log);
   const rules = join(BENCH_DIR, 'ruleset.nft');
   const bpf = readFileSync(join(BENCH_DIR, 'ruleset.bpf'), 'utf8').trim();
-  const contenders = [nftwasmContender(rules, capture), tcpdumpContender(bpf, capture)];
-  if (args.workers > 1) contenders.push(nftwasmContender(rules, capture, ['--workers', String(args.workers)], `nftwasm filter --workers ${args.workers}`));
-  const whole = compareWholeRuns(contenders, args.runs);
-  const tcpdump = whole.find((w) => w.name === 'tcpdump')!;
-  say(`## Whole runs: bench/ruleset.nft vs tcpdump with bench/ruleset.bpf\n\n${args.packets} packets, ${args.flows} concurrent flows, seed 1; median of ${args.runs} alternating runs after one warm-up, load average at end ${loadNow()}\n\n| contender | median s | packets/s | ratio to tcpdump (>1: faster) | runs (s) |\n|---|---|---|---|---|\n`);
-  for (const w of whole) {
-    say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(args.packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
+  const contendersFor = (capture: string): Contender[] => {
+    const list = [nftwasmContender(rules, capture), tcpdumpContender(bpf, capture)];
+    if (args.workers > 1) list.push(nftwasmContender(rules, capture, ['--workers', String(args.workers)], `nftwasm filter --workers ${args.workers}`));
+    return list;
+  };
+  let first = '';
+  let last = '';
+  for (const packets of args.packets) {
+    const capture = trafficCapture({ packets, flows: args.flows, seed: 1 }, log);
+    first ||= capture;
+    last = capture;
+    const whole = compareWholeRuns(contendersFor(capture), args.runs);
+    const tcpdump = whole.find((w) => w.name === 'tcpdump')!;
+    say(`## Whole runs: bench/ruleset.nft vs tcpdump with bench/ruleset.bpf, ${packets} packets\n\n${packets} packets, ${args.flows} concurrent flows, seed 1; median of ${args.runs} alternating runs after one warm-up, load average at end ${loadNow()}\n\n| contender | median s | packets/s | ratio to tcpdump (>1: faster) | runs (s) |\n|---|---|---|---|---|\n`);
+    for (const w of whole) {
+      say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
+    }
+    if (args.workers > 1) say(`\n--workers ${args.workers} against one worker: ${(whole[0]!.median / whole[2]!.median).toFixed(2)}x\n`);
+    say('\n');
   }
-  if (args.workers > 1) say(`\n--workers ${args.workers} against one worker: ${(whole[0]!.median / whole[2]!.median).toFixed(2)}x\n`);
+
+  // The fixed cost in every figure above: a run over a capture of no packets.
+  const startUp = compareWholeRuns(contendersFor(emptyCapture(first)), args.runs);
+  say(`## Start-up: the same commands over a capture of no packets\n\nMedian of ${args.runs} alternating runs; load average at end ${loadNow()}\n\n| contender | median s | runs (s) |\n|---|---|---|\n`);
+  for (const w of startUp) say(`| ${w.name} | ${w.median.toFixed(3)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
   say('\n');
+
+  if (args.full && args.workers > 1) {
+    const c = await parallelCeiling(nftwasmContender(rules, last), args.workers, args.runs);
+    say(`## Parallel ceiling of this machine\n\n${args.workers} independent \`nftwasm filter\` runs of the ${args.packets.at(-1)}-packet capture at once, against one alone (median of ${args.runs} alternating rounds; load average at end ${loadNow()}): one alone ${c.alone.toFixed(3)} s, ${args.workers} at once ${c.together.toFixed(3)} s, **${c.throughput.toFixed(2)}x** the work per second of one. Sharding one run over ${args.workers} worker threads shares the cores, caches and memory bandwidth the same way, so this is the most --workers ${args.workers} can reach here.\n\n`);
+  }
 
   if (!args.quick) {
     say(`## Micro benchmarks (tinybench, median of 5 runs of 100k packets on a fresh filter; load ${loadNow()})\n\n| task | ns/packet | ns/rule over baseline |\n|---|---|---|\n`);
