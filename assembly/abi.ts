@@ -497,6 +497,21 @@ export enum Tuple {
 }
 
 // ---------------------------------------------------------------------------
+// Conntrack's statistics under the kernel's names (`conntrack -S`), u64
+// each, by index.
+export enum CtStat {
+  Found = 0,
+  New = 1,
+  Invalid = 2,
+  Insert = 3,
+  // No room: the table was full and nothing could be dropped early.
+  Drop = 4,
+  EarlyDrop = 5,
+  Expired = 6,
+  Count = 7,
+}
+
+// ---------------------------------------------------------------------------
 // Running totals over the packets an instance evaluated (a sharded run's
 // workers count their own), u64 each. Byte offsets.
 export enum PacketTotals {

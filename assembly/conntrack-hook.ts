@@ -1,7 +1,7 @@
 // What the conntrack hook does to a packet (nf_conntrack_in): classify it,
 // find or start its entry, let the protocol tracker move the state, and give
 // the packet its ct state; and what the confirmation hook does at the end.
-import { CtEntry, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
+import { CtEntry, CtStat, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { tunable } from './config';
@@ -52,7 +52,7 @@ function invalid(): bool {
   ctt.ct = 0;
   ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;
-  ctt.countStat(ctt.Stat.Invalid);
+  ctt.countStat(CtStat.Invalid);
   return true;
 }
 

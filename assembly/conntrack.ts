@@ -12,7 +12,7 @@
 // A packet that starts a connection gets a pending entry outside the table;
 // it is inserted only when the packet is accepted at the last hook, as the
 // kernel confirms its unconfirmed entries.
-import { CtAcct, CtEntry, CtExt, CtExtension, CtStateBit, CtStatus, Tuple } from './abi';
+import { CtAcct, CtEntry, CtExt, CtExtension, CtStat, CtStateBit, CtStatus, Tuple } from './abi';
 import * as pkt from './packet';
 import { entryDestroyed } from './ct-events';
 import { removeExpectationsOf } from './conntrack-expect';
@@ -59,18 +59,7 @@ export let ctState: u32 = CtStateBit.Invalid;
 export let now: u64 = 0;
 export let stats: usize = 0;
 
-export enum Stat {
-  Found = 0,
-  New = 1,
-  Invalid = 2,
-  Insert = 3,
-  Drop = 4,
-  EarlyDrop = 5,
-  Expired = 6,
-  Count = 7,
-}
-
-@inline function stat(s: Stat): void {
+@inline function stat(s: CtStat): void {
   const p = stats + (<usize>s << 3);
   store<u64>(p, load<u64>(p) + 1);
 }
@@ -102,8 +91,8 @@ export function conntrackInit(max: u32): void {
   count = 0;
   key = heap.alloc(KEY_SIZE);
   unlinkKey = heap.alloc(KEY_SIZE);
-  stats = heap.alloc(<usize>Stat.Count * 8);
-  memory.fill(stats, 0, <usize>Stat.Count * 8);
+  stats = heap.alloc(<usize>CtStat.Count * 8);
+  memory.fill(stats, 0, <usize>CtStat.Count * 8);
 }
 
 // The index starts this small and doubles as entries come.
@@ -335,7 +324,7 @@ export function lookupKey(): bool {
   const r = ref - 1;
   const e = entryAt(r >> 1);
   if (isExpired(e)) {
-    stat(Stat.Expired);
+    stat(CtStat.Expired);
     unlinkEntry(r >> 1);
     return false;
   }
@@ -407,7 +396,7 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
   }
   ct = e;
   ctDir = 0;
-  stat(Stat.New);
+  stat(CtStat.New);
   return e;
 }
 
@@ -481,10 +470,10 @@ export function makeRoom(): bool {
     i = (i + 1) & slotMask;
   }
   if (drops == 0) {
-    stat(Stat.Drop);
+    stat(CtStat.Drop);
     return false;
   }
-  for (let d: u32 = 0; d < drops; d++) stat(Stat.EarlyDrop);
+  for (let d: u32 = 0; d < drops; d++) stat(CtStat.EarlyDrop);
   return true;
 }
 
@@ -499,7 +488,7 @@ export function confirm(): bool {
     idx = highWater();
     store<u32>(highWaterAt, idx + 1);
   } else {
-    stat(Stat.Drop);
+    stat(CtStat.Drop);
     return false;
   }
   if ((count + 1) << 2 > slotMask + 1 && slotMask + 1 < slotsReserved) growIndex();
@@ -516,7 +505,7 @@ export function confirm(): bool {
     slotInsert(hashKey(key), ((idx << 1) | dir) + 1);
   }
   count++;
-  stat(Stat.Insert);
+  stat(CtStat.Insert);
   if (ct == p) ct = e;
   return true;
 }
@@ -525,7 +514,7 @@ export function isPending(e: usize): bool {
   return e == pending;
 }
 
-export function countStat(s: Stat): void {
+export function countStat(s: CtStat): void {
   stat(s);
 }
 

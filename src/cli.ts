@@ -232,7 +232,18 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
   if (!flags.quiet) {
     const paint = painterFor({ isTTY: io.errIsTTY });
     io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries\n`);
+    reportFullTable(filter, io);
   }
+}
+
+// The kernel's "nf_conntrack: table full, dropping packet", counted. Workers
+// each hold their share of the table, and which entries make room in a
+// full one depends on what else it holds.
+function reportFullTable(filter: Filter, io: Io): void {
+  const c = filter.conntrackStatistics();
+  if (c.drop === 0 && c.earlyDrop === 0) return;
+  const shares = isSharded(filter) ? `; each of the ${filter.workers} workers held its share of the table, so which connections made room may differ from a run without --workers` : '';
+  io.err(`nftwasm: the conntrack table was full (nf_conntrack_max): ${c.earlyDrop} entries dropped early to make room, ${c.drop} packets dropped for want of it${shares}\n`);
 }
 
 function isSharded(filter: Filter): filter is ShardedFilter {

@@ -2,7 +2,7 @@
 // fed capture bytes in large blocks, answering with per-packet results,
 // counters and the conntrack table. No Node built-ins: the Node entry and
 // the browser entry share it.
-import { BatchStatus, CaptureError, CtEntry, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
+import { BatchStatus, CaptureError, CtEntry, CtStat, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
 import { Engine, type DataPlaneExports, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
@@ -46,6 +46,19 @@ export interface FilterStats {
   // Packets no hook saw: not IP, malformed before the stack, held fragments.
   notEvaluated: number;
   conntrackEntries: number;
+}
+
+// Conntrack's statistics over the run, under the kernel's names
+// (`conntrack -S`).
+export interface ConntrackStatistics {
+  found: number;
+  new: number;
+  invalid: number;
+  insert: number;
+  // Packets dropped for want of room in a full table.
+  drop: number;
+  earlyDrop: number;
+  expired: number;
 }
 
 export type BatchListener = (batch: PacketBatch) => void;
@@ -218,6 +231,24 @@ export class Filter {
       dropped: Number(sum[PacketTotals.Dropped / 8]),
       notEvaluated: Number(sum[PacketTotals.NotEvaluated / 8]),
       conntrackEntries: liveConntrackEntries(this.engine, this.lastTime),
+    };
+  }
+
+  conntrackStatistics(): ConntrackStatistics {
+    const sum = new Array<bigint>(CtStat.Count).fill(0n);
+    for (const e of this.totalsEngines()) {
+      const s = e.u64(e.exports.conntrackStats(), CtStat.Count);
+      for (let i = 0; i < CtStat.Count; i++) sum[i]! += s[i]!;
+    }
+    const at = (s: CtStat): number => Number(sum[s]);
+    return {
+      found: at(CtStat.Found),
+      new: at(CtStat.New),
+      invalid: at(CtStat.Invalid),
+      insert: at(CtStat.Insert),
+      drop: at(CtStat.Drop),
+      earlyDrop: at(CtStat.EarlyDrop),
+      expired: at(CtStat.Expired),
     };
   }
 

@@ -6,7 +6,7 @@ setDefaultWasm(loadWasmModule);
 
 export { compile, NftError } from '../compiler/index.js';
 export type { Ruleset, ListingOptions } from '../compiler/index.js';
-export { createFilter, Filter, type FilterOptions, type FilterStats, type BatchListener, type CaptureReader } from './filter.js';
+export { createFilter, Filter, type FilterOptions, type FilterStats, type ConntrackStatistics, type BatchListener, type CaptureReader } from './filter.js';
 export { PacketBatch } from './packet-batch.js';
 export { CaptureFormatError } from './capture-error.js';
 export { SYSCTLS } from './sysctl.js';

@@ -85,4 +85,5 @@ export interface WorkerLayout {
   conntrackExtensions: number;
   conntrackAccounting: number;
   conntrackHighWater: number;
+  conntrackStats: number;
 }

@@ -42,6 +42,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     conntrackExtensions: ex.conntrackExtensions(),
     conntrackAccounting: ex.conntrackAccounting(),
     conntrackHighWater: ex.conntrackHighWater(),
+    conntrackStats: ex.conntrackStats(),
   };
   parentPort!.postMessage({ ready: layout });
   const ctl = new Int32Array(data.control);

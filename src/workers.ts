@@ -252,6 +252,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     conntrackExtensions: () => l.conntrackExtensions,
     conntrackAccounting: () => l.conntrackAccounting,
     conntrackHighWater: () => l.conntrackHighWater,
+    conntrackStats: () => l.conntrackStats,
     conntrackCount: () => answer(Answer.ConntrackCount),
     captureRestart: () => pool.restart(),
     processBatch: (start: number, len: number, final: number) => pool.batch(start, len, final),

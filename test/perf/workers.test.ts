@@ -272,6 +272,24 @@ describe('--workers', () => {
     expect(await cli(['--workers', '2'])).toEqual(one);
   });
 
+  it('says when the conntrack table was full, and that workers may then differ', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nftwasm-')), 'c.pcap');
+    writeFileSync(path, cases[0]!.bytes);
+    const rules = new URL('../../bench/ruleset.nft', import.meta.url).pathname;
+    const cli = async (extra: string[]) => {
+      let err = '';
+      const code = await main(['filter', '-f', rules, '-r', path, ...extra], { out: () => {}, err: (s) => void (err += s) });
+      expect(code).toBe(0);
+      return err;
+    };
+    const roomy = await cli([]);
+    expect(roomy).not.toMatch(/table was full/);
+    const full = await cli(['--sysctl', 'nf_conntrack_max=64']);
+    expect(full).toMatch(/the conntrack table was full \(nf_conntrack_max\): [1-9]\d* entries dropped early to make room, \d+ packets dropped for want of it\n/);
+    expect(full).not.toMatch(/workers/);
+    expect(await cli(['--sysctl', 'nf_conntrack_max=64', '--workers', '2'])).toMatch(/each of the 2 workers held its share of the table/);
+  });
+
   it('nftwasm filter --workers 2 reads a named pipe too', async () => {
     const file = (rel: string) => new URL(rel, import.meta.url).pathname;
     const fifo = join(mkdtempSync(join(tmpdir(), 'nftwasm-')), 'capture');
