@@ -90,6 +90,9 @@ export function rulesetLoad(): i32 {
   return r;
 }
 export function countersBuffer(): usize { return rs.counters; }
+// The 16-byte state slots of limits and quotas (a quota's first u64: the
+// bytes it has counted).
+export function statesBuffer(): usize { return rs.statesBuffer(); }
 export function fastPathsEnable(on: bool): void { setFastPaths(on); }
 export function shardSet(index: u32, count: u32): void { shard.shardSet(index, count); }
 

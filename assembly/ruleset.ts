@@ -58,6 +58,10 @@ export function rulesetLoad(): i32 {
   return 0;
 }
 
+export function statesBuffer(): usize {
+  return states;
+}
+
 @inline export function state(slot: u32): usize {
   return states + (<usize>slot << 4);
 }

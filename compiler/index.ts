@@ -6,7 +6,7 @@ import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
-import type { RulesetModel } from './model.js';
+import type { RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
 
 export { NftError };
@@ -32,10 +32,30 @@ export interface RuleInfo {
 export interface Ruleset {
   image: Uint8Array;
   counterCount: number;
+  // What the rules keep state in as packets pass (limit, quota, ct count,
+  // set updates), by nft's names: a data plane holds that state for the
+  // packets it sees, so workers sharing out the flows would each keep
+  // their own.
+  packetState: string[];
   chains: ChainInfo[];
   rules: RuleInfo[];
   toNetlinkDebug(): string;
   toListing(opts?: ListingOptions): string;
+}
+
+const PACKET_STATE: Partial<Record<TStmt['kind'], string>> = { limit: 'limit', quota: 'quota', connlimit: 'ct count', dynset: 'set updates' };
+
+function packetState(model: RulesetModel): string[] {
+  const found = new Set<string>();
+  for (const c of model.chains) {
+    for (const r of c.rules) {
+      for (const s of r.stmts) {
+        const name = PACKET_STATE[s.kind];
+        if (name) found.add(name);
+      }
+    }
+  }
+  return [...found];
 }
 
 function nameTables(model: RulesetModel): NameTables {
@@ -74,6 +94,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   return {
     image,
     counterCount: model.counterCount,
+    packetState: packetState(model),
     chains: model.chains.map((c) => ({
       family: c.table.family, table: c.table.name, name: c.name, handle: c.handle,
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),

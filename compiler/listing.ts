@@ -8,6 +8,9 @@ import { PROTOCOLS } from './selectors.js';
 export interface ListingOptions {
   // [packets, bytes] per counter index.
   counters?: BigUint64Array;
+  // Bytes a quota (by its state slot) has counted since the ruleset was
+  // loaded, on top of the `used` it was given.
+  quotaCounted?: (slot: number) => bigint;
   handles?: boolean;
   stateless?: boolean;
   // -n: numeric protocols, priorities, times and symbols (flags in hex).
@@ -327,8 +330,10 @@ class Printer {
       }
       case 'dynset':
         return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
-      case 'quota':
-        return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${s.used ? ` used ${byteAmount(s.used)}` : ''}`;
+      case 'quota': {
+        const used = s.used + (this.o.quotaCounted?.(s.slot) ?? 0n);
+        return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${used && !this.o.stateless ? ` used ${byteAmount(used)}` : ''}`;
+      }
     }
   }
 

@@ -20,6 +20,7 @@ export interface DataPlaneExports {
   rulesetReserve(len: number): number;
   rulesetLoad(): number;
   countersBuffer(): number;
+  statesBuffer(): number;
   fastPathsEnable(on: number): void;
   shardSet(index: number, count: number): void;
   conntrackEntries(): number;

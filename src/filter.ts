@@ -195,8 +195,16 @@ export class Filter {
   }
 
   // `nft list ruleset` with the counters as they stand.
-  listRuleset(opts: Omit<ListingOptions, 'counters'> = {}): string {
-    return this.ruleset.toListing({ ...opts, counters: this.counters() });
+  listRuleset(opts: Omit<ListingOptions, 'counters' | 'quotaCounted'> = {}): string {
+    return this.ruleset.toListing({ ...opts, counters: this.counters(), quotaCounted: (slot) => this.quotaCounted(slot) });
+  }
+
+  // The bytes the quota of state slot `slot` has counted, over every data
+  // plane of the run.
+  private quotaCounted(slot: number): bigint {
+    let sum = 0n;
+    for (const e of this.totalsEngines()) sum += e.u64(e.exports.statesBuffer() + slot * 16, 1)[0]!;
+    return sum;
   }
 
   conntrackTable(): ConntrackEntry[] {

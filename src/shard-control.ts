@@ -80,6 +80,7 @@ export interface WorkerLayout {
   newIdsBuffer: number;
   packetTotals: number;
   countersBuffer: number;
+  statesBuffer: number;
   tunablesBuffer: number;
   conntrackEntries: number;
   conntrackExtensions: number;

@@ -37,6 +37,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     newIdsBuffer: ex.newIdsBuffer(),
     packetTotals: ex.packetTotals(),
     countersBuffer: ex.countersBuffer(),
+    statesBuffer: ex.statesBuffer(),
     tunablesBuffer: ex.tunablesBuffer(),
     conntrackEntries: ex.conntrackEntries(),
     conntrackExtensions: ex.conntrackExtensions(),

@@ -247,6 +247,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     resultsBuffer: () => l.resultsBuffer,
     packetTotals: () => l.packetTotals,
     countersBuffer: () => l.countersBuffer,
+    statesBuffer: () => l.statesBuffer,
     tunablesBuffer: () => l.tunablesBuffer,
     conntrackEntries: () => l.conntrackEntries,
     conntrackExtensions: () => l.conntrackExtensions,
@@ -357,6 +358,9 @@ export class ShardedFilter extends Filter {
 export async function createShardedFilter(ruleset: Ruleset, workers: number, opts: FilterOptions = {}): Promise<ShardedFilter> {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`--workers expects 1 to 64, got ${workers}`);
   if (opts.events || opts.trace) throw new RangeError('--workers does not combine with conntrack events or tracing');
+  if (ruleset.packetState.length > 0) {
+    throw new RangeError(`--workers does not combine with rules that keep state as packets pass (here: ${ruleset.packetState.join(', ')}): each worker would keep its own`);
+  }
   const module = await WebAssembly.compile(await readFile(sharedWasmUrl()));
   // Larger batches than one data plane's: every batch is a round trip
   // through the control block that wakes each worker.

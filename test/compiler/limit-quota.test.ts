@@ -80,4 +80,27 @@ describe('quota in the data plane', () => {
   it('starts from the bytes already used', async () => {
     expect(await passing('quota 100 bytes used 30 bytes accept', 'drop', 5, 0.001)).toEqual([0]);
   });
+
+  // As nft lists a quota the kernel has counted with: every packet that
+  // reached it, the one that went past its limit included; nothing of it
+  // stateless (nft -s).
+  it('lists the bytes it has used', async () => {
+    const source = `table ip t {\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tquota over 100 bytes used 10 bytes drop\n\t\tquota 2 kbytes\n\t}\n}\n`;
+    const filter = await createFilter(compile(source), { local: ['10.0.0.1'] });
+    expect(filter.listRuleset()).toContain('quota over 100 bytes used 10 bytes drop\n\t\tquota 2 kbytes\n');
+    filter.processCapture(pcap(Array.from({ length: 5 }, (_, i) => udp('192.0.2.1', '10.0.0.1', 1000 + i, 53))));
+    // Two packets of 36 bytes pass the first quota; with the third, 10 + 108
+    // bytes reach it: that one and the next are dropped, and counted too.
+    expect(filter.listRuleset()).toContain('quota over 100 bytes used 190 bytes drop\n\t\tquota 2 kbytes used 72 bytes\n');
+    expect(filter.listRuleset({ stateless: true })).toContain('quota over 100 bytes drop\n\t\tquota 2 kbytes\n');
+  });
+});
+
+describe('state the rules keep as packets pass', () => {
+  it('is named for the callers that share out the flows', () => {
+    const rules = (body: string) => compile(`table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0;\n${body}\t}\n}\n`).packetState;
+    expect(rules('\t\tip saddr 10.0.0.1 counter accept\n')).toEqual([]);
+    expect(rules('\t\tlimit rate 2/second accept\n\t\tquota 10 mbytes\n\t\tlimit rate 1/minute\n')).toEqual(['limit', 'quota']);
+    expect(rules('\t\tct count over 2 drop\n\t\tadd @s { ip saddr }\n')).toEqual(['ct count', 'set updates']);
+  });
 });

@@ -315,4 +315,9 @@ describe('--workers', () => {
     await expect(createShardedFilter(ruleset, 2, { events: true })).rejects.toThrow(RangeError);
     await expect(createShardedFilter(ruleset, 2, { trace: { packets: [1] } })).rejects.toThrow(RangeError);
   });
+
+  it('refuses rules whose state each worker would keep alone', async () => {
+    const stateful = compile(cases[0]!.rules.replace('\t\tcounter\n', '\t\tlimit rate 100/second counter\n\t\tquota over 1 mbytes drop\n'));
+    await expect(createShardedFilter(stateful, 2)).rejects.toThrow('--workers does not combine with rules that keep state as packets pass (here: limit, quota)');
+  });
 });
