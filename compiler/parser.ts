@@ -3,6 +3,7 @@
 // as text until the evaluator knows their datatype.
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
 import { NftError, span, type Location, type SourceFile } from './errors.js';
+import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
 import { PROTOCOLS } from './selectors.js';
 
@@ -23,8 +24,6 @@ const XOR_OPS: BinaryOps = { '^': '^', xor: '^' };
 const AND_OPS: BinaryOps = { '&': '&', and: '&' };
 const SHIFT_OPS: BinaryOps = { '<<': '<<', '>>': '>>' };
 const VALUE_OPS: BinaryOps = { '|': '|', '^': '^', '&': '&', '<<': '<<', '>>': '>>' };
-// Words nft's scanner returns as keywords, which its errors name.
-const KEYWORDS = new Set(['accept', 'drop', 'counter', 'ip', 'ip6', 'tcp', 'udp', 'ct', 'meta', 'log', 'notrack', 'jump', 'goto', 'return', 'continue', 'th', 'icmp', 'comment']);
 
 export interface Include {
   kind: 'include';
@@ -89,10 +88,18 @@ export class Parser {
     return this.next();
   }
 
-  private name(): Token {
+  // A table, chain, set or object name: a word that is not a keyword.
+  private name(expecting = 'string'): Token {
     const t = this.peek();
-    if (t.kind !== 'word' && t.kind !== 'string') this.fail(t);
+    if (t.kind !== 'word' || keywordName(t.text) !== undefined) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting ${expecting}`);
     return this.next();
+  }
+
+  // A device or a named counter, which may be quoted.
+  private quotableName(): Token {
+    const t = this.peek();
+    if (t.kind === 'string') return this.next();
+    return this.name();
   }
 
   private atEnd(): boolean {
@@ -166,7 +173,8 @@ export class Parser {
 
   private family(): Family {
     const t = this.peek();
-    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text) && this.peek(1).kind === 'word') {
+    // A family's name is a keyword, never a table's.
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text)) {
       this.next();
       return t.text as Family;
     }
@@ -298,7 +306,7 @@ export class Parser {
         const hook = this.word();
         chain.hook = hook.text;
         chain.hookLoc = hook;
-        if (this.accept('device')) chain.device = this.name().text;
+        if (this.accept('device')) chain.device = this.quotableName().text;
         chain.priority = this.priority(this.expect('priority'));
         this.separator();
         continue;
@@ -406,7 +414,7 @@ export class Parser {
     if (t.kind === 'word' && VERDICTS.has(t.text)) {
       this.next();
       if (t.text === 'jump' || t.text === 'goto') {
-        const c = this.name();
+        const c = this.name("'{'");
         // nft marks the chain name when the chain does not exist.
         return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
       }
@@ -440,7 +448,7 @@ export class Parser {
       if (VERDICTS.has(t.text)) {
         this.next();
         if (t.text === 'jump' || t.text === 'goto') {
-          const c = this.name();
+          const c = this.name("'{'");
             return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
         }
         return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
@@ -508,7 +516,7 @@ export class Parser {
   private counterStmt(): Stmt {
     const t = this.next();
     if (this.accept('name')) {
-      const n = this.name();
+      const n = this.quotableName();
       return { kind: 'counter', name: n.text, loc: span(t, n) };
     }
     return { kind: 'counter', ...this.counterValues(), loc: t };
@@ -818,7 +826,7 @@ function describe(t: Token): string {
   if (t.kind === 'newline') return 'newline';
   if (t.kind === 'string') return `quoted string`;
   if (t.kind === 'punct') return t.text === ';' ? 'semicolon' : `'${t.text}'`;
-  return KEYWORDS.has(t.text) ? t.text : `string`;
+  return keywordName(t.text) ?? 'string';
 }
 
 export function parse(file: SourceFile): TopLevel[] {

@@ -38,6 +38,18 @@ const CASES: [string, string][] = [
   ['chain block without a separator before the table brace', 'table ip t { chain c { accept; } }\n'],
   ['set block without a separator before the table brace', 'table ip t { set s { type ipv4_addr; } }\n'],
   ['ct helper block without a separator before the table brace', 'table ip t { ct helper h { type "ftp" protocol tcp; } }\n'],
+  ['keyword as a table name', 'table inet accept {\n}\n'],
+  ['keyword as a chain name', 'table inet t {\n\tchain tcp {\n\t}\n}\n'],
+  ['keyword as a set name', 'table inet t {\n\tset counter {\n\t\ttype ipv4_addr\n\t}\n}\n'],
+  ['operator keyword as a chain name', 'table inet t {\n\tchain or {\n\t}\n}\n'],
+  ['quoted table name', 'table inet "t" {\n}\n'],
+  ['table named for its family only', 'table ip {\n}\n'],
+  ['quoted chain name in a command', 'add table inet t\nadd chain inet t "c"\n'],
+  ['keyword as the chain of a rule command', 'add table inet t\nadd rule inet t ct accept\n'],
+  ['keyword as a ct helper name', 'table inet t {\n\tct helper ip {\n\t\ttype "ftp" protocol tcp\n\t}\n}\n'],
+  ['keyword as a jump target', inRule('jump drop')],
+  ['quoted jump target', inRule('jump "c"')],
+  ['keyword after @', inRule('ip saddr @meta accept')],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
