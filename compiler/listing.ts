@@ -246,10 +246,14 @@ class Printer {
   }
 
   // The kernel keeps concatenations with ranges in the order they were
-  // added, and every other set sorted.
+  // added, and every other set sorted. A named set's elements are broken
+  // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
     const els = set.interval && set.keyTypes.length > 1 ? set.elements : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
-    return els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))).join(', ');
+    const texts = els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key)));
+    if (set.anonymous) return texts.join(', ');
+    const perLine = set.keyTypes.length === 1 ? ELEMENTS_PER_LINE[set.keyTypes[0]!.name] ?? 1 : 1;
+    return texts.map((t, i) => (i === 0 ? t : i % perLine === 0 ? `,\n\t\t\t     ${t}` : `, ${t}`)).join('');
   }
 
   stmts(rule: RuleModel): string {
@@ -380,6 +384,14 @@ class Printer {
     return out + '\t}\n';
   }
 }
+
+// How many elements of a named set of each key type nft prints to a line;
+// one for any other type, concatenations included.
+const ELEMENTS_PER_LINE: Record<string, number> = {
+  nf_proto: 5, integer: 5, arp_op: 5, inet_proto: 5, inet_service: 5, tcp_flag: 5, dccp_pkttype: 5,
+  mark: 5, iface_index: 5, classid: 5, uid: 5, gid: 5, ct_dir: 5,
+  ipv4_addr: 2, ct_state: 2, ct_status: 2, pkt_type: 2,
+};
 
 // The order nft lists set flags in.
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RulesetHeader, SetEntry, SetFlags } from '../../assembly/abi.js';
 import { compile } from '../../compiler/index.js';
+import { liveNftReason, nftListingText } from './live-nft.js';
 
 function setTable(image: Uint8Array) {
   const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
@@ -48,5 +49,44 @@ describe('set encoding', () => {
   it('stores data maps with host-order data', () => {
     expect(map.flags).toBe(SetFlags.Map);
     expect(map.elements).toEqual([[0, 0x5000, 0x10]]);
+  });
+});
+
+// Named sets' elements over several lines, as many to a line as nft puts
+// there for each key type; anonymous sets on one line.
+const WRAPPED = `table inet t {
+	set a6 { type ipv6_addr; elements = { ::1, ::2, ::3, ::4, ::5 } }
+	set mk { type mark; elements = { 1, 2, 3, 4, 5, 6, 7, 8 } }
+	set eth { type ether_addr; elements = { 00:00:00:00:00:01, 00:00:00:00:00:02, 00:00:00:00:00:03 } }
+	set pr { type inet_proto; elements = { 1, 6, 17, 33, 47, 50, 51, 58 } }
+	set cc { type ipv4_addr . inet_service; elements = { 10.0.0.1 . 80, 10.0.0.2 . 80, 10.0.0.3 . 80 } }
+	set cs { type ct_state; elements = { new, established, related, invalid } }
+	set cst { type ct_status; elements = { expected, seen-reply, assured, confirmed } }
+	set pk { type pkt_type; elements = { host, broadcast, multicast } }
+	set cd { type ct_dir; elements = { original, reply } }
+	set ifn { type ifname; elements = { "eth0", "eth1", "eth2" } }
+	set et { type ether_type; elements = { ip, ip6, arp } }
+	map vm { type ipv4_addr : verdict; elements = { 10.0.0.1 : accept, 10.0.0.2 : drop, 10.0.0.3 : accept } }
+	set iv { type ipv4_addr; flags interval; elements = { 10.0.0.0/24, 10.1.0.0/24, 10.2.0.0/24, 10.3.0.1-10.3.0.5 } }
+	set tf { type tcp_flag; elements = { syn, ack, fin, rst, psh, urg, ecn } }
+	set ttl { typeof ip ttl; elements = { 1, 2, 3, 4, 5, 6 } }
+	map mm { type inet_service : mark; elements = { 1 : 1, 2 : 2, 3 : 3, 4 : 4, 5 : 5, 6 : 6 } }
+	chain c {
+		tcp dport { 1, 2, 3, 4, 5, 6, 7 } accept
+	}
+}
+`;
+
+describe('set listing', () => {
+  it('breaks a named set\'s elements over lines by key type', () => {
+    const listing = compile(WRAPPED).toListing();
+    expect(listing).toContain('elements = { 10.0.0.1 : accept, 10.0.0.2 : drop,\n\t\t\t     10.0.0.3 : accept }');
+    expect(listing).toContain('elements = { 1, 2, 3, 4, 5,\n\t\t\t     6 }');
+    expect(listing).toContain('elements = { ::1,\n\t\t\t     ::2,');
+    expect(listing).toContain('tcp dport { 1, 2, 3, 4, 5, 6, 7 } accept');
+  });
+
+  it.skipIf(liveNftReason())('as nft lists them', () => {
+    expect(compile(WRAPPED).toListing()).toBe(nftListingText(WRAPPED));
   });
 });
