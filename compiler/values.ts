@@ -106,7 +106,13 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
     case 'ether': v = parseEther(text); break;
     case 'time': v = parseTime(text); break;
     case 'string': return stringValue(e, bits);
-    case 'iface': v = BigInt(INTERFACES.find(([n]) => n === text)?.[1] ?? -1); if (v < 0n) throw NftError.at(e.loc, `Interface does not exist`); break;
+    // An interface by its name, or by its index as a number.
+    case 'iface': {
+      const known = INTERFACES.find(([n]) => n === text)?.[1];
+      v = known !== undefined ? BigInt(known) : parseNumber(text);
+      if (v === undefined) throw NftError.at(e.loc, 'Interface does not exist');
+      break;
+    }
     case 'label': {
       const n = parseNumber(text);
       if (n === undefined) fail();

@@ -1,0 +1,35 @@
+// Interfaces by index (iif, oif, iface_index keys): a name nft resolves in
+// the namespace it checks rules in (only the loopback), or a number.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/index.js';
+import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+
+const RULES = `table inet t {
+	set ifs {
+		type iface_index
+		elements = { 1, 2, 3, 4, 5, 6 }
+	}
+
+	chain c {
+		type filter hook input priority 0;
+		meta iif 7 accept
+		iif { 1, 3 } drop
+		iif lo accept
+	}
+}
+`;
+
+describe('interface indexes', () => {
+  it('are numbers or known names, and list as names where known', () => {
+    const r = compile(RULES);
+    expect(r.toNetlinkDebug()).toContain('[ cmp eq reg 1 0x00000007 ]');
+    expect(r.toListing()).toContain('iif { "lo", 3 } drop');
+    expect(() => compile(RULES.replace('iif lo accept', 'iif eth9 accept'))).toThrow('Interface does not exist');
+  });
+
+  it.skipIf(liveNftReason())('compile and list as nft does', () => {
+    const r = compile(RULES);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(RULES).out);
+    expect(r.toListing()).toBe(nftListingText(RULES));
+  });
+});
