@@ -349,6 +349,43 @@ export enum SetFlags {
 // The kernel's size for a dynamic set declared without one.
 export const DYNSET_DEFAULT_SIZE = 65535;
 
+// The data plane's descriptor of a loaded set (setDescriptors() + set index
+// * SetDescriptor.Size), u32 fields by byte offset.
+export enum SetDescriptor {
+  Flags = 0,
+  KeyLength = 4,
+  DataLength = 8,
+  // The elements of the image: how many, where, and the bytes of each.
+  Count = 12,
+  Elements = 16,
+  Stride = 20,
+  // The hash table (slots of a u32 key hash and a u32 element address, 0
+  // when empty), or an interval set's index.
+  Table = 24,
+  Mask = 28,
+  Fields = 32,
+  // Where an element's data starts.
+  Data = 36,
+  // Dynamic sets: live elements (an upper bound: expired ones count until
+  // a sweep), the most there may be, occupied slots of the table.
+  Live = 40,
+  Limit = 44,
+  Occupied = 48,
+  // A small fixed set's key mask and keys, scanned instead of hashed.
+  KeyMask = 52,
+  Keys = 56,
+  Size = 88,
+}
+
+// An element: these flags (u32), its key, its data (Stride bytes in all);
+// an element a rule added goes on with its expiry time (u64 ns of capture
+// time, 0: never) and its timeout (u64 ms, 0: none).
+export enum SetElementFlag {
+  IntervalEnd = 1,
+  Dynamic = 2,
+  Deleted = 4,
+}
+
 export enum DynsetOp {
   Add = 0,
   Update = 1,

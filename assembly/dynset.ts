@@ -7,6 +7,14 @@ import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindA
 
 const NSEC_PER_MSEC: u64 = 1_000_000;
 
+// An element's expiry time, and the timeout it has (which the listing
+// shows when it is not the set's).
+function setTimes(set: u32, el: usize, expires: u64, timeout: u64): void {
+  const at = setExpiry(set, el);
+  store<u64>(at, expires);
+  store<u64>(at + 8, timeout);
+}
+
 // A map's element takes the data when it is made, not when it is updated.
 function setElementData(set: u32, el: usize, data: usize): void {
   if (data != 0) memory.copy(setData(set, el), data, setDataLength(set));
@@ -30,20 +38,20 @@ export function evalDynset(ins: usize, key: usize, data: usize): bool {
   }
   if (el != 0 && setLive(set, el)) {
     // An update restarts the element's timeout; an add leaves it.
-    if (op == DynsetOp.Update && (load<u32>(el) & ELEM_DYNAMIC) != 0) store<u64>(setExpiry(set, el), expires);
+    if (op == DynsetOp.Update && (load<u32>(el) & ELEM_DYNAMIC) != 0) setTimes(set, el, expires, timeout);
     return true;
   }
   if (el != 0) {
     // The key comes back: the element it had lives again.
     store<u32>(el, load<u32>(el) & ~ELEM_DELETED);
-    if (load<u32>(el) & ELEM_DYNAMIC) store<u64>(setExpiry(set, el), expires);
+    if (load<u32>(el) & ELEM_DYNAMIC) setTimes(set, el, expires, timeout);
     setElementData(set, el, data);
     setLiveChange(set, 1);
     return true;
   }
   el = setInsert(set, key);
   if (el == 0) return false;
-  store<u64>(setExpiry(set, el), expires);
+  setTimes(set, el, expires, timeout);
   setElementData(set, el, data);
   return true;
 }

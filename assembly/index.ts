@@ -18,6 +18,7 @@ import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
 import * as shard from './shard';
+import * as sets from './sets';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -90,6 +91,9 @@ export function rulesetLoad(): i32 {
   return r;
 }
 export function countersBuffer(): usize { return rs.counters; }
+// The sets' descriptors (SetDescriptor in abi.ts), through which the host
+// reads what rules have added.
+export function setDescriptors(): usize { return sets.setDescriptors(); }
 // The 16-byte state slots of limits and quotas (a quota's first u64: the
 // bytes it has counted).
 export function statesBuffer(): usize { return rs.statesBuffer(); }

@@ -10,40 +10,38 @@
 // their hash table; the elements they add carry an expiry time, and
 // elements deleted or expired stay in the table as dead ones, found again
 // when their key comes back or taken over by a new key on the same path.
-import { DYNSET_DEFAULT_SIZE, SetEntry, SetFlags } from './abi';
+import { DYNSET_DEFAULT_SIZE, SetDescriptor, SetElementFlag, SetEntry, SetFlags } from './abi';
 import { now } from './conntrack';
 import { intervalIndex, lastNotAbove } from './interval-index';
 
-// Per-set descriptor, u32 words.
-const D_FLAGS: usize = 0;
-const D_KEYLEN: usize = 4;
-const D_DATALEN: usize = 8;
-const D_COUNT: usize = 12;
-const D_ELEMENTS: usize = 16;
-const D_STRIDE: usize = 20;
-// The hash table, or an interval set's index.
-const D_TABLE: usize = 24;
-const D_MASK: usize = 28;
-const D_FIELDS: usize = 32;
-const D_DATA: usize = 36;
-// Dynamic sets: live elements (an upper bound: expired ones count until a
-// sweep), the most there may be, occupied slots of the table.
-const D_LIVE: usize = 40;
-const D_LIMIT: usize = 44;
-const D_OCCUPIED: usize = 48;
+// Per-set descriptor fields (abi.ts).
+const D_FLAGS: usize = SetDescriptor.Flags;
+const D_KEYLEN: usize = SetDescriptor.KeyLength;
+const D_DATALEN: usize = SetDescriptor.DataLength;
+const D_COUNT: usize = SetDescriptor.Count;
+const D_ELEMENTS: usize = SetDescriptor.Elements;
+const D_STRIDE: usize = SetDescriptor.Stride;
+const D_TABLE: usize = SetDescriptor.Table;
+const D_MASK: usize = SetDescriptor.Mask;
+const D_FIELDS: usize = SetDescriptor.Fields;
+const D_DATA: usize = SetDescriptor.Data;
+const D_LIVE: usize = SetDescriptor.Live;
+const D_LIMIT: usize = SetDescriptor.Limit;
+const D_OCCUPIED: usize = SetDescriptor.Occupied;
 // A fixed set of at most SMALL_SET keys of up to four bytes has no hash
 // table: a lookup scans its keys, which costs less than hashing. Here are
 // which bits of its word a key fills, then the keys, so masked, in the
 // order of the elements.
-const D_KEYMASK: usize = 52;
-const D_KEYS: usize = 56;
+const D_KEYMASK: usize = SetDescriptor.KeyMask;
+const D_KEYS: usize = SetDescriptor.Keys;
 const SMALL_SET: u32 = 8;
-const DESC_SIZE: usize = 88;
+const DESC_SIZE: usize = SetDescriptor.Size;
 
-const ELEM_INTERVAL_END: u32 = 1;
-// Added by a rule: a u64 expiry time (ns, 0 = never) follows the data.
-export const ELEM_DYNAMIC: u32 = 2;
-export const ELEM_DELETED: u32 = 4;
+const ELEM_INTERVAL_END: u32 = SetElementFlag.IntervalEnd;
+export const ELEM_DYNAMIC: u32 = SetElementFlag.Dynamic;
+export const ELEM_DELETED: u32 = SetElementFlag.Deleted;
+// What an element a rule added carries past its data: expiry and timeout.
+const DYNAMIC_TAIL: usize = 16;
 
 // A hash table slot: the key's hash, then its element (0: empty), so a
 // probe reads an element only when the hashes agree.
@@ -240,9 +238,13 @@ export function setFindAny(set: u32, key: usize): usize {
   return live(descriptor(set), el);
 }
 
-// Where a dynamic element's expiry time is.
+// Where a dynamic element's expiry time is; its timeout follows.
 @inline export function setExpiry(set: u32, el: usize): usize {
   return el + <usize>load<u32>(descriptor(set) + D_STRIDE);
+}
+
+export function setDescriptors(): usize {
+  return descriptors;
 }
 
 // Counts an element coming back to life or leaving.
@@ -280,8 +282,8 @@ export function setInsert(set: u32, key: usize): usize {
     i = (i + 1) & mask;
   }
   const fresh = el == 0;
-  if (fresh) el = heap.alloc(stride + 8);
-  memory.fill(el, 0, stride + 8);
+  if (fresh) el = heap.alloc(stride + DYNAMIC_TAIL);
+  memory.fill(el, 0, stride + DYNAMIC_TAIL);
   store<u32>(el, ELEM_DYNAMIC);
   memory.copy(el + 4, key, klen);
   store<u32>(d + D_LIVE, load<u32>(d + D_LIVE) + 1);

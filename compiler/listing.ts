@@ -1,9 +1,10 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey } from '../assembly/abi.js';
-import { INTERFACES, SERVICES, symbolName, type Datatype } from './datatypes.js';
+import { INTERFACES, SERVICES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
+import { fromBytes } from './values.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -11,6 +12,9 @@ export interface ListingOptions {
   // Bytes a quota (by its state slot) has counted since the ruleset was
   // loaded, on top of the `used` it was given.
   quotaCounted?: (slot: number) => bigint;
+  // What a set rules update holds now, as the data plane keeps it;
+  // undefined: the elements the ruleset declares.
+  setElements?: (set: SetModel) => LiveSetElement[] | undefined;
   handles?: boolean;
   stateless?: boolean;
   // -n: numeric protocols, priorities, times and symbols (flags in hex).
@@ -21,6 +25,16 @@ export interface ListingOptions {
   numericTime?: boolean;
   // -S: ports as quoted service names, -n or not.
   services?: boolean;
+}
+
+// An element of a set as the data plane holds it: key and data in register
+// layout; for one a rule added with a timeout, that timeout and the time
+// left before it expires.
+export interface LiveSetElement {
+  key: Uint8Array;
+  data?: Uint8Array;
+  timeoutMs?: bigint;
+  expiresMs?: bigint;
 }
 
 const STD_PRIORITIES: [string, number][] = [['raw', -300], ['mangle', -150], ['dstnat', -100], ['filter', 0], ['security', 50], ['srcnat', 100]];
@@ -250,10 +264,32 @@ class Printer {
   // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
     const els = set.interval && set.keyTypes.length > 1 ? set.elements : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
-    const texts = els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key)));
+    return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
+  }
+
+  private elementLines(set: SetModel, texts: string[]): string {
     if (set.anonymous) return texts.join(', ');
     const perLine = set.keyTypes.length === 1 ? ELEMENTS_PER_LINE[set.keyTypes[0]!.name] ?? 1 : 1;
     return texts.map((t, i) => (i === 0 ? t : i % perLine === 0 ? `,\n\t\t\t     ${t}` : `, ${t}`)).join('');
+  }
+
+  // A set's live elements, printed as nft prints what the kernel holds:
+  // the key, the element's timeout when it is not the set's, the time
+  // left, then a map's data. Undefined when a key does not decode.
+  private liveElements(set: SetModel, live: LiveSetElement[]): string | undefined {
+    const rows: { key: TExpr; text: string }[] = [];
+    for (const el of live) {
+      const key = decodeKey(set, el.key);
+      const data = set.dataType && el.data ? decodeValue(set.dataType, el.data) : undefined;
+      if (!key || (set.dataType && !data)) return undefined;
+      let text = this.expr(key);
+      if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) text += ` timeout ${formatTime(el.timeoutMs, this.o)}`;
+      if (el.expiresMs !== undefined && !this.o.stateless) text += ` expires ${formatTime(el.expiresMs, this.o)}`;
+      if (data) text += ` : ${this.expr(data)}`;
+      rows.push({ key, text });
+    }
+    rows.sort((a, b) => compareKeys(a.key, b.key));
+    return this.elementLines(set, rows.map((r) => r.text));
   }
 
   stmts(rule: RuleModel): string {
@@ -370,7 +406,13 @@ class Printer {
     const flags = SET_FLAG_ORDER.filter((f) => set.flagNames.includes(f) || (f === 'dynamic' && set.dynamic));
     if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
-    if (set.elements.length) out += `\t\telements = { ${this.elements(set)} }\n`;
+    const live = this.o.setElements?.(set);
+    const elements = live ? this.liveElements(set, live) : undefined;
+    if (live && elements !== undefined) {
+      if (live.length) out += `\t\telements = { ${elements} }\n`;
+    } else if (set.elements.length) {
+      out += `\t\telements = { ${this.elements(set)} }\n`;
+    }
     return out + '\t}\n';
   }
 
@@ -412,6 +454,28 @@ function byteAmount(n: bigint): string {
 
 const UNQUALIFIED_PRINT = new Set<number>([MetaKey.Iif, MetaKey.Oif, MetaKey.Iifname, MetaKey.Oifname, MetaKey.Iifgroup, MetaKey.Oifgroup]);
 const CT_PRINT: Record<string, string> = { 'proto-src': 'proto_src', 'proto-dst': 'proto_dst', l3proto: 'l3proto' };
+
+// A value of a typed field back from its register bytes.
+function decodeValue(t: { type: Datatype; bits: number; byteorder: ByteOrder }, bytes: Uint8Array): TExpr | undefined {
+  if (t.type.name === 'verdict' || t.bits === 0) return undefined;
+  return { kind: 'const', value: fromBytes(bytes.subarray(0, Math.ceil(t.bits / 8)), t.byteorder), type: t.type, bits: t.bits, byteorder: t.byteorder };
+}
+
+// A set's key back from its register bytes: each field of a concatenation
+// in register words of its own.
+function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
+  if (set.keyShift) return undefined;
+  if (set.keyTypes.length === 1) return decodeValue(set.keyType, bytes);
+  const items: TExpr[] = [];
+  let at = 0;
+  for (const type of set.keyTypes) {
+    const item = decodeValue({ type, bits: type.bits, byteorder: type.byteorder }, bytes.subarray(at));
+    if (!item) return undefined;
+    items.push(item);
+    at += Math.ceil(type.bits / 32) * 4;
+  }
+  return { kind: 'concat', items, type: set.keyType.type, bits: set.keyType.bits, byteorder: set.keyType.byteorder };
+}
 
 function compareKeys(a: TExpr, b: TExpr): number {
   const k = (e: TExpr): bigint => {

@@ -21,6 +21,7 @@ export interface DataPlaneExports {
   rulesetLoad(): number;
   countersBuffer(): number;
   statesBuffer(): number;
+  setDescriptors(): number;
   fastPathsEnable(on: number): void;
   shardSet(index: number, count: number): void;
   conntrackEntries(): number;

@@ -13,6 +13,7 @@ import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
 import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
 import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
+import { liveSetElements } from './set-contents.js';
 
 export type ConntrackFormat = 'conntrack' | 'proc';
 
@@ -195,8 +196,13 @@ export class Filter {
   }
 
   // `nft list ruleset` with the counters as they stand.
-  listRuleset(opts: Omit<ListingOptions, 'counters' | 'quotaCounted'> = {}): string {
-    return this.ruleset.toListing({ ...opts, counters: this.counters(), quotaCounted: (slot) => this.quotaCounted(slot) });
+  listRuleset(opts: Omit<ListingOptions, 'counters' | 'quotaCounted' | 'setElements'> = {}): string {
+    return this.ruleset.toListing({
+      ...opts,
+      counters: this.counters(),
+      quotaCounted: (slot) => this.quotaCounted(slot),
+      setElements: (set) => liveSetElements(this.engine, set.index, this.lastTime),
+    });
   }
 
   // The bytes the quota of state slot `slot` has counted, over every data

@@ -1,0 +1,45 @@
+// What sets that rules update hold now, read from the data plane's set
+// descriptors (SetDescriptor in abi.ts) for the listing.
+import { SetDescriptor, SetElementFlag, SetFlags } from '../assembly/abi.js';
+import type { LiveSetElement } from '../compiler/listing.js';
+import type { Engine } from './engine.js';
+
+// A slot of a set's hash table: the key's hash, the element's address.
+const SLOT_BYTES = 8;
+const NS_PER_MS = 1_000_000n;
+
+// The live elements of set `index` at capture time `now` (ns), when rules
+// update it: undefined for a set that holds what the ruleset declares, and
+// for interval sets, whose elements are boundaries.
+export function liveSetElements(engine: Engine, index: number, now: bigint): LiveSetElement[] | undefined {
+  const memory = engine.exports.memory.buffer;
+  const view = new DataView(memory);
+  const d = engine.exports.setDescriptors() + index * SetDescriptor.Size;
+  const field = (f: SetDescriptor): number => view.getUint32(d + f, true);
+  const flags = field(SetDescriptor.Flags);
+  if (!(flags & SetFlags.Dynamic) || flags & (SetFlags.Interval | SetFlags.Concat)) return undefined;
+  const keyLength = field(SetDescriptor.KeyLength);
+  const dataLength = field(SetDescriptor.DataLength);
+  const stride = field(SetDescriptor.Stride);
+  const dataAt = field(SetDescriptor.Data);
+  const table = field(SetDescriptor.Table);
+  const slots = field(SetDescriptor.Mask) + 1;
+  const out: LiveSetElement[] = [];
+  for (let i = 0; i < slots; i++) {
+    const el = view.getUint32(table + i * SLOT_BYTES + 4, true);
+    if (el === 0) continue;
+    const elementFlags = view.getUint32(el, true);
+    if (elementFlags & SetElementFlag.Deleted) continue;
+    const element: LiveSetElement = { key: new Uint8Array(memory.slice(el + 4, el + 4 + keyLength)) };
+    if (dataLength) element.data = new Uint8Array(memory.slice(el + dataAt, el + dataAt + dataLength));
+    if (elementFlags & SetElementFlag.Dynamic) {
+      const expires = view.getBigUint64(el + stride, true);
+      if (expires !== 0n && expires <= now) continue;
+      if (expires !== 0n) element.expiresMs = (expires - now) / NS_PER_MS;
+      const timeout = view.getBigUint64(el + stride + 8, true);
+      if (timeout !== 0n) element.timeoutMs = timeout;
+    }
+    out.push(element);
+  }
+  return out;
+}
