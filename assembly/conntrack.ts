@@ -519,6 +519,39 @@ export function countStat(s: CtStat): void {
 }
 
 // Removes every entry whose timeout has run out at time t.
+// The kernel's garbage collector removes expired entries in the background
+// (gc_worker), so that conntrack -E reports their DESTROY soon after they
+// expire. When events are reported, a pass over the table starts once a
+// second of capture time, before a packet, and removes at most `budget`
+// entries at a time, going on before the next packets until it has been
+// through the table.
+let collectAt: u64 = 0;
+let collectCursor: u32 = 0;
+let collecting = false;
+
+export function collectDue(t: u64, budget: u32): void {
+  if (!collecting) {
+    if (t < collectAt) return;
+    collecting = true;
+    collectCursor = 0;
+  }
+  now = t;
+  const top = highWater();
+  let removed: u32 = 0;
+  while (collectCursor < top && removed < budget) {
+    const e = entryAt(collectCursor);
+    if (load<u8>(e + CtEntry.InUse) && isExpired(e)) {
+      unlinkEntry(collectCursor);
+      removed++;
+    }
+    collectCursor++;
+  }
+  if (collectCursor >= top) {
+    collecting = false;
+    collectAt = t + NS_PER_SEC;
+  }
+}
+
 export function collectGarbage(t: u64): void {
   now = t;
   const top = highWater();

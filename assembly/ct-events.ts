@@ -29,6 +29,10 @@ const OTHER_STATUS: u32 = 1 << 31;
 // A packet can remove an expired entry on each of its lookups, evict one to
 // make room, and create or update its own: far fewer than this.
 export const MAX_EVENTS_PER_PACKET: u32 = 8;
+// Expired entries the garbage collector removes before a packet, at most: a
+// fixed number, so that where its DESTROY events fall does not depend on
+// how the capture was cut into batches.
+export const COLLECTED_PER_PACKET: u32 = 64;
 
 // Shadow per entry slot: id, status, mark (u32 each), TCP state (u8).
 const SHADOW_SIZE: usize = 16;
@@ -62,13 +66,15 @@ export function eventsClear(): void {
 }
 
 @inline export function roomForPacket(): bool {
-  return ringCount + MAX_EVENTS_PER_PACKET <= ringCapacity;
+  return ringCount + COLLECTED_PER_PACKET + MAX_EVENTS_PER_PACKET <= ringCapacity;
 }
 
 export function beginPacket(index: u32, time: u64): void {
   packetIndex = index;
   packetTime = time;
 }
+
+
 
 function emit(type: CtEvent, e: usize): void {
   if (ringCount == ringCapacity) return;

@@ -186,7 +186,11 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       pos = cap.recordEnd;
       continue;
     }
-    if (events.enabled) events.beginPacket(n, cap.recordTime);
+    if (events.enabled) {
+      events.beginPacket(n, cap.recordTime);
+      // The collector's DESTROY events go with the packet it ran before.
+      if (rs.usesConntrack()) ctt.collectDue(cap.recordTime, events.COLLECTED_PER_PACKET);
+    }
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
