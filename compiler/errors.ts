@@ -20,8 +20,8 @@ export class NftError extends Error {
   readonly column: number;
   readonly endColumn: number;
 
-  constructor(loc: Location, detail: string) {
-    super(render(loc, detail));
+  constructor(loc: Location, detail: string, also?: Location) {
+    super(render(loc, detail, also));
     this.name = 'NftError';
     this.file = loc.file.name;
     this.line = loc.line;
@@ -32,13 +32,25 @@ export class NftError extends Error {
   static at(loc: Location, detail: string): NftError {
     return new NftError(loc, detail);
   }
+
+  // An error about two expressions of a binary operation: carets under
+  // the one at fault, tildes under the other where it is elsewhere on the
+  // line, as nft marks them.
+  static between(loc: Location, other: Location, detail: string): NftError {
+    return new NftError(loc, detail, other);
+  }
 }
 
-function render(loc: Location, detail: string): string {
+function render(loc: Location, detail: string, also?: Location): string {
   const text = loc.file.text.split('\n')[loc.line - 1] ?? '';
+  const marks: string[] = [];
+  const mark = (l: Location, c: string): void => {
+    for (let i = l.column; i <= Math.max(l.column, l.endColumn); i++) marks[i - 1] = c;
+  };
+  if (also && also.line === loc.line && (also.column !== loc.column || also.endColumn !== loc.endColumn)) mark(also, '~');
+  mark(loc, '^');
   let marker = '';
-  for (let i = 1; i < loc.column; i++) marker += text[i - 1] === '\t' ? '\t' : ' ';
-  marker += '^'.repeat(Math.max(1, loc.endColumn - loc.column + 1));
+  for (let i = 0; i < marks.length; i++) marker += marks[i] ?? (text[i] === '\t' ? '\t' : ' ');
   return `${loc.file.name}:${loc.line}:${loc.column}-${loc.endColumn}: Error: ${detail}\n${text}\n${marker}`;
 }
 

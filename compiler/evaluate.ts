@@ -4,7 +4,7 @@
 import { CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
-import { NftError, type Location, type SourceFile } from './errors.js';
+import { NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
@@ -333,16 +333,13 @@ export class Evaluator {
         const target = this.payload(ctx, s.target) as TExpr & { kind: 'payload' };
         const value = this.valueExpr(ctx, s.value, typed(target.type, target.bits, target.byteorder));
         if (value.kind !== 'const') {
-          if (value.type.name !== target.type.name) throw NftError.at(s.value.loc, `datatype mismatch: expected ${target.type.desc}, expression has type ${value.type.desc}`);
+          if (value.type.name !== target.type.name) throw NftError.between(s.value.loc, span(s.target.loc, s.value.loc), `datatype mismatch: expected ${target.type.desc}, expression has type ${value.type.desc}`);
           // A field that is not whole bytes, or an odd number of them under a
           // checksum, is written merged with its neighbours: only a constant
           // can be shifted into place.
           const aligned = target.offset % 8 === 0 && target.bits % 8 === 0;
           const oddUnderChecksum = PROTOCOLS[target.proto]!.checksum !== undefined && (target.bits / 8) % 2 === 1;
-          if (!aligned || oddUnderChecksum) {
-            const shift = payloadShift(target) + (oddUnderChecksum && Math.floor(target.offset / 8) % 2 === 0 ? 8 : 0);
-            throw NftError.at(s.target.loc, `Left shift of ${shift} bits is undefined for type of ${target.bits} bits width`);
-          }
+          if (!aligned || oddUnderChecksum) throw mergedWriteError(target, value, s.target.loc, s.value.loc);
         }
         ctx.stmts.push({ kind: 'payloadset', target, value });
         return;
@@ -845,6 +842,32 @@ function mergePayloads(stmts: TStmt[]): TStmt[] {
 }
 
 // How far a header field's value sits above the end of its last byte.
+// The bytes a header field spans, and the bits past a whole number of
+// bytes of its own width that it needs for that (nft's extra_len).
+function spannedBytes(e: TExpr & { kind: 'payload' }): number {
+  return Math.ceil((e.offset + e.bits) / 8) - Math.floor(e.offset / 8);
+}
+
+// nft writes a field that is not whole bytes, or an odd number of bytes
+// under a checksum, merged with the bytes around it (stmt_evaluate_payload):
+// the value, extracted from its own bytes when it is such a field too, is
+// shifted into place and xored into them, which only a constant can be. The
+// first of those steps that fails gives the error.
+function mergedWriteError(target: TExpr & { kind: 'payload' }, value: TExpr, targetLoc: Location, valueLoc: Location): NftError {
+  let valueBits = value.bits;
+  if (value.kind === 'payload' && (value.offset % 8 !== 0 || value.bits % 8 !== 0)) {
+    const extract = payloadShift(value);
+    const extra = spannedBytes(value) * 8 - Math.ceil(value.bits / 8) * 8;
+    if (extra === 0 && extract > 0 && extract >= value.bits) return NftError.at(valueLoc, `Right shift of ${extract} bits is undefined for type of ${value.bits} bits width`);
+    valueBits += extra;
+  }
+  const checksummed = PROTOCOLS[target.proto]!.checksum !== undefined;
+  const shift = payloadShift(target) + (checksummed && spannedBytes(target) % 2 === 1 && Math.floor(target.offset / 8) % 2 === 0 ? 8 : 0);
+  if (shift > 0 && shift >= valueBits) return NftError.between(targetLoc, valueLoc, `Left shift of ${shift} bits is undefined for type of ${valueBits} bits width`);
+  const xor = 'Right hand side of binary operation (^) must be constant';
+  return shift > 0 ? NftError.at(targetLoc, xor) : NftError.between(valueLoc, targetLoc, xor);
+}
+
 export function payloadShift(e: TExpr): number {
   if (e.kind !== 'payload') return 0;
   const first = Math.floor(e.offset / 8);

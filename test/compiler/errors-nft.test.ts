@@ -50,6 +50,16 @@ const CASES: [string, string][] = [
   ['keyword as a jump target', inRule('jump drop')],
   ['quoted jump target', inRule('jump "c"')],
   ['keyword after @', inRule('ip saddr @meta accept')],
+  ['a value of another type', inRule('ip ttl set meta mark')],
+  ['a value of another selector type', inRule('ip ttl set ip protocol')],
+  ['a selector into a byte under the IPv4 checksum', inRule('ip ttl set ip ttl')],
+  ['a selector into bits of a byte', inRule('ip dscp set ip dscp')],
+  ['a selector into the low bits of a byte', inRule('ip ecn set ip ecn')],
+  ['a selector into bits across two bytes', inRule('ip6 dscp set ip6 dscp')],
+  ['a selector whose own bits cannot be shifted out', inRule('ip version set ip version')],
+  ['a selector too narrow to shift into place', inRule('ip hdrlength set ip hdrlength')],
+  ['a selector into an odd byte under a checksum', inRule('tcp flags set tcp flags')],
+  ['a selector of 20 bits', inRule('ip6 flowlabel set ip6 flowlabel')],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
@@ -77,26 +87,6 @@ describe.skipIf(liveNftReason())('errors against live nft', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
     try {
       expect(ourError(text)).toBe(nftError(dir, text));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-// Statements whose value does not suit the field they write: nft also
-// underlines the rest of the statement with tildes, which these errors do
-// not draw, so the first line (message, line and columns) is compared.
-const WRITE_CASES: [string, string][] = [
-  ['a value of another type', inRule('ip ttl set meta mark')],
-  ['a value of another selector type', inRule('ip ttl set ip protocol')],
-  ['a selector into a byte under the IPv4 checksum', inRule('ip ttl set ip ttl')],
-];
-
-describe.skipIf(liveNftReason())('payload write errors against live nft', () => {
-  it.each(WRITE_CASES)('%s', (_, text) => {
-    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
-    try {
-      expect(ourError(text).split('\n')[0]).toBe(nftError(dir, text).split('\n')[0]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
