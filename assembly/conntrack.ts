@@ -518,7 +518,6 @@ export function countStat(s: CtStat): void {
   stat(s);
 }
 
-// Removes every entry whose timeout has run out at time t.
 // The kernel's garbage collector removes expired entries in the background
 // (gc_worker), so that conntrack -E reports their DESTROY soon after they
 // expire. When events are reported, a pass over the table starts once a
@@ -536,29 +535,33 @@ export function collectDue(t: u64, budget: u32): void {
     collectCursor = 0;
   }
   now = t;
-  const top = highWater();
-  let removed: u32 = 0;
-  while (collectCursor < top && removed < budget) {
-    const e = entryAt(collectCursor);
-    if (load<u8>(e + CtEntry.InUse) && isExpired(e)) {
-      unlinkEntry(collectCursor);
-      removed++;
-    }
-    collectCursor++;
-  }
-  if (collectCursor >= top) {
+  collectCursor = collectFrom(collectCursor, budget);
+  if (collectCursor >= highWater()) {
     collecting = false;
     collectAt = t + NS_PER_SEC;
   }
 }
 
+// Removes every entry whose timeout has run out at time t.
 export function collectGarbage(t: u64): void {
   now = t;
+  collectFrom(0, 0xffffffff);
+}
+
+// Removes the expired entries from slot `from` on, at most `budget` of
+// them; returns the slot it stopped at.
+function collectFrom(from: u32, budget: u32): u32 {
   const top = highWater();
-  for (let i: u32 = 0; i < top; i++) {
+  let i = from;
+  let removed: u32 = 0;
+  for (; i < top && removed < budget; i++) {
     const e = entryAt(i);
-    if (load<u8>(e + CtEntry.InUse) && isExpired(e)) unlinkEntry(i);
+    if (load<u8>(e + CtEntry.InUse) && isExpired(e)) {
+      unlinkEntry(i);
+      removed++;
+    }
   }
+  return i;
 }
 
 export function accountPacket(e: usize, dir: u8, len: u32): void {
