@@ -396,6 +396,10 @@ export class Parser {
       const key = this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();
+      const option = this.peek();
+      // nft takes these after a key; the data plane has no clock for
+      // elements the ruleset declares.
+      if (option.kind === 'word' && ELEMENT_OPTIONS.has(option.text)) this.fail(option, `a set element's ${option.text} is not supported`);
       if (this.accept(':')) {
         this.skipNewlines();
         data = this.setData();
@@ -828,6 +832,8 @@ function describe(t: Token): string {
   if (t.kind === 'punct') return t.text === ';' ? 'semicolon' : `'${t.text}'`;
   return keywordName(t.text) ?? 'string';
 }
+
+const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
 
 export function parse(file: SourceFile): TopLevel[] {
   return new Parser(file).parseFile();
