@@ -359,8 +359,7 @@ export enum SetDescriptor {
   Count = 12,
   Elements = 16,
   Stride = 20,
-  // The hash table (slots of a u32 key hash and a u32 element address, 0
-  // when empty), or an interval set's index.
+  // The hash table (SetSlot records), or an interval set's index.
   Table = 24,
   Mask = 28,
   Fields = 32,
@@ -377,13 +376,28 @@ export enum SetDescriptor {
   Size = 88,
 }
 
-// An element: these flags (u32), its key, its data (Stride bytes in all);
-// an element a rule added goes on with its expiry time (u64 ns of capture
-// time, 0: never) and its timeout (u64 ms, 0: none).
+// A slot of a set's hash table: the key's hash, then the element's
+// address (0: empty), u32 each; byte offsets.
+export enum SetSlot {
+  Hash = 0,
+  Element = 4,
+  Size = 8,
+}
+
+// An element: these flags (u32), its key, its data (Stride bytes in all).
 export enum SetElementFlag {
   IntervalEnd = 1,
   Dynamic = 2,
   Deleted = 4,
+}
+
+// What an element a rule added carries after its Stride bytes: its expiry
+// time (u64 ns of capture time, 0: never) and its timeout (u64 ms, 0:
+// none); byte offsets.
+export enum DynamicElementTail {
+  Expires = 0,
+  Timeout = 8,
+  Size = 16,
 }
 
 export enum DynsetOp {

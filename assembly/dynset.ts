@@ -1,7 +1,7 @@
 // add, update and delete @set { key } (the kernel's nft_dynset): rules
 // that put the packet's key into a set, with the timeout of the statement
 // or of the set, and take it out again.
-import { DynsetOp } from './abi';
+import { DynamicElementTail, DynsetOp } from './abi';
 import { now } from './conntrack';
 import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
 
@@ -11,8 +11,8 @@ const NSEC_PER_MSEC: u64 = 1_000_000;
 // shows when it is not the set's).
 function setTimes(set: u32, el: usize, expires: u64, timeout: u64): void {
   const at = setExpiry(set, el);
-  store<u64>(at, expires);
-  store<u64>(at + 8, timeout);
+  store<u64>(at + DynamicElementTail.Expires, expires);
+  store<u64>(at + DynamicElementTail.Timeout, timeout);
 }
 
 // A map's element takes the data when it is made, not when it is updated.

@@ -10,7 +10,7 @@
 // their hash table; the elements they add carry an expiry time, and
 // elements deleted or expired stay in the table as dead ones, found again
 // when their key comes back or taken over by a new key on the same path.
-import { DYNSET_DEFAULT_SIZE, SetDescriptor, SetElementFlag, SetEntry, SetFlags } from './abi';
+import { DYNSET_DEFAULT_SIZE, DynamicElementTail, SetDescriptor, SetElementFlag, SetEntry, SetFlags, SetSlot } from './abi';
 import { now } from './conntrack';
 import { intervalIndex, lastNotAbove } from './interval-index';
 
@@ -40,13 +40,13 @@ const DESC_SIZE: usize = SetDescriptor.Size;
 const ELEM_INTERVAL_END: u32 = SetElementFlag.IntervalEnd;
 export const ELEM_DYNAMIC: u32 = SetElementFlag.Dynamic;
 export const ELEM_DELETED: u32 = SetElementFlag.Deleted;
-// What an element a rule added carries past its data: expiry and timeout.
-const DYNAMIC_TAIL: usize = 16;
+const DYNAMIC_TAIL: usize = DynamicElementTail.Size;
 
-// A hash table slot: the key's hash, then its element (0: empty), so a
+// A hash table slot (SetSlot): the key's hash, then its element, so a
 // probe reads an element only when the hashes agree.
-const SLOT_HASH: usize = 0;
-const SLOT_ELEMENT: usize = 4;
+const SLOT_HASH: usize = SetSlot.Hash;
+const SLOT_ELEMENT: usize = SetSlot.Element;
+// SetSlot.Size is 1 << SLOT_SHIFT.
 const SLOT_SHIFT: usize = 3;
 
 let descriptors: usize = 0;
@@ -148,7 +148,7 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
   const f = load<u32>(el);
   if (f & ELEM_DELETED) return false;
   if (!(f & ELEM_DYNAMIC)) return true;
-  const expires = load<u64>(el + <usize>load<u32>(d + D_STRIDE));
+  const expires = load<u64>(el + <usize>load<u32>(d + D_STRIDE) + <usize>DynamicElementTail.Expires);
   return expires == 0 || expires > now;
 }
 
@@ -238,7 +238,7 @@ export function setFindAny(set: u32, key: usize): usize {
   return live(descriptor(set), el);
 }
 
-// Where a dynamic element's expiry time is; its timeout follows.
+// Where a dynamic element's tail (DynamicElementTail) starts.
 @inline export function setExpiry(set: u32, el: usize): usize {
   return el + <usize>load<u32>(descriptor(set) + D_STRIDE);
 }

@@ -1,11 +1,9 @@
 // What sets that rules update hold now, read from the data plane's set
 // descriptors (SetDescriptor in abi.ts) for the listing.
-import { SetDescriptor, SetElementFlag, SetFlags } from '../assembly/abi.js';
+import { DynamicElementTail, SetDescriptor, SetElementFlag, SetFlags, SetSlot } from '../assembly/abi.js';
 import type { LiveSetElement } from '../compiler/listing.js';
 import type { Engine } from './engine.js';
 
-// A slot of a set's hash table: the key's hash, the element's address.
-const SLOT_BYTES = 8;
 const NS_PER_MS = 1_000_000n;
 
 // The live elements of set `index` at capture time `now` (ns), when rules
@@ -26,17 +24,17 @@ export function liveSetElements(engine: Engine, index: number, now: bigint): Liv
   const slots = field(SetDescriptor.Mask) + 1;
   const out: LiveSetElement[] = [];
   for (let i = 0; i < slots; i++) {
-    const el = view.getUint32(table + i * SLOT_BYTES + 4, true);
+    const el = view.getUint32(table + i * SetSlot.Size + SetSlot.Element, true);
     if (el === 0) continue;
     const elementFlags = view.getUint32(el, true);
     if (elementFlags & SetElementFlag.Deleted) continue;
     const element: LiveSetElement = { key: new Uint8Array(memory.slice(el + 4, el + 4 + keyLength)) };
     if (dataLength) element.data = new Uint8Array(memory.slice(el + dataAt, el + dataAt + dataLength));
     if (elementFlags & SetElementFlag.Dynamic) {
-      const expires = view.getBigUint64(el + stride, true);
+      const expires = view.getBigUint64(el + stride + DynamicElementTail.Expires, true);
       if (expires !== 0n && expires <= now) continue;
       if (expires !== 0n) element.expiresMs = (expires - now) / NS_PER_MS;
-      const timeout = view.getBigUint64(el + stride + 8, true);
+      const timeout = view.getBigUint64(el + stride + DynamicElementTail.Timeout, true);
       if (timeout !== 0n) element.timeoutMs = timeout;
     }
     out.push(element);
