@@ -185,14 +185,14 @@ export class Filter {
     this.lastTime = this.engine.exports.lastPacketTime();
   }
 
-  // The data plane instances whose packet totals add up to the filter's.
+  // The data plane instances whose totals (packets, counters, conntrack
+  // statistics, quotas) add up to the filter's.
   protected totalsEngines(): readonly Engine[] {
     return [this.engine];
   }
 
   counters(): BigUint64Array {
-    const n = this.ruleset.counterCount;
-    return this.engine.u64(this.engine.exports.countersBuffer(), n * 2).slice();
+    return BigUint64Array.from(this.sumOverEngines((ex) => ex.countersBuffer(), this.ruleset.counterCount * 2));
   }
 
   // `nft list ruleset` with the counters as they stand.
@@ -208,8 +208,17 @@ export class Filter {
   // The bytes the quota of state slot `slot` has counted, over every data
   // plane of the run.
   private quotaCounted(slot: number): bigint {
-    let sum = 0n;
-    for (const e of this.totalsEngines()) sum += e.u64(e.exports.statesBuffer() + slot * 16, 1)[0]!;
+    return this.sumOverEngines((ex) => ex.statesBuffer() + slot * 16, 1)[0]!;
+  }
+
+  // `count` u64s at the address `at` gives in each data plane's memory,
+  // added up over every data plane of the run.
+  private sumOverEngines(at: (ex: DataPlaneExports) => number, count: number): bigint[] {
+    const sum = new Array<bigint>(count).fill(0n);
+    for (const e of this.totalsEngines()) {
+      const values = e.u64(at(e.exports), count);
+      for (let i = 0; i < count; i++) sum[i]! += values[i]!;
+    }
     return sum;
   }
 
@@ -234,11 +243,7 @@ export class Filter {
   }
 
   stats(): FilterStats {
-    const sum = [0n, 0n, 0n];
-    for (const e of this.totalsEngines()) {
-      const t = e.u64(e.exports.packetTotals(), PacketTotals.Size / 8);
-      for (let i = 0; i < sum.length; i++) sum[i]! += t[i]!;
-    }
+    const sum = this.sumOverEngines((ex) => ex.packetTotals(), PacketTotals.Size / 8);
     return {
       packets: Number(this.engine.exports.packetsProcessed()),
       accepted: Number(sum[PacketTotals.Accepted / 8]),
@@ -249,11 +254,7 @@ export class Filter {
   }
 
   conntrackStatistics(): ConntrackStatistics {
-    const sum = new Array<bigint>(CtStat.Count).fill(0n);
-    for (const e of this.totalsEngines()) {
-      const s = e.u64(e.exports.conntrackStats(), CtStat.Count);
-      for (let i = 0; i < CtStat.Count; i++) sum[i]! += s[i]!;
-    }
+    const sum = this.sumOverEngines((ex) => ex.conntrackStats(), CtStat.Count);
     const at = (s: CtStat): number => Number(sum[s]);
     return {
       found: at(CtStat.Found),

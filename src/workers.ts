@@ -284,16 +284,6 @@ export class ShardedFilter extends Filter {
     return this.workerEngines;
   }
 
-  override counters(): BigUint64Array {
-    const n = this.ruleset.counterCount * 2;
-    const sum = new BigUint64Array(n);
-    for (const e of this.workerEngines) {
-      const c = e.u64(e.exports.countersBuffer(), n);
-      for (let i = 0; i < n; i++) sum[i]! += c[i]!;
-    }
-    return sum;
-  }
-
   override conntrackTable(): ConntrackEntry[] {
     const all = this.workerEngines.flatMap((e, w) => readConntrackTable(e, this.time).map((entry) => ({ w, entry })));
     // Entries no result has shown yet (none, in practice) follow in worker order.
