@@ -118,8 +118,9 @@ class ShardPool {
     return this.batchDone(results, base);
   }
 
-  packets(): number {
-    return (this.answer(0, Answer.PacketsHigh) >>> 0) * 2 ** 32 + (this.answer(0, Answer.PacketsLow) >>> 0);
+  // The packets worker w has been through (every worker goes through all).
+  packets(w = 0): number {
+    return (this.answer(w, Answer.PacketsHigh) >>> 0) * 2 ** 32 + (this.answer(w, Answer.PacketsLow) >>> 0);
   }
 
   // Every worker reads up to len bytes of file fd at position after what
@@ -262,7 +263,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     captureError: () => answer(Answer.CaptureError),
     captureLinkType: () => answer(Answer.LinkType) >>> 0,
     lastPacketTime: () => u64(Answer.TimeLow, Answer.TimeHigh),
-    packetsProcessed: () => u64(Answer.PacketsLow, Answer.PacketsHigh),
+    packetsProcessed: () => BigInt(pool.packets(w)),
     eventsClear: () => {},
     traceClear: () => {},
   });
