@@ -465,9 +465,10 @@ export enum SctpState {
 
 // ---------------------------------------------------------------------------
 // Conntrack entry layout (docs/conntrack.md). Byte offsets in an entry.
-// Everything a connection needs on every packet fits these 160 bytes, the
-// fields a lookup compares first; what only some connections use sits in
-// the optional extension records (CtAcct, CtExt) that Extensions marks.
+// Everything a connection needs on every packet fits these 128 bytes (two
+// cache lines: the table is 64-byte aligned), the fields a lookup compares
+// first; what only some connections use sits in the optional extension
+// records (CtAcct, CtExt) that Extensions marks.
 export enum CtEntry {
   // u8 fields
   L3proto = 0,
@@ -479,47 +480,49 @@ export enum CtEntry {
   Zone = 4,
   ZoneDirections = 6,
   Extensions = 7,
-  // Tuples: source address (16 bytes), destination address (16 bytes),
-  // source port / ICMP id (u16, network order), destination port / ICMP
-  // type<<8|code (u16, network order).
+  // The original tuple: source address (16 bytes), destination address
+  // (16 bytes), source port / ICMP id (u16, network order), destination
+  // port / ICMP type<<8|code (u16, network order).
   OrigTuple = 8,
-  ReplyTuple = 44,
+  // The reply tuple's two u16 (as the original's). Its addresses are the
+  // original's swapped: nothing rewrites them.
+  ReplyPorts = 44,
   // u64: expiry time in nanoseconds of capture time
-  Expires = 80,
+  Expires = 48,
   // u32 fields
-  Status = 88,
-  Id = 92,
-  Mark = 96,
+  Status = 56,
+  Id = 60,
+  Mark = 64,
   // u16 helper index (0 = none); u16 ct event mask set by `ct event set`
-  Helper = 100,
-  EventMask = 102,
+  Helper = 68,
+  EventMask = 70,
   // u8 each: TCP window scale and flags of the original direction, then of
   // the reply direction
-  TcpScaleOrig = 104,
-  TcpFlagsOrig = 105,
-  TcpScaleReply = 106,
-  TcpFlagsReply = 107,
+  TcpScaleOrig = 72,
+  TcpFlagsOrig = 73,
+  TcpScaleReply = 74,
+  TcpFlagsReply = 75,
   // TCP window tracking, u32 each: td_end, td_maxend, td_maxwin of the
   // original direction, then of the reply direction; then td_maxack of the
   // original and of the reply direction.
-  TcpOrig = 108,
-  TcpReply = 120,
-  TcpMaxackOrig = 132,
-  TcpMaxackReply = 136,
+  TcpOrig = 76,
+  TcpReply = 88,
+  TcpMaxackOrig = 100,
+  TcpMaxackReply = 104,
   // TCP retransmission and resynchronisation memory: sequence, ack and end
   // of the last segment (u32), its raw window (u16), its direction, its
   // segment kind, the retransmission count, the window scale and option
   // flags of an ignored SYN (u8 each).
-  TcpLastSeq = 140,
-  TcpLastAck = 144,
-  TcpLastEnd = 148,
-  TcpLastWin = 152,
-  TcpLastDir = 154,
-  TcpLastIndex = 155,
-  TcpRetrans = 156,
-  TcpLastWscale = 157,
-  TcpLastFlags = 158,
-  Size = 160,
+  TcpLastSeq = 108,
+  TcpLastAck = 112,
+  TcpLastEnd = 116,
+  TcpLastWin = 120,
+  TcpLastDir = 122,
+  TcpLastIndex = 123,
+  TcpRetrans = 124,
+  TcpLastWscale = 125,
+  TcpLastFlags = 126,
+  Size = 128,
 }
 
 // The extension records an entry has (CtEntry.Extensions bits), as the

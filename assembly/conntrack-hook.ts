@@ -106,7 +106,7 @@ function relatedToQuoted(): bool {
   if (!ctt.lookupKey()) return false;
   // The error must travel to where that direction of the connection goes.
   const alen: usize = v6 ? 16 : 4;
-  if (memory.compare(ctt.tupleOf(ctt.ct, ctt.ctDir) + Tuple.Dst, pkt.daddr, alen) != 0) {
+  if (memory.compare(ctt.dstOf(ctt.ct, ctt.ctDir), pkt.daddr, alen) != 0) {
     ctt.ct = 0;
     ctt.ctDir = 0;
     return false;

@@ -114,7 +114,7 @@ function loadEntries(half: u32, n: u32, linkType: u32): void {
       continue;
     }
     const e = ctt.entryAt((ref - 1) >> 1);
-    s += load<u32>(e) + load<u32>(e + 64) + load<u32>(e + 128);
+    s += load<u32>(e) + load<u32>(e + 64);
   }
   sink += s;
 }

@@ -75,7 +75,8 @@ function nextPow2(n: u32): u32 {
 // (filling a default-sized table up front costs a third of a second).
 export function conntrackInit(max: u32): void {
   capacity = max;
-  entries = heap.alloc(<usize>(max + 1) * ENTRY_SIZE);
+  // On cache-line boundaries, so that an entry is two lines, not three.
+  entries = (heap.alloc(<usize>(max + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
   pending = entries + <usize>max * ENTRY_SIZE;
   exts = heap.alloc(<usize>(max + 1) * EXT_SIZE);
   accts = heap.alloc(<usize>(max + 1) * ACCT_SIZE);
@@ -140,8 +141,20 @@ export function extOf(e: usize): usize {
   return hasExtension(e, CtExtension.Acct) ? accts + <usize>indexOf(e) * ACCT_SIZE : noExtension;
 }
 
-@inline export function tupleOf(e: usize, dir: u8): usize {
-  return e + (dir ? <usize>CtEntry.ReplyTuple : <usize>CtEntry.OrigTuple);
+// The tuple of a direction: the reply's addresses are the original's
+// swapped, its ports kept apart (an ICMP reply's type is not a swap).
+@inline export function srcOf(e: usize, dir: u8): usize {
+  return e + <usize>CtEntry.OrigTuple + (dir ? <usize>Tuple.Dst : <usize>Tuple.Src);
+}
+
+@inline export function dstOf(e: usize, dir: u8): usize {
+  return e + <usize>CtEntry.OrigTuple + (dir ? <usize>Tuple.Src : <usize>Tuple.Dst);
+}
+
+// The u16 source port (or ICMP id), then the u16 destination port (or ICMP
+// type and code), as in Tuple.
+@inline export function portsOf(e: usize, dir: u8): usize {
+  return e + (dir ? <usize>CtEntry.ReplyPorts : <usize>CtEntry.OrigTuple + <usize>Tuple.SrcPort);
 }
 
 // Multiply and fold over the key's five 64-bit words: every input bit
@@ -167,7 +180,9 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   store<u8>(k, load<u8>(e + CtEntry.L3proto));
   store<u8>(k + 1, load<u8>(e + CtEntry.L4proto));
   store<u16>(k + 2, zoneFor(e, dir));
-  memory.copy(k + 4, tupleOf(e, dir), Tuple.Size);
+  memory.copy(k + 4 + Tuple.Src, srcOf(e, dir), 16);
+  memory.copy(k + 4 + Tuple.Dst, dstOf(e, dir), 16);
+  store<u32>(k + 4 + Tuple.SrcPort, load<u32>(portsOf(e, dir)));
 }
 
 // Word compares: memory.compare goes byte by byte when the two sides are
@@ -177,9 +192,10 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   if (load<u8>(k + 1) != load<u8>(e + CtEntry.L4proto)) return false;
   if (load<u16>(k + 2) != zoneFor(e, dir)) return false;
   const a = k + 4;
-  const b = tupleOf(e, dir);
-  const diff = (load<u64>(a) ^ load<u64>(b)) | (load<u64>(a + 8) ^ load<u64>(b + 8)) | (load<u64>(a + 16) ^ load<u64>(b + 16)) |
-    (load<u64>(a + 24) ^ load<u64>(b + 24)) | <u64>(load<u32>(a + 32) ^ load<u32>(b + 32));
+  const src = srcOf(e, dir);
+  const dst = dstOf(e, dir);
+  const diff = (load<u64>(a) ^ load<u64>(src)) | (load<u64>(a + 8) ^ load<u64>(src + 8)) | (load<u64>(a + 16) ^ load<u64>(dst)) |
+    (load<u64>(a + 24) ^ load<u64>(dst + 8)) | <u64>(load<u32>(a + 32) ^ load<u32>(portsOf(e, dir)));
   return diff == 0;
 }
 
@@ -376,7 +392,7 @@ export function keyFromPacket(zone: u16, isIcmp: bool): void {
 }
 
 // Starts a pending entry from the key; reply is the inverted tuple, with the
-// reply ICMP type given by the caller (0 keeps the fields as they are).
+// reply ICMP type given by the caller.
 export function newPending(replyDport: u16, isIcmp: bool): usize {
   const e = pending;
   memory.fill(e, 0, ENTRY_SIZE);
@@ -385,16 +401,14 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
   store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
   store<u8>(e + CtEntry.InUse, 1);
   const o = e + CtEntry.OrigTuple;
-  const r = e + CtEntry.ReplyTuple;
+  const r = e + CtEntry.ReplyPorts;
   memory.copy(o, key + 4, Tuple.Size);
-  memory.copy(r + Tuple.Src, o + Tuple.Dst, 16);
-  memory.copy(r + Tuple.Dst, o + Tuple.Src, 16);
   if (isIcmp) {
-    store<u16>(r + Tuple.SrcPort, load<u16>(o + Tuple.SrcPort));
-    store<u16>(r + Tuple.DstPort, replyDport);
+    store<u16>(r, load<u16>(o + Tuple.SrcPort));
+    store<u16>(r + 2, replyDport);
   } else {
-    store<u16>(r + Tuple.SrcPort, load<u16>(o + Tuple.DstPort));
-    store<u16>(r + Tuple.DstPort, load<u16>(o + Tuple.SrcPort));
+    store<u16>(r, load<u16>(o + Tuple.DstPort));
+    store<u16>(r + 2, load<u16>(o + Tuple.SrcPort));
   }
   ct = e;
   ctDir = 0;

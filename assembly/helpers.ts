@@ -2,7 +2,7 @@
 // PORT, EPRT, PASV and EPSV (nf_conntrack_ftp.c), TFTP reads read and write
 // requests (nf_conntrack_tftp.c); each announces the data connection as an
 // expectation of its master.
-import { CtEntry, CtExt, HelperKind, Tuple } from './abi';
+import { CtEntry, CtExt, HelperKind } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { expectRelated } from './conntrack-expect';
@@ -24,9 +24,8 @@ function tftpHelp(e: usize): bool {
   const opcode = bswap<u16>(load<u16>(pkt.th + 8));
   if (opcode != TFTP_OPCODE_READ && opcode != TFTP_OPCODE_WRITE) return true;
   // The answer comes from the server's new port back to the client's.
-  const r = ctt.tupleOf(e, 1);
   const alen: usize = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 16;
-  return expectRelated(e, pkt.IPPROTO_UDP, r + Tuple.Src, r + Tuple.Dst, alen, load<u16>(r + Tuple.DstPort), EXPECT_TIMEOUT);
+  return expectRelated(e, pkt.IPPROTO_UDP, ctt.srcOf(e, 1), ctt.dstOf(e, 1), alen, load<u16>(ctt.portsOf(e, 1) + 2), EXPECT_TIMEOUT);
 }
 
 // ---------------------------------------------------------------------------
@@ -283,9 +282,9 @@ function ftpHelp(e: usize, dir: u8): bool {
   if (afterNewline(x, dir, tcpSeq)) {
     const l3 = load<u8>(e + CtEntry.L3proto);
     const alen: usize = l3 == pkt.NFPROTO_IPV4 ? 4 : 16;
-    const own = ctt.tupleOf(e, dir);
+    const own = ctt.srcOf(e, dir);
     // EPSV names no address: it is the sender's own.
-    memory.copy(cmdAddr, own + Tuple.Src, 16);
+    memory.copy(cmdAddr, own, 16);
     let found: i32 = 0;
     if (dir == 0) {
       found = findPattern(data, len, PAT_PORT, 0x20, 0x0d, Getnum.Rfc959, l3);
@@ -297,9 +296,8 @@ function ftpHelp(e: usize, dir: u8): bool {
     // A half-recognised command is dropped: tracking depends on it.
     if (found < 0) return false;
     // An address other than the sender's own is not followed (loose=0).
-    if (found > 0 && memory.compare(cmdAddr, own + Tuple.Src, alen) == 0) {
-      const other = ctt.tupleOf(e, dir ^ 1);
-      ok = expectRelated(e, pkt.IPPROTO_TCP, other + Tuple.Src, other + Tuple.Dst, alen, bswap<u16>(<u16>cmdPort), EXPECT_TIMEOUT);
+    if (found > 0 && memory.compare(cmdAddr, own, alen) == 0) {
+      ok = expectRelated(e, pkt.IPPROTO_TCP, ctt.srcOf(e, dir ^ 1), ctt.dstOf(e, dir ^ 1), alen, bswap<u16>(<u16>cmdPort), EXPECT_TIMEOUT);
     }
   }
   if (endsInNewline) rememberNewline(x, dir, nextSeq);

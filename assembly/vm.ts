@@ -1,6 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, Tuple, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -146,8 +146,10 @@ function evalMeta(key: u32, dreg: u32): bool {
   return true;
 }
 
-function ctTuple(e: usize, dir: u32): usize {
-  return ctt.tupleOf(e, dir == CtDir.Reply ? 1 : 0);
+// Where a direction's address (src: the source) or port field lies.
+function ctAddress(e: usize, dir: u32, src: bool): usize {
+  const d: u8 = dir == CtDir.Reply ? 1 : 0;
+  return src ? ctt.srcOf(e, d) : ctt.dstOf(e, d);
 }
 
 function evalCt(ins: usize, key: u32, dreg: u32): bool {
@@ -173,25 +175,24 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
     case CtKey.Id: store32(dreg, load<u32>(e + CtEntry.Id)); break;
     case CtKey.Src:
     case CtKey.Dst: {
-      const t = ctTuple(e, dir) + (key == CtKey.Src ? Tuple.Src : Tuple.Dst);
-      loadInto(dreg, t, load<u8>(e + CtEntry.L3proto) == pkt.NFPROTO_IPV4 ? 4 : 16);
+      loadInto(dreg, ctAddress(e, dir, key == CtKey.Src), load<u8>(e + CtEntry.L3proto) == pkt.NFPROTO_IPV4 ? 4 : 16);
       break;
     }
     case CtKey.SrcIp:
     case CtKey.DstIp: {
       if (load<u8>(e + CtEntry.L3proto) != pkt.NFPROTO_IPV4) return false;
-      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.SrcIp ? Tuple.Src : Tuple.Dst), 4);
+      loadInto(dreg, ctAddress(e, dir, key == CtKey.SrcIp), 4);
       break;
     }
     case CtKey.SrcIp6:
     case CtKey.DstIp6: {
       if (load<u8>(e + CtEntry.L3proto) != pkt.NFPROTO_IPV6) return false;
-      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.SrcIp6 ? Tuple.Src : Tuple.Dst), 16);
+      loadInto(dreg, ctAddress(e, dir, key == CtKey.SrcIp6), 16);
       break;
     }
     case CtKey.ProtoSrc:
     case CtKey.ProtoDst:
-      loadInto(dreg, ctTuple(e, dir) + (key == CtKey.ProtoSrc ? Tuple.SrcPort : Tuple.DstPort), 2);
+      loadInto(dreg, ctt.portsOf(e, dir == CtDir.Reply ? 1 : 0) + (key == CtKey.ProtoSrc ? 0 : 2), 2);
       break;
     case CtKey.Pkts:
     case CtKey.Bytes:

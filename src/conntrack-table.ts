@@ -44,16 +44,18 @@ const NFPROTO_IPV4 = 2;
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
 
-function readTuple(bytes: Uint8Array, view: DataView, at: number, l3: number, l4: number): ConntrackTuple {
+// A direction's tuple: addresses at src and dst, then the two u16 of ports
+// (Tuple.SrcPort, Tuple.DstPort) at ports.
+function readTuple(bytes: Uint8Array, view: DataView, src: number, dst: number, ports: number, l3: number, l4: number): ConntrackTuple {
   const fmt = l3 === NFPROTO_IPV4 ? formatIpv4 : formatIpv6;
-  const t: ConntrackTuple = { src: fmt(bytes, at + Tuple.Src), dst: fmt(bytes, at + Tuple.Dst) };
+  const t: ConntrackTuple = { src: fmt(bytes, src), dst: fmt(bytes, dst) };
   if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) {
-    t.type = bytes[at + Tuple.DstPort];
-    t.code = bytes[at + Tuple.DstPort + 1];
-    t.id = view.getUint16(at + Tuple.SrcPort, false);
+    t.type = bytes[ports + 2];
+    t.code = bytes[ports + 3];
+    t.id = view.getUint16(ports, false);
   } else {
-    t.sport = view.getUint16(at + Tuple.SrcPort, false);
-    t.dport = view.getUint16(at + Tuple.DstPort, false);
+    t.sport = view.getUint16(ports, false);
+    t.dport = view.getUint16(ports + 2, false);
   }
   return t;
 }
@@ -71,6 +73,7 @@ function readCounters(acct: DataView | null, at: number): ConntrackEntry['counte
 export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number, acct: DataView | null, acctAt: number): ConntrackEntry {
   const l3 = bytes[e + CtEntry.L3proto];
   const l4 = bytes[e + CtEntry.L4proto];
+  const orig = e + CtEntry.OrigTuple;
   return {
     id: view.getUint32(e + CtEntry.Id, true),
     l3proto: l3,
@@ -80,8 +83,9 @@ export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number,
     mark: view.getUint32(e + CtEntry.Mark, true),
     zone: view.getUint16(e + CtEntry.Zone, true),
     expires: view.getBigUint64(e + CtEntry.Expires, true),
-    original: readTuple(bytes, view, e + CtEntry.OrigTuple, l3, l4),
-    reply: readTuple(bytes, view, e + CtEntry.ReplyTuple, l3, l4),
+    original: readTuple(bytes, view, orig + Tuple.Src, orig + Tuple.Dst, orig + Tuple.SrcPort, l3, l4),
+    // The reply's addresses are the original's swapped (CtEntry.ReplyPorts).
+    reply: readTuple(bytes, view, orig + Tuple.Dst, orig + Tuple.Src, e + CtEntry.ReplyPorts, l3, l4),
     counters: readCounters(acct, acctAt),
     helper: view.getUint16(e + CtEntry.Helper, true) as HelperKind,
     use: 1,
