@@ -33,7 +33,7 @@ export type Stmt =
   | { kind: 'match'; op: RelOp; left: Expr; right: Expr; mask?: Expr; loc: Location }
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
-  | { kind: 'counter'; name?: string; packets?: bigint; bytes?: bigint; loc: Location }
+  | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
@@ -117,8 +117,8 @@ export type ObjectDecl = CtHelperDecl | CounterDecl;
 
 export type Command =
   | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }
-  | { kind: 'chain'; family: Family; table: string; chain: ChainDecl; loc: Location }
-  | { kind: 'rule'; family: Family; table: string; chain: string; rule: Rule; insert: boolean; loc: Location }
-  | { kind: 'set'; family: Family; table: string; set: SetDecl; loc: Location }
-  | { kind: 'elements'; family: Family; table: string; set: string; elements: SetElement[]; loc: Location }
+  | { kind: 'chain'; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
+  | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; loc: Location }
+  | { kind: 'set'; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
+  | { kind: 'elements'; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
   | { kind: 'flush'; loc: Location };

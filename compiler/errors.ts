@@ -12,6 +12,9 @@ export interface Location {
   line: number;
   column: number;
   endColumn: number;
+  // The line printed under the message when it is not `line`: nft shows
+  // the end of a file that ends with a newline under the last line.
+  shownLine?: number;
 }
 
 export class NftError extends Error {
@@ -19,30 +22,58 @@ export class NftError extends Error {
   readonly line: number;
   readonly column: number;
   readonly endColumn: number;
+  // Every error found in the input, this one first: nft goes on after an
+  // error and reports up to ten (MAX_ERRORS), and so does the compiler.
+  readonly errors: readonly NftError[];
+  // Found where nft finds it only once the kernel has the batch: nft
+  // reports such errors only when nothing else is wrong.
+  readonly fromKernel: boolean;
 
-  constructor(loc: Location, detail: string, also?: Location) {
-    super(render(loc, detail, also));
+  private constructor(at: { file: string; line: number; column: number; endColumn: number }, message: string, errors?: readonly NftError[], fromKernel = false) {
+    super(message);
+    this.fromKernel = fromKernel;
     this.name = 'NftError';
-    this.file = loc.file.name;
-    this.line = loc.line;
-    this.column = loc.column;
-    this.endColumn = loc.endColumn;
+    this.file = at.file;
+    this.line = at.line;
+    this.column = at.column;
+    this.endColumn = at.endColumn;
+    this.errors = errors ?? [this];
   }
 
   static at(loc: Location, detail: string): NftError {
-    return new NftError(loc, detail);
+    return new NftError(where(loc), render(loc, detail));
+  }
+
+  // The kernel's refusal of the batch, as nft words it.
+  static kernel(loc: Location, detail: string): NftError {
+    return new NftError(where(loc), render(loc, `Could not process rule: ${detail}`), undefined, true);
   }
 
   // An error about two expressions of a binary operation: carets under
   // the one at fault, tildes under the other where it is elsewhere on the
   // line, as nft marks them.
   static between(loc: Location, other: Location, detail: string): NftError {
-    return new NftError(loc, detail, other);
+    return new NftError(where(loc), render(loc, detail, other));
+  }
+
+  // One error standing for several: the first one's place, all their
+  // messages one after the other, as nft prints them.
+  static all(errors: readonly NftError[]): NftError {
+    if (errors.length === 1) return errors[0]!;
+    return new NftError(errors[0]!, errors.map((e) => e.message).join('\n'), errors);
   }
 }
 
+// nft's parser_max_errors: parsing stops at the tenth error, evaluation
+// reports no more than that.
+export const MAX_ERRORS = 10;
+
+function where(loc: Location): { file: string; line: number; column: number; endColumn: number } {
+  return { file: loc.file.name, line: loc.line, column: loc.column, endColumn: loc.endColumn };
+}
+
 function render(loc: Location, detail: string, also?: Location): string {
-  const text = loc.file.text.split('\n')[loc.line - 1] ?? '';
+  const text = loc.file.text.split('\n')[(loc.shownLine ?? loc.line) - 1] ?? '';
   const marks: string[] = [];
   const mark = (l: Location, c: string): void => {
     for (let i = l.column; i <= Math.max(l.column, l.endColumn); i++) marks[i - 1] = c;

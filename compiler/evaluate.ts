@@ -4,10 +4,11 @@
 import { CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
-import { NftError, span, type Location, type SourceFile } from './errors.js';
+import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
+import { closestName } from './misspell.js';
 import { parseNumber, parseValue } from './values.js';
 
 export interface CompileOptions {
@@ -17,7 +18,6 @@ export interface CompileOptions {
 }
 
 const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
-const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress']);
 // Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
 export const OBJ_COUNTER = 1;
 export const OBJ_CT_HELPER = 3;
@@ -49,12 +49,40 @@ export class Evaluator {
   };
   private readonly defines = new Map<string, Expr>();
   private tableHandle = 0;
+  // nft parses the whole input, then evaluates every set, chain and rule on
+  // its own, going on after an error: its syntax errors come first, then
+  // the others in the order it evaluates (see attempt).
+  private readonly syntaxErrors: NftError[] = [];
+  private readonly errors: NftError[] = [];
+  private readonly kernelErrors: NftError[] = [];
 
   constructor(private readonly opts: CompileOptions) {}
 
   run(file: SourceFile): RulesetModel {
-    this.topLevel(parse(file), file);
+    this.parsed(file);
+    const all = [...this.syntaxErrors, ...this.errors];
+    // Evaluation stops at the tenth error, unless the parse has already
+    // stopped there (nft counts on, never meeting ten again).
+    if (all.length > 0) throw NftError.all(this.syntaxErrors.length >= MAX_ERRORS ? all : all.slice(0, MAX_ERRORS));
+    if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors);
     return this.model;
+  }
+
+  private parsed(file: SourceFile): void {
+    const { items, errors } = parse(file);
+    this.syntaxErrors.push(...errors);
+    this.topLevel(items, file);
+  }
+
+  // One piece of evaluation; its error joins `into` (or the kernel's) and
+  // the next goes on.
+  private attempt(into: NftError[], evaluate: () => void): void {
+    try {
+      evaluate();
+    } catch (e) {
+      if (!(e instanceof NftError)) throw e;
+      (e.fromKernel ? this.kernelErrors : into).push(e);
+    }
   }
 
   private topLevel(items: TopLevel[], file: SourceFile): void {
@@ -64,12 +92,38 @@ export class Evaluator {
           this.defines.set(item.name, item.value);
           break;
         case 'include':
-          this.include(item.path, item.loc, file);
+          this.attempt(this.errors, () => this.include(item.path, item.loc, file));
+          break;
+        case 'table':
+          this.table(item);
           break;
         default:
-          this.command(item);
+          this.attempt(this.errors, () => this.command(item));
       }
     }
+  }
+
+  // nft evaluates a table's sets, then each chain followed by its rules,
+  // then its objects; the model takes them in the order the kernel numbers
+  // their handles.
+  private table(cmd: Command & { kind: 'table' }): void {
+    const table = this.findTable(cmd.family, cmd.name, cmd.loc, 'create');
+    const chains = cmd.chains.map((decl) => {
+      const errors: NftError[] = [];
+      let chain: ChainModel | undefined;
+      this.attempt(errors, () => {
+        chain = this.addChain(table, decl, (e) => errors.push(e));
+      });
+      return { decl, chain, errors };
+    });
+    const objectErrors: NftError[] = [];
+    for (const o of cmd.objects) this.attempt(objectErrors, () => this.addObject(table, o));
+    const setErrors: NftError[] = [];
+    for (const s of cmd.sets) this.attempt(setErrors, () => this.addSet(table, s));
+    for (const { decl, chain, errors } of chains) {
+      if (chain) for (const r of decl.rules) this.attempt(errors, () => this.addRule(chain!, r, false));
+    }
+    this.errors.push(...setErrors, ...chains.flatMap((c) => c.errors), ...objectErrors);
   }
 
   private include(path: string, loc: Location, from: SourceFile): void {
@@ -84,17 +138,22 @@ export class Evaluator {
       } catch {
         continue;
       }
-      const file = { name: full, text };
-      this.topLevel(parse(file), file);
+      this.parsed({ name: full, text });
       return;
     }
     throw NftError.at(loc, `File not found: ${path}`);
   }
 
-  private findTable(family: Family, name: string, loc: Location, create: boolean): TableModel {
+  // A table the input has declared; nft finds a missing one at evaluation,
+  // except for a rule's, which only the kernel finds missing.
+  private findTable(family: Family, name: string, loc: Location, missing: 'create' | 'error' | 'kernel'): TableModel {
     let t = this.model.tables.find((x) => x.family === family && x.name === name);
     if (!t) {
-      if (!create) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+      if (missing === 'error') {
+        const like = closestName(name, this.model.tables.map((x) => [x.name, x]));
+        throw NftError.at(loc, like ? `No such file or directory; did you mean table ‘${like.name}’ in family ${like.family}?` : `No such file or directory`);
+      }
+      if (missing === 'kernel') throw NftError.kernel(loc, `No such file or directory`);
       t = { family, name, handle: ++this.tableHandle, chains: [], sets: [], objects: [], nextHandle: 1 };
       this.model.tables.push(t);
     }
@@ -112,49 +171,48 @@ export class Evaluator {
         this.model.stateSlots = 0;
         this.model.logs = [];
         return;
-      case 'table': {
-        const table = this.findTable(cmd.family, cmd.name, cmd.loc, true);
-        const pending: [ChainModel, Rule[]][] = [];
-        for (const c of cmd.chains) pending.push([this.addChain(table, c), c.rules]);
-        for (const o of cmd.objects) this.addObject(table, o);
-        for (const s of cmd.sets) this.addSet(table, s);
-        for (const [chain, rules] of pending) for (const r of rules) this.addRule(chain, r, false);
-        return;
-      }
       case 'chain': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
-        const chain = this.addChain(table, cmd.chain);
-        for (const r of cmd.chain.rules) this.addRule(chain, r, false);
+        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
+        const chain = this.addChain(table, cmd.chain, (e) => this.errors.push(e));
+        for (const r of cmd.chain.rules) this.attempt(this.errors, () => this.addRule(chain, r, false));
         return;
       }
       case 'rule': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'kernel');
         const chain = table.chains.find((c) => c.name === cmd.chain);
-        if (!chain) throw NftError.at(cmd.loc, `Could not process rule: No such file or directory`);
+        if (!chain) {
+          // nft evaluates the rule all the same: its own errors come first.
+          this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
+          throw NftError.kernel(cmd.chainLoc, `No such file or directory`);
+        }
         this.addRule(chain, cmd.rule, cmd.insert);
         return;
       }
       case 'set': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         this.addSet(table, cmd.set);
         return;
       }
       case 'elements': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.loc, false);
+        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         const set = table.sets.find((s) => s.name === cmd.set);
-        if (!set) throw NftError.at(cmd.loc, `Could not process rule: No such file or directory`);
+        if (!set) throw this.setNotFound(cmd.set, cmd.setLoc);
         set.elements.push(...this.elements(set, cmd.elements, undefined));
         return;
       }
     }
   }
 
-  private addChain(table: TableModel, decl: ChainDecl): ChainModel {
+  // An error in the chain's own specification goes to report: nft still
+  // evaluates the chain's rules.
+  private addChain(table: TableModel, decl: ChainDecl, report: (e: NftError) => void): ChainModel {
     const existing = table.chains.find((c) => c.name === decl.name);
     if (existing) return existing;
     const chain: ChainModel = { name: decl.name, table, handle: table.nextHandle++, index: this.model.chains.length, rules: [] };
+    table.chains.push(chain);
+    this.model.chains.push(chain);
+    this.model.batch.push({ kind: 'chain', chain });
     if (decl.hook) {
-      if (!HOOKS.has(decl.hook)) throw NftError.at(decl.hookLoc ?? decl.loc, `unknown chain hook`);
       chain.type = decl.type;
       chain.hook = decl.hook;
       chain.device = decl.device;
@@ -164,25 +222,23 @@ export class Evaluator {
         // nft's standard priorities: dstnat only on prerouting, srcnat only
         // on postrouting.
         const fits = p.base === 'dstnat' ? decl.hook === 'prerouting' : p.base === 'srcnat' ? decl.hook === 'postrouting' : true;
-        if (base === undefined || !fits) throw NftError.at(p.loc, `invalid priority expression value in this context.`);
-        chain.priority = base + p.offset;
+        // Reported, and the rules are evaluated all the same.
+        if (base === undefined || !fits) report(NftError.at(p.loc, `invalid priority expression value in this context.`));
+        chain.priority = (base ?? 0) + p.offset;
         chain.priorityText = p.offset === 0 ? p.base : `${p.base} ${p.offset < 0 ? '-' : '+'} ${Math.abs(p.offset)}`;
       } else {
         chain.priority = p.offset;
       }
       chain.policy = decl.policy ?? 'accept';
     }
-    table.chains.push(chain);
-    this.model.chains.push(chain);
-    this.model.batch.push({ kind: 'chain', chain });
     return chain;
   }
 
   private addObject(table: TableModel, o: ObjectDecl): void {
     let object: ObjectModel;
     if (o.kind === 'cthelper') {
-      const protocol = symbolValue(TYPES.inet_proto, o.protocol);
-      if (protocol === undefined) throw NftError.at(o.loc, `invalid protocol ${o.protocol}`);
+      // The parser let only tcp and udp through.
+      const protocol = symbolValue(TYPES.inet_proto, o.protocol)!;
       const l3 = o.l3proto ? { ip: 2, ip6: 10, inet: 1 }[o.l3proto] : undefined;
       // Without l3proto nft sends none and the kernel takes the table's family.
       const family = l3 ?? ({ ip: 2, ip6: 10, inet: 1 } as Record<string, number>)[table.family] ?? 0;
@@ -229,7 +285,7 @@ export class Evaluator {
     };
     if (decl.timeout) set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
     // The kernel has no dynamic interval sets.
-    if (set.dynamic && set.interval) throw NftError.at(decl.loc, `Could not process rule: Operation not supported`);
+    if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
     if (typeofData) {
       set.dataType = typed(typeofData.type, typeofData.bits, typeofData.byteorder);
     } else if (decl.dataType) {
@@ -275,8 +331,8 @@ export class Evaluator {
       case 'counter': {
         if (s.name !== undefined) {
           const obj = ctx.table.objects.find((o) => o.kind === 'counter' && o.name === s.name);
-          if (!obj) throw NftError.at(s.loc, `Could not process rule: No such file or directory`);
-          ctx.stmts.push({ kind: 'objref', objType: OBJ_COUNTER, object: obj });
+          if (obj) ctx.stmts.push({ kind: 'objref', objType: OBJ_COUNTER, object: obj });
+          else this.kernelErrors.push(NftError.kernel(s.nameLoc ?? s.loc, `No such file or directory`));
           return;
         }
         const index = this.model.counterCount++;
@@ -300,7 +356,7 @@ export class Evaluator {
         const burst = s.burst ?? (s.bytes ? 0n : 5n);
         // nft_limit_init refuses what overflows its nanosecond arithmetic.
         const nsecs = BigInt(s.unit) * 1_000_000_000n;
-        if (s.rate === 0n || burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.at(s.loc, `Could not process rule: Value too large for defined data type`);
+        if (s.rate === 0n || burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.kernel(s.loc, `Value too large for defined data type`);
         ctx.stmts.push({ kind: 'limit', slot: this.model.stateSlots++, rate: s.rate, unit: s.unit, bytes: s.bytes, burst, over: s.over });
         return;
       }
@@ -309,7 +365,7 @@ export class Evaluator {
         // The kernel has no dynamic interval sets or verdict maps, and
         // timeouts only in sets declared with them.
         const unsupported = set.interval || set.dataType?.type === TYPES.verdict || (s.timeout !== undefined && !set.flagNames.includes('timeout'));
-        if (unsupported) throw NftError.at(s.loc, `Could not process rule: Operation not supported`);
+        if (unsupported) throw NftError.kernel(s.loc, `Operation not supported`);
         const key = this.expr(ctx, s.key);
         if (key.bits !== set.keyType.bits) throw NftError.at(s.key.loc, `datatype mismatch`);
         if (set.isMap !== (s.data !== undefined)) throw NftError.at(s.loc, set.isMap ? `syntax error, missing map data` : `syntax error`);
@@ -354,9 +410,11 @@ export class Evaluator {
     }
   }
 
-  private jumpTarget(ctx: Ctx, name: string, loc: Location): ChainModel {
+  // A missing chain is the kernel's error: the rest of the rule is
+  // evaluated all the same.
+  private jumpTarget(ctx: Ctx, name: string, loc: Location): ChainModel | undefined {
     const chain = ctx.table.chains.find((c) => c.name === name);
-    if (!chain) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+    if (!chain) this.kernelErrors.push(NftError.kernel(loc, `No such file or directory`));
     return chain;
   }
 
@@ -366,8 +424,8 @@ export class Evaluator {
       const v = s.value;
       if (v.kind !== 'value') throw NftError.at(s.loc, `syntax error`);
       const obj = ctx.table.objects.find((o) => o.kind === 'cthelper' && o.name === v.text);
-      if (!obj) throw NftError.at(v.loc, `Could not process rule: No such file or directory`);
-      ctx.stmts.push({ kind: 'objref', objType: OBJ_CT_HELPER, object: obj });
+      if (obj) ctx.stmts.push({ kind: 'objref', objType: OBJ_CT_HELPER, object: obj });
+      else this.kernelErrors.push(NftError.kernel(v.loc, `No such file or directory`));
       return;
     }
     const tmpl = CT_KEYS[s.key];
@@ -379,6 +437,8 @@ export class Evaluator {
   }
 
   private match(ctx: Ctx, s: Stmt & { kind: 'match' }): void {
+    // A name, number or string on the left has no type to read it by.
+    if (s.left.kind === 'value') throw NftError.at(s.left.loc, `No symbol type information`);
     let left = this.expr(ctx, s.left);
     if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
     let right = this.rhs(ctx, left, s.right);
@@ -429,7 +489,7 @@ export class Evaluator {
       case 'meta': {
         const tmpl = META_KEYS[e.key];
         if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
-        if (tmpl.setOnly) throw NftError.at(e.loc, `Could not process rule: Operation not supported`);
+        if (tmpl.setOnly) throw NftError.kernel(e.loc, `Operation not supported`);
         const unqualified = !writtenAs(e.loc, 'meta');
         return { kind: 'meta', key: tmpl.key, name: e.key, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
       }
@@ -668,8 +728,15 @@ export class Evaluator {
 
   private namedSet(ctx: Ctx, name: string, loc: Location): SetModel {
     const set = ctx.table.sets.find((s) => s.name === name);
-    if (!set) throw NftError.at(loc, `Could not process rule: No such file or directory`);
+    if (!set) throw this.setNotFound(name, loc);
     return set;
+  }
+
+  // nft's set_not_found: a named set or map of any table by a like name.
+  private setNotFound(name: string, loc: Location): NftError {
+    const like = closestName(name, this.model.sets.filter((s) => !s.anonymous).map((s) => [s.name, s]));
+    if (!like) return NftError.at(loc, `No such file or directory`);
+    return NftError.at(loc, `No such file or directory; did you mean ${like.isMap ? 'map' : 'set'} ‘${like.name}’ in table ${like.table.family} ‘${like.table.name}’?`);
   }
 
   private mapping(ctx: Ctx, key: TExpr, e: Expr, data: { type: Datatype; bits: number; byteorder: 'big' | 'host' } | undefined): SetModel {

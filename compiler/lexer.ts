@@ -13,6 +13,7 @@ export interface Token {
   line: number;
   column: number;
   endColumn: number;
+  shownLine?: number;
 }
 
 const PUNCT_ONE = new Set(['{', '}', '(', ')', '[', ']', ';', ',', ':', '!', '=', '<', '>', '&', '|', '^', '/', '-', '+', '.', '@', '$', '*']);
@@ -89,7 +90,10 @@ export class Lexer {
     const s = file.text;
     for (;;) {
       const pos = this.pos;
-      if (pos >= s.length) return this.token('eof', s.length, s.length + 1, '');
+      if (pos >= s.length) {
+        const eof = this.token('eof', s.length, s.length + 1, '');
+        return eof.column === 1 && eof.line > 1 ? { ...eof, shownLine: eof.line - 1 } : eof;
+      }
       const c = s[pos];
       if (c === '\n') {
         const t = this.token('newline', pos, pos + 1);
@@ -151,7 +155,10 @@ function wordAt(s: string, pos: number): string | null {
       word = m ? identEnd(m) : null;
     }
   }
-  if (!word && isLetter(code)) {
+  // A name may start with a dot too (nft's string pattern): "1.2.3" is the
+  // number 1 and the name ".2.3", while a dot on its own joins a
+  // concatenation.
+  if (!word && (isLetter(code) || (code === 46 && isIdentChar(s.charCodeAt(pos + 1))))) {
     let end = pos + 1;
     while (end < s.length && isIdentChar(s.charCodeAt(end))) end++;
     word = identEnd(s.slice(pos, end));

@@ -2,7 +2,7 @@
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
-import { NftError, span, type Location, type SourceFile } from './errors.js';
+import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
 import { PROTOCOLS } from './selectors.js';
@@ -40,10 +40,19 @@ export interface Define {
 
 export type TopLevel = Command | Include | Define;
 
+// Thrown past every block when the parse must end (see recover).
+class ParseAbort {}
+
+// chain_type_str_array and chain_hookname_str_array of nft's rule.c.
+const CHAIN_TYPES = new Set(['filter', 'route', 'nat']);
+const CHAIN_HOOKS = new Set(['prerouting', 'input', 'forward', 'postrouting', 'output', 'ingress', 'egress']);
+
 export class Parser {
   private readonly lexer: Lexer;
   // The tokens looked at but not yet consumed.
   private readonly ahead: Token[] = [];
+  // The syntax errors met so far (see recover).
+  readonly errors: NftError[] = [];
 
   constructor(file: SourceFile) {
     this.lexer = new Lexer(file);
@@ -130,13 +139,39 @@ export class Parser {
     this.fail(t);
   }
 
+  // nft's `error stmt_separator`, in every block and at the top level: the
+  // error is kept, the tokens up to the next newline or semicolon are
+  // dropped, and the innermost block the error happened in goes on. The
+  // tenth error, or the end of the input reached while dropping, ends the
+  // parse.
+  private recover(e: unknown): void {
+    if (!(e instanceof NftError)) throw e;
+    this.errors.push(e);
+    if (this.errors.length >= MAX_ERRORS) throw new ParseAbort();
+    for (;;) {
+      const t = this.next();
+      if (t.kind === 'eof') throw new ParseAbort();
+      if (t.kind === 'newline' || (t.kind === 'punct' && t.text === ';')) return;
+    }
+  }
+
   parseFile(): TopLevel[] {
     const out: TopLevel[] = [];
-    for (;;) {
-      this.skipSeparators();
-      if (this.peek().kind === 'eof') return out;
-      out.push(this.topLevel());
-      this.endStatement();
+    try {
+      for (;;) {
+        this.skipSeparators();
+        if (this.peek().kind === 'eof') return out;
+        try {
+          const item = this.topLevel();
+          this.endStatement();
+          out.push(item);
+        } catch (e) {
+          this.recover(e);
+        }
+      }
+    } catch (e) {
+      if (e instanceof ParseAbort) return out;
+      throw e;
     }
   }
 
@@ -189,38 +224,38 @@ export class Parser {
         return this.tableBlock();
       case 'chain': {
         const family = this.family();
-        const table = this.name().text;
+        const table = this.name();
         const n = this.name();
         const chain: ChainDecl = { name: n.text, rules: [], loc: n };
         if (this.accept('{')) {
           this.chainBody(chain);
           this.expect('}');
         }
-        return { kind: 'chain', family, table, chain, loc: n };
+        return { kind: 'chain', family, table: table.text, tableLoc: table, chain, loc: n };
       }
       case 'rule': {
         const family = this.family();
-        const table = this.name().text;
-        const chain = this.name().text;
+        const table = this.name();
+        const chain = this.name();
         const rule = this.rule();
-        return { kind: 'rule', family, table, chain, rule, insert, loc: what };
+        return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, loc: what };
       }
       case 'set':
       case 'map': {
         const family = this.family();
-        const table = this.name().text;
+        const table = this.name();
         const n = this.name();
         this.expect('{');
         const set = this.setBody(n, what.text === 'map');
-        return { kind: 'set', family, table, set, loc: n };
+        return { kind: 'set', family, table: table.text, tableLoc: table, set, loc: n };
       }
       case 'element': {
         const family = this.family();
-        const table = this.name().text;
-        const set = this.name().text;
+        const table = this.name();
+        const set = this.name();
         const start = this.expect('{');
         const elements = this.setElements(start);
-        return { kind: 'elements', family, table, set, elements, loc: what };
+        return { kind: 'elements', family, table: table.text, tableLoc: table, set: set.text, setLoc: set, elements, loc: what };
       }
       default:
         return this.fail(what);
@@ -235,38 +270,51 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) return table;
-      const t = this.word();
-      if (t.text === 'chain') {
-        const cn = this.name();
-        this.expect('{');
-        const chain: ChainDecl = { name: cn.text, rules: [], loc: cn };
-        this.chainBody(chain);
-        this.expect('}');
-        table.chains.push(chain);
-      } else if (t.text === 'set' || t.text === 'map') {
-        const sn = this.name();
-        this.expect('{');
-        table.sets.push(this.setBody(sn, t.text === 'map'));
-      } else if (t.text === 'ct' && this.is('helper')) {
-        this.next();
-        table.objects.push(this.ctHelper());
-      } else if (t.text === 'counter') {
-        const cn = this.name();
-        const start = { packets: 0n, bytes: 0n };
-        if (this.accept('{')) {
-          this.skipSeparators();
-          Object.assign(start, this.counterValues());
-          this.skipSeparators();
-          this.expect('}');
-        }
-        table.objects.push({ kind: 'counter', name: cn.text, ...start, loc: cn });
-      } else {
-        this.fail(t);
+      try {
+        this.tableItem(table);
+      } catch (e) {
+        this.recover(e);
       }
-      // Every item of a table block, blocks included, ends with a newline
-      // or a semicolon, even before the table's closing brace.
-      this.separator();
     }
+  }
+
+  private tableItem(table: Command & { kind: 'table' }): void {
+    const t = this.word();
+    // What the item adds: nothing unless it ends as it should.
+    let add: () => void;
+    if (t.text === 'chain') {
+      const cn = this.name();
+      this.expect('{');
+      const chain: ChainDecl = { name: cn.text, rules: [], loc: cn };
+      this.chainBody(chain);
+      this.expect('}');
+      add = () => table.chains.push(chain);
+    } else if (t.text === 'set' || t.text === 'map') {
+      const sn = this.name();
+      this.expect('{');
+      const set = this.setBody(sn, t.text === 'map');
+      add = () => table.sets.push(set);
+    } else if (t.text === 'ct' && this.is('helper')) {
+      this.next();
+      const helper = this.ctHelper();
+      add = () => table.objects.push(helper);
+    } else if (t.text === 'counter') {
+      const cn = this.name();
+      const start = { packets: 0n, bytes: 0n };
+      if (this.accept('{')) {
+        this.skipSeparators();
+        Object.assign(start, this.counterValues());
+        this.skipSeparators();
+        this.expect('}');
+      }
+      add = () => table.objects.push({ kind: 'counter', name: cn.text, ...start, loc: cn });
+    } else {
+      this.fail(t);
+    }
+    // Every item of a table block, blocks included, ends with a newline
+    // or a semicolon, even before the table's closing brace.
+    this.separator();
+    add();
   }
 
   private ctHelper(): ObjectDecl {
@@ -278,18 +326,25 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) break;
-      const t = this.word();
-      if (t.text === 'type') {
-        const h = this.peek();
-        if (h.kind !== 'string') this.fail(h);
-        this.next();
-        helper = h.text;
-        this.expect('protocol');
-        protocol = this.word().text;
-      } else if (t.text === 'l3proto') {
-        l3proto = this.word().text;
-      } else {
-        this.fail(t);
+      try {
+        const t = this.word();
+        if (t.text === 'type') {
+          const h = this.peek();
+          if (h.kind !== 'string') this.fail(h);
+          this.next();
+          this.expect('protocol');
+          const p = this.peek();
+          if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.fail(p, `syntax error, unexpected ${describe(p)}, expecting udp or tcp`);
+          this.next();
+          helper = h.text;
+          protocol = p.text;
+        } else if (t.text === 'l3proto') {
+          l3proto = this.word().text;
+        } else {
+          this.fail(t);
+        }
+      } catch (e) {
+        this.recover(e);
       }
     }
     return { kind: 'cthelper', name: n.text, helper, protocol, l3proto, loc: n };
@@ -299,29 +354,41 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.is('}') || this.peek().kind === 'eof') return;
-      if (this.is('type') && this.peek(1).kind === 'word') {
-        this.next();
-        chain.type = this.word().text;
-        this.expect('hook');
-        const hook = this.word();
-        chain.hook = hook.text;
-        chain.hookLoc = hook;
-        if (this.accept('device')) chain.device = this.quotableName().text;
-        chain.priority = this.priority(this.expect('priority'));
-        this.separator();
-        continue;
+      try {
+        this.chainItem(chain);
+      } catch (e) {
+        this.recover(e);
       }
-      if (this.is('policy')) {
-        this.next();
-        const p = this.word();
-        if (p.text !== 'accept' && p.text !== 'drop') this.fail(p);
-        chain.policy = p.text;
-        this.separator();
-        continue;
-      }
-      chain.rules.push(this.rule());
-      this.separator();
     }
+  }
+
+  private chainItem(chain: ChainDecl): void {
+    if (this.is('type') && this.peek(1).kind === 'word') {
+      this.next();
+      const type = this.word();
+      this.expect('hook');
+      const hook = this.word();
+      const device = this.accept('device') ? this.quotableName().text : undefined;
+      const priority = this.priority(this.expect('priority'));
+      // nft checks the names once the whole specification has parsed, as a
+      // syntax error: the chain goes on as a regular one.
+      if (!CHAIN_TYPES.has(type.text)) this.fail(type, 'unknown chain type');
+      if (!CHAIN_HOOKS.has(hook.text)) this.fail(hook, 'unknown chain hook');
+      Object.assign(chain, { type: type.text, hook: hook.text, hookLoc: hook, device, priority });
+      this.separator();
+      return;
+    }
+    if (this.is('policy')) {
+      this.next();
+      const p = this.word();
+      if (p.text !== 'accept' && p.text !== 'drop') this.fail(p);
+      chain.policy = p.text;
+      this.separator();
+      return;
+    }
+    const rule = this.rule();
+    this.separator();
+    chain.rules.push(rule);
   }
 
   private priority(keyword: Token): { base?: string; offset: number; text: string; loc: Location } {
@@ -352,39 +419,47 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) return set;
-      const t = this.word();
-      if (t.text === 'typeof') {
-        set.typeofKey = [this.primary()];
-        while (this.accept('.')) set.typeofKey.push(this.primary());
-        if (isMap) {
-          this.expect(':');
-          set.typeofData = this.primary();
-        }
-      } else if (t.text === 'type') {
-        set.keyType.push(this.word().text);
-        while (this.accept('.')) set.keyType.push(this.word().text);
-        if (isMap) {
-          this.expect(':');
-          set.dataType = this.word().text;
-        }
-        const end = this.peek();
-        if (end.kind !== 'newline' && !this.is(';')) this.fail(end, `syntax error, unexpected ${describe(end)}, expecting newline or semicolon or .`);
-      } else if (t.text === 'flags') {
-        set.flags.push(this.word().text);
-        while (this.accept(',')) set.flags.push(this.word().text);
-      } else if (t.text === 'elements') {
-        this.expect('=');
-        const start = this.expect('{');
-        set.elements = this.setElements(start);
-      } else if (t.text === 'timeout') {
-        set.timeout = this.value();
-      } else if (t.text === 'size') {
-        set.size = Number(this.number().text);
-      } else if (t.text === 'policy') {
-        this.word();
-      } else {
-        this.fail(t);
+      try {
+        this.setItem(set, isMap);
+      } catch (e) {
+        this.recover(e);
       }
+    }
+  }
+
+  private setItem(set: SetDecl, isMap: boolean): void {
+    const t = this.word();
+    if (t.text === 'typeof') {
+      set.typeofKey = [this.primary()];
+      while (this.accept('.')) set.typeofKey.push(this.primary());
+      if (isMap) {
+        this.expect(':');
+        set.typeofData = this.primary();
+      }
+    } else if (t.text === 'type') {
+      set.keyType.push(this.word().text);
+      while (this.accept('.')) set.keyType.push(this.word().text);
+      if (isMap) {
+        this.expect(':');
+        set.dataType = this.word().text;
+      }
+      const end = this.peek();
+      if (end.kind !== 'newline' && !this.is(';')) this.fail(end, `syntax error, unexpected ${describe(end)}, expecting newline or semicolon or .`);
+    } else if (t.text === 'flags') {
+      set.flags.push(this.word().text);
+      while (this.accept(',')) set.flags.push(this.word().text);
+    } else if (t.text === 'elements') {
+      this.expect('=');
+      const start = this.expect('{');
+      set.elements = this.setElements(start);
+    } else if (t.text === 'timeout') {
+      set.timeout = this.value();
+    } else if (t.text === 'size') {
+      set.size = Number(this.number().text);
+    } else if (t.text === 'policy') {
+      this.word();
+    } else {
+      this.fail(t);
     }
   }
 
@@ -506,7 +581,8 @@ export class Parser {
       this.next();
       op = REL_WORDS[o.text];
     }
-    if (this.atEnd()) this.fail(this.peek());
+    const r = this.peek();
+    if (this.atEnd() || (r.kind === 'word' && VERDICTS.has(r.text))) this.fail(r);
     const right = this.rhsExpr();
     // "tcp flags syn / syn,ack": the value under a mask of flags.
     if (this.accept('/')) {
@@ -521,7 +597,7 @@ export class Parser {
     const t = this.next();
     if (this.accept('name')) {
       const n = this.quotableName();
-      return { kind: 'counter', name: n.text, loc: span(t, n) };
+      return { kind: 'counter', name: n.text, nameLoc: n, loc: span(t, n) };
     }
     return { kind: 'counter', ...this.counterValues(), loc: t };
   }
@@ -835,6 +911,9 @@ function describe(t: Token): string {
 
 const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
 
-export function parse(file: SourceFile): TopLevel[] {
-  return new Parser(file).parseFile();
+// The commands that parsed, and the syntax errors of those that did not.
+export function parse(file: SourceFile): { items: TopLevel[]; errors: NftError[] } {
+  const parser = new Parser(file);
+  const items = parser.parseFile();
+  return { items, errors: parser.errors };
 }

@@ -88,6 +88,12 @@ function parseEther(text: string): bigint | undefined {
   return text.split(':').reduce((acc, g) => (acc << 8n) | BigInt('0x' + g), 0n);
 }
 
+// inet_service_type_parse and inet_protocol_type_parse in nft's datatype.c.
+const OUT_OF_RANGE: Record<string, { max: bigint; message: string }> = {
+  inet_service: { max: 0xffffn, message: 'Service out of range' },
+  inet_proto: { max: 0xffn, message: 'Protocol out of range' },
+};
+
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
 export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }): bigint {
@@ -122,6 +128,9 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
     default: {
       const s = symbolValue(type, text);
       v = s !== undefined ? BigInt(s) : parseNumber(text);
+      // Ports and protocols given as numbers have checks of their own.
+      const limit = OUT_OF_RANGE[type.name];
+      if (s === undefined && v !== undefined && limit && v > limit.max) throw NftError.at(e.loc, limit.message);
     }
   }
   if (v === undefined) fail();

@@ -1,6 +1,7 @@
 // Errors for common mistakes against what `nft -c -f` prints for the same
-// file: message, line, columns and the carets under the span of the first
-// error.
+// file: messages, lines, columns and the carets under the spans of every
+// error, nft going on after each (syntax errors first, then each set,
+// chain and rule evaluated on its own, then what only the kernel finds).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,21 @@ import { liveNftReason } from './live-nft.js';
 const inRule = (rule: string) => `table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t\t${rule}\n\t}\n}\n`;
 const inChainSpec = (spec: string) => `table ip t {\n\tchain c {\n\t\ttype filter ${spec}; policy accept;\n\t}\n}\n`;
 
+const inTable = (body: string) => `table ip t {\n${body}}\n`;
+const ports = (n: number) => Array.from({ length: n }, (_, i) => `\t\ttcp dport ${99990 + i} accept\n`).join('');
+
 const CASES: [string, string][] = [
+  ['errors in several rules, chains and tables', inTable('\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 1.2.3.4, 300.1.1.1 }\n\t}\n\tchain c {\n\t\ttype filter hook nosuch priority 0;\n\t\ttcp dport 99999 accept\n\t}\n\tchain d {\n\t\tudp dport 70000 drop\n\t\tip saddr @nosuch accept\n\t}\n') + 'table ip u {\n\tchain e {\n\t\tip protocol 300 accept\n\t}\n}\n'],
+  ['a syntax error, then evaluation errors', inRule('ip saddr 1.2.3 accept\n\t\ttcp dport 99999 accept\n\t\tfoo bar')],
+  ['names and numbers with no type on the left', inRule('foo bar\n\t\t1 2\n\t\t"x" y\n\t\ttcpp dport 22 accept')],
+  ['no more than ten errors', inTable(`\tchain c {\n${ports(12)}\t}\n`)],
+  ['an invalid priority: the chain\'s rules are still evaluated', inTable('\tchain c {\n\t\ttype filter hook input priority dstnat;\n\t\ttcp dport 99999 accept\n\t}\n\tct helper h {\n\t\ttype "ftp" protocol nosuch\n\t}\n')],
+  ['the end of a file after its last line', 'table ip t { chain c { type filter hook input priority 0; } }\n'],
+  ['what only the kernel finds missing', inTable('\tchain d {\n\t\tjump nowhere\n\t\tip saddr 1.2.3.4 counter name nocounter\n\t}\n') + 'add rule ip t nochain accept\nadd rule ip nt c accept\n'],
+  ['a missing set hides what only the kernel finds missing', inTable('\tchain d {\n\t\tip saddr @nosuch accept\n\t}\n') + 'add rule ip t nochain accept\n'],
+  ['missing tables and sets of commands', 'table ip t {\n}\nadd element ip t nosuchset { 1.2.3.4 }\nadd set ip nt s { type ipv4_addr; }\nadd chain ip nt c\nadd element ip nt s { 1.2.3.4 }\n'],
+  ['names nft suggests for missing sets, maps and tables', 'table inet filter {\n\tset allowed_hosts {\n\t\ttype ipv4_addr\n\t}\n\tmap port_map {\n\t\ttype inet_service : verdict\n\t}\n\tchain c {\n\t\tip saddr @alowed_hosts accept\n\t\tip saddr @allowed-hosts accept\n\t\ttcp dport vmap @portmap\n\t\tip saddr @hosts accept\n\t\tip saddr @x accept\n\t}\n}\nadd element inet filter allowed_host { 1.2.3.4 }\nadd element inet filtr allowed_hosts { 1.2.3.4 }\nadd chain ip filter c\nadd set inet fi s { type ipv4_addr; }\n'],
+  ['a rule for a missing chain is evaluated all the same', 'table ip t {\n}\nadd rule ip t c counter name x ip saddr 300.1.1.1\n'],
   ['unknown keyword', inRule('tcp dprot 22 accept')],
   ['misspelt verdict', inRule('tcp dport 22 acept')],
   ['service that does not exist', inRule('tcp dport foo accept')],
@@ -68,8 +83,8 @@ function nftError(dir: string, text: string): string {
   writeFileSync(path, text);
   const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', path], { encoding: 'utf8', cwd: dir });
   expect(r.status).not.toBe(0);
-  // nft goes on after a syntax error and may report more; the first is ours.
-  return r.stderr.replaceAll(path, 'bad.nft').split('\n').slice(0, 3).join('\n');
+  // Every error nft reports, as it goes on after each.
+  return r.stderr.replaceAll(path, 'bad.nft').trimEnd();
 }
 
 function ourError(text: string): string {
