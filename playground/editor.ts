@@ -1,6 +1,6 @@
 // The ruleset editor: a plain textarea over a backdrop that draws what a
-// textarea cannot, the squiggle under an error's span and its message at the
-// end of that line, beside a gutter of line numbers. Tab indents as nft
+// textarea cannot, the squiggle under each error's span and its message at
+// the end of that line, beside a gutter of line numbers. Tab indents as nft
 // files do; Escape then Tab leaves, so the keyboard is never trapped.
 
 export interface SourceError {
@@ -15,7 +15,7 @@ function escapeHtml(s: string): string {
 }
 
 export class RulesetEditor {
-  private error: SourceError | null = null;
+  private errors: readonly SourceError[] = [];
   private escaped = false;
 
   constructor(
@@ -25,7 +25,7 @@ export class RulesetEditor {
     onInput: () => void,
   ) {
     textarea.addEventListener('input', () => {
-      this.error = null;
+      this.errors = [];
       this.render();
       onInput();
     });
@@ -40,13 +40,13 @@ export class RulesetEditor {
 
   set value(text: string) {
     this.textarea.value = text;
-    this.error = null;
+    this.errors = [];
     this.render();
   }
 
-  showError(error: SourceError | null): void {
-    this.error = error;
-    this.textarea.setAttribute('aria-invalid', String(error !== null));
+  showErrors(errors: readonly SourceError[]): void {
+    this.errors = errors;
+    this.textarea.setAttribute('aria-invalid', String(errors.length > 0));
     this.render();
   }
 
@@ -79,9 +79,12 @@ export class RulesetEditor {
 
   private render(): void {
     const lines = this.textarea.value.split('\n');
-    const err = this.error;
+    // A line shows the first of its errors.
+    const errorAt = new Map<number, SourceError>();
+    for (const e of this.errors) if (!errorAt.has(e.line)) errorAt.set(e.line, e);
     const html = lines.map((text, i) => {
-      if (!err || err.line !== i + 1) return escapeHtml(text);
+      const err = errorAt.get(i + 1);
+      if (!err) return escapeHtml(text);
       const from = Math.min(err.column - 1, text.length);
       const to = Math.max(from + 1, Math.min(err.endColumn, text.length));
       const marked = text.slice(from, to) || ' ';
@@ -89,7 +92,7 @@ export class RulesetEditor {
     });
     // The trailing line lets the backdrop scroll as far as the textarea.
     this.backdrop.innerHTML = `${html.join('\n')}\n `;
-    this.gutter.innerHTML = lines.map((_, i) => (err?.line === i + 1 ? `<span class="bad">${i + 1}</span>` : `${i + 1}`)).join('\n') + '\n ';
+    this.gutter.innerHTML = lines.map((_, i) => (errorAt.has(i + 1) ? `<span class="bad">${i + 1}</span>` : `${i + 1}`)).join('\n') + '\n ';
     this.syncScroll();
   }
 

@@ -83,17 +83,17 @@ function compileSource(): boolean {
   } catch (e) {
     if (!(e instanceof NftError)) throw e;
     ruleset = null;
-    const detail = e.message.split('\n')[0].replace(/^.*?: Error: /, '');
-    editor.showError({ line: e.line, column: e.column, endColumn: e.endColumn, message: detail });
+    editor.showErrors(e.errors.map((x) => ({ line: x.line, column: x.column, endColumn: x.endColumn, message: x.message.split('\n')[0].replace(/^.*?: Error: /, '') })));
     errorMessage.textContent = e.message;
     gotoError.textContent = `Go to line ${e.line}, column ${e.column}`;
     gotoError.onclick = () => editor.select(e.line, e.column, e.endColumn);
     errorBox.hidden = false;
     document.body.classList.add('stale');
-    setStatus(`The ruleset has an error at line ${e.line}, column ${e.column}.`, 'error');
+    const more = e.errors.length > 1 ? `${e.errors.length} errors, the first` : 'an error';
+    setStatus(`The ruleset has ${more} at line ${e.line}, column ${e.column}.`, 'error');
     return false;
   }
-  editor.showError(null);
+  editor.showErrors([]);
   errorBox.hidden = true;
   document.body.classList.remove('stale');
   bytecode.textContent = ruleset.toNetlinkDebug();

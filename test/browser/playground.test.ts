@@ -160,6 +160,25 @@ describe.skipIf(!HAS_CHROMIUM)(`playground in Chromium${SKIP_REASON}`, () => {
     expect(await page.getAttribute('#source', 'aria-invalid')).toBe('false');
   });
 
+  it('marks every error of a ruleset, each on its line', async () => {
+    const bad = 'table inet filter {\n\tchain input {\n\t\ttcp dport 99999 accept\n\t\tudp dport 53 acept\n\t}\n}\n';
+    let expected: NftError | undefined;
+    try {
+      compile(bad, { filename: 'ruleset.nft' });
+    } catch (e) {
+      expected = e as NftError;
+    }
+    expect(expected!.errors.map((e) => e.line)).toEqual([4, 3]);
+    await page.fill('#source', bad);
+    await page.waitForSelector('#compile-error:not([hidden])');
+    expect(await page.textContent('#compile-message')).toBe(expected!.message);
+    expect(await page.$$eval('#gutter .bad', (marks) => marks.map((m) => m.textContent))).toEqual(['3', '4']);
+    expect(await page.$$eval('#backdrop mark', (marks) => marks.map((m) => m.textContent))).toEqual(['99999', ' ']);
+    expect(await page.textContent('#status')).toBe('The ruleset has 2 errors, the first at line 4, column 21.');
+    await page.fill('#source', readFileSync(EXAMPLE_RULESET, 'utf8'));
+    await page.waitForSelector('#compile-error', { state: 'hidden' });
+  });
+
   it('opens a capture from disk without sending it anywhere', async () => {
     const fresh = await browser.context.newPage();
     await fresh.goto(`${server.origin}/playground/`);
