@@ -17,7 +17,7 @@ export type Expr =
   | { kind: 'list'; items: Expr[]; loc: Location }
   | { kind: 'set'; elements: SetElement[]; loc: Location }
   | { kind: 'map'; key: Expr; mapping: Expr; loc: Location }
-  | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location };
+  | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location };
 
 export interface SetElement {
   key: Expr;
@@ -31,7 +31,7 @@ export type RelOp = 'implicit' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '!';
 
 export type Stmt =
   | { kind: 'match'; op: RelOp; left: Expr; right: Expr; mask?: Expr; loc: Location }
-  | { kind: 'verdict'; verdict: VerdictName; chain?: string; loc: Location }
+  | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }

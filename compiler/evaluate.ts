@@ -35,6 +35,12 @@ type Ctx = {
   stmts: TStmt[];
 };
 
+// Where a statement lies as nft marks it: a match from its left side to
+// its right one.
+function extent(s: Stmt): Location {
+  return s.kind === 'match' ? span(s.left.loc, (s.mask ?? s.right).loc) : s.loc;
+}
+
 // The link-layer protocol numbers nft matches for IPv4 and IPv6.
 const ETHERTYPE_OF: Record<number, number> = { 2: 0x0800, 10: 0x86dd };
 const NFPROTO_OF: Record<number, number> = { 0x0800: 2, 0x86dd: 10 };
@@ -302,7 +308,12 @@ export class Evaluator {
     const table = chain.table;
     const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment };
     const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
-    for (const s of decl.stmts) this.stmt(ctx, s);
+    let terminal: Stmt | undefined;
+    for (const s of decl.stmts) {
+      if (terminal) throw NftError.between(extent(s), extent(terminal), `Statement after terminal statement has no effect`);
+      this.stmt(ctx, s);
+      if (s.kind === 'verdict' && s.verdict !== 'continue') terminal = s;
+    }
     rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
     if (insert) chain.rules.unshift(rule);
@@ -317,7 +328,7 @@ export class Evaluator {
       case 'match':
         return this.match(ctx, s);
       case 'verdict': {
-        const chain = s.chain !== undefined ? this.jumpTarget(ctx, s.chain, s.loc) : undefined;
+        const chain = s.chain !== undefined ? this.jumpTarget(ctx, s.chain, s.chainLoc ?? s.loc) : undefined;
         ctx.stmts.push({ kind: 'verdict', verdict: s.verdict, chain });
         return;
       }
@@ -356,7 +367,8 @@ export class Evaluator {
         const burst = s.burst ?? (s.bytes ? 0n : 5n);
         // nft_limit_init refuses what overflows its nanosecond arithmetic.
         const nsecs = BigInt(s.unit) * 1_000_000_000n;
-        if (s.rate === 0n || burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.kernel(s.loc, `Value too large for defined data type`);
+        if (s.rate === 0n) throw NftError.kernel(s.loc, `Invalid argument`);
+        if (burst >= 1n << 32n || nsecs * (s.rate + burst) >= 1n << 64n) throw NftError.kernel(s.loc, `Value too large for defined data type`);
         ctx.stmts.push({ kind: 'limit', slot: this.model.stateSlots++, rate: s.rate, unit: s.unit, bytes: s.bytes, burst, over: s.over });
         return;
       }
@@ -657,6 +669,9 @@ export class Evaluator {
       const value = e.items.reduce((acc, i) => acc | this.constOf(i, like).value, 0n);
       return { kind: 'const', value, ...typed(like.type, like.bits, like.byteorder) };
     }
+    // A concatenation where one value is wanted: nft evaluates its parts
+    // with no type to read them by.
+    if (e.kind === 'concat' && e.items[0]?.kind === 'value') throw NftError.at(e.items[0].loc, `Can't parse symbolic invalid expressions`);
     if (e.kind !== 'value') throw NftError.at(e.loc, `syntax error`);
     if (like.type.name === 'string' || like.type.name === 'ifname') {
       if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
@@ -705,7 +720,7 @@ export class Evaluator {
     }
     if (e.kind === 'prefix') {
       const value = this.constOf(e.expr, like);
-      if (e.length > like.bits) throw NftError.at(e.loc, `Prefix length ${e.length} is invalid for type of ${like.bits} bits`);
+      if (e.length > like.bits) throw NftError.at(e.loc, `Prefix length ${e.length} is invalid for type of ${like.bits} bits width`);
       return { kind: 'prefix', value, length: e.length, ...typed(like.type, like.bits, like.byteorder) };
     }
     return this.constOf(e, like);
@@ -787,7 +802,7 @@ export class Evaluator {
         const dt = set.dataType!;
         if (el.data.kind === 'verdict') {
           if (dt.type !== TYPES.verdict) throw NftError.at(el.data.loc, `datatype mismatch`);
-          const target = el.data.chain !== undefined ? this.jumpTarget({ table: set.table } as Ctx, el.data.chain, el.data.loc) : undefined;
+          const target = el.data.chain !== undefined ? this.jumpTarget({ table: set.table } as Ctx, el.data.chain, el.key.loc) : undefined;
           data = { kind: 'verdict', verdict: el.data.verdict, chain: target, ...typed(TYPES.verdict, 32, 'host') };
         } else {
           data = this.constOf(el.data, dt);

@@ -86,6 +86,11 @@ export class Parser {
     throw NftError.at(t, what);
   }
 
+  // An error nft's grammar actions raise over a span of tokens.
+  private failAt(loc: Location, message: string): never {
+    throw NftError.at(loc, message);
+  }
+
   private expect(text: string): Token {
     if (!this.is(text)) this.fail(this.peek());
     return this.next();
@@ -100,7 +105,7 @@ export class Parser {
   // A table, chain, set or object name: a word that is not a keyword.
   private name(expecting = 'string'): Token {
     const t = this.peek();
-    if (t.kind !== 'word' || keywordName(t.text) !== undefined) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting ${expecting}`);
+    if (t.kind !== 'word' || keywordName(t.text) !== undefined || isNumber(t)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting ${expecting}`);
     return this.next();
   }
 
@@ -253,8 +258,8 @@ export class Parser {
         const family = this.family();
         const table = this.name();
         const set = this.name();
-        const start = this.expect('{');
-        const elements = this.setElements(start);
+        this.expect('{');
+        const elements = this.setElements();
         return { kind: 'elements', family, table: table.text, tableLoc: table, set: set.text, setLoc: set, elements, loc: what };
       }
       default:
@@ -450,8 +455,8 @@ export class Parser {
       while (this.accept(',')) set.flags.push(this.word().text);
     } else if (t.text === 'elements') {
       this.expect('=');
-      const start = this.expect('{');
-      set.elements = this.setElements(start);
+      this.expect('{');
+      set.elements = this.setElements();
     } else if (t.text === 'timeout') {
       set.timeout = this.value();
     } else if (t.text === 'size') {
@@ -463,11 +468,13 @@ export class Parser {
     }
   }
 
-  private setElements(start: Token): SetElement[] {
+  // The elements up to the closing brace, at least one; an anonymous verdict
+  // map's data are verdicts to the grammar.
+  private setElements(verdicts = false): SetElement[] {
     const elements: SetElement[] = [];
     for (;;) {
       this.skipNewlines();
-      if (this.accept('}')) return elements;
+      if (elements.length > 0 && this.accept('}')) return elements;
       const key = this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();
@@ -477,6 +484,8 @@ export class Parser {
       if (option.kind === 'word' && ELEMENT_OPTIONS.has(option.text)) this.fail(option, `a set element's ${option.text} is not supported`);
       if (this.accept(':')) {
         this.skipNewlines();
+        const d = this.peek();
+        if (verdicts && (d.kind !== 'word' || !VERDICTS.has(d.text))) this.fail(d);
         data = this.setData();
       }
       elements.push({ key, data, loc: span(key.loc, data?.loc ?? key.loc) });
@@ -485,7 +494,6 @@ export class Parser {
       if (this.accept('}')) return elements;
       this.fail(this.peek());
     }
-    void start;
   }
 
   private setData(): Expr {
@@ -495,7 +503,7 @@ export class Parser {
       if (t.text === 'jump' || t.text === 'goto') {
         const c = this.name("'{'");
         // nft marks the chain name when the chain does not exist.
-        return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
+        return { kind: 'verdict', verdict: t.text, chain: c.text, chainLoc: c, loc: span(t, c) };
       }
       return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
     }
@@ -528,7 +536,7 @@ export class Parser {
         this.next();
         if (t.text === 'jump' || t.text === 'goto') {
           const c = this.name("'{'");
-            return { kind: 'verdict', verdict: t.text, chain: c.text, loc: c };
+          return { kind: 'verdict', verdict: t.text, chain: c.text, chainLoc: c, loc: span(t, c) };
         }
         return { kind: 'verdict', verdict: t.text as VerdictName, loc: t };
       }
@@ -548,8 +556,7 @@ export class Parser {
             this.next();
             this.next();
             const over = !!this.accept('over');
-            const n = this.word();
-            if (!/^\d+$/.test(n.text)) this.fail(n);
+            const n = this.number();
             return { kind: 'connlimit', count: Number(n.text), over, loc: span(t, n) };
           }
           break;
@@ -569,7 +576,7 @@ export class Parser {
     }
     if (this.is('vmap')) {
       this.next();
-      const mapping = this.mapTarget();
+      const mapping = this.mapTarget(true);
       return { kind: 'vmap', key: left, mapping, loc: left.loc };
     }
     let op: RelOp = 'implicit';
@@ -596,7 +603,11 @@ export class Parser {
   private counterStmt(): Stmt {
     const t = this.next();
     if (this.accept('name')) {
-      const n = this.quotableName();
+      // Any expression to the grammar: a missing counter is the kernel's
+      // to find.
+      const n = this.peek();
+      if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) this.fail(n);
+      this.next();
       return { kind: 'counter', name: n.text, nameLoc: n, loc: span(t, n) };
     }
     return { kind: 'counter', ...this.counterValues(), loc: t };
@@ -619,7 +630,9 @@ export class Parser {
     for (;;) {
       if (this.accept('prefix')) {
         const p = this.peek();
-        if (p.kind !== 'string') this.fail(p);
+        if (p.kind !== 'string' && (p.kind !== 'word' || keywordName(p.text) !== undefined || isNumber(p))) {
+          this.fail(p, `syntax error, unexpected ${describe(p)}, expecting string or quoted string or string with a trailing asterisk`);
+        }
         this.next();
         s.prefix = p.text;
       } else if (this.accept('level')) {
@@ -676,29 +689,55 @@ export class Parser {
     let scale = 1n;
     let period: Token;
     let periodName: string;
-    const u = this.peek();
-    // A name may hold slashes, so "kbytes/second" is one word.
-    const perUnit = u.kind === 'word' ? /^(bytes|kbytes|mbytes)\/(.*)$/.exec(u.text) : null;
-    if (perUnit) {
-      this.next();
-      bytes = true;
-      scale = BYTE_UNITS[perUnit[1]];
-      period = u;
-      periodName = perUnit[2];
-    } else {
-      this.expect('/');
+    if (this.accept('/')) {
       period = this.word();
       periodName = period.text;
+      if (!Object.hasOwn(PERIODS, periodName)) this.fail(period);
+    } else {
+      // Bytes per period is one name ("kbytes/second") to the grammar, which
+      // rate_parse then reads.
+      period = this.unitName();
+      const perUnit = /^(.*)\/(.*)$/.exec(period.text);
+      if (!perUnit || !Object.hasOwn(BYTE_UNITS, perUnit[1]) || !Object.hasOwn(PERIODS, perUnit[2])) this.failAt(span(rate, period), 'Wrong rate format');
+      bytes = true;
+      scale = BYTE_UNITS[perUnit[1]];
+      periodName = perUnit[2];
     }
-    if (!Object.hasOwn(PERIODS, periodName)) this.fail(period);
     const s: Stmt & { kind: 'limit' } = { kind: 'limit', rate: BigInt(rate.text) * scale, unit: PERIODS[periodName], bytes, over, loc: span(t, period) };
-    if (this.accept('burst')) {
+    const burst = this.accept('burst');
+    if (burst) {
       const n = this.number();
-      const u = this.word();
-      if (u.text === 'packets' ? bytes : !(bytes && Object.hasOwn(BYTE_UNITS, u.text))) this.fail(u);
-      s.burst = BigInt(n.text) * (bytes ? BYTE_UNITS[u.text] : 1n);
+      if (bytes) {
+        s.burst = this.byteAmount(n);
+      } else {
+        const u = this.peek();
+        if (!this.is('packets')) this.fail(u, `syntax error, unexpected ${describe(u)}, expecting packets`);
+        this.next();
+        s.burst = BigInt(n.text);
+        if (s.burst === 0n) this.failAt(span(burst, u), 'packet limit burst must be > 0');
+      }
     }
     return s;
+  }
+
+  // A unit: `bytes`, or any other name, which nft's data_unit_parse and
+  // rate_parse read afterwards.
+  private unitName(): Token {
+    const u = this.peek();
+    // `packets` is a keyword only where a limit or quota is being read.
+    const keyword = u.text === 'packets' ? 'packets' : u.kind === 'word' ? keywordName(u.text) : undefined;
+    if (u.kind !== 'word' || isNumber(u) || (keyword !== undefined && u.text !== 'bytes')) {
+      this.fail(u, `syntax error, unexpected ${keyword ?? describe(u)}, expecting string or bytes`);
+    }
+    return this.next();
+  }
+
+  // NUM and a unit of bytes; a unit data_unit_parse does not know is
+  // reported over both.
+  private byteAmount(n: Token): bigint {
+    const u = this.unitName();
+    if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(n, u), 'Wrong rate format');
+    return BigInt(n.text) * BYTE_UNITS[u.text];
   }
 
   // add|update|delete @set { KEY [timeout T] [: DATA] }
@@ -719,21 +758,23 @@ export class Parser {
   private quotaStmt(): Stmt {
     const t = this.next();
     const over = !!this.accept('over');
-    const amount = () => {
+    // data_unit_parse marks the whole statement, or all of `used`.
+    const amount = (from: Token) => {
       const n = this.number();
-      const u = this.word();
-      if (!Object.hasOwn(BYTE_UNITS, u.text)) this.fail(u);
+      const u = this.unitName();
+      if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(from, u), 'Wrong rate format');
       return BigInt(n.text) * BYTE_UNITS[u.text];
     };
-    const bytes = amount();
-    const used = this.accept('used') ? amount() : 0n;
+    const bytes = amount(t);
+    const usedTok = this.accept('used');
+    const used = usedTok ? amount(usedTok) : 0n;
     return { kind: 'quota', bytes, used, over, loc: t };
   }
 
-  private mapTarget(): Expr {
+  private mapTarget(verdicts = false): Expr {
     if (this.is('@')) return this.setRef();
     const start = this.expect('{');
-    const elements = this.setElements(start);
+    const elements = this.setElements(verdicts);
     return { kind: 'set', elements, loc: start };
   }
 
@@ -840,7 +881,7 @@ export class Parser {
   rhsExpr(): Expr {
     if (this.is('{')) {
       const start = this.next();
-      return { kind: 'set', elements: this.setElements(start), loc: start };
+      return { kind: 'set', elements: this.setElements(), loc: start };
     }
     if (this.is('@')) return this.setRef();
     const first = this.concatRhs();
@@ -892,20 +933,26 @@ export class Parser {
       this.next();
       return { kind: 'value', text: t.text, quoted: t.kind === 'string', loc: t };
     }
-    if (this.is('-') && this.peek(1).kind === 'word') {
-      this.next();
-      const n = this.next();
-      return { kind: 'value', text: '-' + n.text, quoted: false, loc: span(t, n) };
-    }
     return this.fail(t);
   }
 }
 
+// How bison names nft's punctuation: tokens declared with a name or a
+// string, the rest as character literals in quotes.
+const PUNCT_NAMES: Record<string, string> = { ';': 'semicolon', ':': 'colon', ',': 'comma' };
+const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '&', '^', '!', '/', '*', '-', '@', '+']);
+
+// nft's NUM token: decimal or hexadecimal digits.
+function isNumber(t: Token): boolean {
+  return t.kind === 'word' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(t.text);
+}
+
 function describe(t: Token): string {
+  if (isNumber(t)) return 'number';
   if (t.kind === 'eof') return 'end of file';
   if (t.kind === 'newline') return 'newline';
   if (t.kind === 'string') return `quoted string`;
-  if (t.kind === 'punct') return t.text === ';' ? 'semicolon' : `'${t.text}'`;
+  if (t.kind === 'punct') return PUNCT_NAMES[t.text] ?? (BARE_PUNCT.has(t.text) ? t.text : `'${t.text}'`);
   return keywordName(t.text) ?? 'string';
 }
 

@@ -100,6 +100,9 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
   // Addresses and services that do not parse go to the resolver, whose
   // failure nft reports.
   const fail = (): never => {
+    // An address of the other family resolves, to the wrong family.
+    if (type.print === 'ipv4' && parseIpv6(e.text) !== undefined) throw NftError.at(e.loc, 'Could not resolve hostname: Address family for hostname not supported');
+    if (type.print === 'ipv6' && parseIpv4(e.text) !== undefined) throw NftError.at(e.loc, 'Could not resolve hostname: Address family for hostname not supported');
     if (type.print === 'ipv4' || type.print === 'ipv6') throw NftError.at(e.loc, 'Could not resolve hostname: Name or service not known');
     if (type.print === 'service') throw NftError.at(e.loc, 'Could not resolve service: Servname not supported for ai_socktype');
     throw NftError.at(e.loc, `Could not parse ${type.desc}`);
@@ -135,7 +138,7 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
   }
   if (v === undefined) fail();
   if (bits > 0 && bits < 128 && v! >= 1n << BigInt(bits)) {
-    throw NftError.at(e.loc, `Value ${text} exceeds valid range 0-${(1n << BigInt(bits)) - 1n}`);
+    throw NftError.at(e.loc, `Value ${v} exceeds valid range 0-${(1n << BigInt(bits)) - 1n}`);
   }
   return v!;
 }
