@@ -67,6 +67,16 @@ export enum Op {
   // word 1 = state slot | QuotaFlags << 24; words 2-3 = quota in bytes
   // (u64); words 4-5 = bytes already used when the ruleset loads (u64).
   Quota = 20,
+  // word 1 = RejectType | code << 8. The packet is dropped; the kernel's
+  // answer to its sender (an ICMP error or a TCP reset) is not made.
+  Reject = 21,
+}
+
+// nft_reject_types: what `reject` answers with.
+export enum RejectType {
+  IcmpUnreach = 0,
+  TcpRst = 1,
+  IcmpxUnreach = 2,
 }
 
 export enum LimitFlags {

@@ -64,6 +64,23 @@ function invalid(): bool {
 // An ICMP error quotes a packet of some connection: the error is related to
 // it (nf_conntrack_inet_error). Returns false when no connection matches.
 function relatedToQuoted(): bool {
+  if (!quotedKey()) return false;
+  if (!ctt.lookupKey()) return false;
+  // The error must travel to where that direction of the connection goes.
+  const alen: usize = pkt.nfproto == pkt.NFPROTO_IPV6 ? 16 : 4;
+  if (memory.compare(ctt.dstOf(ctt.ct, ctt.ctDir), pkt.daddr, alen) != 0) {
+    ctt.ct = 0;
+    ctt.ctDir = 0;
+    return false;
+  }
+  ctt.ctState = CtStateBit.Related;
+  return true;
+}
+
+// The lookup key of the packet an ICMP error quotes, turned around: the
+// tuple of the direction the error travels. False when the quote is too
+// short to tell.
+function quotedKey(): bool {
   const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
   const inner = pkt.th + 8;
   const end = pkt.dataEnd;
@@ -103,16 +120,25 @@ function relatedToQuoted(): bool {
     store<u16>(t + Tuple.SrcPort, load<u16>(innerTh + 2));
     store<u16>(t + Tuple.DstPort, load<u16>(innerTh));
   }
-  if (!ctt.lookupKey()) return false;
-  // The error must travel to where that direction of the connection goes.
-  const alen: usize = v6 ? 16 : 4;
-  if (memory.compare(ctt.dstOf(ctt.ct, ctt.ctDir), pkt.daddr, alen) != 0) {
-    ctt.ct = 0;
-    ctt.ctDir = 0;
+  return true;
+}
+
+// Whether a packet going out is the kernel's answer to the packet a
+// `reject` dropped last (see ctt.noteRejected): a TCP segment or an ICMP
+// error carrying that packet's tuple turned around. Such an answer has its
+// entry already, and conntrack leaves it at that.
+function answersRejected(): bool {
+  const l4 = pkt.l4proto;
+  const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
+  if (l4 == (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP)) {
+    if (pkt.l4Len < 8 || !pkt.captured(pkt.th, 8) || !icmpIsError(icmpType(), v6) || !quotedKey()) return false;
+  } else if (l4 == pkt.IPPROTO_TCP) {
+    if (pkt.l4Len < 4 || !pkt.captured(pkt.th, 4)) return false;
+    ctt.keyFromPacket(lookupZone(), false);
+  } else {
     return false;
   }
-  ctt.ctState = CtStateBit.Related;
-  return true;
+  return ctt.takeRejected();
 }
 
 // icmp_error / icmpv6_error. Returns true when the packet is dealt with
@@ -162,6 +188,7 @@ export function conntrackIn(hook: Hook): bool {
   if (ctt.ctState == CtStateBit.Untracked) return true;
   hasTemplate = false;
   if (pkt.th == 0) return invalid();
+  if (hook == Hook.Output && ctt.rejectedPending() && answersRejected()) return true;
   ctt.ctState = CtStateBit.Invalid;
   ctt.packetLength = pkt.netLen;
   const l4 = pkt.l4proto;

@@ -93,6 +93,7 @@ export function conntrackInit(max: u32): void {
   highWaterAt = heap.alloc(4);
   count = 0;
   key = heap.alloc(KEY_SIZE);
+  rejected = heap.alloc(ENTRY_SIZE);
   unlinkKey = heap.alloc(KEY_SIZE);
   stats = heap.alloc(<usize>CtStat.Count * 8);
   memory.fill(stats, 0, <usize>CtStat.Count * 8);
@@ -523,6 +524,38 @@ export function confirm(): bool {
   count++;
   stat(CtStat.Insert);
   if (ct == p) ct = e;
+  return true;
+}
+
+// The kernel answers a packet `reject` drops (a TCP reset, an ICMP error)
+// and attaches the packet's conntrack entry to the answer (nf_ct_attach):
+// the answer, which a host's capture shows going out next, is related to
+// a connection that never enters the table. The entry is kept aside here
+// for it, for a second of capture time.
+let rejected: usize = 0;
+let rejectedDir: u8 = 0;
+let rejectedUntil: u64 = 0;
+
+export function noteRejected(): void {
+  if (ct == 0) return;
+  memory.copy(rejected, ct, ENTRY_SIZE);
+  rejectedDir = ctDir;
+  rejectedUntil = now + NS_PER_SEC;
+}
+
+@inline export function rejectedPending(): bool {
+  return now < rejectedUntil;
+}
+
+// Whether the key is the answer's tuple, the rejected packet's turned
+// around; if it is, the answer takes the entry kept aside, once.
+export function takeRejected(): bool {
+  const dir = rejectedDir ^ 1;
+  if (!keyEquals(key, rejected, dir)) return false;
+  rejectedUntil = 0;
+  ct = rejected;
+  ctDir = dir;
+  ctState = CtStateBit.Related;
   return true;
 }
 

@@ -462,6 +462,9 @@ function evalRule(rule: usize): i32 {
       case Op.Lookup:
         if (!evalLookup(ins, a, b)) return Verdict.Break;
         break;
+      case Op.Reject:
+        ctt.noteRejected();
+        return Verdict.Drop;
       case Op.Notrack:
         // nft_notrack_eval: not once conntrack (or a template) has the packet.
         if (ctt.ct == 0 && !hasTemplate) ctt.ctState = CtStateBit.Untracked;

@@ -27,6 +27,9 @@ export interface SetElement {
 
 export type VerdictName = 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue';
 
+// The ICMP family a `reject` answers with.
+export type RejectIcmp = 'icmp' | 'icmpv6' | 'icmpx';
+
 export type RelOp = 'implicit' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '!';
 
 export type Stmt =
@@ -38,6 +41,8 @@ export type Stmt =
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
   | { kind: 'notrack'; loc: Location }
+  // `reject [with tcp reset | with icmp|icmpv6|icmpx [type] CODE]`
+  | { kind: 'reject'; with?: 'tcp' | RejectIcmp; code?: Expr; loc: Location }
   | ({ kind: 'log'; loc: Location } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean; loc: Location }
   // rate per unit (seconds), in packets or bytes; burst as written.

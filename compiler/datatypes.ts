@@ -49,6 +49,10 @@ const ICMP_CODES: Array<[string, number]> = [
   ['net-unreachable', 0], ['host-unreachable', 1], ['prot-unreachable', 2], ['port-unreachable', 3], ['net-prohibited', 9],
   ['host-prohibited', 10], ['admin-prohibited', 13], ['frag-needed', 4],
 ];
+const ICMPV6_CODES: Array<[string, number]> = [
+  ['no-route', 0], ['admin-prohibited', 1], ['addr-unreachable', 3], ['port-unreachable', 4], ['policy-fail', 5], ['reject-route', 6],
+];
+const ICMPX_CODES: Array<[string, number]> = [['port-unreachable', 1], ['admin-prohibited', 3], ['no-route', 0], ['host-unreachable', 2]];
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
@@ -115,6 +119,8 @@ export const TYPES = {
   dscp: { ...t('dscp', 53, 'Differentiated Services Code Point', 6, 'big', 'symbol', DSCP), hexDigits: 2 },
   ecn: { ...t('ecn', 54, 'Explicit Congestion Notification', 2, 'big', 'symbol', ECN), hexDigits: 1 },
   icmp_code: t('icmp_code', 46, 'icmp code', 8, 'big', 'symbol', ICMP_CODES),
+  icmpv6_code: t('icmpv6_code', 47, 'icmpv6 code', 8, 'big', 'symbol', ICMPV6_CODES),
+  icmpx_code: t('icmpx_code', 48, 'icmpx code', 8, 'big', 'symbol', ICMPX_CODES),
   inet_proto: t('inet_proto', 12, 'Internet protocol', 8, 'big', 'protocol', PROTOCOLS),
   inet_service: t('inet_service', 13, 'internet network service', 16, 'big', 'service', SERVICES),
   icmp_type: t('icmp_type', 14, 'ICMP type', 8, 'big', 'symbol', ICMP_TYPES),

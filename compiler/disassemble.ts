@@ -240,6 +240,8 @@ export class Disassembler {
       }
       case Op.Notrack:
         return 'notrack';
+      case Op.Reject:
+        return `reject type ${w(1) & 0xff} code ${w(1) >>> 8}`;
       case Op.Objref: {
         const type = w(1);
         const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];

@@ -1,8 +1,8 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
-import type { ChainDecl, Command, Expr, Family, ObjectDecl, Rule, SetDecl, SetElement, Stmt } from './ast.js';
+import { CtDir, CtKey, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
+import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
@@ -29,6 +29,8 @@ type Ctx = {
   // Protocols established earlier in the rule: nfproto and l4proto numbers.
   nfproto?: number;
   l4proto?: number;
+  // Where a header of that transport protocol was named, if it was.
+  l4protoLoc?: Location;
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
   // counting as echo-request.
   icmpType?: number;
@@ -312,7 +314,7 @@ export class Evaluator {
     for (const s of decl.stmts) {
       if (terminal) throw NftError.between(extent(s), extent(terminal), `Statement after terminal statement has no effect`);
       this.stmt(ctx, s);
-      if (s.kind === 'verdict' && s.verdict !== 'continue') terminal = s;
+      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject') terminal = s;
     }
     rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
@@ -351,6 +353,8 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'counter', index, packets: s.packets ?? 0n, bytes: s.bytes ?? 0n });
         return;
       }
+      case 'reject':
+        return this.reject(ctx, s);
       case 'notrack':
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'notrack' });
@@ -420,6 +424,43 @@ export class Evaluator {
         return;
       }
     }
+  }
+
+  // nft's stmt_evaluate_reject: the family's own ICMP answer unless another
+  // is named; a TCP reset needs TCP, an ICMP answer of one IP version that
+  // version.
+  private reject(ctx: Ctx, s: Stmt & { kind: 'reject' }): void {
+    const own: RejectIcmp = ctx.family === 'ip' ? 'icmp' : ctx.family === 'ip6' ? 'icmpv6' : 'icmpx';
+    const ipTable = own !== 'icmpx';
+    // nft puts the protocol a reject needs at the start of the rule, and its
+    // listing shows it only when something other than a match comes right
+    // before the reject (and always a TCP reset's in an inet table).
+    const last = ctx.stmts[ctx.stmts.length - 1];
+    const hidden = last === undefined || last.kind === 'match' || last.kind === 'joined';
+    if (s.with === 'tcp') {
+      if (ctx.l4proto !== undefined && ctx.l4proto !== 6) {
+        throw ctx.l4protoLoc ? NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`) : NftError.at(s.loc, `you cannot use tcp reset with this protocol`);
+      }
+      if (ctx.l4proto === undefined) {
+        this.addDependency(ctx, 'l4proto', 6, hidden && ctx.family !== 'inet', true);
+        ctx.l4proto = 6;
+      }
+      ctx.stmts.push({ kind: 'reject', type: RejectType.TcpRst, code: 0, icmp: 'tcp', isDefault: false });
+      return;
+    }
+    const icmp = s.with ?? own;
+    const codes = icmp === 'icmp' ? TYPES.icmp_code : icmp === 'icmpv6' ? TYPES.icmpv6_code : TYPES.icmpx_code;
+    // Port unreachable, in each family's words.
+    const code = s.code ? Number(this.constOf(s.code, typed(codes, 8, 'big')).value) : symbolValue(codes, 'port-unreachable')!;
+    const at = s.code?.loc ?? s.loc;
+    if (ipTable && icmp === 'icmpx') throw NftError.between(at, s.loc, `abstracted ICMP unreachable not supported`);
+    if (ipTable && icmp !== own) throw NftError.between(at, s.loc, `conflicting protocols specified: ip vs ip6`);
+    if (!ipTable && icmp !== 'icmpx' && ctx.nfproto === undefined) {
+      this.addDependency(ctx, 'nfproto', icmp === 'icmp' ? 2 : 10, hidden, true);
+      ctx.nfproto = icmp === 'icmp' ? 2 : 10;
+    }
+    const isDefault = icmp === own && code === symbolValue(codes, 'port-unreachable');
+    ctx.stmts.push({ kind: 'reject', type: icmp === 'icmpx' ? RejectType.IcmpxUnreach : RejectType.IcmpUnreach, code, icmp, isDefault });
   }
 
   // A missing chain is the kernel's error: the rest of the rule is
@@ -639,6 +680,7 @@ export class Evaluator {
       if (ctx.l4proto === undefined) {
         this.addDependency(ctx, 'l4proto', proto.l4proto);
         ctx.l4proto = proto.l4proto;
+        ctx.l4protoLoc = loc;
       }
     }
   }
@@ -649,11 +691,14 @@ export class Evaluator {
     ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(value), ...typed(type, bits, 'big') }, dependency: true });
   }
 
-  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto' | 'protocol', value: number): void {
+  // first: at the start of the rule, where a reject's dependency goes.
+  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto' | 'protocol', value: number, hidden = true, first = false): void {
     const tmpl = META_KEYS[key];
     const left: TExpr = { kind: 'meta', key: tmpl.key, name: key, unqualified: false, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
     const right: TExpr = { kind: 'const', value: BigInt(value), ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
-    ctx.stmts.push({ kind: 'match', op: '==', left, right, dependency: true });
+    const stmt: TStmt = { kind: 'match', op: '==', left, right, dependency: hidden };
+    if (first) ctx.stmts.unshift(stmt);
+    else ctx.stmts.push(stmt);
   }
 
   // A constant of the type of `like`.

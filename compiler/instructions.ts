@@ -19,6 +19,7 @@ export type Ins =
   | { op: 'metaset'; sreg: number; key: MetaKey }
   | { op: 'ctset'; sreg: number; key: CtKey; dir: CtDir }
   | { op: 'notrack' }
+  | { op: 'reject'; type: number; code: number }
   | { op: 'objref'; objType: number; index: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }

@@ -127,6 +127,9 @@ export class Linearizer {
       case 'notrack':
         this.out.push({ op: 'notrack' });
         return;
+      case 'reject':
+        this.out.push({ op: 'reject', type: s.type, code: s.code });
+        return;
       case 'log':
         this.out.push({ op: 'log', index: s.index });
         return;

@@ -1,6 +1,6 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey } from '../assembly/abi.js';
-import { INTERFACES, SERVICES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
+import { INTERFACES, SERVICES, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
@@ -346,6 +346,12 @@ class Printer {
         return `${s.target.proto} ${s.target.field} set ${this.expr(s.value)}`;
       case 'notrack':
         return 'notrack';
+      case 'reject': {
+        if (s.isDefault) return 'reject';
+        if (s.icmp === 'tcp') return 'reject with tcp reset';
+        const codes = s.icmp === 'icmp' ? TYPES.icmp_code : s.icmp === 'icmpv6' ? TYPES.icmpv6_code : TYPES.icmpx_code;
+        return `reject with ${s.icmp} ${symbolName(codes, s.code) ?? s.code}`;
+      }
       case 'log': {
         let out = 'log';
         if (s.prefix !== undefined) out += ` prefix "${s.prefix}"`;

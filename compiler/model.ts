@@ -1,8 +1,8 @@
 // The evaluated ruleset: tables, chains, sets and rules with typed
 // expressions. The linearizer turns it into instructions, the listing
 // printer turns it back into canonical nft text.
-import type { CtDir, MetaKey, PayloadBase } from '../assembly/abi.js';
-import type { Family, LogOptions, VerdictName } from './ast.js';
+import type { CtDir, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
+import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
 
@@ -42,6 +42,8 @@ export type TStmt =
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
   | { kind: 'notrack' }
+  // isDefault: the family's own answer, which nft lists as a bare `reject`.
+  | { kind: 'reject'; type: RejectType; code: number; icmp: 'tcp' | RejectIcmp; isDefault: boolean }
   | ({ kind: 'log'; index: number } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }

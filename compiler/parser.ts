@@ -1,7 +1,7 @@
 // Recursive-descent parser for the nft language: commands, table blocks,
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
-import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
+import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
@@ -543,6 +543,7 @@ export class Parser {
       switch (t.text) {
         case 'counter': return this.counterStmt();
         case 'notrack': this.next(); return { kind: 'notrack', loc: t };
+        case 'reject': return this.rejectStmt();
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
         case 'add':
@@ -598,6 +599,24 @@ export class Parser {
       return { kind: 'match', op, left, right, mask, loc: left.loc };
     }
     return { kind: 'match', op, left, right, loc: left.loc };
+  }
+
+  private rejectStmt(): Stmt {
+    const t = this.next();
+    if (!this.accept('with')) return { kind: 'reject', loc: t };
+    const w = this.peek();
+    if (w.kind === 'word' && w.text === 'tcp') {
+      this.next();
+      if (!this.is('reset')) this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting reset`);
+      this.next();
+      return { kind: 'reject', with: 'tcp', loc: t };
+    }
+    if (w.kind !== 'word' || (w.text !== 'icmp' && w.text !== 'icmpv6' && w.text !== 'icmpx')) {
+      this.fail(w, `syntax error, unexpected ${describe(w)}, expecting icmp or icmpv6 or tcp or icmpx`);
+    }
+    this.next();
+    this.accept('type');
+    return { kind: 'reject', with: w.text as RejectIcmp, code: this.primary(), loc: t };
   }
 
   private counterStmt(): Stmt {

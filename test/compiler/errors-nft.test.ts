@@ -30,6 +30,7 @@ const CASES: [string, string][] = [
   ['statements after a terminal one, and limits and quotas', inRule(['ip saddr 1.2.3.4 drop drop', 'accept ip saddr 1.2.3.4', 'jump c accept', 'limit rate 10/minute burst 0 packets accept', 'limit rate 10 kbytes/second burst 5 packets', 'limit rate 10 foo/second', 'limit rate 10/second burst 5 foo', 'quota 10 foo', 'quota 10 kbytes used 5 accept'].join('\n\t\t'))],
   ['values, names and sets nft refuses', inRule(['ip saddr 10.0.0.0/33 accept', 'tcp dport { } accept', 'ip daddr { 1.2.3.4 . 80 } accept', 'ip ttl -1 accept', 'meta mark set 0x100000000', 'ip saddr vmap { 1.2.3.4 : accept, 1.2.3.5 : foo }', 'ip6 saddr 1.2.3.4 accept', 'ip saddr @5 accept', 'ct count over x'].join('\n\t\t'))],
   ['names a statement takes as any expression', inRule(['log prefix foo', 'log prefix 123', 'counter name 5', 'counter name', 'jump 5'].join('\n\t\t'))],
+  ['reject answers a family cannot give', 'table ip t {\n\tchain c {\n\t\treject with icmpx type admin-prohibited\n\t\treject with icmpv6 no-route\n\t\tudp dport 53 reject with tcp reset\n\t\treject counter\n\t\treject with icmp type bogus\n\t\treject with foo\n\t\treject with tcp\n\t}\n}\n'],
   ['a rule for a missing chain is evaluated all the same', 'table ip t {\n}\nadd rule ip t c counter name x ip saddr 300.1.1.1\n'],
   ['unknown keyword', inRule('tcp dprot 22 accept')],
   ['misspelt verdict', inRule('tcp dport 22 acept')],
