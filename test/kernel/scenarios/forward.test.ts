@@ -26,7 +26,7 @@ const RULESET = `table inet filter {
 		ct state related counter accept
 		ct state invalid counter drop
 		tcp dport @web_ports ct state new counter accept
-		tcp dport 22 ct state new counter accept
+		tcp dport 22 ct state new counter reject with tcp reset
 		udp dport { 53, 5353 } ct state new counter accept
 		icmp type echo-request ct state new counter accept
 		counter
