@@ -53,6 +53,11 @@ export class Parser {
   private readonly ahead: Token[] = [];
   // The syntax errors met so far (see recover).
   readonly errors: NftError[] = [];
+  // Variables defined so far: nft resolves `$name` as it parses. After an
+  // include the parser cannot tell (the evaluator reads included files),
+  // and leaves it to evaluation.
+  private readonly defined = new Set<string>();
+  private included = false;
 
   constructor(file: SourceFile) {
     this.lexer = new Lexer(file);
@@ -187,12 +192,14 @@ export class Parser {
         const p = this.peek();
         if (p.kind !== 'string') this.fail(p);
         this.next();
+        this.included = true;
         return { kind: 'include', path: p.text, loc: t };
       }
       case 'define': {
         const n = this.word();
         this.expect('=');
         const value = this.rhsExpr();
+        this.defined.add(n.text);
         return { kind: 'define', name: n.text, value, loc: n };
       }
       case 'flush': {
@@ -492,7 +499,7 @@ export class Parser {
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;
-      this.fail(this.peek());
+      this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting comma or '}'`);
     }
   }
 
@@ -523,14 +530,29 @@ export class Parser {
         comment = c.text;
         continue;
       }
+      // After a whole statement bison has reduced to a rule, which only a
+      // separator may follow, unless the token starts another statement.
+      const t = this.peek();
+      if (stmts.length > 0 && !this.startsStatement(t)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting newline or semicolon`);
       stmts.push(this.stmt());
     }
     if (stmts.length === 0) this.fail(this.peek());
     return { stmts, comment, loc: first };
   }
 
+  private startsStatement(t: Token): boolean {
+    if (t.kind === 'string') return true;
+    if (t.kind === 'punct') return t.text === '(' || t.text === '$';
+    if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
+    return STATEMENT_KEYWORDS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text);
+  }
+
   private stmt(): Stmt {
     const t = this.peek();
+    // `set add|update|delete @s {...}`, nft's other way of writing set updates.
+    if (this.is('set') && !['add', 'update', 'delete'].includes(this.peek(1).text)) {
+      this.fail(this.peek(1), `syntax error, unexpected ${describe(this.peek(1))}, expecting add or update or delete`);
+    }
     if (t.kind === 'word') {
       if (VERDICTS.has(t.text)) {
         this.next();
@@ -565,6 +587,8 @@ export class Parser {
     }
     const left = this.expr();
     if (this.is('set')) {
+      // Only a selector can be set.
+      if (left.kind !== 'ct' && left.kind !== 'meta' && left.kind !== 'payload') this.fail(this.peek());
       this.next();
       const first = this.expr();
       const items = [first];
@@ -572,8 +596,7 @@ export class Parser {
       const value: Expr = items.length > 1 ? { kind: 'list', items, loc: span(first.loc, items[items.length - 1].loc) } : first;
       if (left.kind === 'ct') return { kind: 'ctset', key: left.key, dir: left.dir, value, loc: left.loc };
       if (left.kind === 'meta') return { kind: 'metaset', key: left.key, value, loc: left.loc };
-      if (left.kind === 'payload') return { kind: 'payloadset', target: left, value, loc: left.loc };
-      this.fail(t);
+      return { kind: 'payloadset', target: left as Expr & { kind: 'payload' }, value, loc: left.loc };
     }
     if (this.is('vmap')) {
       this.next();
@@ -701,7 +724,8 @@ export class Parser {
   // limit rate [over] N[ UNIT]/PERIOD [burst N UNIT]
   private limitStmt(): Stmt {
     const t = this.next();
-    this.expect('rate');
+    if (!this.is('rate')) this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting name or rate`);
+    this.next();
     const over = !!this.accept('over');
     const rate = this.number();
     let bytes = false;
@@ -873,8 +897,14 @@ export class Parser {
         const f = this.word();
         return { kind: 'payload', proto: t.text, field: f.text, loc: span(t, f) };
       }
-      // A protocol keyword must be followed by one of its fields.
-      if (Object.hasOwn(PROTOCOLS, t.text) && this.peek(1).kind === 'word') this.fail(this.peek(1));
+      // A protocol keyword must be followed by one of its fields, which
+      // bison lists when there are few.
+      if (Object.hasOwn(PROTOCOLS, t.text)) {
+        const f = this.peek(1);
+        const few = FEW_FIELDS[t.text];
+        if (few) this.fail(f, `syntax error, unexpected ${describe(f)}, expecting ${few}`);
+        if (f.kind === 'word') this.fail(f);
+      }
     }
     return this.value();
   }
@@ -888,6 +918,7 @@ export class Parser {
       dir = d.text as 'original' | 'reply';
     }
     const k = this.word();
+    if (k.text === 'set') this.fail(k);
     if ((k.text === 'ip' || k.text === 'ip6') && (this.is('saddr') || this.is('daddr'))) {
       const f = this.word();
       return { kind: 'ct', key: f.text, dir, proto: k.text, loc: span(t, f) };
@@ -937,6 +968,7 @@ export class Parser {
     if (this.is('$')) {
       this.next();
       const n = this.word();
+      if (!this.included && !this.defined.has(n.text)) this.fail(n, `unknown identifier '${n.text}'`);
       return { kind: 'variable', name: n.text, loc: n };
     }
     if (this.is('(')) {
@@ -945,10 +977,9 @@ export class Parser {
       this.expect(')');
       return e;
     }
-    if (t.kind === 'word' && (t.text === 'ct' || t.text === 'meta' || UNQUALIFIED_META.has(t.text) || this.isPayload())) {
-      return this.primary();
-    }
     if (t.kind === 'word' || t.kind === 'string') {
+      // A keyword is a value only where nft's grammar takes it as one.
+      if (t.kind === 'word' && keywordName(t.text) !== undefined && !VALUE_KEYWORDS.has(t.text)) this.fail(t);
       this.next();
       return { kind: 'value', text: t.text, quoted: t.kind === 'string', loc: t };
     }
@@ -960,6 +991,19 @@ export class Parser {
 // string, the rest as character literals in quotes.
 const PUNCT_NAMES: Record<string, string> = { ';': 'semicolon', ':': 'colon', ',': 'comma' };
 const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '&', '^', '!', '/', '*', '-', '@', '+']);
+
+// The fields of the protocols with few, as bison lists them.
+const FEW_FIELDS: Record<string, string> = { udp: 'length or checksum or sport or dport', th: 'sport or dport' };
+
+// Keywords that begin a statement of their own.
+const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'comment', 'add', 'update', 'delete', 'set', 'th']);
+
+// The keywords nft's grammar reads as values (keyword_expr, boolean_keys
+// and the protocol names of primary_rhs_expr).
+const VALUE_KEYWORDS = new Set([
+  'ether', 'ip', 'ip6', 'vlan', 'arp', 'dnat', 'snat', 'ecn', 'reset', 'original', 'reply', 'label', 'exists', 'missing',
+  'tcp', 'udp', 'udplite', 'esp', 'ah', 'icmp', 'igmp', 'icmpv6', 'comp', 'dccp', 'sctp', 'redirect',
+]);
 
 // nft's NUM token: decimal or hexadecimal digits.
 function isNumber(t: Token): boolean {

@@ -26,7 +26,8 @@ export function nftDebugText(text: string): { ok: boolean; out: string } {
   const path = join(dir, 'rules.nft');
   writeFileSync(path, text);
   const r = spawnSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
-  return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr };
+  // Errors name the file as given to nft: here, as compile() is told to.
+  return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr.replaceAll(path, 'rules.nft') };
 }
 
 // What `nft list ruleset` prints after loading a ruleset given as text.
