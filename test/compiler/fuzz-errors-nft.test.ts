@@ -3,8 +3,7 @@
 // keyword, a number or a name, compiled by both; the outcome compared in
 // full (bytecode, or every error nft prints with its place and carets).
 import { describe, expect, it } from 'vitest';
-import { compile, NftError } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText } from './live-nft.js';
+import { liveNftReason, nftDebugText, ourDebugText } from './live-nft.js';
 import { generator, prng } from './rule-generator.js';
 
 const SEED = 0xbad5eed;
@@ -39,13 +38,7 @@ describe.skipIf(reason)('differential fuzzing of mistakes against nft', () => {
       const hook = family === 'netdev' ? 'ingress device lo' : family === 'bridge' ? 'input' : 'output';
       const text = `table ${family} t {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\tchain c {\n\t\ttype filter hook ${hook} priority 0; policy accept;\n\t\t${bad}\n\t}\n}\n`;
       const real = nftDebugText(text);
-      let ours: { ok: boolean; out: string };
-      try {
-        ours = { ok: true, out: compile(text, { filename: 'rules.nft' }).toNetlinkDebug() };
-      } catch (e) {
-        if (!(e instanceof NftError)) throw e;
-        ours = { ok: false, out: e.message };
-      }
+      const ours = ourDebugText(text);
       if (real.ok === ours.ok && real.out.trimEnd() === ours.out.trimEnd()) agree++;
       else disagreements.push(`${family}: ${bad}\n  nft:  ${real.out.trimEnd().split('\n').join('\n        ')}\n  ours: ${ours.out.trimEnd().split('\n').join('\n        ')}`);
     }

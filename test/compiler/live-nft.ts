@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compile, NftError } from '../../compiler/index.js';
 
 let reason: string | false | undefined;
 
@@ -38,4 +39,14 @@ export function nftListingText(text: string, flags: string[] = []): string {
   const r = spawnSync('unshare', ['-rn', 'sh', '-c', `nft -f ${path} && nft ${flags.join(' ')} list ruleset`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
+}
+
+// The same as nftDebugText, from the compiler: the bytecode, or every error.
+export function ourDebugText(text: string): { ok: boolean; out: string } {
+  try {
+    return { ok: true, out: compile(text, { filename: 'rules.nft' }).toNetlinkDebug() };
+  } catch (e) {
+    if (!(e instanceof NftError)) throw e;
+    return { ok: false, out: e.message };
+  }
 }
