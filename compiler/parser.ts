@@ -292,6 +292,11 @@ export class Parser {
 
   private tableItem(table: Command & { kind: 'table' }): void {
     const t = this.word();
+    if (UNSUPPORTED_OBJECTS.has(t.text) && !(t.text === 'ct' && this.is('helper'))) {
+      const what = t.text === 'ct' ? `ct ${this.peek().text}` : t.text;
+      this.skipBlock();
+      this.fail(t, `${what} objects are not supported by nftwasm`);
+    }
     // What the item adds: nothing unless it ends as it should.
     let add: () => void;
     if (t.text === 'chain') {
@@ -540,15 +545,28 @@ export class Parser {
     return { stmts, comment, loc: first };
   }
 
+  // Past the next block, braces balanced: what is in it is not read.
+  private skipBlock(): void {
+    while (!this.is('{') && this.peek().kind !== 'eof') this.next();
+    let depth = 0;
+    do {
+      const b = this.next();
+      if (b.kind === 'eof') return;
+      if (b.kind === 'punct' && b.text === '{') depth++;
+      if (b.kind === 'punct' && b.text === '}') depth--;
+    } while (depth > 0);
+  }
+
   private startsStatement(t: Token): boolean {
     if (t.kind === 'string') return true;
     if (t.kind === 'punct') return t.text === '(' || t.text === '$';
     if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
-    return STATEMENT_KEYWORDS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text);
+    return STATEMENT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text);
   }
 
   private stmt(): Stmt {
     const t = this.peek();
+    if (t.kind === 'word' && UNSUPPORTED_STATEMENTS.has(t.text)) this.fail(t, `${t.text} is not supported by nftwasm`);
     // `set add|update|delete @s {...}`, nft's other way of writing set updates.
     if (this.is('set') && !['add', 'update', 'delete'].includes(this.peek(1).text)) {
       this.fail(this.peek(1), `syntax error, unexpected ${describe(this.peek(1))}, expecting add or update or delete`);
@@ -882,6 +900,7 @@ export class Parser {
       return e;
     }
     if (t.kind === 'word') {
+      if (UNSUPPORTED_EXPRESSIONS.has(t.text)) this.fail(t, `${t.text} is not supported by nftwasm`);
       if (t.text === 'ct') return this.ctExpr();
       if (t.text === 'meta') {
         this.next();
@@ -991,6 +1010,12 @@ export class Parser {
 // string, the rest as character literals in quotes.
 const PUNCT_NAMES: Record<string, string> = { ';': 'semicolon', ':': 'colon', ',': 'comma' };
 const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '&', '^', '!', '/', '*', '-', '@', '+']);
+
+// nft statements, expressions and table objects the data plane has no
+// counterpart for: refused by name rather than as syntax errors.
+const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect', 'tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
+const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
+const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'quota', 'limit', 'synproxy', 'secmark', 'ct']);
 
 // The fields of the protocols with few, as bison lists them.
 const FEW_FIELDS: Record<string, string> = { udp: 'length or checksum or sport or dport', th: 'sport or dport' };

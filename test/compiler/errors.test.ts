@@ -18,4 +18,33 @@ describe('errors', () => {
     expect(e.message).toBe('bad.nft:3:12-14: Error: Could not parse conntrack state\n\t\tct state foo accept\n\t\t         ^^^');
     expect([e.file, e.line, e.column, e.endColumn]).toEqual(['bad.nft', 3, 12, 14]);
   });
+
+  it('name what nft has and nftwasm does not, each once, and go on', () => {
+    const source = [
+      'table ip t {',
+      '\tflowtable f {',
+      '\t\thook ingress priority 0; devices = { lo };',
+      '\t}',
+      '\tquota q {',
+      '\t\t25 mbytes',
+      '\t}',
+      '\tchain c {',
+      '\t\tfib daddr type broadcast drop',
+      '\t\toifname "eth0" masquerade',
+      '\t\tmeta mark set numgen inc mod 2',
+      '\t\ttcp dport 99999 accept',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const e = error(source);
+    expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
+      '2:2 flowtable objects are not supported by nftwasm',
+      '5:2 quota objects are not supported by nftwasm',
+      '9:3 fib is not supported by nftwasm',
+      '10:18 masquerade is not supported by nftwasm',
+      '11:17 numgen is not supported by nftwasm',
+      '12:13 Service out of range',
+    ]);
+  });
 });
