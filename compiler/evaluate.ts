@@ -37,6 +37,10 @@ type Ctx = {
   stmts: TStmt[];
 };
 
+// The protocol keywords nft's primary_rhs_expr turns into inet_proto
+// constants.
+const PROTOCOL_KEYWORDS = new Set(['tcp', 'udp', 'udplite', 'esp', 'ah', 'icmp', 'igmp', 'icmpv6', 'comp', 'dccp', 'sctp']);
+
 // Where a statement lies as nft marks it: a match from its left side to
 // its right one.
 function extent(s: Stmt): Location {
@@ -494,6 +498,12 @@ export class Evaluator {
     if (s.left.kind === 'value') throw NftError.at(s.left.loc, `No symbol type information`);
     let left = this.expr(ctx, s.left);
     if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
+    // A protocol's keyword is a protocol number to nft's grammar, of no
+    // other type.
+    const r = s.right;
+    if (r.kind === 'value' && !r.quoted && PROTOCOL_KEYWORDS.has(r.text) && left.type !== TYPES.inet_proto) {
+      throw NftError.between(r.loc, s.left.loc, `datatype mismatch, expected ${left.type.desc}, expression has type Internet protocol`);
+    }
     let right = this.rhs(ctx, left, s.right);
     let op = s.op;
     if (s.mask) {

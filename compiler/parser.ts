@@ -5,7 +5,7 @@ import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, typ
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
-import { PROTOCOLS } from './selectors.js';
+import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue']);
@@ -425,9 +425,14 @@ export class Parser {
     return { base: w.text, offset, text: w.text, loc: span(keyword, last) };
   }
 
-  private number(): Token {
+  // inScope: where a counter, limit or quota is being read, whose words are
+  // keywords there.
+  private number(inScope = false): Token {
     const t = this.peek();
-    if (t.kind !== 'word' || !/^\d+$/.test(t.text)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting number`);
+    if (t.kind !== 'word' || !/^\d+$/.test(t.text)) {
+      const what = inScope && t.kind === 'word' && AMOUNT_WORDS.has(t.text) ? t.text : describe(t);
+      this.fail(t, `syntax error, unexpected ${what}, expecting number`);
+    }
     return this.next();
   }
 
@@ -632,6 +637,8 @@ export class Parser {
     }
     const r = this.peek();
     if (this.atEnd() || (r.kind === 'word' && VERDICTS.has(r.text))) this.fail(r);
+    // A ct key is a keyword while ct is being read.
+    if (left.kind === 'ct' && r.kind === 'word' && Object.hasOwn(CT_KEYS, r.text) && !VALUE_KEYWORDS.has(r.text)) this.fail(r, `syntax error, unexpected ${r.text}`);
     const right = this.rhsExpr();
     // "tcp flags syn / syn,ack": the value under a mask of flags.
     if (this.accept('/')) {
@@ -677,7 +684,7 @@ export class Parser {
     const s: { packets?: bigint; bytes?: bigint } = {};
     while (this.is('packets') || this.is('bytes')) {
       const what = this.next().text;
-      const n = this.number();
+      const n = this.number(true);
       if (what === 'packets') s.packets = BigInt(n.text);
       else s.bytes = BigInt(n.text);
     }
@@ -745,7 +752,7 @@ export class Parser {
     if (!this.is('rate')) this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting name or rate`);
     this.next();
     const over = !!this.accept('over');
-    const rate = this.number();
+    const rate = this.number(true);
     let bytes = false;
     let scale = 1n;
     let period: Token;
@@ -767,7 +774,7 @@ export class Parser {
     const s: Stmt & { kind: 'limit' } = { kind: 'limit', rate: BigInt(rate.text) * scale, unit: PERIODS[periodName], bytes, over, loc: span(t, period) };
     const burst = this.accept('burst');
     if (burst) {
-      const n = this.number();
+      const n = this.number(true);
       if (bytes) {
         s.burst = this.byteAmount(n);
       } else {
@@ -821,7 +828,7 @@ export class Parser {
     const over = !!this.accept('over');
     // data_unit_parse marks the whole statement, or all of `used`.
     const amount = (from: Token) => {
-      const n = this.number();
+      const n = this.number(true);
       const u = this.unitName();
       if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(from, u), 'Wrong rate format');
       return BigInt(n.text) * BYTE_UNITS[u.text];
@@ -1016,6 +1023,9 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect', 'tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
 const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'quota', 'limit', 'synproxy', 'secmark', 'ct']);
+
+// Keywords of the scanner's counter, limit and quota scopes.
+const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
 // The fields of the protocols with few, as bison lists them.
 const FEW_FIELDS: Record<string, string> = { udp: 'length or checksum or sport or dport', th: 'sport or dport' };
