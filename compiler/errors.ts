@@ -56,6 +56,13 @@ export class NftError extends Error {
     return new NftError(where(loc), render(loc, detail, other));
   }
 
+  // The error as nft prints it in a file another included: a line for each
+  // include that led there, innermost first.
+  static includedFrom(e: NftError, from: readonly Location[]): NftError {
+    const lines = from.map((l, i) => `${i === 0 ? 'In file included from' : '                 from'} ${l.file.name}:${l.line}:${l.column}-${l.endColumn}:`);
+    return new NftError(e, [...lines, e.message].join('\n'), undefined, e.fromKernel);
+  }
+
   // One error standing for several: the first one's place, all their
   // messages one after the other, as nft prints them.
   static all(errors: readonly NftError[]): NftError {

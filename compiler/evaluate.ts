@@ -67,21 +67,29 @@ export class Evaluator {
   private readonly syntaxErrors: NftError[] = [];
   private readonly errors: NftError[] = [];
   private readonly kernelErrors: NftError[] = [];
+  // The include statement that read each included file.
+  private readonly includedFrom = new Map<string, Location>();
 
   constructor(private readonly opts: CompileOptions) {}
 
   run(file: SourceFile): RulesetModel {
     this.parsed(file);
-    const all = [...this.syntaxErrors, ...this.errors];
+    const all = [...this.syntaxErrors, ...this.errors].map((e) => this.withIncludes(e));
     // Evaluation stops at the tenth error, unless the parse has already
     // stopped there (nft counts on, never meeting ten again).
     if (all.length > 0) throw NftError.all(this.syntaxErrors.length >= MAX_ERRORS ? all : all.slice(0, MAX_ERRORS));
-    if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors);
+    if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors.map((e) => this.withIncludes(e)));
     return this.model;
   }
 
+  private withIncludes(e: NftError): NftError {
+    const from: Location[] = [];
+    for (let at = this.includedFrom.get(e.file); at; at = this.includedFrom.get(at.file.name)) from.push(at);
+    return from.length > 0 ? NftError.includedFrom(e, from) : e;
+  }
+
   private parsed(file: SourceFile): void {
-    const { items, errors } = parse(file);
+    const { items, errors } = parse(file, this.defines.keys());
     this.syntaxErrors.push(...errors);
     this.topLevel(items, file);
   }
@@ -150,6 +158,7 @@ export class Evaluator {
       } catch {
         continue;
       }
+      this.includedFrom.set(full, loc);
       this.parsed({ name: full, text });
       return;
     }

@@ -56,11 +56,13 @@ export class Parser {
   // Variables defined so far: nft resolves `$name` as it parses. After an
   // include the parser cannot tell (the evaluator reads included files),
   // and leaves it to evaluation.
-  private readonly defined = new Set<string>();
+  private readonly defined: Set<string>;
   private included = false;
 
-  constructor(file: SourceFile) {
+  // defined: the variables the file can use from the files that include it.
+  constructor(file: SourceFile, defined: Iterable<string> = []) {
     this.lexer = new Lexer(file);
+    this.defined = new Set(defined);
   }
 
   private peek(ahead = 0): Token {
@@ -193,7 +195,9 @@ export class Parser {
         if (p.kind !== 'string') this.fail(p);
         this.next();
         this.included = true;
-        return { kind: 'include', path: p.text, loc: t };
+        // nft's location of the statement takes in its separator.
+        const loc = span(t, p);
+        return { kind: 'include', path: p.text, loc: { ...loc, endColumn: loc.endColumn + 1 } };
       }
       case 'define': {
         const n = this.word();
@@ -1057,8 +1061,8 @@ function describe(t: Token): string {
 const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
 
 // The commands that parsed, and the syntax errors of those that did not.
-export function parse(file: SourceFile): { items: TopLevel[]; errors: NftError[] } {
-  const parser = new Parser(file);
+export function parse(file: SourceFile, defined: Iterable<string> = []): { items: TopLevel[]; errors: NftError[] } {
+  const parser = new Parser(file, defined);
   const items = parser.parseFile();
   return { items, errors: parser.errors };
 }

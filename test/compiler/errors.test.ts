@@ -47,4 +47,24 @@ describe('errors', () => {
       '12:13 Service out of range',
     ]);
   });
+
+  it('resolve variables as they are parsed, included files seeing those defined before', () => {
+    const files: Record<string, string> = {
+      '/r/rules.inc': 'table ip t {\n\tchain c {\n\t\ttcp dport $P accept\n\t\tudp dport $Q accept\n\t}\n}\n',
+    };
+    const readFile = (path: string): string => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`no ${path}`);
+      return text;
+    };
+    expect(compile('define P = 22\ndefine Q = 53\ninclude "/r/rules.inc"\n', { filename: 'main.nft', readFile }).toListing()).toContain('tcp dport 22 accept');
+    let e: unknown;
+    try {
+      compile('define P = 22\ninclude "/r/rules.inc"\n', { filename: 'main.nft', readFile });
+    } catch (x) {
+      e = x;
+    }
+    // As nft prints it, with the include that led there.
+    expect((e as NftError).message).toBe("In file included from main.nft:2:1-23:\n/r/rules.inc:4:14-14: Error: unknown identifier 'Q'\n\t\tudp dport $Q accept\n\t\t           ^");
+  });
 });
