@@ -67,6 +67,14 @@ function ipv4HeaderChecksumOk(p: usize, ihl: u32): bool {
   return sum == 0xffff;
 }
 
+// The ARPHRD_* type of the device the packet came in on, as the capture's
+// link layer tells it (a cooked capture says it outright; raw IP comes from
+// devices without a link layer, ARPHRD_NONE).
+const ARPHRD_ETHER: u32 = 1;
+const ARPHRD_LOOPBACK: u32 = 772;
+const ARPHRD_NONE: u32 = 0xfffe;
+export let iifType: u32 = ARPHRD_NONE;
+
 // Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
 export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
   linkStart = data;
@@ -78,9 +86,11 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   tcpFlags = 0;
   isFragment = false;
   pkttype = 0;
+  iifType = ARPHRD_NONE;
   let p = data;
   let proto: u32 = 0;
   if (linkType == LINKTYPE_ETHERNET) {
+    iifType = ARPHRD_ETHER;
     if (caplen < 14) return PacketFate.NotIp;
     const dst0 = load<u8>(data);
     if (dst0 & 1) pkttype = load<u32>(data) == 0xffffffff && load<u16>(data + 4) == 0xffff ? 1 : 2;
@@ -92,12 +102,14 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     }
   } else if (linkType == LINKTYPE_LINUX_SLL) {
     if (caplen < 16) return PacketFate.NotIp;
+    iifType = be16(data + 2);
     const t = be16(data);
     pkttype = t == 4 ? 0 : <u8>t;
     proto = be16(data + 14);
     p = data + 16;
   } else if (linkType == LINKTYPE_LINUX_SLL2) {
     if (caplen < 20) return PacketFate.NotIp;
+    iifType = be16(data + 8);
     proto = be16(data);
     const t = load<u8>(data + 10);
     pkttype = t == 4 ? 0 : t;
@@ -108,6 +120,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     proto = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
   } else if (linkType == LINKTYPE_NULL) {
     if (caplen < 4) return PacketFate.NotIp;
+    iifType = ARPHRD_LOOPBACK;
     let af = load<u32>(data);
     if (af > 0xffff) af = bswap<u32>(af);
     proto = af == 2 ? 0x0800 : af == 24 || af == 28 || af == 30 ? 0x86dd : 0;

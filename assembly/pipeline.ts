@@ -169,6 +169,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     vm.packetMark = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const path = pathOf();
+    vm.hasInputDevice = path != PATH_OUTPUT;
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
       verdict = runHook(family, hook);

@@ -22,6 +22,8 @@ export let decidedHandle: u32 = 0;
 export let decidedChain: u32 = 0;
 // The packet's mark (meta mark).
 export let packetMark: u32 = 0;
+// Whether the packet came in through a device (not one the host sends).
+export let hasInputDevice = true;
 // Word-sized shortcuts for loads and comparisons of up to four bytes, which
 // the general paths do with memory.copy and memory.compare calls. Off only
 // to prove the shortcuts give the same answers (test/perf/).
@@ -141,6 +143,11 @@ function evalMeta(key: u32, dreg: u32): bool {
     case MetaKey.L4proto: store32(dreg, pkt.l4proto); break;
     case MetaKey.Mark: store32(dreg, packetMark); break;
     case MetaKey.Pkttype: store32(dreg, pkt.pkttype); break;
+    // A packet the host sends has no input device.
+    case MetaKey.Iiftype:
+      if (!hasInputDevice) return false;
+      store32(dreg, pkt.iifType);
+      break;
     default: return false;
   }
   return true;

@@ -54,6 +54,8 @@ const ICMPV6_CODES: Array<[string, number]> = [
 ];
 const ICMPX_CODES: Array<[string, number]> = [['port-unreachable', 1], ['admin-prohibited', 3], ['no-route', 0], ['host-unreachable', 2]];
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
+// ARPHRD_* device types (nft's arphrd_tbl).
+const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 768], ['ipip6', 769], ['loopback', 772], ['sit', 776], ['ipgre', 778]];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
   ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
@@ -127,6 +129,7 @@ export const TYPES = {
   tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),
+  iface_type: t('iface_type', 21, 'network interface type', 16, 'host', 'symbol', ARPHRD),
   ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
   icmpv6_type: t('icmpv6_type', 29, 'ICMPv6 type', 8, 'big', 'symbol', ICMPV6_TYPES),
   ct_state: t('ct_state', 30, 'conntrack state', 32, 'host', 'bitmask', CT_STATE, true),

@@ -9,6 +9,7 @@ import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetM
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { closestName } from './misspell.js';
+import { standardPriority } from './priorities.js';
 import { parseNumber, parseValue } from './values.js';
 
 export interface CompileOptions {
@@ -17,7 +18,6 @@ export interface CompileOptions {
   readFile?: (path: string) => string;
 }
 
-const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
 // Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
 export const OBJ_COUNTER = 1;
 export const OBJ_CT_HELPER = 3;
@@ -31,6 +31,8 @@ type Ctx = {
   l4proto?: number;
   // Where a header of that transport protocol was named, if it was.
   l4protoLoc?: Location;
+  // Whether the rule already requires an Ethernet input device.
+  etherDevice?: boolean;
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
   // counting as echo-request.
   icmpType?: number;
@@ -239,14 +241,10 @@ export class Evaluator {
       chain.device = decl.device;
       const p = decl.priority!;
       if (p.base !== undefined) {
-        const base = Object.hasOwn(PRIORITIES, p.base) ? PRIORITIES[p.base] : undefined;
-        // nft's standard priorities: dstnat only on prerouting, srcnat only
-        // on postrouting.
-        const fits = p.base === 'dstnat' ? decl.hook === 'prerouting' : p.base === 'srcnat' ? decl.hook === 'postrouting' : true;
+        const base = standardPriority(table.family, decl.hook, p.base);
         // Reported, and the rules are evaluated all the same.
-        if (base === undefined || !fits) report(NftError.at(p.loc, `invalid priority expression value in this context.`));
+        if (base === undefined) report(NftError.at(p.loc, `invalid priority expression value in this context.`));
         chain.priority = (base ?? 0) + p.offset;
-        chain.priorityText = p.offset === 0 ? p.base : `${p.base} ${p.offset < 0 ? '-' : '+'} ${Math.abs(p.offset)}`;
       } else {
         chain.priority = p.offset;
       }
@@ -545,6 +543,7 @@ export class Evaluator {
     if (right.kind !== 'const') return;
     const v = Number(right.value);
     if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
+    if (left.kind === 'meta' && left.key === MetaKey.Iiftype && v === 1) ctx.etherDevice = true;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
@@ -672,6 +671,12 @@ export class Evaluator {
 
   private dependency(ctx: Ctx, protoName: string, loc: Location): void {
     const proto = PROTOCOLS[protoName];
+    // An Ethernet header outside a bridge is there only when the packet came
+    // in through an Ethernet device.
+    if (protoName === 'ether' && ctx.family !== 'bridge' && !ctx.etherDevice) {
+      this.addDependency(ctx, 'iiftype', 1);
+      ctx.etherDevice = true;
+    }
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;
     if (needNf !== undefined && ctx.family !== 'arp') {
@@ -711,7 +716,7 @@ export class Evaluator {
   }
 
   // first: at the start of the rule, where a reject's dependency goes.
-  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto' | 'protocol', value: number, hidden = true, first = false): void {
+  private addDependency(ctx: Ctx, key: 'nfproto' | 'l4proto' | 'protocol' | 'iiftype', value: number, hidden = true, first = false): void {
     const tmpl = META_KEYS[key];
     const left: TExpr = { kind: 'meta', key: tmpl.key, name: key, unqualified: false, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
     const right: TExpr = { kind: 'const', value: BigInt(value), ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };

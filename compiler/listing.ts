@@ -3,6 +3,7 @@ import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey } from '../assembly/abi.js';
 import { INTERFACES, SERVICES, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
+import { priorityName } from './priorities.js';
 import { PROTOCOLS } from './selectors.js';
 import { fromBytes } from './values.js';
 
@@ -37,18 +38,10 @@ export interface LiveSetElement {
   expiresMs?: bigint;
 }
 
-const STD_PRIORITIES: [string, number][] = [['raw', -300], ['mangle', -150], ['dstnat', -100], ['filter', 0], ['security', 50], ['srcnat', 100]];
-
 function priorityText(c: ChainModel, o: ListingOptions): string {
   const p = c.priority!;
   if (o.numeric || o.numericPriority) return String(p);
-  for (const [name, val] of STD_PRIORITIES) {
-    if (name === 'dstnat' && c.hook !== 'prerouting') continue;
-    if (name === 'srcnat' && c.hook !== 'postrouting') continue;
-    const off = p - val;
-    if (Math.abs(off) <= 10) return off === 0 ? name : `${name} ${off > 0 ? '+' : '-'} ${Math.abs(off)}`;
-  }
-  return String(p);
+  return priorityName(c.table.family, c.hook!, p);
 }
 
 export function formatTime(ms: bigint, o: ListingOptions): string {
@@ -526,6 +519,10 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   if (l4 !== undefined) {
     if (s.left.kind === 'payload' && family !== 'ip' && family !== 'ip6') return false;
     return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto].l4proto === l4 || p.proto === 'th'));
+  }
+  // `meta iiftype ether` before an Ethernet header field, as nft adds it.
+  if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {
+    return rest.some((r) => usesPayload(r, (p) => p.proto === 'ether'));
   }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);

@@ -104,7 +104,6 @@ export interface ChainModel {
   hook?: string;
   device?: string;
   priority?: number;
-  priorityText?: string;
   policy?: 'accept' | 'drop';
   rules: RuleModel[];
 }

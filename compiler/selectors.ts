@@ -78,6 +78,7 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   iif: meta(MetaKey.Iif, 'iif', TYPES.iface_index, 32, 'host'),
   oif: meta(MetaKey.Oif, 'oif', TYPES.iface_index, 32, 'host'),
   iifname: meta(MetaKey.Iifname, 'iifname', TYPES.ifname, 128, 'host'),
+  iiftype: meta(MetaKey.Iiftype, 'iiftype', TYPES.iface_type, 16, 'host'),
   oifname: meta(MetaKey.Oifname, 'oifname', TYPES.ifname, 128, 'host'),
   pkttype: meta(MetaKey.Pkttype, 'pkttype', TYPES.pkt_type, 8, 'host', true),
   skuid: meta(MetaKey.Skuid, 'skuid', TYPES.integer, 32, 'host'),
