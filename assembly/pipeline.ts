@@ -55,6 +55,14 @@ function everyHostDestination(): bool {
   return d == 0x010000e0 || d == 0xffffffff;
 }
 
+// The kernel sends its answer to a neighbour solicitation from the receive
+// path of the solicitation: the output hook sees the device it came in on as
+// the input device (meta iiftype ether matches it; kernel scenario).
+function neighbourAdvertisement(): bool {
+  return pkt.nfproto == pkt.NFPROTO_IPV6 && pkt.l4proto == pkt.IPPROTO_ICMPV6 && pkt.th != 0 && pkt.captured(pkt.th, 1) && load<u8>(pkt.th) == ICMPV6_NEIGHBOUR_ADVERTISEMENT;
+}
+const ICMPV6_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
+
 function pathOf(): StaticArray<i32> {
   if (!hasLocalAddresses()) return everyHostDestination() ? PATH_INPUT : PATH_FORWARD;
   const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
@@ -169,7 +177,8 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     vm.packetMark = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const path = pathOf();
-    vm.hasInputDevice = path != PATH_OUTPUT;
+    vm.sentByHost = path == PATH_OUTPUT;
+    vm.hasInputDevice = !vm.sentByHost || neighbourAdvertisement();
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
       verdict = runHook(family, hook);

@@ -22,7 +22,9 @@ export let decidedHandle: u32 = 0;
 export let decidedChain: u32 = 0;
 // The packet's mark (meta mark).
 export let packetMark: u32 = 0;
-// Whether the packet came in through a device (not one the host sends).
+// Whether the packet is one the host sends, and whether the hooks see an
+// input device for it (only what came in, and neighbour advertisements).
+export let sentByHost = false;
 export let hasInputDevice = true;
 // Word-sized shortcuts for loads and comparisons of up to four bytes, which
 // the general paths do with memory.copy and memory.compare calls. Off only
@@ -82,7 +84,9 @@ export function vmInit(): void {
   let p: usize = 0;
   if (base == PayloadBase.Network) p = pkt.net;
   else if (base == PayloadBase.Transport) p = pkt.th;
-  else if (base == PayloadBase.LinkLayer) p = pkt.linkStart;
+  // A packet the host sends has no link-layer header before the output
+  // hooks (skb_mac_header_was_set is false there).
+  else if (base == PayloadBase.LinkLayer && !sentByHost) p = pkt.linkStart;
   const at = p + (<usize>(w >> 8));
   return p == 0 || !pkt.captured(at, len) ? 0 : at;
 }

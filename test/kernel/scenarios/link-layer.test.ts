@@ -1,6 +1,7 @@
 // Ethernet header fields outside a bridge: nft makes them depend on an
 // Ethernet input device (meta iiftype ether), so they match what came in
-// and never what the host sends.
+// and not what the host sends, but for its neighbour advertisements, which
+// go out with the solicitation's input device.
 import { describe, it } from "vitest";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
@@ -18,6 +19,7 @@ const RULESET = `table inet filter {
 		type filter hook output priority filter; policy accept;
 		ether type ip counter
 		ether daddr != 00:00:00:00:00:00 counter
+		meta iiftype ether counter
 		counter
 	}
 }
