@@ -51,8 +51,8 @@ export class NftError extends Error {
 
   // An error about two expressions of a binary operation: carets under
   // the one at fault, tildes under the other where it is elsewhere on the
-  // line, as nft marks them.
-  static between(loc: Location, other: Location, detail: string): NftError {
+  // line, as nft marks them (none when the other is not known).
+  static between(loc: Location, other: Location | undefined, detail: string): NftError {
     return new NftError(where(loc), render(loc, detail, other));
   }
 

@@ -132,18 +132,14 @@ export class Evaluator {
     const table = this.findTable(cmd.family, cmd.name, cmd.loc, 'create');
     const chains = cmd.chains.map((decl) => {
       const errors: NftError[] = [];
-      let chain: ChainModel | undefined;
-      this.attempt(errors, () => {
-        chain = this.addChain(table, decl, (e) => errors.push(e));
-      });
-      return { decl, chain, errors };
+      return { decl, chain: this.addChain(table, decl, (e) => errors.push(e)), errors };
     });
     const objectErrors: NftError[] = [];
     for (const o of cmd.objects) this.attempt(objectErrors, () => this.addObject(table, o));
     const setErrors: NftError[] = [];
     for (const s of cmd.sets) this.attempt(setErrors, () => this.addSet(table, s));
     for (const { decl, chain, errors } of chains) {
-      if (chain) for (const r of decl.rules) this.attempt(errors, () => this.addRule(chain!, r, false));
+      for (const r of decl.rules) this.attempt(errors, () => this.addRule(chain, r, false));
     }
     this.errors.push(...setErrors, ...chains.flatMap((c) => c.errors), ...objectErrors);
   }
@@ -449,9 +445,7 @@ export class Evaluator {
     const last = ctx.stmts[ctx.stmts.length - 1];
     const hidden = last === undefined || last.kind === 'match' || last.kind === 'joined';
     if (s.with === 'tcp') {
-      if (ctx.l4proto !== undefined && ctx.l4proto !== 6) {
-        throw ctx.l4protoLoc ? NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`) : NftError.at(s.loc, `you cannot use tcp reset with this protocol`);
-      }
+      if (ctx.l4proto !== undefined && ctx.l4proto !== 6) throw NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`);
       if (ctx.l4proto === undefined) {
         this.addDependency(ctx, 'l4proto', 6, hidden && ctx.family !== 'inet', true);
         ctx.l4proto = 6;
@@ -992,7 +986,6 @@ function mergePayloads(stmts: TStmt[]): TStmt[] {
   return out.filter((s) => s !== undefined);
 }
 
-// How far a header field's value sits above the end of its last byte.
 // The bytes a header field spans, and the bits past a whole number of
 // bytes of its own width that it needs for that (nft's extra_len).
 function spannedBytes(e: TExpr & { kind: 'payload' }): number {
@@ -1019,6 +1012,7 @@ function mergedWriteError(target: TExpr & { kind: 'payload' }, value: TExpr, tar
   return shift > 0 ? NftError.at(targetLoc, xor) : NftError.between(valueLoc, targetLoc, xor);
 }
 
+// How far a header field's value sits above the end of its last byte.
 export function payloadShift(e: TExpr): number {
   if (e.kind !== 'payload') return 0;
   const first = Math.floor(e.offset / 8);

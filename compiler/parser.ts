@@ -93,6 +93,12 @@ export class Parser {
     throw NftError.at(t, what);
   }
 
+  // Bison's message when it can list what would have done; named: the
+  // token's name where its scanner scope makes it a keyword.
+  private failExpecting(t: Token, expecting: string, named = describe(t)): never {
+    this.fail(t, `syntax error, unexpected ${named}, expecting ${expecting}`);
+  }
+
   // An error nft's grammar actions raise over a span of tokens.
   private failAt(loc: Location, message: string): never {
     throw NftError.at(loc, message);
@@ -112,7 +118,7 @@ export class Parser {
   // A table, chain, set or object name: a word that is not a keyword.
   private name(expecting = 'string'): Token {
     const t = this.peek();
-    if (t.kind !== 'word' || keywordName(t.text) !== undefined || isNumber(t)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting ${expecting}`);
+    if (t.kind !== 'word' || keywordName(t.text) !== undefined || isNumber(t)) this.failExpecting(t, expecting);
     return this.next();
   }
 
@@ -140,7 +146,7 @@ export class Parser {
   // or a semicolon even before a closing brace.
   private separator(): void {
     const t = this.peek();
-    if (t.kind !== 'newline' && !this.is(';')) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting newline or semicolon`);
+    if (t.kind !== 'newline' && !this.is(';')) this.failExpecting(t, 'newline or semicolon');
     this.next();
   }
 
@@ -156,6 +162,14 @@ export class Parser {
   // dropped, and the innermost block the error happened in goes on. The
   // tenth error, or the end of the input reached while dropping, ends the
   // parse.
+  private recovering(parse: () => void): void {
+    try {
+      parse();
+    } catch (e) {
+      this.recover(e);
+    }
+  }
+
   private recover(e: unknown): void {
     if (!(e instanceof NftError)) throw e;
     this.errors.push(e);
@@ -173,13 +187,11 @@ export class Parser {
       for (;;) {
         this.skipSeparators();
         if (this.peek().kind === 'eof') return out;
-        try {
+        this.recovering(() => {
           const item = this.topLevel();
           this.endStatement();
           out.push(item);
-        } catch (e) {
-          this.recover(e);
-        }
+        });
       }
     } catch (e) {
       if (e instanceof ParseAbort) return out;
@@ -286,11 +298,7 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) return table;
-      try {
-        this.tableItem(table);
-      } catch (e) {
-        this.recover(e);
-      }
+      this.recovering(() => this.tableItem(table));
     }
   }
 
@@ -347,7 +355,7 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) break;
-      try {
+      this.recovering(() => {
         const t = this.word();
         if (t.text === 'type') {
           const h = this.peek();
@@ -355,7 +363,7 @@ export class Parser {
           this.next();
           this.expect('protocol');
           const p = this.peek();
-          if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.fail(p, `syntax error, unexpected ${describe(p)}, expecting udp or tcp`);
+          if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.failExpecting(p, 'udp or tcp');
           this.next();
           helper = h.text;
           protocol = p.text;
@@ -364,9 +372,7 @@ export class Parser {
         } else {
           this.fail(t);
         }
-      } catch (e) {
-        this.recover(e);
-      }
+      });
     }
     return { kind: 'cthelper', name: n.text, helper, protocol, l3proto, loc: n };
   }
@@ -375,11 +381,7 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.is('}') || this.peek().kind === 'eof') return;
-      try {
-        this.chainItem(chain);
-      } catch (e) {
-        this.recover(e);
-      }
+      this.recovering(() => this.chainItem(chain));
     }
   }
 
@@ -434,8 +436,7 @@ export class Parser {
   private number(inScope = false): Token {
     const t = this.peek();
     if (t.kind !== 'word' || !/^\d+$/.test(t.text)) {
-      const what = inScope && t.kind === 'word' && AMOUNT_WORDS.has(t.text) ? t.text : describe(t);
-      this.fail(t, `syntax error, unexpected ${what}, expecting number`);
+      this.failExpecting(t, 'number', inScope && t.kind === 'word' && AMOUNT_WORDS.has(t.text) ? t.text : describe(t));
     }
     return this.next();
   }
@@ -445,11 +446,7 @@ export class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.accept('}')) return set;
-      try {
-        this.setItem(set, isMap);
-      } catch (e) {
-        this.recover(e);
-      }
+      this.recovering(() => this.setItem(set, isMap));
     }
   }
 
@@ -470,7 +467,7 @@ export class Parser {
         set.dataType = this.word().text;
       }
       const end = this.peek();
-      if (end.kind !== 'newline' && !this.is(';')) this.fail(end, `syntax error, unexpected ${describe(end)}, expecting newline or semicolon or .`);
+      if (end.kind !== 'newline' && !this.is(';')) this.failExpecting(end, 'newline or semicolon or .');
     } else if (t.text === 'flags') {
       set.flags.push(this.word().text);
       while (this.accept(',')) set.flags.push(this.word().text);
@@ -513,7 +510,7 @@ export class Parser {
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;
-      this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting comma or '}'`);
+      this.failExpecting(this.peek(), "comma or '}'");
     }
   }
 
@@ -547,7 +544,7 @@ export class Parser {
       // After a whole statement bison has reduced to a rule, which only a
       // separator may follow, unless the token starts another statement.
       const t = this.peek();
-      if (stmts.length > 0 && !this.startsStatement(t)) this.fail(t, `syntax error, unexpected ${describe(t)}, expecting newline or semicolon`);
+      if (stmts.length > 0 && !this.startsStatement(t)) this.failExpecting(t, 'newline or semicolon');
       stmts.push(this.stmt());
     }
     if (stmts.length === 0) this.fail(this.peek());
@@ -578,7 +575,7 @@ export class Parser {
     if (t.kind === 'word' && UNSUPPORTED_STATEMENTS.has(t.text)) this.fail(t, `${t.text} is not supported by nftwasm`);
     // `set add|update|delete @s {...}`, nft's other way of writing set updates.
     if (this.is('set') && !['add', 'update', 'delete'].includes(this.peek(1).text)) {
-      this.fail(this.peek(1), `syntax error, unexpected ${describe(this.peek(1))}, expecting add or update or delete`);
+      this.failExpecting(this.peek(1), 'add or update or delete');
     }
     if (t.kind === 'word') {
       if (VERDICTS.has(t.text)) {
@@ -647,7 +644,7 @@ export class Parser {
     // "tcp flags syn / syn,ack": the value under a mask of flags.
     if (this.accept('/')) {
       const mask = this.rhsExpr();
-      if (mask.kind !== 'list') this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting comma`);
+      if (mask.kind !== 'list') this.failExpecting(this.peek(), 'comma');
       return { kind: 'match', op, left, right, mask, loc: left.loc };
     }
     return { kind: 'match', op, left, right, loc: left.loc };
@@ -659,12 +656,12 @@ export class Parser {
     const w = this.peek();
     if (w.kind === 'word' && w.text === 'tcp') {
       this.next();
-      if (!this.is('reset')) this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting reset`);
+      if (!this.is('reset')) this.failExpecting(this.peek(), 'reset');
       this.next();
       return { kind: 'reject', with: 'tcp', loc: t };
     }
     if (w.kind !== 'word' || (w.text !== 'icmp' && w.text !== 'icmpv6' && w.text !== 'icmpx')) {
-      this.fail(w, `syntax error, unexpected ${describe(w)}, expecting icmp or icmpv6 or tcp or icmpx`);
+      this.failExpecting(w, 'icmp or icmpv6 or tcp or icmpx');
     }
     this.next();
     this.accept('type');
@@ -702,7 +699,7 @@ export class Parser {
       if (this.accept('prefix')) {
         const p = this.peek();
         if (p.kind !== 'string' && (p.kind !== 'word' || keywordName(p.text) !== undefined || isNumber(p))) {
-          this.fail(p, `syntax error, unexpected ${describe(p)}, expecting string or quoted string or string with a trailing asterisk`);
+          this.failExpecting(p, 'string or quoted string or string with a trailing asterisk');
         }
         this.next();
         s.prefix = p.text;
@@ -753,7 +750,7 @@ export class Parser {
   // limit rate [over] N[ UNIT]/PERIOD [burst N UNIT]
   private limitStmt(): Stmt {
     const t = this.next();
-    if (!this.is('rate')) this.fail(this.peek(), `syntax error, unexpected ${describe(this.peek())}, expecting name or rate`);
+    if (!this.is('rate')) this.failExpecting(this.peek(), 'name or rate');
     this.next();
     const over = !!this.accept('over');
     const rate = this.number(true);
@@ -783,7 +780,7 @@ export class Parser {
         s.burst = this.byteAmount(n);
       } else {
         const u = this.peek();
-        if (!this.is('packets')) this.fail(u, `syntax error, unexpected ${describe(u)}, expecting packets`);
+        if (!this.is('packets')) this.failExpecting(u, 'packets');
         this.next();
         s.burst = BigInt(n.text);
         if (s.burst === 0n) this.failAt(span(burst, u), 'packet limit burst must be > 0');
@@ -799,16 +796,16 @@ export class Parser {
     // `packets` is a keyword only where a limit or quota is being read.
     const keyword = u.text === 'packets' ? 'packets' : u.kind === 'word' ? keywordName(u.text) : undefined;
     if (u.kind !== 'word' || isNumber(u) || (keyword !== undefined && u.text !== 'bytes')) {
-      this.fail(u, `syntax error, unexpected ${keyword ?? describe(u)}, expecting string or bytes`);
+      this.failExpecting(u, 'string or bytes', keyword ?? describe(u));
     }
     return this.next();
   }
 
   // NUM and a unit of bytes; a unit data_unit_parse does not know is
-  // reported over both.
-  private byteAmount(n: Token): bigint {
+  // reported from `from` to the unit.
+  private byteAmount(n: Token, from: Token = n): bigint {
     const u = this.unitName();
-    if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(n, u), 'Wrong rate format');
+    if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(from, u), 'Wrong rate format');
     return BigInt(n.text) * BYTE_UNITS[u.text];
   }
 
@@ -831,15 +828,9 @@ export class Parser {
     const t = this.next();
     const over = !!this.accept('over');
     // data_unit_parse marks the whole statement, or all of `used`.
-    const amount = (from: Token) => {
-      const n = this.number(true);
-      const u = this.unitName();
-      if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(from, u), 'Wrong rate format');
-      return BigInt(n.text) * BYTE_UNITS[u.text];
-    };
-    const bytes = amount(t);
+    const bytes = this.byteAmount(this.number(true), t);
     const usedTok = this.accept('used');
-    const used = usedTok ? amount(usedTok) : 0n;
+    const used = usedTok ? this.byteAmount(this.number(true), usedTok) : 0n;
     return { kind: 'quota', bytes, used, over, loc: t };
   }
 
@@ -932,7 +923,7 @@ export class Parser {
       if (Object.hasOwn(PROTOCOLS, t.text)) {
         const f = this.peek(1);
         const few = FEW_FIELDS[t.text];
-        if (few) this.fail(f, `syntax error, unexpected ${describe(f)}, expecting ${few}`);
+        if (few) this.failExpecting(f, few);
         if (f.kind === 'word') this.fail(f);
       }
     }
