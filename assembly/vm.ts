@@ -483,6 +483,10 @@ function evalRule(rule: usize): i32 {
       case Op.Objref:
         evalObjref(ins);
         break;
+      // nft_log_eval hands the packet to the logger and never changes the
+      // verdict.
+      case Op.Log:
+        break;
       case Op.Connlimit: {
         // nft_connlimit: over (flags 1) matches above the limit, else at or below.
         const n = connCount(ins);
