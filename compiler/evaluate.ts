@@ -285,6 +285,7 @@ export class Evaluator {
   }
 
   private addSet(table: TableModel, decl: SetDecl): void {
+    if (!decl.typeofKey && decl.keyType.length === 0) throw NftError.at(decl.loc, 'set definition does not specify key');
     const typeofKey = decl.typeofKey?.map((e) => this.selector(table, e));
     const typeofData = decl.typeofData && this.selector(table, decl.typeofData);
     // A selector of a type of no fixed size (an integer such as ip ttl) gives

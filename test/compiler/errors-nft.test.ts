@@ -32,6 +32,7 @@ const CASES: [string, string][] = [
   ['names a statement takes as any expression', inRule(['log prefix foo', 'log prefix 123', 'counter name 5', 'counter name', 'jump 5'].join('\n\t\t'))],
   ['reject answers a family cannot give', 'table ip t {\n\tchain c {\n\t\treject with icmpx type admin-prohibited\n\t\treject with icmpv6 no-route\n\t\tudp dport 53 reject with tcp reset\n\t\treject counter\n\t\treject with icmp type bogus\n\t\treject with foo\n\t\treject with tcp\n\t}\n}\n'],
   ['a rule for a missing chain is evaluated all the same', 'table ip t {\n}\nadd rule ip t c counter name x ip saddr 300.1.1.1\n'],
+  ['sets declared without a key', inTable('\tset s { }\n\tset m { elements = { 1.2.3.4 } }\n')],
   ['unknown keyword', inRule('tcp dprot 22 accept')],
   ['misspelt verdict', inRule('tcp dport 22 acept')],
   ['service that does not exist', inRule('tcp dport foo accept')],
