@@ -16,6 +16,8 @@ import { Progress } from './output/progress.js';
 import { painterFor, type Paint } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
+import { diffRulesets } from './diff.js';
+import { changeJson, changeText, summaryJson, summaryText } from './output/diff-format.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -357,6 +359,61 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
   return EXIT_OK;
 }
 
+interface DiffFlags {
+  read: string;
+  local?: string;
+  sysctl: string[];
+  json?: boolean;
+  exitCode?: boolean;
+}
+
+// Standard input can be read once: it is kept in memory for the second run.
+function captureSource(path: string): () => (dest: Uint8Array) => number {
+  if (path === '-') {
+    let bytes: Uint8Array | undefined;
+    return () => {
+      bytes ??= new Uint8Array(readFileSync(0));
+      let at = 0;
+      return (dest) => {
+        const n = Math.min(dest.length, bytes!.length - at);
+        dest.set(bytes!.subarray(at, at + n));
+        at += n;
+        return n;
+      };
+    };
+  }
+  return () => {
+    const fd = openCapture(path);
+    return (dest) => {
+      try {
+        const n = readSync(fd, dest);
+        if (n === 0) closeSync(fd);
+        return n;
+      } catch (e) {
+        closeSync(fd);
+        throw fileError(path, e);
+      }
+    };
+  };
+}
+
+async function runDiff(oldPath: string, newPath: string, flags: DiffFlags, io: Io): Promise<number> {
+  const oldRuleset = compileFile(oldPath);
+  const newRuleset = compileFile(newPath);
+  const local = flags.local ? flags.local.split(',').filter((s) => s.trim() !== '') : [];
+  let result;
+  try {
+    result = await diffRulesets(oldRuleset, newRuleset, captureSource(flags.read), { local, sysctl: parseSysctls(flags.sysctl) }, flags.read === '-' ? 'standard input' : flags.read);
+  } catch (e) {
+    if (e instanceof RangeError) throw usage(e.message);
+    throw e;
+  }
+  for (const change of result.changes) io.out(flags.json ? `${changeJson(change)}\n` : changeText(change));
+  if (flags.json) io.out(`${summaryJson(result)}\n`);
+  else io.err(summaryText(result));
+  return flags.exitCode && result.summary.changedFlows > 0 ? EXIT_INPUT : EXIT_OK;
+}
+
 const EXIT_CODES_HELP = '\nExit codes: 0 success, 1 input error (ruleset, capture file or interface), 2 usage error.\n';
 
 function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
@@ -419,6 +476,21 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .addHelpText('after', `\nStops on Ctrl-C or SIGTERM with every file flushed and a final report; SIGUSR1 prints the counters\nand the conntrack table so far on standard error.\n\nExample:\n  nftwasm capture -i eth0 -f rules.nft --local 10.0.0.2 -w seen.pcapng --events --duration 60 --list\n${EXIT_CODES_HELP}`)
     .action((opts: CaptureFlags) => {
       result.task = runCapture(opts, io);
+    });
+
+  program
+    .command('diff')
+    .description('replay a capture through two rulesets and report every connection whose packets meet another verdict')
+    .argument('<OLD>', 'the ruleset in place')
+    .argument('<NEW>', 'the ruleset to try')
+    .requiredOption('-r, --read <CAPTURE>', 'pcap or pcapng capture to read, - for standard input')
+    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
+    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
+    .option('--json', 'one JSON object per changed connection, then a summary object')
+    .option('--exit-code', 'exit 1 when some connection changes fate, as `git diff --exit-code` does')
+    .addHelpText('after', `\nExample:\n  nftwasm diff old.nft new.nft -r yesterday.pcapng --local 10.0.0.2\n\nExit codes: 0 success (with --exit-code: nothing changes), 1 input error (with --exit-code: something changes), 2 usage error.\n`)
+    .action((oldPath: string, newPath: string, opts: DiffFlags) => {
+      result.task = runDiff(oldPath, newPath, opts, io);
     });
 
   return program;

@@ -10,4 +10,6 @@ export { createFilter, Filter, type FilterOptions, type FilterStats, type Conntr
 export { PacketBatch } from './packet-batch.js';
 export { CaptureFormatError } from './capture-error.js';
 export { SYSCTLS } from './sysctl.js';
+export { diffRulesets, type DiffResult, type FlowChange, type DiffSummary, type Decider } from './diff.js';
+export type { Flow } from './flow.js';
 export type { ConntrackEntry, ConntrackTuple } from './conntrack-table.js';

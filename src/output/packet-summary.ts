@@ -12,7 +12,7 @@ const ICMPV6_TYPES: Record<number, string> = {
 };
 const TCP_FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'];
 
-function ethertypeAt(data: Uint8Array, linkType: number): { at: number; ethertype: number } {
+export function ethertypeAt(data: Uint8Array, linkType: number): { at: number; ethertype: number } {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = LINK_HEADER[linkType] ?? 0;
   if (linkType === 1) {
