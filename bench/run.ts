@@ -2,9 +2,8 @@
 // scaling curves, printed as a report (and written to bench/RESULTS.md with
 // --results).
 //   --runs N       alternating whole runs per contender (default 5)
-//   --packets N[,N...]  packets of the whole-run captures (default 1000000;
-//                  with --full 1000000,4000000)
-//   --flows N      concurrent flows of the whole-run capture (default 5000)
+//   --packets N[,N...]  packets of each whole-run capture shape (default
+//                  1000000; with --full 1000000,4000000)
 //   --workers N    also time `nftwasm filter --workers N` (default 2; 1: not)
 //   --full         full scaling sweeps: 1M flows, sets to 100k, 10k rules;
 //                  a larger whole-run capture; the machine's parallel ceiling
@@ -13,7 +12,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, emptyCapture, trafficCapture } from './captures.js';
+import { BENCH_DIR, emptyCapture } from './captures.js';
+import { SHAPES } from './shapes.js';
+import { splitOf } from './split.js';
 import { describeMachine, loadNow } from './machine.js';
 import { compareWholeRuns, nftwasmContender, parallelCeiling, tcpdumpContender, type Contender } from './whole-run.js';
 import { microBenchmarks } from './micro.js';
@@ -23,7 +24,6 @@ import { formatRate } from './stats.js';
 interface Args {
   runs: number;
   packets: number[];
-  flows: number;
   workers: number;
   full: boolean;
   quick: boolean;
@@ -31,7 +31,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { runs: 5, packets: [], flows: 5000, workers: 2, full: false, quick: false, results: false };
+  const a: Args = { runs: 5, packets: [], workers: 2, full: false, quick: false, results: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const positive = (text: string | undefined): number => {
@@ -42,7 +42,6 @@ function parseArgs(argv: readonly string[]): Args {
     const num = (): number => positive(argv[++i]);
     if (flag === '--runs') a.runs = num();
     else if (flag === '--packets') a.packets = (argv[++i] ?? '').split(',').map(positive);
-    else if (flag === '--flows') a.flows = num();
     else if (flag === '--workers') a.workers = num();
     else if (flag === '--full') a.full = true;
     else if (flag === '--quick') a.quick = true;
@@ -73,26 +72,38 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const rules = join(BENCH_DIR, 'ruleset.nft');
   const bpf = readFileSync(join(BENCH_DIR, 'ruleset.bpf'), 'utf8').trim();
+  // Both sides do the same work: tcpdump writes the packets its filter
+  // matches, nftwasm the packets its ruleset accepts.
+  const WRITE = ['-w', '/dev/null'];
   const contendersFor = (capture: string): Contender[] => {
-    const list = [nftwasmContender(rules, capture), tcpdumpContender(bpf, capture)];
-    if (args.workers > 1) list.push(nftwasmContender(rules, capture, ['--workers', String(args.workers)], `nftwasm filter --workers ${args.workers}`));
+    const list = [nftwasmContender(rules, capture, WRITE), tcpdumpContender(bpf, capture)];
+    if (args.workers > 1) list.push(nftwasmContender(rules, capture, [...WRITE, '--workers', String(args.workers)], `nftwasm filter --workers ${args.workers}`));
     return list;
   };
+  const rulesText = readFileSync(rules, 'utf8');
   let first = '';
   let last = '';
+  const ratios: string[] = [];
   for (const packets of args.packets) {
-    const capture = trafficCapture({ packets, flows: args.flows, seed: 1 }, log);
-    first ||= capture;
-    last = capture;
-    const whole = compareWholeRuns(contendersFor(capture), args.runs);
-    const tcpdump = whole.find((w) => w.name === 'tcpdump')!;
-    say(`## Whole runs: bench/ruleset.nft vs tcpdump with bench/ruleset.bpf, ${packets} packets\n\n${packets} packets, ${args.flows} concurrent flows, seed 1; median of ${args.runs} alternating runs after one warm-up, load average at end ${loadNow()}\n\n| contender | median s | packets/s | ratio to tcpdump (>1: faster) | runs (s) |\n|---|---|---|---|---|\n`);
-    for (const w of whole) {
-      say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
+    for (const shape of SHAPES) {
+      const capture = shape.capture(packets, log);
+      first ||= capture;
+      last = capture;
+      const whole = compareWholeRuns(contendersFor(capture), args.runs);
+      const tcpdump = whole.find((w) => w.name === 'tcpdump')!;
+      const ratio = tcpdump.median / whole[0]!.median;
+      ratios.push(`${shape.name} ${packets}: ${ratio.toFixed(2)}`);
+      say(`## Whole runs, ${shape.name}: ${packets} packets\n\n${shape.describe}. bench/ruleset.nft against tcpdump with bench/ruleset.bpf, both writing what they let through to /dev/null; median of ${args.runs} alternating runs after one warm-up, load average at end ${loadNow()}\n\n| contender | median s | packets/s | ratio to tcpdump (>1: faster) | runs (s) |\n|---|---|---|---|---|\n`);
+      for (const w of whole) {
+        say(`| ${w.name} | ${w.median.toFixed(3)} | ${formatRate(packets / w.median)} | ${(tcpdump.median / w.median).toFixed(2)} | ${w.seconds.map((s) => s.toFixed(2)).join(' ')} |\n`);
+      }
+      if (args.workers > 1) say(`\n--workers ${args.workers} against one worker: ${(whole[0]!.median / whole[2]!.median).toFixed(2)}x\n`);
+      const split = await splitOf(rulesText, capture, 3);
+      const total = split.walk + split.conntrack + split.rules + split.output;
+      say(`\nPer packet, in process (best of 3): read and walk ${split.walk.toFixed(0)} ns, conntrack ${split.conntrack.toFixed(0)} ns, rules ${split.rules.toFixed(0)} ns, output ${split.output.toFixed(0)} ns; ${total.toFixed(0)} ns in all\n\n`);
     }
-    if (args.workers > 1) say(`\n--workers ${args.workers} against one worker: ${(whole[0]!.median / whole[2]!.median).toFixed(2)}x\n`);
-    say('\n');
   }
+  say(`Ratios to tcpdump (>1: nftwasm faster), median of alternating whole runs with output on both sides: ${ratios.join('; ')}\n\n`);
 
   // The fixed cost in every figure above: a run over a capture of no packets.
   const startUp = compareWholeRuns(contendersFor(emptyCapture(first)), args.runs);
