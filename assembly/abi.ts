@@ -683,7 +683,29 @@ export enum BatchStatus {
   ResultsFull = 1,
   End = 2,
   Error = 3,
+  // A packet of another link type than a pcap output file's: the host
+  // reports it (outputConflict tells the file's) and stops.
+  OutputLinkType = 4,
 }
+
+// The capture files the data plane writes itself (assembly/output.ts): the
+// packets a run accepts (-w) and those it drops (--dropped).
+export enum OutputClass {
+  Accepted = 0,
+  Dropped = 1,
+}
+
+export enum OutputFormat {
+  Off = 0,
+  // Classic pcap, little-endian, nanosecond timestamps.
+  Pcap = 1,
+  // pcapng: a section header, an interface per link type (nanosecond
+  // resolution), enhanced packet blocks.
+  Pcapng = 2,
+}
+
+// Both writers' snapshot length, as libpcap's default.
+export const OUTPUT_SNAPLEN = 262144;
 
 // ---------------------------------------------------------------------------
 // Conntrack misc extension (docs/conntrack.md): labels, expectation links

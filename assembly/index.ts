@@ -1,7 +1,7 @@
 // The WASM module's exports: set-up, ruleset loading and the batch loop.
 // The host reads everything else (counters, the conntrack table, results)
 // straight from linear memory at the addresses these functions return.
-import { PacketResult, PacketTotals, PacketFate, RulesetFlags, BatchStatus, Tunable, Verdict } from './abi';
+import { PacketResult, PacketTotals, PacketFate, RulesetFlags, BatchStatus, Tunable, Verdict, OutputClass } from './abi';
 import * as cap from './capture';
 import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
@@ -19,6 +19,7 @@ import * as events from './ct-events';
 import * as trace from './trace';
 import * as shard from './shard';
 import * as sets from './sets';
+import * as output from './output';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -124,6 +125,15 @@ export function traceCount(): u32 { return trace.count; }
 export function traceTruncated(): bool { return trace.truncated; }
 export function traceClear(): void { trace.traceClear(); }
 
+// Capture files written by the data plane (assembly/output.ts): the host
+// writes each region's outputLength() bytes after a batch, then rewinds it.
+export function outputEnable(cls: u32, format: u32, bytes: u32): usize { return output.outputEnable(cls, format, bytes); }
+export function outputLength(cls: u32): u32 { return output.outputLength(cls); }
+export function outputRewind(cls: u32): void { output.outputRewind(cls); }
+export function outputStarted(cls: u32): bool { return output.outputStarted(cls); }
+export function outputConflict(): i32 { return output.conflict; }
+export function outputFileLinkType(cls: u32): u32 { return output.outputFileLinkType(cls); }
+
 export function captureRestart(): void { cap.captureReset(); }
 export function captureLinkType(): u32 { return cap.linkType; }
 export function captureError(): i32 { return cap.errorCode; }
@@ -170,6 +180,12 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       status = BatchStatus.Error;
       break;
     }
+    // Room for the packet's record in the capture files first: the host
+    // writes them out and the batch goes on from this record.
+    if (output.enabled && !output.roomFor(cap.recordCaplen)) {
+      status = BatchStatus.ResultsFull;
+      break;
+    }
     const out = keepResults ? results + <usize>n * PacketResult.Size : results;
     store<u32>(out + PacketResult.RecordOffset, <u32>(cap.recordStart - input));
     store<u32>(out + PacketResult.RecordLength, <u32>(cap.recordEnd - cap.recordStart));
@@ -208,6 +224,13 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     newIdsSpan++;
     n++;
     pos = cap.recordEnd;
+    if (output.enabled) {
+      const cls = load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? OutputClass.Accepted : OutputClass.Dropped;
+      if (!output.outputPacket(cls, cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime)) {
+        status = BatchStatus.OutputLinkType;
+        break;
+      }
+    }
   }
   consumed = <u32>(pos - input);
   return n;

@@ -217,6 +217,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
     const path = (e as { path?: string }).path ?? flags.write ?? flags.dropped ?? '';
     throw fileError(path, e);
   }
+  if (!isSharded(filter)) outputs.feedFrom(filter);
   return { filter, outputs };
 }
 

@@ -40,6 +40,12 @@ export interface DataPlaneExports {
   traceCount(): number;
   traceTruncated(): number;
   traceClear(): void;
+  outputEnable(cls: number, format: number, bytes: number): number;
+  outputLength(cls: number): number;
+  outputRewind(cls: number): void;
+  outputStarted(cls: number): number;
+  outputConflict(): number;
+  outputFileLinkType(cls: number): number;
   captureRestart(): void;
   captureLinkType(): number;
   captureError(): number;

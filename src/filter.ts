@@ -2,7 +2,7 @@
 // fed capture bytes in large blocks, answering with per-packet results,
 // counters and the conntrack table. No Node built-ins: the Node entry and
 // the browser entry share it.
-import { BatchStatus, CaptureError, CtEntry, CtStat, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
+import { BatchStatus, CaptureError, CtEntry, CtStat, OutputClass, OutputFormat, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
 import { Engine, type DataPlaneExports, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
@@ -114,18 +114,62 @@ export function liveConntrackEntries(engine: Engine, now: bigint): number {
   return live;
 }
 
+// A capture file the data plane writes (assembly/output.ts): the host
+// hands each batch's bytes to `write`, and asks `mixedLinkTypes` for the
+// error when a pcap file meets a second link type.
+export interface DataPlaneOutput {
+  format: OutputFormat.Pcap | OutputFormat.Pcapng;
+  write(bytes: Uint8Array): void;
+  mixedLinkTypes(packet: number, linkType: number, fileLinkType: number): Error;
+}
+
 export class Filter {
   readonly ruleset: Ruleset;
   readonly engine: Engine;
   readonly events: boolean;
   readonly tracing: boolean;
   private lastTime = 0n;
+  // By OutputClass: where the data plane writes the class's records.
+  private readonly outputs: ({ output: DataPlaneOutput; region: number } | undefined)[] = [];
 
   constructor(ruleset: Ruleset, engine: Engine, events = false, tracing = false) {
     this.ruleset = ruleset;
     this.engine = engine;
     this.events = events;
     this.tracing = tracing;
+  }
+
+  // The data plane writes the records of the packets of a class (accepted
+  // or dropped) itself, as the host's pcap and pcapng writers would.
+  writeOutput(cls: OutputClass, output: DataPlaneOutput): void {
+    // Room for a whole input buffer's worth of records, whatever their size.
+    const ex = this.engine.exports;
+    this.outputs[cls] = { output, region: ex.outputEnable(cls, output.format, ex.inputSize() * 2 + 4096) };
+  }
+
+  // Whether a data-plane output of this class has written anything yet.
+  outputStarted(cls: OutputClass): boolean {
+    return this.engine.exports.outputStarted(cls) !== 0;
+  }
+
+  // Hands what the data plane wrote in the last batch to the outputs.
+  drainOutputs(): void {
+    const ex = this.engine.exports;
+    this.outputs.forEach((o, cls) => {
+      const n = o ? ex.outputLength(cls) : 0;
+      if (n === 0) return;
+      o!.output.write(this.engine.bytes(o!.region, n));
+      ex.outputRewind(cls);
+    });
+  }
+
+  // The error of an output that met a second link type.
+  outputConflict(): Error | null {
+    const ex = this.engine.exports;
+    const cls = ex.outputConflict();
+    const o = cls >= 0 ? this.outputs[cls] : undefined;
+    if (!o) return null;
+    return o.output.mixedLinkTypes(Number(ex.packetsProcessed()), ex.captureLinkType(), ex.outputFileLinkType(cls));
   }
 
   // Runs a whole capture file held in memory.
@@ -343,9 +387,14 @@ export class CaptureRun {
       }
       if (this.filter.events) ex.eventsClear();
       if (this.filter.tracing) ex.traceClear();
+      this.filter.drainOutputs();
       pos = ex.batchConsumed();
       const status = ex.batchStatus();
       if (status === BatchStatus.ResultsFull) continue;
+      if (status === BatchStatus.OutputLinkType) {
+        this.done = true;
+        throw this.filter.outputConflict()!;
+      }
       if (status === BatchStatus.Error) {
         this.done = true;
         throw walkFailure(ex, this.base + pos, this.source);

@@ -4,6 +4,8 @@
 // interface per link type; pcap holds one link type only.
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
+import { OutputFormat, type OutputClass } from '../../assembly/abi.js';
+import type { Filter } from '../filter.js';
 import type { PacketBatch } from '../packet-batch.js';
 import { FdOutput } from './fd-output.js';
 
@@ -27,8 +29,30 @@ export class CaptureFile {
   private lastLinktype = -1;
   private lastInterface = 0;
 
+  // The data plane writes the records itself (feedFrom): add() is not used.
+  private fed: { filter: Filter; cls: OutputClass } | null = null;
+
   constructor(readonly path: string, readonly format: CaptureFormat) {
     this.out = FdOutput.open(path);
+  }
+
+  get fedByDataPlane(): boolean {
+    return this.fed !== null;
+  }
+
+  // Lets the filter's data plane write the packets of class cls into this
+  // file, in whole regions of records, instead of add() per packet.
+  feedFrom(filter: Filter, cls: OutputClass): void {
+    this.fed = { filter, cls };
+    filter.writeOutput(cls, {
+      format: this.format === 'pcap' ? OutputFormat.Pcap : OutputFormat.Pcapng,
+      write: (bytes) => this.out.write(bytes),
+      mixedLinkTypes: (packet, linktype, fileLinktype) => this.mixed(packet, linktype, fileLinktype),
+    });
+  }
+
+  private mixed(packet: number, linktype: number, fileLinktype: number): MixedLinkTypesError {
+    return new MixedLinkTypesError(`${this.path}: packet ${packet} has link type ${linktype}, the pcap file ${fileLinktype}; a pcap file holds one link type, write pcapng (--format pcapng) instead`);
   }
 
   add(batch: PacketBatch, i: number): void {
@@ -37,9 +61,7 @@ export class CaptureFile {
     const off = batch.dataOffset(i);
     const len = batch.capturedLength(i);
     if (this.pcap) {
-      if (linktype !== this.pcapLinktype) {
-        throw new MixedLinkTypesError(`${this.path}: packet ${batch.firstPacket + i} has link type ${linktype}, the pcap file ${this.pcapLinktype}; a pcap file holds one link type, write pcapng (--format pcapng) instead`);
-      }
+      if (linktype !== this.pcapLinktype) throw this.mixed(batch.firstPacket + i, linktype, this.pcapLinktype);
       this.pcap.writePacketFrom(batch.input, off, len, batch.originalLength(i), batch.timeHigh(i), batch.timeLow(i));
     } else {
       if (linktype !== this.lastLinktype) {
@@ -75,7 +97,8 @@ export class CaptureFile {
   }
 
   close(linktypeIfEmpty: number): void {
-    if (!this.pcap && !this.pcapng) this.open(linktypeIfEmpty);
+    const written = this.fed ? this.fed.filter.outputStarted(this.fed.cls) : this.pcap || this.pcapng;
+    if (!written) this.open(linktypeIfEmpty);
     this.flush();
     this.out.close();
   }

@@ -1,7 +1,9 @@
 // Everything a run writes per packet: accepted and dropped packets to
 // capture files, and JSON lines, trace lines and conntrack events to
 // standard output, interleaved in packet order.
+import { OutputClass } from '../../assembly/abi.js';
 import type { Ruleset } from '../../compiler/index.js';
+import type { Filter } from '../filter.js';
 import type { PacketBatch } from '../packet-batch.js';
 import { CaptureFile, type CaptureFormat, captureFormatFor } from './capture-file.js';
 import { ctEventJson, ctEventLine } from './ct-event-format.js';
@@ -38,12 +40,24 @@ export class RunOutputs {
     this.perPacketText = o.json || o.events || o.trace;
   }
 
+  // A single data plane writes the capture files itself: no JavaScript per
+  // packet for them.
+  feedFrom(filter: Filter): void {
+    this.accepted?.feedFrom(filter, OutputClass.Accepted);
+    this.dropped?.feedFrom(filter, OutputClass.Dropped);
+  }
+
   get wantsBatches(): boolean {
-    return this.perPacketText || this.accepted !== null || this.dropped !== null;
+    return this.perPacketText || this.byHost(this.accepted) !== null || this.byHost(this.dropped) !== null;
+  }
+
+  private byHost(file: CaptureFile | null): CaptureFile | null {
+    return file && !file.fedByDataPlane ? file : null;
   }
 
   readonly onBatch = (batch: PacketBatch): void => {
-    const { accepted, dropped } = this;
+    const accepted = this.byHost(this.accepted);
+    const dropped = this.byHost(this.dropped);
     if (!this.perPacketText) {
       for (let i = 0; i < batch.count; i++) (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
       return;
