@@ -149,6 +149,7 @@ async function showTrace(packet: number): Promise<void> {
 async function openCapture(name: string, bytes: Uint8Array): Promise<void> {
   capture = { name, bytes };
   chosenPacket = null;
+  table.clearChoice();
   traceTitle.textContent = 'Trace';
   trace.textContent = 'Choose a packet to see its way through the hooks, chains and rules.';
   await run();

@@ -49,6 +49,12 @@ export class PacketTable {
     this.apply(filter);
   }
 
+  // A new capture: no packet of it is chosen yet.
+  clearChoice(): void {
+    this.selected = null;
+    for (const tr of this.body.querySelectorAll<HTMLTableRowElement>('tr[aria-current="true"]')) tr.setAttribute('aria-current', 'false');
+  }
+
   apply(filter: PacketFilter): void {
     const shown = this.rows.filter((r) => matches(r, filter));
     const fragment = document.createDocumentFragment();
@@ -78,6 +84,8 @@ export class PacketTable {
       cell(row.decided, 'decided'),
     );
     tr.cells[1].title = row.time;
+    // Narrow screens show what decided under the packet (playground.css).
+    tr.cells[5].dataset.decided = row.decided;
     return tr;
   }
 

@@ -196,15 +196,47 @@ describe.skipIf(!HAS_CHROMIUM)(`playground in Chromium${SKIP_REASON}`, () => {
     await fresh.close();
   });
 
-  it('fits a phone screen', async () => {
-    const phone = await browser.context.newPage();
-    await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.goto(`${server.origin}/playground/`);
-    await phone.click('#load-example');
-    await runAfter(phone, 0);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    await phone.screenshot({ path: outputPath('playground-phone.png'), fullPage: true });
-    await phone.close();
+  // Nothing the page shows runs out of its panel: the packet list, the
+  // counters and the conntrack table fit or wrap (the bytecode and the
+  // editor scroll, as code does).
+  for (const [name, width, height] of [['a laptop screen', 1280, 800], ['a phone screen', 390, 844]] as const) {
+    it(`fits ${name} (${width}x${height}) with nothing clipped`, async ({ annotate }) => {
+      const p = await browser.context.newPage();
+      await p.setViewportSize({ width, height });
+      await p.goto(`${server.origin}/playground/`);
+      await p.click('#load-example');
+      await runAfter(p, 0);
+      await p.click('#packets tbody tr[data-packet="3"]');
+      await traceOf(p, 3);
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const clipped = await p.evaluate(() => ['#packet-wrap', '#listing', '#conntrack', '#trace']
+        .map((sel) => document.querySelector(sel) as HTMLElement)
+        .filter((el) => el.scrollWidth > el.clientWidth + 1)
+        .map((el) => el.id));
+      expect(clipped).toEqual([]);
+      // Every packet's text and what decided it can be read.
+      const cells = await p.$$eval('#packets tbody tr[data-packet="3"] td.summary', (tds) => tds.map((td) => (td as HTMLElement).innerText));
+      expect(cells[0]).toContain('tcp dport 8000');
+      const shot = outputPath(`playground-${width}x${height}.png`);
+      await p.screenshot({ path: shot, fullPage: true });
+      await annotate(`screenshot: ${shot}`);
+      await p.close();
+    });
+  }
+
+  it('forgets the chosen packet when another capture is opened', async () => {
+    const p = await browser.context.newPage();
+    await p.goto(`${server.origin}/playground/`);
+    await p.click('#load-example');
+    await runAfter(p, 0);
+    await p.click('#packets tbody tr[data-packet="4"]');
+    await traceOf(p, 4);
+    const before = await currentRun(p);
+    await p.setInputFiles('#capture-file', EXAMPLE_CAPTURE);
+    await runAfter(p, before);
+    expect(await p.$$eval('#packets tbody tr[aria-current="true"]', (trs) => trs.length)).toBe(0);
+    expect(await p.textContent('#trace')).toMatch(/^Choose a packet/);
+    await p.close();
   });
 });
