@@ -3,6 +3,7 @@
 // 2 usage error.
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
 import type { Filter, ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
@@ -266,6 +267,52 @@ function openCapture(path: string): number {
   }
 }
 
+// SIGINT and SIGTERM stop an offline run between two blocks of the capture:
+// what was processed is written and reported, and the exit status is the
+// shell's 128 + the signal's number. A second signal ends the process at once.
+class Interruption {
+  signal: NodeJS.Signals | null = null;
+  readonly stopped: Promise<void>;
+  private wake = () => {};
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.signal) process.exit(signalExit(this.signal));
+    this.signal = signal;
+    this.wake();
+  };
+
+  constructor() {
+    this.stopped = new Promise((resolve) => (this.wake = resolve));
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  end(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
+
+class Interrupted extends Error {}
+
+function signalExit(signal: NodeJS.Signals): number {
+  return 128 + osConstants.signals[signal];
+}
+
+// Chunks of standard input until a signal comes, which ends the run without
+// the end-of-capture checks: the record in hand is cut, not damaged.
+async function* untilInterrupted(chunks: AsyncIterable<Uint8Array>, stop: Interruption): AsyncGenerator<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  const interrupted = stop.stopped.then(() => null);
+  for (;;) {
+    const next = await Promise.race([it.next(), interrupted]);
+    if (next === null) throw new Interrupted();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   // The capture is opened first: a missing one must not leave empty output
   // files behind.
@@ -281,9 +328,10 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   }
   const { filter, outputs } = prepared;
   const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
+  const stop = new Interruption();
   try {
     if (fd < 0) {
-      await filter.processStream(process.stdin, onBatch, 'standard input');
+      await filter.processStream(untilInterrupted(process.stdin, stop), onBatch, 'standard input');
     } else {
       progress = await Progress.forFile(fstatSync(fd).size, flags.progress && !flags.quiet && !!io.errIsTTY);
       let bytesRead = 0;
@@ -295,38 +343,39 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
           }
         : onBatch;
       try {
-        if (isSharded(filter) && fstatSync(fd).isFile()) {
-          // The workers read the file themselves, at positions a pipe does
-          // not have.
-          try {
-            filter.processFile(fd, onBatchWithProgress, flags.read, (n) => void (bytesRead += n));
-          } catch (e) {
-            throw (e as NodeJS.ErrnoException).syscall === 'read' ? fileError(flags.read, e) : e;
-          }
-        } else {
-          filter.processReader((dest) => {
-            try {
-              const n = readSync(fd, dest);
-              bytesRead += n;
-              return n;
-            } catch (e) {
-              throw fileError(flags.read, e);
-            }
-          }, onBatchWithProgress, flags.read);
+        // The workers read a file themselves, at positions a pipe does not have.
+        const steps = isSharded(filter) && fstatSync(fd).isFile()
+          ? filter.fileSteps(fd, onBatchWithProgress, flags.read, (n) => void (bytesRead += n))
+          : filter.readerSteps((dest) => {
+              try {
+                const n = readSync(fd, dest);
+                bytesRead += n;
+                return n;
+              } catch (e) {
+                throw fileError(flags.read, e);
+              }
+            }, onBatchWithProgress, flags.read);
+        try {
+          while (!steps.next().done && !stop.signal) await nextTurn();
+        } catch (e) {
+          throw (e as NodeJS.ErrnoException).syscall === 'read' ? fileError(flags.read, e) : e;
         }
       } finally {
         closeSync(fd);
       }
     }
   } catch (e) {
-    failure = e;
+    if (!(e instanceof Interrupted)) failure = e;
   }
+  stop.end();
+  if (fd < 0 && stop.signal) process.stdin.destroy();
   progress?.stop();
-  // Whatever was read before any damage is still written and reported.
+  // Whatever was read before any damage or interruption is still written
+  // and reported.
   outputs.close(filter.engine.exports.captureLinkType() || 1);
-  if (!(failure instanceof OutputClosedError)) report(filter, flags, io);
+  if (!(failure instanceof OutputClosedError)) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '');
   if (failure) throw failure;
-  return EXIT_OK;
+  return stop.signal ? signalExit(stop.signal) : EXIT_OK;
 }
 
 async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {

@@ -185,14 +185,22 @@ export class Filter {
 
   // Runs a capture pulled block by block (a file larger than memory).
   processReader(read: CaptureReader, onBatch?: BatchListener, source?: string): FilterStats {
+    const steps = this.readerSteps(read, onBatch, source);
+    while (!steps.next().done);
+    return this.stats();
+  }
+
+  // processReader one block at a time: between blocks the caller may let
+  // other work run (a signal's handler) or stop, leaving the rest unread.
+  *readerSteps(read: CaptureReader, onBatch?: BatchListener, source?: string): Generator<void, void, void> {
     const run = this.begin(source);
     for (;;) {
       const dest = run.space().subarray(0, run.chunkBytes);
       const n = dest.length === 0 ? 0 : read(dest);
       run.filled(n, onBatch);
-      if (n === 0) break;
+      if (n === 0) return;
+      yield;
     }
-    return this.stats();
   }
 
   // Runs a capture arriving as chunks (standard input, a browser stream).

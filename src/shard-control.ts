@@ -87,4 +87,5 @@ export interface WorkerLayout {
   conntrackAccounting: number;
   conntrackHighWater: number;
   conntrackStats: number;
+  setDescriptors: number;
 }

@@ -44,6 +44,7 @@ async function serve(data: ShardWorkerData): Promise<void> {
     conntrackAccounting: ex.conntrackAccounting(),
     conntrackHighWater: ex.conntrackHighWater(),
     conntrackStats: ex.conntrackStats(),
+    setDescriptors: ex.setDescriptors(),
   };
   parentPort!.postMessage({ ready: layout });
   const ctl = new Int32Array(data.control);

@@ -255,6 +255,9 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     conntrackAccounting: () => l.conntrackAccounting,
     conntrackHighWater: () => l.conntrackHighWater,
     conntrackStats: () => l.conntrackStats,
+    // Every worker loads the same image and no rule of a sharded run
+    // updates a set, so the first worker's sets are every worker's.
+    setDescriptors: () => l.setDescriptors,
     conntrackCount: () => answer(Answer.ConntrackCount),
     captureRestart: () => pool.restart(),
     processBatch: (start: number, len: number, final: number) => pool.batch(start, len, final),
@@ -297,6 +300,13 @@ export class ShardedFilter extends Filter {
   // the main thread only answers for the batches. onRead hears of every
   // block read (for a progress bar).
   processFile(fd: number, onBatch?: BatchListener, source = 'capture', onRead?: (bytes: number) => void): FilterStats {
+    const steps = this.fileSteps(fd, onBatch, source, onRead);
+    while (!steps.next().done);
+    return this.stats();
+  }
+
+  // processFile one block at a time, as Filter.readerSteps.
+  *fileSteps(fd: number, onBatch?: BatchListener, source = 'capture', onRead?: (bytes: number) => void): Generator<void, void, void> {
     const pool = this.pool;
     const ex = this.engine.exports;
     pool.restart();
@@ -330,8 +340,8 @@ export class ShardedFilter extends Filter {
       // As one data plane: a record that does not fit its input buffer is
       // damage.
       if (len - pos >= MAX_RECORD_BYTES) throw new CaptureFormatError(CaptureError.RecordTooLong, offset + pos, pool.packets() + 1, source);
+      yield;
     }
-    return this.stats();
   }
 
   override stats(): FilterStats {
