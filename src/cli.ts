@@ -69,15 +69,40 @@ function traceTable(expr: string): string {
   return `table inet ${TRACE_TABLE} {\n${chain('prerouting')}${chain('output')}}\n`;
 }
 
+// The expression alone, as the last command of a file with nothing after
+// it, as nft reads it from its command line: what it lacks at its end is
+// an unexpected end of file, not the table's next line.
+function traceFilterCheck(expr: string): string {
+  return `table inet ${TRACE_TABLE} {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority -350; policy accept;\n\t}\n}\n${TRACE_RULE}${expr}`;
+}
+
+const TRACE_RULE = `add rule inet ${TRACE_TABLE} prerouting `;
+const TRACE_RULE_LINE = 6;
+
+// An error in the expression as nft prints one in a command given on its
+// command line: the message, the expression, carets under the fault (past
+// its end for what is missing there).
+function traceFilterError(expr: string, e: NftError): string {
+  return e.errors.map((err) => {
+    const detail = /: Error: (.*)/.exec(err.message.split('\n')[0]!)?.[1] ?? err.message;
+    const inExpr = err.line === TRACE_RULE_LINE && err.column > TRACE_RULE.length;
+    const from = inExpr ? err.column - TRACE_RULE.length : expr.length + 1;
+    const to = inExpr ? Math.max(from, err.endColumn - TRACE_RULE.length) : from;
+    let marker = '';
+    for (let i = 1; i <= to; i++) marker += i >= from ? '^' : expr[i - 1] === '\t' ? '\t' : ' ';
+    return `--trace-filter: Error: ${detail}\n${expr}\n${marker}`;
+  }).join('\n');
+}
+
 function compileWithTraceFilter(path: string, expr: string): Ruleset {
-  const table = traceTable(expr);
+  if (/[\n\r]/.test(expr)) throw usage('--trace-filter takes an expression on one line');
   try {
-    compile(table, { filename: '--trace-filter' });
+    compile(traceFilterCheck(expr), { filename: '--trace-filter' });
   } catch (e) {
-    if (e instanceof NftError) throw usage(`--trace-filter '${expr}': ${e.message.split('\n')[0]}`);
+    if (e instanceof NftError) throw usage(traceFilterError(expr, e));
     throw e;
   }
-  return compile(`${readText(path)}\n${table}`, { filename: path, readFile: readText });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText });
 }
 
 function hideTraceTable(listing: string): string {

@@ -158,7 +158,7 @@ describe('nftwasm filter: per-packet output', () => {
   it('--trace-filter with a bad expression is a usage error', () => {
     const r = nftwasm(['filter', ...base, '-r', EXAMPLE_CAPTURE, '--trace-filter', 'tcp dpot 22']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^nftwasm: --trace-filter 'tcp dpot 22': /);
+    expect(r.stderr).toMatch(/^nftwasm: --trace-filter: Error: syntax error, unexpected string\ntcp dpot 22\n    \^{4}\n$/);
   });
 });
 
