@@ -10,6 +10,10 @@ import type { RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
 
 export { NftError };
+
+// The nft whose language, bytecode (--debug=netlink), listings and messages
+// the compiler reproduces.
+export const NFT_VERSION = '1.0.6';
 export type { CompileOptions, ListingOptions };
 
 export interface ChainInfo {

@@ -8,7 +8,7 @@ import { compile, NftError, createFilter, CaptureFormatError } from './index.js'
 import type { Filter, ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
-import type { Ruleset } from '../compiler/index.js';
+import { NFT_VERSION, type Ruleset } from '../compiler/index.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
@@ -109,7 +109,8 @@ function hideTraceTable(listing: string): string {
   return listing.replace(new RegExp(`\\n?table inet ${TRACE_TABLE} \\{[\\s\\S]*?\\n\\}\\n`), '');
 }
 
-function collect(value: string, previous: string[]): string[] {
+// A repeatable option; no default, which --help would print as `[]`.
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -156,7 +157,7 @@ interface RunFlags {
   list?: boolean;
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
-  sysctl: string[];
+  sysctl?: string[];
   quiet?: boolean;
 }
 
@@ -186,21 +187,26 @@ function addRunOptions(cmd: Command): Command {
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
-    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
+    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
     .option('-q, --quiet', 'no summary on standard error');
 }
 
 function checkStdout(flags: RunFlags): void {
-  const takers = [flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -'].filter(Boolean);
-  const text = [flags.json && '--json', flags.events && '--events', (flags.trace || flags.traceFilter) && 'tracing', flags.list && '--list', flags.conntrack && '--conntrack'].filter(Boolean);
+  const named = (list: Array<string | false | undefined>): string[] => list.filter((x): x is string => !!x);
+  const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -']);
+  const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack']);
   if (takers.length > 1 || (takers.length === 1 && text.length > 0)) {
-    throw usage(`standard output can carry only one thing: ${[...takers, ...text].join(' and ')} all want it`);
+    const all = [...takers, ...text];
+    const options = `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}`;
+    const fix = takers.length > 1 ? 'give one of them a file name' : `give ${takers[0]!.slice(0, -2)} a file name, or leave out ${text.join(' and ')}`;
+    throw usage(`${options} conflict: ${all.length > 2 ? 'each writes' : 'both write'} to standard output; ${fix}`);
   }
 }
 
 interface Prepared {
   filter: Filter;
   outputs: RunOutputs;
+  tracePackets: readonly number[];
 }
 
 async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
@@ -213,7 +219,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   try {
     const options = {
       local,
-      sysctl: parseSysctls(flags.sysctl),
+      sysctl: parseSysctls(flags.sysctl ?? []),
       events: !!flags.events,
       ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
     };
@@ -236,6 +242,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       json: !!flags.json,
       events: !!flags.events,
       trace: tracing,
+      tracePackets,
       accounting,
       paint: stdoutPainter(),
     });
@@ -244,7 +251,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
     throw fileError(path, e);
   }
   if (!isSharded(filter)) outputs.feedFrom(filter);
-  return { filter, outputs };
+  return { filter, outputs, tracePackets: tracePackets ?? [] };
 }
 
 // Decided at the first coloured text: asking process.stdout whether it is a
@@ -351,7 +358,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
     if (fd >= 0) closeSync(fd);
     throw e;
   }
-  const { filter, outputs } = prepared;
+  const { filter, outputs, tracePackets } = prepared;
   const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
   const stop = new Interruption();
   try {
@@ -398,9 +405,15 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   // Whatever was read before any damage or interruption is still written
   // and reported.
   outputs.close(filter.engine.exports.captureLinkType() || 1);
-  if (!(failure instanceof OutputClosedError)) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '');
+  // A capture that gave not one packet has nothing to report but its error.
+  const unreadable = (failure instanceof CaptureFormatError || failure instanceof InputError) && filter.stats().packets === 0;
+  if (!(failure instanceof OutputClosedError) && !unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '');
   if (failure) throw failure;
-  return stop.signal ? signalExit(stop.signal) : EXIT_OK;
+  if (stop.signal) return signalExit(stop.signal);
+  const packets = filter.stats().packets;
+  const beyond = tracePackets.filter((n) => n > packets);
+  if (beyond.length > 0) throw usage(`--trace ${beyond.join(',')}: the capture has ${packets} packet${packets === 1 ? '' : 's'}`);
+  return EXIT_OK;
 }
 
 async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
@@ -496,7 +509,12 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .description('nftables rulesets compiled to bytecode and run over captures in WebAssembly, with connection tracking')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .option('-V, --version', "print nftwasm's version and that of the nft it mirrors")
     .addHelpText('after', EXIT_CODES_HELP);
+  program.on('option:version', () => {
+    io.out(`nftwasm ${packageVersion()} (the language, bytecode and messages of nftables v${NFT_VERSION})\n`);
+    throw new CommanderError(EXIT_OK, 'commander.version', '');
+  });
 
   program
     .command('compile')
@@ -594,19 +612,25 @@ function processIo(): Io {
   };
 }
 
+// Read only when asked for: most runs never need it.
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const result: { task?: Promise<number> } = {};
   const program = buildProgram(io, result);
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (!result.task) {
-      program.outputHelp();
+      program.outputHelp({ error: true });
       return EXIT_USAGE;
     }
     return await result.task;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      // commander.help: help asked for (exit code 0) or shown for want of a command.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0)) return EXIT_OK;
       if (e.code === 'nftwasm.usage') io.err(`nftwasm: ${e.message}\n`);
       return EXIT_USAGE;
     }

@@ -9,8 +9,17 @@ import { CaptureFile, type CaptureFormat, captureFormatFor } from './capture-fil
 import { ctEventJson, ctEventLine } from './ct-event-format.js';
 import { FdOutput, TextOutput } from './fd-output.js';
 import { packetJson } from './packet-json.js';
+import { FATE_NAMES } from './names.js';
+import { PacketFate } from '../../assembly/abi.js';
 import type { Paint } from './style.js';
 import { TraceFormatter } from './trace-format.js';
+
+const UNTRACED_WHY: Record<PacketFate, string> = {
+  [PacketFate.Filtered]: 'met no chain of the ruleset on its path',
+  [PacketFate.NotIp]: 'met no hook: it is not IP',
+  [PacketFate.Malformed]: 'met no hook: it is malformed',
+  [PacketFate.Fragment]: 'met no hook: it is a fragment held until the rest of its datagram arrives',
+};
 
 export interface RunOutputOptions {
   write?: string;
@@ -19,6 +28,8 @@ export interface RunOutputOptions {
   json: boolean;
   events: boolean;
   trace: boolean;
+  // The packets --trace names, each said to be untraced when it met no chain.
+  tracePackets?: readonly number[];
   // Conntrack accounting is on: events carry packets= bytes=.
   accounting: boolean;
   paint: Paint;
@@ -30,6 +41,7 @@ export class RunOutputs {
   private readonly text: TextOutput;
   private readonly trace: TraceFormatter | null;
   private readonly perPacketText: boolean;
+  private readonly traced: ReadonlySet<number>;
   private readonly emit = (line: string) => this.text.line(line);
 
   constructor(private readonly ruleset: Ruleset, private readonly o: RunOutputOptions, stdout: FdOutput = FdOutput.stdout()) {
@@ -38,6 +50,7 @@ export class RunOutputs {
     this.text = new TextOutput(stdout);
     this.trace = o.trace ? new TraceFormatter(ruleset, o.json ? (_c, t) => t : o.paint) : null;
     this.perPacketText = o.json || o.events || o.trace;
+    this.traced = new Set(o.tracePackets);
   }
 
   // A single data plane writes the capture files itself: no JavaScript per
@@ -72,11 +85,24 @@ export class RunOutputs {
       (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
       if (this.o.json) this.text.line(packetJson(this.ruleset, batch, i));
       if (trace && tr < trace.count && trace.packet(tr) === i) tr = this.trace!.lines(batch, i, tr, this.emit, this.o.json);
+      else if (this.traced.has(batch.firstPacket + i)) this.untraced(batch, i);
       while (events && ev < events.count && events.packet(ev) === i) this.event(batch, ev++);
     }
     if (trace?.truncated) this.text.line(this.o.json ? '{"type":"trace-truncated"}' : 'nftwasm: trace records were lost: a packet met more rules than the trace buffer holds');
     this.text.flush();
   };
+
+  // nft monitor trace shows nothing for a packet no chain saw; asked for
+  // by number, it is said why.
+  private untraced(batch: PacketBatch, i: number): void {
+    const packet = batch.firstPacket + i;
+    const fate = batch.fate(i);
+    if (this.o.json) {
+      this.text.line(JSON.stringify({ type: 'trace', packet, untraced: fate === PacketFate.Filtered ? 'no-chain' : FATE_NAMES[fate] }));
+      return;
+    }
+    this.text.line(`nftwasm: --trace: packet ${packet} ${UNTRACED_WHY[fate]}`);
+  }
 
   private event(batch: PacketBatch, j: number): void {
     const events = batch.events!;

@@ -75,8 +75,11 @@ describe('a ruleset error', () => {
 });
 
 describe('captures that are not captures or are damaged', () => {
-  it('a file that is not a capture', () => {
-    expectOneMessage(nftwasm(['filter', ...base, '-r', EXAMPLE_RULESET]), 1, /web\.nft: not a pcap or pcapng capture \(record 1, byte offset 0\)$/);
+  it('a file that is not a capture: its error alone, on one line, nothing listed', () => {
+    const r = nftwasm(['filter', ...base, '-r', EXAMPLE_RULESET, '--list']);
+    expectOneMessage(r, 1, /web\.nft: not a pcap or pcapng capture \(record 1, byte offset 0\)$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stdout.toString()).toBe('');
   });
 
   it('an empty file', () => {

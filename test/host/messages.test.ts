@@ -1,9 +1,16 @@
 // What the command line says when something is wrong or missing: one clear
 // message naming what and where, and the exit status for it.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { EXAMPLE_CAPTURE, EXAMPLE_RULESET, nftwasm } from './cli-run.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_CAPTURE, EXAMPLE_RULESET, ROOT, nftwasm } from './cli-run.js';
+import { encodePcap } from './captures.js';
 import { liveNftReason } from '../compiler/live-nft.js';
+
+const workDir = mkdtempSync(join(tmpdir(), 'nftwasm-messages-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 const base = ['filter', '-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '--local', '10.99.0.2'];
 
@@ -33,5 +40,66 @@ describe('--trace-filter errors', () => {
     const r = nftwasm([...base, '--trace-filter', 'tcp dport { 22']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("nftwasm: --trace-filter: Error: syntax error, unexpected end of file, expecting comma or '}'\ntcp dport { 22\n              ^\n");
+  });
+});
+
+describe('--trace', () => {
+  it('past the end of the capture is an error that says how many packets it has', () => {
+    const r = nftwasm([...base, '--trace', '3,999', '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('nftwasm: --trace 999: the capture has 53 packets\n');
+    expect(r.stdout.toString()).toMatch(/^trace id 00000003 /);
+  });
+
+  it('a packet that meets no hook, or no chain, is said to', () => {
+    // An ARP request: Ethernet, type 0x0806, 28 bytes of ARP.
+    const arp = new Uint8Array(42).fill(0xff, 0, 6);
+    arp.set([0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1], 12);
+    const capture = join(workDir, 'arp.pcap');
+    writeFileSync(capture, encodePcap([{ tsNs: 1_700_000_000_000_000_000n, data: arp }], { linktype: 1 }));
+    const r = nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', capture, '--trace', '1', '-q']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe('nftwasm: --trace: packet 1 met no hook: it is not IP\n');
+    const json = nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', capture, '--trace', '1', '--json', '-q']);
+    expect(json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l))[1]).toEqual({ type: 'trace', packet: 1, untraced: 'not-ip' });
+    // Without --local every packet is forwarded, and the example has no forward chain.
+    const forwarded = nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '--trace', '3', '-q']);
+    expect(forwarded.stdout.toString()).toBe('nftwasm: --trace: packet 3 met no chain of the ruleset on its path\n');
+  });
+});
+
+describe('the command itself', () => {
+  it('with no arguments: usage on standard error, exit 2', () => {
+    const r = nftwasm([]);
+    expect(r.status).toBe(2);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr).toMatch(/^Usage: nftwasm /);
+  });
+
+  it("--version: nftwasm's version and the nft version it mirrors", () => {
+    const r = nftwasm(['--version']);
+    expect(r.status).toBe(0);
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(r.stdout.toString()).toBe(`nftwasm ${version} (the language, bytecode and messages of nftables v1.0.6)\n`);
+  });
+
+  it.skipIf(liveNftReason())('mirrors the nft of this machine', () => {
+    const nft = spawnSync('nft', ['--version'], { encoding: 'utf8' }).stdout;
+    const mirrored = /nftables (v[\d.]+)/.exec(nftwasm(['--version']).stdout.toString())![1];
+    expect(nft).toMatch(new RegExp(`^nftables ${mirrored!.replaceAll('.', '\\.')} `));
+  });
+
+  it('--help shows no default for a repeatable option', () => {
+    const help = nftwasm(['filter', '--help']).stdout.toString();
+    expect(help).toContain('--sysctl');
+    expect(help).not.toContain('(default: [])');
+  });
+
+  it('names the options that conflict over standard output', () => {
+    const r = nftwasm([...base, '-w', '-', '--dropped', '-']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('nftwasm: -w - and --dropped - conflict: both write to standard output; give one of them a file name\n');
+    const three = nftwasm([...base, '--dropped', '-', '--json', '--trace', '1']);
+    expect(three.stderr).toBe('nftwasm: --dropped -, --json and --trace conflict: each writes to standard output; give --dropped a file name, or leave out --json and --trace\n');
   });
 });
