@@ -14,6 +14,7 @@ import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
 import { MixedLinkTypesError, type CaptureFormat } from './output/capture-file.js';
 import { Progress } from './output/progress.js';
+import { conntrackJson, listingJson } from './output/report-json.js';
 import { painterFor, type Paint } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
@@ -231,8 +232,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
   }
-  const image = ruleset.image;
-  const accounting = (new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true) & RulesetFlags.Accounting) !== 0;
+  const accounting = accountingOn(ruleset);
   let outputs: RunOutputs;
   try {
     outputs = new RunOutputs(ruleset, {
@@ -254,6 +254,12 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   return { filter, outputs, tracePackets: tracePackets ?? [] };
 }
 
+// Conntrack accounting is on: entries and events carry packets and bytes.
+function accountingOn(ruleset: Ruleset): boolean {
+  const image = ruleset.image;
+  return (new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true) & RulesetFlags.Accounting) !== 0;
+}
+
 // Decided at the first coloured text: asking process.stdout whether it is a
 // terminal creates the stream, which most runs never write to.
 function stdoutPainter(): Paint {
@@ -262,8 +268,14 @@ function stdoutPainter(): Paint {
 }
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
-  if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
-  if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
+  if (flags.json) {
+    // One stream of JSON objects, as jq reads it.
+    if (flags.list) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
+    if (flags.conntrack) io.out(`${conntrackJson(filter, accountingOn(filter.ruleset))}\n`);
+  } else {
+    if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
+    if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
+  }
   const s = filter.stats();
   if (!flags.quiet) {
     const paint = painterFor({ isTTY: io.errIsTTY });

@@ -35,30 +35,41 @@ export function ctEventLine(type: CtEvent, e: ConntrackEntry, timeNs: bigint, ac
   return `${s}id=${e.id}`;
 }
 
-function tupleJson(t: ConntrackTuple): Record<string, unknown> {
-  return { ...t };
-}
-
-export function ctEventJson(type: CtEvent, e: ConntrackEntry, timeNs: bigint, packet: number | null): string {
+// An entry's fields as JSON, for events and for the table at the end: those
+// `conntrack -o xml` gives (tuples, timeout, state, mark, zone, id,
+// counters with accounting on), under plain names.
+export function ctEntryFields(e: ConntrackEntry, now: bigint, gone = false, accounting = false): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    type: 'ct-event',
-    event: CT_EVENT_NAMES[type].toLowerCase(),
-    time: secondsText(timeNs),
-    packet,
     id: e.id,
     l3proto: L3_NAMES[e.l3proto] ?? e.l3proto,
     l4proto: L4_NAMES[e.l4proto] ?? e.l4proto,
   };
-  if (type !== CtEvent.Destroy) {
-    o.timeout = Number(e.expires > timeNs ? (e.expires - timeNs) / 1_000_000_000n : 0n);
+  if (!gone) {
+    o.timeout = Number(e.expires > now ? (e.expires - now) / 1_000_000_000n : 0n);
     const state = protocolStateName(e);
     if (state !== undefined) o.state = state;
   }
-  o.original = tupleJson(e.original);
-  o.reply = tupleJson(e.reply);
+  o.original = { ...e.original };
+  o.reply = { ...e.reply };
+  if (accounting) {
+    o.counters = {
+      original: { packets: Number(e.counters.original.packets), bytes: Number(e.counters.original.bytes) },
+      reply: { packets: Number(e.counters.reply.packets), bytes: Number(e.counters.reply.bytes) },
+    };
+  }
   o.assured = hasStatus(e, CtStatus.Assured);
   o.seenReply = hasStatus(e, CtStatus.SeenReply);
   o.mark = e.mark;
   if (e.zone !== 0) o.zone = e.zone;
-  return JSON.stringify(o);
+  return o;
+}
+
+export function ctEventJson(type: CtEvent, e: ConntrackEntry, timeNs: bigint, packet: number | null): string {
+  return JSON.stringify({
+    type: 'ct-event',
+    event: CT_EVENT_NAMES[type].toLowerCase(),
+    time: secondsText(timeNs),
+    packet,
+    ...ctEntryFields(e, timeNs, type === CtEvent.Destroy),
+  });
 }
