@@ -4,8 +4,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { systemErrorText } from './system-error.js';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
-import type { Filter, ConntrackFormat } from './filter.js';
+import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type Ruleset } from '../compiler/index.js';
@@ -39,12 +40,7 @@ function usage(message: string): CommanderError {
 }
 
 function fileError(path: string, e: unknown): InputError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'No such file or directory'
-    : code === 'EACCES' ? 'Permission denied'
-    : code === 'EISDIR' ? 'Is a directory'
-    : (e as Error).message;
-  return new InputError(`${path}: ${why}`);
+  return new InputError(systemErrorText(path, e));
 }
 
 function readText(path: string): string {
@@ -125,6 +121,21 @@ function parseSysctls(list: string[]): Record<string, string> {
   return out;
 }
 
+// Every --local given, each a list separated by commas.
+function localAddresses(given: readonly string[]): string[] {
+  return given.flatMap((list) => list.split(',').map((a) => {
+    const address = a.trim();
+    if (address === '') throw usage(`--local expects IPv4 or IPv6 addresses separated by commas, got "${list}"`);
+    try {
+      parseLocalAddresses([address]);
+    } catch (e) {
+      if (e instanceof RangeError) throw usage(`--local: ${e.message}`);
+      throw e;
+    }
+    return address;
+  }));
+}
+
 function parsePacketNumbers(text: string): number[] {
   return text.split(',').map((part) => {
     const n = Number(part.trim());
@@ -154,7 +165,7 @@ interface RunFlags {
   events?: boolean;
   trace?: string;
   traceFilter?: string;
-  local?: string;
+  local?: string[];
   list?: boolean;
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
@@ -184,7 +195,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--events', 'print conntrack events as `conntrack -E -o timestamp,extended,id` does (JSON with --json)')
     .option('--trace <N[,N...]>', 'trace these packets (numbered from 1) through hooks, chains and rules, as `nft monitor trace` does')
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
-    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
+    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
@@ -213,7 +224,7 @@ interface Prepared {
 async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   checkStdout(flags);
   const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter) : compileFile(flags.file);
-  const local = flags.local ? flags.local.split(',').filter((s) => s.trim() !== '') : [];
+  const local = localAddresses(flags.local ?? []);
   const tracePackets = flags.trace ? parsePacketNumbers(flags.trace) : undefined;
   const tracing = tracePackets !== undefined || flags.traceFilter !== undefined;
   let filter: Filter;

@@ -2,6 +2,7 @@
 // standard output handed to `head` or a slow reader returns EAGAIN instead
 // of blocking, and the data must still arrive in order.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { systemErrorText } from '../system-error.js';
 
 const RETRY_WAIT_MS = 2;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -44,7 +45,7 @@ export class FdOutput {
         }
         this.broken = true;
         if (code === 'EPIPE') throw new OutputClosedError(this.path);
-        throw new OutputError(`${this.path}: ${(e as Error).message}`);
+        throw new OutputError(systemErrorText(this.path, e));
       }
     }
   }

@@ -103,3 +103,45 @@ describe('the command itself', () => {
     expect(three.stderr).toBe('nftwasm: --dropped -, --json and --trace conflict: each writes to standard output; give --dropped a file name, or leave out --json and --trace\n');
   });
 });
+
+describe('--local', () => {
+  const run = (...local: string[]) => nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '--list', '-q', ...local.flatMap((l) => ['--local', l])]);
+
+  it('repeated, adds to the addresses before', () => {
+    const both = run('10.99.0.1', '10.99.0.2');
+    expect(both.status).toBe(0);
+    expect(both.stdout.toString()).toBe(run('10.99.0.1,10.99.0.2').stdout.toString());
+    expect(both.stdout.toString()).not.toBe(run('10.99.0.2').stdout.toString());
+    expect(both.stdout.toString()).not.toBe(run('10.99.0.1').stdout.toString());
+  });
+
+  for (const [given, message] of [
+    ['', '--local expects IPv4 or IPv6 addresses separated by commas, got ""'],
+    ['10.99.0.2,', '--local expects IPv4 or IPv6 addresses separated by commas, got "10.99.0.2,"'],
+    ['web', '--local: "web" is not an IPv4 or IPv6 address'],
+  ]) {
+    it(`refuses "${given}"`, () => {
+      const r = run(given!);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`nftwasm: ${message}\n`);
+    });
+  }
+});
+
+describe('system errors', () => {
+  it('a name too long: one sentence naming the file once, shortened', () => {
+    const long = join(workDir, 'a'.repeat(5000));
+    for (const args of [['-f', long, '-r', EXAMPLE_CAPTURE], ['-f', EXAMPLE_RULESET, '-r', long], ['-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '-w', long]]) {
+      const r = nftwasm(['filter', ...args]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^nftwasm: ${workDir}/a+\\.\\.\\.\\(${long.length} characters\\)\\.\\.\\.a+: File name too long\\n$`));
+      expect(r.stderr.length).toBeLessThan(250);
+    }
+  });
+
+  it('a full disk, as strerror says it', () => {
+    const r = nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, '-w', '/dev/full', '-q']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('nftwasm: /dev/full: No space left on device\n');
+  });
+});
