@@ -36,9 +36,9 @@ function interrupt(args: string[], signal: NodeJS.Signals, stdin: 'ignore' | num
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
-  child.stdout.once('data', () => child.kill(signal));
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
+  child.stdout!.once('data', () => child.kill(signal));
+  child.stdout!.on('data', (c) => (stdout += c));
+  child.stderr!.on('data', (c) => (stderr += c));
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
 }
 
@@ -77,8 +77,8 @@ describe.skipIf(!hasTool('tcpdump'))('an interrupted nftwasm filter (tcpdump rea
     const drop = at('epipe-drop.pcapng');
     const child = spawn(process.execPath, [BIN, 'filter', '-f', RULESET, '-r', big, '--dropped', drop, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    child.stdout.once('data', () => child.stdout.destroy());
+    child.stderr!.on('data', (c) => (stderr += c));
+    child.stdout!.once('data', () => child.stdout.destroy());
     const status = await new Promise((resolve) => child.on('close', resolve));
     expect(status).toBe(0);
     expect(stderr).toBe('');
