@@ -278,7 +278,16 @@ function stdoutPainter(): Paint {
   return (colour, text) => (paint ??= painterFor(process.stdout))(colour, text);
 }
 
-function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
+// The run's time and rate, as a reader of tcpdump or tshark statistics
+// looks for them.
+function timing(startedMs: number): (packets: number) => string {
+  return (packets) => {
+    const seconds = Math.max(performance.now() - startedMs, 1) / 1000;
+    return `; ${seconds.toFixed(seconds < 10 ? 3 : 1)} s, ${Math.round(packets / seconds)} packets/s`;
+  };
+}
+
+function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string): void {
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
     if (flags.list) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
@@ -290,7 +299,7 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra = ''): void {
   const s = filter.stats();
   if (!flags.quiet) {
     const paint = painterFor({ isTTY: io.errIsTTY });
-    io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries\n`);
+    io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries${took(s.packets)}\n`);
     reportFullTable(filter, io);
   }
 }
@@ -384,6 +393,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   const { filter, outputs, tracePackets } = prepared;
   const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
   const stop = new Interruption();
+  const took = timing(performance.now());
   try {
     if (fd < 0) {
       await filter.processStream(untilInterrupted(process.stdin, stop), onBatch, 'standard input');
@@ -430,7 +440,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   outputs.close(filter.engine.exports.captureLinkType() || 1);
   // A capture that gave not one packet has nothing to report but its error.
   const unreadable = (failure instanceof CaptureFormatError || failure instanceof InputError) && filter.stats().packets === 0;
-  if (!(failure instanceof OutputClosedError) && !unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '');
+  if (!(failure instanceof OutputClosedError) && !unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took);
   if (failure) throw failure;
   if (stop.signal) return signalExit(stop.signal);
   const packets = filter.stats().packets;
@@ -446,6 +456,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     return EXIT_INPUT;
   }
   const { filter, outputs } = await prepare(flags, io);
+  const took = timing(performance.now());
   const result = await captureLive(cap, filter, {
     iface: flags.interface,
     captureFilter: flags.captureFilter,
@@ -465,7 +476,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     },
   });
   outputs.close(result.linktype);
-  if (!(result.error instanceof OutputClosedError)) report(filter, flags, io, ` captured on ${flags.interface}`);
+  if (!(result.error instanceof OutputClosedError)) report(filter, flags, io, ` captured on ${flags.interface}`, took);
   if (result.error) throw result.error;
   return EXIT_OK;
 }

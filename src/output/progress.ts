@@ -1,6 +1,6 @@
-// A progress bar for long offline runs: packets, rate and percent of the
-// file read. Only when standard error is a terminal; pipes and logs get
-// nothing.
+// A progress bar for long offline runs: percent of the file read, packets,
+// rate, time elapsed and time left. Only when standard error is a terminal;
+// pipes and logs get nothing.
 import type cliProgress from 'cli-progress';
 
 // Below this much input the run is over before a bar is worth drawing.
@@ -13,7 +13,7 @@ export class Progress {
   private constructor(total: number, lib: typeof cliProgress) {
     this.bar = new lib.SingleBar(
       {
-        format: 'nftwasm {bar} {percentage}% | {packets} packets | {rate} packets/s | {eta_formatted}',
+        format: 'nftwasm {bar} {percentage}% | {packets} packets | {rate} packets/s | elapsed {duration_formatted} | left {eta_formatted}',
         stream: process.stderr,
         hideCursor: true,
         clearOnComplete: true,
