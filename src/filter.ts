@@ -67,7 +67,10 @@ export type BatchListener = (batch: PacketBatch) => void;
 export type CaptureReader = (dest: Uint8Array) => number;
 
 // Room for records of four times the usual 256 KiB snap length.
-const DEFAULT_BATCH_BYTES = 1 << 20;
+export const DEFAULT_BATCH_BYTES = 1 << 20;
+// The input buffer is read, and processed, this many blocks at a time (see
+// CaptureRun.chunkBytes).
+export const READ_BLOCKS_PER_BUFFER = 4;
 const DEFAULT_MAX_RESULTS = 4096;
 const EVENT_RING_RECORDS = 4096;
 const TRACE_RECORDS = 65536;
@@ -360,7 +363,7 @@ export class CaptureRun {
   // there when the data plane walks it right after the read. The page
   // faults of a large buffer's first use cost as much again.
   get chunkBytes(): number {
-    return Math.max(1, this.filter.engine.exports.inputSize() >> 2);
+    return Math.max(1, Math.floor(this.filter.engine.exports.inputSize() / READ_BLOCKS_PER_BUFFER));
   }
 
   // Bytes free at the end of the input buffer, and the linear-memory address

@@ -4,7 +4,7 @@
 import type cliProgress from 'cli-progress';
 
 // Below this much input the run is over before a bar is worth drawing.
-const MIN_BYTES = 16 << 20;
+export const PROGRESS_MIN_BYTES = 16 << 20;
 
 export class Progress {
   private readonly bar: cliProgress.SingleBar;
@@ -26,7 +26,7 @@ export class Progress {
 
   // The bar's library is loaded only when a bar is drawn: most runs draw none.
   static async forFile(size: number, enabled: boolean): Promise<Progress | null> {
-    if (!enabled || !process.stderr.isTTY || size < MIN_BYTES) return null;
+    if (!enabled || !process.stderr.isTTY || size < PROGRESS_MIN_BYTES) return null;
     return new Progress(size, (await import('cli-progress')).default);
   }
 
