@@ -2,7 +2,8 @@
 // for what it processed: every capture file whole, the report printed, and
 // the exit status a shell gives a process a signal ended.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { PROGRESS_MIN_BYTES } from '../../src/output/progress.js';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +95,27 @@ describe.skipIf(!hasTool('tcpdump'))('an interrupted nftwasm filter (tcpdump rea
     const s = summary(r.stderr, 'SIGTERM');
     expect(s.packets).toBeLessThan(PACKETS);
     expect(tcpdumpCount(drop)).toBe(s.dropped);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTool('script') || !hasTool('mkfifo'))('an interrupted run on a terminal', () => {
+  it('clears its progress bar before the summary', () => {
+    expect(statSync(big).size).toBeGreaterThanOrEqual(PROGRESS_MIN_BYTES);
+    const fifo = at('json.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The JSON goes to a named pipe the shell holds open: once its first
+    // byte arrives the run is under way, and SIGINT is sent.
+    const run = [process.execPath, BIN, 'filter', '-f', RULESET, '-r', big, '--json'].map((a) => `'${a}'`).join(' ');
+    const shell = `${run} > '${fifo}' & pid=$!; exec 3< '${fifo}'; head -c 1 <&3 > /dev/null; kill -INT $pid; cat <&3 > /dev/null; wait $pid; echo "exit $?"`;
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+    delete env.NO_COLOR;
+    const out = execFileSync('script', ['-qec', `sh -c "${shell.replaceAll('"', '\\"').replaceAll('$', '\\$')}"`, '/dev/null'], { cwd: ROOT, env }).toString();
+    expect(out).toMatch(/exit 130\r?\n/);
+    const lastBar = out.lastIndexOf('| elapsed ');
+    const summary = out.indexOf('nftwasm: ', lastBar);
+    expect(lastBar).toBeGreaterThan(0);
+    expect(summary).toBeGreaterThan(lastBar);
+    expect(out.slice(lastBar, summary)).toContain('\x1b[2K');
+    expect(out.slice(summary)).toMatch(/^nftwasm: \d+ packets \(stopped by SIGINT\)/);
   }, 60_000);
 });
