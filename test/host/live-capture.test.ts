@@ -97,9 +97,10 @@ describe.skipIf(unavailable !== null)(`live capture${unavailable ? ` (skipped: $
     expect(status).toBe(0);
     expect(stderr).toMatch(/nftwasm: \d+ packets captured on eth0, \d+ accepted, \d+ dropped/);
 
-    const lines = stdout.split('\n');
-    const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    const report = lines.filter((l) => !l.startsWith('{')).join('\n');
+    // With --json, the listing and the table are objects of the stream too.
+    const objects = stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const json = objects.filter((o) => o.type === 'packet');
+    const report: string = objects.find((o) => o.type === 'listing').ruleset;
     const acceptedRows = (await run(accepted)).rows;
     const droppedRows = (await run(dropped)).rows;
     expect(acceptedRows.length + droppedRows.length).toBe(json.length);
