@@ -91,13 +91,23 @@ function traceFilterError(expr: string, e: NftError): string {
   }).join('\n');
 }
 
+// What a selecting rule's bytecode may hold: loads, comparisons and lookups
+// in sets, and counters; no verdict, no write, nothing that changes what
+// happens to the packet or what the user's rules see.
+const SELECTING = /^\s+\[ (?:(?:payload|meta|ct|exthdr) load |cmp |bitwise |range |byteorder |counter |immediate reg [1-9]|lookup (?!.*dreg))/;
+
 function compileWithTraceFilter(path: string, expr: string): Ruleset {
   if (/[\n\r]/.test(expr)) throw usage('--trace-filter takes an expression on one line');
+  let check: Ruleset;
   try {
-    compile(traceFilterCheck(expr), { filename: '--trace-filter' });
+    check = compile(traceFilterCheck(expr), { filename: '--trace-filter' });
   } catch (e) {
     if (e instanceof NftError) throw usage(traceFilterError(expr, e));
     throw e;
+  }
+  const rule = check.toNetlinkDebug().split('\n').filter((l) => l.startsWith('  [ '));
+  if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
+    throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
   return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText });
 }

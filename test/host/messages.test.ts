@@ -36,6 +36,20 @@ describe('--trace-filter errors', () => {
     });
   }
 
+  for (const expr of ['tcp dport 8000 drop', 'tcp dport 8000; add rule inet nftwasm_trace prerouting drop', 'meta mark set 1', 'tcp dport vmap { 22 : drop }']) {
+    it(`refuses '${expr}': tracing selects packets, it must not change what happens to them`, () => {
+      const r = nftwasm([...base, '--trace-filter', expr]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`nftwasm: --trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection\n`);
+    });
+  }
+
+  it('takes sets, ranges, prefixes, concatenations, ct and meta matches and counters', () => {
+    const r = nftwasm([...base, '-q', '--trace-filter', 'tcp dport { 22, 80 } ip saddr . tcp sport { 10.99.0.1 . 80 } ct state new meta mark 0 ip saddr 10.0.0.0/8 tcp dport 1-100 counter']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('what is missing at the end is marked past the end', () => {
     const r = nftwasm([...base, '--trace-filter', 'tcp dport { 22']);
     expect(r.status).toBe(2);
