@@ -394,11 +394,16 @@ export class CaptureRun {
         const trace = this.filter.tracing ? new TraceBatch(engine) : null;
         const batch = new PacketBatch(engine, count, first, events, trace);
         this.filter.noteTime();
-        onBatch?.(batch);
+        try {
+          onBatch?.(batch);
+        } finally {
+          // The batch's packets are counted whatever the listener met (a
+          // closed pipe): the files get their records too, and stay whole.
+          this.filter.drainOutputs();
+        }
       }
       if (this.filter.events) ex.eventsClear();
       if (this.filter.tracing) ex.traceClear();
-      this.filter.drainOutputs();
       pos = ex.batchConsumed();
       const status = ex.batchStatus();
       if (status === BatchStatus.ResultsFull) continue;
