@@ -493,8 +493,8 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
 
 interface DiffFlags {
   read: string;
-  local?: string;
-  sysctl: string[];
+  local?: string[];
+  sysctl?: string[];
   json?: boolean;
   exitCode?: boolean;
 }
@@ -532,10 +532,10 @@ function captureSource(path: string): () => (dest: Uint8Array) => number {
 async function runDiff(oldPath: string, newPath: string, flags: DiffFlags, io: Io): Promise<number> {
   const oldRuleset = compileFile(oldPath);
   const newRuleset = compileFile(newPath);
-  const local = flags.local ? flags.local.split(',').filter((s) => s.trim() !== '') : [];
+  const local = localAddresses(flags.local ?? []);
   let result;
   try {
-    result = await diffRulesets(oldRuleset, newRuleset, captureSource(flags.read), { local, sysctl: parseSysctls(flags.sysctl) }, flags.read === '-' ? 'standard input' : flags.read);
+    result = await diffRulesets(oldRuleset, newRuleset, captureSource(flags.read), { local, sysctl: parseSysctls(flags.sysctl ?? []) }, flags.read === '-' ? 'standard input' : flags.read);
   } catch (e) {
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
@@ -621,8 +621,8 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .argument('<OLD>', 'the ruleset in place')
     .argument('<NEW>', 'the ruleset to try')
     .requiredOption('-r, --read <CAPTURE>', 'pcap or pcapng capture to read, - for standard input')
-    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward")
-    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect, [])
+    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable)", collect)
+    .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
     .option('--json', 'one JSON object per changed connection, then a summary object')
     .option('--exit-code', 'exit 1 when some connection changes fate, as `git diff --exit-code` does')
     .addHelpText('after', `\nExample:\n  nftwasm diff old.nft new.nft -r yesterday.pcapng --local 10.0.0.2\n\nExit codes: 0 success (with --exit-code: nothing changes), 1 input error (with --exit-code: something changes), 2 usage error.\n`)

@@ -103,11 +103,13 @@ describe('the command itself', () => {
     expect(nft).toMatch(new RegExp(`^nftables ${mirrored!.replaceAll('.', '\\.')} `));
   });
 
-  it('--help shows no default for a repeatable option', () => {
-    const help = nftwasm(['filter', '--help']).stdout.toString();
-    expect(help).toContain('--sysctl');
-    expect(help).not.toContain('(default: [])');
-  });
+  for (const command of ['filter', 'capture', 'diff']) {
+    it(`${command} --help shows no default for a repeatable option`, () => {
+      const help = nftwasm([command, '--help']).stdout.toString();
+      expect(help).toContain('--sysctl');
+      expect(help).not.toContain('(default: [])');
+    });
+  }
 
   it('names the options that conflict over standard output', () => {
     const r = nftwasm([...base, '-w', '-', '--dropped', '-']);
@@ -127,6 +129,14 @@ describe('--local', () => {
     expect(both.stdout.toString()).toBe(run('10.99.0.1,10.99.0.2').stdout.toString());
     expect(both.stdout.toString()).not.toBe(run('10.99.0.2').stdout.toString());
     expect(both.stdout.toString()).not.toBe(run('10.99.0.1').stdout.toString());
+  });
+
+  it('nftwasm diff takes it as filter does', () => {
+    const diff = (...local: string[]) => nftwasm(['diff', EXAMPLE_RULESET, EXAMPLE_RULESET, '-r', EXAMPLE_CAPTURE, ...local.flatMap((l) => ['--local', l])]);
+    expect(diff('10.99.0.1', '10.99.0.2').status).toBe(0);
+    const empty = diff('');
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toBe('nftwasm: --local expects IPv4 or IPv6 addresses separated by commas, got ""\n');
   });
 
   for (const [given, message] of [
