@@ -150,6 +150,9 @@ async function openCapture(name: string, bytes: Uint8Array): Promise<void> {
   capture = { name, bytes };
   chosenPacket = null;
   table.clearChoice();
+  // A trace of the last capture still being made must not land here.
+  traceNumber++;
+  delete trace.dataset.packet;
   traceTitle.textContent = 'Trace';
   trace.textContent = 'Choose a packet to see its way through the hooks, chains and rules.';
   await run();

@@ -237,6 +237,7 @@ describe.skipIf(!HAS_CHROMIUM)(`playground in Chromium${SKIP_REASON}`, () => {
     await runAfter(p, before);
     expect(await p.$$eval('#packets tbody tr[aria-current="true"]', (trs) => trs.length)).toBe(0);
     expect(await p.textContent('#trace')).toMatch(/^Choose a packet/);
+    expect(await p.getAttribute('#trace', 'data-packet')).toBeNull();
     await p.close();
   });
 });
