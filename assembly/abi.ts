@@ -722,6 +722,9 @@ export enum CtExt {
   // u8 each: how many FTP newline positions are known, original then reply
   FtpSeqCountOrig = 24,
   FtpSeqCountReply = 25,
+  // u16: the master's helper (HelperKind) of an expected connection, kept
+  // as the kernel keeps the master itself alive for its children
+  MasterHelper = 26,
   // u32 each: FTP's sequence numbers just after a newline, two per
   // direction, original then reply
   FtpSeqOrig = 28,

@@ -76,7 +76,9 @@ export function attachExpected(e: usize, x: usize): void {
   const master = ctt.entryAt(mi);
   ctt.setStatus(e, CtStatus.Expected);
   store<u32>(e + CtEntry.Mark, load<u32>(master + CtEntry.Mark));
-  store<u32>(ctt.extOf(e) + CtExt.Master, mi + 1);
+  const ex = ctt.extOf(e);
+  store<u32>(ex + CtExt.Master, mi + 1);
+  store<u16>(ex + CtExt.MasterHelper, load<u16>(master + CtEntry.Helper));
   const mx = ctt.extOf(master);
   store<u16>(mx + CtExt.Refs, load<u16>(mx + CtExt.Refs) + 1);
   unlinkExpectation(x);

@@ -176,6 +176,12 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
     case CtKey.Status: store32(dreg, load<u32>(e + CtEntry.Status)); break;
     case CtKey.Mark: store32(dreg, load<u32>(e + CtEntry.Mark)); break;
     case CtKey.Expiration: {
+      // Until confirmation the kernel's ct->timeout is relative, and
+      // nf_ct_expires clamps its difference with the clock to 0.
+      if (ctt.isPending(e)) {
+        store32(dreg, 0);
+        break;
+      }
       const exp = load<u64>(e + CtEntry.Expires);
       store32(dreg, exp > ctt.now ? <u32>((exp - ctt.now) / 1000000) : 0);
       break;
@@ -225,8 +231,10 @@ function evalCt(ins: usize, key: u32, dreg: u32): bool {
       loadInto(dreg, ctt.extRead(e) + CtExt.Labels, 16);
       break;
     case CtKey.Helper: {
-      // The helper's name, NUL-padded to 16 bytes.
-      const h = load<u16>(e + CtEntry.Helper);
+      // The helper of the connection's master (nft_ct.c reads
+      // nfct_help(ct->master)), its name NUL-padded to 16 bytes: the
+      // expected connections match, the control connection never does.
+      const h = load<u16>(ctt.extRead(e) + CtExt.MasterHelper);
       if (h == HelperKind.None) return false;
       const d = reg(dreg);
       memory.fill(d, 0, 16);

@@ -1,5 +1,6 @@
 // FTP through the ftp conntrack helper, attached by a ct helper object:
-// the data connections are expected, related, children of the control one.
+// the data connections are expected, related, children of the control one,
+// and `ct helper` reads their master's helper.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,6 +19,7 @@ const RULESET = `table inet filter {
 
 	chain input {
 		type filter hook input priority filter; policy drop;
+		ct helper "ftp" counter
 		ct state established counter accept
 		ct state related counter accept
 		tcp dport 21 ct state new counter accept
@@ -27,6 +29,7 @@ const RULESET = `table inet filter {
 
 	chain output {
 		type filter hook output priority filter; policy accept;
+		ct helper "ftp" counter
 		ct state related counter
 		ct state new counter
 		ct state established counter
@@ -51,6 +54,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: FTP helper${skipNote}`, ()
   it("passive FTP (PASV)", { timeout: 60_000 }, async () => {
     const { kernel } = await expectKernelParity({ name: "ftp-pasv", ruleset: RULESET, traffic: ftpSession("pasv") });
     expect(kernel.conntrack).toContain("helper=ftp");
+    expect(kernel.listing).toMatch(/ct helper "ftp" counter packets [1-9]/);
   });
 
   it("a passive data connection announced and never opened", { timeout: 60_000 }, async () => {

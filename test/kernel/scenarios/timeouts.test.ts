@@ -1,7 +1,7 @@
 // Expiry driven by packet time, and a TCP connection reopened from
 // TIME_WAIT on the same ports.
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SYSTEM_PYTHON } from "../lab.js";
 import { expectKernelParity, script, skipNote, unavailable } from "./parity.js";
 
@@ -38,6 +38,43 @@ describe.skipIf(unavailable !== null)(`kernel parity: timeouts and reopening${sk
         await sleep(200);
       },
     });
+  });
+
+  // A connection's first packet meets every hook before confirmation, while
+  // the kernel's timeout is still relative: its expiration reads 0.
+  it("ct expiration of an unconfirmed connection is 0", { timeout: 60_000 }, async () => {
+    const { kernel } = await expectKernelParity({
+      name: "expiration",
+      ruleset: `table inet filter {
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		ct expiration > 1m counter
+		ct expiration < 40s counter
+	}
+
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct expiration > 1m counter
+		ct expiration < 40s counter
+		ct expiration < 40s ct state new counter
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct expiration > 1m counter
+		ct expiration < 40s counter
+	}
+}
+`,
+      traffic: async (lab) => {
+        await lab.httpServer(8000);
+        await lab.curl(8000);
+        await lab.udpEcho(5353);
+        await lab.udpSend(5353);
+        await lab.ping(2);
+      },
+    });
+    expect(kernel.listing).toMatch(/ct expiration < 40s ct state new counter packets [1-9]/);
   });
 
   it("a new connection on the ports of one in TIME_WAIT reopens it", { timeout: 60_000 }, async () => {
