@@ -583,7 +583,11 @@ export enum PacketTotals {
   Dropped = 8,
   // Packets no hook saw: not IP, malformed before the stack, held fragments.
   NotEvaluated = 16,
-  Size = 24,
+  // Records stamped earlier than one before them (merged captures): the
+  // kernel's clock never goes back, so they are evaluated at the latest time
+  // seen. Counted by the first shard only, as every shard reads every record.
+  BackInTime = 24,
+  Size = 32,
 }
 
 // ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ let results: usize = 0;
 let resultCapacity: u32 = 0;
 let consumed: u32 = 0;
 let status: i32 = BatchStatus.NeedMore;
+// The latest record time so far: the clock packets are evaluated at.
 let lastTime: u64 = 0;
 let packetCount: u64 = 0;
 let totals: usize = 0;
@@ -193,7 +194,13 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u32>(out + PacketResult.CapturedLength, cap.recordCaplen);
     store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
     store<u32>(out + PacketResult.LinkType, cap.linkType);
-    lastTime = cap.recordTime;
+    const recordTime = cap.recordTime;
+    if (recordTime < lastTime) {
+      if (shard.shardIndex == 0) addTotal(PacketTotals.BackInTime);
+    } else {
+      lastTime = recordTime;
+    }
+    const clock = lastTime;
     if (shard.shardCount > 1 && !shard.ownPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen)) {
       store<u8>(out + PacketResult.Verdict, shard.FOREIGN);
       packetCount++;
@@ -203,12 +210,14 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       continue;
     }
     if (events.enabled) {
-      events.beginPacket(n, cap.recordTime);
+      events.beginPacket(n, clock);
       // The collector's DESTROY events go with the packet it ran before.
-      if (rs.usesConntrack()) ctt.collectDue(cap.recordTime, events.COLLECTED_PER_PACKET);
+      if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
     }
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
-    processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime, out);
+    processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, clock, out);
+    // Results keep the record's own time, as the capture has it.
+    store<u64>(out + PacketResult.Time, recordTime);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
     if (load<u8>(out + PacketResult.Fate) != <u8>PacketFate.Filtered) addTotal(PacketTotals.NotEvaluated);
     const id = load<u32>(out + PacketResult.CtId);

@@ -310,6 +310,7 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
   if (!flags.quiet) {
     const paint = painterFor({ isTTY: io.errIsTTY });
     io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries${took(s.packets)}\n`);
+    if (s.backInTime > 0) io.err(`nftwasm: ${s.backInTime} ${s.backInTime === 1 ? 'record was' : 'records were'} stamped earlier than one before ${s.backInTime === 1 ? 'it' : 'them'}: evaluated at the latest time seen, as the kernel's clock never goes back\n`);
     reportFullTable(filter, io);
   }
 }

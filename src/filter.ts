@@ -46,6 +46,9 @@ export interface FilterStats {
   dropped: number;
   // Packets no hook saw: not IP, malformed before the stack, held fragments.
   notEvaluated: number;
+  // Records stamped earlier than a record before them: evaluated at the
+  // latest time seen, as the kernel's clock never goes back.
+  backInTime: number;
   conntrackEntries: number;
 }
 
@@ -304,6 +307,7 @@ export class Filter {
       accepted: Number(sum[PacketTotals.Accepted / 8]),
       dropped: Number(sum[PacketTotals.Dropped / 8]),
       notEvaluated: Number(sum[PacketTotals.NotEvaluated / 8]),
+      backInTime: Number(sum[PacketTotals.BackInTime / 8]),
       conntrackEntries: liveConntrackEntries(this.engine, this.lastTime),
     };
   }

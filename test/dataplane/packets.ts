@@ -82,12 +82,13 @@ export function gre(src: string, dst: string): number[] {
 }
 
 /** A pcap (Ethernet link type) of the given IP packets, one per `step` seconds from `start`. */
-export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001 } = {}): Uint8Array {
+/** `times` gives each record's own timestamp, in seconds, instead of start and step. */
+export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001, times = undefined as number[] | undefined } = {}): Uint8Array {
   const out: number[] = [];
   const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
   out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(1));
   packets.forEach((ip, i) => {
-    const t = start + i * step;
+    const t = times?.[i] ?? start + i * step;
     const sec = Math.floor(t);
     const usec = Math.round((t - sec) * 1e6);
     const frame = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, ...ip];
