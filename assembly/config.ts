@@ -39,3 +39,27 @@ export function isLocal(family: u32, addr: usize): bool {
 export function hasLocalAddresses(): bool {
   return load<u32>(localAddresses) != 0;
 }
+
+// Whether the host has joined the group at addr, as every interface does
+// (ip_mc_up, ipv6_add_dev, addrconf_join_solicit): IPv4 all-hosts, IPv6
+// all-nodes and the solicited-node group of each local IPv6 address; the
+// limited broadcast address is received as well.
+export function joinedGroup(family: u32, addr: usize): bool {
+  if (family == 4) {
+    const d = load<u32>(addr);
+    return d == 0x010000e0 || d == 0xffffffff;
+  }
+  const high = load<u64>(addr);
+  const low = load<u64>(addr + 8);
+  if (high != 0x02ff) return false;
+  if (low == 0x0100000000000000) return true;
+  // ff02::1:ffXX:XXXX, the low 24 bits of a local address.
+  if ((low & 0xffffffff) != 0x01000000 || load<u8>(addr + 12) != 0xff) return false;
+  const n = load<u32>(localAddresses);
+  let p = localAddresses + 4;
+  for (let i: u32 = 0; i < n; i++, p += 20) {
+    if (load<u32>(p) != 6) continue;
+    if (load<u8>(p + 17) == load<u8>(addr + 13) && load<u16>(p + 18) == load<u16>(addr + 14)) return true;
+  }
+  return false;
+}

@@ -8,7 +8,7 @@ import * as rs from './ruleset';
 import * as vm from './vm';
 import * as defrag from './defrag';
 import { conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
-import { isLocal, hasLocalAddresses } from './config';
+import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
 let lastHandle: u32 = 0;
 let lastChain: u32 = 0xffffffff;
@@ -137,8 +137,11 @@ function ipv4OptionsAccepted(): bool {
 // broadcast and loopback sources are martians, dropped on the way in (the
 // zero network is not: the kernel routes 0.0.0.0/8 as unicast); a forwarded
 // packet also needs a destination that is not loopback or a group nobody
-// here joined, and a TTL or hop limit above one.
+// here joined, and a TTL or hop limit above one. A host takes in only the
+// groups it joined (ip_route_input_mc, ip6_mc_input): to any other group the
+// route leads nowhere.
 function routed(forward: bool): bool {
+  if (!forward && groupDestination() && !joinedGroup(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, pkt.daddr)) return false;
   if (pkt.nfproto == pkt.NFPROTO_IPV4) {
     const s0 = load<u8>(pkt.saddr);
     if ((s0 >= 224 && s0 <= 239) || load<u32>(pkt.saddr) == 0xffffffff || s0 == 127) return false;
