@@ -21,13 +21,14 @@ export class Capture {
     private readonly file: string,
   ) {}
 
-  static async start(ns: string, iface: string, file: string): Promise<Capture> {
+  /** options: more of tcpdump's, e.g. -B for bursts of thousands of packets, -Q in. */
+  static async start(ns: string, iface: string, file: string, options = ""): Promise<Capture> {
     // -Z root: Debian's tcpdump otherwise drops to the tcpdump user before
     // opening the output file. --immediate-mode so packets reach the file as
     // they arrive and "quiet file" below means "no packets in flight".
     const tcpdump = new BackgroundProcess(
       ns,
-      `tcpdump -n -i ${iface} -s 0 -U --immediate-mode -Z root -w ${file}`,
+      `tcpdump -n -i ${iface} -s 0 -U --immediate-mode ${options} -Z root -w ${file}`,
     );
     await tcpdump.waitForStderr("listening on", START_TIMEOUT_MS);
     return new Capture(tcpdump, file);

@@ -7,11 +7,18 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Capture } from "../capture.js";
 import { runHost, runInNamespace } from "../netns.js";
 
 export interface ForwardResult {
   listing: string;
   conntrack: string;
+  /**
+   * The packets as the router received them, stamped when it did: under
+   * load tcpreplay falls behind the capture's own times, and the kernel's
+   * timeouts (a UDP flow becomes a stream after two seconds) run on these.
+   */
+  seen: Buffer;
 }
 
 /** null when tcpreplay is there, else why not. */
@@ -42,6 +49,9 @@ export function retarget(pcap: Uint8Array, mac: string): Uint8Array {
 }
 
 let runs = 0;
+// Only what comes in (not the resets and ICMP errors the router sends
+// back), with room for a burst of thousands of packets.
+const SEEN_OPTIONS = "-Q in -B 65536";
 
 /** Replays `pcap` (Ethernet, IPv4) through a router loaded with `ruleset`. */
 export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Promise<ForwardResult> {
@@ -49,6 +59,7 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
   const [gen, rtr, sink] = ["gen", "rtr", "sink"].map((n) => `${id}-${n}`);
   const dir = await mkdtemp(join(tmpdir(), `${id}-`));
   const created: string[] = [];
+  let seenCapture: Capture | undefined;
   try {
     for (const ns of [gen, rtr, sink]) {
       await runHost(["ip", "netns", "add", ns], "host");
@@ -76,12 +87,15 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
     await runInNamespace(rtr, `nft -f ${rules}`);
     const capture = join(dir, "replay.pcap");
     await writeFile(capture, retarget(pcap, ROUTER_MAC));
-    // Packet times as captured: the kernel's timeouts run on the same clock.
+    seenCapture = await Capture.start(rtr, "in1", join(dir, "seen.pcap"), SEEN_OPTIONS);
     await runInNamespace(gen, `tcpreplay -q -i in0 ${capture}`, { timeoutMs: 120_000 });
+    const { pcap: seen } = await seenCapture.stop();
+    seenCapture = undefined;
     const conntrack = await runInNamespace(rtr, "conntrack -L -o extended,id");
     const listing = await runInNamespace(rtr, "nft list ruleset");
-    return { listing, conntrack };
+    return { listing, conntrack, seen };
   } finally {
+    await seenCapture?.abort();
     for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
     await rm(dir, { recursive: true, force: true });
   }
