@@ -666,7 +666,9 @@ export enum Tunable {
   SctpTimeoutShutdownRecd = 28,
   SctpTimeoutShutdownAckSent = 29,
   SctpTimeoutHeartbeatSent = 30,
-  Count = 31,
+  // nf_conntrack_buckets: the kernel's hash buckets, which early drop walks
+  Buckets = 31,
+  Count = 32,
 }
 
 // Error codes of the capture walker.

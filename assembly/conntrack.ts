@@ -2,19 +2,20 @@
 // abi.ts CtEntry, docs/conntrack.md) and an open-addressing hash index over
 // both tuples of every entry.
 //
-// Every region is reserved for nf_conntrack_max entries up front but only
-// the part in use is ever touched: entries are handed out from the low end,
-// the index grows with the count, and the extension records of an entry
-// are written only when a feature needs them. Untouched pages cost neither
-// memory nor page faults, and the touched ones stay few enough to stay in
-// the caches.
+// The table grows with use, as the kernel allocates its entries one by one:
+// the entry arrays double when every slot is taken (up to nf_conntrack_max,
+// without limit when it is 0), the index doubles with the count, and the
+// extension records of an entry are written only when a feature needs
+// them. Entries are handed out from the low end, so the touched pages stay
+// few enough to stay in the caches.
 //
 // A packet that starts a connection gets a pending entry outside the table;
 // it is inserted only when the packet is accepted at the last hook, as the
 // kernel confirms its unconfirmed entries.
-import { CtAcct, CtEntry, CtExt, CtExtension, CtStat, CtStateBit, CtStatus, Tuple } from './abi';
+import { CtAcct, CtEntry, CtExt, CtExtension, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
 import * as pkt from './packet';
-import { entryDestroyed } from './ct-events';
+import { tunable } from './config';
+import { entryDestroyed, shadowGrow } from './ct-events';
 import { removeExpectationsOf } from './conntrack-expect';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
@@ -32,16 +33,22 @@ export let exts: usize = 0;
 export let accts: usize = 0;
 // Read in place of an extension an entry does not have: all zeros.
 let noExtension: usize = 0;
+// nf_conntrack_max; 0: no limit.
 export let capacity: u32 = 0;
+// Slots of the entry arrays; the pending entry is the one after them.
+export let allocated: u32 = 0;
 export let count: u32 = 0;
+// Where the entry arrays are now (u32 each: entries, misc extensions,
+// accounting), for the host and the threads of a sharded run to read.
+export let regionsAt: usize = 0;
 // u32 in memory, so that the host (and the threads of a sharded run) can
 // read it: slots below it have been used, those above never.
 export let highWaterAt: usize = 0;
 let slots: usize = 0;
 let slotMask: u32 = 0;
-let slotsReserved: u32 = 0;
-// Where growIndex keeps the old index while it builds the new one.
-let oldSlots: usize = 0;
+// A tuple's home slot is the top bits of its hash, so that the index keeps
+// tuples in the order of their hashes, as the kernel's buckets do.
+let slotShift: u32 = 0;
 // Indices of released entries, reused before new ones (they are the warm
 // ones).
 let freeList: usize = 0;
@@ -64,31 +71,18 @@ export let stats: usize = 0;
   store<u64>(p, load<u64>(p) + 1);
 }
 
-function nextPow2(n: u32): u32 {
-  let p: u32 = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
-// The stub allocator hands out memory never used before, which is zero: the
-// tables are not filled, so that only the pages entries reach are faulted in
-// (filling a default-sized table up front costs a third of a second).
+// The stub allocator hands out memory never used before, which is zero: new
+// arrays are not filled, so that only the pages entries reach are faulted in.
 export function conntrackInit(max: u32): void {
   capacity = max;
-  // On cache-line boundaries, so that an entry is two lines, not three.
-  entries = (heap.alloc(<usize>(max + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
-  pending = entries + <usize>max * ENTRY_SIZE;
-  exts = heap.alloc(<usize>(max + 1) * EXT_SIZE);
-  accts = heap.alloc(<usize>(max + 1) * ACCT_SIZE);
+  allocated = 0;
+  count = 0;
+  regionsAt = heap.alloc(12);
   noExtension = heap.alloc(EXT_SIZE > ACCT_SIZE ? EXT_SIZE : ACCT_SIZE);
-  // Two tuples per entry. The index doubles past a load of three quarters
-  // (fewer pages touched, probes still within a line or two), and the
-  // reservation keeps a full table at a load of one half.
-  slotsReserved = nextPow2(max * 4 > MIN_SLOTS ? max * 4 : MIN_SLOTS);
-  slots = heap.alloc(<usize>slotsReserved * 8);
-  oldSlots = heap.alloc(<usize>slotsReserved * 4);
+  allocateEntries(max != 0 && max < INITIAL_ENTRIES ? max : INITIAL_ENTRIES);
+  slots = heap.alloc(<usize>MIN_SLOTS * 8);
   slotMask = MIN_SLOTS - 1;
-  freeList = heap.alloc(<usize>max * 4);
+  slotShift = 32 - MIN_SLOTS_BITS;
   freeCount = 0;
   highWaterAt = heap.alloc(4);
   count = 0;
@@ -99,8 +93,67 @@ export function conntrackInit(max: u32): void {
   memory.fill(stats, 0, <usize>CtStat.Count * 8);
 }
 
-// The index starts this small and doubles as entries come.
-const MIN_SLOTS: u32 = 1024;
+// The index starts this small and doubles as entries come (two tuples per
+// entry, past a load of three quarters: probes stay within a line or two).
+const MIN_SLOTS_BITS: u32 = 10;
+const MIN_SLOTS: u32 = 1 << MIN_SLOTS_BITS;
+// The entry arrays start this small, or at nf_conntrack_max if lower.
+const INITIAL_ENTRIES: u32 = 1024;
+// The stub runtime allocates less than 1 GiB at once; wasm32 addresses 4 GiB.
+const MAX_ALLOCATION: u64 = (1 << 30) - 64;
+const ADDRESS_SPACE: u64 = <u64>1 << 32;
+
+// Whether `bytes` more fit in the address space, above everything allocated.
+function addressSpaceFor(bytes: u64): bool {
+  const top = <u64>heap.alloc(16);
+  return top + bytes + (<u64>1 << 20) <= ADDRESS_SPACE;
+}
+
+// Entry arrays of n slots (and the pending entry after them), the old ones'
+// contents moved over. The old arrays are left behind: the stub runtime
+// frees nothing, and doubling keeps what is left behind below what is used.
+function allocateEntries(n: u32): bool {
+  if (<u64>(n + 1) * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
+  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + 4) + 64;
+  if (!addressSpaceFor(bytes)) return false;
+  const old = allocated;
+  const oldEntries = entries;
+  const oldExts = exts;
+  const oldAccts = accts;
+  const oldFree = freeList;
+  // On cache-line boundaries, so that an entry is two lines, not three.
+  entries = (heap.alloc(<usize>(n + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
+  exts = heap.alloc(<usize>(n + 1) * EXT_SIZE);
+  accts = heap.alloc(<usize>(n + 1) * ACCT_SIZE);
+  freeList = heap.alloc(<usize>n * 4);
+  allocated = n;
+  pending = entries + <usize>n * ENTRY_SIZE;
+  if (old != 0) {
+    const used = <usize>highWater();
+    memory.copy(entries, oldEntries, used * ENTRY_SIZE);
+    memory.copy(exts, oldExts, used * EXT_SIZE);
+    memory.copy(accts, oldAccts, used * ACCT_SIZE);
+    memory.copy(pending, oldEntries + <usize>old * ENTRY_SIZE, ENTRY_SIZE);
+    memory.copy(exts + <usize>n * EXT_SIZE, oldExts + <usize>old * EXT_SIZE, EXT_SIZE);
+    memory.copy(accts + <usize>n * ACCT_SIZE, oldAccts + <usize>old * ACCT_SIZE, ACCT_SIZE);
+    memory.copy(freeList, oldFree, <usize>freeCount * 4);
+    if (ct == oldEntries + <usize>old * ENTRY_SIZE) ct = pending;
+    else if (ct >= oldEntries && ct < oldEntries + <usize>old * ENTRY_SIZE) ct = entries + (ct - oldEntries);
+    shadowGrow(old, n);
+  }
+  store<u32>(regionsAt, <u32>entries);
+  store<u32>(regionsAt + 4, <u32>exts);
+  store<u32>(regionsAt + 8, <u32>accts);
+  return true;
+}
+
+// Room for one more entry in the arrays: they double, up to the maximum.
+function growEntries(): bool {
+  let n: u64 = <u64>allocated * 2;
+  if (capacity != 0 && n > <u64>capacity) n = <u64>capacity;
+  if (n > 0xfffffffe) n = 0xfffffffe;
+  return n > <u64>allocated && allocateEntries(<u32>n);
+}
 
 @inline export function highWater(): u32 {
   return load<u32>(highWaterAt);
@@ -200,15 +253,19 @@ export function writeKey(k: usize, e: usize, dir: u8): void {
   return diff == 0;
 }
 
+@inline function home(h: u32): u32 {
+  return h >> slotShift;
+}
+
 // Where the index looks first for a tuple of hash h.
 @inline export function slotAt(h: u32): usize {
-  return slots + (<usize>(h & slotMask) << 3);
+  return slots + (<usize>home(h) << 3);
 }
 
 // The reference in the first slot from h's place that holds hash h, or 0:
 // slotFind without comparing keys, for warming.
 export function slotPeek(h: u32): u32 {
-  let i = h & slotMask;
+  let i = home(h);
   while (true) {
     const s = slots + (<usize>i << 3);
     const ref = load<u32>(s + 4);
@@ -219,7 +276,7 @@ export function slotPeek(h: u32): u32 {
 
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
 function slotFind(k: usize, h: u32): u32 {
-  let i = h & slotMask;
+  let i = home(h);
   while (true) {
     const s = slots + (<usize>i << 3);
     const ref = load<u32>(s + 4);
@@ -232,25 +289,28 @@ function slotFind(k: usize, h: u32): u32 {
   }
 }
 
-// Doubles the index, inserting every slot of the old one anew: the slot a
-// tuple lands in depends on the index's size. The old slots are read in
-// order from a copy, and each lands at its old home or that plus the old
-// size, so both sides go through memory in order, without touching an
-// entry: a large table grows at the speed of a copy.
-function growIndex(): void {
+// Doubles the index into fresh memory, inserting every slot of the old one
+// anew: the slot a tuple lands in depends on the index's size. Slots keep
+// their tuple's full hash and homes keep the order of the hashes, so both
+// sides go through memory in order, without touching an entry: a large
+// table grows at the speed of a copy. Returns false when memory ran out.
+function growIndex(): bool {
   const old = <usize>slotMask + 1;
-  memory.copy(oldSlots, slots, old << 3);
+  if (<u64>(old << 4) > MAX_ALLOCATION || !addressSpaceFor(<u64>(old << 4))) return false;
+  const from = slots;
+  slots = heap.alloc(old << 4);
   slotMask = (slotMask << 1) | 1;
-  memory.fill(slots, 0, old << 4);
+  slotShift--;
   for (let i: usize = 0; i < old; i++) {
-    const s = oldSlots + (i << 3);
+    const s = from + (i << 3);
     const ref = load<u32>(s + 4);
     if (ref != EMPTY) slotInsert(load<u32>(s), ref);
   }
+  return true;
 }
 
 function slotInsert(h: u32, ref: u32): void {
-  let i = h & slotMask;
+  let i = home(h);
   while (load<u32>(slots + (<usize>i << 3) + 4) != EMPTY) i = (i + 1) & slotMask;
   const s = slots + (<usize>i << 3);
   store<u32>(s, h);
@@ -259,7 +319,7 @@ function slotInsert(h: u32, ref: u32): void {
 
 // Removes ref by backward-shift deletion, so probes never meet tombstones.
 function slotRemove(h: u32, ref: u32): void {
-  let i = h & slotMask;
+  let i = home(h);
   while (load<u32>(slots + (<usize>i << 3) + 4) != ref) i = (i + 1) & slotMask;
   let j = i;
   while (true) {
@@ -267,9 +327,9 @@ function slotRemove(h: u32, ref: u32): void {
     const sj = slots + (<usize>j << 3);
     const rj = load<u32>(sj + 4);
     if (rj == EMPTY) break;
-    const home = load<u32>(sj) & slotMask;
+    const hj = home(load<u32>(sj));
     // Move j back to i when its home is not cyclically within (i, j].
-    if (((j - home) & slotMask) >= ((j - i) & slotMask)) {
+    if (((j - hj) & slotMask) >= ((j - i) & slotMask)) {
       const si = slots + (<usize>i << 3);
       store<u32>(si, load<u32>(sj));
       store<u32>(si + 4, rj);
@@ -452,18 +512,21 @@ export function expiresIn(e: usize): u64 {
   return (load<u32>(e + CtEntry.Status) & (<u32>1 << bit)) != 0;
 }
 
-// The kernel's nf_conntrack_buckets is nf_conntrack_max by default, and
-// early_drop searches eight buckets from the new tuple's: about as many
-// tuples as this many index slots hold.
-const EARLY_DROP_SLOTS: u32 = 32;
+// early_drop looks at this many hash buckets from the new tuple's, and
+// stops at the first where it could drop something (NF_CT_EVICTION_RANGE).
+const EVICTION_RANGE: u32 = 8;
+// Unassured entries of one bucket dropped at a time.
+const DROP_BATCH: u32 = 64;
+let dropScratch: usize = 0;
 let lastSweep: u64 = 0;
 
-// Room for a new connection when the table is full (__nf_conntrack_alloc):
-// expired entries go first, then every unassured entry near the new tuple's
-// place in the index. Returns false when nothing could go: the kernel then
-// drops the packet.
+// Room for a new connection (__nf_conntrack_alloc): when the table holds
+// nf_conntrack_max entries, early_drop; expired entries go first (swept at
+// most once a second of capture time, standing in for the kernel's
+// background garbage collection). Returns false when nothing could go: the
+// kernel then drops the packet.
 export function makeRoom(): bool {
-  if (count < capacity) return true;
+  if (capacity == 0 || count < capacity) return true;
   // The kernel's garbage collector runs in the background; a sweep per
   // second of capture time stands in for it without a sweep per packet.
   if (now >= lastSweep + NS_PER_SEC) {
@@ -471,49 +534,122 @@ export function makeRoom(): bool {
     collectGarbage(now);
     if (count < capacity) return true;
   }
-  let i = hashKey(key) & slotMask;
+  if (earlyDrop(hashKey(key))) return true;
+  stat(CtStat.Drop);
+  return false;
+}
+
+// The kernel's hash buckets (nf_conntrack_buckets): bucket b holds the
+// tuples whose hash h has (h * buckets) >> 32 == b (reciprocal_scale), a
+// range of hashes, which the index keeps together.
+function bucketCount(): u64 {
+  const b = tunable(Tunable.Buckets);
+  return b == 0 ? 1 : <u64>b;
+}
+
+@inline function bucketStart(b: u64, n: u64): u64 {
+  return ((b << 32) + n - 1) / n;
+}
+
+function earlyDrop(h: u32): bool {
+  const n = bucketCount();
+  let b = (<u64>h * n) >> 32;
+  for (let i: u32 = 0; i < EVICTION_RANGE; i++) {
+    const drops = dropBucket(bucketStart(b, n), bucketStart(b + 1, n));
+    if (drops != 0) {
+      for (let d: u32 = 0; d < drops; d++) stat(CtStat.EarlyDrop);
+      return true;
+    }
+    b = b + 1 == n ? 0 : b + 1;
+  }
+  return false;
+}
+
+// early_drop_list over the tuples of hashes [lo, hi): expired entries are
+// reaped, unassured ones dropped; returns how many were dropped.
+function dropBucket(lo: u64, hi: u64): u32 {
+  if (dropScratch == 0) dropScratch = heap.alloc(<usize>DROP_BATCH * 4);
   let drops: u32 = 0;
-  for (let n: u32 = 0; n < EARLY_DROP_SLOTS; n++) {
-    const ref = load<u32>(slots + (<usize>i << 3) + 4);
-    if (ref != EMPTY) {
-      const idx = (ref - 1) >> 1;
-      if (!hasStatus(entryAt(idx), CtStatus.Assured)) {
+  while (true) {
+    const found = bucketEntries(lo, hi);
+    if (found == 0) return drops;
+    let progress = false;
+    for (let k: u32 = 0; k < found; k++) {
+      const idx = load<u32>(dropScratch + (<usize>k << 2));
+      const e = entryAt(idx);
+      if (!load<u8>(e + CtEntry.InUse)) continue;
+      if (isExpired(e)) {
+        unlinkEntry(idx);
+        progress = true;
+      } else if (!hasStatus(e, CtStatus.Assured)) {
         unlinkEntry(idx);
         drops++;
-        // Backward shift may have moved another tuple into this slot.
-        continue;
+        progress = true;
       }
     }
-    i = (i + 1) & slotMask;
+    if (!progress) return drops;
   }
-  if (drops == 0) {
-    stat(CtStat.Drop);
-    return false;
+}
+
+// The entries (at most DROP_BATCH, each once) with a tuple of hash in
+// [lo, hi) that are expired or unassured, into dropScratch; returns how many.
+function bucketEntries(lo: u64, hi: u64): u32 {
+  if (lo >= hi) return 0;
+  const first = home(<u32>lo);
+  const last = home(<u32>(hi - 1));
+  const span = (last - first) & slotMask;
+  let found: u32 = 0;
+  let i = first;
+  for (let step: u32 = 0; step <= slotMask; step++, i = (i + 1) & slotMask) {
+    const s = slots + (<usize>i << 3);
+    const ref = load<u32>(s + 4);
+    if (ref == EMPTY) {
+      // Past the range's last home, an empty slot ends every probe from it.
+      if (step >= span) break;
+      continue;
+    }
+    const h = <u64>load<u32>(s);
+    if (h < lo || h >= hi) continue;
+    const idx = (ref - 1) >> 1;
+    const e = entryAt(idx);
+    if (hasStatus(e, CtStatus.Assured) && !isExpired(e)) continue;
+    let seen = false;
+    for (let k: u32 = 0; k < found; k++) if (load<u32>(dropScratch + (<usize>k << 2)) == idx) seen = true;
+    if (seen) continue;
+    store<u32>(dropScratch + (<usize>found << 2), idx);
+    if (++found == DROP_BATCH) break;
   }
-  for (let d: u32 = 0; d < drops; d++) stat(CtStat.EarlyDrop);
-  return true;
+  return found;
 }
 
 // Inserts the pending entry into the table; makeRoom made sure it fits.
 export function confirm(): bool {
-  const p = pending;
+  // A full index that cannot grow any more takes entries up to a load of
+  // seven eighths; past that the connection is refused like one the
+  // kernel cannot allocate.
+  if (<u64>(count + 1) * 8 > <u64>(slotMask + 1) * 3 && !growIndex() && <u64>(count + 1) * 8 > <u64>(slotMask + 1) * 7) {
+    stat(CtStat.Drop);
+    return false;
+  }
   let idx: u32;
   if (freeCount != 0) {
     freeCount--;
     idx = load<u32>(freeList + (<usize>freeCount << 2));
-  } else if (highWater() < capacity) {
+  } else if (highWater() < allocated || growEntries()) {
     idx = highWater();
     store<u32>(highWaterAt, idx + 1);
   } else {
+    // Out of memory, as when the kernel cannot allocate an entry.
     stat(CtStat.Drop);
     return false;
   }
-  if (<u64>(count + 1) * 8 > <u64>(slotMask + 1) * 3 && slotMask + 1 < slotsReserved) growIndex();
+  // Growing the arrays moved the pending entry.
+  const p = pending;
   const e = entryAt(idx);
   memory.copy(e, p, ENTRY_SIZE);
   const px = load<u8>(p + CtEntry.Extensions);
-  if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>capacity * EXT_SIZE, EXT_SIZE);
-  if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>capacity * ACCT_SIZE, ACCT_SIZE);
+  if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>allocated * EXT_SIZE, EXT_SIZE);
+  if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>allocated * ACCT_SIZE, ACCT_SIZE);
   store<u8>(p + CtEntry.InUse, 0);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);

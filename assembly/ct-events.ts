@@ -51,10 +51,17 @@ export function eventsEnable(capacity: u32): void {
   ring = heap.alloc(<usize>capacity * CtEventRecord.Size);
   ringCapacity = capacity;
   ringCount = 0;
-  const slots = <usize>ctt.capacity;
-  shadow = heap.alloc(slots * SHADOW_SIZE);
-  memory.fill(shadow, 0, slots * SHADOW_SIZE);
+  shadow = heap.alloc(<usize>ctt.allocated * SHADOW_SIZE);
   enabled = true;
+}
+
+// The entry arrays grew from `old` slots to `n`: the shadows follow them
+// into fresh (zero) memory.
+export function shadowGrow(old: u32, n: u32): void {
+  if (!enabled) return;
+  const from = shadow;
+  shadow = heap.alloc(<usize>n * SHADOW_SIZE);
+  memory.copy(shadow, from, <usize>old * SHADOW_SIZE);
 }
 
 export function eventsBuffer(): usize {

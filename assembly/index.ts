@@ -103,6 +103,8 @@ export function fastPathsEnable(on: bool): void { setFastPaths(on); }
 export function shardSet(index: u32, count: u32): void { shard.shardSet(index, count); }
 
 export function conntrackEntries(): usize { return ctt.entries; }
+// Where the entry arrays are: they move as the table grows.
+export function conntrackRegions(): usize { return ctt.regionsAt; }
 export function conntrackExtensions(): usize { return ctt.exts; }
 export function conntrackAccounting(): usize { return ctt.accts; }
 export function conntrackHighWater(): usize { return ctt.highWaterAt; }

@@ -25,6 +25,7 @@ export interface DataPlaneExports {
   fastPathsEnable(on: number): void;
   shardSet(index: number, count: number): void;
   conntrackEntries(): number;
+  conntrackRegions(): number;
   conntrackExtensions(): number;
   conntrackAccounting(): number;
   conntrackHighWater(): number;

@@ -82,9 +82,8 @@ export interface WorkerLayout {
   countersBuffer: number;
   statesBuffer: number;
   tunablesBuffer: number;
-  conntrackEntries: number;
-  conntrackExtensions: number;
-  conntrackAccounting: number;
+  // Where the addresses of the entry arrays are: they move as the table grows.
+  conntrackRegions: number;
   conntrackHighWater: number;
   conntrackStats: number;
   setDescriptors: number;

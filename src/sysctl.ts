@@ -7,40 +7,57 @@ export interface SysctlDefinition {
   name: string;
   slot: Tunable;
   value: number;
+  // The values the kernel accepts (others: "Invalid argument").
+  min: number;
+  max: number;
+  // Stored as the data plane reads it: a negative timeout has run out at
+  // once, as one of 0; the kernel rounds buckets up to whole pages of them.
+  store?: (v: number) => number;
 }
 
+// proc_dointvec_jiffies: seconds whose jiffies fit an int (HZ 250 here).
+const TIMEOUT = { min: -8589934, max: 8589934, store: (v: number) => Math.max(v, 0) };
+const BOOLEAN = { min: 0, max: 1 };
+// nf_ct_alloc_hashtable: at most INT_MAX / sizeof(struct hlist_nulls_head),
+// rounded up to a multiple of PAGE_SIZE / sizeof(struct hlist_nulls_head).
+const BUCKETS_PER_PAGE = 512;
+const BUCKETS = { min: 1, max: 268435455, store: (v: number) => Math.ceil(v / BUCKETS_PER_PAGE) * BUCKETS_PER_PAGE };
+
 export const SYSCTLS: readonly SysctlDefinition[] = [
-  { name: 'nf_conntrack_tcp_timeout_syn_sent', slot: Tunable.TcpTimeoutSynSent, value: 120 },
-  { name: 'nf_conntrack_tcp_timeout_syn_recv', slot: Tunable.TcpTimeoutSynRecv, value: 60 },
-  { name: 'nf_conntrack_tcp_timeout_established', slot: Tunable.TcpTimeoutEstablished, value: 432000 },
-  { name: 'nf_conntrack_tcp_timeout_fin_wait', slot: Tunable.TcpTimeoutFinWait, value: 120 },
-  { name: 'nf_conntrack_tcp_timeout_close_wait', slot: Tunable.TcpTimeoutCloseWait, value: 60 },
-  { name: 'nf_conntrack_tcp_timeout_last_ack', slot: Tunable.TcpTimeoutLastAck, value: 30 },
-  { name: 'nf_conntrack_tcp_timeout_time_wait', slot: Tunable.TcpTimeoutTimeWait, value: 120 },
-  { name: 'nf_conntrack_tcp_timeout_close', slot: Tunable.TcpTimeoutClose, value: 10 },
-  { name: 'nf_conntrack_tcp_timeout_max_retrans', slot: Tunable.TcpTimeoutMaxRetrans, value: 300 },
-  { name: 'nf_conntrack_tcp_timeout_unacknowledged', slot: Tunable.TcpTimeoutUnacknowledged, value: 300 },
-  { name: 'nf_conntrack_tcp_loose', slot: Tunable.TcpLoose, value: 1 },
-  { name: 'nf_conntrack_tcp_be_liberal', slot: Tunable.TcpBeLiberal, value: 0 },
-  { name: 'nf_conntrack_tcp_max_retrans', slot: Tunable.TcpMaxRetrans, value: 3 },
-  { name: 'nf_conntrack_udp_timeout', slot: Tunable.UdpTimeout, value: 30 },
-  { name: 'nf_conntrack_udp_timeout_stream', slot: Tunable.UdpTimeoutStream, value: 120 },
-  { name: 'nf_conntrack_icmp_timeout', slot: Tunable.IcmpTimeout, value: 30 },
-  { name: 'nf_conntrack_icmpv6_timeout', slot: Tunable.Icmpv6Timeout, value: 30 },
-  { name: 'nf_conntrack_generic_timeout', slot: Tunable.GenericTimeout, value: 600 },
-  { name: 'nf_conntrack_gre_timeout', slot: Tunable.GreTimeout, value: 30 },
-  { name: 'nf_conntrack_gre_timeout_stream', slot: Tunable.GreTimeoutStream, value: 180 },
-  { name: 'nf_conntrack_sctp_timeout_closed', slot: Tunable.SctpTimeoutClosed, value: 10 },
-  { name: 'nf_conntrack_sctp_timeout_cookie_wait', slot: Tunable.SctpTimeoutCookieWait, value: 3 },
-  { name: 'nf_conntrack_sctp_timeout_cookie_echoed', slot: Tunable.SctpTimeoutCookieEchoed, value: 3 },
-  { name: 'nf_conntrack_sctp_timeout_established', slot: Tunable.SctpTimeoutEstablished, value: 210 },
-  { name: 'nf_conntrack_sctp_timeout_shutdown_sent', slot: Tunable.SctpTimeoutShutdownSent, value: 3 },
-  { name: 'nf_conntrack_sctp_timeout_shutdown_recd', slot: Tunable.SctpTimeoutShutdownRecd, value: 3 },
-  { name: 'nf_conntrack_sctp_timeout_shutdown_ack_sent', slot: Tunable.SctpTimeoutShutdownAckSent, value: 3 },
-  { name: 'nf_conntrack_sctp_timeout_heartbeat_sent', slot: Tunable.SctpTimeoutHeartbeatSent, value: 30 },
-  { name: 'nf_conntrack_max', slot: Tunable.Max, value: 262144 },
-  { name: 'nf_conntrack_checksum', slot: Tunable.Checksum, value: 1 },
-  { name: 'nf_conntrack_acct', slot: Tunable.Acct, value: 0 },
+  { name: 'nf_conntrack_tcp_timeout_syn_sent', slot: Tunable.TcpTimeoutSynSent, value: 120, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_syn_recv', slot: Tunable.TcpTimeoutSynRecv, value: 60, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_established', slot: Tunable.TcpTimeoutEstablished, value: 432000, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_fin_wait', slot: Tunable.TcpTimeoutFinWait, value: 120, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_close_wait', slot: Tunable.TcpTimeoutCloseWait, value: 60, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_last_ack', slot: Tunable.TcpTimeoutLastAck, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_time_wait', slot: Tunable.TcpTimeoutTimeWait, value: 120, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_close', slot: Tunable.TcpTimeoutClose, value: 10, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_max_retrans', slot: Tunable.TcpTimeoutMaxRetrans, value: 300, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_timeout_unacknowledged', slot: Tunable.TcpTimeoutUnacknowledged, value: 300, ...TIMEOUT },
+  { name: 'nf_conntrack_tcp_loose', slot: Tunable.TcpLoose, value: 1, ...BOOLEAN },
+  { name: 'nf_conntrack_tcp_be_liberal', slot: Tunable.TcpBeLiberal, value: 0, ...BOOLEAN },
+  { name: 'nf_conntrack_tcp_max_retrans', slot: Tunable.TcpMaxRetrans, value: 3, min: 0, max: 255 },
+  { name: 'nf_conntrack_udp_timeout', slot: Tunable.UdpTimeout, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_udp_timeout_stream', slot: Tunable.UdpTimeoutStream, value: 120, ...TIMEOUT },
+  { name: 'nf_conntrack_icmp_timeout', slot: Tunable.IcmpTimeout, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_icmpv6_timeout', slot: Tunable.Icmpv6Timeout, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_generic_timeout', slot: Tunable.GenericTimeout, value: 600, ...TIMEOUT },
+  { name: 'nf_conntrack_gre_timeout', slot: Tunable.GreTimeout, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_gre_timeout_stream', slot: Tunable.GreTimeoutStream, value: 180, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_closed', slot: Tunable.SctpTimeoutClosed, value: 10, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_cookie_wait', slot: Tunable.SctpTimeoutCookieWait, value: 3, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_cookie_echoed', slot: Tunable.SctpTimeoutCookieEchoed, value: 3, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_established', slot: Tunable.SctpTimeoutEstablished, value: 210, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_shutdown_sent', slot: Tunable.SctpTimeoutShutdownSent, value: 3, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_shutdown_recd', slot: Tunable.SctpTimeoutShutdownRecd, value: 3, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_shutdown_ack_sent', slot: Tunable.SctpTimeoutShutdownAckSent, value: 3, ...TIMEOUT },
+  { name: 'nf_conntrack_sctp_timeout_heartbeat_sent', slot: Tunable.SctpTimeoutHeartbeatSent, value: 30, ...TIMEOUT },
+  { name: 'nf_conntrack_max', slot: Tunable.Max, value: 262144, min: 0, max: 2147483647 },
+  { name: 'nf_conntrack_checksum', slot: Tunable.Checksum, value: 1, ...BOOLEAN },
+  { name: 'nf_conntrack_acct', slot: Tunable.Acct, value: 0, ...BOOLEAN },
+  // The kernel's default on a machine of more than 4 GiB; lowering only
+  // nf_conntrack_max keeps it.
+  { name: 'nf_conntrack_buckets', slot: Tunable.Buckets, value: 262144, ...BUCKETS },
 ];
 
 const BY_NAME = new Map(SYSCTLS.map((s) => [s.name, s]));
@@ -53,9 +70,13 @@ export function resolveSysctls(overrides: Record<string, number | string> = {}):
     const name = raw.replace(/^net\.netfilter\./, '');
     const def = BY_NAME.get(name);
     if (!def) throw new RangeError(`unknown sysctl "${raw}" (known: ${SYSCTLS.map((s) => s.name).join(', ')})`);
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`sysctl ${name}: "${v}" is not a non-negative integer`);
-    values[def.slot] = n;
+    const text = String(v).trim();
+    const n = typeof v === 'number' ? v : /^-?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(n)) throw new RangeError(`sysctl ${name}: "${v}" is not an integer (the kernel says: Invalid argument)`);
+    if (n < def.min || n > def.max) {
+      throw new RangeError(`sysctl ${name}: ${v} is out of the kernel's range, ${def.min} to ${def.max} (the kernel says: Invalid argument)`);
+    }
+    values[def.slot] = def.store ? def.store(n) : n;
   }
   return values;
 }

@@ -1,7 +1,11 @@
-// A full conntrack table (nf_conntrack_max): unassured entries make room
-// for new ones; when every entry is assured, the new connection's packet is
-// dropped at the conntrack hook and no later chain sees it.
+// The conntrack table's bounds, as the kernel's: nf_conntrack_max (0: no
+// limit), a table that grows with use whatever the maximum, and early drop
+// (early_drop in nf_conntrack_core.c) that walks a few hash buckets
+// (nf_conntrack_buckets) from the new tuple's and drops unassured entries.
+// When every entry is assured, the new connection's packet is dropped at the
+// conntrack hook and no later chain sees it.
 import { describe, expect, it } from 'vitest';
+import { CtEvent } from '../../assembly/abi.js';
 import { compile, createFilter } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
 import { ACK, SYN, pcap, tcp, udp } from './packets.js';
@@ -16,17 +20,35 @@ const RULESET = `table inet t {
 
 const newCount = (listing: string) => parseListingCounters(listing)[0]!.packets;
 
+// n UDP flows from distinct ports and addresses.
+const flows = (n: number) => Array.from({ length: n }, (_, i) => udp(`10.1.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 20000 + (i % 40000), 53));
+
 describe('nf_conntrack_max', () => {
-  it('early-drops unassured entries to admit new ones', async () => {
-    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 4 } });
-    const flows = Array.from({ length: 10 }, (_, i) => udp('10.0.0.1', '10.0.0.2', 20000 + i, 53));
-    filter.processCapture(pcap(flows));
-    expect(filter.conntrackTable().length).toBeLessThanOrEqual(4);
-    expect(newCount(filter.listRuleset())).toBe(10);
+  it('early-drops the unassured entries of a bucket near the new tuple to admit it', async () => {
+    // 512 buckets for 4096 entries: every bucket holds some.
+    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 4096, nf_conntrack_buckets: 512 } });
+    filter.processCapture(pcap(flows(5000)));
+    expect(filter.conntrackTable().length).toBeLessThanOrEqual(4096);
+    expect(newCount(filter.listRuleset())).toBe(5000);
+    const stats = filter.conntrackStatistics();
+    expect(stats.drop).toBe(0);
+    expect(stats.earlyDrop).toBeGreaterThanOrEqual(5000 - 4096);
+  });
+
+  it('looks at a few buckets only: in a sparse hash most new connections find nothing to drop', async () => {
+    // The kernel's default of 262144 buckets for 64 entries: eight buckets
+    // from the new tuple's are almost always empty.
+    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 64 } });
+    const stats = filter.processCapture(pcap(flows(200)));
+    const ct = filter.conntrackStatistics();
+    expect(filter.conntrackTable()).toHaveLength(64);
+    expect(ct.drop).toBeGreaterThan(100);
+    expect(ct.drop + ct.earlyDrop).toBeGreaterThanOrEqual(136);
+    expect(stats.dropped).toBe(ct.drop);
   });
 
   it('drops the packet when only assured entries remain', async () => {
-    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 2 } });
+    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 2, nf_conntrack_buckets: 1 } });
     const handshake = (port: number) => [
       tcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: port, dport: 80, seq: 100, flags: SYN }),
       tcp({ src: '10.0.0.2', dst: '10.0.0.1', sport: 80, dport: port, seq: 900, ack: 101, flags: SYN | ACK }),
@@ -38,5 +60,46 @@ describe('nf_conntrack_max', () => {
     expect(filter.conntrackTable()).toHaveLength(2);
     expect(newCount(filter.listRuleset())).toBe(2);
     expect(stats.dropped).toBe(1);
+  });
+
+  it('0 means no limit', async () => {
+    const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], sysctl: { nf_conntrack_max: 0 } });
+    const stats = filter.processCapture(pcap(flows(3000)));
+    expect(filter.conntrackTable()).toHaveLength(3000);
+    expect(stats.dropped).toBe(0);
+    expect(filter.conntrackStatistics().drop).toBe(0);
+  });
+
+  it('a table grows with use, whatever the maximum, events and all', async () => {
+    for (const max of [8_212_519, 1_073_741_823, 2_147_483_647]) {
+      const filter = await createFilter(compile(RULESET), { local: ['10.0.0.2'], events: true, sysctl: { nf_conntrack_max: max } });
+      let created = 0;
+      filter.processCapture(pcap(flows(2500)), (batch) => {
+        for (let j = 0; j < batch.events!.count; j++) created += batch.events!.type(j) === CtEvent.New ? 1 : 0;
+      });
+      expect(filter.conntrackTable()).toHaveLength(2500);
+      expect(created).toBe(2500);
+    }
+  });
+});
+
+describe('conntrack sysctls take the kernel range', () => {
+  const RULES = compile(RULESET);
+  it.each([
+    ['nf_conntrack_max', '99999999999', /nf_conntrack_max: 99999999999 is out of the kernel's range, 0 to 2147483647/],
+    ['nf_conntrack_max', '-1', /out of the kernel's range, 0 to 2147483647/],
+    ['nf_conntrack_tcp_loose', '2', /out of the kernel's range, 0 to 1/],
+    ['nf_conntrack_tcp_max_retrans', '256', /0 to 255/],
+    ['nf_conntrack_udp_timeout', '8589935', /-8589934 to 8589934/],
+    ['nf_conntrack_buckets', '0', /1 to 268435455/],
+    ['nf_conntrack_acct', 'yes', /"yes" is not an integer/],
+  ])('%s=%s is refused', async (name, value, message) => {
+    await expect(createFilter(RULES, { sysctl: { [name]: value } })).rejects.toThrow(message);
+  });
+
+  it('takes a negative timeout as one that has run out', async () => {
+    const filter = await createFilter(RULES, { local: ['10.0.0.2'], sysctl: { nf_conntrack_udp_timeout: -1 } });
+    filter.processCapture(pcap(flows(3)));
+    expect(filter.conntrackTable()).toHaveLength(0);
   });
 });
