@@ -19,6 +19,8 @@ export interface ForwardResult {
    * timeouts (a UDP flow becomes a stream after two seconds) run on these.
    */
   seen: Buffer;
+  /** `conntrack -S`: per-CPU statistics. */
+  statistics: string;
 }
 
 /** null when tcpreplay is there, else why not. */
@@ -52,6 +54,11 @@ let runs = 0;
 // Only what comes in (not the resets and ICMP errors the router sends
 // back), with room for a burst of thousands of packets.
 const SEEN_OPTIONS = "-Q in -B 65536";
+
+/** A statistic of `conntrack -S` summed over the CPUs. */
+export function conntrackStatistic(statistics: string, name: string): number {
+  return [...statistics.matchAll(new RegExp(`\\b${name}=(\\d+)`, "g"))].reduce((n, m) => n + Number(m[1]), 0);
+}
 
 /** Replays `pcap` (Ethernet, IPv4) through a router loaded with `ruleset`. */
 export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Promise<ForwardResult> {
@@ -93,7 +100,8 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
     seenCapture = undefined;
     const conntrack = await runInNamespace(rtr, "conntrack -L -o extended,id");
     const listing = await runInNamespace(rtr, "nft list ruleset");
-    return { listing, conntrack, seen };
+    const statistics = await runInNamespace(rtr, "conntrack -S");
+    return { listing, conntrack, seen, statistics };
   } finally {
     await seenCapture?.abort();
     for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
