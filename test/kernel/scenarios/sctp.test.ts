@@ -31,7 +31,12 @@ describe.skipIf(unavailable !== null)(`kernel parity: SCTP${skipNote}`, () => {
       sysctl: { "net.netfilter.nf_conntrack_sctp_timeout_closed": "120" },
       traffic: async (lab) => {
         lab.spawnSrv(`${SYSTEM_PYTHON} ${script("sctp-peer.py")} serve`);
-        await new Promise((r) => setTimeout(r, 300));
+        // The peer is a raw socket of protocol 132: ss lists it as port 132.
+        const deadline = Date.now() + 5000;
+        while (!/:132\b/.test(await lab.srv("ss -Hwan"))) {
+          if (Date.now() > deadline) throw new Error("the SCTP peer never opened its raw socket");
+          await new Promise((r) => setTimeout(r, 20));
+        }
         await lab.cli(`${SYSTEM_PYTHON} ${script("sctp-peer.py")} drive ${lab.srvAddr}`);
         proc = await lab.srv("cat /proc/net/nf_conntrack");
       },
