@@ -70,6 +70,17 @@ export enum Op {
   // word 1 = RejectType | code << 8. The packet is dropped; the kernel's
   // answer to its sender (an ICMP error or a TCP reset) is not made.
   Reject = 21,
+  // word 1 = first queue number | queue count << 16; word 2 = QueueFlags.
+  // nft_queue: the packet goes to a userspace listener. Offline there is
+  // none, so, as nf_queue answers -ESRCH, it is dropped, or with
+  // QueueFlags.Bypass goes on as this hook's chain had accepted it.
+  Queue = 22,
+}
+
+// NFT_QUEUE_FLAG_*.
+export enum QueueFlags {
+  Bypass = 1,
+  Fanout = 2,
 }
 
 // nft_reject_types: what `reject` answers with.

@@ -1,6 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -30,6 +30,8 @@ export let hasInputDevice = true;
 // the general paths do with memory.copy and memory.compare calls. Off only
 // to prove the shortcuts give the same answers (test/perf/).
 export let fastPaths = true;
+// Whether the last queue verdict may be bypassed.
+let queueBypass = false;
 
 export function setFastPaths(on: bool): void {
   fastPaths = on;
@@ -484,6 +486,9 @@ function evalRule(rule: usize): i32 {
       case Op.Reject:
         ctt.noteRejected();
         return Verdict.Drop;
+      case Op.Queue:
+        queueBypass = (load<u32>(ins + 8) & QueueFlags.Bypass) != 0;
+        return Verdict.Queue;
       case Op.Notrack:
         // nft_notrack_eval: not once conntrack (or a template) has the packet.
         if (ctt.ct == 0 && !hasTemplate) ctt.ctState = CtStateBit.Untracked;
@@ -554,9 +559,12 @@ export function runChain(base: u32): i32 {
       left--;
       continue;
     }
-    if (v == Verdict.Accept || v == Verdict.Drop) {
+    if (v == Verdict.Accept || v == Verdict.Drop || v == Verdict.Queue) {
       decidedHandle = load<u32>(rule + (<usize>RuleHeader.Handle << 2));
       decidedChain = chain;
+      // No listener takes a queued packet: nf_queue's -ESRCH drops it, or
+      // lets the hook go on to its next chain when it may be bypassed.
+      if (v == Verdict.Queue) return queueBypass ? Verdict.Accept : Verdict.Drop;
       return v;
     }
     if (v == Verdict.Jump || v == Verdict.Goto) {

@@ -25,7 +25,7 @@ export interface SetElement {
   loc: Location;
 }
 
-export type VerdictName = 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue';
+export type VerdictName = 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto';
 
 // The ICMP family a `reject` answers with.
 export type RejectIcmp = 'icmp' | 'icmpv6' | 'icmpx';
@@ -43,6 +43,9 @@ export type Stmt =
   | { kind: 'notrack'; loc: Location }
   // `reject [with tcp reset | with icmp|icmpv6|icmpx [type] CODE]`
   | { kind: 'reject'; with?: 'tcp' | RejectIcmp; code?: Expr; loc: Location }
+  // `queue [num N[-M]] [bypass] [fanout]`, `queue [flags F,...] to N[-M]`:
+  // the queue numbers (first and last) where nft marks them, QueueFlags.
+  | { kind: 'queue'; low?: bigint; high?: bigint; lowLoc?: Location; highLoc?: Location; numLoc?: Location; flags: number; loc: Location }
   | ({ kind: 'log'; loc: Location } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean; loc: Location }
   // rate per unit (seconds), in packets or bytes; burst as written.

@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import { SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
@@ -242,6 +242,14 @@ export class Disassembler {
         return 'notrack';
       case Op.Reject:
         return `reject type ${w(1) & 0xff} code ${w(1) >>> 8}`;
+      case Op.Queue: {
+        const first = w(1) & 0xffff;
+        const total = w(1) >>> 16;
+        let s = `queue num ${first}${total > 1 ? `-${first + total - 1}` : ''}`;
+        if (w(2) & QueueFlags.Bypass) s += ' bypass';
+        if (w(2) & QueueFlags.Fanout) s += ' fanout';
+        return s;
+      }
       case Op.Objref: {
         const type = w(1);
         const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];

@@ -1,7 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, CtKey, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -322,7 +322,7 @@ export class Evaluator {
     for (const s of decl.stmts) {
       if (terminal) throw NftError.between(extent(s), extent(terminal), `Statement after terminal statement has no effect`);
       this.stmt(ctx, s);
-      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject') terminal = s;
+      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue') terminal = s;
     }
     rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
@@ -363,6 +363,8 @@ export class Evaluator {
       }
       case 'reject':
         return this.reject(ctx, s);
+      case 'queue':
+        return this.queue(ctx, s);
       case 'notrack':
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'notrack' });
@@ -432,6 +434,20 @@ export class Evaluator {
         return;
       }
     }
+  }
+
+  // nft's stmt_evaluate_queue: numbers are 16 bits, a range must grow and
+  // collapses when it does not, and fanout spreads over a range.
+  private queue(ctx: Ctx, s: Stmt & { kind: 'queue' }): void {
+    const low = s.low ?? 0n;
+    const high = s.high ?? low;
+    const range = s.high !== undefined && s.highLoc !== s.lowLoc;
+    for (const [v, loc] of [[low, s.lowLoc], [high, s.highLoc]] as const) {
+      if (v > 0xffffn) throw NftError.at(range ? loc! : s.numLoc!, `Value ${v} exceeds valid range 0-65535`);
+    }
+    if (high < low) throw NftError.at(s.numLoc!, `Range has zero or negative size`);
+    if ((s.flags & QueueFlags.Fanout) && s.numLoc && high === low) throw NftError.at(s.numLoc, `fanout requires a range to be specified`);
+    ctx.stmts.push({ kind: 'queue', first: Number(low), last: Number(high), flags: s.flags });
   }
 
   // nft's stmt_evaluate_reject: the family's own ICMP answer unless another

@@ -9,7 +9,7 @@ import { toBytes } from './values.js';
 
 const VERDICT_CODES: Record<string, number> = {
   accept: Verdict.Accept, drop: Verdict.Drop, continue: Verdict.Continue, return: Verdict.Return,
-  jump: Verdict.Jump, goto: Verdict.Goto, queue: Verdict.Queue,
+  jump: Verdict.Jump, goto: Verdict.Goto,
 };
 
 export function verdictCode(name: string): number {
@@ -129,6 +129,9 @@ export class Linearizer {
         return;
       case 'reject':
         this.out.push({ op: 'reject', type: s.type, code: s.code });
+        return;
+      case 'queue':
+        this.out.push({ op: 'queue', num: s.first, total: s.last - s.first + 1, flags: s.flags });
         return;
       case 'log':
         this.out.push({ op: 'log', index: s.index });

@@ -1,5 +1,5 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey } from '../assembly/abi.js';
+import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
 import { INTERFACES, SERVICES, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
@@ -339,6 +339,10 @@ class Printer {
         return `${s.target.proto} ${s.target.field} set ${this.expr(s.value)}`;
       case 'notrack':
         return 'notrack';
+      case 'queue': {
+        const flags = [s.flags & QueueFlags.Bypass ? 'bypass' : '', s.flags & QueueFlags.Fanout ? 'fanout' : ''].filter(Boolean).join(',');
+        return `queue${flags ? ` flags ${flags}` : ''} to ${s.first}${s.last > s.first ? `-${s.last}` : ''}`;
+      }
       case 'reject': {
         if (s.isDefault) return 'reject';
         if (s.icmp === 'tcp') return 'reject with tcp reset';

@@ -44,6 +44,8 @@ export type TStmt =
   | { kind: 'notrack' }
   // isDefault: the family's own answer, which nft lists as a bare `reject`.
   | { kind: 'reject'; type: RejectType; code: number; icmp: 'tcp' | RejectIcmp; isDefault: boolean }
+  // Queues first to last (a range when they differ), QueueFlags.
+  | { kind: 'queue'; first: number; last: number; flags: number }
   | ({ kind: 'log'; index: number } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }

@@ -2,13 +2,14 @@
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
+import { QueueFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
-const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue']);
+const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 const REL_WORDS: Record<string, RelOp> = { eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
 const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
@@ -590,6 +591,7 @@ export class Parser {
         case 'counter': return this.counterStmt();
         case 'notrack': this.next(); return { kind: 'notrack', loc: t };
         case 'reject': return this.rejectStmt();
+        case 'queue': return this.queueStmt();
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
         case 'add':
@@ -666,6 +668,75 @@ export class Parser {
     this.next();
     this.accept('type');
     return { kind: 'reject', with: w.text as RejectIcmp, code: this.primary(), loc: t };
+  }
+
+  // nft's queue_stmt: the old form takes `num` and the flags in any order
+  // and is marked by its keyword alone, its number by `num` and all; the
+  // `flags ... to|num` and `to` forms mark the whole statement.
+  private queueStmt(): Stmt {
+    const t = this.next();
+    const s: Stmt & { kind: 'queue' } = { kind: 'queue', flags: 0, loc: t };
+    if (this.accept('flags')) {
+      s.flags = this.queueFlags();
+      const w = this.peek();
+      if (!this.is('to') && !this.is('num')) this.failExpecting(w, 'comma or to or num');
+      this.next();
+      s.loc = span(t, this.queueNumber(s, undefined, w.text === 'num'));
+      return this.queueEnd(s);
+    }
+    if (this.accept('to')) {
+      s.loc = span(t, this.queueNumber(s, undefined, false));
+      return this.queueEnd(s);
+    }
+    for (;;) {
+      const w = this.accept('num');
+      if (w) this.queueNumber(s, w, true);
+      else if (this.is('bypass') || this.is('fanout')) s.flags |= this.queueFlags();
+      else return s;
+    }
+  }
+
+  // The newer forms take no flags after their number: the rule ends there.
+  private queueEnd(s: Stmt): Stmt {
+    const t = this.peek();
+    if (this.is('bypass') || this.is('fanout')) this.failExpecting(t, 'newline or semicolon', t.text);
+    return s;
+  }
+
+  private queueFlags(): number {
+    let flags = 0;
+    do {
+      const f = this.peek();
+      if (!this.is('bypass') && !this.is('fanout')) this.failExpecting(f, 'bypass or fanout', QUEUE_WORDS.has(f.text) ? f.text : undefined);
+      this.next();
+      flags |= f.text === 'bypass' ? QueueFlags.Bypass : QueueFlags.Fanout;
+    } while (this.accept(','));
+    return flags;
+  }
+
+  // A queue number or a range of them; returns its last token.
+  private queueNumber(s: Stmt & { kind: 'queue' }, num: Token | undefined, afterNum: boolean): Token {
+    const low = this.peek();
+    if (!isNumber(low)) {
+      if (afterNum) this.failExpecting(low, "number or '$'");
+      if (low.kind === 'word' && !this.atEnd()) this.fail(low, 'queue to a computed queue number is not supported by nftwasm');
+      this.fail(low);
+    }
+    this.next();
+    s.low = BigInt(low.text);
+    s.high = s.low;
+    s.lowLoc = low;
+    s.highLoc = low;
+    let last: Token = low;
+    if (this.accept('-')) {
+      last = this.peek();
+      if (!isNumber(last)) this.failExpecting(last, "number or '$'");
+      this.next();
+      s.high = BigInt(last.text);
+      s.highLoc = last;
+    }
+    s.numLoc = span(num ?? low, last);
+    return last;
   }
 
   private counterStmt(): Stmt {
@@ -1019,6 +1090,9 @@ const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect'
 const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
 const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'quota', 'limit', 'synproxy', 'secmark', 'ct']);
 
+// Keywords of the scanner's queue scope.
+const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
+
 // Keywords of the scanner's counter, limit and quota scopes.
 const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
@@ -1026,7 +1100,7 @@ const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burs
 const FEW_FIELDS: Record<string, string> = { udp: 'length or checksum or sport or dport', th: 'sport or dport' };
 
 // Keywords that begin a statement of their own.
-const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'comment', 'add', 'update', 'delete', 'set', 'th']);
+const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
 
 // The keywords nft's grammar reads as values (keyword_expr, boolean_keys
 // and the protocol names of primary_rhs_expr).
