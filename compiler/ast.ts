@@ -74,6 +74,8 @@ export interface Rule {
   stmts: Stmt[];
   comment?: string;
   loc: Location;
+  // From its first token to its last, as the kernel's errors mark a rule.
+  extent?: Location;
 }
 
 export interface ChainDecl {

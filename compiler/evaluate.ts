@@ -57,6 +57,54 @@ function typed(type: Datatype, bits: number, byteorder = type.byteorder) {
   return { type, bits, byteorder };
 }
 
+// The kernel follows every jump and goto from each base chain, rules and
+// verdict maps alike, and refuses a chain reached 16 deep
+// (NFT_JUMP_STACK_SIZE), so a loop never loads. After the first refusal
+// it checks the table again as each rule of the batch comes in: the rule
+// that completes a loop or a chain too deep is refused, and so is every
+// rule after it in that table, the fault still being there.
+const JUMP_STACK_SIZE = 16;
+
+function chainDepthErrors(batch: BatchItem[]): NftError[] {
+  const rules = batch.flatMap((b) => (b.kind === 'rule' ? [b.rule] : []));
+  const targets = (rule: RuleModel): ChainModel[] =>
+    rule.stmts.flatMap((s) => {
+      if (s.kind === 'verdict') return s.chain ? [s.chain] : [];
+      if (s.kind !== 'vmap') return [];
+      return s.set.elements.flatMap((e) => (e.data?.kind === 'verdict' && e.data.chain ? [e.data.chain] : []));
+    });
+  const tooDeep = (added: RuleModel[], table: TableModel): boolean => {
+    const edges = new Map<ChainModel, ChainModel[]>();
+    for (const r of added) if (r.chain.table === table) edges.set(r.chain, [...(edges.get(r.chain) ?? []), ...targets(r)]);
+    // Longest path below a chain, Infinity through a loop.
+    const height = new Map<ChainModel, number>();
+    const below = (c: ChainModel): number => {
+      const known = height.get(c);
+      if (known !== undefined) return known;
+      height.set(c, Infinity);
+      let h = 0;
+      for (const t of edges.get(c) ?? []) h = Math.max(h, 1 + below(t));
+      height.set(c, h);
+      return h;
+    };
+    return table.chains.some((c) => c.hook !== undefined && below(c) >= JUMP_STACK_SIZE);
+  };
+  const tables = [...new Set(rules.map((r) => r.chain.table))];
+  const errors: NftError[] = [];
+  for (const table of tables) {
+    if (!tooDeep(rules, table)) continue;
+    const added: RuleModel[] = [];
+    let failed = false;
+    for (const rule of rules) {
+      if (rule.chain.table !== table) continue;
+      added.push(rule);
+      failed ||= tooDeep(added, table);
+      if (failed && rule.loc) errors.push(NftError.kernel(rule.loc, `Too many links`));
+    }
+  }
+  return errors;
+}
+
 export class Evaluator {
   private readonly model: RulesetModel = {
     tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false,
@@ -80,6 +128,7 @@ export class Evaluator {
     // Evaluation stops at the tenth error, unless the parse has already
     // stopped there (nft counts on, never meeting ten again).
     if (all.length > 0) throw NftError.all(this.syntaxErrors.length >= MAX_ERRORS ? all : all.slice(0, MAX_ERRORS));
+    this.kernelErrors.push(...chainDepthErrors(this.model.batch));
     if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors.map((e) => this.withIncludes(e)));
     return this.model;
   }
@@ -316,7 +365,7 @@ export class Evaluator {
 
   private addRule(chain: ChainModel, decl: Rule, insert: boolean): void {
     const table = chain.table;
-    const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment };
+    const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment, loc: decl.extent ?? decl.loc };
     const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
     let terminal: Stmt | undefined;
     for (const s of decl.stmts) {

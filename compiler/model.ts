@@ -4,6 +4,7 @@
 import type { CtDir, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
+import type { Location } from './errors.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
 
 interface Typed {
@@ -95,6 +96,7 @@ export interface RuleModel {
   anonSets: SetModel[];
   comment?: string;
   counter?: number;
+  loc?: Location;
 }
 
 export interface ChainModel {

@@ -59,6 +59,8 @@ export class Parser {
   // and leaves it to evaluation.
   private readonly defined: Set<string>;
   private included = false;
+  // The last token consumed, where a construct ends.
+  private consumed: Token | undefined;
 
   // defined: the variables the file can use from the files that include it.
   constructor(file: SourceFile, defined: Iterable<string> = []) {
@@ -77,6 +79,7 @@ export class Parser {
   private next(): Token {
     const t = this.peek();
     if (t.kind !== 'eof') this.ahead.shift();
+    this.consumed = t;
     return t;
   }
 
@@ -549,7 +552,7 @@ export class Parser {
       stmts.push(this.stmt());
     }
     if (stmts.length === 0) this.fail(this.peek());
-    return { stmts, comment, loc: first };
+    return { stmts, comment, loc: first, extent: span(first, this.consumed ?? first) };
   }
 
   // Past the next block, braces balanced: what is in it is not read.
