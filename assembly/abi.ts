@@ -256,6 +256,40 @@ export enum CounterStart {
   Words = 5,
 }
 
+// Why the data plane refused an image (assembly/validate.ts), as the
+// negative of what rulesetLoad returns; the host names each
+// (src/engine.ts) with the byte offset in the image and the value at fault.
+export enum ImageError {
+  Truncated = 1,
+  BadMagic = 2,
+  BadVersion = 3,
+  // A table (chains, hooks, sets, objects, counter starts, code) or a set's
+  // elements do not lie inside the image.
+  OutOfImage = 4,
+  // A chain's rules do not lie inside the code, or a rule's size is too
+  // small or runs past its chain.
+  BadRule = 5,
+  UnknownOpcode = 6,
+  // An instruction's size is not its opcode's, or it runs past its rule.
+  BadSize = 7,
+  // A register and its length do not fit in the register file.
+  BadRegister = 8,
+  // An operand outside what the instruction takes (a key, a comparison,
+  // a verdict code, a payload base, a byte order).
+  BadOperand = 9,
+  ChainIndex = 10,
+  SetIndex = 11,
+  ObjectIndex = 12,
+  CounterIndex = 13,
+  StateSlot = 14,
+  // Jumps and gotos that come back to a chain on the way.
+  ChainLoop = 15,
+  // A chain reached 16 jumps or gotos deep from a base chain.
+  ChainDepth = 16,
+  BadPolicy = 17,
+  BadSet = 18,
+}
+
 export const RULESET_MAGIC = 0x5754464e; // "NFTW"
 export const RULESET_VERSION = 1;
 

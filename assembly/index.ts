@@ -6,6 +6,7 @@ import * as cap from './capture';
 import { WalkStatus } from './capture';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
+import * as validate from './validate';
 import { configInit, tunables, localAddresses, tunable } from './config';
 import { vmInit, setFastPaths, fastPaths } from './vm';
 import * as warm from './conntrack-warm';
@@ -92,6 +93,10 @@ export function rulesetLoad(): i32 {
   if (r == 0) setAccounting((rs.flags & RulesetFlags.Accounting) != 0 || tunable(Tunable.Acct) != 0);
   return r;
 }
+// Where in the image the fault rulesetLoad refused lies (a byte offset),
+// and the value at fault.
+export function rulesetErrorAt(): u32 { return validate.errorAt; }
+export function rulesetErrorValue(): u32 { return validate.errorValue; }
 export function countersBuffer(): usize { return rs.counters; }
 // The sets' descriptors (SetDescriptor in abi.ts), through which the host
 // reads what rules have added.

@@ -1,5 +1,6 @@
 // Access to the loaded ruleset image (layout in abi.ts and docs/bytecode.md).
-import { RulesetHeader, RULESET_MAGIC, RULESET_VERSION, ChainEntry, CounterStart, Hook, RulesetFlags, ObjectEntry } from './abi';
+import { validateImage } from './validate';
+import { RulesetHeader, ChainEntry, CounterStart, Hook, RulesetFlags, ObjectEntry } from './abi';
 import { setsLoad } from './sets';
 
 export let image: usize = 0;
@@ -27,11 +28,11 @@ export function rulesetReserve(len: u32): usize {
   return image;
 }
 
-// Validates the copied image; returns 0 or a negative error code.
+// Validates the copied image, then loads it; returns 0 or the negative of
+// an ImageError (validate.ts says where).
 export function rulesetLoad(): i32 {
-  if (imageLength < <u32>RulesetHeader.Words * 4) return -1;
-  if (header(RulesetHeader.Magic) != <u32>RULESET_MAGIC) return -2;
-  if (header(RulesetHeader.Version) != <u32>RULESET_VERSION) return -3;
+  const r = validateImage(image, imageLength);
+  if (r != 0) return r;
   flags = header(RulesetHeader.Flags);
   code = image + header(RulesetHeader.CodeOffset);
   chainTable = image + header(RulesetHeader.ChainTableOffset);
@@ -50,7 +51,6 @@ export function rulesetLoad(): i32 {
   for (let i: u32 = 0; i < header(RulesetHeader.CounterStartCount); i++) {
     const s = starts + <usize>i * (<usize>CounterStart.Words << 2);
     const index = load<u32>(s + (<usize>CounterStart.Index << 2));
-    if (index >= counterCount) return -4;
     const c = counters + (<usize>index << 4);
     store<u64>(c, load<u64>(s + (<usize>CounterStart.Packets << 2)));
     store<u64>(c + 8, load<u64>(s + (<usize>CounterStart.Bytes << 2)));

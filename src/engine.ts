@@ -1,7 +1,36 @@
 // The data plane instance: the WASM module, its linear memory and typed
 // access to the regions the module publishes. No Node built-ins here: the
 // same engine runs in Node, browsers, workers and edge runtimes.
-import { Tunable } from '../assembly/abi.js';
+import { ImageError, Tunable } from '../assembly/abi.js';
+
+const IMAGE_ERRORS: Record<ImageError, string> = {
+  [ImageError.Truncated]: 'shorter than its header',
+  [ImageError.BadMagic]: 'not a ruleset image (bad magic)',
+  [ImageError.BadVersion]: 'an image version this data plane does not read',
+  [ImageError.OutOfImage]: 'a table or set elements outside the image',
+  [ImageError.BadRule]: 'a rule outside its chain or of a bad size',
+  [ImageError.UnknownOpcode]: 'an unknown instruction',
+  [ImageError.BadSize]: "an instruction whose size is not its opcode's",
+  [ImageError.BadRegister]: 'a register or length outside the register file',
+  [ImageError.BadOperand]: 'an operand the instruction does not take',
+  [ImageError.ChainIndex]: 'a chain index out of range, or a jump to a base chain',
+  [ImageError.SetIndex]: 'a set index out of range',
+  [ImageError.ObjectIndex]: 'an object index out of range',
+  [ImageError.CounterIndex]: 'a counter index out of range',
+  [ImageError.StateSlot]: 'a limit or quota state slot out of range',
+  [ImageError.ChainLoop]: 'jumps or gotos that loop',
+  [ImageError.ChainDepth]: 'a chain 16 jumps or gotos below a base chain',
+  [ImageError.BadPolicy]: 'a chain policy that is neither accept nor drop',
+  [ImageError.BadSet]: 'a set of bad key or data length',
+};
+
+// A ruleset image the data plane refused: what is wrong and where.
+export class RulesetImageError extends Error {
+  constructor(readonly kind: ImageError, readonly offset: number, readonly value: number) {
+    super(`ruleset image refused: ${IMAGE_ERRORS[kind] ?? `error ${kind}`} at byte ${offset} (value ${value})`);
+    this.name = 'RulesetImageError';
+  }
+}
 
 export interface DataPlaneExports {
   memory: WebAssembly.Memory;
@@ -19,6 +48,8 @@ export interface DataPlaneExports {
   localAddressesBuffer(): number;
   rulesetReserve(len: number): number;
   rulesetLoad(): number;
+  rulesetErrorAt(): number;
+  rulesetErrorValue(): number;
   countersBuffer(): number;
   statesBuffer(): number;
   setDescriptors(): number;
@@ -142,7 +173,7 @@ export class Engine {
     const ptr = this.exports.rulesetReserve(image.length);
     this.bytes(ptr, image.length).set(image);
     const rc = this.exports.rulesetLoad();
-    if (rc !== 0) throw new Error(`the data plane rejected the ruleset image (code ${rc})`);
+    if (rc !== 0) throw new RulesetImageError(-rc, this.exports.rulesetErrorAt(), this.exports.rulesetErrorValue());
   }
 
   // Views are taken afresh each time: growing the memory detaches old ones.

@@ -9,6 +9,7 @@ export type { Ruleset, ListingOptions } from '../compiler/index.js';
 export { createFilter, Filter, type FilterOptions, type FilterStats, type ConntrackStatistics, type BatchListener, type CaptureReader } from './filter.js';
 export { PacketBatch } from './packet-batch.js';
 export { CaptureFormatError } from './capture-error.js';
+export { RulesetImageError } from './engine.js';
 export { SYSCTLS } from './sysctl.js';
 export { diffRulesets, type DiffResult, type FlowChange, type DiffSummary, type Decider } from './diff.js';
 export type { Flow } from './flow.js';
