@@ -1,44 +1,69 @@
 // `ct count` (nft_connlimit with nf_conncount): each connlimit instruction
-// keeps the list of connections it has counted, by original tuple. Every
-// evaluation sweeps the list: connections gone from the table, or TCP ones
-// in TIME_WAIT or CLOSE, no longer count. The kernel skips sweeps within a
+// keeps the list of connections it has counted, by original tuple, as long
+// as the count. Every evaluation sweeps the list: connections gone from the
+// table, or TCP ones in TIME_WAIT or CLOSE, no longer count. The kernel skips sweeps within a
 // jiffy of the last one; a capture does not say where jiffies fall, so
 // here every evaluation sweeps.
 import { CtEntry, TcpState } from './abi';
 import * as ctt from './conntrack';
 import * as pkt from './packet';
 
-const MAX_LISTS: u32 = 32;
-const LIST_CAPACITY: u32 = 256;
 const KEY: usize = ctt.TUPLE_KEY_SIZE;
-// A list: the instruction it belongs to (its address), the node count, the
-// nodes (tuple keys).
-const L_OWNER: usize = 0;
-const L_COUNT: usize = 4;
-const L_NODES: usize = 8;
-const LIST_SIZE: usize = L_NODES + <usize>LIST_CAPACITY * KEY;
+// One list per connlimit instruction, as nft_connlimit keeps one per
+// expression, of any length (nf_conncount's lists are unbounded): a
+// directory of (instruction address, nodes, count, capacity), u32 each,
+// grown as instructions and connections come.
+const D_OWNER: usize = 0;
+const D_NODES: usize = 4;
+const D_COUNT: usize = 8;
+const D_CAPACITY: usize = 12;
+const D_SIZE: usize = 16;
+const FIRST_CAPACITY: u32 = 16;
 
-let lists: usize = 0;
+let directory: usize = 0;
+let lists: u32 = 0;
+let directoryCapacity: u32 = 0;
 let current: usize = 0;
 
 export function connlimitInit(): void {
-  lists = heap.alloc(<usize>MAX_LISTS * LIST_SIZE);
-  memory.fill(lists, 0, <usize>MAX_LISTS * LIST_SIZE);
+  directoryCapacity = 4;
+  directory = heap.alloc(<usize>directoryCapacity * D_SIZE);
+  lists = 0;
   current = heap.alloc(KEY);
 }
 
-// The list of the instruction at ins, claimed on first use; 0 when all are taken.
+// The list of the instruction at ins, made on first use.
 function listOf(ins: usize): usize {
-  for (let i: u32 = 0; i < MAX_LISTS; i++) {
-    const l = lists + <usize>i * LIST_SIZE;
-    const owner = <usize>load<u32>(l + L_OWNER);
-    if (owner == ins) return l;
-    if (owner == 0) {
-      store<u32>(l + L_OWNER, <u32>ins);
-      return l;
-    }
+  for (let i: u32 = 0; i < lists; i++) {
+    const l = directory + <usize>i * D_SIZE;
+    if (<usize>load<u32>(l + D_OWNER) == ins) return l;
   }
-  return 0;
+  if (lists == directoryCapacity) {
+    const grown = heap.alloc(<usize>directoryCapacity * 2 * D_SIZE);
+    memory.copy(grown, directory, <usize>directoryCapacity * D_SIZE);
+    heap.free(directory);
+    directory = grown;
+    directoryCapacity *= 2;
+  }
+  const l = directory + <usize>lists * D_SIZE;
+  lists++;
+  store<u32>(l + D_OWNER, <u32>ins);
+  store<u32>(l + D_NODES, <u32>heap.alloc(<usize>FIRST_CAPACITY * KEY));
+  store<u32>(l + D_COUNT, 0);
+  store<u32>(l + D_CAPACITY, FIRST_CAPACITY);
+  return l;
+}
+
+// Room for one more node in list l.
+function reserve(l: usize): void {
+  const cap = load<u32>(l + D_CAPACITY);
+  if (load<u32>(l + D_COUNT) < cap) return;
+  const old = <usize>load<u32>(l + D_NODES);
+  const grown = heap.alloc(<usize>cap * 2 * KEY);
+  memory.copy(grown, old, <usize>cap * KEY);
+  heap.free(old);
+  store<u32>(l + D_NODES, <u32>grown);
+  store<u32>(l + D_CAPACITY, cap * 2);
 }
 
 @inline function closed(e: usize): bool {
@@ -49,11 +74,9 @@ function listOf(ins: usize): usize {
 
 // nf_conncount_add_skb, then the count. A confirmed connection was counted
 // when it started: its packets only sweep the list (nft_connlimit's gc on
-// -EEXIST). Returns the number of connections, or -1 when none can be added
-// (the kernel then drops the packet).
-export function connCount(ins: usize): i32 {
+// -EEXIST).
+export function connCount(ins: usize): u32 {
   const l = listOf(ins);
-  if (l == 0) return -1;
   const e = ctt.ct;
   const confirmed = e != 0 && !ctt.isPending(e);
   if (e != 0) {
@@ -62,24 +85,25 @@ export function connCount(ins: usize): i32 {
     ctt.keyFromPacket(0, pkt.l4proto == (pkt.nfproto == pkt.NFPROTO_IPV6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP));
     memory.copy(current, ctt.keyPtr(), KEY);
   }
-  let n = load<u32>(l + L_COUNT);
+  const nodes = <usize>load<u32>(l + D_NODES);
+  let n = load<u32>(l + D_COUNT);
   let i: u32 = 0;
   while (i < n) {
-    const node = l + L_NODES + <usize>i * KEY;
+    const node = nodes + <usize>i * KEY;
     const found = ctt.findEntry(node);
-    if (!confirmed && found != 0 && memory.compare(node, current, KEY) == 0) return <i32>n;
+    if (!confirmed && found != 0 && memory.compare(node, current, KEY) == 0) return n;
     if (found == 0 || closed(found)) {
       n--;
-      memory.copy(node, l + L_NODES + <usize>n * KEY, KEY);
-      store<u32>(l + L_COUNT, n);
+      memory.copy(node, nodes + <usize>n * KEY, KEY);
+      store<u32>(l + D_COUNT, n);
       continue;
     }
     i++;
   }
-  if (confirmed) return <i32>n;
-  if (n == LIST_CAPACITY) return -1;
-  memory.copy(l + L_NODES + <usize>n * KEY, current, KEY);
+  if (confirmed) return n;
+  reserve(l);
+  memory.copy(<usize>load<u32>(l + D_NODES) + <usize>n * KEY, current, KEY);
   n++;
-  store<u32>(l + L_COUNT, n);
-  return <i32>n;
+  store<u32>(l + D_COUNT, n);
+  return n;
 }

@@ -503,9 +503,7 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.Connlimit: {
         // nft_connlimit: over (flags 1) matches above the limit, else at or below.
-        const n = connCount(ins);
-        if (n < 0) return Verdict.Drop;
-        if ((<u32>n > load<u32>(ins + 4)) != ((load<u32>(ins + 8) & 1) != 0)) return Verdict.Break;
+        if ((connCount(ins) > load<u32>(ins + 4)) != ((load<u32>(ins + 8) & 1) != 0)) return Verdict.Break;
         break;
       }
       case Op.Limit:
