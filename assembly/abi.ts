@@ -713,7 +713,9 @@ export enum Tunable {
   SctpTimeoutHeartbeatSent = 30,
   // nf_conntrack_buckets: the kernel's hash buckets, which early drop walks
   Buckets = 31,
-  Count = 32,
+  // nf_conntrack_expect_max: expectations the table holds at most.
+  ExpectMax = 32,
+  Count = 33,
 }
 
 // Error codes of the capture walker.

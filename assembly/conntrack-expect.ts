@@ -3,8 +3,12 @@
 // its master's child: status expected, ct state related.
 //
 // Helpers open at most one expectation per master at a time (the FTP and
-// TFTP policies' max_expected), so the table stays small and is scanned.
-import { CtEntry, CtExt, CtStatus, Tuple } from './abi';
+// TFTP policies' max_expected), so the table stays small and is scanned. It
+// grows as expectations come, up to nf_conntrack_expect_max, past which the
+// kernel refuses one ("expectation table full") and the helper drops the
+// packet.
+import { CtEntry, CtExt, CtStatus, Tunable, Tuple } from './abi';
+import { tunable } from './config';
 import * as ctt from './conntrack';
 
 // Record layout, byte offsets.
@@ -21,19 +25,34 @@ const X_DST: usize = 40;
 const X_DPORT: usize = 56;
 const X_SIZE: usize = 64;
 
-export const EXPECT_MAX: u32 = 1024;
+const FIRST_CAPACITY: u32 = 64;
 const NS_PER_SEC: u64 = 1000000000;
 
 let table: usize = 0;
+let capacity: u32 = 0;
 export let expectCount: u32 = 0;
 // Records at or past this index have never been used.
 let highWater: u32 = 0;
 
 export function expectInit(): void {
-  table = heap.alloc(<usize>EXPECT_MAX * X_SIZE);
-  memory.fill(table, 0, <usize>EXPECT_MAX * X_SIZE);
+  capacity = FIRST_CAPACITY;
+  table = heap.alloc(<usize>capacity * X_SIZE);
+  memory.fill(table, 0, <usize>capacity * X_SIZE);
   expectCount = 0;
   highWater = 0;
+}
+
+// A never-used record, the table doubled when it has none left.
+function freshRecord(): usize {
+  if (highWater == capacity) {
+    const grown = heap.alloc(<usize>capacity * 2 * X_SIZE);
+    memory.copy(grown, table, <usize>capacity * X_SIZE);
+    memory.fill(grown + <usize>capacity * X_SIZE, 0, <usize>capacity * X_SIZE);
+    heap.free(table);
+    table = grown;
+    capacity *= 2;
+  }
+  return recordAt(highWater++);
 }
 
 @inline function recordAt(i: u32): usize {
@@ -111,10 +130,8 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
       return false;
     }
   }
-  if (free == 0) {
-    if (highWater == EXPECT_MAX) return false;
-    free = recordAt(highWater++);
-  }
+  if (expectCount >= tunable(Tunable.ExpectMax)) return false;
+  if (free == 0) free = freshRecord();
   memory.fill(free, 0, X_SIZE);
   store<u8>(free + X_IN_USE, 1);
   store<u8>(free + X_L3, l3);

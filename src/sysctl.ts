@@ -58,6 +58,9 @@ export const SYSCTLS: readonly SysctlDefinition[] = [
   // The kernel's default on a machine of more than 4 GiB; lowering only
   // nf_conntrack_max keeps it.
   { name: 'nf_conntrack_buckets', slot: Tunable.Buckets, value: 262144, ...BUCKETS },
+  // Four per 256 hash buckets at boot (262144 here, so 4096); read-only
+  // inside a network namespace.
+  { name: 'nf_conntrack_expect_max', slot: Tunable.ExpectMax, value: 4096, min: 1, max: 2147483647 },
 ];
 
 const BY_NAME = new Map(SYSCTLS.map((s) => [s.name, s]));

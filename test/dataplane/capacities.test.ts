@@ -1,13 +1,16 @@
 // No capacity of the data plane's own changes a verdict: `ct count` counts
 // as many connections, in as many rules, as the kernel's nf_conncount,
-// whose lists have no length limit.
+// whose lists have no length limit; helpers open as many expectations as
+// the kernel's nf_conntrack_expect_max allows.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
-import { SYN, pcap, tcp } from './packets.js';
+import { SYN, pcap, tcp, udp } from './packets.js';
 
 const FLOWS = 300;
-const syns = Array.from({ length: FLOWS }, (_, i) => tcp({ src: `10.0.${1 + (i >> 8)}.${1 + (i & 0xff)}`, dst: '10.0.0.2', sport: 30000 + i, dport: 80, seq: 1, flags: SYN }));
+// A distinct client address for each i.
+const client = (i: number) => `10.1.${Math.floor(i / 250)}.${1 + (i % 250)}`;
+const syns = Array.from({ length: FLOWS }, (_, i) => tcp({ src: client(i), dst: '10.0.0.2', sport: 30000 + i, dport: 80, seq: 1, flags: SYN }));
 
 describe('ct count', () => {
   it('counts past 256 connections, and never drops for want of room', async () => {
@@ -33,5 +36,54 @@ describe('ct count', () => {
     const stats = filter.processCapture(pcap(syns.slice(0, 20)));
     expect(stats.dropped).toBe(0);
     expect(parseListingCounters(filter.listRuleset()).at(-1)!.packets).toBe(20);
+  });
+});
+
+// A TFTP read request from a client port: the helper expects the server's
+// answer, from any port, back to it. No UDP checksum (0), as IPv4 allows.
+function tftpRead(i: number): number[] {
+  const p = udp(client(i), '10.0.0.2', 20000 + i, 69, 12);
+  p.splice(28, 12, 0, 1, 0x66, 0, 0x6f, 0x63, 0x74, 0x65, 0x74, 0, 0, 0);
+  p[26] = 0;
+  p[27] = 0;
+  return p;
+}
+
+const tftpAnswer = (i: number) => udp('10.0.0.2', client(i), 40000 + i, 20000 + i);
+
+const TFTP = `table inet t {
+	ct helper tftp-standard {
+		type "tftp" protocol udp
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		udp dport 69 ct helper set "tftp-standard"
+	}
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 69 counter
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		ct state related counter
+	}
+}
+`;
+
+describe('expectations', () => {
+  it('as many as nf_conntrack_expect_max, past 1024', async () => {
+    const n = 1100;
+    const filter = await createFilter(compile(TFTP), { local: ['10.0.0.2'] });
+    const requests = Array.from({ length: n }, (_, i) => tftpRead(i));
+    const answers = Array.from({ length: n }, (_, i) => tftpAnswer(i));
+    const stats = filter.processCapture(pcap([...requests, ...answers], { step: 0.0001 }));
+    expect(stats.dropped).toBe(0);
+    expect(parseListingCounters(filter.listRuleset()).map((c) => c.packets)).toEqual([n, n]);
+  });
+
+  it('a full expectation table makes the helper drop the packet', async () => {
+    const filter = await createFilter(compile(TFTP), { local: ['10.0.0.2'], sysctl: { nf_conntrack_expect_max: 10 } });
+    const stats = filter.processCapture(pcap(Array.from({ length: 12 }, (_, i) => tftpRead(i))));
+    expect(stats.dropped).toBe(2);
   });
 });
