@@ -3,17 +3,25 @@
 // fragments wait in queues keyed by addresses, protocol and id; later chains
 // see only the whole datagram.
 //
-// Each queue owns a fixed buffer the datagram is rebuilt in, so nothing is
-// allocated per packet; a full table gives up its oldest queue, as the
-// kernel's evictor does under memory pressure.
+// Each queue owns a buffer the datagram is rebuilt in, grown as its
+// fragments need and kept for the queue's next datagram; the queues grow in
+// number as datagrams come. As in the kernel (inet_frag_find), once the
+// fragments held for a family take more than its high threshold (4 MiB,
+// ipfrag_high_thresh and nf_conntrack_frag6_high_thresh), further fragments
+// of that family are dropped until some complete or expire. The kernel
+// counts each fragment's skb truesize, which a capture does not hold: it is
+// taken as the frame's length plus FRAGMENT_OVERHEAD.
 import * as pkt from './packet';
 
-const QUEUES: u32 = 32;
+const FIRST_QUEUES: u32 = 32;
 // Room for the first fragment's header (IPv4 with options, IPv6 with its
 // unfragmentable extension headers) and 64 KiB of payload.
 const HEADER_ROOM: usize = 512;
 const MAX_PAYLOAD: u32 = 65535;
-const BUFFER_SIZE: usize = HEADER_ROOM + <usize>MAX_PAYLOAD + 8;
+const FIRST_BUFFER: usize = HEADER_ROOM + 2048;
+const HIGH_THRESH: u64 = 4 * 1024 * 1024;
+// struct sk_buff and skb_shared_info around a fragment's data.
+const FRAGMENT_OVERHEAD: u32 = 768;
 // Disjoint runs of payload received, kept sorted: [start, end) pairs.
 const MAX_RUNS: u32 = 64;
 const NS_PER_SEC: u64 = 1000000000;
@@ -40,24 +48,59 @@ const Q_MAXSIZE: usize = 72;
 const Q_MAXDF: usize = 76;
 const Q_RUNCOUNT: usize = 80;
 const Q_BUFFER: usize = 84;
-const Q_RUNS: usize = 88;
+// The buffer's size, and the memory the queue's fragments are counted for.
+const Q_BUFFER_SIZE: usize = 88;
+const Q_TRUESIZE: usize = 92;
+const Q_RUNS: usize = 96;
 const Q_SIZE: usize = Q_RUNS + <usize>MAX_RUNS * 8;
 
 const FIRST_IN: u8 = 1;
 const LAST_IN: u8 = 2;
 
 let queues: usize = 0;
+let queueCount: u32 = 0;
+// Memory held by queued fragments, IPv4 then IPv6.
+let held4: u64 = 0;
+let held6: u64 = 0;
 
 // The rebuilt datagram after a fragment completed one.
 export let datagram: usize = 0;
 export let datagramLength: u32 = 0;
 
 export function defragInit(): void {
-  queues = heap.alloc(<usize>QUEUES * Q_SIZE);
-  memory.fill(queues, 0, <usize>QUEUES * Q_SIZE);
-  for (let i: u32 = 0; i < QUEUES; i++) {
-    store<u32>(queueAt(i) + Q_BUFFER, <u32>heap.alloc(BUFFER_SIZE));
+  queueCount = FIRST_QUEUES;
+  queues = heap.alloc(<usize>queueCount * Q_SIZE);
+  memory.fill(queues, 0, <usize>queueCount * Q_SIZE);
+  held4 = 0;
+  held6 = 0;
+}
+
+// Twice as many queues, the new ones free.
+function growQueues(): void {
+  const grown = heap.alloc(<usize>queueCount * 2 * Q_SIZE);
+  memory.copy(grown, queues, <usize>queueCount * Q_SIZE);
+  memory.fill(grown + <usize>queueCount * Q_SIZE, 0, <usize>queueCount * Q_SIZE);
+  heap.free(queues);
+  queues = grown;
+  queueCount *= 2;
+}
+
+// A buffer of a queue with room for payload up to end.
+function bufferFor(q: usize, end: u32): usize {
+  const need = HEADER_ROOM + <usize>end + 8;
+  let size = <usize>load<u32>(q + Q_BUFFER_SIZE);
+  const old = <usize>load<u32>(q + Q_BUFFER);
+  if (need <= size) return old;
+  if (size == 0) size = FIRST_BUFFER;
+  while (size < need) size <<= 1;
+  const grown = heap.alloc(size);
+  if (old != 0) {
+    memory.copy(grown, old, <usize>load<u32>(q + Q_BUFFER_SIZE));
+    heap.free(old);
   }
+  store<u32>(q + Q_BUFFER, <u32>grown);
+  store<u32>(q + Q_BUFFER_SIZE, <u32>size);
+  return grown;
 }
 
 @inline function queueAt(i: u32): usize {
@@ -69,32 +112,43 @@ export function defragInit(): void {
 }
 
 function kill(q: usize): void {
+  if (!load<u8>(q + Q_IN_USE)) return;
   store<u8>(q + Q_IN_USE, 0);
+  const t = <u64>load<u32>(q + Q_TRUESIZE);
+  if (load<u8>(q + Q_FAMILY) == 6) held6 -= t;
+  else held4 -= t;
 }
 
-// The queue of the current fragment, created when new (taking the place of
-// an expired or else the oldest queue).
+// The queue of the current fragment, created when new; 0 when the family's
+// fragments already hold more than the threshold.
 function findQueue(v6: bool, proto: u8, id: u32, now: u64): usize {
   const family: u8 = v6 ? 6 : 4;
   const alen: usize = v6 ? 16 : 4;
   let free: usize = 0;
-  let oldest: usize = 0;
-  for (let i: u32 = 0; i < QUEUES; i++) {
+  let found: usize = 0;
+  for (let i: u32 = 0; i < queueCount; i++) {
     const q = queueAt(i);
     if (load<u8>(q + Q_IN_USE) && load<u64>(q + Q_EXPIRES) <= now) kill(q);
     if (!load<u8>(q + Q_IN_USE)) {
       if (free == 0) free = q;
       continue;
     }
-    if (oldest == 0 || load<u64>(q + Q_CREATED) < load<u64>(oldest + Q_CREATED)) oldest = q;
     if (load<u8>(q + Q_FAMILY) != family || load<u8>(q + Q_PROTO) != proto || load<u32>(q + Q_ID) != id) continue;
     if (memory.compare(q + Q_SADDR, pkt.saddr, alen) != 0 || memory.compare(q + Q_DADDR, pkt.daddr, alen) != 0) continue;
-    return q;
+    found = q;
   }
-  const q = free != 0 ? free : oldest;
+  if ((v6 ? held6 : held4) > HIGH_THRESH) return 0;
+  if (found != 0) return found;
+  if (free == 0) {
+    growQueues();
+    free = queueAt(queueCount >> 1);
+  }
+  const q = free;
   const buffer = load<u32>(q + Q_BUFFER);
+  const bufferSize = load<u32>(q + Q_BUFFER_SIZE);
   memory.fill(q, 0, Q_SIZE);
   store<u32>(q + Q_BUFFER, buffer);
+  store<u32>(q + Q_BUFFER_SIZE, bufferSize);
   store<u8>(q + Q_IN_USE, 1);
   store<u8>(q + Q_FAMILY, family);
   store<u8>(q + Q_PROTO, proto);
@@ -189,6 +243,7 @@ export function gather(now: u64): bool {
   // Payload the capture does not hold cannot be put back together.
   if (!pkt.captured(data, end - offset) || hdrLen > <u32>HEADER_ROOM) return false;
   const q = findQueue(v6, proto, id, now);
+  if (q == 0) return false;
   const flags = load<u8>(q + Q_FLAGS);
   let len = load<u32>(q + Q_LEN);
   if (!more) {
@@ -226,8 +281,12 @@ export function gather(now: u64): bool {
     kill(q);
     return false;
   }
-  const buffer = <usize>load<u32>(q + Q_BUFFER);
+  const buffer = bufferFor(q, end);
   memory.copy(buffer + HEADER_ROOM + <usize>offset, data, end - offset);
+  const truesize = pkt.netLen + FRAGMENT_OVERHEAD;
+  store<u32>(q + Q_TRUESIZE, load<u32>(q + Q_TRUESIZE) + truesize);
+  if (v6) held6 += truesize;
+  else held4 += truesize;
   store<u32>(q + Q_MEAT, load<u32>(q + Q_MEAT) + end - offset);
   if (offset == 0) {
     store<u8>(q + Q_FLAGS, load<u8>(q + Q_FLAGS) | FIRST_IN);

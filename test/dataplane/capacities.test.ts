@@ -1,7 +1,8 @@
 // No capacity of the data plane's own changes a verdict: `ct count` counts
 // as many connections, in as many rules, as the kernel's nf_conncount,
 // whose lists have no length limit; helpers open as many expectations as
-// the kernel's nf_conntrack_expect_max allows.
+// the kernel's nf_conntrack_expect_max allows; fragments wait in as many
+// queues as datagrams are being rebuilt.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
@@ -85,5 +86,45 @@ describe('expectations', () => {
     const filter = await createFilter(compile(TFTP), { local: ['10.0.0.2'], sysctl: { nf_conntrack_expect_max: 10 } });
     const stats = filter.processCapture(pcap(Array.from({ length: 12 }, (_, i) => tftpRead(i))));
     expect(stats.dropped).toBe(2);
+  });
+});
+
+// The two fragments of a UDP datagram: its first 512 bytes after the IP
+// header, then the rest.
+function fragments(i: number): [number[], number[]] {
+  const whole = udp(client(i), '10.0.0.2', 20000 + i, 5353, 1000);
+  const header = whole.slice(0, 20);
+  const l4 = whole.slice(20);
+  const piece = (data: number[], offset: number, more: boolean): number[] => {
+    const h = header.slice();
+    const total = 20 + data.length;
+    h[2] = total >> 8;
+    h[3] = total & 0xff;
+    h[4] = (i >> 8) & 0xff;
+    h[5] = i & 0xff;
+    const frag = (more ? 0x2000 : 0) | (offset >> 3);
+    h[6] = frag >> 8;
+    h[7] = frag & 0xff;
+    h[10] = 0;
+    h[11] = 0;
+    let sum = 0;
+    for (let k = 0; k < 20; k += 2) sum += (h[k]! << 8) | h[k + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const c = ~sum & 0xffff;
+    h[10] = c >> 8;
+    h[11] = c & 0xff;
+    return [...h, ...data];
+  };
+  return [piece(l4.slice(0, 512), 0, true), piece(l4.slice(512), 512, false)];
+}
+
+describe('defragmentation', () => {
+  it('rebuilds as many datagrams at once as arrive', async () => {
+    const n = 100;
+    const ruleset = `table inet t {\n\tchain in {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tudp dport 5353 counter\n\t}\n}\n`;
+    const filter = await createFilter(compile(ruleset), { local: ['10.0.0.2'] });
+    const all = Array.from({ length: n }, (_, i) => fragments(i));
+    filter.processCapture(pcap([...all.map(([first]) => first), ...all.map(([, second]) => second)]));
+    expect(parseListingCounters(filter.listRuleset())[0]!.packets).toBe(n);
   });
 });
