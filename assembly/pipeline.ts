@@ -160,6 +160,34 @@ function routed(forward: bool): bool {
   return load<u8>(pkt.net + 7) > 1;
 }
 
+// ip_forward and ip6_forward lower the TTL or hop limit (IPv4 with its
+// header checksum) before the forward hook: the forward and postrouting
+// chains see it lowered. The capture keeps its bytes: hopRestore puts them
+// back once the hooks are done, unless a rule wrote the field meanwhile.
+let hopSaved: u32 = 0;
+let checkSaved: u16 = 0;
+
+function hopLower(): void {
+  if (pkt.nfproto == pkt.NFPROTO_IPV4) {
+    hopSaved = load<u8>(pkt.net + 8);
+    checkSaved = load<u16>(pkt.net + 10);
+    store<u8>(pkt.net + 8, <u8>(hopSaved - 1));
+    let c = <u32>bswap<u16>(checkSaved) + 0x0100;
+    c = (c & 0xffff) + (c >> 16);
+    store<u16>(pkt.net + 10, bswap<u16>(<u16>c));
+  } else {
+    hopSaved = load<u8>(pkt.net + 7);
+    store<u8>(pkt.net + 7, <u8>(hopSaved - 1));
+  }
+}
+
+function hopRestore(): void {
+  const at = pkt.net + (pkt.nfproto == pkt.NFPROTO_IPV4 ? 8 : 7);
+  if (<u32>load<u8>(at) != hopSaved - 1) return;
+  store<u8>(at, <u8>hopSaved);
+  if (pkt.nfproto == pkt.NFPROTO_IPV4) store<u16>(pkt.net + 10, checkSaved);
+}
+
 // Evaluates one captured packet and writes its result record at out.
 export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: u32, time: u64, out: usize): void {
   let fate = pkt.parsePacket(linkType, data, caplen, origLen);
@@ -182,6 +210,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     const path = pathOf();
     vm.sentByHost = path == PATH_OUTPUT;
     vm.hasInputDevice = !vm.sentByHost || neighbourAdvertisement();
+    let lowered = false;
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
       verdict = runHook(family, hook);
@@ -190,7 +219,12 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
         verdict = Verdict.Drop;
         break;
       }
+      if (hook == Hook.Prerouting && path == PATH_FORWARD) {
+        hopLower();
+        lowered = true;
+      }
     }
+    if (lowered) hopRestore();
     if (verdict == Verdict.Accept) {
       if (!conntrackConfirm()) verdict = Verdict.Drop;
     } else {

@@ -374,7 +374,9 @@ class Printer {
       case 'dynset':
         return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
       case 'quota': {
-        const used = s.used + (this.o.quotaCounted?.(s.slot) ?? 0n);
+        // nft_quota_do_dump shows what was consumed up to the quota, no more.
+        const consumed = s.used + (this.o.quotaCounted?.(s.slot) ?? 0n);
+        const used = consumed > s.bytes ? s.bytes : consumed;
         return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${used && !this.o.stateless ? ` used ${byteAmount(used)}` : ''}`;
       }
     }

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateCapture } from "../../../bench/generate.js";
 import { Capture } from "../capture.js";
 import { runHost, runInNamespace } from "../netns.js";
 
@@ -108,3 +109,35 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Packet times respaced `gapUs` apart, so a veth keeps up when they are
+ * replayed as captured; the whole capture stays well under the two seconds
+ * after which a replied UDP flow counts as a stream, so that replay jitter
+ * cannot tip a flow over that line in one run and not in the other.
+ */
+export function respace(pcap: Uint8Array, gapUs: number): Uint8Array {
+  const out = Uint8Array.from(pcap);
+  const view = new DataView(out.buffer);
+  let t = 1_700_000_000 * 1_000_000;
+  for (let at = 24; at + 16 <= out.length; t += gapUs) {
+    view.setUint32(at, Math.floor(t / 1_000_000), true);
+    view.setUint32(at + 4, t % 1_000_000, true);
+    at += 16 + view.getUint32(at + 8, true);
+  }
+  return out;
+}
+
+/** A generated capture of `packets` packets over `flows` flows, and how many it holds. */
+export function generated(packets: number, flows: number, seed: number): { pcap: Uint8Array; packets: number } {
+  const chunks: Uint8Array[] = [];
+  const stats = generateCapture({ packets, flows, seed }, (c) => chunks.push(c.slice()));
+  const raw = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    raw.set(c, at);
+    at += c.length;
+  }
+  return { pcap: raw, packets: stats.packets };
+}
+

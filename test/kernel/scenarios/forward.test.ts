@@ -1,10 +1,9 @@
 // Thousands of generated flows through the kernel's forward path and
 // through nftwasm: TCP window tracking, UDP, ICMP and stray packets at scale.
 import { describe, expect, it } from "vitest";
-import { generateCapture } from "../../../bench/generate.js";
 import { compile, createFilter } from "../../../src/index.js";
 import { normalizeConntrack, parseListingCounters } from "../lab.js";
-import { forwardLabUnavailable, replayThroughRouter } from "./forward-lab.js";
+import { forwardLabUnavailable, generated, replayThroughRouter, respace } from "./forward-lab.js";
 import { unavailable } from "./parity.js";
 
 const skip = unavailable ?? forwardLabUnavailable();
@@ -33,24 +32,6 @@ const RULESET = `table inet filter {
 	}
 }
 `;
-
-/**
- * Packet times respaced `gapUs` apart, so a veth keeps up when they are
- * replayed as captured; the whole capture stays well under the two seconds
- * after which a replied UDP flow counts as a stream, so that replay jitter
- * cannot tip a flow over that line in one run and not in the other.
- */
-function respace(pcap: Uint8Array, gapUs: number): Uint8Array {
-  const out = Uint8Array.from(pcap);
-  const view = new DataView(out.buffer);
-  let t = 1_700_000_000 * 1_000_000;
-  for (let at = 24; at + 16 <= out.length; t += gapUs) {
-    view.setUint32(at, Math.floor(t / 1_000_000), true);
-    view.setUint32(at + 4, t % 1_000_000, true);
-    at += 16 + view.getUint32(at + 8, true);
-  }
-  return out;
-}
 
 /** A deterministic pseudo-random sequence. */
 function random(seed: number): () => number {
@@ -272,18 +253,6 @@ function icmpErrors(pcap: Uint8Array, share: number, seed: number): Uint8Array {
     out.push(...header, ...reply);
   }
   return Uint8Array.from(out);
-}
-
-function generated(packets: number, flows: number, seed: number): { pcap: Uint8Array; packets: number } {
-  const chunks: Uint8Array[] = [];
-  const stats = generateCapture({ packets, flows, seed }, (c) => chunks.push(c.slice()));
-  const raw = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    raw.set(c, at);
-    at += c.length;
-  }
-  return { pcap: raw, packets: stats.packets };
 }
 
 /** packets: how many must reach prerouting (undefined: some are dropped before it on purpose). */
