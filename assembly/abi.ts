@@ -70,7 +70,8 @@ export enum Op {
   // word 1 = RejectType | code << 8. The packet is dropped; the kernel's
   // answer to its sender (an ICMP error or a TCP reset) is not made.
   Reject = 21,
-  // word 1 = first queue number | queue count << 16; word 2 = QueueFlags.
+  // A=sreg of the queue number (0: word 1's); word 1 = first queue
+  // number | queue count << 16; word 2 = QueueFlags.
   // nft_queue: the packet goes to a userspace listener. Offline there is
   // none, so, as nf_queue answers -ESRCH, it is dropped, or with
   // QueueFlags.Bypass goes on as this hook's chain had accepted it.

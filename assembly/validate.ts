@@ -226,6 +226,8 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       const t = load<u32>(image + objectTable + index * (<u32>ObjectEntry.Words << 2));
       return t == ObjectType.CtHelper ? 0 : fail(ImageError.ObjectIndex, ins + 8, index);
     }
+    case Op.Queue:
+      return a == 0 || register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
     case Op.Limit:
     case Op.Quota: {
       const slot = load<u32>(ins + 4) & 0xffffff;

@@ -45,7 +45,7 @@ export type Stmt =
   | { kind: 'reject'; with?: 'tcp' | RejectIcmp; code?: Expr; loc: Location }
   // `queue [num N[-M]] [bypass] [fanout]`, `queue [flags F,...] to N[-M]`:
   // the queue numbers (first and last) where nft marks them, QueueFlags.
-  | { kind: 'queue'; low?: bigint; high?: bigint; lowLoc?: Location; highLoc?: Location; numLoc?: Location; flags: number; loc: Location }
+  | { kind: 'queue'; low?: bigint; high?: bigint; lowLoc?: Location; highLoc?: Location; numLoc?: Location; flags: number; map?: Expr; loc: Location }
   | ({ kind: 'log'; loc: Location } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean; loc: Location }
   // rate per unit (seconds), in packets or bytes; burst as written.

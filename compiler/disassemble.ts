@@ -245,7 +245,7 @@ export class Disassembler {
       case Op.Queue: {
         const first = w(1) & 0xffff;
         const total = w(1) >>> 16;
-        let s = `queue num ${first}${total > 1 ? `-${first + total - 1}` : ''}`;
+        let s = a !== 0 ? `queue sreg_qnum ${regName(a)}` : `queue num ${first}${total > 1 ? `-${first + total - 1}` : ''}`;
         if (w(2) & QueueFlags.Bypass) s += ' bypass';
         if (w(2) & QueueFlags.Fanout) s += ' fanout';
         return s;

@@ -115,7 +115,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'ctset': op = Op.CtSet; a = ins.sreg; b = ins.key; out.push(ins.dir); break;
     case 'notrack': op = Op.Notrack; break;
     case 'reject': op = Op.Reject; out.push(ins.type | (ins.code << 8)); break;
-    case 'queue': op = Op.Queue; out.push(ins.num | (ins.total << 16), ins.flags); break;
+    case 'queue': op = Op.Queue; a = ins.sreg; out.push(ins.num | (ins.total << 16), ins.flags); break;
     case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;

@@ -488,6 +488,12 @@ export class Evaluator {
   // nft's stmt_evaluate_queue: numbers are 16 bits, a range must grow and
   // collapses when it does not, and fanout spreads over a range.
   private queue(ctx: Ctx, s: Stmt & { kind: 'queue' }): void {
+    if (s.map) {
+      if (s.flags & QueueFlags.Fanout) throw NftError.at(s.numLoc!, `fanout requires a range to be specified`);
+      const map = this.valueExpr(ctx, s.map, typed(TYPES.integer, 16, 'host'));
+      ctx.stmts.push({ kind: 'queue', first: 0, last: 0, flags: s.flags, map });
+      return;
+    }
     const low = s.low ?? 0n;
     const high = s.high ?? low;
     const range = s.high !== undefined && s.highLoc !== s.lowLoc;

@@ -20,7 +20,7 @@ export type Ins =
   | { op: 'ctset'; sreg: number; key: CtKey; dir: CtDir }
   | { op: 'notrack' }
   | { op: 'reject'; type: number; code: number }
-  | { op: 'queue'; num: number; total: number; flags: number }
+  | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
   | { op: 'objref'; objType: number; index: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }

@@ -130,9 +130,17 @@ export class Linearizer {
       case 'reject':
         this.out.push({ op: 'reject', type: s.type, code: s.code });
         return;
-      case 'queue':
-        this.out.push({ op: 'queue', num: s.first, total: s.last - s.first + 1, flags: s.flags });
+      case 'queue': {
+        if (!s.map) {
+          this.out.push({ op: 'queue', sreg: 0, num: s.first, total: s.last - s.first + 1, flags: s.flags });
+          return;
+        }
+        const r = this.get(s.map);
+        this.expr(s.map, r);
+        this.out.push({ op: 'queue', sreg: word(r), num: 0, total: 0, flags: s.flags });
+        this.release(s.map);
         return;
+      }
       case 'log':
         this.out.push({ op: 'log', index: s.index });
         return;

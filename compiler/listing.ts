@@ -341,7 +341,8 @@ class Printer {
         return 'notrack';
       case 'queue': {
         const flags = [s.flags & QueueFlags.Bypass ? 'bypass' : '', s.flags & QueueFlags.Fanout ? 'fanout' : ''].filter(Boolean).join(',');
-        return `queue${flags ? ` flags ${flags}` : ''} to ${s.first}${s.last > s.first ? `-${s.last}` : ''}`;
+        const to = s.map ? this.expr(s.map) : `${s.first}${s.last > s.first ? `-${s.last}` : ''}`;
+        return `queue${flags ? ` flags ${flags}` : ''} to ${to}`;
       }
       case 'reject': {
         if (s.isDefault) return 'reject';

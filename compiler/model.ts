@@ -46,7 +46,8 @@ export type TStmt =
   // isDefault: the family's own answer, which nft lists as a bare `reject`.
   | { kind: 'reject'; type: RejectType; code: number; icmp: 'tcp' | RejectIcmp; isDefault: boolean }
   // Queues first to last (a range when they differ), QueueFlags.
-  | { kind: 'queue'; first: number; last: number; flags: number }
+  // or the number a map gives (sreg_qnum).
+  | { kind: 'queue'; first: number; last: number; flags: number; map?: TExpr }
   | ({ kind: 'log'; index: number } & LogOptions)
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }

@@ -684,19 +684,33 @@ export class Parser {
       const w = this.peek();
       if (!this.is('to') && !this.is('num')) this.failExpecting(w, 'comma or to or num');
       this.next();
-      s.loc = span(t, this.queueNumber(s, undefined, w.text === 'num'));
+      if (w.text === 'to' && !isNumber(this.peek())) return this.queueMap(s, t);
+      s.loc = span(t, this.queueNumber(s, undefined));
       return this.queueEnd(s);
     }
     if (this.accept('to')) {
-      s.loc = span(t, this.queueNumber(s, undefined, false));
+      if (!isNumber(this.peek())) return this.queueMap(s, t);
+      s.loc = span(t, this.queueNumber(s, undefined));
       return this.queueEnd(s);
     }
     for (;;) {
       const w = this.accept('num');
-      if (w) this.queueNumber(s, w, true);
+      if (w) this.queueNumber(s, w);
       else if (this.is('bypass') || this.is('fanout')) s.flags |= this.queueFlags();
       else return s;
     }
+  }
+
+  // `queue ... to KEY map { ... }`: the queue number a map gives.
+  private queueMap(s: Stmt & { kind: 'queue' }, t: Token): Stmt {
+    const key = this.peek();
+    if (key.kind === 'word' && UNSUPPORTED_EXPRESSIONS.has(key.text)) this.fail(key, `${key.text} is not supported by nftwasm`);
+    const e = this.expr();
+    if (e.kind !== 'map') this.failExpecting(this.peek(), '. or map');
+    s.map = e;
+    s.numLoc = span(e.loc, this.consumed ?? t);
+    s.loc = span(t, this.consumed ?? t);
+    return this.queueEnd(s);
   }
 
   // The newer forms take no flags after their number: the rule ends there.
@@ -718,13 +732,9 @@ export class Parser {
   }
 
   // A queue number or a range of them; returns its last token.
-  private queueNumber(s: Stmt & { kind: 'queue' }, num: Token | undefined, afterNum: boolean): Token {
+  private queueNumber(s: Stmt & { kind: 'queue' }, num: Token | undefined): Token {
     const low = this.peek();
-    if (!isNumber(low)) {
-      if (afterNum) this.failExpecting(low, "number or '$'");
-      if (low.kind === 'word' && !this.atEnd()) this.fail(low, 'queue to a computed queue number is not supported by nftwasm');
-      this.fail(low);
-    }
+    if (!isNumber(low)) this.failExpecting(low, "number or '$'");
     this.next();
     s.low = BigInt(low.text);
     s.high = s.low;

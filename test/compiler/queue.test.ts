@@ -41,6 +41,8 @@ const FORMS: [string, string][] = [
   ['queue flags fanout,bypass num 4-5', 'queue flags bypass,fanout to 4-5'],
   ['tcp dport 22 queue flags bypass to 3', 'tcp dport 22 queue flags bypass to 3'],
   ['counter queue num 7', 'counter packets 0 bytes 0 queue to 7'],
+  ['queue to tcp dport map { 22 : 1, 80 : 2 }', 'queue to tcp dport map { 22 : 1, 80 : 2 }'],
+  ['queue flags bypass to ip saddr . tcp dport map { 1.2.3.4 . 22 : 3 }', 'queue flags bypass to ip saddr . tcp dport map { 1.2.3.4 . 22 : 3 }'],
 ];
 
 const ERRORS = [
@@ -63,6 +65,9 @@ const ERRORS = [
   'queue num 3 accept',
   'queue to 3 bypass',
   'tcp dport 22 queue counter',
+  'queue flags fanout to tcp dport map { 22 : 1 }',
+  'queue to tcp dport map { 22 : 70000 }',
+  'queue to oif',
 ];
 
 describe('queue', () => {
@@ -72,8 +77,8 @@ describe('queue', () => {
     expect(rules.map((l) => l.trim())).toEqual(FORMS.map(([, listed]) => listed));
   });
 
-  it('a computed queue number is refused by name', () => {
-    expect(ourDebugText(table(['queue to tcp dport map { 22 : 1 }'])).out).toContain('queue to a computed queue number is not supported by nftwasm');
+  it('hashes and number generators are refused by name', () => {
+    expect(ourDebugText(table(['queue to symhash mod 2'])).out).toContain('symhash is not supported by nftwasm');
   });
 });
 

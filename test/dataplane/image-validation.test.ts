@@ -32,6 +32,9 @@ const SOURCE = `table inet t {
 	chain b {
 		counter drop
 	}
+	chain q {
+		queue flags bypass to tcp dport map { 22 : 1 }
+	}
 }
 `;
 
@@ -68,7 +71,7 @@ function first(image: Uint8Array, op: Op, which = (_at: number) => true): number
 
 // Chains are numbered in the order they are declared.
 function chainIndex(name: string): number {
-  return ['in', 'a', 'b'].indexOf(name);
+  return ['in', 'a', 'b', 'q'].indexOf(name);
 }
 
 function chainEntry(image: Uint8Array, name: string): number {
@@ -106,6 +109,7 @@ const CASES: [string, ImageError, Corruption][] = [
   ['a helper object out of range', ImageError.ObjectIndex, (i, v) => v.setUint32(first(i, Op.Objref, (at) => v.getUint32(at + 4, true) === 3) + 8, 7, true)],
   ['a lookup in a set out of range', ImageError.SetIndex, (i, v) => v.setUint32(first(i, Op.Lookup) + 4, 40, true)],
   ['an add to a set out of range', ImageError.SetIndex, (i, v) => v.setUint32(first(i, Op.Dynset) + 4, 40, true)],
+  ['a queue number register past the register file', ImageError.BadRegister, (i, v) => v.setUint8(first(i, Op.Queue) + 2, 19 + 4)],
   ['a limit state slot out of range', ImageError.StateSlot, (i, v) => v.setUint32(first(i, Op.Limit) + 4, 12, true)],
   ['a quota state slot out of range', ImageError.StateSlot, (i, v) => v.setUint32(first(i, Op.Quota) + 4, 12, true)],
   ['a policy that is no verdict', ImageError.BadPolicy, (i, v) => v.setUint32(chainEntry(i, 'in') + ChainEntry.Policy * 4, 7, true)],
