@@ -22,8 +22,9 @@ const FIRST_BUFFER: usize = HEADER_ROOM + 2048;
 const HIGH_THRESH: u64 = 4 * 1024 * 1024;
 // struct sk_buff and skb_shared_info around a fragment's data.
 const FRAGMENT_OVERHEAD: u32 = 768;
-// Disjoint runs of payload received, kept sorted: [start, end) pairs.
-const MAX_RUNS: u32 = 64;
+// Disjoint runs of payload received, kept sorted: [start, end) pairs, in
+// an array of each queue's own, grown as they come.
+const FIRST_RUNS: u32 = 8;
 const NS_PER_SEC: u64 = 1000000000;
 const IPV4_TIMEOUT: u64 = 30 * NS_PER_SEC;
 const IPV6_TIMEOUT: u64 = 60 * NS_PER_SEC;
@@ -52,7 +53,8 @@ const Q_BUFFER: usize = 84;
 const Q_BUFFER_SIZE: usize = 88;
 const Q_TRUESIZE: usize = 92;
 const Q_RUNS: usize = 96;
-const Q_SIZE: usize = Q_RUNS + <usize>MAX_RUNS * 8;
+const Q_RUNS_CAPACITY: usize = 100;
+const Q_SIZE: usize = 104;
 
 const FIRST_IN: u8 = 1;
 const LAST_IN: u8 = 2;
@@ -146,9 +148,13 @@ function findQueue(v6: bool, proto: u8, id: u32, now: u64): usize {
   const q = free;
   const buffer = load<u32>(q + Q_BUFFER);
   const bufferSize = load<u32>(q + Q_BUFFER_SIZE);
+  const runs = load<u32>(q + Q_RUNS);
+  const runsCapacity = load<u32>(q + Q_RUNS_CAPACITY);
   memory.fill(q, 0, Q_SIZE);
   store<u32>(q + Q_BUFFER, buffer);
   store<u32>(q + Q_BUFFER_SIZE, bufferSize);
+  store<u32>(q + Q_RUNS, runs);
+  store<u32>(q + Q_RUNS_CAPACITY, runsCapacity);
   store<u8>(q + Q_IN_USE, 1);
   store<u8>(q + Q_FAMILY, family);
   store<u8>(q + Q_PROTO, proto);
@@ -166,11 +172,25 @@ enum Insert {
   Overlap = 2,
 }
 
+// Room for more runs in a queue holding n of them.
+function growRuns(q: usize, n: u32): void {
+  const capacity = n == 0 ? FIRST_RUNS : n * 2;
+  const grown = heap.alloc(<usize>capacity << 3);
+  const old = <usize>load<u32>(q + Q_RUNS);
+  if (old != 0) {
+    memory.copy(grown, old, <usize>n << 3);
+    heap.free(old);
+  }
+  store<u32>(q + Q_RUNS, <u32>grown);
+  store<u32>(q + Q_RUNS_CAPACITY, capacity);
+}
+
 // inet_frag_queue_insert: a fragment inside what is already there is a
 // duplicate; one that overlaps it otherwise spoils the whole datagram.
 function insertRun(q: usize, start: u32, end: u32): Insert {
   const n = load<u32>(q + Q_RUNCOUNT);
-  const runs = q + Q_RUNS;
+  if (n == load<u32>(q + Q_RUNS_CAPACITY)) growRuns(q, n);
+  const runs = <usize>load<u32>(q + Q_RUNS);
   let at: u32 = 0;
   for (; at < n; at++) {
     const rs = load<u32>(runs + (<usize>at << 3));
@@ -191,7 +211,6 @@ function insertRun(q: usize, start: u32, end: u32): Insert {
   } else if (joinsRight) {
     store<u32>(runs + (<usize>at << 3), start);
   } else {
-    if (n == MAX_RUNS) return Insert.Overlap;
     memory.copy(runs + (<usize>(at + 1) << 3), runs + (<usize>at << 3), <usize>(n - at) << 3);
     store<u32>(runs + (<usize>at << 3), start);
     store<u32>(runs + (<usize>at << 3) + 4, end);

@@ -89,33 +89,35 @@ describe('expectations', () => {
   });
 });
 
+// The fragment of IP packet `whole` (IPv4, no options) holding its bytes
+// from offset to end after the header, with id i.
+function piece(whole: number[], i: number, offset: number, end: number): number[] {
+  const h = whole.slice(0, 20);
+  const data = whole.slice(20 + offset, 20 + end);
+  const total = 20 + data.length;
+  h[2] = total >> 8;
+  h[3] = total & 0xff;
+  h[4] = (i >> 8) & 0xff;
+  h[5] = i & 0xff;
+  const frag = (20 + end < whole.length ? 0x2000 : 0) | (offset >> 3);
+  h[6] = frag >> 8;
+  h[7] = frag & 0xff;
+  h[10] = 0;
+  h[11] = 0;
+  let sum = 0;
+  for (let k = 0; k < 20; k += 2) sum += (h[k]! << 8) | h[k + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = ~sum & 0xffff;
+  h[10] = c >> 8;
+  h[11] = c & 0xff;
+  return [...h, ...data];
+}
+
 // The two fragments of a UDP datagram: its first 512 bytes after the IP
 // header, then the rest.
 function fragments(i: number): [number[], number[]] {
   const whole = udp(client(i), '10.0.0.2', 20000 + i, 5353, 1000);
-  const header = whole.slice(0, 20);
-  const l4 = whole.slice(20);
-  const piece = (data: number[], offset: number, more: boolean): number[] => {
-    const h = header.slice();
-    const total = 20 + data.length;
-    h[2] = total >> 8;
-    h[3] = total & 0xff;
-    h[4] = (i >> 8) & 0xff;
-    h[5] = i & 0xff;
-    const frag = (more ? 0x2000 : 0) | (offset >> 3);
-    h[6] = frag >> 8;
-    h[7] = frag & 0xff;
-    h[10] = 0;
-    h[11] = 0;
-    let sum = 0;
-    for (let k = 0; k < 20; k += 2) sum += (h[k]! << 8) | h[k + 1]!;
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    const c = ~sum & 0xffff;
-    h[10] = c >> 8;
-    h[11] = c & 0xff;
-    return [...h, ...data];
-  };
-  return [piece(l4.slice(0, 512), 0, true), piece(l4.slice(512), 512, false)];
+  return [piece(whole, i, 0, 512), piece(whole, i, 512, whole.length - 20)];
 }
 
 describe('defragmentation', () => {
@@ -126,5 +128,16 @@ describe('defragmentation', () => {
     const all = Array.from({ length: n }, (_, i) => fragments(i));
     filter.processCapture(pcap([...all.map(([first]) => first), ...all.map(([, second]) => second)]));
     expect(parseListingCounters(filter.listRuleset())[0]!.packets).toBe(n);
+  });
+
+  it('rebuilds a datagram from 141 fragments, every other one first', async () => {
+    const ruleset = `table inet t {\n\tchain in {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tudp dport 5353 counter\n\t}\n}\n`;
+    const filter = await createFilter(compile(ruleset), { local: ['10.0.0.2'] });
+    const whole = udp(client(1), '10.0.0.2', 20001, 5353, 141 * 8 - 8);
+    const pieces = Array.from({ length: 141 }, (_, k) => piece(whole, 7, k * 8, Math.min(k * 8 + 8, whole.length - 20)));
+    // The odd ones make 70 runs apart before the even ones join them.
+    const order = [...pieces.filter((_, k) => k % 2 === 1), ...pieces.filter((_, k) => k % 2 === 0)];
+    filter.processCapture(pcap(order));
+    expect(parseListingCounters(filter.listRuleset())[0]!.packets).toBe(1);
   });
 });
