@@ -75,7 +75,12 @@ function chainDepthErrors(batch: BatchItem[]): NftError[] {
     });
   const tooDeep = (added: RuleModel[], table: TableModel): boolean => {
     const edges = new Map<ChainModel, ChainModel[]>();
-    for (const r of added) if (r.chain.table === table) edges.set(r.chain, [...(edges.get(r.chain) ?? []), ...targets(r)]);
+    for (const r of added) {
+      if (r.chain.table !== table) continue;
+      const out = edges.get(r.chain) ?? [];
+      out.push(...targets(r));
+      edges.set(r.chain, out);
+    }
     // Longest path below a chain, Infinity through a loop.
     const height = new Map<ChainModel, number>();
     const below = (c: ChainModel): number => {
