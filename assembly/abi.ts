@@ -313,6 +313,19 @@ export enum ChainEntry {
 
 export const POLICY_NONE = 2;
 
+// A rule's coverage record (assembly/coverage.ts), bytes: its chain index
+// and handle, then u64 counts of the packets that reached it, that it
+// matched, and that would have matched it had an earlier rule not decided
+// them.
+export enum CoverageRecord {
+  Chain = 0,
+  Handle = 4,
+  Reached = 8,
+  Matched = 16,
+  Shadowed = 24,
+  Size = 32,
+}
+
 // A rule in the code: word 0 = size of the rule in words including this
 // header, word 1 = handle; then the instructions.
 export enum RuleHeader {

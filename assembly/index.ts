@@ -21,6 +21,7 @@ import * as trace from './trace';
 import * as shard from './shard';
 import * as sets from './sets';
 import * as output from './output';
+import * as coverage from './coverage';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -141,6 +142,12 @@ export function outputRewind(cls: u32): void { output.outputRewind(cls); }
 export function outputStarted(cls: u32): bool { return output.outputStarted(cls); }
 export function outputConflict(): i32 { return output.conflict; }
 export function outputFileLinkType(cls: u32): u32 { return output.outputFileLinkType(cls); }
+
+// Rule coverage (assembly/coverage.ts): records of CoverageRecord.Size
+// bytes, coverageCount() of them at the address coverageEnable() returns.
+export function coverageEnable(): usize { return coverage.coverageEnable(); }
+export function coverageCount(): u32 { return coverage.recordCount; }
+export function coverageRecords(): usize { return coverage.records; }
 
 export function captureRestart(): void { cap.captureReset(); }
 export function captureLinkType(): u32 { return cap.linkType; }

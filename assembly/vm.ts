@@ -11,6 +11,7 @@ import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as trace from './trace';
+import * as coverage from './coverage';
 
 const MAX_JUMP_DEPTH: i32 = 16;
 const REGISTER_WORDS: usize = 20;
@@ -523,6 +524,61 @@ function evalRule(rule: usize): i32 {
   return Verdict.Continue;
 }
 
+// Whether a rule would have matched the packet, for coverage: its matches
+// are evaluated up to its first statement, which is not run. Registers are
+// scratch; nothing else changes.
+function wouldMatch(rule: usize): bool {
+  const end = rule + (<usize>load<u32>(rule + (<usize>RuleHeader.Size << 2)) << 2);
+  let ins = rule + (<usize>RuleHeader.Words << 2);
+  while (ins < end) {
+    const h = load<u32>(ins);
+    const a = (h >> 16) & 0xff;
+    const b = h >> 24;
+    switch (h & 0xff) {
+      case Op.Cmp: if (!evalCmp(ins, a, b)) return false; break;
+      case Op.PayloadLoad: if (!evalPayload(ins, a, b)) return false; break;
+      case Op.CtLoad: if (!evalCt(ins, b, a)) return false; break;
+      case Op.MetaLoad: if (!evalMeta(b, a)) return false; break;
+      case Op.Bitwise: evalBitwise(ins, a, b); break;
+      case Op.Range: if (!evalRange(ins, a, b)) return false; break;
+      case Op.Byteorder: evalByteorder(ins, a, b); break;
+      case Op.Immediate:
+        if (a == 0) return true;
+        memory.copy(reg(a), ins + 4, <usize>words(b) << 2);
+        break;
+      case Op.Lookup: {
+        // A verdict map decides: the match has held once an element is found.
+        const set = load<u32>(ins + 4) & 0xffffff;
+        if ((sets.setFlags(set) & SetFlags.Verdict) != 0) return sets.setFind(set, reg(a)) != 0;
+        if (!evalLookup(ins, a, b)) return false;
+        break;
+      }
+      default: return true;
+    }
+    ins += <usize>((h >> 8) & 0xff) << 2;
+  }
+  return true;
+}
+
+// Coverage: the rules a decision kept the packet from, in the deciding
+// chain after the deciding rule and in every chain that jumped to it.
+function noteShadowed(rule: usize, left: u32, depth: i32): void {
+  let r = rule;
+  let n = left;
+  let d = depth;
+  while (true) {
+    for (; n > 0; n--) {
+      if (wouldMatch(r)) coverage.wouldHaveMatched(r);
+      r += <usize>load<u32>(r) << 2;
+    }
+    if (d == 0) return;
+    d--;
+    const s = jumpStack + <usize>d * 12;
+    r = load<usize>(s + 4);
+    n = load<u32>(s + 8);
+  }
+}
+
 // Runs a base chain and everything it jumps to; returns Accept or Drop.
 export function runChain(base: u32): i32 {
   let chain = base;
@@ -547,9 +603,14 @@ export function runChain(base: u32): i32 {
       left = load<u32>(s + 8);
       continue;
     }
+    if (coverage.enabled) coverage.reached(rule);
     const v = evalRule(rule);
     if (trace.active && v != Verdict.Break) trace.ruleDone(chain, load<u32>(rule + (<usize>RuleHeader.Handle << 2)), v, load<u32>(regs + 4));
     const next = rule + (<usize>load<u32>(rule) << 2);
+    if (coverage.enabled && v != Verdict.Break) {
+      coverage.matched(rule);
+      if (v == Verdict.Accept || v == Verdict.Drop || v == Verdict.Queue) noteShadowed(next, left - 1, depth);
+    }
     if (v == Verdict.Continue || v == Verdict.Break) {
       rule = next;
       left--;

@@ -20,6 +20,8 @@ import { painterFor, type Paint } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
 import { diffRulesets } from './diff.js';
+import { summarizeCoverage } from './coverage.js';
+import { coverageJson, coverageListing, coverageSummaryText } from './output/coverage-format.js';
 import { changeJson, changeText, summaryJson, summaryText } from './output/diff-format.js';
 
 export const EXIT_OK = 0;
@@ -181,6 +183,7 @@ interface RunFlags {
   conntrackFormat: ConntrackFormat;
   sysctl?: string[];
   quiet?: boolean;
+  coverage?: boolean;
 }
 
 interface FilterFlags extends RunFlags {
@@ -208,6 +211,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
+    .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
     .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
     .option('-q, --quiet', 'no summary on standard error');
@@ -216,7 +220,7 @@ function addRunOptions(cmd: Command): Command {
 function checkStdout(flags: RunFlags): void {
   const named = (list: Array<string | false | undefined>): string[] => list.filter((x): x is string => !!x);
   const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -']);
-  const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack']);
+  const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack', flags.coverage && '--coverage']);
   if (takers.length > 1 || (takers.length === 1 && text.length > 0)) {
     const all = [...takers, ...text];
     const options = `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}`;
@@ -243,6 +247,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       local,
       sysctl: parseSysctls(flags.sysctl ?? []),
       events: !!flags.events,
+      coverage: !!flags.coverage,
       ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
     };
     // Worker threads are loaded only when asked for, off the start-up of a plain run.
@@ -305,6 +310,11 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
   } else {
     if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
     if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
+  }
+  if (flags.coverage) {
+    const rules = filter.coverage(TRACE_TABLE);
+    const summary = summarizeCoverage(rules);
+    io.out(flags.json ? `${coverageJson(rules, summary)}\n` : `${coverageListing(hideTraceTable(filter.listRuleset({ handles: true })), rules)}${coverageSummaryText(summary)}`);
   }
   const s = filter.stats();
   if (!flags.quiet) {

@@ -7,6 +7,7 @@ import { createFilter, type CaptureReader, type FilterOptions } from './filter.j
 import { flowOf, type Flow } from './flow.js';
 import { FATE_NAMES, secondsText } from './output/names.js';
 import type { PacketBatch } from './packet-batch.js';
+import { ruleTexts } from './rule-text.js';
 
 // What decided a packet: a rule (by handle, with its text), a chain's
 // policy, or, for packets no hook saw, their fate.
@@ -87,32 +88,6 @@ class Decisions {
     }
     this.count = need;
   }
-}
-
-// Rule texts by table and handle, from the listing nft would print with -a.
-function ruleTexts(ruleset: Ruleset): Map<string, string> {
-  const texts = new Map<string, string>();
-  let table = '';
-  let pending: string[] = [];
-  for (const line of ruleset.toListing({ handles: true, stateless: true }).split('\n')) {
-    const t = line.match(/^table (\S+) (\S+) \{/);
-    if (t) {
-      table = `${t[1]} ${t[2]}`;
-      continue;
-    }
-    if (!line.startsWith('\t\t') || /^\t\t(type|policy) /.test(line)) {
-      pending = [];
-      continue;
-    }
-    pending.push(line.trim());
-    const h = line.match(/^(.*) # handle (\d+)$/);
-    if (h) {
-      pending[pending.length - 1] = h[1].trim();
-      texts.set(`${table} ${h[2]}`, pending.join(' '));
-      pending = [];
-    }
-  }
-  return texts;
 }
 
 function decider(ruleset: Ruleset, texts: Map<string, string>, fate: number, chainIndex: number, handle: number): Decider {

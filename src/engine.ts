@@ -78,6 +78,9 @@ export interface DataPlaneExports {
   outputStarted(cls: number): number;
   outputConflict(): number;
   outputFileLinkType(cls: number): number;
+  coverageEnable(): number;
+  coverageCount(): number;
+  coverageRecords(): number;
   captureRestart(): void;
   captureLinkType(): number;
   captureError(): number;

@@ -14,6 +14,7 @@ import { parseIpv4, parseIpv6 } from './address.js';
 import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
 import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
 import { liveSetElements } from './set-contents.js';
+import { readCoverage, type RuleCoverage } from './coverage.js';
 
 export type ConntrackFormat = 'conntrack' | 'proc';
 
@@ -38,6 +39,9 @@ export interface FilterOptions {
   // false: the interpreter's general paths only, to check its shortcuts
   // against them.
   fastPaths?: boolean;
+  // Count, per rule, the packets that reached it, matched it, and would
+  // have matched it had an earlier rule not decided them (Filter.coverage).
+  coverage?: boolean;
 }
 
 export interface FilterStats {
@@ -176,6 +180,12 @@ export class Filter {
     const o = cls >= 0 ? this.outputs[cls] : undefined;
     if (!o) return null;
     return o.output.mixedLinkTypes(Number(ex.packetsProcessed()), ex.captureLinkType(), ex.outputFileLinkType(cls));
+  }
+
+  // Rule coverage so far: empty unless the filter was created with it.
+  // Rules of hiddenTable (the CLI's trace-filter table) are left out.
+  coverage(hiddenTable?: string): RuleCoverage[] {
+    return readCoverage(this.ruleset, this.engine, hiddenTable);
   }
 
   // Runs a whole capture file held in memory.
@@ -451,6 +461,7 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
   engine.loadRuleset(ruleset.image);
   if (opts.fastPaths === false) engine.exports.fastPathsEnable(0);
   if (opts.events) engine.exports.eventsEnable(EVENT_RING_RECORDS);
+  if (opts.coverage) engine.exports.coverageEnable();
   if (opts.trace) {
     const wanted = [...new Set(opts.trace.packets ?? [])].sort((a, b) => a - b);
     const at = engine.exports.traceInit(TRACE_RECORDS, wanted.length, opts.trace.triggerChainsFrom ?? 0xffffffff);

@@ -13,4 +13,5 @@ export { RulesetImageError } from './engine.js';
 export { SYSCTLS } from './sysctl.js';
 export { diffRulesets, type DiffResult, type FlowChange, type DiffSummary, type Decider } from './diff.js';
 export type { Flow } from './flow.js';
+export { summarizeCoverage, type RuleCoverage, type CoverageSummary } from './coverage.js';
 export type { ConntrackEntry, ConntrackTuple } from './conntrack-table.js';
