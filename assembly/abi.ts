@@ -187,6 +187,49 @@ export enum MetaKey {
   Sdifname = 34,
 }
 
+// The host's network devices and routes (`ip -j addr`, `ip -j route show
+// table all`), written by the host before the first packet: each table is a
+// u32 count followed by its entries.
+export const IFNAMSIZ = 16;
+export const MAX_DEVICES = 256;
+export enum DeviceEntry {
+  Index = 0,
+  // ARPHRD_* type, as meta iiftype loads it.
+  Type = 4,
+  Group = 8,
+  // IFNAMSIZ bytes each, NUL-padded; an empty kind when the link has none.
+  Name = 12,
+  Kind = 28,
+  Size = 44,
+}
+export const MAX_ROUTES = 1024;
+export enum RouteEntry {
+  Family = 0,
+  PrefixLen = 1,
+  // An RTN_* value.
+  Type = 2,
+  // Routing table id (local 255, main 254, default 253).
+  Table = 4,
+  // The device's index; 0 for routes without one (blackhole, unreachable).
+  Oif = 8,
+  // 16 bytes, IPv4 in the first four.
+  Dst = 12,
+  Size = 28,
+}
+// Values of RTN_* (rtnetlink.h).
+export enum RouteType {
+  Unicast = 1,
+  Local = 2,
+  Broadcast = 3,
+  Anycast = 4,
+  Multicast = 5,
+  Blackhole = 6,
+  Unreachable = 7,
+  Prohibit = 8,
+  Throw = 9,
+  Nat = 10,
+}
+
 // Values of NFT_CT_* (the kernel's key numbers).
 export enum CtKey {
   State = 0,

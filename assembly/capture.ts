@@ -10,7 +10,7 @@
 // link type, snap length and timestamp resolution; packets come as enhanced,
 // simple or obsolete packet blocks; every other block is skipped, however
 // large, without being held in memory.
-import { CaptureError } from './abi';
+import { CaptureError, IFNAMSIZ } from './abi';
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -25,6 +25,7 @@ const BLOCK_OPB: u32 = 2;
 const BLOCK_SPB: u32 = 3;
 const BLOCK_EPB: u32 = 6;
 const BYTE_ORDER_MAGIC: u32 = 0x1a2b3c4d;
+const OPT_IF_NAME: u32 = 2;
 const OPT_IF_TSRESOL: u32 = 9;
 const OPT_IF_TSOFFSET: u32 = 14;
 // A packet block's header and trailer around the data, by type.
@@ -44,7 +45,9 @@ const IF_MUL: usize = 8;
 const IF_DIV: usize = 16;
 const IF_BINARY: usize = 24;
 const IF_OFFSET: usize = 32;
-const IF_SIZE: usize = 40;
+// if_name, NUL-padded to IFNAMSIZ (all zeros when absent or longer).
+const IF_NAME: usize = 40;
+const IF_SIZE: usize = 56;
 const interfaces: usize = memory.data(<i32>(MAX_INTERFACES * <u32>IF_SIZE));
 
 const LINKTYPE_NULL: u32 = 0;
@@ -88,6 +91,8 @@ export let recordOrigLen: u32 = 0;
 export let recordTime: u64 = 0;
 export let recordStart: usize = 0;
 export let recordEnd: usize = 0;
+// The record's interface name (IFNAMSIZ bytes), or 0 when the capture has none.
+export let recordIfName: usize = 0;
 
 export function captureReset(): void {
   format = Format.Unknown;
@@ -182,6 +187,7 @@ function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   recordCaplen = caplen;
   recordOrigLen = rd32(pos + 12);
   recordData = pos + PCAP_RECORD_HEADER;
+  recordIfName = 0;
   recordStart = pos;
   recordEnd = recordData + caplen;
   return WalkStatus.Record;
@@ -274,6 +280,7 @@ function describeInterface(pos: usize, len: u32): WalkStatus {
   store<u64>(ifc + IF_DIV, 1);
   store<u32>(ifc + IF_BINARY, 0xffffffff);
   store<i64>(ifc + IF_OFFSET, 0);
+  memory.fill(ifc + IF_NAME, 0, IFNAMSIZ);
   let opt = pos + 16;
   const optEnd = pos + len - 4;
   while (opt + 4 <= optEnd) {
@@ -295,6 +302,11 @@ function describeInterface(pos: usize, len: u32): WalkStatus {
         store<u64>(ifc + IF_MUL, 1);
         store<u64>(ifc + IF_DIV, ipow10(exp - 9));
       }
+    } else if (code == OPT_IF_NAME) {
+      // The name may or may not end in a NUL inside the option.
+      let n: u32 = 0;
+      while (n < olen && load<u8>(value + n) != 0) n++;
+      if (n < <u32>IFNAMSIZ) memory.copy(ifc + IF_NAME, value, n);
     } else if (code == OPT_IF_TSOFFSET && olen >= 8) {
       const lo = <u64>rd32(value);
       const hi = <u64>rd32(value + 4);
@@ -366,5 +378,6 @@ function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
   recordData = data;
   recordStart = pos;
   recordEnd = pos + len;
+  recordIfName = load<u8>(ifc + IF_NAME) != 0 ? ifc + IF_NAME : 0;
   return WalkStatus.Record;
 }

@@ -11,6 +11,7 @@ import { configInit, tunables, localAddresses, tunable } from './config';
 import { vmInit, setFastPaths, fastPaths } from './vm';
 import * as warm from './conntrack-warm';
 import { processPacket } from './pipeline';
+import * as dev from './devices';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
 import { defragInit } from './defrag';
@@ -57,6 +58,7 @@ let keepResults = true;
 
 export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   configInit();
+  dev.devicesInit();
   ctt.conntrackInit(ctMax);
   expectInit();
   defragInit();
@@ -87,6 +89,8 @@ export function newIdsClear(): void {
 export function resultsKeep(on: bool): void { keepResults = on; }
 export function tunablesBuffer(): usize { return tunables; }
 export function localAddressesBuffer(): usize { return localAddresses; }
+export function devicesBuffer(): usize { return dev.devices; }
+export function routesBuffer(): usize { return dev.routes; }
 
 export function rulesetReserve(len: u32): usize { return rs.rulesetReserve(len); }
 export function rulesetLoad(): i32 {
@@ -229,6 +233,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
     }
     if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
+    dev.captureIfName = cap.recordIfName;
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, clock, out);
     // Results keep the record's own time, as the capture has it.
     store<u64>(out + PacketResult.Time, recordTime);

@@ -74,6 +74,8 @@ const ARPHRD_ETHER: u32 = 1;
 const ARPHRD_LOOPBACK: u32 = 772;
 const ARPHRD_NONE: u32 = 0xfffe;
 export let iifType: u32 = ARPHRD_NONE;
+// The interface index a Linux cooked v2 header names (0: not known).
+export let linkIfindex: u32 = 0;
 
 // Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
 export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
@@ -87,6 +89,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   isFragment = false;
   pkttype = 0;
   iifType = ARPHRD_NONE;
+  linkIfindex = 0;
   let p = data;
   let proto: u32 = 0;
   if (linkType == LINKTYPE_ETHERNET) {
@@ -110,6 +113,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   } else if (linkType == LINKTYPE_LINUX_SLL2) {
     if (caplen < 20) return PacketFate.NotIp;
     iifType = be16(data + 8);
+    linkIfindex = bswap<u32>(load<u32>(data + 4));
     proto = be16(data);
     const t = load<u8>(data + 10);
     pkttype = t == 4 ? 0 : t;

@@ -7,6 +7,7 @@ import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as vm from './vm';
 import * as defrag from './defrag';
+import * as dev from './devices';
 import { conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
 import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
@@ -211,8 +212,10 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     vm.sentByHost = path == PATH_OUTPUT;
     vm.hasInputDevice = !vm.sentByHost || neighbourAdvertisement();
     let lowered = false;
+    dev.packetDevices(pkt.linkIfindex);
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
+      dev.atHook(hook, vm.hasInputDevice);
       verdict = runHook(family, hook);
       if (verdict != Verdict.Accept) break;
       if (hook == Hook.Prerouting && !routed(path == PATH_FORWARD)) {

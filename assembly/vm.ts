@@ -1,6 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -12,6 +12,7 @@ import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as trace from './trace';
 import * as coverage from './coverage';
+import * as dev from './devices';
 
 const MAX_JUMP_DEPTH: i32 = 16;
 const REGISTER_WORDS: usize = 20;
@@ -150,11 +151,47 @@ function evalMeta(key: u32, dreg: u32): bool {
     case MetaKey.L4proto: store32(dreg, pkt.l4proto); break;
     case MetaKey.Mark: store32(dreg, packetMark); break;
     case MetaKey.Pkttype: store32(dreg, pkt.pkttype); break;
-    // A packet the host sends has no input device.
-    case MetaKey.Iiftype:
-      if (!hasInputDevice) return false;
-      store32(dreg, pkt.iifType);
+    // nft_meta_get_eval_ifname: a hook without the device loads index 0 and
+    // an empty name, but breaks the rule for its type and group.
+    case MetaKey.Iif: store32(dreg, dev.inputIndex()); break;
+    case MetaKey.Oif: store32(dreg, dev.outputIndex()); break;
+    case MetaKey.Iifname: memory.copy(reg(dreg), dev.inputName(), IFNAMSIZ); break;
+    case MetaKey.Oifname: memory.copy(reg(dreg), dev.outputName(), IFNAMSIZ); break;
+    case MetaKey.Iiftype: {
+      if (!dev.hasInput()) return false;
+      const e = dev.inputEntry();
+      store32(dreg, e != 0 ? load<u32>(e + DeviceEntry.Type) : pkt.iifType);
       break;
+    }
+    case MetaKey.Oiftype: {
+      const e = dev.outputEntry();
+      if (e == 0) return false;
+      store32(dreg, load<u32>(e + DeviceEntry.Type));
+      break;
+    }
+    case MetaKey.Iifgroup: {
+      if (!dev.hasInput()) return false;
+      const e = dev.inputEntry();
+      store32(dreg, e != 0 ? load<u32>(e + DeviceEntry.Group) : 0);
+      break;
+    }
+    case MetaKey.Oifgroup: {
+      const e = dev.outputEntry();
+      if (e == 0) return false;
+      store32(dreg, load<u32>(e + DeviceEntry.Group));
+      break;
+    }
+    case MetaKey.Iifkind:
+    case MetaKey.Oifkind: {
+      const e = key == MetaKey.Iifkind ? dev.inputEntry() : dev.outputEntry();
+      if (e == 0 || load<u8>(e + DeviceEntry.Kind) == 0) return false;
+      memory.copy(reg(dreg), e + DeviceEntry.Kind, IFNAMSIZ);
+      break;
+    }
+    // No l3mdev (VRF) device in the model: the kernel's sdif is then 0 and
+    // its name empty.
+    case MetaKey.Sdif: store32(dreg, 0); break;
+    case MetaKey.Sdifname: memory.fill(reg(dreg), 0, IFNAMSIZ); break;
     default: return false;
   }
   return true;

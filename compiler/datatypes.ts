@@ -27,6 +27,9 @@ export interface Datatype {
   // Symbols that `-n` prints as hex numbers of this many digits rather
   // than decimal (nft's basefmt).
   hexDigits?: number;
+  // Names printed in quotes (the tables of /etc/iproute2, as nft's
+  // symbolic_constant_print with quotes).
+  quoted?: boolean;
 }
 
 const CT_STATE: Array<[string, number]> = [['invalid', 1], ['established', 2], ['related', 4], ['new', 8], ['untracked', 64]];
@@ -56,6 +59,8 @@ const ICMPX_CODES: Array<[string, number]> = [['port-unreachable', 1], ['admin-p
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 // ARPHRD_* device types (nft's arphrd_tbl).
 const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 768], ['ipip6', 769], ['loopback', 772], ['sit', 776], ['ipgre', 778]];
+// /etc/iproute2/group as iproute2 installs it.
+const DEVGROUPS: Array<[string, number]> = [['default', 0]];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
   ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
@@ -129,6 +134,7 @@ export const TYPES = {
   tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),
+  devgroup: { ...t('devgroup', 35, 'devgroup name', 32, 'host', 'symbol', DEVGROUPS), quoted: true },
   iface_type: t('iface_type', 21, 'network interface type', 16, 'host', 'symbol', ARPHRD),
   ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
   icmpv6_type: t('icmpv6_type', 29, 'ICMPv6 type', 8, 'big', 'symbol', ICMPV6_TYPES),
@@ -151,7 +157,13 @@ export const SET_TYPES: Record<string, Datatype> = Object.fromEntries(
 
 // nft resolves interface names when it evaluates a rule; a fresh network
 // namespace, where rules are checked, only has the loopback.
-export const INTERFACES: Array<[string, number]> = [['lo', 1]];
+// A network device as iif and oif name it.
+export interface InterfaceName {
+  name: string;
+  index: number;
+}
+// The devices of a fresh network namespace, where nft -c resolves names.
+export const LOOPBACK_ONLY: readonly InterfaceName[] = [{ name: 'lo', index: 1 }];
 
 export function symbolValue(type: Datatype, name: string): number | undefined {
   return type.symbols?.find(([n]) => n === name)?.[1];

@@ -3,17 +3,21 @@
 // model with handles numbered the way the kernel numbers them.
 import { CtDir, CtKey, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
-import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype } from './datatypes.js';
+import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
-import { parseNumber, parseValue } from './values.js';
+import { parseNumber, parseValue, UTF8 } from './values.js';
 
 export interface CompileOptions {
   filename?: string;
+  // The network devices of the host the ruleset is for, which iif and oif
+  // name (nft resolves them on the host it runs on); by default only the
+  // loopback, as in a fresh network namespace.
+  interfaces?: readonly InterfaceName[];
   includeDirs?: string[];
   readFile?: (path: string) => string;
 }
@@ -815,8 +819,9 @@ export class Evaluator {
     if (e.kind !== 'value') throw NftError.at(e.loc, `syntax error`);
     if (like.type.name === 'string' || like.type.name === 'ifname') {
       if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
+      if (like.type.name === 'ifname' && e.text === '') throw NftError.at(e.loc, 'Empty string is not allowed');
     }
-    const value = parseValue(like.type, like.bits, e);
+    const value = parseValue(like.type, like.bits, e, this.opts.interfaces);
     return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
   }
 
@@ -851,6 +856,16 @@ export class Evaluator {
       if (items.length !== parts.length) throw NftError.at(e.loc, `datatype mismatch`);
       const typedItems = items.map((item, i) => this.element(parts[i] as TExpr, item));
       return { kind: 'concat', items: typedItems, type: parts[0].type, bits: like.bits, byteorder: 'big' };
+    }
+    // expr_evaluate_string: a trailing '*' makes a match on the bytes before
+    // it (a prefix without the NUL); after a backslash it is a literal star,
+    // and every backslash of the string goes.
+    if (e.kind === 'value' && like.type.print === 'string' && e.text.endsWith('*')) {
+      const stem = e.text.slice(0, -1);
+      if (stem === '') throw NftError.at(e.loc, 'All-wildcard strings are not supported');
+      if (stem.endsWith('\\')) return this.constOf({ ...e, text: e.text.replaceAll('\\', '') }, like);
+      const value = this.constOf({ ...e, text: stem }, like);
+      return { kind: 'prefix', value, length: UTF8.encode(stem).length * 8, ...typed(like.type, like.bits, like.byteorder) };
     }
     if (e.kind === 'range') {
       const low = this.constOf(e.low, like);

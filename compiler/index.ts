@@ -105,6 +105,6 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
     })),
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
     toNetlinkDebug: () => disassemble(image, names),
-    toListing: (o?: ListingOptions) => listRuleset(model, o),
+    toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
   };
 }

@@ -1,6 +1,6 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
-import { INTERFACES, SERVICES, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
+import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
@@ -26,6 +26,8 @@ export interface ListingOptions {
   numericTime?: boolean;
   // -S: ports as quoted service names, -n or not.
   services?: boolean;
+  // The devices interface indexes are listed by name with (CompileOptions).
+  interfaces?: readonly InterfaceName[];
 }
 
 // An element of a set as the data plane holds it: key and data in register
@@ -96,13 +98,14 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
     case 'hex': return '0x' + value.toString(16).padStart(Math.ceil(bits / 4), '0');
     case 'decimal': return value.toString();
     case 'iface': {
-      const name = INTERFACES.find(([, v]) => BigInt(v) === value)?.[0];
+      const name = (o.interfaces ?? LOOPBACK_ONLY).find((d) => BigInt(d.index) === value)?.name;
       return name === undefined ? value.toString() : `"${name}"`;
     }
     case 'ipv4': return [24n, 16n, 8n, 0n].map((s) => (value >> s) & 0xffn).join('.');
     case 'ipv6': return ipv6Text(value);
     case 'ether': return Array.from({ length: 6 }, (_, i) => ((value >> BigInt((5 - i) * 8)) & 0xffn).toString(16).padStart(2, '0')).join(':');
-    case 'string': return `"${stringText(value)}"`;
+    // A star of the value itself, not a wildcard, is escaped.
+    case 'string': return `"${stringText(value).replace(/\*$/, '\\*')}"`;
     case 'time': return formatTime(value, o.numeric ? { numericTime: true } : o);
     case 'label': {
       for (let i = 0n; i < 128n; i++) if (value === 1n << i) return i.toString();
@@ -122,7 +125,9 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
     }
     case 'symbol':
       if (o.numeric) return type.hexDigits ? '0x' + value.toString(16).padStart(type.hexDigits, '0') : value.toString();
-      return symbolName(type, Number(value)) ?? value.toString();
+      const name = symbolName(type, Number(value));
+      if (name === undefined) return value.toString();
+      return type.quoted ? `"${name}"` : name;
     case 'bitmask': {
       if (value === 0n) return '0x0';
       if (o.numeric) return '0x' + value.toString(16);
@@ -202,6 +207,7 @@ class Printer {
         if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
         return `${this.expr(e.low)}-${this.expr(e.high)}`;
       case 'prefix':
+        if (e.type.print === 'string') return `"${stringText((e.value as TExpr & { kind: 'const' }).value)}*"`;
         return `${this.expr(e.value)}/${e.length}`;
       case 'setref':
         return this.setRef(e.set);

@@ -84,6 +84,13 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   skuid: meta(MetaKey.Skuid, 'skuid', TYPES.integer, 32, 'host'),
   skgid: meta(MetaKey.Skgid, 'skgid', TYPES.integer, 32, 'host'),
   cpu: meta(MetaKey.Cpu, 'cpu', TYPES.integer, 32, 'host'),
+  oiftype: meta(MetaKey.Oiftype, 'oiftype', TYPES.iface_type, 16, 'host'),
+  iifgroup: meta(MetaKey.Iifgroup, 'iifgroup', TYPES.devgroup, 32, 'host'),
+  oifgroup: meta(MetaKey.Oifgroup, 'oifgroup', TYPES.devgroup, 32, 'host'),
+  iifkind: meta(MetaKey.Iifkind, 'iifkind', TYPES.ifname, 128, 'host'),
+  oifkind: meta(MetaKey.Oifkind, 'oifkind', TYPES.ifname, 128, 'host'),
+  sdif: meta(MetaKey.Sdif, 'sdif', TYPES.iface_index, 32, 'host'),
+  sdifname: meta(MetaKey.Sdifname, 'sdifname', TYPES.ifname, 128, 'host'),
 };
 
 export const META_KEY_NAMES: Record<number, string> = Object.fromEntries(

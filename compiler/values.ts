@@ -1,7 +1,7 @@
 // Parsing value text by datatype, and turning numbers into register bytes.
 import type { Expr } from './ast.js';
 import { NftError } from './errors.js';
-import { INTERFACES, symbolValue, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+import { LOOPBACK_ONLY, symbolValue, type InterfaceName, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
 
 export function parseNumber(text: string): bigint | undefined {
   if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
@@ -96,7 +96,7 @@ const OUT_OF_RANGE: Record<string, { max: bigint; message: string }> = {
 
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
-export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }): bigint {
+export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY): bigint {
   // Addresses and services that do not parse go to the resolver, whose
   // failure nft reports.
   const fail = (): never => {
@@ -117,7 +117,7 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
     case 'string': return stringValue(e, bits);
     // An interface by its name, or by its index as a number.
     case 'iface': {
-      const known = INTERFACES.find(([n]) => n === text)?.[1];
+      const known = interfaces.find((d) => d.name === text)?.index;
       v = known !== undefined ? BigInt(known) : parseNumber(text);
       if (v === undefined) throw NftError.at(e.loc, 'Interface does not exist');
       break;
@@ -144,7 +144,7 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
 }
 
 // One encoder for every string: making one costs more than the encoding.
-const UTF8 = new TextEncoder();
+export const UTF8 = new TextEncoder();
 
 // Strings live in registers as their bytes, zero-padded; we keep them as a
 // little-endian number so all constants share one representation.

@@ -34,4 +34,5 @@ export { SYSCTLS } from './sysctl.js';
 export { diffRulesets, type DiffResult, type FlowChange, type DiffSummary, type Decider } from './diff.js';
 export type { Flow } from './flow.js';
 export { summarizeCoverage, type RuleCoverage, type CoverageSummary } from './coverage.js';
+export { parseInterfaces, parseRoutes, HostNetworkError, type HostNetwork, type NetDevice, type Route } from './host-network.js';
 export type { ConntrackEntry, ConntrackTuple } from './conntrack-table.js';

@@ -23,6 +23,7 @@ import { diffRulesets } from './diff.js';
 import { summarizeCoverage } from './coverage.js';
 import { coverageJson, coverageListing, coverageSummaryText } from './output/coverage-format.js';
 import { changeJson, changeText, summaryJson, summaryText } from './output/diff-format.js';
+import { HostNetworkError, parseInterfaces, parseRoutes, type HostNetwork } from './host-network.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -53,8 +54,28 @@ function readText(path: string): string {
   }
 }
 
-function compileFile(path: string): Ruleset {
-  return compile(readText(path), { filename: path, readFile: readText });
+// --interfaces and --routes, read and checked.
+interface NetworkFlags {
+  interfaces?: string;
+  routes?: string;
+}
+
+function readNetwork(flags: NetworkFlags): HostNetwork | undefined {
+  if (flags.routes && !flags.interfaces) throw usage('--routes needs --interfaces: routes name their devices');
+  if (!flags.interfaces) return undefined;
+  const devices = parseInterfaces(readText(flags.interfaces), flags.interfaces);
+  const routes = flags.routes ? parseRoutes(readText(flags.routes), devices, flags.routes) : [];
+  return { devices, routes };
+}
+
+function addNetworkOptions(cmd: Command): Command {
+  return cmd
+    .option('--interfaces <FILE>', "the host's devices, as `ip -j addr` prints them: iif and oif names, input devices, and the local addresses")
+    .option('--routes <FILE>', "the host's routes, as `ip -j route show table all` prints them: output devices");
+}
+
+function compileFile(path: string, network?: HostNetwork): Ruleset {
+  return compile(readText(path), { filename: path, readFile: readText, ...(network ? { interfaces: network.devices } : {}) });
 }
 
 // The ruleset with a table of our own whose chains select the packets
@@ -98,11 +119,12 @@ function traceFilterError(expr: string, e: NftError): string {
 // happens to the packet or what the user's rules see.
 const SELECTING = /^\s+\[ (?:(?:payload|meta|ct|exthdr) load |cmp |bitwise |range |byteorder |counter |immediate reg [1-9]|lookup (?!.*dreg))/;
 
-function compileWithTraceFilter(path: string, expr: string): Ruleset {
+function compileWithTraceFilter(path: string, expr: string, network?: HostNetwork): Ruleset {
+  const interfaces = network ? { interfaces: network.devices } : {};
   if (/[\n\r]/.test(expr)) throw usage('--trace-filter takes an expression on one line');
   let check: Ruleset;
   try {
-    check = compile(traceFilterCheck(expr), { filename: '--trace-filter' });
+    check = compile(traceFilterCheck(expr), { filename: '--trace-filter', ...interfaces });
   } catch (e) {
     if (e instanceof NftError) throw usage(traceFilterError(expr, e));
     throw e;
@@ -111,7 +133,7 @@ function compileWithTraceFilter(path: string, expr: string): Ruleset {
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, ...interfaces });
 }
 
 function hideTraceTable(listing: string): string {
@@ -167,7 +189,7 @@ function positiveNumber(flag: string, integer: boolean) {
 }
 
 // Flags shared by `filter` and `capture`.
-interface RunFlags {
+interface RunFlags extends NetworkFlags {
   file: string;
   workers?: number;
   write?: string;
@@ -199,8 +221,8 @@ interface CaptureFlags extends RunFlags {
 }
 
 function addRunOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-f, --file <FILE>', 'ruleset file')
+  return addNetworkOptions(cmd
+    .requiredOption('-f, --file <FILE>', 'ruleset file'))
     .option('-w, --write <OUT>', 'write accepted packets to this capture file, - for standard output')
     .option('--dropped <OUT>', 'write dropped packets to this capture file, - for standard output')
     .addOption(new Option('-F, --format <FORMAT>', 'capture format of -w and --dropped (default: pcapng for names ending in .pcapng, else pcap)').choices(['pcap', 'pcapng']))
@@ -208,7 +230,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--events', 'print conntrack events as `conntrack -E -o timestamp,extended,id` does (JSON with --json)')
     .option('--trace <N[,N...]>', 'trace these packets (numbered from 1) through hooks, chains and rules, as `nft monitor trace` does')
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
-    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable)", collect)
+    .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
@@ -237,14 +259,17 @@ interface Prepared {
 
 async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   checkStdout(flags);
-  const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter) : compileFile(flags.file);
-  const local = localAddresses(flags.local ?? []);
+  const network = readNetwork(flags);
+  const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter, network) : compileFile(flags.file, network);
+  // Without --local, the addresses of --interfaces.
+  const local = flags.local || !network ? localAddresses(flags.local ?? []) : undefined;
   const tracePackets = flags.trace ? parsePacketNumbers(flags.trace) : undefined;
   const tracing = tracePackets !== undefined || flags.traceFilter !== undefined;
   let filter: Filter;
   try {
     const options = {
-      local,
+      ...(local ? { local } : {}),
+      ...(network ? { network } : {}),
       sysctl: parseSysctls(flags.sysctl ?? []),
       events: !!flags.events,
       coverage: !!flags.coverage,
@@ -584,30 +609,30 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     throw new CommanderError(EXIT_OK, 'commander.version', '');
   });
 
-  program
+  addNetworkOptions(program
     .command('compile')
     .description('check a ruleset file; with --debug=netlink print its bytecode as `nft -c --debug=netlink -f` does')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
-    .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink']))
+    .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink'])))
     .addHelpText('after', `\nExample:\n  nftwasm compile -f rules.nft --debug=netlink\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; debug?: string }) => {
+    .action((opts: { file: string; debug?: string } & NetworkFlags) => {
       result.task = (async () => {
-        const r = compileFile(opts.file);
+        const r = compileFile(opts.file, readNetwork(opts));
         if (opts.debug === 'netlink') io.out(r.toNetlinkDebug());
         return EXIT_OK;
       })();
     });
 
-  program
+  addNetworkOptions(program
     .command('list')
     .description('print a ruleset file as `nft list ruleset` prints it once loaded')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
     .option('-a, --handle', 'show rule handles')
-    .option('-s, --stateless', 'omit counter values')
+    .option('-s, --stateless', 'omit counter values'))
     .addHelpText('after', `\nExample:\n  nftwasm list -a -f rules.nft\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; handle?: boolean; stateless?: boolean }) => {
+    .action((opts: { file: string; handle?: boolean; stateless?: boolean } & NetworkFlags) => {
       result.task = (async () => {
-        io.out(compileFile(opts.file).toListing({ handles: opts.handle, stateless: opts.stateless }));
+        io.out(compileFile(opts.file, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless }));
         return EXIT_OK;
       })();
     });
@@ -707,7 +732,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return EXIT_INPUT;
     }
     if (e instanceof OutputClosedError) return EXIT_OK;
-    if (e instanceof InputError || e instanceof CaptureFormatError || e instanceof LiveCaptureError || e instanceof MixedLinkTypesError || e instanceof OutputError) {
+    if (e instanceof InputError || e instanceof HostNetworkError || e instanceof CaptureFormatError || e instanceof LiveCaptureError || e instanceof MixedLinkTypesError || e instanceof OutputError) {
       io.err(`nftwasm: ${e.message}\n`);
       return EXIT_INPUT;
     }

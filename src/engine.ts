@@ -1,7 +1,8 @@
 // The data plane instance: the WASM module, its linear memory and typed
 // access to the regions the module publishes. No Node built-ins here: the
 // same engine runs in Node, browsers, workers and edge runtimes.
-import { ImageError, Tunable } from '../assembly/abi.js';
+import { DeviceEntry, ImageError, MAX_DEVICES, MAX_ROUTES, RouteEntry, Tunable } from '../assembly/abi.js';
+import { writeDevices, writeRoutes, type NetDevice, type Route } from './host-network.js';
 
 const IMAGE_ERRORS: Record<ImageError, string> = {
   [ImageError.Truncated]: 'shorter than its header',
@@ -46,6 +47,8 @@ export interface DataPlaneExports {
   resultsKeep(on: number): void;
   tunablesBuffer(): number;
   localAddressesBuffer(): number;
+  devicesBuffer(): number;
+  routesBuffer(): number;
   rulesetReserve(len: number): number;
   rulesetLoad(): number;
   rulesetErrorAt(): number;
@@ -99,6 +102,9 @@ export interface EngineOptions {
   maxResults: number;
   tunables: Uint32Array;
   local: readonly LocalAddress[];
+  // The host's devices and routes (src/host-network.ts).
+  devices?: readonly NetDevice[];
+  routes?: readonly Route[];
 }
 
 export interface LocalAddress {
@@ -170,6 +176,8 @@ export class Engine {
       bytes.fill(0, at + 4, at + LOCAL_ENTRY_BYTES);
       bytes.set(a.bytes, at + 4);
     });
+    writeDevices(this.view(ex.devicesBuffer(), 4 + MAX_DEVICES * DeviceEntry.Size), opts.devices ?? []);
+    writeRoutes(this.view(ex.routesBuffer(), 4 + MAX_ROUTES * RouteEntry.Size), opts.routes ?? []);
   }
 
   loadRuleset(image: Uint8Array): void {

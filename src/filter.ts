@@ -15,12 +15,17 @@ import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './c
 import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
 import { liveSetElements } from './set-contents.js';
 import { readCoverage, type RuleCoverage } from './coverage.js';
+import { localAddressesOf, type HostNetwork } from './host-network.js';
 
 export type ConntrackFormat = 'conntrack' | 'proc';
 
 export interface FilterOptions {
-  // Addresses of the host the ruleset protects (see the path model in README).
+  // Addresses of the host the ruleset protects (see the path model in README);
+  // by default those of network.devices.
   local?: readonly string[];
+  // The host's devices and routes (parseInterfaces, parseRoutes): input and
+  // output devices for meta iif, oifname and the like.
+  network?: HostNetwork;
   // Conntrack tunables by sysctl name, e.g. { nf_conntrack_tcp_loose: 0 }.
   sysctl?: Record<string, number | string>;
   // Bytes of capture handed to the data plane at a time.
@@ -450,7 +455,9 @@ export function engineOptions(opts: FilterOptions): EngineOptions {
     inputBytes: opts.batchBytes ?? DEFAULT_BATCH_BYTES,
     maxResults: opts.maxResults ?? DEFAULT_MAX_RESULTS,
     tunables,
-    local: parseLocalAddresses(opts.local ?? []),
+    local: parseLocalAddresses(opts.local ?? localAddressesOf(opts.network?.devices ?? [])),
+    devices: opts.network?.devices ?? [],
+    routes: opts.network?.routes ?? [],
   };
 }
 

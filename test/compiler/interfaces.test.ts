@@ -33,3 +33,38 @@ describe('interface indexes', () => {
     expect(r.toListing()).toBe(nftListingText(RULES));
   });
 });
+
+// Interface names and kinds: a trailing '*' matches the bytes before it;
+// groups by their /etc/iproute2/group names.
+const NAMES = `table inet t {
+	chain c {
+		type filter hook forward priority 0;
+		iifname "eth*" counter
+		oifname != "veth*" counter
+		iifname "e\\\\*" counter
+		iifname "eth0" oifname "eth1" counter
+		meta iifgroup 0 counter
+		oifgroup 5 counter
+		meta oiftype ether counter
+		meta iifkind "veth" counter
+		meta oifkind "vl*" counter
+		meta sdif 0 meta sdifname "vrf0" counter
+	}
+}
+`;
+
+describe('interface names', () => {
+  it('with a wildcard compile to a compare of the bytes before it', () => {
+    const r = compile(NAMES);
+    expect(r.toNetlinkDebug()).toContain('[ meta load iifname => reg 1 ]\n  [ cmp eq reg 1 0x00687465 ]');
+    expect(r.toListing()).toContain('oifname != "veth*" counter');
+    expect(() => compile(NAMES.replace('"eth*"', '"*"'))).toThrow('All-wildcard strings are not supported');
+    expect(() => compile(NAMES.replace('"eth*"', '""'))).toThrow('Empty string is not allowed');
+  });
+
+  it.skipIf(liveNftReason())('compile and list as nft does', () => {
+    const r = compile(NAMES);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(NAMES).out);
+    expect(r.toListing()).toBe(nftListingText(NAMES));
+  });
+});

@@ -139,7 +139,7 @@ export function encodePcap(list: readonly TestPacket[], o: PcapOptions): Uint8Ar
 /** One pcapng block; `kind` picks how packets are encoded. */
 export type PcapngBlock =
   | { type: 'section' }
-  | { type: 'interface'; linktype: number; snaplen?: number; tsresol?: number; tsoffset?: number }
+  | { type: 'interface'; linktype: number; snaplen?: number; tsresol?: number; tsoffset?: number; name?: string }
   | { type: 'epb' | 'opb'; packet: TestPacket; unitNs: bigint }
   | { type: 'spb'; packet: TestPacket }
   | { type: 'unknown'; code: number; length: number };
@@ -160,7 +160,11 @@ export function encodePcapng(blocks: readonly PcapngBlock[], bigEndian = false):
           if (bigEndian) w.u32(0).u32(b.tsoffset);
           else w.u32(b.tsoffset).u32(0);
         }
-        if (b.tsresol !== undefined || b.tsoffset !== undefined) w.u16(0).u16(0);
+        if (b.name !== undefined) {
+          const name = new TextEncoder().encode(b.name);
+          w.u16(2).u16(name.length).raw(name).pad4();
+        }
+        if (b.tsresol !== undefined || b.tsoffset !== undefined || b.name !== undefined) w.u16(0).u16(0);
         break;
       case 'epb':
       case 'opb': {
