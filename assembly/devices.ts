@@ -52,6 +52,7 @@ let inName: usize = 0;
 // Whether the hook being run has an input device, an output device.
 let inPresent = false;
 let outPresent = false;
+let postrouting = false;
 // The output device, looked up once per packet when first needed.
 let outLooked = false;
 let outEntry: usize = 0;
@@ -89,6 +90,7 @@ export function packetDevices(ifindex: u32): void {
 // hook skb->dev as it came in), the output device from the route decision on.
 export function atHook(hook: Hook, received: bool): void {
   inPresent = received;
+  postrouting = hook == Hook.Postrouting;
   outPresent = hook == Hook.Forward || hook == Hook.Output || hook == Hook.Postrouting;
 }
 
@@ -163,4 +165,29 @@ export function outputEntry(): usize {
   if (!outPresent) return 0;
   if (!outLooked) lookupOutput();
   return outEntry;
+}
+
+// Whether the routes deliver a packet to addr to the host itself: its
+// subnets' broadcast addresses and its local routes (the local table).
+export function deliveredLocally(family: u32, addr: usize): bool {
+  const r = routeFor(family, addr);
+  if (r == 0) return false;
+  const type = load<u8>(r + RouteEntry.Type);
+  return type == <u8>RouteType.Local || type == <u8>RouteType.Broadcast;
+}
+
+// The device of the packet itself (skb->dev), which meta iiftype loads since
+// the kernel's NFT_META_IFTYPE: the input device until ip_output hands the
+// packet to its output device, before postrouting. Its entry, or 0; the
+// capture's link type stands in for an input device without one.
+export function packetDeviceEntry(): usize {
+  if (postrouting) {
+    const e = outputEntry();
+    if (e != 0) return e;
+  }
+  return inputEntry();
+}
+
+export function hasPacketDevice(): bool {
+  return inPresent || (postrouting && outputEntry() != 0);
 }

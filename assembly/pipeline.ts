@@ -70,6 +70,8 @@ function pathOf(): StaticArray<i32> {
   if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
   if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
   if (groupDestination()) return PATH_INPUT;
+  // Subnet broadcasts and other local routes, where the host's routes are known.
+  if (dev.deliveredLocally(fam, pkt.daddr)) return PATH_INPUT;
   return PATH_FORWARD;
 }
 

@@ -158,8 +158,8 @@ function evalMeta(key: u32, dreg: u32): bool {
     case MetaKey.Iifname: memory.copy(reg(dreg), dev.inputName(), IFNAMSIZ); break;
     case MetaKey.Oifname: memory.copy(reg(dreg), dev.outputName(), IFNAMSIZ); break;
     case MetaKey.Iiftype: {
-      if (!dev.hasInput()) return false;
-      const e = dev.inputEntry();
+      if (!dev.hasPacketDevice()) return false;
+      const e = dev.packetDeviceEntry();
       store32(dreg, e != 0 ? load<u32>(e + DeviceEntry.Type) : pkt.iifType);
       break;
     }

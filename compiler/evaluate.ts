@@ -10,7 +10,7 @@ import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
-import { parseNumber, parseValue, UTF8 } from './values.js';
+import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
 export interface CompileOptions {
   filename?: string;
@@ -980,15 +980,27 @@ function writtenAs(loc: Location, word: string): boolean {
   return lines[loc.line - 1].startsWith(word, loc.column - 1);
 }
 
+// Strings are kept with their first byte lowest; intervals of them order
+// as the kernel's memcmp does, first byte highest (nft's wildcard fix: "eth*"
+// spans "eth\0..." to "eth\xff...").
+function stringOrder(e: TExpr, v: bigint): bigint {
+  return e.type.print === 'string' ? fromBytes(toBytes(v, e.bits, 'host'), 'big') : v;
+}
+
+export function fromStringOrder(e: TExpr, v: bigint): bigint {
+  return e.type.print === 'string' ? fromBytes(toBytes(v, e.bits, 'big'), 'host') : v;
+}
+
 // An element's first and last value.
 export function bounds(e: TExpr): { lo: bigint; hi: bigint } {
-  if (e.kind === 'range') return { lo: (e.low as TExpr & { kind: 'const' }).value, hi: (e.high as TExpr & { kind: 'const' }).value };
+  const value = (c: TExpr) => stringOrder(e, (c as TExpr & { kind: 'const' }).value);
+  if (e.kind === 'range') return { lo: value(e.low), hi: value(e.high) };
   if (e.kind === 'prefix') {
     const host = BigInt(e.bits - e.length);
-    const lo = ((e.value as TExpr & { kind: 'const' }).value >> host) << host;
+    const lo = (value(e.value) >> host) << host;
     return { lo, hi: lo | ((1n << host) - 1n) };
   }
-  const v = (e as TExpr & { kind: 'const' }).value;
+  const v = value(e);
   return { lo: v, hi: v };
 }
 
@@ -1009,7 +1021,7 @@ function mergeIntervals(els: SetElementModel[]): SetElementModel[] {
   return out.map((r) => {
     if (!r.merged) return r.el;
     const k = r.el.key;
-    const c = (value: bigint): TExpr => ({ kind: 'const', value, type: k.type, bits: k.bits, byteorder: k.byteorder });
+    const c = (value: bigint): TExpr => ({ kind: 'const', value: fromStringOrder(k, value), type: k.type, bits: k.bits, byteorder: k.byteorder });
     return { key: r.lo === r.hi ? c(r.lo) : { kind: 'range', low: c(r.lo), high: c(r.hi), type: k.type, bits: k.bits, byteorder: k.byteorder } };
   });
 }

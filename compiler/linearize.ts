@@ -370,8 +370,9 @@ export class Linearizer {
 
   // Ordered comparisons need network byte order: host-order values get a
   // byteorder instruction first.
+  // Strings are byte strings already, in the order they compare in.
   private toBig(left: TExpr, sreg: number, len: number): Ins[] {
-    if (left.byteorder !== 'host' || len <= 1) return [];
+    if (left.byteorder !== 'host' || len <= 1 || left.type.print === 'string') return [];
     return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: len }];
   }
 }

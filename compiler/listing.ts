@@ -6,6 +6,7 @@ import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr,
 import { priorityName } from './priorities.js';
 import { PROTOCOLS } from './selectors.js';
 import { fromBytes } from './values.js';
+import { bounds } from './evaluate.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -262,7 +263,10 @@ class Printer {
   // added, and every other set sorted. A named set's elements are broken
   // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
-    const els = set.interval && set.keyTypes.length > 1 ? set.elements : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+    const els = set.interval && set.keyTypes.length > 1 ? set.elements
+      // Interval sets come back from the kernel in the order of its tree.
+      : set.interval ? [...set.elements].sort((a, b) => compareBigints(bounds(a.key).lo, bounds(b.key).lo))
+      : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
     return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
   }
 
@@ -497,8 +501,10 @@ function compareKeys(a: TExpr, b: TExpr): number {
     if (e.kind === 'concat') return e.items.reduce((acc, i) => (acc << 128n) | k(i), 0n);
     return 0n;
   };
-  const x = k(a);
-  const y = k(b);
+  return compareBigints(k(a), k(b));
+}
+
+function compareBigints(x: bigint, y: bigint): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

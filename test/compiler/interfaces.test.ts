@@ -34,7 +34,8 @@ describe('interface indexes', () => {
   });
 });
 
-// Interface names and kinds: a trailing '*' matches the bytes before it;
+// Interface names and kinds: a trailing '*' matches the bytes before it
+// (in sets, an interval ordered as the bytes compare);
 // groups by their /etc/iproute2/group names.
 const NAMES = `table inet t {
 	chain c {
@@ -43,6 +44,8 @@ const NAMES = `table inet t {
 		oifname != "veth*" counter
 		iifname "e\\\\*" counter
 		iifname "eth0" oifname "eth1" counter
+		oifname { "lana", "x*", "veth*", "lo" } counter
+		iifname != { "eth*", "lo" } counter
 		meta iifgroup 0 counter
 		oifgroup 5 counter
 		meta oiftype ether counter
