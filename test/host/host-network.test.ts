@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes, type HostNetwork } from '../../src/index.js';
 import { udp } from '../dataplane/packets.js';
 import { encodePcap, encodePcapng } from './captures.js';
+import { EXAMPLE_CAPTURE, nftwasm } from './cli-run.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // A router: eth0 10.1.0.1/24, eth1 10.2.0.1/24 (a veth in group 5), the
 // default route out of eth1; as `ip -j -d addr` and `ip -j route show table
@@ -151,5 +155,25 @@ describe('host network model', () => {
     const devices = network().devices;
     expect(() => parseRoutes('[{"dst":"10.0.0.0/33","dev":"eth0"}]', devices, 'r.json')).toThrow('r.json: entry 1: "dst" "10.0.0.0/33" has a bad prefix length');
     expect(() => parseRoutes('[{"dst":"default"},{"dst":"10.0.0.0/8","dev":"eth9"}]', devices, 'r.json')).toThrow('r.json: entry 2: "dev" "eth9" is not one of the interfaces');
+  });
+
+  it('on the command line: iif names resolve, --local follows, bad files exit 1 naming the place', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-net-'));
+    const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    const addr = file('addr.json', ADDR);
+    const routes = file('routes.json', ROUTES);
+    const rules = file('r.nft', RULES);
+    const listed = nftwasm(['list', '-f', rules, '--interfaces', addr, '--routes', routes]);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.toString()).toContain('iif "eth1" counter');
+    const refused = nftwasm(['compile', '-f', rules]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('Error: Interface does not exist');
+    const bad = nftwasm(['filter', '-f', rules, '-r', EXAMPLE_CAPTURE, '--interfaces', file('bad.json', '[{"ifindex": 2, "ifname": "eth0"}]')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(`nftwasm: ${join(dir, 'bad.json')}: entry 1 (eth0): missing "link_type"\n`);
+    const orphan = nftwasm(['filter', '-f', rules, '-r', EXAMPLE_CAPTURE, '--routes', routes]);
+    expect(orphan.status).toBe(2);
+    expect(orphan.stderr).toContain('--routes needs --interfaces');
   });
 });
