@@ -53,6 +53,7 @@ let inName: usize = 0;
 let inPresent = false;
 let outPresent = false;
 let postrouting = false;
+let input = false;
 // The output device, looked up once per packet when first needed.
 let outLooked = false;
 let outEntry: usize = 0;
@@ -91,6 +92,7 @@ export function packetDevices(ifindex: u32): void {
 export function atHook(hook: Hook, received: bool): void {
   inPresent = received;
   postrouting = hook == Hook.Postrouting;
+  input = hook == Hook.Input;
   outPresent = hook == Hook.Forward || hook == Hook.Output || hook == Hook.Postrouting;
 }
 
@@ -145,6 +147,8 @@ function longestMatch(table: u32, family: u32, addr: usize): usize {
 }
 
 export function hasInput(): bool { return inPresent; }
+// Whether the input route decision has been made (the input hook).
+export function routedInput(): bool { return input; }
 export function hasOutput(): bool { return outPresent; }
 
 export function inputIndex(): u32 { return inPresent ? inIndex : 0; }

@@ -8,7 +8,7 @@ import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as validate from './validate';
 import { configInit, tunables, localAddresses, tunable } from './config';
-import { vmInit, setFastPaths, fastPaths } from './vm';
+import { vmInit, setFastPaths, fastPaths, setRandomSeed } from './vm';
 import * as warm from './conntrack-warm';
 import { processPacket } from './pipeline';
 import * as dev from './devices';
@@ -110,6 +110,7 @@ export function setDescriptors(): usize { return sets.setDescriptors(); }
 // bytes it has counted).
 export function statesBuffer(): usize { return rs.statesBuffer(); }
 export function fastPathsEnable(on: bool): void { setFastPaths(on); }
+export function randomSeed(seed: u32): void { setRandomSeed(seed); }
 export function shardSet(index: u32, count: u32): void { shard.shardSet(index, count); }
 
 export function conntrackEntries(): usize { return ctt.entries; }

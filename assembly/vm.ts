@@ -28,6 +28,23 @@ export let packetMark: u32 = 0;
 // input device for it (only what came in, and neighbour advertisements).
 export let sentByHost = false;
 export let hasInputDevice = true;
+// meta random: a xorshift32 sequence from a seed the host sets, so that a
+// run repeats (the kernel's prandom state is per processor and unseeded).
+let randomState: u32 = 0x9e3779b9;
+
+export function setRandomSeed(seed: u32): void {
+  randomState = seed != 0 ? seed : 0x9e3779b9;
+}
+
+function nextRandom(): u32 {
+  let x = randomState;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  randomState = x;
+  return x;
+}
+
 // Word-sized shortcuts for loads and comparisons of up to four bytes, which
 // the general paths do with memory.copy and memory.compare calls. Off only
 // to prove the shortcuts give the same answers (test/perf/).
@@ -188,6 +205,24 @@ function evalMeta(key: u32, dreg: u32): bool {
       memory.copy(reg(dreg), e + DeviceEntry.Kind, IFNAMSIZ);
       break;
     }
+    // One processor, no IPsec, no security mark, no traffic class.
+    case MetaKey.Cpu:
+    case MetaKey.Secpath:
+    case MetaKey.Secmark:
+    case MetaKey.Priority: store32(dreg, 0); break;
+    case MetaKey.Prandom: store32(dreg, nextRandom()); break;
+    // The route's classid, once routing has given the packet one.
+    case MetaKey.Rtclassid:
+      if (!dev.hasOutput() && !dev.routedInput()) return false;
+      store32(dreg, 0);
+      break;
+    // What the host sends comes from a socket (the kernel's own for its
+    // ICMP answers), in no net_cls cgroup; what it receives or forwards has
+    // none. Sockets' owners are unknown offline: skuid and skgid break.
+    case MetaKey.Cgroup:
+      if (!sentByHost) return false;
+      store32(dreg, 0);
+      break;
     // No l3mdev (VRF) device in the model: the kernel's sdif is then 0 and
     // its name empty.
     case MetaKey.Sdif: store32(dreg, 0); break;

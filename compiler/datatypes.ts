@@ -10,6 +10,7 @@ export type PrintStyle =
   | 'symbol'     // a name from the table, else decimal
   | 'bitmask'    // names of the set bits joined with ','
   | 'iface'      // an interface index, by name where the name is known
+  | 'user' | 'group' // a number, or a name of the host's passwd or group file
   | 'ipv4' | 'ipv6' | 'ether' | 'string' | 'time' | 'verdict' | 'service' | 'protocol' | 'label';
 
 export interface Datatype {
@@ -61,6 +62,8 @@ const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 768], ['ipip6', 769], ['loopback', 772], ['sit', 776], ['ipgre', 778]];
 // /etc/iproute2/group as iproute2 installs it.
 const DEVGROUPS: Array<[string, number]> = [['default', 0]];
+// /etc/iproute2/rt_realms likewise.
+const REALMS: Array<[string, number]> = [['cosmos', 0]];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
   ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
@@ -135,6 +138,9 @@ export const TYPES = {
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),
   devgroup: { ...t('devgroup', 35, 'devgroup name', 32, 'host', 'symbol', DEVGROUPS), quoted: true },
+  realm: { ...t('realm', 22, 'routing realm', 32, 'host', 'symbol', REALMS), quoted: true },
+  uid: t('uid', 24, 'user ID', 32, 'host', 'user'),
+  gid: t('gid', 25, 'group ID', 32, 'host', 'group'),
   iface_type: t('iface_type', 21, 'network interface type', 16, 'host', 'symbol', ARPHRD),
   ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
   icmpv6_type: t('icmpv6_type', 29, 'ICMPv6 type', 8, 'big', 'symbol', ICMPV6_TYPES),
@@ -162,6 +168,13 @@ export interface InterfaceName {
   name: string;
   index: number;
 }
+// Users and groups by name, as getpwnam and getgrnam give them on the host
+// nft reads the ruleset on.
+export interface AccountNames {
+  users: ReadonlyMap<string, number>;
+  groups: ReadonlyMap<string, number>;
+}
+
 // The devices of a fresh network namespace, where nft -c resolves names.
 export const LOOPBACK_ONLY: readonly InterfaceName[] = [{ name: 'lo', index: 1 }];
 

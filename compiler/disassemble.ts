@@ -14,7 +14,7 @@ const CT_KEYS = ['state', 'direction', 'status', 'mark', 'secmark', 'expiration'
   'proto_src', 'proto_dst', 'label', 'packets', 'bytes', 'avgpkt', 'zone', 'event', 'src_ip', 'dst_ip', 'src_ip6', 'dst_ip6', 'unknown'];
 const META_KEYS = ['len', 'protocol', 'priority', 'mark', 'iif', 'oif', 'iifname', 'oifname', 'iiftype', 'oiftype', 'skuid', 'skgid',
   'nftrace', 'rtclassid', 'secmark', 'nfproto', 'l4proto', 'bri_iifname', 'bri_oifname', 'pkttype', 'cpu', 'iifgroup', 'oifgroup',
-  'cgroup', 'random', 'secpath', 'iifkind', 'oifkind', 'bri_iifpvid', 'bri_iifvproto', 'time', 'day', 'hour', 'sdif', 'sdifname'];
+  'cgroup', 'prandom', 'secpath', 'iifkind', 'oifkind', 'bri_iifpvid', 'bri_iifvproto', 'time', 'day', 'hour', 'sdif', 'sdifname'];
 const CMP_OPS: Record<number, string> = { [CmpOp.Eq]: 'eq', [CmpOp.Neq]: 'neq', [CmpOp.Lt]: 'lt', [CmpOp.Lte]: 'lte', [CmpOp.Gt]: 'gt', [CmpOp.Gte]: 'gte' };
 const BASES: Record<number, string> = {
   [PayloadBase.LinkLayer]: 'link header', [PayloadBase.Network]: 'network header', [PayloadBase.Transport]: 'transport header', [PayloadBase.Inner]: 'inner header',

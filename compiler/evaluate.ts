@@ -3,7 +3,7 @@
 // model with handles numbered the way the kernel numbers them.
 import { CtDir, CtKey, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
-import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type Datatype, type InterfaceName } from './datatypes.js';
+import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
@@ -18,6 +18,9 @@ export interface CompileOptions {
   // name (nft resolves them on the host it runs on); by default only the
   // loopback, as in a fresh network namespace.
   interfaces?: readonly InterfaceName[];
+  // User and group names for skuid and skgid (the CLI reads /etc/passwd and
+  // /etc/group, as nft does); without them only numbers.
+  accounts?: AccountNames;
   includeDirs?: string[];
   readFile?: (path: string) => string;
 }
@@ -637,7 +640,9 @@ export class Evaluator {
         if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
         if (tmpl.setOnly) throw NftError.kernel(e.loc, `Operation not supported`);
         const unqualified = !writtenAs(e.loc, 'meta');
-        return { kind: 'meta', key: tmpl.key, name: e.key, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
+        // nft lists secpath as ipsec, and every other key as written.
+        const name = tmpl.key === MetaKey.Secpath ? tmpl.name : e.key;
+        return { kind: 'meta', key: tmpl.key, name, unqualified, ...typed(tmpl.type, tmpl.bits, tmpl.byteorder) };
       }
       case 'payload':
         return this.payload(ctx, e);
@@ -821,7 +826,7 @@ export class Evaluator {
       if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
       if (like.type.name === 'ifname' && e.text === '') throw NftError.at(e.loc, 'Empty string is not allowed');
     }
-    const value = parseValue(like.type, like.bits, e, this.opts.interfaces);
+    const value = parseValue(like.type, like.bits, e, this.opts.interfaces, this.opts.accounts);
     return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
   }
 

@@ -97,7 +97,9 @@ function stringText(v: bigint): string {
 export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits = type.bits): string {
   switch (type.print) {
     case 'hex': return '0x' + value.toString(16).padStart(Math.ceil(bits / 4), '0');
-    case 'decimal': return value.toString();
+    case 'decimal':
+    case 'user':
+    case 'group': return value.toString();
     case 'iface': {
       const name = (o.interfaces ?? LOOPBACK_ONLY).find((d) => BigInt(d.index) === value)?.name;
       return name === undefined ? value.toString() : `"${name}"`;

@@ -81,8 +81,8 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   iiftype: meta(MetaKey.Iiftype, 'iiftype', TYPES.iface_type, 16, 'host'),
   oifname: meta(MetaKey.Oifname, 'oifname', TYPES.ifname, 128, 'host'),
   pkttype: meta(MetaKey.Pkttype, 'pkttype', TYPES.pkt_type, 8, 'host', true),
-  skuid: meta(MetaKey.Skuid, 'skuid', TYPES.integer, 32, 'host'),
-  skgid: meta(MetaKey.Skgid, 'skgid', TYPES.integer, 32, 'host'),
+  skuid: meta(MetaKey.Skuid, 'skuid', TYPES.uid, 32, 'host'),
+  skgid: meta(MetaKey.Skgid, 'skgid', TYPES.gid, 32, 'host'),
   cpu: meta(MetaKey.Cpu, 'cpu', TYPES.integer, 32, 'host'),
   oiftype: meta(MetaKey.Oiftype, 'oiftype', TYPES.iface_type, 16, 'host'),
   iifgroup: meta(MetaKey.Iifgroup, 'iifgroup', TYPES.devgroup, 32, 'host'),
@@ -91,6 +91,11 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   oifkind: meta(MetaKey.Oifkind, 'oifkind', TYPES.ifname, 128, 'host'),
   sdif: meta(MetaKey.Sdif, 'sdif', TYPES.iface_index, 32, 'host'),
   sdifname: meta(MetaKey.Sdifname, 'sdifname', TYPES.ifname, 128, 'host'),
+  random: meta(MetaKey.Prandom, 'random', TYPES.integer, 32, 'big'),
+  cgroup: meta(MetaKey.Cgroup, 'cgroup', TYPES.integer, 32, 'host'),
+  secpath: meta(MetaKey.Secpath, 'ipsec', TYPES.boolean, 8, 'host'),
+  ipsec: meta(MetaKey.Secpath, 'ipsec', TYPES.boolean, 8, 'host'),
+  rtclassid: meta(MetaKey.Rtclassid, 'rtclassid', TYPES.realm, 32, 'host'),
 };
 
 export const META_KEY_NAMES: Record<number, string> = Object.fromEntries(

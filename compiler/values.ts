@@ -1,7 +1,7 @@
 // Parsing value text by datatype, and turning numbers into register bytes.
 import type { Expr } from './ast.js';
 import { NftError } from './errors.js';
-import { LOOPBACK_ONLY, symbolValue, type InterfaceName, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+import { LOOPBACK_ONLY, symbolValue, type AccountNames, type InterfaceName, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
 
 export function parseNumber(text: string): bigint | undefined {
   if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
@@ -96,7 +96,7 @@ const OUT_OF_RANGE: Record<string, { max: bigint; message: string }> = {
 
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
-export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY): bigint {
+export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames): bigint {
   // Addresses and services that do not parse go to the resolver, whose
   // failure nft reports.
   const fail = (): never => {
@@ -120,6 +120,15 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       const known = interfaces.find((d) => d.name === text)?.index;
       v = known !== undefined ? BigInt(known) : parseNumber(text);
       if (v === undefined) throw NftError.at(e.loc, 'Interface does not exist');
+      break;
+    }
+    case 'user':
+    case 'group': {
+      v = parseNumber(text);
+      if (v !== undefined) break;
+      const id = (type.print === 'user' ? accounts?.users : accounts?.groups)?.get(text);
+      if (id === undefined) throw NftError.at(e.loc, type.print === 'user' ? 'User does not exist' : 'Group does not exist');
+      v = BigInt(id);
       break;
     }
     case 'label': {

@@ -10,6 +10,7 @@ import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type Ruleset } from '../compiler/index.js';
+import type { AccountNames } from '../compiler/datatypes.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
@@ -74,8 +75,29 @@ function addNetworkOptions(cmd: Command): Command {
     .option('--routes <FILE>', "the host's routes, as `ip -j route show table all` prints them: output devices");
 }
 
+// Names of /etc/passwd or /etc/group (name:password:id:...), as nft looks
+// skuid and skgid names up when it reads a ruleset.
+function accountFile(path: string): Map<string, number> {
+  const names = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return names;
+  }
+  for (const line of text.split('\n')) {
+    const [name, , id] = line.split(':');
+    if (name && id && /^\d+$/.test(id) && !names.has(name)) names.set(name, Number(id));
+  }
+  return names;
+}
+
+function hostAccounts(): AccountNames {
+  return { users: accountFile('/etc/passwd'), groups: accountFile('/etc/group') };
+}
+
 function compileFile(path: string, network?: HostNetwork): Ruleset {
-  return compile(readText(path), { filename: path, readFile: readText, ...(network ? { interfaces: network.devices } : {}) });
+  return compile(readText(path), { filename: path, readFile: readText, accounts: hostAccounts(), ...(network ? { interfaces: network.devices } : {}) });
 }
 
 // The ruleset with a table of our own whose chains select the packets
@@ -133,7 +155,7 @@ function compileWithTraceFilter(path: string, expr: string, network?: HostNetwor
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, ...interfaces });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, accounts: hostAccounts(), ...interfaces });
 }
 
 function hideTraceTable(listing: string): string {
@@ -188,6 +210,12 @@ function positiveNumber(flag: string, integer: boolean) {
   };
 }
 
+function seedNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 0xffffffff) throw usage(`--seed expects a number from 0 to 4294967295, got "${value}"`);
+  return n;
+}
+
 // Flags shared by `filter` and `capture`.
 interface RunFlags extends NetworkFlags {
   file: string;
@@ -204,6 +232,7 @@ interface RunFlags extends NetworkFlags {
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
   sysctl?: string[];
+  seed?: number;
   quiet?: boolean;
   coverage?: boolean;
 }
@@ -236,6 +265,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
     .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
+    .option('--seed <N>', 'seed of meta random (a number below 2^32; the same seed, the same values)', seedNumber)
     .option('-q, --quiet', 'no summary on standard error');
 }
 
@@ -270,6 +300,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
     const options = {
       ...(local ? { local } : {}),
       ...(network ? { network } : {}),
+      ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
       sysctl: parseSysctls(flags.sysctl ?? []),
       events: !!flags.events,
       coverage: !!flags.coverage,

@@ -57,6 +57,7 @@ export interface DataPlaneExports {
   statesBuffer(): number;
   setDescriptors(): number;
   fastPathsEnable(on: number): void;
+  randomSeed(seed: number): void;
   shardSet(index: number, count: number): void;
   conntrackEntries(): number;
   conntrackRegions(): number;
@@ -105,6 +106,8 @@ export interface EngineOptions {
   // The host's devices and routes (src/host-network.ts).
   devices?: readonly NetDevice[];
   routes?: readonly Route[];
+  // Seed of meta random's sequence.
+  seed?: number;
 }
 
 export interface LocalAddress {
@@ -178,6 +181,7 @@ export class Engine {
     });
     writeDevices(this.view(ex.devicesBuffer(), 4 + MAX_DEVICES * DeviceEntry.Size), opts.devices ?? []);
     writeRoutes(this.view(ex.routesBuffer(), 4 + MAX_ROUTES * RouteEntry.Size), opts.routes ?? []);
+    ex.randomSeed(opts.seed ?? 0);
   }
 
   loadRuleset(image: Uint8Array): void {

@@ -26,6 +26,9 @@ export interface FilterOptions {
   // The host's devices and routes (parseInterfaces, parseRoutes): input and
   // output devices for meta iif, oifname and the like.
   network?: HostNetwork;
+  // Seed of meta random's sequence (a 32-bit number): the same seed, the
+  // same values.
+  seed?: number;
   // Conntrack tunables by sysctl name, e.g. { nf_conntrack_tcp_loose: 0 }.
   sysctl?: Record<string, number | string>;
   // Bytes of capture handed to the data plane at a time.
@@ -458,6 +461,7 @@ export function engineOptions(opts: FilterOptions): EngineOptions {
     local: parseLocalAddresses(opts.local ?? localAddressesOf(opts.network?.devices ?? [])),
     devices: opts.network?.devices ?? [],
     routes: opts.network?.routes ?? [],
+    seed: opts.seed ?? 0,
   };
 }
 

@@ -33,6 +33,8 @@ const RULESET = `table inet t {
 		meta pkttype broadcast counter
 		meta pkttype host counter
 		meta length > 150 counter
+		meta rtclassid 0 counter
+		meta ipsec missing counter
 	}
 
 	chain c_in {
@@ -43,6 +45,7 @@ const RULESET = `table inet t {
 		meta oifgroup 0 counter
 		meta iifgroup 0 counter
 		meta pkttype broadcast counter
+		meta rtclassid 0 counter
 	}
 
 	chain c_fwd {
@@ -55,6 +58,8 @@ const RULESET = `table inet t {
 		meta iifgroup 5 counter
 		meta oiftype ether counter
 		meta oifkind "veth" counter
+		meta rtclassid 0 counter
+		meta skuid 0 counter
 	}
 
 	chain c_out {
@@ -65,6 +70,9 @@ const RULESET = `table inet t {
 		oif "lanb" counter
 		meta iiftype ether counter
 		meta oifgroup 5 counter
+		meta skuid 0 counter
+		meta skgid 0 counter
+		meta cgroup 0 counter
 	}
 
 	chain c_post {

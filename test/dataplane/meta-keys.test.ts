@@ -1,0 +1,38 @@
+// Meta keys the data plane answers without devices: meta random from a
+// seeded sequence (the same seed, the same counts), cpu 0, no IPsec, and
+// no socket for what the host receives (skuid, skgid, cgroup break).
+import { describe, expect, it } from 'vitest';
+import { compile, createFilter } from '../../src/index.js';
+import { pcap, udp } from './packets.js';
+
+const RULES = `table inet t {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		meta random < 2147483648 counter
+		meta cpu 0 counter
+		meta ipsec missing counter
+		meta skuid 0 counter
+		meta skgid 0 counter
+		meta cgroup 0 counter
+	}
+}
+`;
+
+const CAPTURE = pcap(Array.from({ length: 200 }, (_, i) => udp('10.0.0.1', '10.0.0.2', 1000 + i, 53)));
+
+async function counts(seed?: number): Promise<number[]> {
+  const filter = await createFilter(compile(RULES), { local: ['10.0.0.2'], ...(seed !== undefined ? { seed } : {}) });
+  filter.processCapture(CAPTURE);
+  return [...filter.listRuleset().matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+}
+
+describe('meta keys without devices', () => {
+  it('random repeats with its seed and takes about half below the middle', async () => {
+    const a = await counts(7);
+    expect(await counts(7)).toEqual(a);
+    expect(a[0]).toBeGreaterThan(70);
+    expect(a[0]).toBeLessThan(130);
+    expect((await counts(8))[0]).not.toBe(a[0]);
+    expect(a.slice(1)).toEqual([200, 200, 0, 0, 0]);
+  });
+});
