@@ -205,6 +205,12 @@ function evalMeta(key: u32, dreg: u32): bool {
       memory.copy(reg(dreg), e + DeviceEntry.Kind, IFNAMSIZ);
       break;
     }
+    // The packet's timestamp stands for the kernel's clock; day and hour in
+    // UTC (the kernel's sys_tz is UTC unless set; nft converts hours typed
+    // in local time when it reads the ruleset).
+    case MetaKey.TimeNs: store64(dreg, ctt.now); break;
+    case MetaKey.TimeDay: store32(dreg, <u32>((ctt.now / 1000000000 / 86400 + 4) % 7)); break;
+    case MetaKey.TimeHour: store32(dreg, <u32>(ctt.now / 1000000000 % 86400)); break;
     // One processor, no IPsec, no security mark, no traffic class.
     case MetaKey.Cpu:
     case MetaKey.Secpath:

@@ -11,6 +11,8 @@ export type PrintStyle =
   | 'bitmask'    // names of the set bits joined with ','
   | 'iface'      // an interface index, by name where the name is known
   | 'user' | 'group' // a number, or a name of the host's passwd or group file
+  | 'date'       // nanoseconds since the epoch, as local "YYYY-MM-DD HH:MM:SS"
+  | 'hour'       // seconds since midnight UTC, as local "HH:MM[:SS]"
   | 'ipv4' | 'ipv6' | 'ether' | 'string' | 'time' | 'verdict' | 'service' | 'protocol' | 'label';
 
 export interface Datatype {
@@ -64,6 +66,9 @@ const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 76
 const DEVGROUPS: Array<[string, number]> = [['default', 0]];
 // /etc/iproute2/rt_realms likewise.
 const REALMS: Array<[string, number]> = [['cosmos', 0]];
+const DAYS: Array<[string, number]> = [
+  ['Sunday', 0], ['Monday', 1], ['Tuesday', 2], ['Wednesday', 3], ['Thursday', 4], ['Friday', 5], ['Saturday', 6],
+];
 const PKTTYPE: Array<[string, number]> = [['host', 0], ['unicast', 0], ['broadcast', 1], ['multicast', 2], ['other', 3]];
 const TCP_FLAGS: Array<[string, number]> = [
   ['fin', 1], ['syn', 2], ['rst', 4], ['psh', 8], ['ack', 16], ['urg', 32], ['ecn', 64], ['cwr', 128],
@@ -139,6 +144,9 @@ export const TYPES = {
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),
   devgroup: { ...t('devgroup', 35, 'devgroup name', 32, 'host', 'symbol', DEVGROUPS), quoted: true },
   realm: { ...t('realm', 22, 'routing realm', 32, 'host', 'symbol', REALMS), quoted: true },
+  date: t('time', 43, 'Relative time of packet reception', 64, 'host', 'date'),
+  hour: t('hour', 44, 'Hour of day of packet reception', 32, 'host', 'hour'),
+  day: { ...t('day', 45, 'Day of week of packet reception', 8, 'host', 'symbol', DAYS), quoted: true },
   uid: t('uid', 24, 'user ID', 32, 'host', 'user'),
   gid: t('gid', 25, 'group ID', 32, 'host', 'group'),
   iface_type: t('iface_type', 21, 'network interface type', 16, 'host', 'symbol', ARPHRD),

@@ -97,6 +97,19 @@ function stringText(v: bigint): string {
 export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits = type.bits): string {
   switch (type.print) {
     case 'hex': return '0x' + value.toString(16).padStart(Math.ceil(bits / 4), '0');
+    case 'date': {
+      const d = new Date(Number(value / 1_000_000n));
+      const two = (n: number) => String(n).padStart(2, '0');
+      return `"${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}"`;
+    }
+    case 'hour': {
+      // nft 1.0.6 adds today's offset in C arithmetic: west of UTC, an hour
+      // before the offset wraps to a 32-bit number of seconds, and prints so.
+      const offset = -new Date().getTimezoneOffset() * 60;
+      const s = ((Number(value) + offset) % 86400) >>> 0;
+      const two = (n: number) => String(n).padStart(2, '0');
+      return `"${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}${s % 60 ? `:${two(s % 60)}` : ''}"`;
+    }
     case 'decimal':
     case 'user':
     case 'group': return value.toString();

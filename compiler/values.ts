@@ -94,6 +94,15 @@ const OUT_OF_RANGE: Record<string, { max: bigint; message: string }> = {
   inet_proto: { max: 0xffn, message: 'Protocol out of range' },
 };
 
+// "YYYY-MM-DD[ HH:MM[:SS]]" in the local time zone (nft's date_type_parse),
+// in seconds since the epoch.
+function parseLocalDate(text: string): bigint | undefined {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(text);
+  if (!m) return undefined;
+  const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)).getTime();
+  return Number.isNaN(t) ? undefined : BigInt(Math.floor(t / 1000));
+}
+
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
 export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames): bigint {
@@ -122,6 +131,24 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       if (v === undefined) throw NftError.at(e.loc, 'Interface does not exist');
       break;
     }
+    case 'date': {
+      const d = parseLocalDate(text);
+      if (d !== undefined) return d * 1_000_000_000n;
+      v = parseNumber(text);
+      if (v === undefined) throw NftError.at(e.loc, `Cannot parse date`);
+      return v * 1_000_000_000n;
+    }
+    case 'hour': {
+      v = parseNumber(text);
+      if (v !== undefined) break;
+      const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
+      if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 60) throw NftError.at(e.loc, `Can't parse trailing input: "${text}"\n`);
+      // nft counts from midnight UTC, taking the local offset of today.
+      const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+      const offset = -new Date().getTimezoneOffset() * 60;
+      v = BigInt((((local - offset) % 86400) + 86400) % 86400);
+      break;
+    }
     case 'user':
     case 'group': {
       v = parseNumber(text);
@@ -141,6 +168,7 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       const s = symbolValue(type, text);
       v = s !== undefined ? BigInt(s) : parseNumber(text);
       // Ports and protocols given as numbers have checks of their own.
+      if (type.name === 'day' && v !== undefined && v > 6n) throw NftError.at(e.loc, 'Day out of range (Sunday to Saturday, 0 to 6)');
       const limit = OUT_OF_RANGE[type.name];
       if (s === undefined && v !== undefined && limit && v > limit.max) throw NftError.at(e.loc, limit.message);
     }

@@ -1,6 +1,12 @@
 // The meta keys that need no device: random, cpu, skuid/skgid by name,
-// cgroup, ipsec, rtclassid; bytecode and listing as live nft's.
+// cgroup, ipsec, rtclassid, time, day, hour; bytecode and listing as live
+// nft's, hours and dates in the time zone TZ names, as nft reads them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN, ensureBuilt } from '../host/cli-run.js';
 import { compile } from '../../compiler/index.js';
 import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
 
@@ -40,5 +46,43 @@ describe('meta keys without devices', () => {
     const r = compile(RULES, { accounts: ACCOUNTS });
     expect(r.toNetlinkDebug()).toBe(nftDebugText(RULES).out);
     expect(r.toListing()).toBe(nftListingText(RULES));
+  });
+});
+
+const TIMES = `table inet t {
+	chain c {
+		type filter hook input priority 0;
+		meta time "2019-06-21 17:00:00" drop
+		meta time 12341234 drop
+		time < "2022-07-01 11:00:00" accept
+		meta day "Saturday" drop
+		meta day 2 drop
+		meta hour "17:00" drop
+		meta hour "00:01:05" drop
+		meta hour 3600 drop
+	}
+}
+`;
+
+// The command line and nft both in time zone tz: --debug=netlink, then the
+// listing after loading.
+function inZone(tz: string, cmd: string[]): string {
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { ...process.env, TZ: tz } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+
+describe('time, day and hour', () => {
+  it.skipIf(liveNftReason())('compile and list as nft does in the same time zone', () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-tz-'));
+    const path = join(dir, 'rules.nft');
+    writeFileSync(path, TIMES);
+    for (const tz of ['UTC-2', 'America/New_York', 'UTC']) {
+      expect(inZone(tz, ['node', BIN, 'compile', '--debug=netlink', '-f', path]), tz).toBe(inZone(tz, ['unshare', '-rn', 'nft', '-c', '--debug=netlink', '-f', path]));
+      expect(inZone(tz, ['node', BIN, 'list', '-f', path]), tz).toBe(inZone(tz, ['unshare', '-rn', 'sh', '-c', `nft -f ${path} && nft list ruleset`]));
+    }
+    expect(() => compile(TIMES.replace('day 2', 'day 7'))).toThrow();
+    expect(() => compile(TIMES.replace('"17:00"', '"24:00"'))).toThrow();
   });
 });

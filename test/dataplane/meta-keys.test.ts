@@ -35,4 +35,24 @@ describe('meta keys without devices', () => {
     expect((await counts(8))[0]).not.toBe(a[0]);
     expect(a.slice(1)).toEqual([200, 200, 0, 0, 0]);
   });
+
+  // 1700000000 is Tuesday 2023-11-14 22:13:20 UTC; ten packets a
+  // millisecond apart from then.
+  it('time, day and hour come from the packet timestamp, in UTC', async () => {
+    const rules = `table inet t {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		meta time 1700000000 counter
+		meta time > 1700000000 counter
+		meta day "Tuesday" counter
+		meta day 3 counter
+		meta hour 80000 counter
+		meta hour > 80000 counter
+	}
+}
+`;
+    const filter = await createFilter(compile(rules), { local: ['10.0.0.2'] });
+    filter.processCapture(pcap(Array.from({ length: 10 }, (_, i) => udp('10.0.0.1', '10.0.0.2', 1000 + i, 53))));
+    expect([...filter.listRuleset().matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]))).toEqual([1, 9, 10, 0, 10, 0]);
+  });
 });
