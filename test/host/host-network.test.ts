@@ -117,6 +117,33 @@ describe('host network model', () => {
     expect(await counters(RULES, capture, network())).toEqual(EXPECTED);
   });
 
+  it('routes IPv6 as well: longest prefix, then the default route IPv6 lists with "pref"', async () => {
+    const devices = parseInterfaces(ADDR, 'addr.json');
+    const routes = parseRoutes(JSON.stringify([
+      { dst: 'fd01::/64', dev: 'eth0', protocol: 'kernel', metric: 256, pref: 'medium' },
+      { dst: 'fd01::/48', dev: 'eth1', metric: 1024, pref: 'medium' },
+      { dst: 'default', dev: 'eth1', metric: 1024, pref: 'medium' },
+      { dst: 'default', gateway: '10.2.0.254', dev: 'eth0' },
+    ]), devices, 'route.json');
+    const v6 = (dst: number[]) => {
+      const src = [0xfd, 2, ...new Array<number>(13).fill(0), 5];
+      return [0x60, 0, 0, 0, 0, 10, 17, 64, ...src, ...dst, 0, 53, 0, 53, 0, 10, 0, 0, 0x61, 0x62];
+    };
+    const dst = (head: number[]) => [...head, ...new Array<number>(16 - head.length - 1).fill(0), 7];
+    const frames = [v6(dst([0xfd, 1, 0, 0, 0, 0, 0, 0])), v6(dst([0xfd, 1, 0, 0, 0, 9])), v6(dst([0x20, 1, 0x0d, 0xb8]))]
+      .map((ip) => Uint8Array.from([...be16(0x86dd), 0, 0, ...be32(2), ...be16(1), 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip]));
+    const capture = encodePcap(frames.map((data, i) => ({ tsNs: BigInt(i + 1) * 1000n, data })), { linktype: 276 });
+    const rules = `table ip6 t {
+	chain f {
+		type filter hook forward priority 0; policy accept;
+		oifname "eth0" counter
+		oifname "eth1" counter
+	}
+}
+`;
+    expect(await counters(rules, capture, { devices, routes })).toEqual([1, 2]);
+  });
+
   it('resolves iif and oif names through the devices, and lists them by name', () => {
     const r = compile(RULES, { interfaces: network().devices });
     expect(r.toNetlinkDebug()).toContain('[ meta load iif => reg 1 ]\n  [ cmp eq reg 1 0x00000003 ]');
