@@ -731,6 +731,9 @@ export enum PacketFate {
   Malformed = 2,
   // held by defragmentation
   Fragment = 3,
+  // sent to another host's link-layer address (a cooked capture's
+  // PACKET_OTHERHOST): ip_rcv drops it before any hook
+  OtherHost = 4,
 }
 
 // Tunables the host writes into the configuration block, u32 each, in seconds

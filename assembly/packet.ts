@@ -74,6 +74,7 @@ const ARPHRD_ETHER: u32 = 1;
 const ARPHRD_LOOPBACK: u32 = 772;
 const ARPHRD_NONE: u32 = 0xfffe;
 export let iifType: u32 = ARPHRD_NONE;
+const PACKET_OTHERHOST: u8 = 3;
 // The interface index a Linux cooked v2 header names (0: not known).
 export let linkIfindex: u32 = 0;
 
@@ -133,6 +134,9 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     return PacketFate.NotIp;
   }
   ethertype = <u16>proto;
+  // ip_rcv_core and ip6_rcv_core drop what a promiscuous device picked up
+  // for other hosts before any hook.
+  if (pkttype == PACKET_OTHERHOST && (proto == 0x0800 || proto == 0x86dd)) return PacketFate.OtherHost;
   // The frame length on the wire past the link-layer header.
   const wireLen: u32 = origLen - <u32>(p - data);
   if (proto == 0x0800) return parseIpv4(p, wireLen);

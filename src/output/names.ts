@@ -15,6 +15,7 @@ export const FATE_NAMES: Record<PacketFate, string> = {
   [PacketFate.NotIp]: 'not-ip',
   [PacketFate.Malformed]: 'malformed',
   [PacketFate.Fragment]: 'fragment',
+  [PacketFate.OtherHost]: 'other-host',
 };
 
 export function verdictName(v: number, targetName?: string): string {

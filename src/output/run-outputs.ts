@@ -19,6 +19,7 @@ const UNTRACED_WHY: Record<PacketFate, string> = {
   [PacketFate.NotIp]: 'met no hook: it is not IP',
   [PacketFate.Malformed]: 'met no hook: it is malformed',
   [PacketFate.Fragment]: 'met no hook: it is a fragment held until the rest of its datagram arrives',
+  [PacketFate.OtherHost]: 'met no hook: it was sent to another host\'s link-layer address',
 };
 
 export interface RunOutputOptions {

@@ -144,6 +144,15 @@ describe('host network model', () => {
     expect(await counters(rules, capture, { devices, routes })).toEqual([1, 2]);
   });
 
+  it('leaves what a cooked capture marks as for another host to ip_rcv, which drops it before any hook', async () => {
+    const frame = sll2(2, udp('10.1.0.5', '10.2.0.7', 1000, 53));
+    const other = Uint8Array.from(frame);
+    other[10] = 3;
+    const capture = encodePcap([frame, other].map((data, i) => ({ tsNs: BigInt(i + 1) * 1000n, data })), { linktype: 276 });
+    const rules = 'table inet t {\n\tchain p {\n\t\ttype filter hook prerouting priority -400; policy accept;\n\t\tcounter\n\t}\n}\n';
+    expect(await counters(rules, capture, network())).toEqual([1]);
+  });
+
   it('resolves iif and oif names through the devices, and lists them by name', () => {
     const r = compile(RULES, { interfaces: network().devices });
     expect(r.toNetlinkDebug()).toContain('[ meta load iif => reg 1 ]\n  [ cmp eq reg 1 0x00000003 ]');
