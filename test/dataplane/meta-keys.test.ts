@@ -4,6 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { pcap, udp } from './packets.js';
+import { nftwasm } from '../host/cli-run.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const RULES = `table inet t {
 	chain c {
@@ -54,5 +58,19 @@ describe('meta keys without devices', () => {
     const filter = await createFilter(compile(rules), { local: ['10.0.0.2'] });
     filter.processCapture(pcap(Array.from({ length: 10 }, (_, i) => udp('10.0.0.1', '10.0.0.2', 1000 + i, 53))));
     expect([...filter.listRuleset().matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]))).toEqual([1, 9, 10, 0, 10, 0]);
+  });
+
+  it('--seed on the command line: the same seed, the same counters', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-seed-'));
+    writeFileSync(join(dir, 'r.nft'), RULES);
+    writeFileSync(join(dir, 'c.pcap'), CAPTURE);
+    const run = (seed: string) => nftwasm(['filter', '-q', '-f', join(dir, 'r.nft'), '-r', join(dir, 'c.pcap'), '--local', '10.0.0.2', '--list', '--seed', seed]);
+    const a = run('7');
+    expect(a.status).toBe(0);
+    expect(a.stdout.toString()).toBe(run('7').stdout.toString());
+    expect(a.stdout.toString()).not.toBe(run('8').stdout.toString());
+    const bad = run('-1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--seed expects a number from 0 to 4294967295, got "-1"');
   });
 });
