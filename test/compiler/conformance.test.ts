@@ -90,9 +90,24 @@ function listedRule(listing: string, chain: string): string {
 
 type Outcome = { ok: true; value: ReturnType<typeof compile> } | { ok: false; error: string } | { ok: false; crash: string };
 
+// nft-test.py runs nft with TZ=UTC-2, which the hours and dates of
+// any/meta.t assume.
+process.env.TZ = 'UTC-2';
+
+// Users and groups as nft-test.py's nft finds them: this host's files.
+function accountNames(path: string): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const [name, , id] = line.split(':');
+    if (name && id && /^\d+$/.test(id) && !names.has(name)) names.set(name, Number(id));
+  }
+  return names;
+}
+const ACCOUNTS = { users: accountNames('/etc/passwd'), groups: accountNames('/etc/group') };
+
 function tryCompile(text: string): Outcome {
   try {
-    return { ok: true, value: compile(text, { filename: 'corpus.nft' }) };
+    return { ok: true, value: compile(text, { filename: 'corpus.nft', accounts: ACCOUNTS }) };
   } catch (e) {
     if (e instanceof NftError) return { ok: false, error: e.message.split('\n')[0] };
     return { ok: false, crash: (e as Error).stack ?? String(e) };
