@@ -48,7 +48,7 @@ describe('docs/language.md: meta keys', () => {
   const docs = read('../docs/language.md').replace(/\n(?!\n)\s*/g, ' ');
   const list = (re: RegExp) => re.exec(docs)![1]!.split('|');
   const matched = list(/- `meta ([a-z0-9|]+)` and the unqualified forms/);
-  const never = list(/`meta ([a-z0-9|]+)` compile to nft's bytecode, but a capture holds no/);
+  const never = list(/`meta ([a-z0-9|]+)` end the rule/);
   // A value of each key's type that no packet of the example has.
   const other: Record<string, string> = {
     l4proto: '255', nfproto: 'ipv6', protocol: 'ip6', mark: '1', length: '1', pkttype: 'broadcast', iiftype: 'ppp',
@@ -72,7 +72,7 @@ describe('docs/language.md: meta keys', () => {
     for (const key of matched) expect(await matches(key), `meta ${key}`).toBeGreaterThan(0n);
   });
 
-  it('those it says a capture cannot match never match', async () => {
+  it('those it says end the rule never match', async () => {
     for (const key of never) expect(await matches(key), `meta ${key}`).toBe(0n);
   });
 });
