@@ -571,7 +571,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-interface DiffFlags {
+interface DiffFlags extends NetworkFlags {
   read: string;
   local?: string[];
   sysctl?: string[];
@@ -610,12 +610,15 @@ function captureSource(path: string): () => (dest: Uint8Array) => number {
 }
 
 async function runDiff(oldPath: string, newPath: string, flags: DiffFlags, io: Io): Promise<number> {
-  const oldRuleset = compileFile(oldPath);
-  const newRuleset = compileFile(newPath);
-  const local = localAddresses(flags.local ?? []);
+  const network = readNetwork(flags);
+  const oldRuleset = compileFile(oldPath, network);
+  const newRuleset = compileFile(newPath, network);
+  // Without --local, the addresses of --interfaces, as filter takes them.
+  const local = flags.local || !network ? localAddresses(flags.local ?? []) : undefined;
+  const options = { ...(local ? { local } : {}), ...(network ? { network } : {}), sysctl: parseSysctls(flags.sysctl ?? []) };
   let result;
   try {
-    result = await diffRulesets(oldRuleset, newRuleset, captureSource(flags.read), { local, sysctl: parseSysctls(flags.sysctl ?? []) }, flags.read === '-' ? 'standard input' : flags.read);
+    result = await diffRulesets(oldRuleset, newRuleset, captureSource(flags.read), options, flags.read === '-' ? 'standard input' : flags.read);
   } catch (e) {
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
@@ -695,8 +698,8 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
       result.task = runCapture(opts, io);
     });
 
-  program
-    .command('diff')
+  addNetworkOptions(program
+    .command('diff'))
     .description('replay a capture through two rulesets and report every connection whose packets meet another verdict')
     .argument('<OLD>', 'the ruleset in place')
     .argument('<NEW>', 'the ruleset to try')

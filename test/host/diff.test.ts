@@ -88,6 +88,12 @@ describe('diff', () => {
     expect(lines[0].flow).toEqual({ family: 'ipv4', protocol: 'tcp', src: '10.0.1.2', dst: '10.0.0.2', sport: 40003, dport: 22 });
     expect(lines[2].summary.changed_flows).toBe(2);
 
+    // The host's interfaces give the local addresses, as for filter.
+    const interfaces = join(dir, 'addr.json');
+    writeFileSync(interfaces, JSON.stringify([{ ifindex: 2, ifname: 'eth0', link_type: 'ether', group: 'default', addr_info: [{ family: 'inet', local: SERVER, prefixlen: 24 }] }]));
+    const viaInterfaces = nftwasm(['diff', oldFile, newFile, '-r', capture, '--interfaces', interfaces]);
+    expect(viaInterfaces.stdout.toString()).toBe(text.stdout.toString());
+
     const same = nftwasm(['diff', oldFile, oldFile, '-r', capture, '--local', SERVER, '--exit-code']);
     expect(same.status).toBe(0);
     expect(same.stdout.toString()).toBe('');
