@@ -7,6 +7,7 @@ export type ByteOrder = 'big' | 'host';
 export type PrintStyle =
   | 'decimal'
   | 'hex'        // 0x%08x, as nft prints marks
+  | 'hexnum'     // 0x%x, as nft prints its bitmask type
   | 'symbol'     // a name from the table, else decimal
   | 'bitmask'    // names of the set bits joined with ','
   | 'iface'      // an interface index, by name where the name is known
@@ -59,6 +60,15 @@ const ICMPV6_CODES: Array<[string, number]> = [
   ['no-route', 0], ['admin-prohibited', 1], ['addr-unreachable', 3], ['port-unreachable', 4], ['policy-fail', 5], ['reject-route', 6],
 ];
 const ICMPX_CODES: Array<[string, number]> = [['port-unreachable', 1], ['admin-prohibited', 3], ['no-route', 0], ['host-unreachable', 2]];
+const IGMP_TYPES: Array<[string, number]> = [
+  ['membership-query', 0x11], ['membership-report-v1', 0x12], ['membership-report-v2', 0x16], ['membership-report-v3', 0x22], ['leave-group', 0x17],
+];
+const DCCP_PKTTYPES: Array<[string, number]> = [
+  ['request', 0], ['response', 1], ['data', 2], ['ack', 3], ['dataack', 4], ['closereq', 5], ['close', 6], ['reset', 7], ['sync', 8], ['syncack', 9],
+];
+const ARP_OPS: Array<[string, number]> = [
+  ['request', 1], ['reply', 2], ['rrequest', 3], ['rreply', 4], ['inrequest', 8], ['inreply', 9], ['nak', 10],
+];
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 // ARPHRD_* device types (nft's arphrd_tbl).
 const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 768], ['ipip6', 769], ['loopback', 772], ['sit', 776], ['ipgre', 778]];
@@ -123,7 +133,7 @@ function t(name: string, id: number, desc: string, bits: number, byteorder: Byte
 export const TYPES = {
   verdict: t('verdict', 1, 'netfilter verdict', 32, 'host', 'verdict'),
   nf_proto: t('nf_proto', 2, 'netfilter protocol', 8, 'host', 'symbol', NFPROTO),
-  bitmask: t('bitmask', 3, 'bitmask', 0, 'host', 'hex'),
+  bitmask: t('bitmask', 3, 'bitmask', 0, 'host', 'hexnum'),
   integer: t('integer', 4, 'integer', 0, 'host', 'decimal'),
   string: t('string', 5, 'string', 0, 'host', 'string'),
   lladdr: t('ll_addr', 6, 'link layer address', 0, 'big', 'ether'),
@@ -139,6 +149,9 @@ export const TYPES = {
   inet_proto: t('inet_proto', 12, 'Internet protocol', 8, 'big', 'protocol', PROTOCOLS),
   inet_service: t('inet_service', 13, 'internet network service', 16, 'big', 'service', SERVICES),
   icmp_type: t('icmp_type', 14, 'ICMP type', 8, 'big', 'symbol', ICMP_TYPES),
+  igmp_type: t('igmp_type', 42, 'IGMP type', 8, 'big', 'symbol', IGMP_TYPES),
+  dccp_pkttype: t('dccp_pkttype', 16, 'DCCP packet type', 4, 'big', 'symbol', DCCP_PKTTYPES),
+  arp_op: t('arp_op', 11, 'ARP operation', 16, 'big', 'symbol', ARP_OPS),
   tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),

@@ -7,7 +7,8 @@ import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, 
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
-import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
+import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate, type ProtocolDesc } from './selectors.js';
+import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './headers/vlan.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -43,6 +44,10 @@ type Ctx = {
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
   // counting as echo-request.
   icmpType?: number;
+  // The byte offset of the VLAN tag the rule is in, if any, and the
+  // Ethernet type it knows follows the current link-layer header.
+  vlanOffset?: number;
+  linkType?: number;
   stmts: TStmt[];
 };
 
@@ -625,6 +630,7 @@ export class Evaluator {
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
+    if (left.kind === 'payload' && (left.proto === 'ether' || left.proto === 'vlan') && left.field === 'type') ctx.linkType = v;
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
   }
@@ -720,8 +726,10 @@ export class Evaluator {
     const proto = PROTOCOLS[e.proto];
     const f = proto?.fields[e.field];
     if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
-    const [offset, bits, type] = f;
-    this.dependency(ctx, proto.name, e.loc);
+    const [fieldOffset, bits, type] = f;
+    let offset = fieldOffset;
+    if (proto.stacked) offset += this.vlanTag(ctx, e.loc) * 8;
+    else this.dependency(ctx, proto.name, e.loc);
     const dep = proto.icmpDep?.[e.field];
     if (dep !== undefined) this.icmpDependency(ctx, proto.name, dep, e.loc);
     return { kind: 'payload', proto: proto.name, field: e.field, base: proto.base, offset, ...typed(type, bits, 'big') };
@@ -749,8 +757,57 @@ export class Evaluator {
     ctx.icmpType = need;
   }
 
+  // The tag a VLAN field reads: the first after the Ethernet header, which
+  // must announce it, or the next when the last one's type announced another.
+  private vlanTag(ctx: Ctx, loc: Location): number {
+    if (ctx.vlanOffset === undefined) {
+      if (ctx.linkType === undefined) this.addEtherType(ctx, VLAN.ethertype!, loc);
+      else if (!VLAN_ETHERTYPES.includes(ctx.linkType)) throw NftError.at(loc, `conflicting protocols specified: ether vs. vlan`);
+      ctx.vlanOffset = ETHER_HEADER_BYTES;
+    } else if (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType)) {
+      ctx.vlanOffset += VLAN_TAG_BYTES;
+    }
+    ctx.linkType = undefined;
+    return ctx.vlanOffset;
+  }
+
+  // A network header the link layer must announce, where a rule reads the
+  // link layer itself: in a VLAN tag its type, else outside ip, ip6 and
+  // inet tables the Ethernet type (ARP in a bridge) or meta protocol.
+  // Returns whether the announcement is settled.
+  private linkDependency(ctx: Ctx, proto: ProtocolDesc, loc: Location): boolean {
+    const et = proto.ethertype;
+    if (et === undefined || proto.base !== PayloadBase.Network) return false;
+    if (ctx.family !== 'bridge' && ctx.family !== 'netdev') {
+      if (proto.nfproto !== undefined || ctx.family === 'arp') return false;
+      throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${proto.name}`);
+    }
+    if (ctx.linkType === et) {
+      if (proto.nfproto !== undefined) ctx.nfproto = proto.nfproto;
+      return true;
+    }
+    if (ctx.vlanOffset !== undefined || (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType))) {
+      const tag = this.vlanTag(ctx, loc);
+      const [offset, bits, type] = VLAN.fields.type;
+      const left: TExpr = { kind: 'payload', proto: 'vlan', field: 'type', base: PayloadBase.LinkLayer, offset: offset + tag * 8, ...typed(type, bits, 'big') };
+      ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(et), ...typed(type, bits, 'big') }, dependency: true });
+    } else if (ctx.linkType !== undefined) {
+      throw NftError.at(loc, `conflicting protocols specified: ether vs. ${proto.name}`);
+    } else if (proto.nfproto !== undefined) {
+      return false;
+    } else if (ctx.family === 'bridge') {
+      this.addEtherType(ctx, et, loc);
+    } else {
+      this.addDependency(ctx, 'protocol', et);
+    }
+    ctx.linkType = et;
+    if (proto.nfproto !== undefined) ctx.nfproto = proto.nfproto;
+    return true;
+  }
+
   private dependency(ctx: Ctx, protoName: string, loc: Location): void {
     const proto = PROTOCOLS[protoName];
+    if (this.linkDependency(ctx, proto, loc)) return;
     // An Ethernet header outside a bridge is there only when the packet came
     // in through an Ethernet device.
     if (protoName === 'ether' && ctx.family !== 'bridge' && !ctx.etherDevice) {
@@ -789,7 +846,8 @@ export class Evaluator {
     }
   }
 
-  private addEtherType(ctx: Ctx, value: number): void {
+  private addEtherType(ctx: Ctx, value: number, loc?: Location): void {
+    if (loc) this.dependency(ctx, 'ether', loc);
     const [offset, bits, type] = PROTOCOLS.ether.fields.type;
     const left: TExpr = { kind: 'payload', proto: 'ether', field: 'type', base: PayloadBase.LinkLayer, offset, ...typed(type, bits, 'big') };
     ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(value), ...typed(type, bits, 'big') }, dependency: true });
@@ -1079,8 +1137,11 @@ function mergePayloads(stmts: TStmt[]): TStmt[] {
         continue;
       }
       const parts = [...(a.kind === 'joined' ? a.parts : [a]), ...(b.kind === 'joined' ? b.parts : [b])];
-      out[last] = { kind: 'joined', op: eqOp(a), parts };
-      out[i] = undefined as unknown as TStmt;
+      // The merged load takes the place of the first match in the rule.
+      const [keep, drop] = last < i ? [last, i] : [i, last];
+      out[keep] = { kind: 'joined', op: eqOp(a), parts };
+      out[drop] = undefined as unknown as TStmt;
+      last = keep;
     }
     group = [];
   };

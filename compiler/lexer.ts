@@ -25,7 +25,7 @@ const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\
 const IPV6_V4 = /(?:[0-9a-fA-F]{0,4}:){2,6}\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const HEX = /0x[0-9a-fA-F]+/y;
 const TIME = /(?:\d+(?:ms|d|h|m|s)(?![A-Za-z]))+/y;
-const DECIMAL = /\d+(?![A-Za-z_])/y;
+const DECIMAL = /\d+(?![A-Za-z_0-9])/y;
 // A MAC or other colon-separated hex string, e.g. 00:0f:54:0c:11:04.
 const HEXCOLON = /[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2}){5}/y;
 

@@ -5,6 +5,7 @@ import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, Dynset
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
+import { payloadShift } from './evaluate.js';
 import { toBytes } from './values.js';
 
 const VERDICT_CODES: Record<string, number> = {
@@ -289,8 +290,9 @@ export class Linearizer {
         const lo = (right.low as TExpr & { kind: 'const' }).value;
         const hi = (right.high as TExpr & { kind: 'const' }).value;
         this.out.push(...this.toBig(left, sreg, len));
-        const from = toBytes(lo, left.bits, 'big');
-        const to = toBytes(hi, left.bits, 'big');
+        const shift = BigInt(payloadShift(left));
+        const from = toBytes(lo << shift, len * 8, 'big');
+        const to = toBytes(hi << shift, len * 8, 'big');
         if (s.op === '!=') {
           this.out.push({ op: 'range', sreg, cmp: CmpOp.Neq, len, from, to });
         } else {

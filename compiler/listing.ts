@@ -110,6 +110,7 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
       const two = (n: number) => String(n).padStart(2, '0');
       return `"${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}${s % 60 ? `:${two(s % 60)}` : ''}"`;
     }
+    case 'hexnum': return '0x' + value.toString(16);
     case 'decimal':
     case 'user':
     case 'group': return value.toString();
@@ -315,7 +316,14 @@ class Printer {
     const stmts = rule.stmts;
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i];
-      if (s.kind === 'match' && (s.dependency || isRedundantDependency(s, stmts.slice(i + 1), rule.chain.table.family))) continue;
+      const hidden = (m: TStmt & { kind: 'match' }) => m.dependency || isRedundantDependency(m, stmts.slice(i + 1), rule.chain.table.family);
+      if (s.kind === 'match' && hidden(s)) continue;
+      // A load merged from several matches lists those nft would list.
+      if (s.kind === 'joined') {
+        const shown = s.parts.filter((m) => !hidden(m));
+        if (shown.length) parts.push(this.stmt({ ...s, parts: shown }, stmts));
+        continue;
+      }
       parts.push(this.stmt(s, stmts));
     }
     if (rule.comment !== undefined) parts.push(`comment "${rule.comment}"`);
@@ -553,6 +561,14 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   if (l4 !== undefined) {
     if (s.left.kind === 'payload' && family !== 'ip' && family !== 'ip6') return false;
     return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto].l4proto === l4 || p.proto === 'th'));
+  }
+  // The Ethernet or VLAN type a later header implies; a VLAN tag's type
+  // names the next tag, which a field of that tag does not imply.
+  const lt = s.left;
+  if (lt.kind === 'payload' && lt.field === 'type' && (lt.proto === 'ether' || lt.proto === 'vlan') && s.op === '==' && s.right.kind === 'const') {
+    const v = Number(s.right.value);
+    return rest.some((r) => !(r.kind === 'match' && r.dependency)
+      && usesPayload(r, (p) => PROTOCOLS[p.proto].ethertype === v && !(lt.proto === 'vlan' && PROTOCOLS[p.proto].stacked)));
   }
   // `meta iiftype ether` before an Ethernet header field, as nft adds it.
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {

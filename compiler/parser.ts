@@ -6,6 +6,7 @@ import { QueueFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
+import { fieldName, hasTwoWordField } from './headers/index.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -935,7 +936,22 @@ export class Parser {
   private isPayload(): boolean {
     const t = this.peek();
     const f = this.peek(1);
-    return t.kind === 'word' && f.kind === 'word' && PROTOCOLS[t.text]?.fields[f.text] !== undefined;
+    const proto = t.kind === 'word' && Object.hasOwn(PROTOCOLS, t.text) ? PROTOCOLS[t.text] : undefined;
+    return proto !== undefined && f.kind === 'word' && (fieldName(proto, f.text) !== undefined || hasTwoWordField(proto, f.text));
+  }
+
+  // A header field's name after its protocol: one word, or two (arp saddr ip).
+  private payloadField(proto: string): Expr {
+    const t = this.next();
+    const f = this.word();
+    const desc = PROTOCOLS[proto];
+    if (hasTwoWordField(desc, f.text)) {
+      const g = this.word();
+      const name = fieldName(desc, `${f.text} ${g.text}`);
+      if (name === undefined) this.fail(g);
+      return { kind: 'payload', proto, field: name, loc: span(t, g) };
+    }
+    return { kind: 'payload', proto, field: fieldName(desc, f.text)!, loc: span(t, f) };
   }
 
   // Selector expressions with binary operators and concatenations.
@@ -997,16 +1013,12 @@ export class Parser {
         this.next();
         return { kind: 'meta', key: t.text, loc: t };
       }
-      if (this.isPayload()) {
-        this.next();
-        const f = this.word();
-        return { kind: 'payload', proto: t.text, field: f.text, loc: span(t, f) };
-      }
+      if (this.isPayload()) return this.payloadField(t.text);
       // A protocol keyword must be followed by one of its fields, which
       // bison lists when there are few.
       if (Object.hasOwn(PROTOCOLS, t.text)) {
         const f = this.peek(1);
-        const few = FEW_FIELDS[t.text];
+        const few = PROTOCOLS[t.text].expecting;
         if (few) this.failExpecting(f, few);
         if (f.kind === 'word') this.fail(f);
       }
@@ -1110,8 +1122,6 @@ const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
 const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
 // The fields of the protocols with few, as bison lists them.
-const FEW_FIELDS: Record<string, string> = { udp: 'length or checksum or sport or dport', th: 'sport or dport' };
-
 // Keywords that begin a statement of their own.
 const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
 

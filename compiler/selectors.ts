@@ -1,7 +1,7 @@
 // What each selector loads: ct keys, meta keys and protocol header fields,
-// with their datatypes, sizes and byte orders (nft's src/ct.c, src/meta.c,
-// src/proto.c templates).
-import { CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
+// with their datatypes, sizes and byte orders (nft's src/ct.c, src/meta.c
+// templates).
+import { CtKey, MetaKey } from '../assembly/abi.js';
 import { TYPES, type ByteOrder, type Datatype } from './datatypes.js';
 
 export interface CtTemplate {
@@ -105,87 +105,5 @@ export const META_KEY_NAMES: Record<number, string> = Object.fromEntries(
   Object.values(META_KEYS).map((t) => [t.key, t.name]),
 );
 
-export interface PayloadField {
-  proto: string;
-  field: string;
-  base: PayloadBase;
-  // Offset and length in bits from the start of the header.
-  offset: number;
-  bits: number;
-  type: Datatype;
-}
-
-// The protocol a header's fields belong to, and how to check for it.
-export interface ProtocolDesc {
-  name: string;
-  base: PayloadBase;
-  // Network protocols: the nfproto value; transport protocols: the IP
-  // protocol number (undefined for "th", which has no dependency of its own).
-  nfproto?: number;
-  l4proto?: number;
-  // Transport protocols that only exist on one network protocol.
-  onlyNfproto?: number;
-  fields: Record<string, [number, number, Datatype]>;
-  // ICMP fields that only exist for some message types: the type nft
-  // checks first ('echo' stands for echo-request or echo-reply).
-  icmpDep?: Record<string, number | 'echo'>;
-  // Byte offset of the header's Internet checksum, which a write updates.
-  checksum?: number;
-  // Fields in the transport checksum's pseudo-header.
-  pseudo?: string[];
-}
-
-export const PROTOCOLS: Record<string, ProtocolDesc> = {
-  ether: {
-    name: 'ether', base: PayloadBase.LinkLayer,
-    fields: { daddr: [0, 48, TYPES.ether_addr], saddr: [48, 48, TYPES.ether_addr], type: [96, 16, TYPES.ethertype] },
-  },
-  ip: {
-    name: 'ip', base: PayloadBase.Network, nfproto: 2, checksum: 10, pseudo: ['saddr', 'daddr', 'protocol', 'length'],
-    fields: {
-      version: [0, 4, TYPES.integer], hdrlength: [4, 4, TYPES.integer], dscp: [8, 6, TYPES.dscp], ecn: [14, 2, TYPES.ecn],
-      length: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer], 'frag-off': [48, 16, TYPES.integer], ttl: [64, 8, TYPES.integer],
-      protocol: [72, 8, TYPES.inet_proto], checksum: [80, 16, TYPES.integer], saddr: [96, 32, TYPES.ipv4_addr], daddr: [128, 32, TYPES.ipv4_addr],
-    },
-  },
-  ip6: {
-    name: 'ip6', base: PayloadBase.Network, nfproto: 10, pseudo: ['saddr', 'daddr', 'nexthdr', 'length'],
-    fields: {
-      version: [0, 4, TYPES.integer], dscp: [4, 6, TYPES.dscp], ecn: [10, 2, TYPES.ecn], flowlabel: [12, 20, TYPES.integer],
-      length: [32, 16, TYPES.integer], nexthdr: [48, 8, TYPES.inet_proto], hoplimit: [56, 8, TYPES.integer],
-      saddr: [64, 128, TYPES.ipv6_addr], daddr: [192, 128, TYPES.ipv6_addr],
-    },
-  },
-  tcp: {
-    name: 'tcp', base: PayloadBase.Transport, l4proto: 6, checksum: 16,
-    fields: {
-      sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], sequence: [32, 32, TYPES.integer], ackseq: [64, 32, TYPES.integer],
-      doff: [96, 4, TYPES.integer], flags: [104, 8, TYPES.tcp_flag], window: [112, 16, TYPES.integer], checksum: [128, 16, TYPES.integer],
-      urgptr: [144, 16, TYPES.integer],
-    },
-  },
-  udp: {
-    name: 'udp', base: PayloadBase.Transport, l4proto: 17, checksum: 6,
-    fields: { sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service], length: [32, 16, TYPES.integer], checksum: [48, 16, TYPES.integer] },
-  },
-  icmp: {
-    name: 'icmp', base: PayloadBase.Transport, l4proto: 1, onlyNfproto: 2, checksum: 2,
-    fields: {
-      type: [0, 8, TYPES.icmp_type], code: [8, 8, TYPES.icmp_code], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
-      sequence: [48, 16, TYPES.integer], mtu: [48, 16, TYPES.integer], gateway: [32, 32, TYPES.integer],
-    },
-    icmpDep: { id: 'echo', sequence: 'echo', mtu: 3, gateway: 5 },
-  },
-  icmpv6: {
-    name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10, checksum: 2,
-    fields: {
-      type: [0, 8, TYPES.icmpv6_type], code: [8, 8, TYPES.integer], checksum: [16, 16, TYPES.integer], id: [32, 16, TYPES.integer],
-      sequence: [48, 16, TYPES.integer], mtu: [32, 32, TYPES.integer],
-    },
-    icmpDep: { id: 'echo', sequence: 'echo', mtu: 2 },
-  },
-  th: {
-    name: 'th', base: PayloadBase.Transport,
-    fields: { sport: [0, 16, TYPES.inet_service], dport: [16, 16, TYPES.inet_service] },
-  },
-};
+// Header fields live in headers/, one file per family.
+export { PROTOCOLS, type ProtocolDesc } from './headers/index.js';
