@@ -771,14 +771,16 @@ export class Evaluator {
     return ctx.vlanOffset;
   }
 
-  // A network header the link layer must announce, where a rule reads the
-  // link layer itself: in a VLAN tag its type, else outside ip, ip6 and
-  // inet tables the Ethernet type (ARP in a bridge) or meta protocol.
+  // A network header the link layer must announce: in a VLAN tag its type
+  // (but in an ip or ip6 table, whose packets are all of one), else in
+  // bridge and netdev tables the Ethernet type (ARP in a bridge) or meta
+  // protocol.
   // Returns whether the announcement is settled.
   private linkDependency(ctx: Ctx, proto: ProtocolDesc, loc: Location): boolean {
     const et = proto.ethertype;
     if (et === undefined || proto.base !== PayloadBase.Network) return false;
-    if (ctx.family !== 'bridge' && ctx.family !== 'netdev') {
+    const inVlan = ctx.vlanOffset !== undefined || (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType));
+    if (ctx.family !== 'bridge' && ctx.family !== 'netdev' && !(ctx.family === 'inet' && inVlan)) {
       if (proto.nfproto !== undefined || ctx.family === 'arp') return false;
       throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${proto.name}`);
     }
@@ -786,13 +788,14 @@ export class Evaluator {
       if (proto.nfproto !== undefined) ctx.nfproto = proto.nfproto;
       return true;
     }
-    if (ctx.vlanOffset !== undefined || (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType))) {
+    if (inVlan) {
       const tag = this.vlanTag(ctx, loc);
       const [offset, bits, type] = VLAN.fields.type;
       const left: TExpr = { kind: 'payload', proto: 'vlan', field: 'type', base: PayloadBase.LinkLayer, offset: offset + tag * 8, ...typed(type, bits, 'big') };
       ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(et), ...typed(type, bits, 'big') }, dependency: true });
     } else if (ctx.linkType !== undefined) {
-      throw NftError.at(loc, `conflicting protocols specified: ether vs. ${proto.name}`);
+      const known = Object.values(PROTOCOLS).find((p) => p.ethertype === ctx.linkType && !p.stacked)?.name ?? 'ether';
+      throw NftError.at(loc, `conflicting protocols specified: ${known} vs. ${proto.name}`);
     } else if (proto.nfproto !== undefined) {
       return false;
     } else if (ctx.family === 'bridge') {

@@ -582,8 +582,10 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   return false;
 }
 
+// Only a protocol matched before the field names it.
 function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
   for (const s of all) {
+    if (usesPayload(s, (q) => q === p)) break;
     const l4 = l4Of(s);
     if (l4 === undefined) continue;
     const proto = Object.values(PROTOCOLS).find((d) => d.l4proto === l4 && d.fields[p.field]);

@@ -6,7 +6,7 @@ import { QueueFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
-import { fieldName, hasTwoWordField } from './headers/index.js';
+import { fieldName, hasTwoWordField, secondWords } from './headers/index.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -946,9 +946,10 @@ export class Parser {
     const f = this.word();
     const desc = PROTOCOLS[proto];
     if (hasTwoWordField(desc, f.text)) {
-      const g = this.word();
-      const name = fieldName(desc, `${f.text} ${g.text}`);
-      if (name === undefined) this.fail(g);
+      const g = this.peek();
+      const name = g.kind === 'word' ? fieldName(desc, `${f.text} ${g.text}`) : undefined;
+      if (name === undefined) this.failExpecting(g, secondWords(desc, f.text).join(' or '));
+      this.next();
       return { kind: 'payload', proto, field: name, loc: span(t, g) };
     }
     return { kind: 'payload', proto, field: fieldName(desc, f.text)!, loc: span(t, f) };

@@ -25,7 +25,11 @@ export function fieldName(proto: ProtocolDesc, name: string): string | undefined
   return alias !== undefined && Object.hasOwn(proto.fields, alias) ? alias : undefined;
 }
 
-// Whether a field's name continues with a second word after `first`.
+// The words that may follow `first` in a field's name of two.
+export function secondWords(proto: ProtocolDesc, first: string): string[] {
+  return Object.keys(proto.fields).filter((k) => k.startsWith(`${first} `)).map((k) => k.slice(first.length + 1));
+}
+
 export function hasTwoWordField(proto: ProtocolDesc, first: string): boolean {
-  return Object.keys(proto.fields).some((k) => k.startsWith(`${first} `));
+  return secondWords(proto, first).length > 0;
 }
