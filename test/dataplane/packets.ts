@@ -42,7 +42,8 @@ function sum16(bytes: number[], initial = 0): number {
 const be16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
 const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 
-function ipv4(src: string, dst: string, proto: number, l4: number[]): number[] {
+/** An IPv4 packet (no options, DF) around a transport header and payload. */
+export function ipv4(src: string, dst: string, proto: number, l4: number[]): number[] {
   const header = [0x45, 0, ...be16(20 + l4.length), 0, 1, 0x40, 0, 64, proto, 0, 0, ...addr(src), ...addr(dst)];
   const c = ~sum16(header) & 0xffff;
   header[10] = c >> 8;
@@ -81,20 +82,35 @@ export function gre(src: string, dst: string): number[] {
   return ipv4(src, dst, 47, [0, 0, 0x08, 0x00, 0x45, 0, 0, 20]);
 }
 
-/** A pcap (Ethernet link type) of the given IP packets, one per `step` seconds from `start`. */
-/** `times` gives each record's own timestamp, in seconds, instead of start and step. */
-export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001, times = undefined as number[] | undefined } = {}): Uint8Array {
+/** An Ethernet frame around an IPv4 packet, under VLAN tags given as [TPID, TCI], outermost first. */
+export function ethernet(ip: number[], tags: Array<[number, number]> = []): number[] {
+  return [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...tags.flatMap(([tpid, tci]) => [...be16(tpid), ...be16(tci)]), 0x08, 0x00, ...ip];
+}
+
+/** Timestamps of a pcap's records: from `start`, one per `step` seconds, or each its own from `times`, in seconds. */
+export interface PcapTimes {
+  start?: number;
+  step?: number;
+  times?: number[];
+}
+
+/** A pcap (Ethernet link type) of whole frames. */
+export function pcapFrames(frames: number[][], { start = 1_700_000_000, step = 0.001, times }: PcapTimes = {}): Uint8Array {
   const out: number[] = [];
   const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
   out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(1));
-  packets.forEach((ip, i) => {
+  frames.forEach((frame, i) => {
     const t = times?.[i] ?? start + i * step;
     const sec = Math.floor(t);
     const usec = Math.round((t - sec) * 1e6);
-    const frame = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, ...ip];
     out.push(...le32(sec), ...le32(usec), ...le32(frame.length), ...le32(frame.length), ...frame);
   });
   return Uint8Array.from(out);
+}
+
+/** A pcap (Ethernet link type) of the given IP packets. */
+export function pcap(packets: number[][], options: PcapTimes = {}): Uint8Array {
+  return pcapFrames(packets.map((ip) => ethernet(ip)), options);
 }
 
 /** One SCTP chunk, padded to four bytes. */

@@ -1,0 +1,61 @@
+// The header families nftwasm compiles, read by the data plane from crafted
+// packets as the kernel reads them: VLAN tags at the link layer (the
+// kernel's nft_payload_copy_vlan gives the offloaded tag back in place, so a
+// tag is where a capture shows it), the transport headers at the transport
+// header the kernel finds past the IP header.
+import { describe, expect, it } from 'vitest';
+import { compile, createFilter } from '../../src/index.js';
+import { ethernet, ipv4, pcapFrames, udp } from './packets.js';
+
+const RULES = `table inet t {
+	chain in {
+		type filter hook prerouting priority 0; policy accept;
+		vlan id 100 counter
+		vlan id 100 vlan pcp 5 vlan dei 1 counter
+		vlan id 100 ip saddr 10.0.0.1 udp dport 53 counter
+		ether type 8021ad vlan id 1 vlan type 8021q vlan id 2 vlan type ip ip protocol udp counter
+		vlan id set 7 counter
+		vlan id 7 counter
+		esp spi 0x1234 esp sequence 9 counter
+		ah spi 7 ah nexthdr 6 counter
+		sctp vtag 5 sctp sport 1-3 counter
+		udplite dport 9 udplite csumcov 8 counter
+		dccp type request dccp dport 22 counter
+		igmp type membership-query igmp group 0xe0000001 counter
+		comp cpi 0x0102 counter
+	}
+}
+`;
+
+const A = '10.0.0.1';
+const B = '10.0.0.2';
+
+const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+
+describe('header fields in the data plane', () => {
+  it('reads VLAN tags, nested, and the transport headers behind IP', async () => {
+    const filter = await createFilter(compile(RULES));
+    const frames = [
+      // 1: one 802.1Q tag, id 100, pcp 5, dei 1
+      ethernet(udp(A, B, 1000, 53), [[0x8100, (5 << 13) | (1 << 12) | 100]]),
+      // 2: 802.1ad outer tag id 1, 802.1Q inner tag id 2
+      ethernet(udp(A, B, 1000, 54), [[0x88a8, 1], [0x8100, 2]]),
+      // 3: untagged
+      ethernet(udp(A, B, 1000, 55)),
+      ethernet(ipv4(A, B, 50, [...be32(0x1234), ...be32(9), 0, 0, 0, 0])),
+      ethernet(ipv4(A, B, 51, [6, 4, 0, 0, ...be32(7), ...be32(1), 0, 0, 0, 0])),
+      ethernet(ipv4(A, B, 132, [0, 2, 0, 9, ...be32(5), 0, 0, 0, 0])),
+      ethernet(ipv4(A, B, 136, [0, 1, 0, 9, 0, 8, 0, 0])),
+      // DCCP request (type 0 in bits 3-6 of byte 8) to port 22
+      ethernet(ipv4(A, B, 33, [0, 1, 0, 22, 4, 0, 0, 0, 0x00, 0, 0, 0])),
+      ethernet(ipv4(A, B, 2, [0x11, 100, 0, 0, 0xe0, 0, 0, 1])),
+      ethernet(ipv4(A, B, 108, [6, 0, 1, 2])),
+      // A DCCP response: its type (1) must not match
+      ethernet(ipv4(A, B, 33, [0, 1, 0, 22, 4, 0, 0, 0, 0x02, 0, 0, 0])),
+    ];
+    filter.processCapture(pcapFrames(frames));
+    const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    // `vlan id set 7` rewrites the 802.1Q frame's tag, which the next rule sees.
+    expect(counters).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+});
