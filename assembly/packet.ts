@@ -271,6 +271,16 @@ export function skipIpv6Extensions(start: usize, first: u8, end: usize): usize {
   return q;
 }
 
+// Where the transport header's payload starts, for the inner header base
+// (the kernel's __nft_payload_inner_offset): past a UDP header or a TCP
+// header with its options; 0 for other protocols and later fragments.
+export function innerHeader(): usize {
+  if (th == 0) return 0;
+  if (l4proto == IPPROTO_UDP) return th + 8;
+  if (l4proto == IPPROTO_TCP && captured(th, 13)) return th + (<usize>(load<u8>(th + 12) >> 4) << 2);
+  return 0;
+}
+
 function parseTransport(q: usize): void {
   th = q;
   if (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP || l4proto == IPPROTO_UDPLITE || l4proto == 132) {

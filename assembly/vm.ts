@@ -105,6 +105,7 @@ export function vmInit(): void {
   let p: usize = 0;
   if (base == PayloadBase.Network) p = pkt.net;
   else if (base == PayloadBase.Transport) p = pkt.th;
+  else if (base == PayloadBase.Inner) p = pkt.innerHeader();
   // A packet the host sends has no link-layer header before the output
   // hooks (skb_mac_header_was_set is false there).
   else if (base == PayloadBase.LinkLayer && !sentByHost) p = pkt.linkStart;

@@ -9,6 +9,7 @@ import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetM
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate, type ProtocolDesc } from './selectors.js';
 import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './headers/vlan.js';
+import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -486,7 +487,7 @@ export class Evaluator {
           // checksum, is written merged with its neighbours: only a constant
           // can be shifted into place.
           const aligned = target.offset % 8 === 0 && target.bits % 8 === 0;
-          const oddUnderChecksum = PROTOCOLS[target.proto]!.checksum !== undefined && (target.bits / 8) % 2 === 1;
+          const oddUnderChecksum = checksumOf(target) !== undefined && (target.bits / 8) % 2 === 1;
           if (!aligned || oddUnderChecksum) throw mergedWriteError(target, value, s.target.loc, s.value.loc);
         }
         ctx.stmts.push({ kind: 'payloadset', target, value });
@@ -595,6 +596,10 @@ export class Evaluator {
       throw NftError.between(r.loc, s.left.loc, `datatype mismatch, expected ${left.type.desc}, expression has type Internet protocol`);
     }
     let right = this.rhs(ctx, left, s.right);
+    // A raw payload of no bits holds no value but 0.
+    if (left.kind === 'payload' && left.bits === 0 && right.kind === 'const' && right.value !== 0n) {
+      throw NftError.at(s.right.loc, `Value ${right.value} exceeds valid range 0-0`);
+    }
     let op = s.op;
     if (s.mask) {
       const mask = this.constOf(s.mask, left);
@@ -723,6 +728,7 @@ export class Evaluator {
   }
 
   private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
+    if (isRaw(e.proto)) return this.rawPayload(ctx, e);
     const proto = PROTOCOLS[e.proto];
     const f = proto?.fields[e.field];
     if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
@@ -733,6 +739,21 @@ export class Evaluator {
     const dep = proto.icmpDep?.[e.field];
     if (dep !== undefined) this.icmpDependency(ctx, proto.name, dep, e.loc);
     return { kind: 'payload', proto: proto.name, field: e.field, base: proto.base, offset, ...typed(type, bits, 'big') };
+  }
+
+  // A raw payload adds no dependency; where the rule or table says which
+  // protocol the header is, nft reads it as that protocol's field when one
+  // sits at the same bits (listed by name: `@th,16,16` is `th dport`).
+  private rawPayload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
+    const base = RAW_BASES[e.proto.slice(1)];
+    const [offset, bits] = e.field.split(',').map(Number);
+    const nf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : ctx.nfproto;
+    const proto = base === PayloadBase.Transport ? (ctx.l4proto === undefined ? PROTOCOLS.th : Object.values(PROTOCOLS).find((p) => p.l4proto === ctx.l4proto))
+      : base === PayloadBase.Network ? (ctx.family === 'arp' ? PROTOCOLS.arp : Object.values(PROTOCOLS).find((p) => p.nfproto === nf && nf !== undefined))
+      : undefined;
+    const known = proto && Object.entries(proto.fields).find(([, [o, b]]) => o === offset && b === bits);
+    if (proto && known) return { kind: 'payload', proto: proto.name, field: known[0], base, offset, raw: true, ...typed(known[1][2], bits, 'big') };
+    return { kind: 'payload', proto: e.proto, field: e.field, base, offset, ...typed(RAW_TYPE, bits, 'big') };
   }
 
   // ICMP fields that exist only in some messages make nft check the type
@@ -1178,7 +1199,7 @@ function mergedWriteError(target: TExpr & { kind: 'payload' }, value: TExpr, tar
     if (extra === 0 && extract > 0 && extract >= value.bits) return NftError.at(valueLoc, `Right shift of ${extract} bits is undefined for type of ${value.bits} bits width`);
     valueBits += extra;
   }
-  const checksummed = PROTOCOLS[target.proto]!.checksum !== undefined;
+  const checksummed = checksumOf(target) !== undefined;
   const shift = payloadShift(target) + (checksummed && spannedBytes(target) % 2 === 1 && Math.floor(target.offset / 8) % 2 === 0 ? 8 : 0);
   if (shift > 0 && shift >= valueBits) return NftError.between(targetLoc, valueLoc, `Left shift of ${shift} bits is undefined for type of ${valueBits} bits width`);
   const xor = 'Right hand side of binary operation (^) must be constant';
@@ -1186,6 +1207,12 @@ function mergedWriteError(target: TExpr & { kind: 'payload' }, value: TExpr, tar
 }
 
 // How far a header field's value sits above the end of its last byte.
+// The header a write to this payload must keep the checksum of, if any.
+export function checksumOf(target: TExpr & { kind: 'payload' }): ProtocolDesc | undefined {
+  const proto = target.raw ? undefined : PROTOCOLS[target.proto];
+  return proto?.checksum === undefined ? undefined : proto;
+}
+
 export function payloadShift(e: TExpr): number {
   if (e.kind !== 'payload') return 0;
   const first = Math.floor(e.offset / 8);

@@ -326,8 +326,8 @@ export class Linearizer {
   // odd number of bytes under a checksum, is written as whole 16-bit
   // aligned bytes loaded, masked and patched with the shifted value.
   private payloadWrite(target: TExpr & { kind: 'payload' }, value: TExpr): void {
-    const proto = PROTOCOLS[target.proto];
-    const csum = proto.checksum !== undefined;
+    const proto = target.raw ? undefined : PROTOCOLS[target.proto];
+    const csum = proto?.checksum !== undefined;
     let first = Math.floor(target.offset / 8);
     const last = Math.ceil((target.offset + target.bits) / 8);
     let size = last - first;
@@ -350,10 +350,10 @@ export class Linearizer {
       this.out.push({ op: 'payload', dreg: sreg, base: target.base, offset: first, len: size });
       this.out.push({ op: 'bitwise', sreg, dreg: sreg, len: size, mask, xor });
     }
-    const pseudo = target.base === PayloadBase.Network && (proto.pseudo?.includes(target.field) ?? false);
+    const pseudo = target.base === PayloadBase.Network && (proto?.pseudo?.includes(target.field) ?? false);
     this.out.push({
       op: 'payloadwrite', sreg, base: target.base, offset: first, len: size,
-      csumType: csum ? CSUM_INET : 0, csumOffset: proto.checksum ?? 0, csumFlags: pseudo ? CSUM_PSEUDOHDR : 0,
+      csumType: csum ? CSUM_INET : 0, csumOffset: proto?.checksum ?? 0, csumFlags: pseudo ? CSUM_PSEUDOHDR : 0,
     });
     this.release(value);
   }

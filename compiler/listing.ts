@@ -4,6 +4,8 @@ import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type By
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
+import { payloadShift } from './evaluate.js';
+import { isRaw } from './headers/raw.js';
 import { PROTOCOLS } from './selectors.js';
 import { fromBytes } from './values.js';
 import { bounds } from './evaluate.js';
@@ -207,7 +209,7 @@ class Printer {
       case 'meta':
         return UNQUALIFIED_PRINT.has(e.key) ? e.name : `meta ${e.name}`;
       case 'payload':
-        return `${e.proto} ${e.field}`;
+        return isRaw(e.proto) ? `${e.proto},${e.field}` : `${e.proto} ${e.field}`;
       case 'const':
         if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? this.flags(e.type, e.value, ' | ') : `(${this.flags(e.type, e.value, ' | ')})`;
         return valueText(e.type, e.value, this.o, e.bits);
@@ -333,6 +335,8 @@ class Printer {
   private stmt(s: TStmt, all: TStmt[]): string {
     switch (s.kind) {
       case 'match': {
+        const raw = rawBitsMatch(s);
+        if (raw !== undefined) return raw;
         let left = this.expr(s.left);
         if (s.left.kind === 'payload' && s.left.proto === 'th') left = `${thName(all, s.left)} ${s.left.field}`;
         if (s.left.type.print === 'bitmask' && s.right.kind === 'const') return this.flagMatch(s, left);
@@ -369,7 +373,7 @@ class Printer {
       case 'metaset':
         return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.setValue(s.value)}`;
       case 'payloadset':
-        return `${s.target.proto} ${s.target.field} set ${this.expr(s.value)}`;
+        return `${this.expr(s.target)} set ${this.expr(s.value)}`;
       case 'notrack':
         return 'notrack';
       case 'queue': {
@@ -560,7 +564,7 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   const l4 = l4Of(s);
   if (l4 !== undefined) {
     if (s.left.kind === 'payload' && family !== 'ip' && family !== 'ip6') return false;
-    return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto].l4proto === l4 || p.proto === 'th'));
+    return rest.some((r) => usesPayload(r, (p) => PROTOCOLS[p.proto]?.l4proto === l4 || p.proto === 'th'));
   }
   // The Ethernet or VLAN type a later header implies; a VLAN tag's type
   // names the next tag, which a field of that tag does not imply.
@@ -568,7 +572,7 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   if (lt.kind === 'payload' && lt.field === 'type' && (lt.proto === 'ether' || lt.proto === 'vlan') && s.op === '==' && s.right.kind === 'const') {
     const v = Number(s.right.value);
     return rest.some((r) => !(r.kind === 'match' && r.dependency)
-      && usesPayload(r, (p) => PROTOCOLS[p.proto].ethertype === v && !(lt.proto === 'vlan' && PROTOCOLS[p.proto].stacked)));
+      && usesPayload(r, (p) => PROTOCOLS[p.proto]?.ethertype === v && !(lt.proto === 'vlan' && PROTOCOLS[p.proto].stacked)));
   }
   // `meta iiftype ether` before an Ethernet header field, as nft adds it.
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {
@@ -576,10 +580,22 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);
-    return rest.some((r) => usesPayload(r, (p) => (PROTOCOLS[p.proto].nfproto ?? PROTOCOLS[p.proto].onlyNfproto) === nf)
+    return rest.some((r) => usesPayload(r, (p) => (PROTOCOLS[p.proto]?.nfproto ?? PROTOCOLS[p.proto]?.onlyNfproto) === nf)
       || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst')));
   }
   return false;
+}
+
+// nft lists a raw payload of bits within bytes as the bytes under a mask.
+function rawBitsMatch(s: TStmt & { kind: 'match' }): string | undefined {
+  const l = s.left;
+  if (l.kind !== 'payload' || !isRaw(l.proto) || (l.offset % 8 === 0 && l.bits % 8 === 0) || s.right.kind !== 'const') return undefined;
+  const first = Math.floor(l.offset / 8);
+  const bytes = Math.ceil((l.offset + l.bits) / 8) - first;
+  const shift = BigInt(payloadShift(l));
+  const mask = ((1n << BigInt(l.bits)) - 1n) << shift;
+  const op = s.op === 'implicit' ? '==' : s.op;
+  return `${l.proto},${first * 8},${bytes * 8} & 0x${mask.toString(16)} ${op} 0x${(s.right.value << shift).toString(16)}`;
 }
 
 // Only a protocol matched before the field names it.

@@ -16,7 +16,9 @@ interface Typed {
 export type TExpr =
   | (Typed & { kind: 'ct'; tmpl: CtTemplate; dir?: CtDir; proto?: 'ip' | 'ip6' })
   | (Typed & { kind: 'meta'; key: MetaKey; name: string; unqualified: boolean })
-  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number })
+  // raw: written as `@base,offset,length`, so of no protocol whose
+  // checksum a write would update, whatever field it is listed as.
+  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number; raw?: boolean })
   | (Typed & { kind: 'const'; value: bigint; text?: string })
   | (Typed & { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: TExpr; right: TExpr })
   | (Typed & { kind: 'concat'; items: TExpr[] })

@@ -7,6 +7,7 @@ import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './er
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
 import { fieldName, hasTwoWordField, secondWords } from './headers/index.js';
+import { RAW_BASES, RAW_MAX_BITS } from './headers/raw.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -570,7 +571,7 @@ export class Parser {
 
   private startsStatement(t: Token): boolean {
     if (t.kind === 'string') return true;
-    if (t.kind === 'punct') return t.text === '(' || t.text === '$';
+    if (t.kind === 'punct') return t.text === '(' || t.text === '$' || (t.text === '@' && this.isRawPayload());
     if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
     return STATEMENT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text);
   }
@@ -940,6 +941,24 @@ export class Parser {
     return proto !== undefined && f.kind === 'word' && (fieldName(proto, f.text) !== undefined || hasTwoWordField(proto, f.text));
   }
 
+  private isRawPayload(): boolean {
+    const b = this.peek(1);
+    return this.is('@') && b.kind === 'word' && Object.hasOwn(RAW_BASES, b.text) && this.is(',', 2);
+  }
+
+  // `@base,offset,length`, lengths checked as nft's grammar does.
+  private rawPayload(): Expr {
+    const at = this.next();
+    const base = this.next();
+    this.expect(',');
+    const offset = this.number();
+    this.expect(',');
+    const len = this.number();
+    const bits = Number(len.text);
+    if (bits > RAW_MAX_BITS) this.failAt(span(at, len), `raw payload length ${bits} exceeds the ${RAW_MAX_BITS} bits of a register`);
+    return { kind: 'payload', proto: `@${base.text}`, field: `${offset.text},${len.text}`, loc: span(at, len) };
+  }
+
   // A header field's name after its protocol: one word, or two (arp saddr ip).
   private payloadField(proto: string): Expr {
     const t = this.next();
@@ -996,6 +1015,7 @@ export class Parser {
 
   private primary(): Expr {
     const t = this.peek();
+    if (this.isRawPayload()) return this.rawPayload();
     if (this.is('(')) {
       this.next();
       const e = this.expr();

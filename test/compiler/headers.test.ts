@@ -75,3 +75,36 @@ describe.skipIf(liveNftReason())('header families against live nft', () => {
     expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
   });
 });
+
+// Raw payloads: read as a header's field where the rule or table says
+// which header it is, listed by name then; bits within bytes listed as
+// the bytes under a mask.
+const RAW = [
+  '@th,16,16 22',
+  '@th,0,16 22',
+  '@nh,96,32 0x01020304',
+  '@th,400,16 0x0',
+  '@ll,0,1 1',
+  '@ll,96,16 0x0800',
+  'meta l4proto udp @th,16,16 53',
+  '@ih,32,32 0x14000000',
+  'meta l4proto tcp @th,16,16 { 22, 23, 80 }',
+  '@ll,0,128 0xfedcba987654321001234567890abcde',
+  '@nh,64,8 0xff @nh,16,16 set 0x1234',
+];
+
+describe.skipIf(liveNftReason())('raw payloads against live nft', () => {
+  it.each(['inet', 'ip', 'netdev'])('%s: same bytecode and listing', (family) => {
+    const source = ruleset(family, family === 'inet' ? [...RAW, 'meta nfproto ipv4 @nh,96,32 0x01020304'] : RAW);
+    const r = compile(source);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
+    expect(r.toListing()).toBe(nftListingText(source));
+  });
+
+  it.each(['@ll,0,0 2', '@th,16,1 2', '@ll,0,1'])('%s is refused as nft refuses it', (rule) => {
+    const source = ruleset('inet', [rule]);
+    const nft = nftDebugText(source);
+    expect(nft.ok).toBe(false);
+    expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
+  });
+});

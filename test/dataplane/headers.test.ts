@@ -5,7 +5,7 @@
 // header the kernel finds past the IP header.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
-import { ethernet, ipv4, pcapFrames, udp } from './packets.js';
+import { ACK, ethernet, ipv4, MSS, pcapFrames, tcp, udp } from './packets.js';
 
 const RULES = `table inet t {
 	chain in {
@@ -57,5 +57,30 @@ describe('header fields in the data plane', () => {
     const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
     // `vlan id set 7` rewrites the 802.1Q frame's tag, which the next rule sees.
     expect(counters).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  // The inner header starts past UDP's 8 bytes, past TCP's header with its
+  // options (nft_payload's inner offset); other protocols have none.
+  it('reads raw payloads at each base, the inner one past the transport header', async () => {
+    const filter = await createFilter(compile(`table inet t {
+	chain in {
+		type filter hook prerouting priority 0; policy accept;
+		@ll,96,16 0x0800 counter
+		@nh,72,8 17 counter
+		@th,16,16 53 counter
+		@ih,0,16 0x6262 counter
+		@ih,0,8 0x61 counter
+		@ll,0,1 1 counter
+	}
+}
+`));
+    const frames = [
+      ethernet(udp(A, B, 1000, 53)),
+      ethernet(tcp({ src: A, dst: B, sport: 1, dport: 2, seq: 1, ack: 1, flags: ACK, options: MSS(1460), payload: 4 })),
+      ethernet(ipv4(A, B, 50, [0x62, 0x62, 0x62, 0x62, 0x62, 0x62, 0x62, 0x62, 0x62, 0x62])),
+    ];
+    filter.processCapture(pcapFrames(frames));
+    const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    expect(counters).toEqual([3, 1, 1, 1, 1, 0]);
   });
 });
