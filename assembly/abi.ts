@@ -76,6 +76,10 @@ export enum Op {
   // none, so, as nf_queue answers -ESRCH, it is dropped, or with
   // QueueFlags.Bypass goes on as this hook's chain had accepted it.
   Queue = 22,
+  // A=reg (dreg of a load, sreg of a write) B=len; word 1 = ExthdrMode |
+  // ExthdrOp << 8 | ExthdrFlags << 16; word 2 = option type | offset << 8.
+  // The option's bytes at offset from its start (nft_exthdr.c).
+  Exthdr = 40,
 }
 
 // NFT_QUEUE_FLAG_*.
@@ -83,6 +87,22 @@ export enum QueueFlags {
   Bypass = 1,
   Fanout = 2,
 }
+
+export enum ExthdrMode {
+  Load = 0,
+  Write = 1,
+  // Overwrite the option with NOPs.
+  Reset = 2,
+}
+
+// NFT_EXTHDR_OP_*: which header's options.
+export enum ExthdrOp {
+  Ipv6 = 0,
+  TcpOpt = 1,
+}
+
+// NFT_EXTHDR_F_PRESENT: a load gives whether the option is there.
+export const EXTHDR_F_PRESENT = 1;
 
 // nft_reject_types: what `reject` answers with.
 export enum RejectType {

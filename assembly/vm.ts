@@ -1,9 +1,10 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
-import { CSUM_INET, CSUM_PSEUDOHDR, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
+import { findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -158,6 +159,55 @@ function evalPayloadWrite(ins: usize, sreg: u32, len: u32): bool {
     if (l4off && pkt.captured(pkt.th + l4off, 2) && !(udp && load<u16>(pkt.th + l4off) == 0)) csumApply(pkt.th + l4off, delta, udp);
   }
   memory.copy(at, reg(sreg), len);
+  return true;
+}
+
+// An option's bytes before a reset blanks them (40 at most, and the byte
+// before and after).
+const OPTION_BEFORE = memory.data(64);
+
+// nft_exthdr_tcp_eval, _set_eval and _strip_eval. A load of an option
+// that is absent, or shorter than the bytes wanted, breaks the rule, or
+// gives 0 when only its presence is asked; a write or a reset of one that
+// is absent does nothing. The TCP checksum follows every change; a write
+// never raises the MSS, which could stall the connection.
+function evalExthdr(ins: usize, r: u32, len: u32): bool {
+  const w1 = load<u32>(ins + 4);
+  const w2 = load<u32>(ins + 8);
+  const mode = w1 & 0xff;
+  const present = ((w1 >> 16) & EXTHDR_F_PRESENT) != 0;
+  if (((w1 >> 8) & 0xff) != ExthdrOp.TcpOpt) return false;
+  const type = w2 & 0xff;
+  const offset = w2 >> 8;
+  const opt = findTcpOption(type);
+  const fits = opt != 0 && offset + len <= optionLen;
+  if (mode == ExthdrMode.Load) {
+    if (present) {
+      store32(r, opt != 0 && fits ? 1 : 0);
+      return true;
+    }
+    if (!fits) return false;
+    if (len % 4) store32(r + (len >> 2), 0);
+    memory.copy(reg(r), opt + offset, len);
+    return true;
+  }
+  const check = pkt.th + 16;
+  if (mode == ExthdrMode.Reset) {
+    if (opt == 0) return true;
+    // The checksum changes by the 16-bit words the NOPs fall in.
+    const start = opt - ((opt - pkt.th) & 1);
+    const span = (<u32>(opt + optionLen - start) + 1) & ~1;
+    memory.copy(OPTION_BEFORE, start, span);
+    memory.fill(opt, TCPOPT_NOP, optionLen);
+    csumApply(check, csumDelta(OPTION_BEFORE, start, span), false);
+    return true;
+  }
+  if (!fits || (len != 2 && len != 4)) return true;
+  const at = opt + offset;
+  if (len == 2 && type == TCPOPT_MSS && bswap<u16>(load<u16>(at)) <= bswap<u16>(load<u16>(reg(r)))) return true;
+  if (memory.compare(at, reg(r), len) == 0) return true;
+  csumApply(check, csumDelta(at, reg(r), len), false);
+  memory.copy(at, reg(r), len);
   return true;
 }
 
@@ -525,6 +575,9 @@ function evalRule(rule: usize): i32 {
       }
       case Op.PayloadWrite:
         if (!evalPayloadWrite(ins, a, b)) return Verdict.Break;
+        break;
+      case Op.Exthdr:
+        if (!evalExthdr(ins, a, b)) return Verdict.Break;
         break;
       case Op.CtLoad:
         if (!evalCt(ins, b, a)) return Verdict.Break;

@@ -40,6 +40,8 @@ export type Stmt =
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
+  // `reset tcp option X`, X a name or a kind as written.
+  | { kind: 'optreset'; option: string; loc: Location }
   | { kind: 'notrack'; loc: Location }
   // `reject [with tcp reset | with icmp|icmpv6|icmpx [type] CODE]`
   | { kind: 'reject'; with?: 'tcp' | RejectIcmp; code?: Expr; loc: Location }

@@ -3,6 +3,7 @@
 // encoding is checked against the real nft.
 import {
   BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
 } from '../assembly/abi.js';
 import { SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
@@ -199,6 +200,16 @@ export class Disassembler {
       }
       case Op.PayloadLoad:
         return `payload load ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} => reg ${regName(a)}`;
+      case Op.Exthdr: {
+        const mode = w(1) & 0xff;
+        const what = ((w(1) >> 8) & 0xff) === ExthdrOp.TcpOpt ? 'tcpopt' : 'ipv6';
+        const type = w(2) & 0xff;
+        const at = `@ ${type} + ${w(2) >>> 8}`;
+        if (mode === ExthdrMode.Reset) return `exthdr reset ${what} ${type}`;
+        if (mode === ExthdrMode.Write) return `exthdr write ${what} reg ${regName(a)} => ${b}b ${at}`;
+        const present = (w(1) >>> 16) & EXTHDR_F_PRESENT ? ' present' : '';
+        return `exthdr load ${what} ${b}b ${at}${present} => reg ${regName(a)}`;
+      }
       case Op.PayloadWrite: {
         const c = w(2);
         return `payload write reg ${regName(a)} => ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} csum_type ${c & 0xff} csum_off ${(c >> 8) & 0xff} csum_flags 0x${(c >>> 16).toString(16)}`;

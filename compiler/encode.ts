@@ -2,7 +2,7 @@
 // chain table, hook table, set table with elements, then the code.
 import {
   ChainEntry, CounterStart, HOOK_FAMILIES, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
-  RulesetHeader, SetEntry, SetFlags, Verdict,
+  RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import { bounds } from './evaluate.js';
@@ -101,6 +101,10 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'bitwise': op = Op.Bitwise; a = ins.sreg; b = ins.len; out.push(ins.dreg); out.bytes(ins.mask); out.bytes(ins.xor); break;
     case 'shift': op = Op.Bitwise; a = ins.sreg; b = ins.len; out.push(ins.dreg | (ins.dir << 8), ins.amount); break;
     case 'payload': op = Op.PayloadLoad; a = ins.dreg; b = ins.len; out.push(ins.base | (ins.offset << 8)); break;
+    case 'exthdr':
+      op = Op.Exthdr; a = ins.reg; b = ins.len;
+      out.push(ins.mode | (ins.optype << 8) | ((ins.present ? EXTHDR_F_PRESENT : 0) << 16), ins.type | (ins.offset << 8));
+      break;
     case 'payloadwrite':
       op = Op.PayloadWrite; a = ins.sreg; b = ins.len;
       out.push(ins.base | (ins.offset << 8), ins.csumType | (ins.csumOffset << 8) | (ins.csumFlags << 16));

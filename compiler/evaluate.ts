@@ -10,6 +10,7 @@ import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate, type ProtocolDesc } from './selectors.js';
 import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './headers/vlan.js';
 import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
+import { tcpOptionByName, tcpOptionField, tcpOptionName } from './headers/tcpopt.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -478,6 +479,11 @@ export class Evaluator {
         return;
       case 'ctset':
         return this.ctSet(ctx, s);
+      case 'optreset': {
+        const kind = /^\d+$/.test(s.option) ? Number(s.option) : tcpOptionByName(s.option)!.kind;
+        ctx.stmts.push({ kind: 'optreset', option: kind });
+        return;
+      }
       case 'payloadset': {
         const target = this.payload(ctx, s.target) as TExpr & { kind: 'payload' };
         const value = this.valueExpr(ctx, s.value, typed(target.type, target.bits, target.byteorder));
@@ -729,6 +735,7 @@ export class Evaluator {
 
   private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
     if (isRaw(e.proto)) return this.rawPayload(ctx, e);
+    if (e.proto === 'tcp option') return tcpOptionExpr(e.field);
     const proto = PROTOCOLS[e.proto];
     const f = proto?.fields[e.field];
     if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
@@ -1120,7 +1127,7 @@ function mergeKey(s: TStmt): { base: number; offset: number; bits: number } | un
     const first = s.parts[0].left as TExpr & { kind: 'payload' };
     return { base: first.base, offset: first.offset, bits: s.parts.reduce((a, p) => a + p.left.bits, 0) };
   }
-  if (s.kind !== 'match' || s.left.kind !== 'payload' || s.right.kind !== 'const') return undefined;
+  if (s.kind !== 'match' || s.left.kind !== 'payload' || s.left.tcpopt || s.right.kind !== 'const') return undefined;
   if (s.op !== '==' && s.op !== '!=' && !(s.op === 'implicit' && !s.left.type.flags)) return undefined;
   return { base: s.left.base, offset: s.left.offset, bits: s.left.bits };
 }
@@ -1207,9 +1214,29 @@ function mergedWriteError(target: TExpr & { kind: 'payload' }, value: TExpr, tar
 }
 
 // How far a header field's value sits above the end of its last byte.
+// A TCP option's field, or its presence, from what followed `tcp option`;
+// listed as nft lists it (`sack0 left` as `sack left`, a kind by its name).
+function tcpOptionExpr(text: string): TExpr {
+  const base = PayloadBase.Transport;
+  const raw = /^@(\d+),(\d+),(\d+)$/.exec(text);
+  if (raw) {
+    const [kind, offset, bits] = raw.slice(1).map(Number);
+    return { kind: 'payload', proto: 'tcp option', field: text, base, offset, tcpopt: { kind, present: false }, ...typed(TYPES.integer, bits, 'big') };
+  }
+  const [name, fieldName] = text.split(' ');
+  if (fieldName === undefined) {
+    const kind = /^\d+$/.test(name) ? Number(name) : tcpOptionByName(name)!.kind;
+    return { kind: 'payload', proto: 'tcp option', field: tcpOptionName(kind), base, offset: 0, tcpopt: { kind, present: true }, ...typed(TYPES.boolean, 8, 'host') };
+  }
+  const { option, field } = tcpOptionField(name, fieldName)!;
+  const [offset, bits, type] = option.fields[field];
+  const listed = field.includes(' ') ? field : `${option.name} ${field}`;
+  return { kind: 'payload', proto: 'tcp option', field: listed, base, offset, tcpopt: { kind: option.kind, present: false }, ...typed(type, bits, 'big') };
+}
+
 // The header a write to this payload must keep the checksum of, if any.
 export function checksumOf(target: TExpr & { kind: 'payload' }): ProtocolDesc | undefined {
-  const proto = target.raw ? undefined : PROTOCOLS[target.proto];
+  const proto = target.raw || target.tcpopt ? undefined : PROTOCOLS[target.proto];
   return proto?.checksum === undefined ? undefined : proto;
 }
 

@@ -1,6 +1,6 @@
 // Instructions as the linearizer emits them, before encoding. Registers are
 // word numbers of the register file (0 = verdict, 4.. = data), as in abi.ts.
-import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, MetaKey, PayloadBase } from '../assembly/abi.js';
+import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, MetaKey, PayloadBase } from '../assembly/abi.js';
 
 export type Ins =
   | { op: 'immediate'; dreg: number; data: Uint8Array }
@@ -9,6 +9,7 @@ export type Ins =
   | { op: 'bitwise'; sreg: number; dreg: number; len: number; mask: Uint8Array; xor: Uint8Array }
   | { op: 'shift'; sreg: number; dreg: number; len: number; dir: BitwiseOp; amount: number }
   | { op: 'payload'; dreg: number; base: PayloadBase; offset: number; len: number }
+  | { op: 'exthdr'; mode: ExthdrMode; reg: number; optype: ExthdrOp; type: number; offset: number; len: number; present: boolean }
   | { op: 'payloadwrite'; sreg: number; base: PayloadBase; offset: number; len: number; csumType: number; csumOffset: number; csumFlags: number }
   | { op: 'meta'; dreg: number; key: MetaKey }
   | { op: 'ct'; dreg: number; key: CtKey; dir: CtDir }

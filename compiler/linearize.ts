@@ -1,7 +1,7 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
 import { PROTOCOLS } from './selectors.js';
@@ -125,6 +125,9 @@ export class Linearizer {
       }
       case 'payloadset':
         return this.payloadWrite(s.target, s.value);
+      case 'optreset':
+        this.out.push({ op: 'exthdr', mode: ExthdrMode.Reset, reg: 0, optype: ExthdrOp.TcpOpt, type: s.option, offset: 0, len: 0, present: false });
+        return;
       case 'notrack':
         this.out.push({ op: 'notrack' });
         return;
@@ -196,7 +199,12 @@ export class Linearizer {
       case 'payload': {
         const first = Math.floor(e.offset / 8);
         const last = Math.ceil((e.offset + e.bits) / 8);
-        this.out.push({ op: 'payload', dreg: word(r), base: e.base, offset: first, len: last - first });
+        if (e.tcpopt) {
+          this.out.push({ op: 'exthdr', mode: ExthdrMode.Load, reg: word(r), optype: ExthdrOp.TcpOpt, type: e.tcpopt.kind, offset: first, len: last - first, present: e.tcpopt.present });
+          if (e.tcpopt.present) return;
+        } else {
+          this.out.push({ op: 'payload', dreg: word(r), base: e.base, offset: first, len: last - first });
+        }
         if (e.offset % 8 !== 0 || e.bits % 8 !== 0) {
           const n = last - first;
           const mask = new Uint8Array(n);
@@ -335,6 +343,13 @@ export class Linearizer {
     const whole = target.offset % 8 === 0 && target.bits % 8 === 0;
     const r = this.get(value);
     const sreg = word(r);
+    // The kernel updates the TCP checksum for an option it writes itself.
+    if (target.tcpopt) {
+      this.expr(value, r);
+      this.out.push({ op: 'exthdr', mode: ExthdrMode.Write, reg: sreg, optype: ExthdrOp.TcpOpt, type: target.tcpopt.kind, offset: first, len: size, present: false });
+      this.release(value);
+      return;
+    }
     if (whole && (!csum || size % 2 === 0)) {
       this.expr(value, r);
     } else {

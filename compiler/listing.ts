@@ -6,6 +6,7 @@ import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr,
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
 import { isRaw } from './headers/raw.js';
+import { tcpOptionName } from './headers/tcpopt.js';
 import { PROTOCOLS } from './selectors.js';
 import { fromBytes } from './values.js';
 import { bounds } from './evaluate.js';
@@ -374,6 +375,8 @@ class Printer {
         return `${UNQUALIFIED_PRINT.has(s.tmpl.key) ? '' : 'meta '}${s.tmpl.name} set ${this.setValue(s.value)}`;
       case 'payloadset':
         return `${this.expr(s.target)} set ${this.expr(s.value)}`;
+      case 'optreset':
+        return `reset tcp option ${tcpOptionName(s.option)}`;
       case 'notrack':
         return 'notrack';
       case 'queue': {

@@ -18,7 +18,9 @@ export type TExpr =
   | (Typed & { kind: 'meta'; key: MetaKey; name: string; unqualified: boolean })
   // raw: written as `@base,offset,length`, so of no protocol whose
   // checksum a write would update, whatever field it is listed as.
-  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number; raw?: boolean })
+  // tcpopt: a TCP option's field (offset from the option's start), read
+  // by finding the option; present: whether the option is there.
+  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number; raw?: boolean; tcpopt?: TcpOptionRef })
   | (Typed & { kind: 'const'; value: bigint; text?: string })
   | (Typed & { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: TExpr; right: TExpr })
   | (Typed & { kind: 'concat'; items: TExpr[] })
@@ -27,6 +29,11 @@ export type TExpr =
   | (Typed & { kind: 'setref'; set: SetModel })
   | (Typed & { kind: 'map'; key: TExpr; set: SetModel })
   | (Typed & { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel });
+
+export interface TcpOptionRef {
+  kind: number;
+  present: boolean;
+}
 
 export type CmpRel = '==' | '!=' | '<' | '>' | '<=' | '>=';
 
@@ -44,6 +51,8 @@ export type TStmt =
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
+  // `reset tcp option`: the option of this kind overwritten with NOPs.
+  | { kind: 'optreset'; option: number }
   | { kind: 'notrack' }
   // isDefault: the family's own answer, which nft lists as a bare `reject`.
   | { kind: 'reject'; type: RejectType; code: number; icmp: 'tcp' | RejectIcmp; isDefault: boolean }

@@ -8,6 +8,7 @@ import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
 import { fieldName, hasTwoWordField, secondWords } from './headers/index.js';
 import { RAW_BASES, RAW_MAX_BITS } from './headers/raw.js';
+import { TCP_OPTION_WORDS, tcpOptionByName, tcpOptionField } from './headers/tcpopt.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -605,6 +606,9 @@ export class Parser {
           if (this.is('@', 1)) return this.dynsetStmt();
           break;
         case 'quota': return this.quotaStmt();
+        case 'reset':
+          if (this.is('tcp', 1) && this.is('option', 2)) return this.tcpOptionReset();
+          break;
         case 'ct':
           if (this.is('count', 1)) {
             this.next();
@@ -959,6 +963,54 @@ export class Parser {
     return { kind: 'payload', proto: `@${base.text}`, field: `${offset.text},${len.text}`, loc: span(at, len) };
   }
 
+  // `tcp option NAME [FIELD]`, `tcp option KIND` or `tcp option @KIND,OFFSET,LENGTH`:
+  // an option's field, or the option itself, which `exists` or `missing`
+  // then matches. The field is kept as written after `option`.
+  private tcpOption(): Expr {
+    const t = this.next();
+    this.next();
+    if (this.is('@')) {
+      this.next();
+      const kind = this.tcpOptionKind();
+      this.expect(',');
+      const offset = this.number();
+      this.expect(',');
+      const len = this.number();
+      return { kind: 'payload', proto: 'tcp option', field: `@${kind.text},${offset.text},${len.text}`, loc: span(t, len) };
+    }
+    const n = this.peek();
+    if (isNumber(n)) {
+      this.tcpOptionKind();
+      return { kind: 'payload', proto: 'tcp option', field: n.text, loc: span(t, n) };
+    }
+    if (n.kind !== 'word' || !tcpOptionByName(n.text)) this.fail(n);
+    this.next();
+    const f = this.peek();
+    if (f.kind === 'word' && (f.text === 'exists' || f.text === 'missing')) return { kind: 'payload', proto: 'tcp option', field: n.text, loc: span(t, n) };
+    if (f.kind === 'word' && !tcpOptionField(n.text, f.text) && TCP_OPTION_WORDS.has(f.text)) this.fail(f, `syntax error, unexpected ${f.text}`);
+    if (f.kind !== 'word' || !tcpOptionField(n.text, f.text)) this.fail(f);
+    this.next();
+    return { kind: 'payload', proto: 'tcp option', field: `${n.text} ${f.text}`, loc: span(t, f) };
+  }
+
+  private tcpOptionKind(): Token {
+    const k = this.number();
+    if (Number(k.text) > 255) this.fail(k, 'value too large');
+    return k;
+  }
+
+  // `reset tcp option NAME|KIND`: the option overwritten with NOPs.
+  private tcpOptionReset(): Stmt {
+    const t = this.next();
+    this.next();
+    this.next();
+    const n = this.peek();
+    if (isNumber(n)) this.tcpOptionKind();
+    else if (n.kind !== 'word' || !tcpOptionByName(n.text)) this.fail(n);
+    else this.next();
+    return { kind: 'optreset', option: n.text, loc: span(t, n) };
+  }
+
   // A header field's name after its protocol: one word, or two (arp saddr ip).
   private payloadField(proto: string): Expr {
     const t = this.next();
@@ -1016,6 +1068,7 @@ export class Parser {
   private primary(): Expr {
     const t = this.peek();
     if (this.isRawPayload()) return this.rawPayload();
+    if (this.is('tcp') && this.is('option', 1)) return this.tcpOption();
     if (this.is('(')) {
       this.next();
       const e = this.expr();

@@ -108,3 +108,34 @@ describe.skipIf(liveNftReason())('raw payloads against live nft', () => {
     expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
   });
 });
+
+const TCP_OPTIONS = [
+  'tcp option maxseg size 1 tcp option maxseg length 4',
+  'tcp option sack exists',
+  'tcp option sack0 left 1 tcp option sack3 right 2',
+  'reset tcp option mptcp',
+  'reset tcp option 2',
+  'tcp option @255,8,8 255',
+  'tcp option maxseg size set 1360',
+  'tcp option timestamp tsval 1',
+  'tcp option sack-perm missing',
+  'tcp option 6 exists',
+  'tcp option mptcp subtype { 0, 2 }',
+  'tcp dport 22 tcp option maxseg size < 500',
+];
+
+describe.skipIf(liveNftReason())('tcp options against live nft', () => {
+  it.each(['inet', 'ip6'])('%s: same bytecode and listing', (family) => {
+    const source = ruleset(family, TCP_OPTIONS);
+    const r = compile(source);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
+    expect(r.toListing()).toBe(nftListingText(source));
+  });
+
+  it.each(['tcp option foobar', 'tcp option eol left', 'tcp option sack window 1', 'tcp option 256 exists', 'tcp option @255,8,8 256', 'reset tcp option 256', 'tcp option window'])('%s is refused as nft refuses it', (rule) => {
+    const source = ruleset('inet', [rule]);
+    const nft = nftDebugText(source);
+    expect(nft.ok).toBe(false);
+    expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
+  });
+});
