@@ -1,6 +1,7 @@
 // Finding a TCP option in the packet's TCP header, as the kernel's
-// nft_exthdr_tcp_eval walks it: the rule's instruction then reads, writes
-// or blanks the option (vm.ts).
+// nft_exthdr_tcp_eval walks it, and an IPv6 extension header, as its
+// ipv6_find_hdr does: the rule's instruction then reads, writes or blanks
+// what was found (vm.ts).
 import * as pkt from './packet';
 
 const TCP_HEADER: u32 = 20;
@@ -39,4 +40,39 @@ export function findTcpOption(kind: u32): usize {
     return i + optionLen > tcpHeaderLen ? 0 : th + i;
   }
   return 0;
+}
+
+const NEXTHDR_HOP: u32 = 0;
+const NEXTHDR_ROUTING: u32 = 43;
+const NEXTHDR_FRAGMENT: u32 = 44;
+const NEXTHDR_AUTH: u32 = 51;
+const NEXTHDR_NONE: u32 = 59;
+const NEXTHDR_DEST: u32 = 60;
+
+// ipv6_ext_hdr: the headers ipv6_find_hdr walks through.
+@inline function isExtension(h: u32): bool {
+  return h == NEXTHDR_HOP || h == NEXTHDR_ROUTING || h == NEXTHDR_FRAGMENT || h == NEXTHDR_AUTH || h == NEXTHDR_NONE || h == NEXTHDR_DEST;
+}
+
+// ipv6_find_hdr: where the first header of this type starts in an IPv6
+// packet's chain, or 0. The walk stops at the first header that is not an
+// extension one (which may itself be the one sought, as Mobility is), and
+// at a later fragment's fragment header.
+export function findIpv6Header(target: u32): usize {
+  if (pkt.nfproto != pkt.NFPROTO_IPV6 || pkt.net == 0) return 0;
+  let h = <u32>load<u8>(pkt.net + 6);
+  let p = pkt.net + 40;
+  while (h != target) {
+    if (!isExtension(h) || h == NEXTHDR_NONE || !pkt.captured(p, 2)) return 0;
+    let len: usize = (<usize>load<u8>(p + 1) + 1) << 3;
+    if (h == NEXTHDR_FRAGMENT) {
+      if (!pkt.captured(p + 2, 2) || (bswap<u16>(load<u16>(p + 2)) & 0xfff8) != 0) return 0;
+      len = 8;
+    } else if (h == NEXTHDR_AUTH) {
+      len = (<usize>load<u8>(p + 1) + 2) << 2;
+    }
+    h = load<u8>(p);
+    p += len;
+  }
+  return p;
 }

@@ -4,7 +4,7 @@ import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, 
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
-import { findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
+import { findIpv6Header, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -176,9 +176,20 @@ function evalExthdr(ins: usize, r: u32, len: u32): bool {
   const w2 = load<u32>(ins + 8);
   const mode = w1 & 0xff;
   const present = ((w1 >> 16) & EXTHDR_F_PRESENT) != 0;
-  if (((w1 >> 8) & 0xff) != ExthdrOp.TcpOpt) return false;
   const type = w2 & 0xff;
   const offset = w2 >> 8;
+  if (((w1 >> 8) & 0xff) == ExthdrOp.Ipv6) {
+    const h = findIpv6Header(type);
+    if (present) {
+      store32(r, h != 0 ? 1 : 0);
+      return true;
+    }
+    store32(r + (len >> 2), 0);
+    if (h == 0 || !pkt.captured(h + offset, len)) return false;
+    memory.copy(reg(r), h + offset, len);
+    return true;
+  }
+  if (((w1 >> 8) & 0xff) != ExthdrOp.TcpOpt) return false;
   const opt = findTcpOption(type);
   const fits = opt != 0 && offset + len <= optionLen;
   if (mode == ExthdrMode.Load) {

@@ -69,6 +69,12 @@ const DCCP_PKTTYPES: Array<[string, number]> = [
 const ARP_OPS: Array<[string, number]> = [
   ['request', 1], ['reply', 2], ['rrequest', 3], ['rreply', 4], ['inrequest', 8], ['inreply', 9], ['nak', 10],
 ];
+const MH_TYPES: Array<[string, number]> = [
+  ['binding-refresh-request', 0], ['home-test-init', 1], ['careof-test-init', 2], ['home-test', 3], ['careof-test', 4],
+  ['binding-update', 5], ['binding-acknowledgement', 6], ['binding-error', 7], ['fast-binding-update', 8],
+  ['fast-binding-acknowledgement', 9], ['fast-binding-advertisement', 10], ['experimental-mobility-header', 11],
+  ['home-agent-switch-message', 12],
+];
 const NFPROTO: Array<[string, number]> = [['ipv4', 2], ['ipv6', 10]];
 // ARPHRD_* device types (nft's arphrd_tbl).
 const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 768], ['ipip6', 769], ['loopback', 772], ['sit', 776], ['ipgre', 778]];
@@ -152,6 +158,7 @@ export const TYPES = {
   igmp_type: t('igmp_type', 42, 'IGMP type', 8, 'big', 'symbol', IGMP_TYPES),
   dccp_pkttype: t('dccp_pkttype', 16, 'DCCP packet type', 4, 'big', 'symbol', DCCP_PKTTYPES),
   arp_op: t('arp_op', 11, 'ARP operation', 16, 'big', 'symbol', ARP_OPS),
+  mh_type: t('mh_type', 17, 'Mobility Header Type', 8, 'big', 'symbol', MH_TYPES),
   tcp_flag: t('tcp_flag', 15, 'TCP flag', 8, 'big', 'bitmask', TCP_FLAGS, true),
   mark: t('mark', 19, 'packet mark', 32, 'host', 'hex'),
   iface_index: t('iface_index', 20, 'network interface index', 32, 'host', 'iface'),

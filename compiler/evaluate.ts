@@ -1,7 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, CtKey, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, ExthdrOp, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -736,11 +736,22 @@ export class Evaluator {
   private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
     if (isRaw(e.proto)) return this.rawPayload(ctx, e);
     if (e.proto === 'tcp option') return tcpOptionExpr(e.field);
+    if (e.proto === 'exthdr') {
+      const header = PROTOCOLS[e.field];
+      this.dependency(ctx, header.name, e.loc);
+      const exthdr = { op: ExthdrOp.Ipv6, type: header.ipv6Exthdr!, present: true };
+      return { kind: 'payload', proto: 'exthdr', field: e.field, base: PayloadBase.Network, offset: 0, exthdr, ...typed(TYPES.boolean, 8, 'host') };
+    }
     const proto = PROTOCOLS[e.proto];
     const f = proto?.fields[e.field];
     if (!proto || !f) throw NftError.at(e.loc, `syntax error, unexpected ${e.field}`);
     const [fieldOffset, bits, type] = f;
     let offset = fieldOffset;
+    if (proto.ipv6Exthdr !== undefined) {
+      this.dependency(ctx, proto.name, e.loc);
+      const exthdr = { op: ExthdrOp.Ipv6, type: proto.ipv6Exthdr, present: false };
+      return { kind: 'payload', proto: proto.name, field: e.field, base: proto.base, offset, exthdr, ...typed(type, bits, 'big') };
+    }
     if (proto.stacked) offset += this.vlanTag(ctx, e.loc) * 8;
     else this.dependency(ctx, proto.name, e.loc);
     const dep = proto.icmpDep?.[e.field];
@@ -1127,7 +1138,7 @@ function mergeKey(s: TStmt): { base: number; offset: number; bits: number } | un
     const first = s.parts[0].left as TExpr & { kind: 'payload' };
     return { base: first.base, offset: first.offset, bits: s.parts.reduce((a, p) => a + p.left.bits, 0) };
   }
-  if (s.kind !== 'match' || s.left.kind !== 'payload' || s.left.tcpopt || s.right.kind !== 'const') return undefined;
+  if (s.kind !== 'match' || s.left.kind !== 'payload' || s.left.exthdr || s.right.kind !== 'const') return undefined;
   if (s.op !== '==' && s.op !== '!=' && !(s.op === 'implicit' && !s.left.type.flags)) return undefined;
   return { base: s.left.base, offset: s.left.offset, bits: s.left.bits };
 }
@@ -1221,22 +1232,22 @@ function tcpOptionExpr(text: string): TExpr {
   const raw = /^@(\d+),(\d+),(\d+)$/.exec(text);
   if (raw) {
     const [kind, offset, bits] = raw.slice(1).map(Number);
-    return { kind: 'payload', proto: 'tcp option', field: text, base, offset, tcpopt: { kind, present: false }, ...typed(TYPES.integer, bits, 'big') };
+    return { kind: 'payload', proto: 'tcp option', field: text, base, offset, exthdr: { op: ExthdrOp.TcpOpt, type: kind, present: false }, ...typed(TYPES.integer, bits, 'big') };
   }
   const [name, fieldName] = text.split(' ');
   if (fieldName === undefined) {
     const kind = /^\d+$/.test(name) ? Number(name) : tcpOptionByName(name)!.kind;
-    return { kind: 'payload', proto: 'tcp option', field: tcpOptionName(kind), base, offset: 0, tcpopt: { kind, present: true }, ...typed(TYPES.boolean, 8, 'host') };
+    return { kind: 'payload', proto: 'tcp option', field: tcpOptionName(kind), base, offset: 0, exthdr: { op: ExthdrOp.TcpOpt, type: kind, present: true }, ...typed(TYPES.boolean, 8, 'host') };
   }
   const { option, field } = tcpOptionField(name, fieldName)!;
   const [offset, bits, type] = option.fields[field];
   const listed = field.includes(' ') ? field : `${option.name} ${field}`;
-  return { kind: 'payload', proto: 'tcp option', field: listed, base, offset, tcpopt: { kind: option.kind, present: false }, ...typed(type, bits, 'big') };
+  return { kind: 'payload', proto: 'tcp option', field: listed, base, offset, exthdr: { op: ExthdrOp.TcpOpt, type: option.kind, present: false }, ...typed(type, bits, 'big') };
 }
 
 // The header a write to this payload must keep the checksum of, if any.
 export function checksumOf(target: TExpr & { kind: 'payload' }): ProtocolDesc | undefined {
-  const proto = target.raw || target.tcpopt ? undefined : PROTOCOLS[target.proto];
+  const proto = target.raw || target.exthdr ? undefined : PROTOCOLS[target.proto];
   return proto?.checksum === undefined ? undefined : proto;
 }
 

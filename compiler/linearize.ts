@@ -199,9 +199,9 @@ export class Linearizer {
       case 'payload': {
         const first = Math.floor(e.offset / 8);
         const last = Math.ceil((e.offset + e.bits) / 8);
-        if (e.tcpopt) {
-          this.out.push({ op: 'exthdr', mode: ExthdrMode.Load, reg: word(r), optype: ExthdrOp.TcpOpt, type: e.tcpopt.kind, offset: first, len: last - first, present: e.tcpopt.present });
-          if (e.tcpopt.present) return;
+        if (e.exthdr) {
+          this.out.push({ op: 'exthdr', mode: ExthdrMode.Load, reg: word(r), optype: e.exthdr.op, type: e.exthdr.type, offset: first, len: last - first, present: e.exthdr.present });
+          if (e.exthdr.present) return;
         } else {
           this.out.push({ op: 'payload', dreg: word(r), base: e.base, offset: first, len: last - first });
         }
@@ -344,9 +344,9 @@ export class Linearizer {
     const r = this.get(value);
     const sreg = word(r);
     // The kernel updates the TCP checksum for an option it writes itself.
-    if (target.tcpopt) {
+    if (target.exthdr) {
       this.expr(value, r);
-      this.out.push({ op: 'exthdr', mode: ExthdrMode.Write, reg: sreg, optype: ExthdrOp.TcpOpt, type: target.tcpopt.kind, offset: first, len: size, present: false });
+      this.out.push({ op: 'exthdr', mode: ExthdrMode.Write, reg: sreg, optype: target.exthdr.op, type: target.exthdr.type, offset: first, len: size, present: false });
       this.release(value);
       return;
     }

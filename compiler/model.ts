@@ -1,7 +1,7 @@
 // The evaluated ruleset: tables, chains, sets and rules with typed
 // expressions. The linearizer turns it into instructions, the listing
 // printer turns it back into canonical nft text.
-import type { CtDir, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
+import type { CtDir, ExthdrOp, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
@@ -18,9 +18,9 @@ export type TExpr =
   | (Typed & { kind: 'meta'; key: MetaKey; name: string; unqualified: boolean })
   // raw: written as `@base,offset,length`, so of no protocol whose
   // checksum a write would update, whatever field it is listed as.
-  // tcpopt: a TCP option's field (offset from the option's start), read
-  // by finding the option; present: whether the option is there.
-  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number; raw?: boolean; tcpopt?: TcpOptionRef })
+  // exthdr: a TCP option's or IPv6 extension header's field (offset from
+  // its start), read by finding it; present: whether it is there.
+  | (Typed & { kind: 'payload'; proto: string; field: string; base: PayloadBase; offset: number; raw?: boolean; exthdr?: ExthdrRef })
   | (Typed & { kind: 'const'; value: bigint; text?: string })
   | (Typed & { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: TExpr; right: TExpr })
   | (Typed & { kind: 'concat'; items: TExpr[] })
@@ -30,8 +30,9 @@ export type TExpr =
   | (Typed & { kind: 'map'; key: TExpr; set: SetModel })
   | (Typed & { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel });
 
-export interface TcpOptionRef {
-  kind: number;
+export interface ExthdrRef {
+  op: ExthdrOp;
+  type: number;
   present: boolean;
 }
 

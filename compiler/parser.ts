@@ -574,7 +574,7 @@ export class Parser {
     if (t.kind === 'string') return true;
     if (t.kind === 'punct') return t.text === '(' || t.text === '$' || (t.text === '@' && this.isRawPayload());
     if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
-    return STATEMENT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text);
+    return STATEMENT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text) || t.text === 'exthdr';
   }
 
   private stmt(): Stmt {
@@ -999,6 +999,16 @@ export class Parser {
     return k;
   }
 
+  // `exthdr NAME`: whether the packet has that IPv6 extension header, which
+  // `exists` or `missing` then matches.
+  private exthdrPresence(): Expr {
+    const t = this.next();
+    const n = this.peek();
+    if (n.kind !== 'word' || PROTOCOLS[n.text]?.ipv6Exthdr === undefined) this.fail(n);
+    this.next();
+    return { kind: 'payload', proto: 'exthdr', field: n.text, loc: span(t, n) };
+  }
+
   // `reset tcp option NAME|KIND`: the option overwritten with NOPs.
   private tcpOptionReset(): Stmt {
     const t = this.next();
@@ -1076,7 +1086,9 @@ export class Parser {
       return e;
     }
     if (t.kind === 'word') {
-      if (UNSUPPORTED_EXPRESSIONS.has(t.text)) this.fail(t, `${t.text} is not supported by nftwasm`);
+      // `rt` is both the routing expression and the routing header's fields.
+      if (UNSUPPORTED_EXPRESSIONS.has(t.text) && !this.isPayload()) this.fail(t, `${t.text} is not supported by nftwasm`);
+      if (t.text === 'exthdr') return this.exthdrPresence();
       if (t.text === 'ct') return this.ctExpr();
       if (t.text === 'meta') {
         this.next();

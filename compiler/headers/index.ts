@@ -11,11 +11,12 @@ import { TCP } from './tcp.js';
 import type { ProtocolDesc } from './types.js';
 import { TH, UDP, UDPLITE } from './udp.js';
 import { VLAN } from './vlan.js';
+import { IPV6_EXTHDRS } from './ip6-exthdr.js';
 
 export type { FieldSpec, ProtocolDesc } from './types.js';
 
 export const PROTOCOLS: Record<string, ProtocolDesc> = Object.fromEntries(
-  [ETHER, VLAN, ARP, IP, IP6, ICMP, ICMPV6, IGMP, TCP, UDP, UDPLITE, SCTP, DCCP, AH, ESP, COMP, TH].map((p) => [p.name, p]),
+  [ETHER, VLAN, ARP, IP, IP6, ...IPV6_EXTHDRS, ICMP, ICMPV6, IGMP, TCP, UDP, UDPLITE, SCTP, DCCP, AH, ESP, COMP, TH].map((p) => [p.name, p]),
 );
 
 // The field a name (one word or two) stands for, aliases resolved.

@@ -18,6 +18,8 @@ export interface ProtocolDesc {
   ethertype?: number;
   // Link-layer headers that follow the Ethernet header, each after the last.
   stacked?: boolean;
+  // IPv6 extension headers: the next-header value that announces them.
+  ipv6Exthdr?: number;
   // Transport protocols that only exist on one network protocol.
   onlyNfproto?: number;
   // Field names; a name of two words ("saddr ip") is written as two.

@@ -139,3 +139,23 @@ describe.skipIf(liveNftReason())('tcp options against live nft', () => {
     expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
   });
 });
+
+const IPV6_EXTHDRS = [
+  'exthdr hbh exists',
+  'exthdr frag missing exthdr mh != exists',
+  'hbh nexthdr { tcp, udp } hbh hdrlength 4',
+  'rt type 0 rt seg-left 1-3',
+  'frag more-fragments 1 frag frag-off 22 frag id 7',
+  'dst nexthdr 6',
+  'mh type binding-update mh checksum 5',
+  'srh last-entry 0 srh tag 5',
+];
+
+describe.skipIf(liveNftReason())('IPv6 extension headers against live nft', () => {
+  it.each(['ip6', 'inet', 'netdev'])('%s: same bytecode and listing', (family) => {
+    const source = ruleset(family, IPV6_EXTHDRS);
+    const r = compile(source);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
+    expect(r.toListing()).toBe(nftListingText(source));
+  });
+});

@@ -82,9 +82,15 @@ export function gre(src: string, dst: string): number[] {
   return ipv4(src, dst, 47, [0, 0, 0x08, 0x00, 0x45, 0, 0, 20]);
 }
 
-/** An Ethernet frame around an IPv4 packet, under VLAN tags given as [TPID, TCI], outermost first. */
-export function ethernet(ip: number[], tags: Array<[number, number]> = []): number[] {
-  return [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...tags.flatMap(([tpid, tci]) => [...be16(tpid), ...be16(tci)]), 0x08, 0x00, ...ip];
+/** An Ethernet frame around an IP packet (IPv4 unless `type` says), under VLAN tags given as [TPID, TCI], outermost first. */
+export function ethernet(ip: number[], tags: Array<[number, number]> = [], type = 0x0800): number[] {
+  return [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...tags.flatMap(([tpid, tci]) => [...be16(tpid), ...be16(tci)]), ...be16(type), ...ip];
+}
+
+/** An IPv6 packet from 2001:db8::1 to 2001:db8::2: its first next header and what follows the fixed header. */
+export function ipv6(nexthdr: number, rest: number[]): number[] {
+  const a = (n: number) => [0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), n];
+  return [0x60, 0, 0, 0, ...be16(rest.length), nexthdr, 64, ...a(1), ...a(2), ...rest];
 }
 
 /** Timestamps of a pcap's records: from `start`, one per `step` seconds, or each its own from `times`, in seconds. */
