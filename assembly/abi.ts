@@ -99,6 +99,7 @@ export enum ExthdrMode {
 export enum ExthdrOp {
   Ipv6 = 0,
   TcpOpt = 1,
+  Sctp = 3,
 }
 
 // NFT_EXTHDR_F_PRESENT: a load gives whether the option is there.

@@ -1,6 +1,6 @@
 // Finding a TCP option in the packet's TCP header, as the kernel's
-// nft_exthdr_tcp_eval walks it, and an IPv6 extension header, as its
-// ipv6_find_hdr does: the rule's instruction then reads, writes or blanks
+// nft_exthdr_tcp_eval walks it, an SCTP chunk, as nft_exthdr_sctp_eval
+// does, and an IPv6 extension header, as ipv6_find_hdr does: the rule's instruction then reads, writes or blanks
 // what was found (vm.ts).
 import * as pkt from './packet';
 
@@ -75,4 +75,24 @@ export function findIpv6Header(target: u32): usize {
     p += len;
   }
   return p;
+}
+
+const IPPROTO_SCTP: u8 = 132;
+const SCTP_HEADER: usize = 12;
+
+// The length of the chunk findSctpChunk found.
+export let chunkLen: u32 = 0;
+
+// nft_exthdr_sctp_eval's walk: the first chunk of this type, or 0. Chunks
+// are padded to four bytes; one of length 0 ends the walk.
+export function findSctpChunk(type: u32): usize {
+  if (pkt.th == 0 || pkt.l4proto != IPPROTO_SCTP) return 0;
+  let p = pkt.th + SCTP_HEADER;
+  while (pkt.captured(p, 4)) {
+    chunkLen = <u32>bswap<u16>(load<u16>(p + 2));
+    if (chunkLen == 0) return 0;
+    if (<u32>load<u8>(p) == type) return p;
+    p += (<usize>chunkLen + 3) & ~3;
+  }
+  return 0;
 }

@@ -4,7 +4,7 @@ import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, 
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
-import { findIpv6Header, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
+import { chunkLen, findIpv6Header, findSctpChunk, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -187,6 +187,17 @@ function evalExthdr(ins: usize, r: u32, len: u32): bool {
     store32(r + (len >> 2), 0);
     if (h == 0 || !pkt.captured(h + offset, len)) return false;
     memory.copy(reg(r), h + offset, len);
+    return true;
+  }
+  if (((w1 >> 8) & 0xff) == ExthdrOp.Sctp) {
+    const c = findSctpChunk(type);
+    if (present) {
+      store32(r, c != 0 ? 1 : 0);
+      return true;
+    }
+    if (c == 0 || offset + len > chunkLen || !pkt.captured(c, chunkLen)) return false;
+    store32(r + (len >> 2), 0);
+    memory.copy(reg(r), c + offset, len);
     return true;
   }
   if (((w1 >> 8) & 0xff) != ExthdrOp.TcpOpt) return false;

@@ -202,13 +202,14 @@ export class Disassembler {
         return `payload load ${b}b @ ${BASES[w(1) & 0xff]} + ${w(1) >>> 8} => reg ${regName(a)}`;
       case Op.Exthdr: {
         const mode = w(1) & 0xff;
-        const what = ((w(1) >> 8) & 0xff) === ExthdrOp.TcpOpt ? 'tcpopt' : 'ipv6';
+        // nft names no header for SCTP chunks.
+        const what = EXTHDR_OPS[(w(1) >> 8) & 0xff];
         const type = w(2) & 0xff;
         const at = `@ ${type} + ${w(2) >>> 8}`;
-        if (mode === ExthdrMode.Reset) return `exthdr reset ${what} ${type}`;
-        if (mode === ExthdrMode.Write) return `exthdr write ${what} reg ${regName(a)} => ${b}b ${at}`;
+        if (mode === ExthdrMode.Reset) return `exthdr reset ${what}${type}`;
+        if (mode === ExthdrMode.Write) return `exthdr write ${what}reg ${regName(a)} => ${b}b ${at}`;
         const present = (w(1) >>> 16) & EXTHDR_F_PRESENT ? ' present' : '';
-        return `exthdr load ${what} ${b}b ${at}${present} => reg ${regName(a)}`;
+        return `exthdr load ${what}${b}b ${at}${present} => reg ${regName(a)}`;
       }
       case Op.PayloadWrite: {
         const c = w(2);
@@ -299,6 +300,8 @@ export class Disassembler {
 const DYNSET_OPS = ['add', 'update', 'delete'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
+
+const EXTHDR_OPS: Record<number, string> = { [ExthdrOp.Ipv6]: 'ipv6 ', [ExthdrOp.TcpOpt]: 'tcpopt ', [ExthdrOp.Sctp]: '' };
 
 const LOG_FLAG_NAMES: [number, string][] = [[LOG_TCPSEQ, 'tcpseq'], [LOG_TCPOPT, 'tcpopt'], [LOG_IPOPT, 'ipopt'], [LOG_UID, 'uid'], [LOG_MACDECODE, 'macdecode']];
 

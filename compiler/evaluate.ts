@@ -11,6 +11,7 @@ import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate, type Prot
 import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './headers/vlan.js';
 import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
 import { tcpOptionByName, tcpOptionField, tcpOptionName } from './headers/tcpopt.js';
+import { sctpChunk } from './headers/sctp-chunk.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -736,6 +737,14 @@ export class Evaluator {
   private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
     if (isRaw(e.proto)) return this.rawPayload(ctx, e);
     if (e.proto === 'tcp option') return tcpOptionExpr(e.field);
+    if (e.proto === 'sctp chunk') {
+      const [name, fieldName] = e.field.split(' ');
+      const c = sctpChunk(name)!;
+      const present = fieldName === undefined;
+      const [offset, bits, type] = present ? [0, 8, TYPES.boolean] : c.fields[fieldName];
+      const exthdr = { op: ExthdrOp.Sctp, type: c.type, present };
+      return { kind: 'payload', proto: 'sctp chunk', field: e.field, base: PayloadBase.Transport, offset, exthdr, ...typed(type, bits, present ? 'host' : 'big') };
+    }
     if (e.proto === 'exthdr') {
       const header = PROTOCOLS[e.field];
       this.dependency(ctx, header.name, e.loc);

@@ -9,6 +9,7 @@ import { Lexer, type Token } from './lexer.js';
 import { fieldName, hasTwoWordField, secondWords } from './headers/index.js';
 import { RAW_BASES, RAW_MAX_BITS } from './headers/raw.js';
 import { TCP_OPTION_WORDS, tcpOptionByName, tcpOptionField } from './headers/tcpopt.js';
+import { sctpChunk } from './headers/sctp-chunk.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -993,6 +994,22 @@ export class Parser {
     return { kind: 'payload', proto: 'tcp option', field: `${n.text} ${f.text}`, loc: span(t, f) };
   }
 
+  // `sctp chunk NAME [FIELD]`: a chunk's field, or the chunk itself, which
+  // `exists` or `missing` then matches.
+  private sctpChunkExpr(): Expr {
+    const t = this.next();
+    this.next();
+    const n = this.peek();
+    const c = n.kind === 'word' ? sctpChunk(n.text) : undefined;
+    if (!c) this.fail(n);
+    this.next();
+    const f = this.peek();
+    if (f.kind === 'word' && (f.text === 'exists' || f.text === 'missing')) return { kind: 'payload', proto: 'sctp chunk', field: n.text, loc: span(t, n) };
+    if (f.kind !== 'word' || !Object.hasOwn(c.fields, f.text)) this.fail(f);
+    this.next();
+    return { kind: 'payload', proto: 'sctp chunk', field: `${n.text} ${f.text}`, loc: span(t, f) };
+  }
+
   private tcpOptionKind(): Token {
     const k = this.number();
     if (Number(k.text) > 255) this.fail(k, 'value too large');
@@ -1079,6 +1096,7 @@ export class Parser {
     const t = this.peek();
     if (this.isRawPayload()) return this.rawPayload();
     if (this.is('tcp') && this.is('option', 1)) return this.tcpOption();
+    if (this.is('sctp') && this.is('chunk', 1)) return this.sctpChunkExpr();
     if (this.is('(')) {
       this.next();
       const e = this.expr();

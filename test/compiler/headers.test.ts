@@ -122,9 +122,11 @@ const TCP_OPTIONS = [
   'tcp option 6 exists',
   'tcp option mptcp subtype { 0, 2 }',
   'tcp dport 22 tcp option maxseg size < 500',
+  'sctp chunk data exists sctp chunk init flags 23',
+  'sctp dport 1 sctp chunk sack a-rwnd 1 sctp chunk forward-tsn new-cum-tsn 31337',
 ];
 
-describe.skipIf(liveNftReason())('tcp options against live nft', () => {
+describe.skipIf(liveNftReason())('tcp options and sctp chunks against live nft', () => {
   it.each(['inet', 'ip6'])('%s: same bytecode and listing', (family) => {
     const source = ruleset(family, TCP_OPTIONS);
     const r = compile(source);

@@ -5,7 +5,7 @@
 // header the kernel finds past the IP header.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
-import { ACK, ethernet, ipv4, MSS, pcapFrames, tcp, udp } from './packets.js';
+import { ACK, ethernet, ipv4, MSS, pcapFrames, sctp, sctpChunk, sctpInit, tcp, udp } from './packets.js';
 
 const RULES = `table inet t {
 	chain in {
@@ -82,5 +82,30 @@ describe('header fields in the data plane', () => {
     filter.processCapture(pcapFrames(frames));
     const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
     expect(counters).toEqual([3, 1, 1, 1, 1, 0]);
+  });
+});
+
+// nft_exthdr_sctp_eval: the first chunk of a type, past the ones before it
+// padded to four bytes; a chunk's field only when the chunk holds it.
+describe('SCTP chunks in the data plane', () => {
+  it('are found after the common header and read', async () => {
+    const filter = await createFilter(compile(`table inet t {
+	chain in {
+		type filter hook prerouting priority 0; policy accept;
+		sctp chunk init exists counter
+		sctp chunk data missing counter
+		sctp chunk data stream 7 counter
+		sctp chunk init initial-tsn 1 counter
+		sctp chunk sack a-rwnd 0 counter
+	}
+}
+`));
+    filter.processCapture(pcapFrames([
+      ethernet(sctp(A, B, 5000, 5001, 0, sctpChunk(1, sctpInit(0x1234)))),
+      // a cookie-echo of 5 bytes (padded to 8), then DATA on stream 7
+      ethernet(sctp(A, B, 5000, 5001, 9, [...sctpChunk(10, [1]), ...sctpChunk(0, [0, 0, 0, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0x61])])),
+    ]));
+    const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    expect(counters).toEqual([1, 1, 1, 1, 0]);
   });
 });
