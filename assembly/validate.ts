@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, CtDir, CtKey, HOOK_FAMILIES, Hook, ImageError, MetaKey, ObjectEntry, ObjectType,
+  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, HOOK_FAMILIES, Hook, ImageError, MetaKey, ObjectEntry, ObjectType,
   Op, PayloadBase, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
@@ -142,6 +142,7 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Quota: return 6;
     case Op.Reject: return 2;
     case Op.Queue: return 3;
+    case Op.Exthdr: return 3;
   }
   return 0;
 }
@@ -228,6 +229,16 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     }
     case Op.Queue:
       return a == 0 || register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Exthdr: {
+      const w = load<u32>(ins + 4);
+      const mode = w & 0xff;
+      const what = (w >> 8) & 0xff;
+      // Only TCP options are written or blanked.
+      if (mode > <u32>ExthdrMode.Reset || (what != ExthdrOp.TcpOpt && (mode != ExthdrMode.Load || (what != ExthdrOp.Ipv6 && what != ExthdrOp.Sctp)))) {
+        return fail(ImageError.BadOperand, ins + 4, w);
+      }
+      return mode == ExthdrMode.Reset || register(a, b) ? 0 : fail(ImageError.BadRegister, ins, a);
+    }
     case Op.Limit:
     case Op.Quota: {
       const slot = load<u32>(ins + 4) & 0xffffff;

@@ -184,8 +184,8 @@ function evalExthdr(ins: usize, r: u32, len: u32): bool {
       store32(r, h != 0 ? 1 : 0);
       return true;
     }
-    store32(r + (len >> 2), 0);
     if (h == 0 || !pkt.captured(h + offset, len)) return false;
+    if (len % 4) store32(r + (len >> 2), 0);
     memory.copy(reg(r), h + offset, len);
     return true;
   }
@@ -196,7 +196,7 @@ function evalExthdr(ins: usize, r: u32, len: u32): bool {
       return true;
     }
     if (c == 0 || offset + len > chunkLen || !pkt.captured(c, chunkLen)) return false;
-    store32(r + (len >> 2), 0);
+    if (len % 4) store32(r + (len >> 2), 0);
     memory.copy(reg(r), c + offset, len);
     return true;
   }
