@@ -487,7 +487,9 @@ export class Evaluator {
       }
       case 'payloadset': {
         const target = this.payload(ctx, s.target) as TExpr & { kind: 'payload' };
-        const value = this.valueExpr(ctx, s.value, typed(target.type, target.bits, target.byteorder));
+        // A raw payload's value is a number, whatever field it turns out to be.
+        const parsed = this.valueExpr(ctx, s.value, typed(target.raw ? RAW_TYPE : target.type, target.bits, target.byteorder));
+        const value = target.raw && parsed.kind === 'const' ? { ...parsed, type: target.type } : parsed;
         if (value.kind !== 'const') {
           if (value.type.name !== target.type.name) throw NftError.between(s.value.loc, span(s.target.loc, s.value.loc), `datatype mismatch: expected ${target.type.desc}, expression has type ${value.type.desc}`);
           // A field that is not whole bytes, or an odd number of them under a
@@ -776,7 +778,7 @@ export class Evaluator {
     const [offset, bits] = e.field.split(',').map(Number);
     const nf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : ctx.nfproto;
     const proto = base === PayloadBase.Transport ? (ctx.l4proto === undefined ? PROTOCOLS.th : Object.values(PROTOCOLS).find((p) => p.l4proto === ctx.l4proto))
-      : base === PayloadBase.Network ? (ctx.family === 'arp' ? PROTOCOLS.arp : Object.values(PROTOCOLS).find((p) => p.nfproto === nf && nf !== undefined))
+      : base === PayloadBase.Network ? (ctx.family === 'arp' ? PROTOCOLS.arp : Object.values(PROTOCOLS).find((p) => nf !== undefined ? p.nfproto === nf : ctx.linkType !== undefined && p.ethertype === ctx.linkType && p.base === PayloadBase.Network))
       : undefined;
     const known = proto && Object.entries(proto.fields).find(([, [o, b]]) => o === offset && b === bits);
     if (proto && known) return { kind: 'payload', proto: proto.name, field: known[0], base, offset, raw: true, ...typed(known[1][2], bits, 'big') };

@@ -32,6 +32,8 @@ const LINK = [
 
 const ARP = [
   'arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp operation { request, reply }',
+  // raw payloads in an ARP header: numbers, listed as the fields they are
+  'arp ptype 0x0800 @nh,192,32 0xc0a88f10 @nh,144,48 set 0x112233445566',
   'arp saddr ip 192.168.1.1 arp daddr ether fe:ed:00:c0:ff:ee',
   'arp operation != nak arp saddr ether aa:bb:cc:aa:bb:cc arp daddr ip 10.0.0.0/8',
 ];
