@@ -99,6 +99,7 @@ export enum ExthdrMode {
 export enum ExthdrOp {
   Ipv6 = 0,
   TcpOpt = 1,
+  Ipv4 = 2,
   Sctp = 3,
 }
 

@@ -96,3 +96,55 @@ export function findSctpChunk(type: u32): usize {
   }
   return 0;
 }
+
+const IPOPT_END: u32 = 0;
+const IPOPT_NOOP: u32 = 1;
+const IPOPT_RR: u32 = 7;
+const IPOPT_LSRR: u32 = 131;
+const IPOPT_SSRR: u32 = 137;
+const IPOPT_RA: u32 = 148;
+
+// ipv4_find_option: the option of this type among the IPv4 header's, as
+// __ip_options_compile records them. A list it would refuse (an option
+// running past the header, a source route or record route with a pointer
+// below 4 or given twice) finds nothing; a router alert is only recorded
+// with the value 0; one source route is recorded, loose or strict.
+export function findIpv4Option(target: u32): usize {
+  if (pkt.nfproto != pkt.NFPROTO_IPV4 || pkt.net == 0) return 0;
+  const ihl = <usize>(load<u8>(pkt.net) & 15) << 2;
+  if (ihl <= 20 || !pkt.captured(pkt.net, <u32>ihl)) return 0;
+  let srr: usize = 0;
+  let rr: usize = 0;
+  let ra: usize = 0;
+  let i: usize = 20;
+  while (i < ihl) {
+    const p = pkt.net + i;
+    const t = <u32>load<u8>(p);
+    if (t == IPOPT_END) break;
+    if (t == IPOPT_NOOP) {
+      i++;
+      continue;
+    }
+    if (i + 2 > ihl) return 0;
+    const len = <usize>load<u8>(p + 1);
+    if (len < 2 || i + len > ihl) return 0;
+    if (t == IPOPT_SSRR || t == IPOPT_LSRR || t == IPOPT_RR) {
+      if (len < 3 || load<u8>(p + 2) < 4) return 0;
+      const ptr = <usize>load<u8>(p + 2);
+      if (t == IPOPT_RR) {
+        if (rr != 0 || (ptr <= len && ptr + 3 > len)) return 0;
+        rr = p;
+      } else {
+        if (srr != 0) return 0;
+        srr = p;
+      }
+    } else if (t == IPOPT_RA) {
+      if (len < 4) return 0;
+      if (load<u16>(p + 2) == 0) ra = p;
+    }
+    i += len;
+  }
+  if (target == IPOPT_RR) return rr;
+  if (target == IPOPT_RA) return ra;
+  return srr != 0 && <u32>load<u8>(srr) == target ? srr : 0;
+}

@@ -234,7 +234,7 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       const mode = w & 0xff;
       const what = (w >> 8) & 0xff;
       // Only TCP options are written or blanked.
-      if (mode > <u32>ExthdrMode.Reset || (what != ExthdrOp.TcpOpt && (mode != ExthdrMode.Load || (what != ExthdrOp.Ipv6 && what != ExthdrOp.Sctp)))) {
+      if (mode > <u32>ExthdrMode.Reset || (what != ExthdrOp.TcpOpt && (mode != ExthdrMode.Load || (what != ExthdrOp.Ipv6 && what != ExthdrOp.Ipv4 && what != ExthdrOp.Sctp)))) {
         return fail(ImageError.BadOperand, ins + 4, w);
       }
       return mode == ExthdrMode.Reset || register(a, b) ? 0 : fail(ImageError.BadRegister, ins, a);

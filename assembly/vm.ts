@@ -4,7 +4,7 @@ import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, 
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
-import { chunkLen, findIpv6Header, findSctpChunk, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
+import { chunkLen, findIpv4Option, findIpv6Header, findSctpChunk, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
 import * as sets from './sets';
@@ -178,8 +178,9 @@ function evalExthdr(ins: usize, r: u32, len: u32): bool {
   const present = ((w1 >> 16) & EXTHDR_F_PRESENT) != 0;
   const type = w2 & 0xff;
   const offset = w2 >> 8;
-  if (((w1 >> 8) & 0xff) == ExthdrOp.Ipv6) {
-    const h = findIpv6Header(type);
+  const what = (w1 >> 8) & 0xff;
+  if (what == ExthdrOp.Ipv6 || what == ExthdrOp.Ipv4) {
+    const h = what == ExthdrOp.Ipv6 ? findIpv6Header(type) : findIpv4Option(type);
     if (present) {
       store32(r, h != 0 ? 1 : 0);
       return true;

@@ -301,7 +301,7 @@ const DYNSET_OPS = ['add', 'update', 'delete'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
 
-const EXTHDR_OPS: Record<number, string> = { [ExthdrOp.Ipv6]: 'ipv6 ', [ExthdrOp.TcpOpt]: 'tcpopt ', [ExthdrOp.Sctp]: '' };
+const EXTHDR_OPS: Record<number, string> = { [ExthdrOp.Ipv6]: 'ipv6 ', [ExthdrOp.TcpOpt]: 'tcpopt ', [ExthdrOp.Ipv4]: 'ipv4 ', [ExthdrOp.Sctp]: '' };
 
 const LOG_FLAG_NAMES: [number, string][] = [[LOG_TCPSEQ, 'tcpseq'], [LOG_TCPOPT, 'tcpopt'], [LOG_IPOPT, 'ipopt'], [LOG_UID, 'uid'], [LOG_MACDECODE, 'macdecode']];
 

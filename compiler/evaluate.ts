@@ -12,6 +12,7 @@ import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './hea
 import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
 import { tcpOptionByName, tcpOptionField, tcpOptionName } from './headers/tcpopt.js';
 import { sctpChunk } from './headers/sctp-chunk.js';
+import { ipOption } from './headers/ipopt.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -739,6 +740,15 @@ export class Evaluator {
   private payload(ctx: Ctx, e: Expr & { kind: 'payload' }): TExpr {
     if (isRaw(e.proto)) return this.rawPayload(ctx, e);
     if (e.proto === 'tcp option') return tcpOptionExpr(e.field);
+    if (e.proto === 'ip option') {
+      const [name, fieldName] = e.field.split(' ');
+      const o = ipOption(name)!;
+      const present = fieldName === undefined;
+      const [offset, bits, type] = present ? [0, 8, TYPES.boolean] : o.fields[fieldName];
+      this.dependency(ctx, 'ip', e.loc);
+      const exthdr = { op: ExthdrOp.Ipv4, type: o.type, present };
+      return { kind: 'payload', proto: 'ip option', field: e.field, base: PayloadBase.Network, offset, exthdr, ...typed(type, bits, present ? 'host' : 'big') };
+    }
     if (e.proto === 'sctp chunk') {
       const [name, fieldName] = e.field.split(' ');
       const c = sctpChunk(name)!;

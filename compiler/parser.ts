@@ -10,6 +10,7 @@ import { fieldName, hasTwoWordField, secondWords } from './headers/index.js';
 import { RAW_BASES, RAW_MAX_BITS } from './headers/raw.js';
 import { TCP_OPTION_WORDS, tcpOptionByName, tcpOptionField } from './headers/tcpopt.js';
 import { sctpChunk } from './headers/sctp-chunk.js';
+import { IP_OPTIONS, ipOption } from './headers/ipopt.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -1010,6 +1011,23 @@ export class Parser {
     return { kind: 'payload', proto: 'sctp chunk', field: `${n.text} ${f.text}`, loc: span(t, f) };
   }
 
+  // `ip option NAME [FIELD]`: an option's field, or the option itself,
+  // which `exists` or `missing` then matches.
+  private ipOptionExpr(): Expr {
+    const t = this.next();
+    this.next();
+    const n = this.peek();
+    const o = n.kind === 'word' ? ipOption(n.text) : undefined;
+    if (!o) this.failExpecting(n, IP_OPTIONS.map((x) => x.name).join(' or '));
+    this.next();
+    const f = this.peek();
+    if (f.kind === 'word' && (f.text === 'exists' || f.text === 'missing')) return { kind: 'payload', proto: 'ip option', field: n.text, loc: span(t, n) };
+    if (f.kind !== 'word') this.fail(f);
+    this.next();
+    if (!Object.hasOwn(o.fields, f.text)) this.failAt(t, 'unknown ip option type/field');
+    return { kind: 'payload', proto: 'ip option', field: `${n.text} ${f.text}`, loc: span(t, f) };
+  }
+
   private tcpOptionKind(): Token {
     const k = this.number();
     if (Number(k.text) > 255) this.fail(k, 'value too large');
@@ -1097,6 +1115,7 @@ export class Parser {
     if (this.isRawPayload()) return this.rawPayload();
     if (this.is('tcp') && this.is('option', 1)) return this.tcpOption();
     if (this.is('sctp') && this.is('chunk', 1)) return this.sctpChunkExpr();
+    if (this.is('ip') && this.is('option', 1)) return this.ipOptionExpr();
     if (this.is('(')) {
       this.next();
       const e = this.expr();

@@ -163,3 +163,27 @@ describe.skipIf(liveNftReason())('IPv6 extension headers against live nft', () =
     expect(r.toListing()).toBe(nftListingText(source));
   });
 });
+
+const IP_OPTIONS = [
+  'ip option rr exists',
+  'ip option lsrr ptr 4',
+  'ip option ra value 0',
+  'ip option ssrr addr 0x01020304',
+  'ip option rr length 7 ip option ra missing',
+];
+
+describe.skipIf(liveNftReason())('IPv4 options against live nft', () => {
+  it.each(['ip', 'inet'])('%s: same bytecode and listing', (family) => {
+    const source = ruleset(family, IP_OPTIONS);
+    const r = compile(source);
+    expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
+    expect(r.toListing()).toBe(nftListingText(source));
+  });
+
+  it.each(['ip option foo exists', 'ip option rr ptr', 'ip option rr value 1', 'ip option 7 exists'])('%s is refused as nft refuses it', (rule) => {
+    const source = ruleset('ip', [rule]);
+    const nft = nftDebugText(source);
+    expect(nft.ok).toBe(false);
+    expect(ourDebugText(source)).toEqual({ ok: false, out: nft.out.trimEnd() });
+  });
+});
