@@ -90,7 +90,7 @@ export class Disassembler {
           break;
         case 'rule':
           for (const s of b.sets) out += this.set(s);
-          out += this.rule(b.chain, b.handle) + '\n';
+          out += this.rule(b.chain, b.handle) + (b.comment !== undefined ? `  userdata = { ${userdata(ruleComment(b.comment))} }\n` : '\n');
           break;
       }
     }
@@ -290,6 +290,21 @@ const DYNSET_OPS = ['add', 'update', 'delete'];
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
 
 const LOG_FLAG_NAMES: [number, string][] = [[LOG_TCPSEQ, 'tcpseq'], [LOG_TCPOPT, 'tcpopt'], [LOG_IPOPT, 'ipopt'], [LOG_UID, 'uid'], [LOG_MACDECODE, 'macdecode']];
+
+// libnftnl prints userdata byte by byte: printable ASCII as is, anything
+// else as \xNN.
+function userdata(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+// nft's rule userdata: the comment as a type-length-value attribute
+// (NFTNL_UDATA_RULE_COMMENT), NUL-terminated.
+function ruleComment(comment: string): Uint8Array {
+  const text = new TextEncoder().encode(comment);
+  return Uint8Array.of(UDATA_RULE_COMMENT, text.length + 1, ...text, 0);
+}
+
+const UDATA_RULE_COMMENT = 0;
 
 export function disassemble(image: Uint8Array, names: NameTables): string {
   return new Disassembler(image, names).text();

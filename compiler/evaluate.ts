@@ -360,7 +360,11 @@ export class Evaluator {
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
       elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
-    if (decl.timeout) set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+    if (decl.timeout) {
+      set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+      // A default timeout makes it a set with timeouts, as nft declares it.
+      if (!set.flagNames.includes('timeout')) set.flagNames = [...set.flagNames, 'timeout'];
+    }
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
     if (typeofData) {
@@ -537,7 +541,10 @@ export class Evaluator {
       ctx.stmts.push({ kind: 'reject', type: RejectType.TcpRst, code: 0, icmp: 'tcp', isDefault: false });
       return;
     }
-    const icmp = s.with ?? own;
+    // In inet, a rule that has settled the IP version answers in that
+    // version's ICMP (nft's stmt_evaluate_reject_default).
+    const known: RejectIcmp | undefined = s.with === undefined && !ipTable && ctx.nfproto !== undefined ? (ctx.nfproto === 2 ? 'icmp' : 'icmpv6') : undefined;
+    const icmp = s.with ?? known ?? own;
     const codes = icmp === 'icmp' ? TYPES.icmp_code : icmp === 'icmpv6' ? TYPES.icmpv6_code : TYPES.icmpx_code;
     // Port unreachable, in each family's words.
     const code = s.code ? Number(this.constOf(s.code, typed(codes, 8, 'big')).value) : symbolValue(codes, 'port-unreachable')!;
@@ -548,6 +555,9 @@ export class Evaluator {
       this.addDependency(ctx, 'nfproto', icmp === 'icmp' ? 2 : 10, hidden, true);
       ctx.nfproto = icmp === 'icmp' ? 2 : 10;
     }
+    // ... and lists it with that answer, which implies the version check
+    // just before it.
+    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.left.kind === 'meta' && last.left.key === MetaKey.Nfproto) last.dependency = true;
     const isDefault = icmp === own && code === symbolValue(codes, 'port-unreachable');
     ctx.stmts.push({ kind: 'reject', type: icmp === 'icmpx' ? RejectType.IcmpxUnreach : RejectType.IcmpUnreach, code, icmp, isDefault });
   }
@@ -759,7 +769,10 @@ export class Evaluator {
     }
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;
-    if (needNf !== undefined && ctx.family !== 'arp') {
+    // A transport header of one IP version needs no network check once its
+    // protocol is known: nft's context then already holds that header.
+    const known = proto.nfproto === undefined && proto.l4proto !== undefined && ctx.l4proto === proto.l4proto;
+    if (needNf !== undefined && ctx.family !== 'arp' && !known) {
       // nft lets a transport header of the other IP version through in an
       // ip or ip6 table; only network headers conflict.
       if (familyNf !== undefined && familyNf !== needNf && proto.nfproto !== undefined) {

@@ -76,7 +76,7 @@ function nameTables(model: RulesetModel): NameTables {
       switch (b.kind) {
         case 'chain': return { kind: 'chain', chain: b.chain.index };
         case 'set': return { kind: 'set', set: b.set.index };
-        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index) };
+        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index), comment: b.rule.comment };
         case 'object': {
           const o = b.object;
           const text = o.kind === 'cthelper'

@@ -5,6 +5,7 @@ import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } fr
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
 import { PROTOCOLS } from './selectors.js';
+import { foldBitwise } from './linearize.js';
 import { fromBytes } from './values.js';
 import { bounds } from './evaluate.js';
 
@@ -211,6 +212,8 @@ class Printer {
         if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? this.flags(e.type, e.value, ' | ') : `(${this.flags(e.type, e.value, ' | ')})`;
         return valueText(e.type, e.value, this.o, e.bits);
       case 'binop': {
+        const folded = foldBitwise(e);
+        if (folded) return this.bitwise(e, folded, top);
         const l = this.expr(e.left, false);
         const r = e.op === '<<' || e.op === '>>' ? (e.right as TExpr & { kind: 'const' }).value.toString() : this.expr(e.right, false);
         const s = `${l} ${e.op} ${r}`;
@@ -232,6 +235,20 @@ class Printer {
       case 'verdict':
         return e.chain ? `${e.verdict} ${e.chain.name}` : e.verdict;
     }
+  }
+
+  // One mask and xor as nft prints them back (netlink_delinearize.c):
+  // xor bits outside the mask are an | with the mask widened by them,
+  // any other xor an ^.
+  private bitwise(e: TExpr, f: { inner: TExpr; mask: bigint; xor: bigint }, top: boolean): string {
+    const all = (1n << BigInt(e.bits)) - 1n;
+    const or = (f.xor & f.mask) === 0n;
+    const mask = or ? f.mask | f.xor : f.mask;
+    const value = (v: bigint) => this.expr({ kind: 'const', value: v, type: e.type, bits: e.bits, byteorder: e.byteorder }, false);
+    let s = this.expr(f.inner, false);
+    if (mask !== all) s += ` & ${value(mask)}`;
+    if (f.xor !== 0n) s += ` ${or ? '|' : '^'} ${value(f.xor)}`;
+    return top ? s : `(${s})`;
   }
 
   // Matches on flag types as nft prints them back from the bytecode
@@ -435,7 +452,9 @@ class Printer {
     const size = set.declaredSize ?? (set.updated ? DYNSET_DEFAULT_SIZE : undefined);
     if (size !== undefined) out += `\t\tsize ${size}\n`;
     const flags = SET_FLAG_ORDER.filter((f) => set.flagNames.includes(f) || (f === 'dynamic' && set.dynamic));
-    if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+    // A timeout alone among the flags goes without saying beside the
+    // set's timeout.
+    if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && set.timeout !== undefined)) out += `\t\tflags ${flags.join(',')}\n`;
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;

@@ -23,7 +23,8 @@ export type BatchEntry =
   | { kind: 'chain'; chain: number }
   | { kind: 'object'; text: string }
   | { kind: 'set'; set: number }
-  | { kind: 'rule'; chain: number; handle: number; sets: number[] };
+  // comment: the rule's comment, which nft sends as the rule's userdata.
+  | { kind: 'rule'; chain: number; handle: number; sets: number[]; comment?: string };
 
 export interface NameTables {
   chains: ChainNames[];

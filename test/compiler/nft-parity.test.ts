@@ -1,0 +1,45 @@
+// Rulesets both nft and nftwasm accept, compiled and listed as live nft
+// 1.0.6 does them: bytecode (with userdata) and listing, each compared in
+// full.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/index.js';
+import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+
+const chain = (family: string, rules: string[], head = 'type filter hook input priority 0; policy accept;') =>
+  `table ${family} t {\n\tchain c {\n\t\t${head}\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`;
+
+function same(source: string): void {
+  const r = compile(source);
+  expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
+  expect(r.toListing()).toBe(nftListingText(source));
+}
+
+describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
+  it('a rule\'s comment is its userdata', () => {
+    same(chain('inet', ['tcp dport 22 counter drop comment "count dropped packets"', 'accept comment "ünïcode, and a tab\there"', 'accept']));
+  });
+
+  it('reject in inet answers in the IP version the rule settled', () => {
+    same(chain('inet', ['ip protocol udp reject', 'ip6 saddr ::1 reject', 'meta nfproto ipv4 reject', 'meta nfproto ipv6 counter reject', 'tcp dport 1 reject']));
+  });
+
+  it('an ICMP header after its protocol is known needs no version check', () => {
+    same(chain('inet', ['meta l4proto icmp icmp type { echo-request, echo-reply } accept', 'meta l4proto ipv6-icmp icmpv6 type echo-request accept', 'icmp type echo-request accept']));
+    same(chain('bridge', ['meta l4proto icmp icmp type echo-request accept', 'icmpv6 type echo-request accept'], 'type filter hook input priority 0;'));
+  });
+
+  it('a /0 prefix masks the whole field away and compares', () => {
+    same(chain('inet', ['ip saddr 0.0.0.0/0 accept', 'ip6 saddr ::/0 accept', 'ip daddr != 0.0.0.0/0 drop']));
+  });
+
+  it('&, | and ^ in a row are one bitwise, listed as nft reads it back', () => {
+    same(chain('ip', [
+      'ct mark set ct mark & 0xffff0000 | 0x2a', 'ct mark set ct mark | 0x2a', 'ct mark set ct mark & 0xff ^ 0x3',
+      'meta mark set ct mark & 0xffff0000 | 0x2a', 'ct mark set meta mark & 0xff | 0x100 | 0x1', 'ct mark set ct mark ^ 0x3',
+    ]));
+  });
+
+  it('a set with a default timeout has the timeout flag', () => {
+    same(`table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t\ttimeout 5m\n\t}\n\tset u {\n\t\ttype ipv4_addr\n\t\ttimeout 1h\n\t}\n\tset v {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\ttimeout 1h\n\t}\n\tset w {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n}\n`);
+  });
+});
