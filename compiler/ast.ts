@@ -102,6 +102,8 @@ export interface SetDecl {
   size?: number;
   timeout?: Expr;
   flags: string[];
+  // Adjacent and overlapping intervals become one.
+  autoMerge?: boolean;
   elements: SetElement[];
   loc: Location;
 }

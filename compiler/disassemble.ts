@@ -4,7 +4,7 @@
 import {
   BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
-import { SET_ENTRY_NFT_FLAGS } from './encode.js';
+import { ELEM_INTERVAL_END, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
@@ -131,7 +131,10 @@ export class Disassembler {
         }
       }
       off += Math.ceil(dlen / 4) * 4;
-      out += `${line}${eflags} [end]`;
+      // nft marks an interval running to the top of the key's range, which
+      // has no end element, in the start element's userdata.
+      const open = (this.setEntry(i, SetEntry.Flags) & SetFlags.Interval) !== 0 && !concat && e === count - 1 && !(eflags & ELEM_INTERVAL_END);
+      out += `${line}${eflags} [end]${open ? `  userdata = { ${userdata(Uint8Array.of(UDATA_SET_ELEM_FLAGS, 4, ...u32le(SET_ELEM_F_INTERVAL_OPEN)))} }` : ''}`;
     }
     return out + '\n';
   }
@@ -305,6 +308,12 @@ function ruleComment(comment: string): Uint8Array {
 }
 
 const UDATA_RULE_COMMENT = 0;
+const UDATA_SET_ELEM_FLAGS = 1;
+const SET_ELEM_F_INTERVAL_OPEN = 1;
+
+function u32le(v: number): number[] {
+  return [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24];
+}
 
 export function disassemble(image: Uint8Array, names: NameTables): string {
   return new Disassembler(image, names).text();

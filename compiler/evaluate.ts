@@ -358,7 +358,7 @@ export class Evaluator {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
+      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
     if (decl.timeout) {
       set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
@@ -374,6 +374,9 @@ export class Evaluator {
       set.dataType = typed(dt, dt.bits);
     }
     set.elements = this.elements(set, decl.elements, undefined);
+    // A named set that does not merge refuses overlapping intervals, marking
+    // both.
+    if (set.interval && keyTypes.length === 1 && !set.autoMerge && !set.isMap) this.checkOverlaps(set.elements, decl.elements, true);
     table.sets.push(set);
     this.model.sets.push(set);
     this.model.batch.push({ kind: 'set', set });
@@ -693,6 +696,14 @@ export class Evaluator {
     }
   }
 
+  private flatElements(elements: SetElement[]): SetElement[] {
+    return elements.flatMap((el) => {
+      if (el.key.kind !== 'variable' || el.data) return [el];
+      const v = this.variable(el.key);
+      return v.kind === 'set' ? this.flatElements(v.elements) : [{ ...el, key: v }];
+    });
+  }
+
   private variable(e: Expr & { kind: 'variable' }): Expr {
     const v = this.defines.get(e.name);
     if (!v) throw NftError.at(e.loc, `unknown identifier '${e.name}'`);
@@ -848,10 +859,13 @@ export class Evaluator {
     switch (e.kind) {
       case 'variable':
         return this.rhs(ctx, left, this.variable(e));
-      case 'set':
-        // nft turns a one-element set into a plain match on that element.
-        if (e.elements.length === 1 && !e.elements[0].data && ['value', 'range', 'prefix'].includes(e.elements[0].key.kind)) return this.element(left, e.elements[0].key);
-        return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined), ...typed(left.type, left.bits, left.byteorder) };
+      case 'set': {
+        // nft turns a one-element set into a plain match on that element,
+        // variables and the sets they hold taken apart first.
+        const flat = this.flatElements(e.elements);
+        if (flat.length === 1 && !flat[0].data && ['value', 'range', 'prefix'].includes(flat[0].key.kind)) return this.element(left, flat[0].key);
+        return { kind: 'setref', set: this.anonSet(ctx, left, flat, undefined), ...typed(left.type, left.bits, left.byteorder) };
+      }
       case 'setref': {
         const set = this.namedSet(ctx, e.name, e.loc);
         return { kind: 'setref', set, ...typed(left.type, left.bits, left.byteorder) };
@@ -938,7 +952,7 @@ export class Evaluator {
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
       isMap: data !== undefined, interval: false, keyTypes: key.kind === 'concat' ? key.items.map((i) => i.type) : [key.type],
-      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [], dynamic: false, updated: false,
+      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [], autoMerge: true, dynamic: false, updated: false,
     };
     ctx.rule.anonSets.push(set);
     this.model.sets.push(set);
@@ -950,19 +964,19 @@ export class Evaluator {
     const keyLike = key.kind === 'concat' ? key : set.keyType;
     set.elements = this.elements(set, elements, keyLike);
     set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
-    if (set.interval && set.keyTypes.length === 1) set.elements = set.isMap ? this.checkOverlaps(set.elements, elements) : mergeIntervals(set.elements);
+    if (set.interval && set.keyTypes.length === 1 && set.isMap) this.checkOverlaps(set.elements, elements);
     set.declaredSize = set.elements.length;
     return set;
   }
 
-  // Map intervals must not overlap: the one starting inside another is
-  // reported.
-  private checkOverlaps(els: SetElementModel[], source: SetElement[]): SetElementModel[] {
+  // Intervals of a map or of a named set that does not merge must not
+  // overlap: the one starting inside another is reported.
+  private checkOverlaps(els: SetElementModel[], source: SetElement[], markOther = false): void {
     const order = els.map((el, i) => ({ ...bounds(el.key), i })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     for (let k = 1; k < order.length; k++) {
-      if (order[k].lo <= order[k - 1].hi) throw NftError.at(source[order[k].i].key.loc, `conflicting intervals specified`);
+      if (order[k].lo > order[k - 1].hi) continue;
+      throw NftError.between(source[order[k].i].key.loc, markOther ? source[order[k - 1].i].key.loc : undefined, `conflicting intervals specified`);
     }
-    return els;
   }
 
   private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
@@ -1020,28 +1034,6 @@ export function bounds(e: TExpr): { lo: bigint; hi: bigint } {
   }
   const v = value(e);
   return { lo: v, hi: v };
-}
-
-// Anonymous interval sets merge overlapping and adjacent intervals, as
-// nft's automerge does, and list them merged.
-function mergeIntervals(els: SetElementModel[]): SetElementModel[] {
-  const sorted = els.map((el) => ({ el, ...bounds(el.key) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-  const out: { el: SetElementModel; lo: bigint; hi: bigint; merged: boolean }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.lo <= last.hi + 1n) {
-      if (r.hi > last.hi) last.hi = r.hi;
-      last.merged = true;
-    } else {
-      out.push({ ...r, merged: false });
-    }
-  }
-  return out.map((r) => {
-    if (!r.merged) return r.el;
-    const k = r.el.key;
-    const c = (value: bigint): TExpr => ({ kind: 'const', value: fromStringOrder(k, value), type: k.type, bits: k.bits, byteorder: k.byteorder });
-    return { key: r.lo === r.hi ? c(r.lo) : { kind: 'range', low: c(r.lo), high: c(r.hi), type: k.type, bits: k.bits, byteorder: k.byteorder } };
-  });
 }
 
 type Mergeable = MatchStmt | (TStmt & { kind: 'joined' });

@@ -5,9 +5,10 @@ import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } fr
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
 import { PROTOCOLS } from './selectors.js';
+import { intervalRanges, type IntervalRange } from './encode.js';
+import { bounds, fromStringOrder } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
 import { fromBytes } from './values.js';
-import { bounds } from './evaluate.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -225,9 +226,15 @@ class Printer {
         // nft prints both ends of a time range in seconds.
         if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
         return `${this.expr(e.low)}-${this.expr(e.high)}`;
-      case 'prefix':
+      case 'prefix': {
+        // An interface name wildcard, as written.
         if (e.type.print === 'string') return `"${stringText((e.value as TExpr & { kind: 'const' }).value)}*"`;
-        return `${this.expr(e.value)}/${e.length}`;
+        // Listed from what the kernel holds: the host bits cleared, a
+        // prefix of the whole field as the value alone.
+        const { lo } = bounds(e);
+        const value = this.expr({ ...(e.value as TExpr & { kind: 'const' }), value: lo });
+        return e.length === e.bits ? value : `${value}/${e.length}`;
+      }
       case 'setref':
         return this.setRef(e.set);
       case 'map':
@@ -295,9 +302,7 @@ class Printer {
   // added, and every other set sorted. A named set's elements are broken
   // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
-    const els = set.interval && set.keyTypes.length > 1 ? set.elements
-      // Interval sets come back from the kernel in the order of its tree.
-      : set.interval ? [...set.elements].sort((a, b) => compareBigints(bounds(a.key).lo, bounds(b.key).lo))
+    const els = set.interval ? (set.keyTypes.length > 1 ? set.elements : intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data })))
       : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
     return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
   }
@@ -456,6 +461,7 @@ class Printer {
     // set's timeout.
     if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && set.timeout !== undefined)) out += `\t\tflags ${flags.join(',')}\n`;
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
+    if (set.autoMerge) out += '\t\tauto-merge\n';
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
     if (live && elements !== undefined) {
@@ -525,6 +531,31 @@ function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
     at += Math.ceil(type.bits / 32) * 4;
   }
   return { kind: 'concat', items, type: set.keyType.type, bits: set.keyType.bits, byteorder: set.keyType.byteorder };
+}
+
+// Types nft lists an interval of as a prefix when it is one (the
+// datatypes with DTYPE_F_PREFIX in nft 1.0.6).
+const PREFIX_TYPES = new Set(['ipv4_addr', 'ipv6_addr', 'mark', 'realm']);
+
+// An interval as nft reads it back from the kernel (segtree.c:
+// interval_map_decompose): a single value, a prefix, or a range.
+function intervalKey(set: SetModel, r: IntervalRange): TExpr {
+  const t = set.keyType;
+  const string = t.type.print === 'string';
+  // Interval bounds of strings are in byte order (see bounds).
+  const c = (value: bigint): TExpr => {
+    const like: TExpr = { kind: 'const', value, type: t.type, bits: t.bits, byteorder: t.byteorder };
+    return { ...like, value: fromStringOrder(like, value) };
+  };
+  if (r.lo === r.hi) return c(r.lo);
+  const size = r.hi - r.lo + 1n;
+  const hostBits = size.toString(2).length - 1;
+  // A string's prefix of whole bytes is a wildcard (segtree.c: interval_to_string).
+  const prefixOk = PREFIX_TYPES.has(t.type.name) || (string && hostBits % 8 === 0);
+  if (prefixOk && size === 1n << BigInt(hostBits) && (r.lo & (size - 1n)) === 0n) {
+    return { kind: 'prefix', value: c(r.lo), length: t.bits - hostBits, type: t.type, bits: t.bits, byteorder: t.byteorder };
+  }
+  return { kind: 'range', low: c(r.lo), high: c(r.hi), type: t.type, bits: t.bits, byteorder: t.byteorder };
 }
 
 function compareKeys(a: TExpr, b: TExpr): number {

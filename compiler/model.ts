@@ -75,6 +75,9 @@ export interface SetModel {
   dataType?: Typed;
   elements: SetElementModel[];
   flagNames: string[];
+  // Adjacent and overlapping intervals become one, as in every anonymous
+  // set (nft's automerge).
+  autoMerge: boolean;
   // Element count at declaration, for anonymous sets' "size"; a named
   // set's declared size.
   declaredSize?: number;

@@ -485,6 +485,8 @@ export class Parser {
       set.size = Number(this.number().text);
     } else if (t.text === 'policy') {
       this.word();
+    } else if (t.text === 'auto-merge') {
+      set.autoMerge = true;
     } else {
       this.fail(t);
     }

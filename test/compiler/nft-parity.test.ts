@@ -42,4 +42,54 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
   it('a set with a default timeout has the timeout flag', () => {
     same(`table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t\ttimeout 5m\n\t}\n\tset u {\n\t\ttype ipv4_addr\n\t\ttimeout 1h\n\t}\n\tset v {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\ttimeout 1h\n\t}\n\tset w {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n}\n`);
   });
+
+  it('interval sets hold and list what nft sends the kernel and reads back', () => {
+    same(`table ip t {
+	set apart { type inet_service; flags interval; elements = { 22, 23, 65535 } }
+	set merged { type inet_service; flags interval; auto-merge; elements = { 22, 23, 30-40, 35-50 } }
+	set touching { type ipv4_addr; flags interval; elements = { 224.0.0.0/4, 240.0.0.0/4 } }
+	set hosts { type ipv4_addr; flags interval; elements = { 42.88.0.0/10, 127.0.0.1/8, 10.0.0.1-10.0.0.1, 11.0.0.0-11.0.0.255 } }
+	set marks { type mark; flags interval; elements = { 0x10-0x1f, 0x30-0x31 } }
+	map m { type ipv4_addr : verdict; flags interval; elements = { 10.0.0.0/8 : accept, 11.0.0.0/8 : drop } }
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ip daddr { 224.0.0.0/4, 240.0.0.0/4 } drop
+		ip saddr { 0.0.0.0/8, 1.0.0.0/8 } accept
+		ip daddr { 0.0.0.0/8, 2.0.0.0/8, 255.255.255.255 } accept
+		ip saddr 42.88.0.0/10 accept
+		ip saddr { 42.88.0.0/10, 127.0.0.1/8 } accept
+		tcp dport { 0-15, 16-31 } accept
+		ip saddr vmap { 10.0.0.0/8 : accept, 11.0.0.0/8 : accept }
+	}
+}
+table ip6 t6 {
+	set a { type ipv6_addr; flags interval; elements = { ::1/128, 2001:db8::1/32 } }
+	chain c {
+		ip6 saddr { ::1/128 } accept
+		ip6 daddr ::1/128 accept
+	}
+}
+`);
+  });
+
+  it('a named set that does not merge refuses overlapping intervals', () => {
+    const source = 'table ip t {\n\tset c { type ipv4_addr; flags interval; elements = { 10.1.0.0/16, 9.0.0.0/8, 10.0.0.0/8 } }\n}\n';
+    expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
+  });
+
+  it('a one-element set, variables taken apart, is a plain match', () => {
+    same(`define ifs = { "eth0" }\ndefine one = "eth1"\ndefine two = { 22, 23 }\n${chain('inet', [
+      'iifname { $one } accept', 'iifname $ifs accept', 'iifname { $ifs } accept', 'tcp dport { $two } accept', 'ip saddr { 10.0.0.0/8 } accept',
+      'tcp dport { 22-23 } accept', 'meta mark { 0x1 } accept', 'ct state { established } accept',
+    ])}`);
+  });
 });
+
+function ourError(source: string): string {
+  try {
+    compile(source, { filename: 'rules.nft' });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'accepted';
+}
