@@ -8,7 +8,7 @@ import { PROTOCOLS } from './selectors.js';
 import { intervalRanges, type IntervalRange } from './encode.js';
 import { bounds, fromStringOrder } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
-import { fromBytes } from './values.js';
+import { fromBytes, toBytes } from './values.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -558,12 +558,19 @@ function intervalKey(set: SetModel, r: IntervalRange): TExpr {
   return { kind: 'range', low: c(r.lo), high: c(r.hi), type: t.type, bits: t.bits, byteorder: t.byteorder };
 }
 
+// nft's sort of a set's elements (mergesort.c): by value, a range or
+// prefix by its first value; a concatenation as the number its parts make
+// exported each in its own byte order, one after the other, and read back
+// host-endian (little-endian), so its last part weighs most.
 function compareKeys(a: TExpr, b: TExpr): number {
   const k = (e: TExpr): bigint => {
     if (e.kind === 'const') return e.value;
     if (e.kind === 'range') return k(e.low);
     if (e.kind === 'prefix') return k(e.value);
-    if (e.kind === 'concat') return e.items.reduce((acc, i) => (acc << 128n) | k(i), 0n);
+    if (e.kind === 'concat') {
+      const bytes = e.items.flatMap((i) => Array.from(toBytes(k(i), i.bits, i.byteorder)));
+      return fromBytes(Uint8Array.from(bytes), 'host');
+    }
     return 0n;
   };
   return compareBigints(k(a), k(b));

@@ -77,6 +77,21 @@ table ip6 t6 {
     expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
   });
 
+  it('set elements listed in nft\'s order, concatenations by their last part first', () => {
+    same(`table inet t {
+	set a { type ct_state . ct_dir; elements = { new . original, established . reply, related . original, new . reply } }
+	set b { type ipv4_addr . inet_service; elements = { 10.0.0.1 . 80, 10.0.0.2 . 22, 9.0.0.3 . 443, 10.0.0.1 . 22, 1.2.3.4 . 256 } }
+	set c { type ifname . ipv4_addr; elements = { "eth1" . 1.1.1.1, "eth0" . 2.2.2.2, "lo" . 1.1.1.1 } }
+	set e { type ifname; elements = { "eth1", "eth0", "lo", "a", "wlan0" } }
+	set f { type mark . inet_proto; elements = { 0x1 . tcp, 0x100 . udp, 0x2 . icmp } }
+	chain c {
+		ct state . ct direction { new . original, established . reply, related . original } accept
+		ip saddr . tcp dport { 10.0.0.1 . 80, 10.0.0.2 . 22, 9.0.0.3 . 443 } accept
+	}
+}
+`);
+  });
+
   it('a one-element set, variables taken apart, is a plain match', () => {
     same(`define ifs = { "eth0" }\ndefine one = "eth1"\ndefine two = { 22, 23 }\n${chain('inet', [
       'iifname { $one } accept', 'iifname $ifs accept', 'iifname { $ifs } accept', 'tcp dport { $two } accept', 'ip saddr { 10.0.0.0/8 } accept',
