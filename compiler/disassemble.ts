@@ -78,7 +78,7 @@ export class Disassembler {
         case 'chain': {
           const c = this.names.chains[b.chain];
           out += `${c.family} (null) (null) use 0`;
-          if (c.hook !== undefined) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
+          if (c.hook !== undefined && !b.bare) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
           out += '\n';
           break;
         }

@@ -287,7 +287,12 @@ export class Evaluator {
   // evaluates the chain's rules.
   private addChain(table: TableModel, decl: ChainDecl, report: (e: NftError) => void): ChainModel {
     const existing = table.chains.find((c) => c.name === decl.name);
-    if (existing) return existing;
+    if (existing) {
+      // nft sends a chain again each time a block declares it, with the
+      // hook only when this declaration gives one.
+      this.model.batch.push({ kind: 'chain', chain: existing, bare: !decl.hook });
+      return existing;
+    }
     const chain: ChainModel = { name: decl.name, table, handle: table.nextHandle++, index: this.model.chains.length, rules: [] };
     table.chains.push(chain);
     this.model.chains.push(chain);

@@ -132,7 +132,8 @@ export interface TableModel {
 
 // Everything the ruleset holds, in the order nft sends it to the kernel.
 export type BatchItem =
-  | { kind: 'chain'; chain: ChainModel }
+  // bare: declared again without its hook.
+  | { kind: 'chain'; chain: ChainModel; bare?: boolean }
   | { kind: 'object'; table: TableModel; object: ObjectModel }
   | { kind: 'set'; set: SetModel }
   | { kind: 'rule'; rule: RuleModel };

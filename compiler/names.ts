@@ -20,7 +20,7 @@ export interface SetNames {
 }
 
 export type BatchEntry =
-  | { kind: 'chain'; chain: number }
+  | { kind: 'chain'; chain: number; bare?: boolean }
   | { kind: 'object'; text: string }
   | { kind: 'set'; set: number }
   // comment: the rule's comment, which nft sends as the rule's userdata.

@@ -92,6 +92,37 @@ table ip6 t6 {
 `);
   });
 
+  it('a table block given again sends its chains again', () => {
+    same(`table inet t {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		tcp dport 22 accept
+	}
+	chain r {
+		accept
+	}
+}
+table inet t {
+	set s { type ipv4_addr; }
+	chain c {
+		type filter hook input priority 0; policy accept;
+		tcp dport 23 accept
+	}
+	chain r {
+		drop
+	}
+	chain d {
+		type filter hook output priority 0; policy drop;
+	}
+}
+table inet t {
+	chain c {
+		udp dport 1 accept
+	}
+}
+`);
+  });
+
   it('a one-element set, variables taken apart, is a plain match', () => {
     same(`define ifs = { "eth0" }\ndefine one = "eth1"\ndefine two = { 22, 23 }\n${chain('inet', [
       'iifname { $one } accept', 'iifname $ifs accept', 'iifname { $ifs } accept', 'tcp dport { $two } accept', 'ip saddr { 10.0.0.0/8 } accept',
