@@ -43,6 +43,9 @@ type Ctx = {
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
   // counting as echo-request.
   icmpType?: number;
+  // Conntrack's protocol matched where the network protocol is known,
+  // which types conntrack's ports as that protocol's.
+  ctProtocol?: boolean;
   stmts: TStmt[];
 };
 
@@ -607,6 +610,12 @@ export class Evaluator {
     if (r.kind === 'value' && !r.quoted && PROTOCOL_KEYWORDS.has(r.text) && left.type !== TYPES.inet_proto) {
       throw NftError.between(r.loc, s.left.loc, `datatype mismatch, expected ${left.type.desc}, expression has type Internet protocol`);
     }
+    // A conntrack port is of no type until the rule has named the
+    // transport protocol (conntrack's own only where the network protocol
+    // is known): nft cannot read the value.
+    if (left.kind === 'ct' && (left.tmpl.key === CtKey.ProtoSrc || left.tmpl.key === CtKey.ProtoDst) && ctx.l4proto === undefined && !ctx.ctProtocol) {
+      throw NftError.at(this.firstValue(s.right).loc, `Can't parse symbolic invalid expressions`);
+    }
     let right = this.rhs(ctx, left, s.right);
     let op = s.op;
     if (s.mask) {
@@ -642,6 +651,7 @@ export class Evaluator {
     if (left.kind === 'meta' && left.key === MetaKey.Iiftype && v === 1) ctx.etherDevice = true;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
+    if (left.kind === 'ct' && left.tmpl.key === CtKey.Protocol && (ctx.family === 'ip' || ctx.family === 'ip6' || (ctx.family === 'inet' && ctx.nfproto !== undefined))) ctx.ctProtocol = true;
     if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
@@ -701,6 +711,16 @@ export class Evaluator {
     }
   }
 
+  // The first value written in an expression, variables resolved.
+  private firstValue(e: Expr): Expr {
+    if (e.kind === 'variable') return this.firstValue(this.variable(e));
+    if (e.kind === 'set') return e.elements.length ? this.firstValue(e.elements[0].key) : e;
+    if (e.kind === 'range') return this.firstValue(e.low);
+    if (e.kind === 'prefix') return this.firstValue(e.expr);
+    if (e.kind === 'list' || e.kind === 'concat') return e.items.length ? this.firstValue(e.items[0]) : e;
+    return e;
+  }
+
   private flatElements(elements: SetElement[]): SetElement[] {
     return elements.flatMap((el) => {
       if (el.key.kind !== 'variable' || el.data) return [el];
@@ -730,7 +750,9 @@ export class Evaluator {
       tmpl = CT_KEYS[e.key];
     }
     if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
-    if (tmpl.dir === 'required' && dir === undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+    // nft's grammar takes a port without a direction; the kernel does not.
+    if ((e.key === 'proto-src' || e.key === 'proto-dst') && dir === undefined) this.kernelErrors.push(NftError.kernel(e.loc, `Invalid argument`));
+    else if (tmpl.dir === 'required' && dir === undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
     if (tmpl.dir === 'none' && dir !== undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
     if (e.key === 'packets' || e.key === 'bytes' || e.key === 'avgpkt') this.model.accounting = true;
     if (!e.proto && (e.key === 'saddr' || e.key === 'daddr')) {

@@ -1,5 +1,5 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
+import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
@@ -614,6 +614,10 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   // `meta iiftype ether` before an Ethernet header field, as nft adds it.
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {
     return rest.some((r) => usesPayload(r, (p) => p.proto === 'ether'));
+  }
+  // The IP version of conntrack's addresses, which they imply.
+  if (s.left.kind === 'ct' && s.left.tmpl.key === CtKey.L3protocol && s.op === '==' && s.right.kind === 'const') {
+    return rest.some((r) => r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst'));
   }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);

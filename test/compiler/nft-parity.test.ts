@@ -123,6 +123,25 @@ table inet t {
 `);
   });
 
+  it('conntrack\'s IP version is left out of a listing before its addresses', () => {
+    same(`${chain('inet', [
+      'ct l3proto ipv4 ct original saddr 1.2.3.4 accept', 'ct original l3proto ipv4 ct reply daddr 1.2.3.4 accept', 'ct l3proto ipv6 ct original saddr ::1 accept',
+      'ct l3proto ipv4 ct original ip saddr 1.2.3.4 accept', 'ct l3proto ipv4 accept', 'meta l4proto tcp ct original proto-dst 22 accept',
+    ])}`);
+  });
+
+  it('conntrack ports need the transport protocol, and a direction', () => {
+    for (const rule of ['ct original proto-dst { 22, 80 } accept', 'ct reply proto-src 53 accept', 'ct protocol udp ct reply proto-src 53 accept', 'meta l4proto tcp ct proto-dst 22 accept']) {
+      const source = chain('inet', [rule]);
+      expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
+    }
+    // Conntrack's own protocol is enough once the network protocol is known.
+    same(chain('inet', ['ip saddr 1.2.3.4 ct protocol tcp ct original proto-dst 22 accept']));
+    same(chain('ip6', ['ct protocol tcp ct original proto-dst 22 accept']));
+    const bridge = chain('bridge', ['ct l3proto ipv4 ct protocol tcp ct original proto-dst 22 accept']);
+    expect(ourError(bridge)).toBe(nftDebugText(bridge).out.trimEnd());
+  });
+
   it('a one-element set, variables taken apart, is a plain match', () => {
     same(`define ifs = { "eth0" }\ndefine one = "eth1"\ndefine two = { 22, 23 }\n${chain('inet', [
       'iifname { $one } accept', 'iifname $ifs accept', 'iifname { $ifs } accept', 'tcp dport { $two } accept', 'ip saddr { 10.0.0.0/8 } accept',
