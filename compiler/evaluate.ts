@@ -261,12 +261,14 @@ export class Evaluator {
         return;
       }
       case 'rule': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'kernel');
+        // nft evaluates a rule whose table or chain is missing all the
+        // same: its own errors come before the kernel's.
+        const known = this.model.tables.find((x) => x.family === cmd.family && x.name === cmd.table);
+        const table: TableModel = known ?? { family: cmd.family, name: cmd.table, handle: 0, chains: [], sets: [], objects: [], nextHandle: 1 };
         const chain = table.chains.find((c) => c.name === cmd.chain);
         if (!chain) {
-          // nft evaluates the rule all the same: its own errors come first.
           this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
-          throw NftError.kernel(cmd.chainLoc, `No such file or directory`);
+          throw NftError.kernel(known ? cmd.chainLoc : cmd.tableLoc, `No such file or directory`);
         }
         this.addRule(chain, cmd.rule, cmd.insert);
         return;

@@ -234,7 +234,7 @@ export class Parser {
       case 'insert':
         return this.addCommand(true);
       default:
-        return this.fail(t);
+        return this.implicitRule(t);
     }
   }
 
@@ -246,6 +246,22 @@ export class Parser {
       return t.text as Family;
     }
     return 'ip';
+  }
+
+  // nft's grammar takes a line that starts with a table's name (or its
+  // family) as a rule to add: `[family] table chain rule`.
+  private implicitRule(first: Token): Command {
+    let family: Family = 'ip';
+    let table = first;
+    if ((FAMILIES as readonly string[]).includes(first.text)) {
+      family = first.text as Family;
+      table = this.name();
+    } else if (keywordName(first.text) !== undefined || isNumber(first)) {
+      this.fail(first);
+    }
+    const chain = this.name();
+    const rule = this.rule(true);
+    return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert: false, loc: first };
   }
 
   private addCommand(insert: boolean): Command {
@@ -269,7 +285,7 @@ export class Parser {
         const family = this.family();
         const table = this.name();
         const chain = this.name();
-        const rule = this.rule();
+        const rule = this.rule(true);
         return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, loc: what };
       }
       case 'set':
@@ -534,7 +550,8 @@ export class Parser {
     return this.concatRhs();
   }
 
-  rule(): Rule {
+  // atTop: a rule command's, which the end of the file may also end.
+  rule(atTop = false): Rule {
     const first = this.peek();
     const stmts: Stmt[] = [];
     let comment: string | undefined;
@@ -550,7 +567,7 @@ export class Parser {
       // After a whole statement bison has reduced to a rule, which only a
       // separator may follow, unless the token starts another statement.
       const t = this.peek();
-      if (stmts.length > 0 && !this.startsStatement(t)) this.failExpecting(t, 'newline or semicolon');
+      if (stmts.length > 0 && !this.startsStatement(t)) this.failExpecting(t, atTop ? 'end of file or newline or semicolon' : 'newline or semicolon');
       stmts.push(this.stmt());
     }
     if (stmts.length === 0) this.fail(this.peek());
@@ -1134,6 +1151,7 @@ function describe(t: Token): string {
   if (t.kind === 'eof') return 'end of file';
   if (t.kind === 'newline') return 'newline';
   if (t.kind === 'string') return `quoted string`;
+  if (t.kind === 'junk') return 'junk';
   if (t.kind === 'punct') return PUNCT_NAMES[t.text] ?? (BARE_PUNCT.has(t.text) ? t.text : `'${t.text}'`);
   return keywordName(t.text) ?? 'string';
 }
