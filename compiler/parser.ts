@@ -429,6 +429,13 @@ export class Parser {
       this.separator();
       return;
     }
+    // A chain's flags, which nft's grammar takes before any rule.
+    if (this.is('flags')) {
+      this.next();
+      const f = this.peek();
+      if (!(f.kind === 'word' && f.text === 'offload')) this.failExpecting(f, 'offload');
+      this.fail(f, 'chain offload is not supported by nftwasm');
+    }
     const rule = this.rule();
     this.separator();
     chain.rules.push(rule);
@@ -600,6 +607,10 @@ export class Parser {
     if (this.is('set') && !['add', 'update', 'delete'].includes(this.peek(1).text)) {
       this.failExpecting(this.peek(1), 'add or update or delete');
     }
+    // A statement that starts with a protocol's keyword names one of its
+    // fields next: to bison, anything else there is out of place.
+    const after = this.peek(1);
+    if (t.kind === 'word' && Object.hasOwn(PROTOCOLS, t.text) && after.kind !== 'word' && after.kind !== 'newline' && after.kind !== 'eof' && !FEW_FIELDS[t.text]) this.fail(after);
     if (t.kind === 'word') {
       if (VERDICTS.has(t.text)) {
         this.next();
@@ -1042,7 +1053,8 @@ export class Parser {
       dir = d.text as 'original' | 'reply';
     }
     const k = this.word();
-    if (k.text === 'set') this.fail(k);
+    // bison knows conntrack's keys: any other word is out of place.
+    if (k.text === 'set' || (!Object.hasOwn(CT_KEYS, k.text) && k.text !== 'ip' && k.text !== 'ip6')) this.fail(k);
     if ((k.text === 'ip' || k.text === 'ip6') && (this.is('saddr') || this.is('daddr'))) {
       const f = this.word();
       return { kind: 'ct', key: f.text, dir, proto: k.text, loc: span(t, f) };

@@ -84,6 +84,9 @@ const CASES: [string, string][] = [
   ['characters nft has no token for, where names are expected', "kernel's t c accept\nfoo `bar` accept\nip t c tcp dport 22 ~ accept\nadd rule ip t c tcp dport 22 ~ accept\n"],
   ['a line starting with a table\'s name is a rule to add', 'npm install && npm start\nnpm test   # comment\nnosuch c ip saddr 1.2.3.4\nwords a stateful packet filter that speaks the language. It\ninet t c tcp dport 22 accept\nip t c accept\n'],
   ['a prose file: ten syntax errors, then what evaluation finds', readFileSync(new URL('../../README.md', import.meta.url), 'utf8')],
+  ['a chain\'s flags other than offload', inRule('flags tcp accept\n\t\tflags')],
+  ['a protocol without one of its fields', inRule(['tcp . psh,fin / psh,rst drop', 'meta mark 0x1 icmp != 189', 'ip != dscp { ef }', 'ip . ip daddr { 1.2.3.4 . 5.6.7.8 }'].join('\n\t\t'))],
+  ['conntrack without one of its keys', inRule(['ct state related ct foo dying accept', 'ct zone 1 ct ct helper "ftp"', 'ct expected ct state related'].join('\n\t\t'))],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
