@@ -6,7 +6,7 @@ import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, Se
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
-import { parse, type TopLevel } from './parser.js';
+import { parse, unknownIdentifier, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
@@ -733,7 +733,7 @@ export class Evaluator {
 
   private variable(e: Expr & { kind: 'variable' }): Expr {
     const v = this.defines.get(e.name);
-    if (!v) throw NftError.at(e.loc, `unknown identifier '${e.name}'`);
+    if (!v) throw NftError.at(e.loc, unknownIdentifier(e.name, this.defines.keys()));
     return v;
   }
 

@@ -6,6 +6,7 @@ import { QueueFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
+import { closestName } from './misspell.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -1104,7 +1105,7 @@ export class Parser {
     if (this.is('$')) {
       this.next();
       const n = this.word();
-      if (!this.included && !this.defined.has(n.text)) this.fail(n, `unknown identifier '${n.text}'`);
+      if (!this.included && !this.defined.has(n.text)) this.fail(n, unknownIdentifier(n.text, this.defined));
       return { kind: 'variable', name: n.text, loc: n };
     }
     if (this.is('(')) {
@@ -1175,4 +1176,11 @@ export function parse(file: SourceFile, defined: Iterable<string> = []): { items
   const parser = new Parser(file, defined);
   const items = parser.parseFile();
   return { items, errors: parser.errors };
+}
+
+// nft's error for a variable not defined, with the defined one it would
+// suggest: its scope lists the latest definition first.
+export function unknownIdentifier(name: string, defined: Iterable<string>): string {
+  const like = closestName(name, [...defined].reverse().map((d) => [d, d] as [string, string]));
+  return `unknown identifier '${name}'${like !== undefined ? `; did you mean identifier ‘${like}’?` : ''}`;
 }

@@ -87,6 +87,7 @@ const CASES: [string, string][] = [
   ['a chain\'s flags other than offload', inRule('flags tcp accept\n\t\tflags')],
   ['a protocol without one of its fields', inRule(['tcp . psh,fin / psh,rst drop', 'meta mark 0x1 icmp != 189', 'ip != dscp { ef }', 'ip . ip daddr { 1.2.3.4 . 5.6.7.8 }'].join('\n\t\t'))],
   ['conntrack without one of its keys', inRule(['ct state related ct foo dying accept', 'ct zone 1 ct ct helper "ftp"', 'ct expected ct state related'].join('\n\t\t'))],
+  ['the variable nft suggests for one not defined', 'define ports = { 22, 80 }\ndefine ab = 1\ndefine abc = 2\ndefine abd = 3\n' + inRule(['tcp dport $port accept', 'meta mark $abx accept', 'meta mark $a accept', 'meta mark $abcde accept', 'ip saddr $zzz accept'].join('\n\t\t'))],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 
