@@ -104,6 +104,7 @@ export interface SetDecl {
   flags: string[];
   // Adjacent and overlapping intervals become one.
   autoMerge?: boolean;
+  comment?: string;
   elements: SetElement[];
   loc: Location;
 }

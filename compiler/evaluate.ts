@@ -368,13 +368,14 @@ export class Evaluator {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
+      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, comment: decl.comment, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
     if (decl.timeout) {
       set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
       // A default timeout makes it a set with timeouts, as nft declares it.
       if (!set.flagNames.includes('timeout')) set.flagNames = [...set.flagNames, 'timeout'];
     }
+    if (set.autoMerge && !set.interval) throw NftError.at(decl.loc, `auto-merge only works with interval sets`);
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
     if (typeofData) {

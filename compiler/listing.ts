@@ -460,8 +460,9 @@ class Printer {
     // A timeout alone among the flags goes without saying beside the
     // set's timeout.
     if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && set.timeout !== undefined)) out += `\t\tflags ${flags.join(',')}\n`;
-    if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
     if (set.autoMerge) out += '\t\tauto-merge\n';
+    if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
+    if (set.comment !== undefined) out += `\t\tcomment "${set.comment}"\n`;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
     if (live && elements !== undefined) {

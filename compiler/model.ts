@@ -78,6 +78,7 @@ export interface SetModel {
   // Adjacent and overlapping intervals become one, as in every anonymous
   // set (nft's automerge).
   autoMerge: boolean;
+  comment?: string;
   // Element count at declaration, for anonymous sets' "size"; a named
   // set's declared size.
   declaredSize?: number;

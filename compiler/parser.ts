@@ -511,6 +511,10 @@ export class Parser {
       this.word();
     } else if (t.text === 'auto-merge') {
       set.autoMerge = true;
+    } else if (t.text === 'comment') {
+      const c = this.peek();
+      if (c.kind !== 'string') this.fail(c);
+      set.comment = this.next().text;
     } else {
       this.fail(t);
     }

@@ -72,6 +72,13 @@ table ip6 t6 {
 `);
   });
 
+  it('a set\'s comment and auto-merge listed where nft lists them', () => {
+    same('table ip t {\n\tset s { type ipv4_addr; size 10; flags interval; auto-merge; comment "hello there"; elements = { 1.2.3.4 } }\n'
+      + '\tset u { type ipv4_addr; flags interval; timeout 1m; auto-merge; comment "x"; }\n\tmap m { type ipv4_addr : mark; comment "m"; }\n}\n');
+    const source = 'table ip t {\n\tset u { type ipv4_addr; flags dynamic; auto-merge; }\n}\n';
+    expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
+  });
+
   it('a named set that does not merge refuses overlapping intervals', () => {
     const source = 'table ip t {\n\tset c { type ipv4_addr; flags interval; elements = { 10.1.0.0/16, 9.0.0.0/8, 10.0.0.0/8 } }\n}\n';
     expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
