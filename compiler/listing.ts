@@ -623,7 +623,7 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);
     return rest.some((r) => usesPayload(r, (p) => (PROTOCOLS[p.proto].nfproto ?? PROTOCOLS[p.proto].onlyNfproto) === nf)
-      || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst')));
+      || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst' || r.left.tmpl.key === CtKey.Protocol)));
   }
   return false;
 }

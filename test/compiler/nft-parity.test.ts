@@ -137,13 +137,20 @@ table inet t {
     ])}`);
   });
 
+  it('the IP version is left out of a listing before conntrack\'s protocol', () => {
+    same(chain('inet', [
+      'meta nfproto ipv4 ct protocol tcp accept', 'meta nfproto ipv4 ct state new accept', 'meta nfproto ipv4 ct original protocol 6 accept',
+      'meta nfproto ipv6 meta l4proto tcp accept', 'meta nfproto ipv4 ct protocol tcp ct state new accept', 'meta nfproto ipv4 tcp dport 22 ct protocol tcp',
+    ]));
+  });
+
   it('conntrack ports need the transport protocol, and a direction', () => {
     for (const rule of ['ct original proto-dst { 22, 80 } accept', 'ct reply proto-src 53 accept', 'ct protocol udp ct reply proto-src 53 accept', 'meta l4proto tcp ct proto-dst 22 accept']) {
       const source = chain('inet', [rule]);
       expect(ourError(source)).toBe(nftDebugText(source).out.trimEnd());
     }
     // Conntrack's own protocol is enough once the network protocol is known.
-    same(chain('inet', ['ip saddr 1.2.3.4 ct protocol tcp ct original proto-dst 22 accept']));
+    same(chain('inet', ['ip saddr 1.2.3.4 ct protocol tcp ct original proto-dst 22 accept', 'meta nfproto ipv4 ct protocol tcp ct original proto-dst 22 accept']));
     same(chain('ip6', ['ct protocol tcp ct original proto-dst 22 accept']));
     const bridge = chain('bridge', ['ct l3proto ipv4 ct protocol tcp ct original proto-dst 22 accept']);
     expect(ourError(bridge)).toBe(nftDebugText(bridge).out.trimEnd());
