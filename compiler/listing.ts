@@ -356,7 +356,7 @@ class Printer {
           const inner = this.expr((s.left as TExpr & { kind: 'binop' }).left);
           return `${inner} ${s.op === '==' ? '' : s.op + ' '}${this.expr(s.right)}/${prefix}`;
         }
-        const right = this.expr(s.right);
+        const right = isCtPort(s.left) && s.right.kind === 'setref' && s.right.set.anonymous ? `{ ${untypedElements(s.right.set)} }` : this.expr(s.right);
         if (s.op === 'implicit') return `${left} ${right}`;
         if (s.op === '==') return s.left.kind === 'binop' ? `${left} == ${right}` : `${left} ${right}`;
         return `${left} ${s.op} ${right}`;
@@ -532,6 +532,18 @@ function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
     at += Math.ceil(type.bits / 32) * 4;
   }
   return { kind: 'concat', items, type: set.keyType.type, bits: set.keyType.bits, byteorder: set.keyType.byteorder };
+}
+
+function isCtPort(e: TExpr): boolean {
+  return e.kind === 'ct' && (e.tmpl.key === CtKey.ProtoSrc || e.tmpl.key === CtKey.ProtoDst);
+}
+
+// nft 1.0.6 reads an anonymous set of conntrack ports back without their
+// type, and lists its elements so.
+function untypedElements(set: SetModel): string {
+  const text = (v: bigint) => `0x${v.toString(16)} [invalid type]`;
+  const keys = set.interval ? intervalRanges(set) : set.elements.map((el) => bounds(el.key)).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  return keys.map((r) => (r.lo === r.hi ? text(r.lo) : `${text(r.lo)}-${text(r.hi)}`)).join(', ');
 }
 
 // Types nft lists an interval of as a prefix when it is one (the

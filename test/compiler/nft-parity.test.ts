@@ -137,6 +137,13 @@ table inet t {
     ])}`);
   });
 
+  it('an anonymous set of conntrack ports listed untyped, as nft 1.0.6 lists it', () => {
+    same(chain('ip', [
+      'meta l4proto tcp ct original proto-dst { 80, 22, 256, 1, 513 } accept', 'tcp dport 1 ct reply proto-src { 22-23, 80 } accept',
+      'ct protocol tcp ct original proto-dst { 22, 80 } accept', 'meta l4proto tcp ct original proto-dst 22-23 accept', 'meta l4proto udp ct original proto-dst vmap { 53 : accept }',
+    ]));
+  });
+
   it('the IP version is left out of a listing before conntrack\'s protocol', () => {
     same(chain('inet', [
       'meta nfproto ipv4 ct protocol tcp accept', 'meta nfproto ipv4 ct state new accept', 'meta nfproto ipv4 ct original protocol 6 accept',
