@@ -543,13 +543,13 @@ export class Evaluator {
     const ipTable = own !== 'icmpx';
     // nft puts the protocol a reject needs at the start of the rule, and its
     // listing shows it only when something other than a match comes right
-    // before the reject (and always a TCP reset's in an inet table).
+    // before the reject (and always a TCP reset's outside ip and ip6 tables).
     const last = ctx.stmts[ctx.stmts.length - 1];
     const hidden = last === undefined || last.kind === 'match' || last.kind === 'joined';
     if (s.with === 'tcp') {
       if (ctx.l4proto !== undefined && ctx.l4proto !== 6) throw NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`);
       if (ctx.l4proto === undefined) {
-        this.addDependency(ctx, 'l4proto', 6, hidden && ctx.family !== 'inet', true);
+        this.addDependency(ctx, 'l4proto', 6, hidden && (ctx.family === 'ip' || ctx.family === 'ip6'), true);
         ctx.l4proto = 6;
       }
       ctx.stmts.push({ kind: 'reject', type: RejectType.TcpRst, code: 0, icmp: 'tcp', isDefault: false });
@@ -571,7 +571,7 @@ export class Evaluator {
     }
     // ... and lists it with that answer, which implies the version check
     // just before it.
-    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.left.kind === 'meta' && last.left.key === MetaKey.Nfproto) last.dependency = true;
+    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.op !== '!=' && isVersionMatch(last.left)) last.dependency = true;
     const isDefault = icmp === own && code === symbolValue(codes, 'port-unreachable');
     ctx.stmts.push({ kind: 'reject', type: icmp === 'icmpx' ? RejectType.IcmpxUnreach : RejectType.IcmpUnreach, code, icmp, isDefault });
   }
@@ -656,6 +656,7 @@ export class Evaluator {
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.Protocol && (ctx.family === 'ip' || ctx.family === 'ip6' || (ctx.family === 'inet' && ctx.nfproto !== undefined))) ctx.ctProtocol = true;
     if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
+    if (left.kind === 'payload' && left.proto === 'ether' && left.field === 'type' && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
   }
@@ -1051,6 +1052,13 @@ function stringOrder(e: TExpr, v: bigint): bigint {
 
 export function fromStringOrder(e: TExpr, v: bigint): bigint {
   return e.type.print === 'string' ? fromBytes(toBytes(v, e.bits, 'big'), 'host') : v;
+}
+
+// A match that settles the IP version: meta nfproto, meta protocol or the
+// Ethernet type.
+function isVersionMatch(e: TExpr): boolean {
+  if (e.kind === 'meta') return e.key === MetaKey.Nfproto || e.key === MetaKey.Protocol;
+  return e.kind === 'payload' && e.proto === 'ether' && e.field === 'type';
 }
 
 // An element's first and last value.

@@ -23,6 +23,11 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     same(chain('inet', ['ip protocol udp reject', 'ip6 saddr ::1 reject', 'meta nfproto ipv4 reject', 'meta nfproto ipv6 counter reject', 'tcp dport 1 reject']));
   });
 
+  it('reject in netdev answers in the IP version the rule settled, and shows a TCP reset\'s protocol', () => {
+    same(chain('netdev', ['meta protocol ip reject', 'meta protocol ip6 reject', 'meta mark 12345 reject with tcp reset', 'meta protocol ip reject with icmp host-unreachable'],
+      'type filter hook ingress device lo priority 0; policy accept;'));
+  });
+
   it('an ICMP header after its protocol is known needs no version check', () => {
     same(chain('inet', ['meta l4proto icmp icmp type { echo-request, echo-reply } accept', 'meta l4proto ipv6-icmp icmpv6 type echo-request accept', 'icmp type echo-request accept']));
     same(chain('bridge', ['meta l4proto icmp icmp type echo-request accept', 'icmpv6 type echo-request accept'], 'type filter hook input priority 0;'));
