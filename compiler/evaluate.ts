@@ -403,6 +403,9 @@ export class Evaluator {
       this.stmt(ctx, s);
       if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue') terminal = s;
     }
+    // nft leaves out a match on the link-layer protocol the table's family
+    // already implies, unless nothing else would be left.
+    if (rule.stmts.length > 1) rule.stmts = rule.stmts.filter((st) => !impliedByFamily(table.family, st));
     rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
     if (insert) chain.rules.unshift(rule);
@@ -655,7 +658,9 @@ export class Evaluator {
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.Protocol && (ctx.family === 'ip' || ctx.family === 'ip6' || (ctx.family === 'inet' && ctx.nfproto !== undefined))) ctx.ctProtocol = true;
-    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
+    // In inet a network header checks meta nfproto whatever meta protocol
+    // said.
+    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined && ctx.family !== 'inet') ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ether' && left.field === 'type' && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
@@ -1052,6 +1057,11 @@ function stringOrder(e: TExpr, v: bigint): bigint {
 
 export function fromStringOrder(e: TExpr, v: bigint): bigint {
   return e.type.print === 'string' ? fromBytes(toBytes(v, e.bits, 'big'), 'host') : v;
+}
+
+function impliedByFamily(family: Family, s: TStmt): boolean {
+  const own = family === 'ip' ? ETHERTYPE_OF[2] : family === 'ip6' ? ETHERTYPE_OF[10] : undefined;
+  return own !== undefined && s.kind === 'match' && s.left.kind === 'meta' && s.left.key === MetaKey.Protocol && s.op === '==' && s.right.kind === 'const' && s.right.value === BigInt(own);
 }
 
 // A match that settles the IP version: meta nfproto, meta protocol or the

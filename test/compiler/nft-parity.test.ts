@@ -33,6 +33,12 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     same(chain('bridge', ['meta l4proto icmp icmp type echo-request accept', 'icmpv6 type echo-request accept'], 'type filter hook input priority 0;'));
   });
 
+  it('a match on the protocol an ip or ip6 table implies is left out, unless alone', () => {
+    same(chain('ip', ['meta protocol ip accept', 'meta protocol ip udp dport 67', 'meta protocol ip ip saddr 1.2.3.4', 'meta protocol ip6 udp dport 67', 'meta protocol ip', 'meta protocol ip counter']));
+    same(chain('ip6', ['meta protocol ip6 udp dport 67', 'meta protocol ip6 ip6 saddr ::1']));
+    same(chain('inet', ['meta protocol ip udp dport 67', 'meta protocol ip ip saddr 1.2.3.4']));
+  });
+
   it('a /0 prefix masks the whole field away and compares', () => {
     same(chain('inet', ['ip saddr 0.0.0.0/0 accept', 'ip6 saddr ::/0 accept', 'ip daddr != 0.0.0.0/0 drop']));
   });
