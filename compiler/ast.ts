@@ -104,6 +104,9 @@ export interface SetDecl {
   size?: number;
   timeout?: Expr;
   flags: string[];
+  // Adjacent and overlapping intervals become one.
+  autoMerge?: boolean;
+  comment?: string;
   elements: SetElement[];
   loc: Location;
 }

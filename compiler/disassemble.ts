@@ -5,7 +5,7 @@ import {
   BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
   EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
 } from '../assembly/abi.js';
-import { SET_ENTRY_NFT_FLAGS } from './encode.js';
+import { ELEM_INTERVAL_END, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
@@ -79,7 +79,7 @@ export class Disassembler {
         case 'chain': {
           const c = this.names.chains[b.chain];
           out += `${c.family} (null) (null) use 0`;
-          if (c.hook !== undefined) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
+          if (c.hook !== undefined && !b.bare) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
           out += '\n';
           break;
         }
@@ -91,7 +91,7 @@ export class Disassembler {
           break;
         case 'rule':
           for (const s of b.sets) out += this.set(s);
-          out += this.rule(b.chain, b.handle) + '\n';
+          out += this.rule(b.chain, b.handle) + (b.comment !== undefined ? `  userdata = { ${userdata(ruleComment(b.comment))} }\n` : '\n');
           break;
       }
     }
@@ -132,7 +132,10 @@ export class Disassembler {
         }
       }
       off += Math.ceil(dlen / 4) * 4;
-      out += `${line}${eflags} [end]`;
+      // nft marks an interval running to the top of the key's range, which
+      // has no end element, in the start element's userdata.
+      const open = (this.setEntry(i, SetEntry.Flags) & SetFlags.Interval) !== 0 && !concat && e === count - 1 && !(eflags & ELEM_INTERVAL_END);
+      out += `${line}${eflags} [end]${open ? `  userdata = { ${userdata(Uint8Array.of(UDATA_SET_ELEM_FLAGS, 4, ...u32le(SET_ELEM_F_INTERVAL_OPEN)))} }` : ''}`;
     }
     return out + '\n';
   }
@@ -304,6 +307,27 @@ const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 
 const EXTHDR_OPS: Record<number, string> = { [ExthdrOp.Ipv6]: 'ipv6 ', [ExthdrOp.TcpOpt]: 'tcpopt ', [ExthdrOp.Ipv4]: 'ipv4 ', [ExthdrOp.Sctp]: '' };
 
 const LOG_FLAG_NAMES: [number, string][] = [[LOG_TCPSEQ, 'tcpseq'], [LOG_TCPOPT, 'tcpopt'], [LOG_IPOPT, 'ipopt'], [LOG_UID, 'uid'], [LOG_MACDECODE, 'macdecode']];
+
+// libnftnl prints userdata byte by byte: printable ASCII as is, anything
+// else as \xNN.
+function userdata(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+// nft's rule userdata: the comment as a type-length-value attribute
+// (NFTNL_UDATA_RULE_COMMENT), NUL-terminated.
+function ruleComment(comment: string): Uint8Array {
+  const text = new TextEncoder().encode(comment);
+  return Uint8Array.of(UDATA_RULE_COMMENT, text.length + 1, ...text, 0);
+}
+
+const UDATA_RULE_COMMENT = 0;
+const UDATA_SET_ELEM_FLAGS = 1;
+const SET_ELEM_F_INTERVAL_OPEN = 1;
+
+function u32le(v: number): number[] {
+  return [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24];
+}
 
 export function disassemble(image: Uint8Array, names: NameTables): string {
   return new Disassembler(image, names).text();

@@ -193,26 +193,61 @@ function fieldWords(set: SetModel): number {
   return f >>> 0;
 }
 
+export interface IntervalRange {
+  lo: bigint;
+  hi: bigint;
+  data?: TExpr;
+}
+
+// A single-key interval set's intervals in key order as the kernel gets
+// them: merged where they overlap or touch in a set that merges (every
+// anonymous set, a named one with auto-merge; never a map, whose
+// neighbours may map to different data).
+export function intervalRanges(set: SetModel): IntervalRange[] {
+  const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: el.data })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  if (!set.autoMerge || set.isMap) return ranges;
+  const out: IntervalRange[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r.lo <= last.hi + 1n) {
+      if (r.hi > last.hi) last.hi = r.hi;
+    } else {
+      out.push({ ...r });
+    }
+  }
+  return out;
+}
+
 // Interval sets hold boundaries, as the kernel's rbtree does: each interval
-// is its first key and, flagged as an end, the key after its last one
-// unless the next interval starts there; a set that does not start at zero
-// begins with an end marker at zero. Boundaries are in network byte order
+// is its first key and, flagged as an end, the key after its last one. A
+// set that merges leaves out an end where the next interval starts; one
+// that does not keeps both, the end first. An interval reaching the top of
+// the key's range has no end. A set that does not start at zero begins
+// with an end marker at zero. Boundaries are in network byte order
 // whatever the key's order, the key being converted before the lookup.
 export function intervalElements(set: SetModel): EncodedElement[] {
   const klen = keyLength(set);
   if (isConcatInterval(set)) return set.elements.map((el) => ({ flags: 0, ...concatBounds(set, el.key), data: dataBytes(set, el.data) }));
-  const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: dataBytes(set, el.data) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const ranges = intervalRanges(set);
   const out: EncodedElement[] = [];
   const shift = BigInt(set.keyShift);
   const key = (v: bigint) => toBytes(v << shift, klen * 8, 'big');
   const max = (1n << BigInt(set.keyType.bits)) - 1n;
   if (ranges.length && ranges[0].lo !== 0n) out.push({ flags: ELEM_INTERVAL_END, key: key(0n), data: new Uint8Array(0) });
   ranges.forEach((r, i) => {
-    out.push({ flags: 0, key: key(r.lo), data: r.data });
+    out.push({ flags: 0, key: key(r.lo), data: dataBytes(set, r.data) });
     const next = ranges[i + 1];
-    if (r.hi !== max && (!next || next.lo !== r.hi + 1n)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
+    if (r.hi !== max && !(set.autoMerge && next && next.lo === r.hi + 1n)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
   });
   return out;
+}
+
+// nft declares an anonymous interval set's size as two boundaries an
+// interval, and the end marker at zero when it needs one, whether or not
+// the top interval's end is sent.
+function anonIntervalSize(set: SetModel): number {
+  const ranges = intervalRanges(set);
+  return ranges.length * 2 + (ranges.length && ranges[0].lo !== 0n ? 1 : 0);
 }
 
 function padTo(b: Uint8Array, len: number): Uint8Array {
@@ -278,8 +313,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
-    // nft declares an anonymous interval set's size as its boundary count.
-    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? count : s.declaredSize ?? 0;
+    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? 0;
     setWords.push(keyLength(s), dlen, flags, count, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     // Exact sets' keys and data are written as they are: each already
     // fills its words.

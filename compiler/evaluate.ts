@@ -6,7 +6,7 @@ import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, Se
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
-import { parse, type TopLevel } from './parser.js';
+import { parse, unknownIdentifier, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate, type ProtocolDesc } from './selectors.js';
 import { ETHER_HEADER_BYTES, VLAN, VLAN_ETHERTYPES, VLAN_TAG_BYTES } from './headers/vlan.js';
 import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
@@ -52,6 +52,9 @@ type Ctx = {
   // Ethernet type it knows follows the current link-layer header.
   vlanOffset?: number;
   linkType?: number;
+  // Conntrack's protocol matched where the network protocol is known,
+  // which types conntrack's ports as that protocol's.
+  ctProtocol?: boolean;
   stmts: TStmt[];
 };
 
@@ -267,12 +270,14 @@ export class Evaluator {
         return;
       }
       case 'rule': {
-        const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'kernel');
+        // nft evaluates a rule whose table or chain is missing all the
+        // same: its own errors come before the kernel's.
+        const known = this.model.tables.find((x) => x.family === cmd.family && x.name === cmd.table);
+        const table: TableModel = known ?? { family: cmd.family, name: cmd.table, handle: 0, chains: [], sets: [], objects: [], nextHandle: 1 };
         const chain = table.chains.find((c) => c.name === cmd.chain);
         if (!chain) {
-          // nft evaluates the rule all the same: its own errors come first.
           this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
-          throw NftError.kernel(cmd.chainLoc, `No such file or directory`);
+          throw NftError.kernel(known ? cmd.chainLoc : cmd.tableLoc, `No such file or directory`);
         }
         this.addRule(chain, cmd.rule, cmd.insert);
         return;
@@ -296,7 +301,12 @@ export class Evaluator {
   // evaluates the chain's rules.
   private addChain(table: TableModel, decl: ChainDecl, report: (e: NftError) => void): ChainModel {
     const existing = table.chains.find((c) => c.name === decl.name);
-    if (existing) return existing;
+    if (existing) {
+      // nft sends a chain again each time a block declares it, with the
+      // hook only when this declaration gives one.
+      this.model.batch.push({ kind: 'chain', chain: existing, bare: !decl.hook });
+      return existing;
+    }
     const chain: ChainModel = { name: decl.name, table, handle: table.nextHandle++, index: this.model.chains.length, rules: [] };
     table.chains.push(chain);
     this.model.chains.push(chain);
@@ -367,9 +377,14 @@ export class Evaluator {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
+      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, comment: decl.comment, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
-    if (decl.timeout) set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+    if (decl.timeout) {
+      set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+      // A default timeout makes it a set with timeouts, as nft declares it.
+      if (!set.flagNames.includes('timeout')) set.flagNames = [...set.flagNames, 'timeout'];
+    }
+    if (set.autoMerge && !set.interval) throw NftError.at(decl.loc, `auto-merge only works with interval sets`);
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
     if (typeofData) {
@@ -379,6 +394,9 @@ export class Evaluator {
       set.dataType = typed(dt, dt.bits);
     }
     set.elements = this.elements(set, decl.elements, undefined);
+    // A named set that does not merge refuses overlapping intervals, marking
+    // both.
+    if (set.interval && keyTypes.length === 1 && !set.autoMerge && !set.isMap) this.checkOverlaps(set.elements, decl.elements, true);
     table.sets.push(set);
     this.model.sets.push(set);
     this.model.batch.push({ kind: 'set', set });
@@ -394,6 +412,9 @@ export class Evaluator {
       this.stmt(ctx, s);
       if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue') terminal = s;
     }
+    // nft leaves out a match on the link-layer protocol the table's family
+    // already implies, unless nothing else would be left.
+    if (rule.stmts.length > 1) rule.stmts = rule.stmts.filter((st) => !impliedByFamily(table.family, st));
     rule.stmts = mergePayloads(rule.stmts);
     rule.handle = table.nextHandle++;
     if (insert) chain.rules.unshift(rule);
@@ -541,19 +562,22 @@ export class Evaluator {
     const ipTable = own !== 'icmpx';
     // nft puts the protocol a reject needs at the start of the rule, and its
     // listing shows it only when something other than a match comes right
-    // before the reject (and always a TCP reset's in an inet table).
+    // before the reject (and always a TCP reset's outside ip and ip6 tables).
     const last = ctx.stmts[ctx.stmts.length - 1];
     const hidden = last === undefined || last.kind === 'match' || last.kind === 'joined';
     if (s.with === 'tcp') {
       if (ctx.l4proto !== undefined && ctx.l4proto !== 6) throw NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`);
       if (ctx.l4proto === undefined) {
-        this.addDependency(ctx, 'l4proto', 6, hidden && ctx.family !== 'inet', true);
+        this.addDependency(ctx, 'l4proto', 6, hidden && (ctx.family === 'ip' || ctx.family === 'ip6'), true);
         ctx.l4proto = 6;
       }
       ctx.stmts.push({ kind: 'reject', type: RejectType.TcpRst, code: 0, icmp: 'tcp', isDefault: false });
       return;
     }
-    const icmp = s.with ?? own;
+    // In inet, a rule that has settled the IP version answers in that
+    // version's ICMP (nft's stmt_evaluate_reject_default).
+    const known: RejectIcmp | undefined = s.with === undefined && !ipTable && ctx.nfproto !== undefined ? (ctx.nfproto === 2 ? 'icmp' : 'icmpv6') : undefined;
+    const icmp = s.with ?? known ?? own;
     const codes = icmp === 'icmp' ? TYPES.icmp_code : icmp === 'icmpv6' ? TYPES.icmpv6_code : TYPES.icmpx_code;
     // Port unreachable, in each family's words.
     const code = s.code ? Number(this.constOf(s.code, typed(codes, 8, 'big')).value) : symbolValue(codes, 'port-unreachable')!;
@@ -564,6 +588,9 @@ export class Evaluator {
       this.addDependency(ctx, 'nfproto', icmp === 'icmp' ? 2 : 10, hidden, true);
       ctx.nfproto = icmp === 'icmp' ? 2 : 10;
     }
+    // ... and lists it with that answer, which implies the version check
+    // just before it.
+    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.op !== '!=' && isVersionMatch(last.left)) last.dependency = true;
     const isDefault = icmp === own && code === symbolValue(codes, 'port-unreachable');
     ctx.stmts.push({ kind: 'reject', type: icmp === 'icmpx' ? RejectType.IcmpxUnreach : RejectType.IcmpUnreach, code, icmp, isDefault });
   }
@@ -605,6 +632,12 @@ export class Evaluator {
     if (r.kind === 'value' && !r.quoted && PROTOCOL_KEYWORDS.has(r.text) && left.type !== TYPES.inet_proto) {
       throw NftError.between(r.loc, s.left.loc, `datatype mismatch, expected ${left.type.desc}, expression has type Internet protocol`);
     }
+    // A conntrack port is of no type until the rule has named the
+    // transport protocol (conntrack's own only where the network protocol
+    // is known): nft cannot read the value.
+    if (left.kind === 'ct' && (left.tmpl.key === CtKey.ProtoSrc || left.tmpl.key === CtKey.ProtoDst) && ctx.l4proto === undefined && !ctx.ctProtocol) {
+      throw NftError.at(this.firstValue(s.right).loc, `Can't parse symbolic invalid expressions`);
+    }
     let right = this.rhs(ctx, left, s.right);
     // A raw payload of no bits holds no value but 0.
     if (left.kind === 'payload' && left.bits === 0 && right.kind === 'const' && right.value !== 0n) {
@@ -644,7 +677,11 @@ export class Evaluator {
     if (left.kind === 'meta' && left.key === MetaKey.Iiftype && v === 1) ctx.etherDevice = true;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
-    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
+    if (left.kind === 'ct' && left.tmpl.key === CtKey.Protocol && (ctx.family === 'ip' || ctx.family === 'ip6' || (ctx.family === 'inet' && ctx.nfproto !== undefined))) ctx.ctProtocol = true;
+    // In inet a network header checks meta nfproto whatever meta protocol
+    // said.
+    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined && ctx.family !== 'inet') ctx.nfproto = NFPROTO_OF[v];
+    if (left.kind === 'payload' && left.proto === 'ether' && left.field === 'type' && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
     if (left.kind === 'payload' && (left.proto === 'ether' || left.proto === 'vlan') && left.field === 'type') ctx.linkType = v;
     if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
     if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
@@ -704,9 +741,27 @@ export class Evaluator {
     }
   }
 
+  // The first value written in an expression, variables resolved.
+  private firstValue(e: Expr): Expr {
+    if (e.kind === 'variable') return this.firstValue(this.variable(e));
+    if (e.kind === 'set') return e.elements.length ? this.firstValue(e.elements[0].key) : e;
+    if (e.kind === 'range') return this.firstValue(e.low);
+    if (e.kind === 'prefix') return this.firstValue(e.expr);
+    if (e.kind === 'list' || e.kind === 'concat') return e.items.length ? this.firstValue(e.items[0]) : e;
+    return e;
+  }
+
+  private flatElements(elements: SetElement[]): SetElement[] {
+    return elements.flatMap((el) => {
+      if (el.key.kind !== 'variable' || el.data) return [el];
+      const v = this.variable(el.key);
+      return v.kind === 'set' ? this.flatElements(v.elements) : [{ ...el, key: v }];
+    });
+  }
+
   private variable(e: Expr & { kind: 'variable' }): Expr {
     const v = this.defines.get(e.name);
-    if (!v) throw NftError.at(e.loc, `unknown identifier '${e.name}'`);
+    if (!v) throw NftError.at(e.loc, unknownIdentifier(e.name, this.defines.keys()));
     return v;
   }
 
@@ -725,7 +780,9 @@ export class Evaluator {
       tmpl = CT_KEYS[e.key];
     }
     if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
-    if (tmpl.dir === 'required' && dir === undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
+    // nft's grammar takes a port without a direction; the kernel does not.
+    if ((e.key === 'proto-src' || e.key === 'proto-dst') && dir === undefined) this.kernelErrors.push(NftError.kernel(e.loc, `Invalid argument`));
+    else if (tmpl.dir === 'required' && dir === undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
     if (tmpl.dir === 'none' && dir !== undefined) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
     if (e.key === 'packets' || e.key === 'bytes' || e.key === 'avgpkt') this.model.accounting = true;
     if (!e.proto && (e.key === 'saddr' || e.key === 'daddr')) {
@@ -879,7 +936,10 @@ export class Evaluator {
     }
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;
-    if (needNf !== undefined && ctx.family !== 'arp') {
+    // A transport header of one IP version needs no network check once its
+    // protocol is known: nft's context then already holds that header.
+    const known = proto.nfproto === undefined && proto.l4proto !== undefined && ctx.l4proto === proto.l4proto;
+    if (needNf !== undefined && ctx.family !== 'arp' && !known) {
       // nft lets a transport header of the other IP version through in an
       // ip or ip6 table; only network headers conflict.
       if (familyNf !== undefined && familyNf !== needNf && proto.nfproto !== undefined) {
@@ -956,10 +1016,13 @@ export class Evaluator {
     switch (e.kind) {
       case 'variable':
         return this.rhs(ctx, left, this.variable(e));
-      case 'set':
-        // nft turns a one-element set into a plain match on that element.
-        if (e.elements.length === 1 && !e.elements[0].data && ['value', 'range', 'prefix'].includes(e.elements[0].key.kind)) return this.element(left, e.elements[0].key);
-        return { kind: 'setref', set: this.anonSet(ctx, left, e.elements, undefined), ...typed(left.type, left.bits, left.byteorder) };
+      case 'set': {
+        // nft turns a one-element set into a plain match on that element,
+        // variables and the sets they hold taken apart first.
+        const flat = this.flatElements(e.elements);
+        if (flat.length === 1 && !flat[0].data && ['value', 'range', 'prefix'].includes(flat[0].key.kind)) return this.element(left, flat[0].key);
+        return { kind: 'setref', set: this.anonSet(ctx, left, flat, undefined), ...typed(left.type, left.bits, left.byteorder) };
+      }
       case 'setref': {
         const set = this.namedSet(ctx, e.name, e.loc);
         return { kind: 'setref', set, ...typed(left.type, left.bits, left.byteorder) };
@@ -1046,7 +1109,7 @@ export class Evaluator {
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
       isMap: data !== undefined, interval: false, keyTypes: key.kind === 'concat' ? key.items.map((i) => i.type) : [key.type],
-      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [], dynamic: false, updated: false,
+      keyType: typed(key.type, key.bits, key.byteorder), keyShift: payloadShift(key), dataType: data, elements: [], flagNames: [], autoMerge: true, dynamic: false, updated: false,
     };
     ctx.rule.anonSets.push(set);
     this.model.sets.push(set);
@@ -1058,19 +1121,19 @@ export class Evaluator {
     const keyLike = key.kind === 'concat' ? key : set.keyType;
     set.elements = this.elements(set, elements, keyLike);
     set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
-    if (set.interval && set.keyTypes.length === 1) set.elements = set.isMap ? this.checkOverlaps(set.elements, elements) : mergeIntervals(set.elements);
+    if (set.interval && set.keyTypes.length === 1 && set.isMap) this.checkOverlaps(set.elements, elements);
     set.declaredSize = set.elements.length;
     return set;
   }
 
-  // Map intervals must not overlap: the one starting inside another is
-  // reported.
-  private checkOverlaps(els: SetElementModel[], source: SetElement[]): SetElementModel[] {
+  // Intervals of a map or of a named set that does not merge must not
+  // overlap: the one starting inside another is reported.
+  private checkOverlaps(els: SetElementModel[], source: SetElement[], markOther = false): void {
     const order = els.map((el, i) => ({ ...bounds(el.key), i })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     for (let k = 1; k < order.length; k++) {
-      if (order[k].lo <= order[k - 1].hi) throw NftError.at(source[order[k].i].key.loc, `conflicting intervals specified`);
+      if (order[k].lo > order[k - 1].hi) continue;
+      throw NftError.between(source[order[k].i].key.loc, markOther ? source[order[k - 1].i].key.loc : undefined, `conflicting intervals specified`);
     }
-    return els;
   }
 
   private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
@@ -1117,6 +1180,18 @@ export function fromStringOrder(e: TExpr, v: bigint): bigint {
   return e.type.print === 'string' ? fromBytes(toBytes(v, e.bits, 'big'), 'host') : v;
 }
 
+function impliedByFamily(family: Family, s: TStmt): boolean {
+  const own = family === 'ip' ? ETHERTYPE_OF[2] : family === 'ip6' ? ETHERTYPE_OF[10] : undefined;
+  return own !== undefined && s.kind === 'match' && s.left.kind === 'meta' && s.left.key === MetaKey.Protocol && s.op === '==' && s.right.kind === 'const' && s.right.value === BigInt(own);
+}
+
+// A match that settles the IP version: meta nfproto, meta protocol or the
+// Ethernet type.
+function isVersionMatch(e: TExpr): boolean {
+  if (e.kind === 'meta') return e.key === MetaKey.Nfproto || e.key === MetaKey.Protocol;
+  return e.kind === 'payload' && e.proto === 'ether' && e.field === 'type';
+}
+
 // An element's first and last value.
 export function bounds(e: TExpr): { lo: bigint; hi: bigint } {
   const value = (c: TExpr) => stringOrder(e, (c as TExpr & { kind: 'const' }).value);
@@ -1128,28 +1203,6 @@ export function bounds(e: TExpr): { lo: bigint; hi: bigint } {
   }
   const v = value(e);
   return { lo: v, hi: v };
-}
-
-// Anonymous interval sets merge overlapping and adjacent intervals, as
-// nft's automerge does, and list them merged.
-function mergeIntervals(els: SetElementModel[]): SetElementModel[] {
-  const sorted = els.map((el) => ({ el, ...bounds(el.key) })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-  const out: { el: SetElementModel; lo: bigint; hi: bigint; merged: boolean }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.lo <= last.hi + 1n) {
-      if (r.hi > last.hi) last.hi = r.hi;
-      last.merged = true;
-    } else {
-      out.push({ ...r, merged: false });
-    }
-  }
-  return out.map((r) => {
-    if (!r.merged) return r.el;
-    const k = r.el.key;
-    const c = (value: bigint): TExpr => ({ kind: 'const', value: fromStringOrder(k, value), type: k.type, bits: k.bits, byteorder: k.byteorder });
-    return { key: r.lo === r.hi ? c(r.lo) : { kind: 'range', low: c(r.lo), high: c(r.hi), type: k.type, bits: k.bits, byteorder: k.byteorder } };
-  });
 }
 
 type Mergeable = MatchStmt | (TStmt & { kind: 'joined' });

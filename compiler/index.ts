@@ -74,9 +74,9 @@ function nameTables(model: RulesetModel): NameTables {
     logs: model.logs,
     batch: model.batch.map((b) => {
       switch (b.kind) {
-        case 'chain': return { kind: 'chain', chain: b.chain.index };
+        case 'chain': return { kind: 'chain', chain: b.chain.index, bare: b.bare };
         case 'set': return { kind: 'set', set: b.set.index };
-        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index) };
+        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index), comment: b.rule.comment };
         case 'object': {
           const o = b.object;
           const text = o.kind === 'cthelper'

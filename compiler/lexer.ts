@@ -4,7 +4,9 @@
 // evaluator knows.
 import { NftError, type SourceFile } from './errors.js';
 
-export type TokenKind = 'word' | 'string' | 'punct' | 'newline' | 'eof';
+// junk: a character nft's scanner has no token for, which its grammar
+// then finds where nothing of the kind may be.
+export type TokenKind = 'word' | 'string' | 'punct' | 'junk' | 'newline' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -125,7 +127,8 @@ export class Lexer {
       const two = s.slice(pos, pos + 2);
       const p = PUNCT_TWO.has(two) ? two : PUNCT_ONE.has(c) ? c : undefined;
       if (!p) {
-        throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: pos - this.lineStart + 1 }, 'syntax error, unexpected junk');
+        this.pos = pos + 1;
+        return this.token('junk', pos, pos + 1);
       }
       this.pos = pos + p.length;
       return this.token('punct', pos, this.pos, p);
@@ -161,7 +164,11 @@ function wordAt(s: string, pos: number): string | null {
   if (!word && (isLetter(code) || (code === 46 && isIdentChar(s.charCodeAt(pos + 1))))) {
     let end = pos + 1;
     while (end < s.length && isIdentChar(s.charCodeAt(end))) end++;
-    word = identEnd(s.slice(pos, end));
+    // A dot at the end of a name with nothing after it is the name's, as
+    // nft's scanner takes it: it joins nothing.
+    const next = s.charCodeAt(end);
+    const lastDot = s.charCodeAt(end - 1) === 46 && (end >= s.length || next === 32 || next === 9 || next === 10 || next === 13);
+    word = lastDot ? s.slice(pos, end) : identEnd(s.slice(pos, end));
   }
   return word;
 }

@@ -57,6 +57,35 @@ function prefixMask(bits: number, length: number, len: number): Uint8Array {
   return m;
 }
 
+// Two or more &, | and ^ with constants in a row, as the one mask and xor
+// nft folds them into (netlink_linearize.c: netlink_gen_bitwise), applied
+// to the innermost operand.
+export function foldBitwise(e: TExpr): { inner: TExpr; mask: bigint; xor: bigint } | undefined {
+  const chain: (TExpr & { kind: 'binop' })[] = [];
+  let inner = e;
+  while (inner.kind === 'binop' && (inner.op === '&' || inner.op === '|' || inner.op === '^') && inner.right.kind === 'const') {
+    chain.unshift(inner);
+    inner = inner.left;
+  }
+  if (chain.length < 2) return undefined;
+  const all = (1n << BigInt(e.bits)) - 1n;
+  let mask = all;
+  let xor = 0n;
+  for (const b of chain) {
+    const v = (b.right as TExpr & { kind: 'const' }).value;
+    if (b.op === '&') {
+      mask &= v;
+      xor &= v;
+    } else if (b.op === '|') {
+      mask &= ~v & all;
+      xor |= v;
+    } else {
+      xor ^= v;
+    }
+  }
+  return { inner, mask, xor };
+}
+
 export class Linearizer {
   private regLow = 1;
   readonly out: Ins[] = [];
@@ -220,6 +249,13 @@ export class Linearizer {
         this.out.push({ op: 'immediate', dreg: word(r), data: constBytes(e) });
         return;
       case 'binop': {
+        const folded = foldBitwise(e);
+        if (folded) {
+          this.expr(folded.inner, r);
+          const bytes = (value: bigint) => constBytes({ ...(e.right as TExpr & { kind: 'const' }), value, bits: e.bits, byteorder: e.byteorder });
+          this.out.push({ op: 'bitwise', sreg: word(r), dreg: word(r), len, mask: bytes(folded.mask), xor: bytes(folded.xor) });
+          return;
+        }
         this.expr(e.left, r);
         const right = e.right as TExpr & { kind: 'const' };
         if (e.op === '<<' || e.op === '>>') {
@@ -267,7 +303,9 @@ export class Linearizer {
     const r = this.get(left);
     const sreg = word(r);
     const len = Math.ceil(left.bits / 8);
-    if (right.kind === 'prefix' && right.length % 8 === 0 && left.kind === 'payload' && left.offset % 8 === 0) {
+    // A /0 prefix still loads the whole field, masks it to nothing and
+    // compares that, as nft emits it.
+    if (right.kind === 'prefix' && right.length > 0 && right.length % 8 === 0 && left.kind === 'payload' && left.offset % 8 === 0) {
       const bytes = right.length / 8;
       this.out.push({ op: 'payload', dreg: sreg, base: left.base, offset: left.offset / 8, len: bytes });
       this.out.push({ op: 'cmp', sreg, cmp: s.op === '!=' ? CmpOp.Neq : CmpOp.Eq, data: constBytes(right.value).slice(0, bytes) });
@@ -311,7 +349,7 @@ export class Linearizer {
       }
       case 'prefix': {
         const value = constBytes(right.value);
-        if (right.length % 8 === 0) {
+        if (right.length > 0 && right.length % 8 === 0) {
           this.out.push({ op: 'cmp', sreg, cmp: eqOp, data: value.slice(0, right.length / 8) });
         } else {
           const mask = prefixMask(left.bits, right.length, len);

@@ -1,5 +1,5 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
+import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
@@ -8,8 +8,10 @@ import { payloadShift } from './evaluate.js';
 import { isRaw } from './headers/raw.js';
 import { tcpOptionName } from './headers/tcpopt.js';
 import { PROTOCOLS } from './selectors.js';
-import { fromBytes } from './values.js';
-import { bounds } from './evaluate.js';
+import { intervalRanges, type IntervalRange } from './encode.js';
+import { bounds, fromStringOrder } from './evaluate.js';
+import { foldBitwise } from './linearize.js';
+import { fromBytes, toBytes } from './values.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -215,6 +217,8 @@ class Printer {
         if (e.type.print === 'bitmask' && popcount(e.value) > 1) return top ? this.flags(e.type, e.value, ' | ') : `(${this.flags(e.type, e.value, ' | ')})`;
         return valueText(e.type, e.value, this.o, e.bits);
       case 'binop': {
+        const folded = foldBitwise(e);
+        if (folded) return this.bitwise(e, folded, top);
         const l = this.expr(e.left, false);
         const r = e.op === '<<' || e.op === '>>' ? (e.right as TExpr & { kind: 'const' }).value.toString() : this.expr(e.right, false);
         const s = `${l} ${e.op} ${r}`;
@@ -226,9 +230,15 @@ class Printer {
         // nft prints both ends of a time range in seconds.
         if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
         return `${this.expr(e.low)}-${this.expr(e.high)}`;
-      case 'prefix':
+      case 'prefix': {
+        // An interface name wildcard, as written.
         if (e.type.print === 'string') return `"${stringText((e.value as TExpr & { kind: 'const' }).value)}*"`;
-        return `${this.expr(e.value)}/${e.length}`;
+        // Listed from what the kernel holds: the host bits cleared, a
+        // prefix of the whole field as the value alone.
+        const { lo } = bounds(e);
+        const value = this.expr({ ...(e.value as TExpr & { kind: 'const' }), value: lo });
+        return e.length === e.bits ? value : `${value}/${e.length}`;
+      }
       case 'setref':
         return this.setRef(e.set);
       case 'map':
@@ -236,6 +246,20 @@ class Printer {
       case 'verdict':
         return e.chain ? `${e.verdict} ${e.chain.name}` : e.verdict;
     }
+  }
+
+  // One mask and xor as nft prints them back (netlink_delinearize.c):
+  // xor bits outside the mask are an | with the mask widened by them,
+  // any other xor an ^.
+  private bitwise(e: TExpr, f: { inner: TExpr; mask: bigint; xor: bigint }, top: boolean): string {
+    const all = (1n << BigInt(e.bits)) - 1n;
+    const or = (f.xor & f.mask) === 0n;
+    const mask = or ? f.mask | f.xor : f.mask;
+    const value = (v: bigint) => this.expr({ kind: 'const', value: v, type: e.type, bits: e.bits, byteorder: e.byteorder }, false);
+    let s = this.expr(f.inner, false);
+    if (mask !== all) s += ` & ${value(mask)}`;
+    if (f.xor !== 0n) s += ` ${or ? '|' : '^'} ${value(f.xor)}`;
+    return top ? s : `(${s})`;
   }
 
   // Matches on flag types as nft prints them back from the bytecode
@@ -282,9 +306,7 @@ class Printer {
   // added, and every other set sorted. A named set's elements are broken
   // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
-    const els = set.interval && set.keyTypes.length > 1 ? set.elements
-      // Interval sets come back from the kernel in the order of its tree.
-      : set.interval ? [...set.elements].sort((a, b) => compareBigints(bounds(a.key).lo, bounds(b.key).lo))
+    const els = set.interval ? (set.keyTypes.length > 1 ? set.elements : intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data })))
       : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
     return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
   }
@@ -347,7 +369,7 @@ class Printer {
           const inner = this.expr((s.left as TExpr & { kind: 'binop' }).left);
           return `${inner} ${s.op === '==' ? '' : s.op + ' '}${this.expr(s.right)}/${prefix}`;
         }
-        const right = this.expr(s.right);
+        const right = isCtPort(s.left) && s.right.kind === 'setref' && s.right.set.anonymous ? `{ ${untypedElements(s.right.set)} }` : this.expr(s.right);
         if (s.op === 'implicit') return `${left} ${right}`;
         if (s.op === '==') return s.left.kind === 'binop' ? `${left} == ${right}` : `${left} ${right}`;
         return `${left} ${s.op} ${right}`;
@@ -450,8 +472,12 @@ class Printer {
     const size = set.declaredSize ?? (set.updated ? DYNSET_DEFAULT_SIZE : undefined);
     if (size !== undefined) out += `\t\tsize ${size}\n`;
     const flags = SET_FLAG_ORDER.filter((f) => set.flagNames.includes(f) || (f === 'dynamic' && set.dynamic));
-    if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+    // A timeout alone among the flags goes without saying beside the
+    // set's timeout.
+    if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && set.timeout !== undefined)) out += `\t\tflags ${flags.join(',')}\n`;
+    if (set.autoMerge) out += '\t\tauto-merge\n';
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
+    if (set.comment !== undefined) out += `\t\tcomment "${set.comment}"\n`;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
     if (live && elements !== undefined) {
@@ -523,12 +549,56 @@ function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
   return { kind: 'concat', items, type: set.keyType.type, bits: set.keyType.bits, byteorder: set.keyType.byteorder };
 }
 
+function isCtPort(e: TExpr): boolean {
+  return e.kind === 'ct' && (e.tmpl.key === CtKey.ProtoSrc || e.tmpl.key === CtKey.ProtoDst);
+}
+
+// nft 1.0.6 reads an anonymous set of conntrack ports back without their
+// type, and lists its elements so.
+function untypedElements(set: SetModel): string {
+  const text = (v: bigint) => `0x${v.toString(16)} [invalid type]`;
+  const keys = set.interval ? intervalRanges(set) : set.elements.map((el) => bounds(el.key)).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  return keys.map((r) => (r.lo === r.hi ? text(r.lo) : `${text(r.lo)}-${text(r.hi)}`)).join(', ');
+}
+
+// Types nft lists an interval of as a prefix when it is one (the
+// datatypes with DTYPE_F_PREFIX in nft 1.0.6).
+const PREFIX_TYPES = new Set(['ipv4_addr', 'ipv6_addr', 'mark', 'realm']);
+
+// An interval as nft reads it back from the kernel (segtree.c:
+// interval_map_decompose): a single value, a prefix, or a range.
+function intervalKey(set: SetModel, r: IntervalRange): TExpr {
+  const t = set.keyType;
+  const string = t.type.print === 'string';
+  // Interval bounds of strings are in byte order (see bounds).
+  const c = (value: bigint): TExpr => {
+    const like: TExpr = { kind: 'const', value, type: t.type, bits: t.bits, byteorder: t.byteorder };
+    return { ...like, value: fromStringOrder(like, value) };
+  };
+  if (r.lo === r.hi) return c(r.lo);
+  const size = r.hi - r.lo + 1n;
+  const hostBits = size.toString(2).length - 1;
+  // A string's prefix of whole bytes is a wildcard (segtree.c: interval_to_string).
+  const prefixOk = PREFIX_TYPES.has(t.type.name) || (string && hostBits % 8 === 0);
+  if (prefixOk && size === 1n << BigInt(hostBits) && (r.lo & (size - 1n)) === 0n) {
+    return { kind: 'prefix', value: c(r.lo), length: t.bits - hostBits, type: t.type, bits: t.bits, byteorder: t.byteorder };
+  }
+  return { kind: 'range', low: c(r.lo), high: c(r.hi), type: t.type, bits: t.bits, byteorder: t.byteorder };
+}
+
+// nft's sort of a set's elements (mergesort.c): by value, a range or
+// prefix by its first value; a concatenation as the number its parts make
+// exported each in its own byte order, one after the other, and read back
+// host-endian (little-endian), so its last part weighs most.
 function compareKeys(a: TExpr, b: TExpr): number {
   const k = (e: TExpr): bigint => {
     if (e.kind === 'const') return e.value;
     if (e.kind === 'range') return k(e.low);
     if (e.kind === 'prefix') return k(e.value);
-    if (e.kind === 'concat') return e.items.reduce((acc, i) => (acc << 128n) | k(i), 0n);
+    if (e.kind === 'concat') {
+      const bytes = e.items.flatMap((i) => Array.from(toBytes(k(i), i.bits, i.byteorder)));
+      return fromBytes(Uint8Array.from(bytes), 'host');
+    }
     return 0n;
   };
   return compareBigints(k(a), k(b));
@@ -581,10 +651,14 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {
     return rest.some((r) => usesPayload(r, (p) => p.proto === 'ether'));
   }
+  // The IP version of conntrack's addresses, which they imply.
+  if (s.left.kind === 'ct' && s.left.tmpl.key === CtKey.L3protocol && s.op === '==' && s.right.kind === 'const') {
+    return rest.some((r) => r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst'));
+  }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);
     return rest.some((r) => usesPayload(r, (p) => (PROTOCOLS[p.proto]?.nfproto ?? PROTOCOLS[p.proto]?.onlyNfproto) === nf)
-      || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst')));
+      || (r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst' || r.left.tmpl.key === CtKey.Protocol)));
   }
   return false;
 }

@@ -87,6 +87,10 @@ export interface SetModel {
   dataType?: Typed;
   elements: SetElementModel[];
   flagNames: string[];
+  // Adjacent and overlapping intervals become one, as in every anonymous
+  // set (nft's automerge).
+  autoMerge: boolean;
+  comment?: string;
   // Element count at declaration, for anonymous sets' "size"; a named
   // set's declared size.
   declaredSize?: number;
@@ -141,7 +145,8 @@ export interface TableModel {
 
 // Everything the ruleset holds, in the order nft sends it to the kernel.
 export type BatchItem =
-  | { kind: 'chain'; chain: ChainModel }
+  // bare: declared again without its hook.
+  | { kind: 'chain'; chain: ChainModel; bare?: boolean }
   | { kind: 'object'; table: TableModel; object: ObjectModel }
   | { kind: 'set'; set: SetModel }
   | { kind: 'rule'; rule: RuleModel };

@@ -20,10 +20,11 @@ export interface SetNames {
 }
 
 export type BatchEntry =
-  | { kind: 'chain'; chain: number }
+  | { kind: 'chain'; chain: number; bare?: boolean }
   | { kind: 'object'; text: string }
   | { kind: 'set'; set: number }
-  | { kind: 'rule'; chain: number; handle: number; sets: number[] };
+  // comment: the rule's comment, which nft sends as the rule's userdata.
+  | { kind: 'rule'; chain: number; handle: number; sets: number[]; comment?: string };
 
 export interface NameTables {
   chains: ChainNames[];

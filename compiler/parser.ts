@@ -11,6 +11,7 @@ import { RAW_BASES, RAW_MAX_BITS } from './headers/raw.js';
 import { TCP_OPTION_WORDS, tcpOptionByName, tcpOptionField } from './headers/tcpopt.js';
 import { sctpChunk } from './headers/sctp-chunk.js';
 import { IP_OPTIONS, ipOption } from './headers/ipopt.js';
+import { closestName } from './misspell.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -239,7 +240,7 @@ export class Parser {
       case 'insert':
         return this.addCommand(true);
       default:
-        return this.fail(t);
+        return this.implicitRule(t);
     }
   }
 
@@ -251,6 +252,22 @@ export class Parser {
       return t.text as Family;
     }
     return 'ip';
+  }
+
+  // nft's grammar takes a line that starts with a table's name (or its
+  // family) as a rule to add: `[family] table chain rule`.
+  private implicitRule(first: Token): Command {
+    let family: Family = 'ip';
+    let table = first;
+    if ((FAMILIES as readonly string[]).includes(first.text)) {
+      family = first.text as Family;
+      table = this.name();
+    } else if (keywordName(first.text) !== undefined || isNumber(first)) {
+      this.fail(first);
+    }
+    const chain = this.name();
+    const rule = this.rule(true);
+    return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert: false, loc: first };
   }
 
   private addCommand(insert: boolean): Command {
@@ -274,7 +291,7 @@ export class Parser {
         const family = this.family();
         const table = this.name();
         const chain = this.name();
-        const rule = this.rule();
+        const rule = this.rule(true);
         return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, loc: what };
       }
       case 'set':
@@ -418,6 +435,13 @@ export class Parser {
       this.separator();
       return;
     }
+    // A chain's flags, which nft's grammar takes before any rule.
+    if (this.is('flags')) {
+      this.next();
+      const f = this.peek();
+      if (!(f.kind === 'word' && f.text === 'offload')) this.failExpecting(f, 'offload');
+      this.fail(f, 'chain offload is not supported by nftwasm');
+    }
     const rule = this.rule();
     this.separator();
     chain.rules.push(rule);
@@ -490,6 +514,12 @@ export class Parser {
       set.size = Number(this.number().text);
     } else if (t.text === 'policy') {
       this.word();
+    } else if (t.text === 'auto-merge') {
+      set.autoMerge = true;
+    } else if (t.text === 'comment') {
+      const c = this.peek();
+      if (c.kind !== 'string') this.fail(c);
+      set.comment = this.next().text;
     } else {
       this.fail(t);
     }
@@ -537,7 +567,8 @@ export class Parser {
     return this.concatRhs();
   }
 
-  rule(): Rule {
+  // atTop: a rule command's, which the end of the file may also end.
+  rule(atTop = false): Rule {
     const first = this.peek();
     const stmts: Stmt[] = [];
     let comment: string | undefined;
@@ -553,7 +584,7 @@ export class Parser {
       // After a whole statement bison has reduced to a rule, which only a
       // separator may follow, unless the token starts another statement.
       const t = this.peek();
-      if (stmts.length > 0 && !this.startsStatement(t)) this.failExpecting(t, 'newline or semicolon');
+      if (stmts.length > 0 && !this.startsStatement(t)) this.failExpecting(t, atTop ? 'end of file or newline or semicolon' : 'newline or semicolon');
       stmts.push(this.stmt());
     }
     if (stmts.length === 0) this.fail(this.peek());
@@ -586,6 +617,10 @@ export class Parser {
     if (this.is('set') && !['add', 'update', 'delete'].includes(this.peek(1).text)) {
       this.failExpecting(this.peek(1), 'add or update or delete');
     }
+    // A statement that starts with a protocol's keyword names one of its
+    // fields next: to bison, anything else there is out of place.
+    const after = this.peek(1);
+    if (t.kind === 'word' && Object.hasOwn(PROTOCOLS, t.text) && after.kind !== 'word' && after.kind !== 'newline' && after.kind !== 'eof' && !PROTOCOLS[t.text].expecting) this.fail(after);
     if (t.kind === 'word') {
       if (VERDICTS.has(t.text)) {
         this.next();
@@ -1158,7 +1193,8 @@ export class Parser {
       dir = d.text as 'original' | 'reply';
     }
     const k = this.word();
-    if (k.text === 'set') this.fail(k);
+    // bison knows conntrack's keys: any other word is out of place.
+    if (k.text === 'set' || (!Object.hasOwn(CT_KEYS, k.text) && k.text !== 'ip' && k.text !== 'ip6')) this.fail(k);
     if ((k.text === 'ip' || k.text === 'ip6') && (this.is('saddr') || this.is('daddr'))) {
       const f = this.word();
       return { kind: 'ct', key: f.text, dir, proto: k.text, loc: span(t, f) };
@@ -1208,7 +1244,7 @@ export class Parser {
     if (this.is('$')) {
       this.next();
       const n = this.word();
-      if (!this.included && !this.defined.has(n.text)) this.fail(n, `unknown identifier '${n.text}'`);
+      if (!this.included && !this.defined.has(n.text)) this.fail(n, unknownIdentifier(n.text, this.defined));
       return { kind: 'variable', name: n.text, loc: n };
     }
     if (this.is('(')) {
@@ -1244,7 +1280,6 @@ const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
 // Keywords of the scanner's counter, limit and quota scopes.
 const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
-// The fields of the protocols with few, as bison lists them.
 // Keywords that begin a statement of their own.
 const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
 
@@ -1265,6 +1300,7 @@ function describe(t: Token): string {
   if (t.kind === 'eof') return 'end of file';
   if (t.kind === 'newline') return 'newline';
   if (t.kind === 'string') return `quoted string`;
+  if (t.kind === 'junk') return 'junk';
   if (t.kind === 'punct') return PUNCT_NAMES[t.text] ?? (BARE_PUNCT.has(t.text) ? t.text : `'${t.text}'`);
   return keywordName(t.text) ?? 'string';
 }
@@ -1276,4 +1312,11 @@ export function parse(file: SourceFile, defined: Iterable<string> = []): { items
   const parser = new Parser(file, defined);
   const items = parser.parseFile();
   return { items, errors: parser.errors };
+}
+
+// nft's error for a variable not defined, with the defined one it would
+// suggest: its scope lists the latest definition first.
+export function unknownIdentifier(name: string, defined: Iterable<string>): string {
+  const like = closestName(name, [...defined].reverse().map((d) => [d, d] as [string, string]));
+  return `unknown identifier '${name}'${like !== undefined ? `; did you mean identifier ‘${like}’?` : ''}`;
 }

@@ -3,7 +3,7 @@
 // error, nft going on after each (syntax errors first, then each set,
 // chain and rule evaluated on its own, then what only the kernel finds).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,14 @@ const CASES: [string, string][] = [
   ['a selector too narrow to shift into place', inRule('ip hdrlength set ip hdrlength')],
   ['a selector into an odd byte under a checksum', inRule('tcp flags set tcp flags')],
   ['a selector of 20 bits', inRule('ip6 flowlabel set ip6 flowlabel')],
+  ['a single-quoted string hides nothing after it', inRule("tcp dport 22 foo accept\n\t\tiifname 'eth0' accept\n\t\tip saddr 1.2.3.4 bar drop\n\t\tmeta mark 0x1 baz")],
+  ['characters nft has no token for, where names are expected', "kernel's t c accept\nfoo `bar` accept\nip t c tcp dport 22 ~ accept\nadd rule ip t c tcp dport 22 ~ accept\n"],
+  ['a line starting with a table\'s name is a rule to add', 'npm install && npm start\nnpm test   # comment\nnosuch c ip saddr 1.2.3.4\nwords a stateful packet filter that speaks the language. It\ninet t c tcp dport 22 accept\nip t c accept\n'],
+  ['a prose file: ten syntax errors, then what evaluation finds', readFileSync(new URL('../../README.md', import.meta.url), 'utf8')],
+  ['a chain\'s flags other than offload', inRule('flags tcp accept\n\t\tflags')],
+  ['a protocol without one of its fields', inRule(['tcp . psh,fin / psh,rst drop', 'meta mark 0x1 icmp != 189', 'ip != dscp { ef }', 'ip . ip daddr { 1.2.3.4 . 5.6.7.8 }'].join('\n\t\t'))],
+  ['conntrack without one of its keys', inRule(['ct state related ct foo dying accept', 'ct zone 1 ct ct helper "ftp"', 'ct expected ct state related'].join('\n\t\t'))],
+  ['the variable nft suggests for one not defined', 'define ports = { 22, 80 }\ndefine ab = 1\ndefine abc = 2\ndefine abd = 3\n' + inRule(['tcp dport $port accept', 'meta mark $abx accept', 'meta mark $a accept', 'meta mark $abcde accept', 'ip saddr $zzz accept'].join('\n\t\t'))],
   ['dynamic set timeout on a set without timeouts', inRule('add @nowhere { ip saddr timeout 5s }').replace('table inet t {', 'table inet t {\n\tset nowhere { type ipv4_addr; }')],
 ];
 

@@ -40,10 +40,11 @@ describe('sets rules add to, after traffic', () => {
     // the first.
     expect(listing).toContain('\t\telements = { 192.0.2.1, 192.0.2.3,\n\t\t\t     192.0.2.5 }\n');
     expect(listing).toContain(
-      '\t\telements = { 192.0.2.1 . 1001 timeout 30s expires 28s,\n' +
-        '\t\t\t     192.0.2.3 . 1003 expires 1m,\n' +
-        '\t\t\t     192.0.2.5 . 1000 expires 57s,\n' +
-        '\t\t\t     192.0.2.9 . 1002 expires 59s }\n',
+      // In nft's order, where a concatenation's last part weighs most.
+      '\t\telements = { 192.0.2.5 . 1000 expires 57s,\n' +
+        '\t\t\t     192.0.2.1 . 1001 timeout 30s expires 28s,\n' +
+        '\t\t\t     192.0.2.9 . 1002 expires 59s,\n' +
+        '\t\t\t     192.0.2.3 . 1003 expires 1m }\n',
     );
     expect(listing).toContain('\t\telements = { 192.0.2.1 : 123, 192.0.2.3 : 53,\n\t\t\t     192.0.2.5 : 53, 192.0.2.9 : 53 }\n');
   });
