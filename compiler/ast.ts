@@ -128,7 +128,40 @@ export type ObjectDecl = CtHelperDecl | CounterDecl;
 export type Command =
   | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }
   | { kind: 'chain'; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
-  | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; loc: Location }
+  | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; place?: RulePlace; replace?: boolean; loc: Location }
   | { kind: 'set'; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
   | { kind: 'elements'; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
-  | { kind: 'flush'; loc: Location };
+  | { kind: 'flush'; loc: Location }
+  | RemoveCommand
+  | { kind: 'rename'; family: Family; table: string; tableLoc: Location; chain: string; newName: string; loc: Location }
+  | { kind: 'reset'; what: 'counters' | 'quotas' | 'counter' | 'quota'; loc: Location };
+
+// Where `add`/`insert rule` put the rule: next to the rule with a handle
+// (`handle` and `position` alike) or at an index; `replace` takes the place
+// of the rule with the handle.
+export interface RulePlace {
+  by: 'handle' | 'position' | 'index';
+  value: number;
+  loc: Location;
+  number: Location;
+}
+
+export type RemovableKind = 'table' | 'chain' | 'rule' | 'set' | 'element' | 'counter' | 'quota' | 'limit';
+
+// `delete` and `flush` of one thing: by name or by handle; a rule only by
+// handle, elements by value.
+export interface RemoveCommand {
+  kind: 'remove';
+  verb: 'delete' | 'flush';
+  what: RemovableKind;
+  family: Family;
+  table: string;
+  tableLoc: Location;
+  name?: string;
+  nameLoc?: Location;
+  chain?: string;
+  chainLoc?: Location;
+  handle?: { value: number; loc: Location };
+  elements?: SetElement[];
+  loc: Location;
+}

@@ -88,9 +88,14 @@ export class Disassembler {
         case 'set':
           out += this.set(b.set);
           break;
+        case 'elements': {
+          const s = this.names.sets[b.set];
+          out += `${s.name} ${s.table} 0\n${this.elements(b.set)}`;
+          break;
+        }
         case 'rule':
           for (const s of b.sets) out += this.set(s);
-          out += this.rule(b.chain, b.handle) + '\n';
+          out += this.rule(b.chain, b.handle, b.ids) + '\n';
           break;
       }
     }
@@ -102,7 +107,14 @@ export class Disassembler {
     const flags = this.setEntry(i, SET_ENTRY_NFT_FLAGS);
     const size = this.setEntry(i, SetEntry.Size);
     const timeout = s.timeout !== undefined ? ` timeout ${s.timeout}ms` : '';
-    let out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
+    const out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
+    if (this.setEntry(i, SetEntry.ElementCount) === 0) return out;
+    return `${out}${s.name} ${s.table} 0\n${this.elements(i)}`;
+  }
+
+  // A set's elements, one line each after a tab, as libnftnl prints them.
+  private elements(i: number): string {
+    let out = '';
     const count = this.setEntry(i, SetEntry.ElementCount);
     if (count === 0) return out;
     const klen = this.setEntry(i, SetEntry.KeyLength);
@@ -110,7 +122,6 @@ export class Disassembler {
     const verdict = (this.setEntry(i, SetEntry.Flags) & SetFlags.Verdict) !== 0;
     const concat = (this.setEntry(i, SetEntry.Flags) & SetFlags.Concat) !== 0;
     let off = this.setEntry(i, SetEntry.ElementsOffset);
-    out += `${s.name} ${s.table} 0\n`;
     for (let e = 0; e < count; e++) {
       const eflags = this.u32(off);
       off += 4;
@@ -136,7 +147,7 @@ export class Disassembler {
     return out + '\n';
   }
 
-  private rule(chain: number, handle: number): string {
+  private rule(chain: number, handle: number, ids: string): string {
     const c = this.names.chains[chain];
     const code = this.head(RulesetHeader.CodeOffset);
     let p = code + this.chainEntry(chain, ChainEntry.FirstRule);
@@ -144,7 +155,7 @@ export class Disassembler {
     for (let r = 0; r < n; r++) {
       const size = this.u32(p + RuleHeader.Size * 4);
       if (this.u32(p + RuleHeader.Handle * 4) === handle) {
-        let out = `${c.family} ${c.table} ${c.name}\n`;
+        let out = `${c.family} ${c.table} ${c.name}${ids}\n`;
         let q = p + RuleHeader.Words * 4;
         const end = p + size * 4;
         while (q < end) {

@@ -8,6 +8,7 @@ import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './er
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
+import { elementsCommand, placeRule, remove, rename, reset } from './commands.js';
 import { closestName } from './misspell.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -118,8 +119,8 @@ function chainDepthErrors(batch: BatchItem[]): NftError[] {
 }
 
 export class Evaluator {
-  private readonly model: RulesetModel = {
-    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false,
+  readonly model: RulesetModel = {
+    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false, deletions: false, ruleIds: 0,
   };
   private readonly defines = new Map<string, Expr>();
   private tableHandle = 0;
@@ -226,7 +227,7 @@ export class Evaluator {
 
   // A table the input has declared; nft finds a missing one at evaluation,
   // except for a rule's, which only the kernel finds missing.
-  private findTable(family: Family, name: string, loc: Location, missing: 'create' | 'error' | 'kernel'): TableModel {
+  findTable(family: Family, name: string, loc: Location, missing: 'create' | 'error' | 'kernel'): TableModel {
     let t = this.model.tables.find((x) => x.family === family && x.name === name);
     if (!t) {
       if (missing === 'error') {
@@ -265,9 +266,15 @@ export class Evaluator {
           this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
           throw NftError.kernel(cmd.chainLoc, `No such file or directory`);
         }
-        this.addRule(chain, cmd.rule, cmd.insert);
+        this.addRule(chain, cmd.rule, cmd.insert, cmd.place && placeRule(this, chain, cmd));
         return;
       }
+      case 'remove':
+        return remove(this, cmd);
+      case 'rename':
+        return rename(cmd);
+      case 'reset':
+        return reset(cmd);
       case 'set': {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         this.addSet(table, cmd.set);
@@ -277,7 +284,7 @@ export class Evaluator {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         const set = table.sets.find((s) => s.name === cmd.set);
         if (!set) throw this.setNotFound(cmd.set, cmd.setLoc);
-        set.elements.push(...this.elements(set, cmd.elements, undefined));
+        elementsCommand(this, set, 'add', this.elements(set, cmd.elements, undefined));
         return;
       }
     }
@@ -375,7 +382,9 @@ export class Evaluator {
     this.model.batch.push({ kind: 'set', set });
   }
 
-  private addRule(chain: ChainModel, decl: Rule, insert: boolean): void {
+  // put: where a rule placed by handle or index goes, in place of push or
+  // unshift; a rule that replaces another keeps its handle.
+  addRule(chain: ChainModel, decl: Rule, insert: boolean, put?: (rule: RuleModel) => void): void {
     const table = chain.table;
     const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment, loc: decl.extent ?? decl.loc };
     const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
@@ -386,9 +395,10 @@ export class Evaluator {
       if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue') terminal = s;
     }
     rule.stmts = mergePayloads(rule.stmts);
-    rule.handle = table.nextHandle++;
-    if (insert) chain.rules.unshift(rule);
+    if (put) put(rule);
+    else if (insert) chain.rules.unshift(rule);
     else chain.rules.push(rule);
+    if (rule.handle === 0) rule.handle = table.nextHandle++;
     this.model.batch.push({ kind: 'rule', rule });
   }
 
@@ -908,8 +918,18 @@ export class Evaluator {
   }
 
   // nft's set_not_found: a named set or map of any table by a like name.
-  private setNotFound(name: string, loc: Location): NftError {
-    const like = closestName(name, this.model.sets.filter((s) => !s.anonymous).map((s) => [s.name, s]));
+  // A variable that holds a set stands for its elements, as nft merges a
+  // set defined of other defined sets.
+  private flatten(elements: SetElement[]): SetElement[] {
+    return elements.flatMap((el) => {
+      if (el.key.kind !== 'variable' || el.data) return [el];
+      const v = this.variable(el.key);
+      return v.kind === 'set' ? this.flatten(v.elements) : [el];
+    });
+  }
+
+  setNotFound(name: string, loc: Location): NftError {
+    const like = closestName(name, this.model.sets.filter((s) => !s.anonymous && !s.elementsOf && !s.deleted).map((s) => [s.name, s]));
     if (!like) return NftError.at(loc, `No such file or directory`);
     return NftError.at(loc, `No such file or directory; did you mean ${like.isMap ? 'map' : 'set'} ‘${like.name}’ in table ${like.table.family} ‘${like.table.name}’?`);
   }
@@ -952,8 +972,8 @@ export class Evaluator {
     return els;
   }
 
-  private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
-    return elements.map((el) => {
+  elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
+    return this.flatten(elements).map((el) => {
       const key = this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
       if (set.isMap && !el.data) throw NftError.at(el.loc, `syntax error, missing map data`);
       let data: TExpr | undefined;

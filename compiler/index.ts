@@ -1,5 +1,6 @@
 // The compiler's public interface: nft source in, ruleset image out, with
 // printers for nft's debug output and listing.
+import { applyDeletions } from './commands.js';
 import { disassemble } from './disassemble.js';
 import { encode } from './encode.js';
 import { NftError } from './errors.js';
@@ -76,7 +77,12 @@ function nameTables(model: RulesetModel): NameTables {
       switch (b.kind) {
         case 'chain': return { kind: 'chain', chain: b.chain.index };
         case 'set': return { kind: 'set', set: b.set.index };
-        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index) };
+        case 'elements': return { kind: 'elements', set: b.set.index };
+        case 'rule': {
+          const r = b.rule;
+          const ids = `${r.id !== undefined ? ` ${r.id}` : ''}${r.positionId !== undefined ? ` ${r.positionId}` : ''}`;
+          return { kind: 'rule', chain: r.chain.index, handle: r.handle, sets: r.anonSets.map((s) => s.index), ids };
+        }
         case 'object': {
           const o = b.object;
           const text = o.kind === 'cthelper'
@@ -92,11 +98,17 @@ function nameTables(model: RulesetModel): NameTables {
 export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const file = { name: opts.filename ?? 'stdin', text: source };
   const model = evaluate(file, opts);
-  const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
-  const image = encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
+  const image = () => {
+    const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+    return encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
+  };
+  // nft's debug output shows what it sends, deleted things included; the
+  // data plane gets what the kernel holds once the batch is through.
+  const sent = image();
   const names = nameTables(model);
+  const loaded = model.deletions ? (applyDeletions(model), image()) : sent;
   return {
-    image,
+    image: loaded,
     counterCount: model.counterCount,
     packetState: packetState(model),
     chains: model.chains.map((c) => ({
@@ -104,7 +116,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),
     })),
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
-    toNetlinkDebug: () => disassemble(image, names),
+    toNetlinkDebug: () => disassemble(sent, names),
     toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
   };
 }

@@ -57,6 +57,8 @@ export type TStmt =
 export interface SetElementModel {
   key: TExpr;
   data?: TExpr;
+  // Deleted by a later command: still in what nft sends, gone once loaded.
+  deleted?: boolean;
 }
 
 export interface SetModel {
@@ -88,6 +90,11 @@ export interface SetModel {
   // Declared with `typeof`: the selectors, for the listing.
   typeofKey?: TExpr[];
   typeofData?: TExpr;
+  // Deleted by a later command (see SetElementModel.deleted).
+  deleted?: boolean;
+  // A command's elements added to (or deleted from, flushed from) a set
+  // declared before: nft sends them in a message of their own.
+  elementsOf?: { set: SetModel; op: 'add' | 'delete' };
 }
 
 export interface RuleModel {
@@ -98,6 +105,13 @@ export interface RuleModel {
   comment?: string;
   counter?: number;
   loc?: Location;
+  deleted?: boolean;
+  // The ids nft gives rules placed by index in the same batch: the rule
+  // another is placed next to, and where this one goes.
+  id?: number;
+  positionId?: number;
+  // The rule this one replaces, whose handle it takes.
+  replaces?: RuleModel;
 }
 
 export interface ChainModel {
@@ -111,6 +125,7 @@ export interface ChainModel {
   priority?: number;
   policy?: 'accept' | 'drop';
   rules: RuleModel[];
+  deleted?: boolean;
 }
 
 export type ObjectModel =
@@ -125,6 +140,7 @@ export interface TableModel {
   sets: SetModel[];
   objects: ObjectModel[];
   nextHandle: number;
+  deleted?: boolean;
 }
 
 // Everything the ruleset holds, in the order nft sends it to the kernel.
@@ -132,6 +148,7 @@ export type BatchItem =
   | { kind: 'chain'; chain: ChainModel }
   | { kind: 'object'; table: TableModel; object: ObjectModel }
   | { kind: 'set'; set: SetModel }
+  | { kind: 'elements'; set: SetModel }
   | { kind: 'rule'; rule: RuleModel };
 
 export interface RulesetModel {
@@ -145,4 +162,8 @@ export interface RulesetModel {
   logs: LogOptions[];
   conntrack: boolean;
   accounting: boolean;
+  // Something was deleted: what is loaded differs from what was sent.
+  deletions: boolean;
+  // Rule ids given so far (see RuleModel.id).
+  ruleIds: number;
 }

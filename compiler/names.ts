@@ -23,7 +23,10 @@ export type BatchEntry =
   | { kind: 'chain'; chain: number }
   | { kind: 'object'; text: string }
   | { kind: 'set'; set: number }
-  | { kind: 'rule'; chain: number; handle: number; sets: number[] };
+  | { kind: 'elements'; set: number }
+  // ids: what nft prints after the chain of a rule placed by index, or
+  // next to which one is.
+  | { kind: 'rule'; chain: number; handle: number; sets: number[]; ids: string };
 
 export interface NameTables {
   chains: ChainNames[];

@@ -6,6 +6,7 @@ import { QueueFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
+import { parseCommand, rulePlace } from './parse-commands.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -68,7 +69,7 @@ export class Parser {
     this.defined = new Set(defined);
   }
 
-  private peek(ahead = 0): Token {
+  peek(ahead = 0): Token {
     while (this.ahead.length <= ahead) {
       const last = this.ahead[this.ahead.length - 1];
       this.ahead.push(last?.kind === 'eof' ? last : this.lexer.next());
@@ -76,64 +77,64 @@ export class Parser {
     return this.ahead[ahead];
   }
 
-  private next(): Token {
+  next(): Token {
     const t = this.peek();
     if (t.kind !== 'eof') this.ahead.shift();
     this.consumed = t;
     return t;
   }
 
-  private is(text: string, ahead = 0): boolean {
+  is(text: string, ahead = 0): boolean {
     const t = this.peek(ahead);
     return (t.kind === 'word' || t.kind === 'punct') && t.text === text;
   }
 
-  private accept(text: string): Token | undefined {
+  accept(text: string): Token | undefined {
     return this.is(text) ? this.next() : undefined;
   }
 
-  private fail(t: Token, message?: string): never {
+  fail(t: Token, message?: string): never {
     const what = message ?? `syntax error, unexpected ${describe(t)}`;
     throw NftError.at(t, what);
   }
 
   // Bison's message when it can list what would have done; named: the
   // token's name where its scanner scope makes it a keyword.
-  private failExpecting(t: Token, expecting: string, named = describe(t)): never {
+  failExpecting(t: Token, expecting: string, named = describe(t)): never {
     this.fail(t, `syntax error, unexpected ${named}, expecting ${expecting}`);
   }
 
   // An error nft's grammar actions raise over a span of tokens.
-  private failAt(loc: Location, message: string): never {
+  failAt(loc: Location, message: string): never {
     throw NftError.at(loc, message);
   }
 
-  private expect(text: string): Token {
+  expect(text: string): Token {
     if (!this.is(text)) this.fail(this.peek());
     return this.next();
   }
 
-  private word(): Token {
+  word(): Token {
     const t = this.peek();
     if (t.kind !== 'word') this.fail(t);
     return this.next();
   }
 
   // A table, chain, set or object name: a word that is not a keyword.
-  private name(expecting = 'string'): Token {
+  name(expecting = 'string'): Token {
     const t = this.peek();
     if (t.kind !== 'word' || keywordName(t.text) !== undefined || isNumber(t)) this.failExpecting(t, expecting);
     return this.next();
   }
 
   // A device or a named counter, which may be quoted.
-  private quotableName(): Token {
+  quotableName(): Token {
     const t = this.peek();
     if (t.kind === 'string') return this.next();
     return this.name();
   }
 
-  private atEnd(): boolean {
+  atEnd(): boolean {
     const t = this.peek();
     return t.kind === 'eof' || t.kind === 'newline' || this.is(';') || this.is('}');
   }
@@ -222,10 +223,13 @@ export class Parser {
         this.defined.add(n.text);
         return { kind: 'define', name: n.text, value, loc: n };
       }
-      case 'flush': {
-        this.expect('ruleset');
-        return { kind: 'flush', loc: t };
-      }
+      case 'delete':
+      case 'destroy':
+      case 'flush':
+      case 'rename':
+      case 'replace':
+      case 'reset':
+        return parseCommand(this, t);
       case 'table':
         return this.tableBlock();
       case 'add':
@@ -238,7 +242,7 @@ export class Parser {
     }
   }
 
-  private family(): Family {
+  family(): Family {
     const t = this.peek();
     // A family's name is a keyword, never a table's.
     if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text)) {
@@ -269,8 +273,9 @@ export class Parser {
         const family = this.family();
         const table = this.name();
         const chain = this.name();
+        const place = rulePlace(this);
         const rule = this.rule();
-        return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, loc: what };
+        return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, place, loc: what };
       }
       case 'set':
       case 'map': {
@@ -437,7 +442,7 @@ export class Parser {
 
   // inScope: where a counter, limit or quota is being read, whose words are
   // keywords there.
-  private number(inScope = false): Token {
+  number(inScope = false): Token {
     const t = this.peek();
     if (t.kind !== 'word' || !/^\d+$/.test(t.text)) {
       this.failExpecting(t, 'number', inScope && t.kind === 'word' && AMOUNT_WORDS.has(t.text) ? t.text : describe(t));
@@ -492,7 +497,7 @@ export class Parser {
 
   // The elements up to the closing brace, at least one; an anonymous verdict
   // map's data are verdicts to the grammar.
-  private setElements(verdicts = false): SetElement[] {
+  setElements(verdicts = false): SetElement[] {
     const elements: SetElement[] = [];
     for (;;) {
       this.skipNewlines();
