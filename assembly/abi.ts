@@ -76,6 +76,10 @@ export enum Op {
   // none, so, as nf_queue answers -ESRCH, it is dropped, or with
   // QueueFlags.Bypass goes on as this hook's chain had accepted it.
   Queue = 22,
+  // A=sreg (the key); word 1 = set index, word 2 = object type. The
+  // element found holds the object's index (as Objref's word 2); no
+  // element ends the rule.
+  ObjrefMap = 23,
 }
 
 // NFT_QUEUE_FLAG_*.

@@ -473,8 +473,19 @@ function attachHelper(obj: usize): void {
 // Objref: word 2 is a counter index for a named counter, an index in the
 // image's object table for a ct helper.
 function evalObjref(ins: usize): void {
-  const type = load<u32>(ins + 4);
-  const index = load<u32>(ins + 8);
+  applyObject(load<u32>(ins + 4), load<u32>(ins + 8));
+}
+
+// nft_objref_map_eval: the object the key maps to, if any.
+function evalObjrefMap(ins: usize, sreg: u32): bool {
+  const set = load<u32>(ins + 4);
+  const el = sets.setFind(set, reg(sreg));
+  if (el == 0) return false;
+  applyObject(load<u32>(ins + 8), load<u32>(sets.setData(set, el)));
+  return true;
+}
+
+function applyObject(type: u32, index: u32): void {
   if (type == ObjectType.Counter) {
     const c = rs.counters + (<usize>index << 4);
     store<u64>(c, load<u64>(c) + 1);
@@ -575,6 +586,9 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.Objref:
         evalObjref(ins);
+        break;
+      case Op.ObjrefMap:
+        if (!evalObjrefMap(ins, a)) return Verdict.Break;
         break;
       // nft_log_eval hands the packet to the logger and never changes the
       // verdict.

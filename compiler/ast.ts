@@ -37,6 +37,8 @@ export type Stmt =
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
+  // `counter name KEY map { ... }`: the object the key maps to.
+  | { kind: 'objmap'; objType: 'counter'; map: Expr & { kind: 'map' }; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }

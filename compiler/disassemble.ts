@@ -4,7 +4,7 @@
 import {
   BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
-import { SET_ENTRY_NFT_FLAGS } from './encode.js';
+import { NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
@@ -132,7 +132,8 @@ export class Disassembler {
         off += Math.ceil(klen / 4) * 4;
       }
       line += ': ';
-      if (dlen && !(eflags & 1)) {
+      // libnftnl prints no data for an object map's elements.
+      if (dlen && !(eflags & 1) && !(this.setEntry(i, SET_ENTRY_NFT_FLAGS) & NFT_SET_OBJECT)) {
         if (verdict) {
           const code = this.view.getInt32(off, true);
           line += verdictName(code) + ' ';
@@ -261,6 +262,8 @@ export class Disassembler {
         if (w(2) & QueueFlags.Fanout) s += ' fanout';
         return s;
       }
+      case Op.ObjrefMap:
+        return `objref sreg ${regName(a)} set ${this.names.sets[w(1)].name}`;
       case Op.Objref: {
         const type = w(1);
         const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];

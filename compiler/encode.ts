@@ -21,6 +21,7 @@ export const NFT_SET_INTERVAL = 0x4;
 export const NFT_SET_MAP = 0x8;
 export const NFT_SET_TIMEOUT = 0x10;
 export const NFT_SET_EVAL = 0x20;
+export const NFT_SET_OBJECT = 0x40;
 export const NFT_SET_CONCAT = 0x80;
 
 // Element flag: this key ends an interval (the kernel's NFT_SET_ELEM_INTERVAL_END).
@@ -117,6 +118,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'reject': op = Op.Reject; out.push(ins.type | (ins.code << 8)); break;
     case 'queue': op = Op.Queue; a = ins.sreg; out.push(ins.num | (ins.total << 16), ins.flags); break;
     case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
+    case 'objrefmap': op = Op.ObjrefMap; a = ins.sreg; out.push(ins.set, ins.objType); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
     case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
@@ -225,7 +227,8 @@ export function nftSetFlags(set: SetModel): number {
   if (set.flagNames.includes('timeout')) f |= NFT_SET_TIMEOUT;
   if (set.dynamic) f |= NFT_SET_EVAL;
   if (set.interval) f |= NFT_SET_INTERVAL;
-  if (set.isMap) f |= NFT_SET_MAP;
+  if (set.objType !== undefined) f |= NFT_SET_OBJECT;
+  else if (set.isMap) f |= NFT_SET_MAP;
   if (set.keyTypes.length > 1 && set.interval) f |= NFT_SET_CONCAT;
   return f;
 }

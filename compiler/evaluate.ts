@@ -1,7 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, CtKey, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, MetaKey, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -10,6 +10,7 @@ import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
 import { elementsCommand, placeRule, remove, rename, reset } from './commands.js';
 import { closestName } from './misspell.js';
+import { objectMap } from './objects.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
@@ -30,7 +31,7 @@ export interface CompileOptions {
 export const OBJ_COUNTER = 1;
 export const OBJ_CT_HELPER = 3;
 
-type Ctx = {
+export type Ctx = {
   family: Family;
   table: TableModel;
   rule: RuleModel;
@@ -129,7 +130,7 @@ export class Evaluator {
   // the others in the order it evaluates (see attempt).
   private readonly syntaxErrors: NftError[] = [];
   private readonly errors: NftError[] = [];
-  private readonly kernelErrors: NftError[] = [];
+  readonly kernelErrors: NftError[] = [];
   // The include statement that read each included file.
   private readonly includedFrom = new Map<string, Location>();
 
@@ -420,6 +421,8 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'vmap', key, set });
         return;
       }
+      case 'objmap':
+        return objectMap(this, ctx, ObjectType.Counter, s.map);
       case 'counter': {
         if (s.name !== undefined) {
           const obj = ctx.table.objects.find((o) => o.kind === 'counter' && o.name === s.name);
@@ -574,6 +577,7 @@ export class Evaluator {
     this.model.conntrack = true;
     if (s.key === 'helper') {
       const v = s.value;
+      if (v.kind === 'map') return objectMap(this, ctx, ObjectType.CtHelper, v);
       if (v.kind !== 'value') throw NftError.at(s.loc, `syntax error`);
       const obj = ctx.table.objects.find((o) => o.kind === 'cthelper' && o.name === v.text);
       if (obj) ctx.stmts.push({ kind: 'objref', objType: OBJ_CT_HELPER, object: obj });
@@ -641,7 +645,7 @@ export class Evaluator {
 
   // --- expressions ------------------------------------------------------------
 
-  private expr(ctx: Ctx, e: Expr): TExpr {
+  expr(ctx: Ctx, e: Expr): TExpr {
     switch (e.kind) {
       case 'ct':
         return this.ctExpr(ctx, e);
@@ -862,7 +866,7 @@ export class Evaluator {
   }
 
   // A value, range, prefix or concatenation of those, typed after `like`.
-  private element(like: TExpr | SetModel['keyType'], e: Expr, keyTypes?: Datatype[]): TExpr {
+  element(like: TExpr | SetModel['keyType'], e: Expr, keyTypes?: Datatype[]): TExpr {
     if (e.kind === 'variable') return this.element(like, this.variable(e), keyTypes);
     if ('kind' in like && like.kind === 'concat' || keyTypes && keyTypes.length > 1) {
       const parts: { type: Datatype; bits: number; byteorder: 'big' | 'host' }[] =
@@ -920,7 +924,7 @@ export class Evaluator {
   // nft's set_not_found: a named set or map of any table by a like name.
   // A variable that holds a set stands for its elements, as nft merges a
   // set defined of other defined sets.
-  private flatten(elements: SetElement[]): SetElement[] {
+  flatten(elements: SetElement[]): SetElement[] {
     return elements.flatMap((el) => {
       if (el.key.kind !== 'variable' || el.data) return [el];
       const v = this.variable(el.key);
@@ -940,7 +944,7 @@ export class Evaluator {
     return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'));
   }
 
-  private newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {
+  newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {
     const table = ctx.table;
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,

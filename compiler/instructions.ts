@@ -22,6 +22,7 @@ export type Ins =
   | { op: 'reject'; type: number; code: number }
   | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
   | { op: 'objref'; objType: number; index: number }
+  | { op: 'objrefmap'; sreg: number; set: number; objType: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }

@@ -102,6 +102,13 @@ export class Linearizer {
         this.release(s.key);
         return;
       }
+      case 'objmap': {
+        const r = this.get(s.key);
+        this.lookupKey(s.key, r, s.set);
+        this.out.push({ op: 'objrefmap', sreg: word(r), set: this.setIndex(s.set), objType: s.objType });
+        this.release(s.key);
+        return;
+      }
       case 'counter':
         this.out.push({ op: 'counter', index: s.index });
         return;

@@ -1,8 +1,8 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
+import { CtDir, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
-import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
+import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
 import { PROTOCOLS } from './selectors.js';
 import { fromBytes } from './values.js';
@@ -282,7 +282,8 @@ class Printer {
       // Interval sets come back from the kernel in the order of its tree.
       : set.interval ? [...set.elements].sort((a, b) => compareBigints(bounds(a.key).lo, bounds(b.key).lo))
       : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
-    return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
+    const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
+    return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${data(el)}` : this.expr(el.key))));
   }
 
   private elementLines(set: SetModel, texts: string[]): string {
@@ -352,6 +353,8 @@ class Printer {
         const b = c ? c[s.index * 2 + 1] ?? 0n : s.bytes;
         return `counter packets ${p} bytes ${b}`;
       }
+      case 'objmap':
+        return `${s.objType === ObjectType.Counter ? 'counter name' : 'ct helper set'} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
       case 'objref':
         return s.object.kind === 'counter' ? `counter name "${s.object.name}"` : `ct helper set "${s.object.name}"`;
       case 'ctset': {

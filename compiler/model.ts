@@ -39,6 +39,8 @@ export type TStmt =
   | { kind: 'vmap'; key: TExpr; set: SetModel }
   | { kind: 'counter'; index: number; packets: bigint; bytes: bigint }
   | { kind: 'objref'; objType: number; object: ObjectModel }
+  // `counter name KEY map { ... }`, `ct helper set KEY map { ... }`.
+  | { kind: 'objmap'; objType: number; key: TExpr; set: SetModel }
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
@@ -57,6 +59,8 @@ export type TStmt =
 export interface SetElementModel {
   key: TExpr;
   data?: TExpr;
+  // An object map's data: the object's name (data holds its index).
+  objName?: string;
   // Deleted by a later command: still in what nft sends, gone once loaded.
   deleted?: boolean;
 }
@@ -92,6 +96,8 @@ export interface SetModel {
   typeofData?: TExpr;
   // Deleted by a later command (see SetElementModel.deleted).
   deleted?: boolean;
+  // An object map: the type of the objects its elements name.
+  objType?: number;
   // A command's elements added to (or deleted from, flushed from) a set
   // declared before: nft sends them in a message of their own.
   elementsOf?: { set: SetModel; op: 'add' | 'delete' };

@@ -763,7 +763,11 @@ export class Parser {
       // Any expression to the grammar: a missing counter is the kernel's
       // to find.
       const n = this.peek();
-      if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) this.fail(n);
+      if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) {
+        const map = this.expr();
+        if (map.kind !== 'map') this.fail(n);
+        return { kind: 'objmap', objType: 'counter', map, loc: span(t, n) };
+      }
       this.next();
       return { kind: 'counter', name: n.text, nameLoc: n, loc: span(t, n) };
     }

@@ -1,0 +1,39 @@
+// Named objects and the maps that pick them (counter name ... map, ct helper
+// set ... map): bytecode and listing against live nft.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/index.js';
+import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
+
+const cases: Record<string, string> = {
+  'object maps of counters and ct helpers': `table ip t {
+	ct helper h1 { type "ftp" protocol tcp; }
+	ct helper h2 { type "tftp" protocol udp; }
+	counter c1 { }
+	counter c2 { packets 3 bytes 300 }
+	chain c {
+		ct helper set udp dport map { 69 : "h2", 70 : "h1" }
+		counter name tcp dport map { 22 : "c1", 80 : "c2", 443 : "c2" }
+		counter name ip saddr . tcp dport map { 10.0.0.1 . 22 : "c1" }
+		counter name "c1"
+	}
+}
+`,
+};
+
+describe.skipIf(liveNftReason())('named objects against live nft', () => {
+  for (const [name, text] of Object.entries(cases)) {
+    it(name, () => {
+      const theirs = nftDebugText(text);
+      expect(theirs.ok).toBe(true);
+      expect(ourDebugText(text)).toEqual(theirs);
+      expect(compile(text).toListing()).toBe(nftListingText(text));
+    });
+  }
+
+  it('a map naming a counter that is not there', () => {
+    const text = 'table ip t {\n\tcounter c1 { }\n\tchain c {\n\t\tcounter name tcp dport map { 22 : "c1", 80 : "nope" }\n\t}\n}\n';
+    const theirs = nftDebugText(text);
+    expect(theirs.ok).toBe(false);
+    expect(ourDebugText(text).out + '\n').toBe(theirs.out);
+  });
+});
