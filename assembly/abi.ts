@@ -44,7 +44,9 @@ export enum Op {
   // A=sreg B=CtKey; word 1 = CtDir.
   CtSet = 12,
   Notrack = 13,
-  // word 1 = object type, word 2 = object index.
+  // word 1 = object type, word 2 = object index (a named quota's or
+  // limit's state slot); a quota or limit goes on with the words of its own
+  // instruction after word 1 (see Quota and Limit).
   Objref = 14,
   // word 1 = log object index (prefix, level, group live in the listing only).
   Log = 15,

@@ -472,8 +472,13 @@ function attachHelper(obj: usize): void {
 
 // Objref: word 2 is a counter index for a named counter, an index in the
 // image's object table for a ct helper.
-function evalObjref(ins: usize): void {
-  applyObject(load<u32>(ins + 4), load<u32>(ins + 8));
+function evalObjref(ins: usize): bool {
+  const type = load<u32>(ins + 4);
+  // The quota's or limit's own instruction, as if its header were word 1.
+  if (type == ObjectType.Quota) return evalQuota(ins + 8, pkt.netLen);
+  if (type == ObjectType.Limit) return evalLimit(ins + 8, pkt.netLen);
+  applyObject(type, load<u32>(ins + 8));
+  return true;
 }
 
 // nft_objref_map_eval: the object the key maps to, if any.
@@ -585,7 +590,7 @@ function evalRule(rule: usize): i32 {
         if (ctt.ct == 0 && !hasTemplate) ctt.ctState = CtStateBit.Untracked;
         break;
       case Op.Objref:
-        evalObjref(ins);
+        if (!evalObjref(ins)) return Verdict.Break;
         break;
       case Op.ObjrefMap:
         if (!evalObjrefMap(ins, a)) return Verdict.Break;

@@ -37,8 +37,10 @@ export type Stmt =
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
+  // `quota name X`, `limit name X`.
+  | { kind: 'namedref'; objType: 'quota' | 'limit'; name: string; nameLoc: Location; loc: Location }
   // `counter name KEY map { ... }`: the object the key maps to.
-  | { kind: 'objmap'; objType: 'counter'; map: Expr & { kind: 'map' }; loc: Location }
+  | { kind: 'objmap'; objType: 'counter' | 'quota' | 'limit'; map: Expr & { kind: 'map' }; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
@@ -125,7 +127,22 @@ export interface CounterDecl {
   loc: Location;
 }
 
-export type ObjectDecl = CtHelperDecl | CounterDecl;
+// A named quota or limit: the arguments of the statement of its name.
+export interface QuotaDecl {
+  kind: 'quota';
+  name: string;
+  args: Stmt & { kind: 'quota' };
+  loc: Location;
+}
+
+export interface LimitDecl {
+  kind: 'limit';
+  name: string;
+  args: Stmt & { kind: 'limit' };
+  loc: Location;
+}
+
+export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
 
 export type Command =
   | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }

@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from '../assembly/abi.js';
 import { NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
@@ -266,7 +266,8 @@ export class Disassembler {
         return `objref sreg ${regName(a)} set ${this.names.sets[w(1)].name}`;
       case Op.Objref: {
         const type = w(1);
-        const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];
+        const name = type === ObjectType.Counter ? this.names.counterNames.get(w(2))
+          : type === ObjectType.CtHelper ? this.names.helpers[w(2)] : this.names.slotNames.get(w(2));
         return `objref type ${type} name ${name}`;
       }
       case Op.Log: {

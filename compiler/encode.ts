@@ -73,6 +73,12 @@ class Words {
   }
 }
 
+// The words after the first of a Limit or Quota instruction.
+function stateWords(out: Words, ins: Ins & { op: 'quota' | 'limit' }): void {
+  if (ins.op === 'limit') out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst));
+  else out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used));
+}
+
 function lo32(v: bigint): number {
   return Number(v & 0xffffffffn);
 }
@@ -117,13 +123,17 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'notrack': op = Op.Notrack; break;
     case 'reject': op = Op.Reject; out.push(ins.type | (ins.code << 8)); break;
     case 'queue': op = Op.Queue; a = ins.sreg; out.push(ins.num | (ins.total << 16), ins.flags); break;
-    case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
+    case 'objref':
+      op = Op.Objref;
+      out.push(ins.objType, ins.index);
+      if (ins.state) stateWords(out, ins.state);
+      break;
     case 'objrefmap': op = Op.ObjrefMap; a = ins.sreg; out.push(ins.set, ins.objType); break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
     case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
-    case 'limit': op = Op.Limit; out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst)); break;
-    case 'quota': op = Op.Quota; out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used)); break;
+    case 'limit': op = Op.Limit; stateWords(out, ins); break;
+    case 'quota': op = Op.Quota; stateWords(out, ins); break;
   }
   out.w[start] = header(op, out.length - start, a, b);
 }

@@ -328,8 +328,14 @@ export class Evaluator {
       const family = l3 ?? ({ ip: 2, ip6: 10, inet: 1 } as Record<string, number>)[table.family] ?? 0;
       object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto: l3 ?? 0, family, l3protoName: o.l3proto };
       this.model.conntrack = true;
-    } else {
+    } else if (o.kind === 'counter') {
       object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
+    } else {
+      // Checked and given its state slot as the statement of its name is.
+      const stmts: TStmt[] = [];
+      this.stmt({ family: table.family, table, rule: { handle: 0, chain: table.chains[0], stmts, anonSets: [] }, stmts }, o.args);
+      const stmt = stmts[0];
+      object = stmt.kind === 'quota' ? { kind: 'quota', name: o.name, handle: table.nextHandle++, stmt } : { kind: 'limit', name: o.name, handle: table.nextHandle++, stmt: stmt as TStmt & { kind: 'limit' } };
     }
     table.objects.push(object);
     this.model.batch.push({ kind: 'object', table, object });
@@ -422,7 +428,14 @@ export class Evaluator {
         return;
       }
       case 'objmap':
+        if (s.objType !== 'counter') throw NftError.at(s.loc, `${s.objType} maps are not supported by nftwasm`);
         return objectMap(this, ctx, ObjectType.Counter, s.map);
+      case 'namedref': {
+        const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
+        if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, object: obj });
+        else this.kernelErrors.push(NftError.kernel(s.nameLoc, `No such file or directory`));
+        return;
+      }
       case 'counter': {
         if (s.name !== undefined) {
           const obj = ctx.table.objects.find((o) => o.kind === 'counter' && o.name === s.name);

@@ -7,7 +7,8 @@ import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
-import type { RulesetModel, TStmt } from './model.js';
+import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
+import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
 
 export { NftError };
@@ -65,12 +66,15 @@ function packetState(model: RulesetModel): string[] {
 
 function nameTables(model: RulesetModel): NameTables {
   const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+  const slotNames = new Map<number, string>();
+  for (const t of model.tables) for (const o of t.objects) if (o.kind === 'quota' || o.kind === 'limit') slotNames.set(o.stmt.slot, o.name);
   const counterNames = new Map<number, string>();
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
     sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout })),
     counterNames,
+    slotNames,
     helpers: helpers.map((h) => h.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
@@ -84,15 +88,21 @@ function nameTables(model: RulesetModel): NameTables {
           return { kind: 'rule', chain: r.chain.index, handle: r.handle, sets: r.anonSets.map((s) => s.index), ids };
         }
         case 'object': {
-          const o = b.object;
-          const text = o.kind === 'cthelper'
-            ? `table (null) name (null) use 0 [ ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol} ]`
-            : `table (null) name (null) use 0 [ counter pkts ${o.packets} bytes ${o.bytes} ]`;
-          return { kind: 'object', text };
+          return { kind: 'object', text: `table (null) name (null) use 0 [ ${objectText(b.object)} ]` };
         }
       }
     }),
   };
+}
+
+// An object as libnftnl prints it (the quota's used bytes it leaves out).
+function objectText(o: ObjectModel): string {
+  switch (o.kind) {
+    case 'cthelper': return `ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol}`;
+    case 'counter': return `counter pkts ${o.packets} bytes ${o.bytes}`;
+    case 'quota': return `quota bytes ${o.stmt.bytes} flags ${o.stmt.over ? QuotaFlags.Over : 0}`;
+    case 'limit': return `limit rate ${o.stmt.rate} unit ${o.stmt.unit} burst ${o.stmt.burst} type ${o.stmt.bytes ? 1 : 0} flags ${o.stmt.over ? LimitFlags.Over : 0}`;
+  }
 }
 
 export function compile(source: string, opts: CompileOptions = {}): Ruleset {

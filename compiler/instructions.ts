@@ -21,7 +21,8 @@ export type Ins =
   | { op: 'notrack' }
   | { op: 'reject'; type: number; code: number }
   | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
-  | { op: 'objref'; objType: number; index: number }
+  // A named quota or limit carries the words of its own instruction.
+  | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
   | { op: 'objrefmap'; sreg: number; set: number; objType: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }

@@ -356,7 +356,7 @@ class Printer {
       case 'objmap':
         return `${s.objType === ObjectType.Counter ? 'counter name' : 'ct helper set'} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
       case 'objref':
-        return s.object.kind === 'counter' ? `counter name "${s.object.name}"` : `ct helper set "${s.object.name}"`;
+        return s.object.kind === 'cthelper' ? `ct helper set "${s.object.name}"` : `${s.object.kind} name "${s.object.name}"`;
       case 'ctset': {
         const dir = s.dir === undefined ? '' : s.dir === CtDir.Original ? 'original ' : 'reply ';
         return `ct ${dir}${s.tmpl.name} set ${this.setValue(s.value)}`;
@@ -416,6 +416,11 @@ class Printer {
     if (obj.kind === 'cthelper') {
       const l3 = obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip';
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
+    }
+    if (obj.kind === 'quota' || obj.kind === 'limit') {
+      // The statement of its name without the keyword, as used so far.
+      const args = this.stmt(obj.stmt, []).slice(obj.kind.length + 1);
+      return `\t${obj.kind} ${obj.name} {${h}\n\t\t${args}\n\t}\n`;
     }
     const c = this.o.counters;
     const p = c ? c[obj.index * 2] ?? 0n : obj.packets;

@@ -136,7 +136,9 @@ export interface ChainModel {
 
 export type ObjectModel =
   | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; family: number; l3protoName?: string; protocolName: string }
-  | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint };
+  | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint }
+  | { kind: 'quota'; name: string; handle: number; stmt: TStmt & { kind: 'quota' } }
+  | { kind: 'limit'; name: string; handle: number; stmt: TStmt & { kind: 'limit' } };
 
 export interface TableModel {
   family: Family;

@@ -33,6 +33,8 @@ export interface NameTables {
   sets: SetNames[];
   // Counter index -> name of the named counter it belongs to (if any).
   counterNames: Map<number, string>;
+  // State slot -> name of the named quota or limit that keeps it.
+  slotNames: Map<number, string>;
   helpers: string[];
   logs: LogOptions[];
   batch: BatchEntry[];

@@ -13,6 +13,7 @@ const KINDS: Partial<Record<ObjectType, ObjectModel['kind']>> = { [ObjectType.Co
 // place among the ruleset's helpers (as the linearizer numbers them).
 function objectIndex(ev: Evaluator, o: ObjectModel): number {
   if (o.kind === 'counter') return o.index;
+  if (o.kind !== 'cthelper') return o.stmt.slot;
   return ev.model.tables.flatMap((t) => t.objects.filter((x) => x.kind === 'cthelper')).indexOf(o);
 }
 

@@ -336,6 +336,16 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'quota' || t.text === 'limit') {
+      const n = this.name();
+      this.expect('{');
+      this.skipSeparators();
+      const decl: ObjectDecl = t.text === 'quota'
+        ? { kind: 'quota', name: n.text, args: this.quotaArgs(t), loc: n }
+        : { kind: 'limit', name: n.text, args: this.limitArgs(t), loc: n };
+      this.skipSeparators();
+      this.expect('}');
+      add = () => table.objects.push(decl);
     } else if (t.text === 'counter') {
       const cn = this.name();
       const start = { packets: 0n, bytes: 0n };
@@ -843,6 +853,24 @@ export class Parser {
   // limit rate [over] N[ UNIT]/PERIOD [burst N UNIT]
   private limitStmt(): Stmt {
     const t = this.next();
+    return this.objectName(t, 'limit') ?? this.limitArgs(t);
+  }
+
+  // `quota name X`, `limit name X`, or an object map: undefined when no
+  // name follows.
+  private objectName(t: Token, objType: 'quota' | 'limit'): Stmt | undefined {
+    if (!this.accept('name')) return undefined;
+    const n = this.peek();
+    if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) {
+      const map = this.expr();
+      if (map.kind !== 'map') this.fail(n);
+      return { kind: 'objmap', objType, map, loc: span(t, n) };
+    }
+    this.next();
+    return { kind: 'namedref', objType, name: n.text, nameLoc: n, loc: span(t, n) };
+  }
+
+  private limitArgs(t: Token): Stmt & { kind: 'limit' } {
     if (!this.is('rate')) this.failExpecting(this.peek(), 'name or rate');
     this.next();
     const over = !!this.accept('over');
@@ -919,6 +947,10 @@ export class Parser {
   // quota [over] N UNIT [used N UNIT]
   private quotaStmt(): Stmt {
     const t = this.next();
+    return this.objectName(t, 'quota') ?? this.quotaArgs(t);
+  }
+
+  private quotaArgs(t: Token): Stmt & { kind: 'quota' } {
     const over = !!this.accept('over');
     // data_unit_parse marks the whole statement, or all of `used`.
     const bytes = this.byteAmount(this.number(true), t);
@@ -1110,7 +1142,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 // counterpart for: refused by name rather than as syntax errors.
 const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect', 'tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
-const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'quota', 'limit', 'synproxy', 'secmark', 'ct']);
+const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
 
 // Keywords of the scanner's queue scope.
 const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);

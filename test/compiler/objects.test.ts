@@ -18,6 +18,21 @@ const cases: Record<string, string> = {
 	}
 }
 `,
+  'named quotas and limits': `table ip t {
+	quota q1 { over 100 mbytes used 10 bytes }
+	quota q2 { 25 mbytes }
+	limit l1 { rate 400/minute burst 7 packets; }
+	limit l2 { rate over 1024 bytes/second burst 512 bytes }
+	limit l3 { rate 10/second }
+	chain c {
+		quota name "q1" limit name "l1"
+		limit name l2 drop
+		tcp dport 22 quota name q2 accept
+		counter name tcp dport map { 22 : "c" }
+	}
+	counter c { }
+}
+`,
 };
 
 describe.skipIf(liveNftReason())('named objects against live nft', () => {
@@ -29,6 +44,13 @@ describe.skipIf(liveNftReason())('named objects against live nft', () => {
       expect(compile(text).toListing()).toBe(nftListingText(text));
     });
   }
+
+  it('quotas and limits that are not there', () => {
+    const text = 'table ip t {\n\tquota q { 5 bytes }\n\tchain c {\n\t\tquota name "q" limit name "nope"\n\t\tquota name r\n\t}\n}\n';
+    const theirs = nftDebugText(text);
+    expect(theirs.ok).toBe(false);
+    expect(ourDebugText(text).out + '\n').toBe(theirs.out);
+  });
 
   it('a map naming a counter that is not there', () => {
     const text = 'table ip t {\n\tcounter c1 { }\n\tchain c {\n\t\tcounter name tcp dport map { 22 : "c1", 80 : "nope" }\n\t}\n}\n';
