@@ -22,6 +22,7 @@ export type Expr =
 export interface SetElement {
   key: Expr;
   data?: Expr;
+  comment?: string;
   loc: Location;
 }
 
@@ -105,6 +106,8 @@ export interface SetDecl {
   typeofData?: Expr;
   size?: number;
   timeout?: Expr;
+  gcInterval?: Expr;
+  autoMerge?: boolean;
   flags: string[];
   elements: SetElement[];
   loc: Location;

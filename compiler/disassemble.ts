@@ -42,6 +42,14 @@ function regName(word: number): string {
   return String(unit % 4 === 0 ? 1 + unit / 4 : 8 + unit);
 }
 
+// An element's comment as nft stores it (a type 0 TLV, NUL-terminated)
+// and libnftnl prints it: printable bytes as they are, others as \xNN.
+function userdata(comment: string): string {
+  const bytes = [0, 0, ...new TextEncoder().encode(comment), 0];
+  bytes[1] = bytes.length - 2;
+  return bytes.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
 function hexWords(view: DataView, offset: number, len: number, prefix = '0x'): string {
   const out: string[] = [];
   for (let i = 0; i < Math.ceil(len / 4); i++) out.push(prefix + view.getUint32(offset + i * 4, true).toString(16).padStart(8, '0'));
@@ -106,7 +114,7 @@ export class Disassembler {
     const s = this.names.sets[i];
     const flags = this.setEntry(i, SET_ENTRY_NFT_FLAGS);
     const size = this.setEntry(i, SetEntry.Size);
-    const timeout = s.timeout !== undefined ? ` timeout ${s.timeout}ms` : '';
+    const timeout = `${s.timeout !== undefined ? ` timeout ${s.timeout}ms` : ''}${s.gcInterval !== undefined ? ` gc_interval ${s.gcInterval}ms` : ''}`;
     const out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
     if (this.setEntry(i, SetEntry.ElementCount) === 0) return out;
     return `${out}${s.name} ${s.table} 0\n${this.elements(i)}`;
@@ -125,7 +133,8 @@ export class Disassembler {
     for (let e = 0; e < count; e++) {
       const eflags = this.u32(off);
       off += 4;
-      let line = `\telement ${hexWords(this.view, off, klen, '')}  `;
+      const keyHex = hexWords(this.view, off, klen, '');
+      let line = `\telement ${keyHex}  `;
       off += Math.ceil(klen / 4) * 4;
       if (concat) {
         line += `- ${hexWords(this.view, off, klen, '')}  `;
@@ -143,7 +152,8 @@ export class Disassembler {
         }
       }
       off += Math.ceil(dlen / 4) * 4;
-      out += `${line}${eflags} [end]`;
+      const comment = eflags & 1 ? undefined : this.names.sets[i].comments.get(keyHex);
+      out += `${line}${eflags} [end]${comment !== undefined ? `  userdata = { ${userdata(comment)} }` : ''}`;
     }
     return out + '\n';
   }

@@ -223,6 +223,25 @@ export function intervalElements(set: SetModel): EncodedElement[] {
   return out;
 }
 
+// Where an element with a comment is in the set's encoding: its key as
+// the printer shows it (hexWords of disassemble.ts), the first key of an
+// interval.
+export function commentedKeys(set: SetModel): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const el of set.elements) {
+    if (el.comment === undefined) continue;
+    const bytes = set.interval && !isConcatInterval(set)
+      ? toBytes(bounds(el.key).lo << BigInt(set.keyShift), keyLength(set) * 8, 'big')
+      : set.interval ? concatBounds(set, el.key).key : keyBytes(set, el.key);
+    const padded = padTo(bytes, words(bytes.length) * 4);
+    const view = new DataView(padded.buffer, padded.byteOffset, padded.byteLength);
+    const hex: string[] = [];
+    for (let i = 0; i < padded.length; i += 4) hex.push(view.getUint32(i, true).toString(16).padStart(8, '0'));
+    out.set(hex.join(' '), el.comment);
+  }
+  return out;
+}
+
 function padTo(b: Uint8Array, len: number): Uint8Array {
   if (b.length >= len) return b;
   const out = new Uint8Array(len);
@@ -287,8 +306,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
-    // nft declares an anonymous interval set's size as its boundary count.
-    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? count : s.declaredSize ?? 0;
+    // nft declares an anonymous interval set's size as its boundary count,
+    // and a constant set's as what it holds.
+    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? count : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);
     setWords.push(keyLength(s), dlen, flags, count, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     // Exact sets' keys and data are written as they are: each already
     // fills its words.

@@ -375,6 +375,8 @@ export class Evaluator {
       elements: [], flagNames: decl.flags, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
     if (decl.timeout) set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
+    if (decl.gcInterval) set.gcInterval = this.constOf(decl.gcInterval, typed(TYPES.time, 32, 'host')).value;
+    set.autoMerge = decl.autoMerge;
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
     if (typeofData) {
@@ -384,6 +386,8 @@ export class Evaluator {
       set.dataType = typed(dt, dt.bits);
     }
     set.elements = this.elements(set, decl.elements, undefined);
+    // nft merges what overlaps or touches in an interval set that asks for it.
+    if (set.autoMerge && set.interval && set.keyTypes.length === 1) set.elements = mergeIntervals(set.elements);
     table.sets.push(set);
     this.model.sets.push(set);
     this.model.batch.push({ kind: 'set', set });
@@ -1005,7 +1009,7 @@ export class Evaluator {
           data = this.constOf(el.data, dt);
         }
       }
-      return { key, data };
+      return { key, data, comment: el.comment };
     });
   }
 }

@@ -2,6 +2,7 @@
 // printers for nft's debug output and listing.
 import { applyDeletions } from './commands.js';
 import { disassemble } from './disassemble.js';
+import { commentedKeys } from './encode.js';
 import { encode } from './encode.js';
 import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
@@ -72,7 +73,7 @@ function nameTables(model: RulesetModel): NameTables {
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
-    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout })),
+    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout, gcInterval: s.gcInterval, comments: commentedKeys(s) })),
     counterNames,
     slotNames,
     helpers: helpers.map((h) => h.name),

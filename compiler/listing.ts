@@ -283,7 +283,8 @@ class Printer {
       : set.interval ? [...set.elements].sort((a, b) => compareBigints(bounds(a.key).lo, bounds(b.key).lo))
       : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
     const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
-    return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${data(el)}` : this.expr(el.key))));
+    const key = (el: SetElementModel): string => `${this.expr(el.key)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
+    return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
   }
 
   private elementLines(set: SetModel, texts: string[]): string {
@@ -444,7 +445,9 @@ class Printer {
     if (size !== undefined) out += `\t\tsize ${size}\n`;
     const flags = SET_FLAG_ORDER.filter((f) => set.flagNames.includes(f) || (f === 'dynamic' && set.dynamic));
     if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+    if (set.autoMerge) out += `\t\tauto-merge\n`;
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
+    if (set.gcInterval !== undefined) out += `\t\tgc-interval ${formatTime(set.gcInterval, this.o)}\n`;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
     if (live && elements !== undefined) {

@@ -59,6 +59,7 @@ export type TStmt =
 export interface SetElementModel {
   key: TExpr;
   data?: TExpr;
+  comment?: string;
   // An object map's data: the object's name (data holds its index).
   objName?: string;
   // Deleted by a later command: still in what nft sends, gone once loaded.
@@ -91,6 +92,9 @@ export interface SetModel {
   updated: boolean;
   // Default timeout of its elements in milliseconds.
   timeout?: bigint;
+  // How often the kernel looks for expired elements, in milliseconds.
+  gcInterval?: bigint;
+  autoMerge?: boolean;
   // Declared with `typeof`: the selectors, for the listing.
   typeofKey?: TExpr[];
   typeofData?: TExpr;

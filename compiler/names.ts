@@ -17,6 +17,9 @@ export interface SetNames {
   table: string;
   // The set's default timeout in milliseconds, when it has one.
   timeout?: bigint;
+  gcInterval?: bigint;
+  // Comments of elements, by the key as printed.
+  comments: Map<string, string>;
 }
 
 export type BatchEntry =

@@ -496,6 +496,12 @@ export class Parser {
       set.elements = this.setElements();
     } else if (t.text === 'timeout') {
       set.timeout = this.value();
+    } else if (t.text === 'gc-interval') {
+      set.gcInterval = this.value();
+    } else if (t.text === 'auto-merge') {
+      set.autoMerge = true;
+    } else if (t.text === 'counter') {
+      this.fail(t, `a set's counter is not supported by nftwasm`);
     } else if (t.text === 'size') {
       set.size = Number(this.number().text);
     } else if (t.text === 'policy') {
@@ -515,17 +521,25 @@ export class Parser {
       const key = this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();
-      const option = this.peek();
-      // nft takes these after a key; the data plane has no clock for
-      // elements the ruleset declares.
-      if (option.kind === 'word' && ELEMENT_OPTIONS.has(option.text)) this.fail(option, `a set element's ${option.text} is not supported`);
+      let comment: string | undefined;
+      for (let option = this.peek(); option.kind === 'word' && ELEMENT_OPTIONS.has(option.text); option = this.peek()) {
+        this.next();
+        // The data plane has no clock or counters for elements the ruleset
+        // declares.
+        if (option.text !== 'comment') this.fail(option, `a set element's ${option.text} is not supported`);
+        const c = this.peek();
+        if (c.kind !== 'string' && c.kind !== 'word') this.fail(c);
+        this.next();
+        comment = c.text;
+        this.skipNewlines();
+      }
       if (this.accept(':')) {
         this.skipNewlines();
         const d = this.peek();
         if (verdicts && (d.kind !== 'word' || !VERDICTS.has(d.text))) this.fail(d);
         data = this.setData();
       }
-      elements.push({ key, data, loc: span(key.loc, data?.loc ?? key.loc) });
+      elements.push({ key, data, comment, loc: span(key.loc, data?.loc ?? key.loc) });
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;
