@@ -148,7 +148,8 @@ export interface LimitDecl {
 export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
 
 export type Command =
-  | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }
+  // definitions: the block's define, redefine and undefine, in order.
+  | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
   | { kind: 'chain'; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
   | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; place?: RulePlace; replace?: boolean; loc: Location }
   | { kind: 'set'; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }

@@ -11,6 +11,7 @@ import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './
 import { elementsCommand, placeRule, remove, rename, reset } from './commands.js';
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
+import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
@@ -25,6 +26,8 @@ export interface CompileOptions {
   accounts?: AccountNames;
   includeDirs?: string[];
   readFile?: (path: string) => string;
+  // The names in a directory, for includes with wildcards.
+  listDir?: (dir: string) => string[];
 }
 
 // Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
@@ -161,23 +164,35 @@ export class Evaluator {
 
   // One piece of evaluation; its error joins `into` (or the kernel's) and
   // the next goes on.
-  private attempt(into: NftError[], evaluate: () => void): void {
+  private attempt(into: NftError[], evaluate: () => void): boolean {
     try {
       evaluate();
+      return true;
     } catch (e) {
       if (!(e instanceof NftError)) throw e;
       (e.fromKernel ? this.kernelErrors : into).push(e);
+      return false;
     }
   }
 
   private topLevel(items: TopLevel[], file: SourceFile): void {
+    let skip = false;
     for (const item of items) {
+      // nft finds a missing include once its separator is read: its
+      // recovery then drops the statement after.
+      if (skip) {
+        skip = false;
+        continue;
+      }
       switch (item.kind) {
         case 'define':
           this.defines.set(item.name, item.value);
           break;
+        case 'undefine':
+          this.defines.delete(item.name);
+          break;
         case 'include':
-          this.attempt(this.errors, () => this.include(item.path, item.loc, file));
+          skip = !this.attempt(this.errors, () => this.include(item.path, item.loc, file));
           break;
         case 'table':
           this.table(item);
@@ -192,6 +207,17 @@ export class Evaluator {
   // then its objects; the model takes them in the order the kernel numbers
   // their handles.
   private table(cmd: Command & { kind: 'table' }): void {
+    const outer = new Map(this.defines);
+    for (const d of cmd.definitions) {
+      if (d.kind === 'define') this.defines.set(d.name, d.value);
+      else this.defines.delete(d.name);
+    }
+    this.tableItems(cmd);
+    this.defines.clear();
+    for (const [k, v] of outer) this.defines.set(k, v);
+  }
+
+  private tableItems(cmd: Command & { kind: 'table' }): void {
     const table = this.findTable(cmd.family, cmd.name, cmd.loc, 'create');
     const chains = cmd.chains.map((decl) => {
       const errors: NftError[] = [];
@@ -210,20 +236,12 @@ export class Evaluator {
   private include(path: string, loc: Location, from: SourceFile): void {
     const read = this.opts.readFile;
     if (!read) throw NftError.at(loc, `Could not process rule: include is not available`);
-    const dirs = path.startsWith('/') ? [''] : [...(this.opts.includeDirs ?? []), dirname(from.name)];
-    for (const dir of dirs) {
-      const full = dir ? `${dir.replace(/\/$/, '')}/${path}` : path;
-      let text: string;
-      try {
-        text = read(full);
-      } catch {
-        continue;
-      }
+    const files = includeFiles(path, this.opts.includeDirs ?? DEFAULT_INCLUDE_DIRS, { readFile: read, listDir: this.opts.listDir });
+    if (!files) throw NftError.at(loc, `File not found: ${path}`);
+    for (const full of files) {
       this.includedFrom.set(full, loc);
-      this.parsed({ name: full, text });
-      return;
+      this.parsed({ name: full, text: read(full) });
     }
-    throw NftError.at(loc, `File not found: ${path}`);
   }
 
   // A table the input has declared; nft finds a missing one at evaluation,
@@ -1184,11 +1202,6 @@ function isConstTree(e: Expr): boolean {
   if (e.kind === 'value') return true;
   if (e.kind === 'binop') return isConstTree(e.left) && isConstTree(e.right);
   return false;
-}
-
-function dirname(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? '.' : path.slice(0, i) || '/';
 }
 
 export function protocolNumber(name: string): number | undefined {

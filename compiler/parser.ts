@@ -40,7 +40,13 @@ export interface Define {
   loc: Location;
 }
 
-export type TopLevel = Command | Include | Define;
+export interface Undefine {
+  kind: 'undefine';
+  name: string;
+  loc: Location;
+}
+
+export type TopLevel = Command | Include | Define | Undefine;
 
 // Thrown past every block when the parse must end (see recover).
 class ParseAbort {}
@@ -216,13 +222,10 @@ export class Parser {
         const loc = span(t, p);
         return { kind: 'include', path: p.text, loc: { ...loc, endColumn: loc.endColumn + 1 } };
       }
-      case 'define': {
-        const n = this.word();
-        this.expect('=');
-        const value = this.rhsExpr();
-        this.defined.add(n.text);
-        return { kind: 'define', name: n.text, value, loc: n };
-      }
+      case 'define':
+      case 'redefine':
+      case 'undefine':
+        return this.definition(t);
       case 'delete':
       case 'destroy':
       case 'flush':
@@ -232,6 +235,14 @@ export class Parser {
         return parseCommand(this, t);
       case 'table':
         return this.tableBlock();
+      // nft takes an add command without its verb.
+      case 'chain':
+      case 'rule':
+      case 'set':
+      case 'map':
+      case 'element':
+        this.ahead.unshift(t);
+        return this.addCommand(false);
       case 'add':
       case 'create':
         return this.addCommand(false);
@@ -240,6 +251,27 @@ export class Parser {
       default:
         return this.fail(t);
     }
+  }
+
+  // define, redefine, undefine: nft's symbols, known from where they are
+  // written on.
+  private definition(t: Token): Define | Undefine {
+    const n = this.word();
+    if (t.text === 'undefine') {
+      this.defined.delete(n.text);
+      return { kind: 'undefine', name: n.text, loc: n };
+    }
+    const again = t.text === 'define' && this.defined.has(n.text);
+    this.expect('=');
+    const value = this.rhsExpr();
+    if (again) {
+      // nft finds it once the separator is read: its recovery then drops
+      // the statement after.
+      if (this.peek().kind === 'newline' || this.is(';')) this.next();
+      this.fail(n, `redefinition of symbol '${n.text}'`);
+    }
+    this.defined.add(n.text);
+    return { kind: 'define', name: n.text, value, loc: n };
   }
 
   family(): Family {
@@ -302,11 +334,17 @@ export class Parser {
   private tableBlock(): Command {
     const family = this.family();
     const n = this.name();
-    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [] };
+    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [], definitions: [] };
     if (!this.accept('{')) return table;
+    // What the block defines is known in the block only.
+    const outer = new Set(this.defined);
     for (;;) {
       this.skipSeparators();
-      if (this.accept('}')) return table;
+      if (this.accept('}')) {
+        this.defined.clear();
+        for (const d of outer) this.defined.add(d);
+        return table;
+      }
       this.recovering(() => this.tableItem(table));
     }
   }
@@ -336,6 +374,9 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'define' || t.text === 'redefine' || t.text === 'undefine') {
+      const d = this.definition(t);
+      add = () => table.definitions.push(d);
     } else if (t.text === 'quota' || t.text === 'limit') {
       const n = this.name();
       this.expect('{');
