@@ -180,7 +180,10 @@ export function reset(cmd: Command & { kind: 'reset' }): void {
 // commands added in their sets, and every chain and set numbered afresh.
 export function applyDeletions(m: RulesetModel): void {
   for (const s of m.sets) {
-    if (s.elementsOf?.op === 'add') s.elementsOf.set.elements.push(...s.elements);
+    if (s.elementsOf?.op !== 'add') continue;
+    // Adding what a set holds leaves it as it was.
+    const into = s.elementsOf.set.elements;
+    for (const e of s.elements) if (!into.some((x) => !x.deleted && sameKey(x.key, e.key))) into.push(e);
   }
   const gone = new Set(m.chains.flatMap((c) => c.rules.filter((r) => r.deleted || c.deleted || c.table.deleted).flatMap((r) => r.anonSets)));
   m.sets = m.sets.filter((s) => !s.deleted && !s.elementsOf && !s.table.deleted && !gone.has(s));

@@ -77,6 +77,11 @@ describe.skipIf(liveNftReason())('file commands against live nft', () => {
     });
   }
 
+  it('adding an element a set holds leaves it as it was', () => {
+    const text = `${base}add element ip t s { 1.2.3.4 }\nadd element ip t s { 1.2.3.5, 1.2.3.6 }\nadd element ip t s { 1.2.3.5 }\n`;
+    expect(compile(text).toListing()).toBe(nftListingText(text));
+  });
+
   it('sets defined of defined sets, as one anonymous set', () => {
     const text = 'define a = 1.2.3.4\ndefine b = { $a, 5.6.7.8 }\ndefine c = { $b, 9.9.9.9 }\ndefine p = { ssh, 123-125 }\ntable inet t {\n\tchain c {\n\t\tip saddr $c accept\n\t\tip daddr { $b, 10.0.0.0/8 } drop\n\t\ttcp dport { $p, 99 } accept\n\t}\n}\n';
     const theirs = nftDebugText(text);
