@@ -157,9 +157,9 @@ export class Evaluator {
   }
 
   private parsed(file: SourceFile): void {
-    const { items, errors } = parse(file, this.defines.keys());
+    const { items, errors } = parse(file, this.defines.keys(), (path, loc) => this.includedFiles(path, loc));
     this.syntaxErrors.push(...errors);
-    this.topLevel(items, file);
+    this.topLevel(items);
   }
 
   // One piece of evaluation; its error joins `into` (or the kernel's) and
@@ -175,7 +175,7 @@ export class Evaluator {
     }
   }
 
-  private topLevel(items: TopLevel[], file: SourceFile): void {
+  private topLevel(items: TopLevel[]): void {
     let skip = false;
     for (const item of items) {
       // nft finds a missing include once its separator is read: its
@@ -192,7 +192,7 @@ export class Evaluator {
           this.defines.delete(item.name);
           break;
         case 'include':
-          skip = !this.attempt(this.errors, () => this.include(item.path, item.loc, file));
+          skip = !this.attempt(this.errors, () => this.include(item.path, item.loc));
           break;
         case 'table':
           this.table(item);
@@ -233,15 +233,19 @@ export class Evaluator {
     this.errors.push(...setErrors, ...chains.flatMap((c) => c.errors), ...objectErrors);
   }
 
-  private include(path: string, loc: Location, from: SourceFile): void {
+  private include(path: string, loc: Location): void {
+    for (const file of this.includedFiles(path, loc)) this.parsed(file);
+  }
+
+  private includedFiles(path: string, loc: Location): SourceFile[] {
     const read = this.opts.readFile;
     if (!read) throw NftError.at(loc, `Could not process rule: include is not available`);
     const files = includeFiles(path, this.opts.includeDirs ?? DEFAULT_INCLUDE_DIRS, { readFile: read, listDir: this.opts.listDir });
     if (!files) throw NftError.at(loc, `File not found: ${path}`);
-    for (const full of files) {
+    return files.map((full) => {
       this.includedFrom.set(full, loc);
-      this.parsed({ name: full, text: read(full) });
-    }
+      return { name: full, text: read(full) };
+    });
   }
 
   // A table the input has declared; nft finds a missing one at evaluation,

@@ -70,10 +70,26 @@ export class Parser {
   private consumed: Token | undefined;
 
   // defined: the variables the file can use from the files that include it.
-  constructor(file: SourceFile, defined: Iterable<string> = []) {
+  // includer: the files an include inside a table block reads, which the
+  // parser takes in place, as nft's scanner does.
+  constructor(file: SourceFile, defined: Iterable<string> = [], private readonly includer?: Includer) {
     this.lexer = new Lexer(file);
     this.defined = new Set(defined);
   }
+
+  // A file included inside a table block: table items up to its end.
+  private includedItems(table: Command & { kind: 'table' }): void {
+    try {
+      for (;;) {
+        this.skipSeparators();
+        if (this.peek().kind === 'eof') return;
+        this.recovering(() => this.tableItem(table));
+      }
+    } catch (e) {
+      if (!(e instanceof ParseAbort)) throw e;
+    }
+  }
+
 
   peek(ahead = 0): Token {
     while (this.ahead.length <= ahead) {
@@ -374,6 +390,28 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'include') {
+      const p = this.peek();
+      if (p.kind !== 'string') this.fail(p);
+      this.next();
+      const loc = span(t, p);
+      if (!this.includer) this.fail(t);
+      let files: SourceFile[];
+      try {
+        files = this.includer(p.text, { ...loc, endColumn: loc.endColumn + 1 });
+      } catch (e) {
+        // nft finds it once the separator is read: its recovery then drops
+        // the statement after.
+        if (this.peek().kind === 'newline' || this.is(';')) this.next();
+        throw e;
+      }
+      for (const file of files) {
+        const sub = new Parser(file, this.defined, this.includer);
+        sub.includedItems(table);
+        this.errors.push(...sub.errors);
+        for (const d of sub.defined) this.defined.add(d);
+      }
+      add = () => undefined;
     } else if (t.text === 'define' || t.text === 'redefine' || t.text === 'undefine') {
       const d = this.definition(t);
       add = () => table.definitions.push(d);
@@ -1235,8 +1273,11 @@ function describe(t: Token): string {
 const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
 
 // The commands that parsed, and the syntax errors of those that did not.
-export function parse(file: SourceFile, defined: Iterable<string> = []): { items: TopLevel[]; errors: NftError[] } {
-  const parser = new Parser(file, defined);
+// Reads the files of an include, or throws nft's error.
+export type Includer = (path: string, loc: Location) => SourceFile[];
+
+export function parse(file: SourceFile, defined: Iterable<string> = [], includer?: Includer): { items: TopLevel[]; errors: NftError[] } {
+  const parser = new Parser(file, defined, includer);
   const items = parser.parseFile();
   return { items, errors: parser.errors };
 }

@@ -48,6 +48,8 @@ const cases: Record<string, { files: Record<string, string>; dirs?: string[] }> 
   'a wildcard matching nothing is no error': { files: { 'main.nft': 'table ip t\ninclude "@DIR@/rules.d/*.nft"\n' } },
   'a relative name from the working directory': { files: { ...chains, 'main.nft': 'table ip t\ninclude "./rules.d/2*.nft"\n' } },
   'a bare name along the search path': { files: { ...chains, 'main.nft': 'table ip t\ninclude "10-a.nft"\ninclude "b/*.nft"\n', 'inc/b/x.nft': 'add chain ip t x\n' }, dirs: ['@DIR@/nothing', '@DIR@/rules.d', '@DIR@/inc'] },
+  'inside a table block, defines included': { files: { 'parts/1.nft': 'chain a {\n\tmeta mark 1\n}\nset s { type ipv4_addr; }\n', 'parts/2.nft': 'define Z = 7\nchain b {\n\tmeta mark $Z\n\tip saddr @s\n}\n', 'main.nft': 'table ip t {\n\tinclude "./parts/*.nft"\n\tchain c {\n\t\tmeta mark $Z\n\t}\n}\n' } },
+  'a missing file inside a table block': { files: { 'main.nft': 'table ip t {\n\tinclude "./nope.nft"\n\tchain c {\n\t}\n}\n' } },
   'a missing file, and what nft drops after': { files: { 'main.nft': 'table ip t\ninclude "./a.nft"\ninclude "./b.nft"\ninclude "@DIR@/c.nft"\ninclude "d.nft"\n' } },
 };
 
