@@ -149,11 +149,11 @@ export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
 
 export type Command =
   // definitions: the block's define, redefine and undefine, in order.
-  | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
-  | { kind: 'chain'; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
+  | { kind: 'table'; create?: boolean; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
+  | { kind: 'chain'; create?: boolean; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
   | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; place?: RulePlace; replace?: boolean; loc: Location }
-  | { kind: 'set'; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
-  | { kind: 'elements'; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
+  | { kind: 'set'; create?: boolean; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
+  | { kind: 'elements'; create?: boolean; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
   | { kind: 'flush'; loc: Location }
   | RemoveCommand
   | { kind: 'rename'; family: Family; table: string; tableLoc: Location; chain: string; newName: string; loc: Location }

@@ -3,7 +3,7 @@
 // Deleted things stay in the model, marked, until the debug output (which
 // shows what nft sends) has been made; applyDeletions then leaves what the
 // kernel holds once the batch is through.
-import type { Command, RemoveCommand } from './ast.js';
+import type { Command, RemoveCommand, SetElement } from './ast.js';
 import { NftError } from './errors.js';
 import type { Evaluator } from './evaluate.js';
 import type { ChainModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr } from './model.js';
@@ -134,6 +134,14 @@ export function remove(ev: Evaluator, cmd: RemoveCommand): void {
       m.deletions = true;
     }
   }
+}
+
+// `create element`: an element the set holds already is the kernel's error.
+export function createElements(ev: Evaluator, set: SetModel, added: SetElementModel[], written: SetElement[]): void {
+  const live = liveElements(ev, set);
+  added.forEach((a, i) => {
+    if (live.some((e) => sameKey(e.key, a.key))) throw NftError.kernel(written[i].loc, `File exists`);
+  });
 }
 
 function deleteElements(ev: Evaluator, set: SetModel, cmd: RemoveCommand): void {

@@ -8,7 +8,7 @@ import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './er
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, type TopLevel } from './parser.js';
 import { CT_ADDR_KEYS, CT_KEYS, META_KEYS, PROTOCOLS, type CtTemplate } from './selectors.js';
-import { elementsCommand, placeRule, remove, rename, reset } from './commands.js';
+import { createElements, elementsCommand, placeRule, remove, rename, reset } from './commands.js';
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
@@ -218,6 +218,9 @@ export class Evaluator {
   }
 
   private tableItems(cmd: Command & { kind: 'table' }): void {
+    if (cmd.create && this.model.tables.some((t) => t.family === cmd.family && t.name === cmd.name)) {
+      this.kernelErrors.push(NftError.kernel(cmd.loc, `File exists`));
+    }
     const table = this.findTable(cmd.family, cmd.name, cmd.loc, 'create');
     const chains = cmd.chains.map((decl) => {
       const errors: NftError[] = [];
@@ -277,6 +280,7 @@ export class Evaluator {
         return;
       case 'chain': {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
+        if (cmd.create && table.chains.some((c) => c.name === cmd.chain.name)) throw NftError.kernel(cmd.loc, `File exists`);
         const chain = this.addChain(table, cmd.chain, (e) => this.errors.push(e));
         for (const r of cmd.chain.rules) this.attempt(this.errors, () => this.addRule(chain, r, false));
         return;
@@ -300,6 +304,7 @@ export class Evaluator {
         return reset(cmd);
       case 'set': {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
+        if (cmd.create && table.sets.some((s) => s.name === cmd.set.name)) throw NftError.kernel(cmd.loc, `File exists`);
         this.addSet(table, cmd.set);
         return;
       }
@@ -307,7 +312,9 @@ export class Evaluator {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         const set = table.sets.find((s) => s.name === cmd.set);
         if (!set) throw this.setNotFound(cmd.set, cmd.setLoc);
-        elementsCommand(this, set, 'add', this.elements(set, cmd.elements, undefined));
+        const added = this.elements(set, cmd.elements, undefined);
+        if (cmd.create) createElements(this, set, added, cmd.elements);
+        elementsCommand(this, set, 'add', added);
         return;
       }
     }

@@ -260,8 +260,13 @@ export class Parser {
         this.ahead.unshift(t);
         return this.addCommand(false);
       case 'add':
-      case 'create':
         return this.addCommand(false);
+      case 'create': {
+        // As add, but what exists already is the kernel's error.
+        const cmd = this.addCommand(false);
+        if (cmd.kind === 'table' || cmd.kind === 'chain' || cmd.kind === 'set' || cmd.kind === 'elements') cmd.create = true;
+        return cmd;
+      }
       case 'insert':
         return this.addCommand(true);
       default:

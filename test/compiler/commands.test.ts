@@ -31,6 +31,7 @@ const accepted: Record<string, string> = {
   'rules placed by index': 'add rule ip t c index 1 counter\nadd rule ip t c index 0 meta mark 7\n',
   'insert by index': 'add rule ip t c index 0 counter\ninsert rule ip t c index 1 meta mark 1\n',
   'delete a named counter': 'delete counter ip t k\nreset counters\nreset quotas\n',
+  'create what is not there yet': 'create table ip u\ncreate chain ip u x\ncreate set ip u s { type ipv4_addr; }\ncreate element ip u s { 1.2.3.4 }\n',
   'a mix': 'add element ip t s { 5.5.5.5, 6.6.6.6 }\ndelete element ip t s { 1.2.3.4 }\nadd chain ip t d\nadd rule ip t d accept\ndelete rule ip t c handle 5\nadd table ip u\nadd chain ip u x\nflush chain ip u x\nadd rule ip u x counter\ndelete chain ip t d\n',
 };
 
@@ -54,6 +55,10 @@ const refused: Record<string, string> = {
   'replace a rule that is not there': 'replace rule ip t c handle 9 accept\n',
   'delete a counter that is not there': 'delete counter ip t x\n',
   'reset a named counter': 'reset counter ip t k\n',
+  'create a table that is there': 'create table ip t\n',
+  'create a chain that is there': 'create chain ip t c\n',
+  'create a set that is there': 'create set ip t s { type ipv4_addr; }\n',
+  'create an element that is there': 'create element ip t s { 1.2.3.5, 1.2.3.4 }\n',
   'destroy, which nft 1.0.6 lacks': 'destroy table ip t\n',
   'destroy of a string': 'destroy foo\n',
 };
