@@ -80,7 +80,9 @@ export enum Op {
   Queue = 22,
   // A=sreg (the key); word 1 = set index, word 2 = object type. The
   // element found holds the object's index (as Objref's word 2); no
-  // element ends the rule.
+  // element ends the rule. For quotas and limits, word 3 = their count,
+  // then for each the words after the first of its own instruction (see
+  // Quota and Limit), which the element's data numbers from 0.
   ObjrefMap = 23,
 }
 

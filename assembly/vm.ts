@@ -486,7 +486,13 @@ function evalObjrefMap(ins: usize, sreg: u32): bool {
   const set = load<u32>(ins + 4);
   const el = sets.setFind(set, reg(sreg));
   if (el == 0) return false;
-  applyObject(load<u32>(ins + 8), load<u32>(sets.setData(set, el)));
+  const type = load<u32>(ins + 8);
+  const index = load<u32>(sets.setData(set, el));
+  // The object's instruction words, as if their header were the word before.
+  const own = ins + 16 + <usize>index * 20 - 4;
+  if (type == ObjectType.Quota) return evalQuota(own, pkt.netLen);
+  if (type == ObjectType.Limit) return evalLimit(own, pkt.netLen);
+  applyObject(type, index);
   return true;
 }
 

@@ -128,7 +128,15 @@ export function encodeIns(ins: Ins, out: Words): void {
       out.push(ins.objType, ins.index);
       if (ins.state) stateWords(out, ins.state);
       break;
-    case 'objrefmap': op = Op.ObjrefMap; a = ins.sreg; out.push(ins.set, ins.objType); break;
+    case 'objrefmap':
+      op = Op.ObjrefMap;
+      a = ins.sreg;
+      out.push(ins.set, ins.objType);
+      if (ins.states) {
+        out.push(ins.states.length);
+        for (const s of ins.states) stateWords(out, s);
+      }
+      break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
     case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;

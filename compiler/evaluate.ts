@@ -461,8 +461,7 @@ export class Evaluator {
         return;
       }
       case 'objmap':
-        if (s.objType !== 'counter') throw NftError.at(s.loc, `${s.objType} maps are not supported by nftwasm`);
-        return objectMap(this, ctx, ObjectType.Counter, s.map);
+        return objectMap(this, ctx, s.objType === 'counter' ? ObjectType.Counter : s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, s.map);
       case 'namedref': {
         const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
         if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, object: obj });

@@ -23,7 +23,7 @@ export type Ins =
   | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
   // A named quota or limit carries the words of its own instruction.
   | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
-  | { op: 'objrefmap'; sreg: number; set: number; objType: number }
+  | { op: 'objrefmap'; sreg: number; set: number; objType: number; states?: (Ins & { op: 'quota' | 'limit' })[] }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }

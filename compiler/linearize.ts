@@ -105,7 +105,7 @@ export class Linearizer {
       case 'objmap': {
         const r = this.get(s.key);
         this.lookupKey(s.key, r, s.set);
-        this.out.push({ op: 'objrefmap', sreg: word(r), set: this.setIndex(s.set), objType: s.objType });
+        this.out.push({ op: 'objrefmap', sreg: word(r), set: this.setIndex(s.set), objType: s.objType, states: s.states?.map(stateIns) });
         this.release(s.key);
         return;
       }

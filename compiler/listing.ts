@@ -355,7 +355,7 @@ class Printer {
         return `counter packets ${p} bytes ${b}`;
       }
       case 'objmap':
-        return `${s.objType === ObjectType.Counter ? 'counter name' : 'ct helper set'} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
+        return `${OBJMAP_WORDS[s.objType]} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
       case 'objref':
         return s.object.kind === 'cthelper' ? `ct helper set "${s.object.name}"` : `${s.object.kind} name "${s.object.name}"`;
       case 'ctset': {
@@ -478,6 +478,10 @@ const ELEMENTS_PER_LINE: Record<string, number> = {
 };
 
 // The order nft lists set flags in.
+const OBJMAP_WORDS: Record<number, string> = {
+  [ObjectType.Counter]: 'counter name', [ObjectType.CtHelper]: 'ct helper set', [ObjectType.Quota]: 'quota name', [ObjectType.Limit]: 'limit name',
+};
+
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };

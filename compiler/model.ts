@@ -40,7 +40,8 @@ export type TStmt =
   | { kind: 'counter'; index: number; packets: bigint; bytes: bigint }
   | { kind: 'objref'; objType: number; object: ObjectModel }
   // `counter name KEY map { ... }`, `ct helper set KEY map { ... }`.
-  | { kind: 'objmap'; objType: number; key: TExpr; set: SetModel }
+  // states: the quotas or limits the elements number, in that order.
+  | { kind: 'objmap'; objType: number; key: TExpr; set: SetModel; states?: (TStmt & { kind: 'quota' | 'limit' })[] }
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }

@@ -7,13 +7,19 @@ import { NftError } from './errors.js';
 import type { Ctx, Evaluator } from './evaluate.js';
 import type { ObjectModel, SetElementModel } from './model.js';
 
-const KINDS: Partial<Record<ObjectType, ObjectModel['kind']>> = { [ObjectType.Counter]: 'counter', [ObjectType.CtHelper]: 'cthelper' };
+const KINDS: Partial<Record<ObjectType, ObjectModel['kind']>> = {
+  [ObjectType.Counter]: 'counter', [ObjectType.CtHelper]: 'cthelper', [ObjectType.Quota]: 'quota', [ObjectType.Limit]: 'limit',
+};
 
 // The index Objref takes for an object: a counter's, or the ct helper's
 // place among the ruleset's helpers (as the linearizer numbers them).
-function objectIndex(ev: Evaluator, o: ObjectModel): number {
+function objectIndex(ev: Evaluator, o: ObjectModel, states: ObjectModel[]): number {
   if (o.kind === 'counter') return o.index;
-  if (o.kind !== 'cthelper') return o.stmt.slot;
+  if (o.kind !== 'cthelper') {
+    // Quotas and limits by their place among those of the map.
+    if (!states.includes(o)) states.push(o);
+    return states.indexOf(o);
+  }
   return ev.model.tables.flatMap((t) => t.objects.filter((x) => x.kind === 'cthelper')).indexOf(o);
 }
 
@@ -25,6 +31,7 @@ export function objectMap(ev: Evaluator, ctx: Ctx, objType: ObjectType, map: Exp
   set.objType = objType;
   const keyLike = key.kind === 'concat' ? key : set.keyType;
   const kind = KINDS[objType];
+  const states: ObjectModel[] = [];
   set.elements = ev.flatten(map.mapping.elements).map((el): SetElementModel => {
     const k = ev.element(keyLike, el.key);
     const d = el.data;
@@ -34,9 +41,10 @@ export function objectMap(ev: Evaluator, ctx: Ctx, objType: ObjectType, map: Exp
       ev.kernelErrors.push(NftError.kernel(el.key.loc, `No such file or directory`));
       return { key: k };
     }
-    return { key: k, data: { kind: 'const', value: BigInt(objectIndex(ev, object)), type: TYPES.integer, bits: 32, byteorder: 'host' }, objName: object.name };
+    return { key: k, data: { kind: 'const', value: BigInt(objectIndex(ev, object, states)), type: TYPES.integer, bits: 32, byteorder: 'host' }, objName: object.name };
   });
   set.declaredSize = set.elements.length;
   if (objType === ObjectType.CtHelper) ev.model.conntrack = true;
-  ctx.stmts.push({ kind: 'objmap', objType, key, set });
+  const stateStmts = states.map((o) => (o as ObjectModel & { kind: 'quota' | 'limit' }).stmt);
+  ctx.stmts.push({ kind: 'objmap', objType, key, set, ...(stateStmts.length ? { states: stateStmts } : {}) });
 }

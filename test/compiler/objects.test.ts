@@ -29,6 +29,8 @@ const cases: Record<string, string> = {
 		limit name l2 drop
 		tcp dport 22 quota name q2 accept
 		counter name tcp dport map { 22 : "c" }
+		quota name tcp dport map { 443 : "q1", 80 : "q2", 22 : "q1" }
+		limit name udp dport map { 443 : "l3", 80 : "l1", 22 : "l3" }
 	}
 	counter c { }
 }

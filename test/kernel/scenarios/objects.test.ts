@@ -10,6 +10,7 @@ const OBJECTS = `table inet filter {
 	counter other { }
 	quota small { 200 bytes }
 	quota big { over 2 kbytes used 100 bytes }
+	quota mapped { 150 bytes }
 
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -18,6 +19,8 @@ const OBJECTS = `table inet filter {
 		udp dport 5353 quota name "small" counter accept
 		udp dport 5354 quota name big counter drop
 		udp dport 5354 counter accept
+		udp dport 5355 quota name udp dport map { 5355 : "mapped" } counter accept
+		udp dport 5355 counter drop
 	}
 }
 `;
@@ -35,10 +38,12 @@ describe.skipIf(unavailable !== null)(`kernel parity: named objects${skipNote}`,
         await lab.udpEcho(5354);
         for (let i = 0; i < 5; i++) await lab.udpSend(5353, { payload: `query ${i}`, allowFailure: true });
         for (let i = 0; i < 3; i++) await lab.udpSend(5354, { payload: `other ${i}`, allowFailure: true });
+        for (let i = 0; i < 4; i++) await lab.udpSend(5355, { payload: `mapped ${i}`, allowFailure: true });
       },
     });
     const theirs = objectBlocks(kernel.listing);
-    expect(theirs).toHaveLength(5);
+    expect(theirs).toHaveLength(6);
+    expect(theirs.find((b) => b.includes("quota mapped"))).toMatch(/used [1-9]/);
     expect(theirs.find((b) => b.includes("counter dns"))).toMatch(/packets [1-9]/);
     expect(theirs.find((b) => b.includes("counter other"))).toMatch(/packets [1-9]/);
     // The small quota ran out partway.
