@@ -488,10 +488,15 @@ function evalObjrefMap(ins: usize, sreg: u32): bool {
   if (el == 0) return false;
   const type = load<u32>(ins + 8);
   const index = load<u32>(sets.setData(set, el));
-  // The object's instruction words, as if their header were the word before.
-  const own = ins + 16 + <usize>index * 20 - 4;
-  if (type == ObjectType.Quota) return evalQuota(own, pkt.netLen);
-  if (type == ObjectType.Limit) return evalLimit(own, pkt.netLen);
+  if (type == ObjectType.Quota || type == ObjectType.Limit) {
+    // The image's elements are not checked on load: an index past the
+    // instruction's quotas or limits names none.
+    if (index >= load<u32>(ins + 12)) return false;
+    // The object's instruction words, as if their header were the word before.
+    const own = ins + 16 + <usize>index * 20 - 4;
+    return type == ObjectType.Quota ? evalQuota(own, pkt.netLen) : evalLimit(own, pkt.netLen);
+  }
+  if (type == ObjectType.Counter && index >= rs.counterCount) return false;
   applyObject(type, index);
   return true;
 }
