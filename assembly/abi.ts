@@ -44,7 +44,9 @@ export enum Op {
   // A=sreg B=CtKey; word 1 = CtDir.
   CtSet = 12,
   Notrack = 13,
-  // word 1 = object type, word 2 = object index.
+  // word 1 = object type, word 2 = object index (a named quota's or
+  // limit's state slot); a quota or limit goes on with the words of its own
+  // instruction after word 1 (see Quota and Limit).
   Objref = 14,
   // word 1 = log object index (prefix, level, group live in the listing only).
   Log = 15,
@@ -80,6 +82,12 @@ export enum Op {
   // ExthdrOp << 8 | ExthdrFlags << 16; word 2 = option type | offset << 8.
   // The option's bytes at offset from its start (nft_exthdr.c).
   Exthdr = 40,
+  // A=sreg (the key); word 1 = set index, word 2 = object type. The
+  // element found holds the object's index (as Objref's word 2); no
+  // element ends the rule. For quotas and limits, word 3 = their count,
+  // then for each the words after the first of its own instruction (see
+  // Quota and Limit), which the element's data numbers from 0.
+  ObjrefMap = 23,
 }
 
 // NFT_QUEUE_FLAG_*.

@@ -116,6 +116,18 @@ function ctLength(key: u32): u32 {
   return chain < chainCount && chainWord(chain, ChainEntry.Policy) == POLICY_NONE;
 }
 
+@inline function hasState(type: u32): bool {
+  return type == ObjectType.Quota || type == ObjectType.Limit;
+}
+
+// The state words of a quota or limit (those after its instruction's
+// header, at `words`): its slot, and a limit's unit.
+function checkState(type: u32, words: usize): i32 {
+  const slot = load<u32>(words) & 0xffffff;
+  if (slot >= stateSlots) return fail(ImageError.StateSlot, words, slot);
+  return type == ObjectType.Limit && load<u32>(words + 12) == 0 ? fail(ImageError.BadOperand, words + 12, 0) : 0;
+}
+
 // The size in words an instruction of this opcode must have (len: its
 // field B), or 0 for an unknown opcode.
 function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
@@ -133,7 +145,9 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.MetaSet: return 1;
     case Op.CtSet: return 2;
     case Op.Notrack: return 1;
-    case Op.Objref: return 3;
+    // A named quota or limit carries the five words after its own header.
+    case Op.Objref: return hasState(load<u32>(ins + 4)) ? 8 : 3;
+    case Op.ObjrefMap: return hasState(load<u32>(ins + 8)) ? 4 + 5 * load<u32>(ins + 12) : 3;
     case Op.Log: return 2;
     case Op.Connlimit: return 3;
     case Op.Dynset: return 5;
@@ -218,9 +232,25 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       if (b != 0 ? !isMap || !register(b, setEntry(set, SetEntry.DataLength)) : isMap) return fail(ImageError.BadRegister, ins, b);
       return 0;
     }
+    case Op.ObjrefMap: {
+      const set = load<u32>(ins + 4);
+      if (set >= setCount) return fail(ImageError.SetIndex, ins + 4, set);
+      if (!register(a, setEntry(set, SetEntry.KeyLength))) return fail(ImageError.BadRegister, ins, a);
+      if ((setEntry(set, SetEntry.Flags) & SetFlags.Map) == 0 || setEntry(set, SetEntry.DataLength) != 4) return fail(ImageError.SetIndex, ins + 4, set);
+      const type = load<u32>(ins + 8);
+      if (type != ObjectType.Counter && type != ObjectType.CtHelper && !hasState(type)) return fail(ImageError.BadOperand, ins + 8, type);
+      if (!hasState(type)) return 0;
+      const n = load<u32>(ins + 12);
+      for (let i: u32 = 0; i < n; i++) {
+        const r = checkState(type, ins + 16 + <usize>i * 20);
+        if (r != 0) return r;
+      }
+      return 0;
+    }
     case Op.Objref: {
       const type = load<u32>(ins + 4);
       const index = load<u32>(ins + 8);
+      if (hasState(type)) return checkState(type, ins + 12);
       if (type == ObjectType.Counter) return index < counterCount ? 0 : fail(ImageError.CounterIndex, ins + 8, index);
       if (type != ObjectType.CtHelper) return fail(ImageError.BadOperand, ins + 4, type);
       if (index >= objectCount) return fail(ImageError.ObjectIndex, ins + 8, index);

@@ -546,9 +546,36 @@ function attachHelper(obj: usize): void {
 
 // Objref: word 2 is a counter index for a named counter, an index in the
 // image's object table for a ct helper.
-function evalObjref(ins: usize): void {
+function evalObjref(ins: usize): bool {
   const type = load<u32>(ins + 4);
-  const index = load<u32>(ins + 8);
+  // The quota's or limit's own instruction, as if its header were word 1.
+  if (type == ObjectType.Quota) return evalQuota(ins + 8, pkt.netLen);
+  if (type == ObjectType.Limit) return evalLimit(ins + 8, pkt.netLen);
+  applyObject(type, load<u32>(ins + 8));
+  return true;
+}
+
+// nft_objref_map_eval: the object the key maps to, if any.
+function evalObjrefMap(ins: usize, sreg: u32): bool {
+  const set = load<u32>(ins + 4);
+  const el = sets.setFind(set, reg(sreg));
+  if (el == 0) return false;
+  const type = load<u32>(ins + 8);
+  const index = load<u32>(sets.setData(set, el));
+  if (type == ObjectType.Quota || type == ObjectType.Limit) {
+    // The image's elements are not checked on load: an index past the
+    // instruction's quotas or limits names none.
+    if (index >= load<u32>(ins + 12)) return false;
+    // The object's instruction words, as if their header were the word before.
+    const own = ins + 16 + <usize>index * 20 - 4;
+    return type == ObjectType.Quota ? evalQuota(own, pkt.netLen) : evalLimit(own, pkt.netLen);
+  }
+  if (type == ObjectType.Counter && index >= rs.counterCount) return false;
+  applyObject(type, index);
+  return true;
+}
+
+function applyObject(type: u32, index: u32): void {
   if (type == ObjectType.Counter) {
     const c = rs.counters + (<usize>index << 4);
     store<u64>(c, load<u64>(c) + 1);
@@ -651,7 +678,10 @@ function evalRule(rule: usize): i32 {
         if (ctt.ct == 0 && !hasTemplate) ctt.ctState = CtStateBit.Untracked;
         break;
       case Op.Objref:
-        evalObjref(ins);
+        if (!evalObjref(ins)) return Verdict.Break;
+        break;
+      case Op.ObjrefMap:
+        if (!evalObjrefMap(ins, a)) return Verdict.Break;
         break;
       // nft_log_eval hands the packet to the logger and never changes the
       // verdict.

@@ -22,6 +22,7 @@ export type Expr =
 export interface SetElement {
   key: Expr;
   data?: Expr;
+  comment?: string;
   loc: Location;
 }
 
@@ -37,6 +38,10 @@ export type Stmt =
   | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location }
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
+  // `quota name X`, `limit name X`.
+  | { kind: 'namedref'; objType: 'quota' | 'limit'; name: string; nameLoc: Location; loc: Location }
+  // `counter name KEY map { ... }`: the object the key maps to.
+  | { kind: 'objmap'; objType: 'counter' | 'quota' | 'limit'; map: Expr & { kind: 'map' }; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
@@ -103,6 +108,7 @@ export interface SetDecl {
   typeofData?: Expr;
   size?: number;
   timeout?: Expr;
+  gcInterval?: Expr;
   flags: string[];
   // Adjacent and overlapping intervals become one.
   autoMerge?: boolean;
@@ -128,12 +134,61 @@ export interface CounterDecl {
   loc: Location;
 }
 
-export type ObjectDecl = CtHelperDecl | CounterDecl;
+// A named quota or limit: the arguments of the statement of its name.
+export interface QuotaDecl {
+  kind: 'quota';
+  name: string;
+  args: Stmt & { kind: 'quota' };
+  loc: Location;
+}
+
+export interface LimitDecl {
+  kind: 'limit';
+  name: string;
+  args: Stmt & { kind: 'limit' };
+  loc: Location;
+}
+
+export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
 
 export type Command =
-  | { kind: 'table'; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[] }
-  | { kind: 'chain'; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
-  | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; loc: Location }
-  | { kind: 'set'; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
-  | { kind: 'elements'; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
-  | { kind: 'flush'; loc: Location };
+  // definitions: the block's define, redefine and undefine, in order.
+  | { kind: 'table'; create?: boolean; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
+  | { kind: 'chain'; create?: boolean; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
+  | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; place?: RulePlace; replace?: boolean; loc: Location }
+  | { kind: 'set'; create?: boolean; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }
+  | { kind: 'elements'; create?: boolean; family: Family; table: string; tableLoc: Location; set: string; setLoc: Location; elements: SetElement[]; loc: Location }
+  | { kind: 'flush'; loc: Location }
+  | RemoveCommand
+  | { kind: 'rename'; family: Family; table: string; tableLoc: Location; chain: string; newName: string; loc: Location }
+  | { kind: 'reset'; what: 'counters' | 'quotas' | 'counter' | 'quota'; loc: Location };
+
+// Where `add`/`insert rule` put the rule: next to the rule with a handle
+// (`handle` and `position` alike) or at an index; `replace` takes the place
+// of the rule with the handle.
+export interface RulePlace {
+  by: 'handle' | 'position' | 'index';
+  value: number;
+  loc: Location;
+  number: Location;
+}
+
+export type RemovableKind = 'table' | 'chain' | 'rule' | 'set' | 'element' | 'counter' | 'quota' | 'limit';
+
+// `delete` and `flush` of one thing: by name or by handle; a rule only by
+// handle, elements by value.
+export interface RemoveCommand {
+  kind: 'remove';
+  verb: 'delete' | 'flush';
+  what: RemovableKind;
+  family: Family;
+  table: string;
+  tableLoc: Location;
+  name?: string;
+  nameLoc?: Location;
+  chain?: string;
+  chainLoc?: Location;
+  handle?: { value: number; loc: Location };
+  elements?: SetElement[];
+  loc: Location;
+}

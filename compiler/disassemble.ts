@@ -2,10 +2,10 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
   EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
 } from '../assembly/abi.js';
-import { ELEM_INTERVAL_END, SET_ENTRY_NFT_FLAGS } from './encode.js';
+import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
@@ -89,9 +89,14 @@ export class Disassembler {
         case 'set':
           out += this.set(b.set);
           break;
+        case 'elements': {
+          const s = this.names.sets[b.set];
+          out += `${s.name} ${s.table} 0\n${this.elements(b.set)}`;
+          break;
+        }
         case 'rule':
           for (const s of b.sets) out += this.set(s);
-          out += this.rule(b.chain, b.handle) + (b.comment !== undefined ? `  userdata = { ${userdata(ruleComment(b.comment))} }\n` : '\n');
+          out += this.rule(b.chain, b.handle, b.ids) + (b.comment !== undefined ? `  userdata = { ${userdata(ruleComment(b.comment))} }\n` : '\n');
           break;
       }
     }
@@ -102,8 +107,15 @@ export class Disassembler {
     const s = this.names.sets[i];
     const flags = this.setEntry(i, SET_ENTRY_NFT_FLAGS);
     const size = this.setEntry(i, SetEntry.Size);
-    const timeout = s.timeout !== undefined ? ` timeout ${s.timeout}ms` : '';
-    let out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
+    const timeout = `${s.timeout !== undefined ? ` timeout ${s.timeout}ms` : ''}${s.gcInterval !== undefined ? ` gc_interval ${s.gcInterval}ms` : ''}`;
+    const out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
+    if (this.setEntry(i, SetEntry.ElementCount) === 0) return out;
+    return `${out}${s.name} ${s.table} 0\n${this.elements(i)}`;
+  }
+
+  // A set's elements, one line each after a tab, as libnftnl prints them.
+  private elements(i: number): string {
+    let out = '';
     const count = this.setEntry(i, SetEntry.ElementCount);
     if (count === 0) return out;
     const klen = this.setEntry(i, SetEntry.KeyLength);
@@ -111,18 +123,19 @@ export class Disassembler {
     const verdict = (this.setEntry(i, SetEntry.Flags) & SetFlags.Verdict) !== 0;
     const concat = (this.setEntry(i, SetEntry.Flags) & SetFlags.Concat) !== 0;
     let off = this.setEntry(i, SetEntry.ElementsOffset);
-    out += `${s.name} ${s.table} 0\n`;
     for (let e = 0; e < count; e++) {
       const eflags = this.u32(off);
       off += 4;
-      let line = `\telement ${hexWords(this.view, off, klen, '')}  `;
+      const keyHex = hexWords(this.view, off, klen, '');
+      let line = `\telement ${keyHex}  `;
       off += Math.ceil(klen / 4) * 4;
       if (concat) {
         line += `- ${hexWords(this.view, off, klen, '')}  `;
         off += Math.ceil(klen / 4) * 4;
       }
       line += ': ';
-      if (dlen && !(eflags & 1)) {
+      // libnftnl prints no data for an object map's elements.
+      if (dlen && !(eflags & 1) && !(this.setEntry(i, SET_ENTRY_NFT_FLAGS) & NFT_SET_OBJECT)) {
         if (verdict) {
           const code = this.view.getInt32(off, true);
           line += verdictName(code) + ' ';
@@ -132,15 +145,17 @@ export class Disassembler {
         }
       }
       off += Math.ceil(dlen / 4) * 4;
-      // nft marks an interval running to the top of the key's range, which
-      // has no end element, in the start element's userdata.
+      // nft's element userdata: the comment, then the flags of an interval
+      // running to the top of the key's range, which has no end element.
       const open = (this.setEntry(i, SetEntry.Flags) & SetFlags.Interval) !== 0 && !concat && e === count - 1 && !(eflags & ELEM_INTERVAL_END);
-      out += `${line}${eflags} [end]${open ? `  userdata = { ${userdata(Uint8Array.of(UDATA_SET_ELEM_FLAGS, 4, ...u32le(SET_ELEM_F_INTERVAL_OPEN)))} }` : ''}`;
+      const comment = eflags & ELEM_INTERVAL_END ? undefined : this.names.sets[i].comments.get(keyHex);
+      const udata = [...(comment !== undefined ? ruleComment(comment) : []), ...(open ? [UDATA_SET_ELEM_FLAGS, 4, ...u32le(SET_ELEM_F_INTERVAL_OPEN)] : [])];
+      out += `${line}${eflags} [end]${udata.length ? `  userdata = { ${userdata(Uint8Array.from(udata))} }` : ''}`;
     }
     return out + '\n';
   }
 
-  private rule(chain: number, handle: number): string {
+  private rule(chain: number, handle: number, ids: string): string {
     const c = this.names.chains[chain];
     const code = this.head(RulesetHeader.CodeOffset);
     let p = code + this.chainEntry(chain, ChainEntry.FirstRule);
@@ -148,7 +163,7 @@ export class Disassembler {
     for (let r = 0; r < n; r++) {
       const size = this.u32(p + RuleHeader.Size * 4);
       if (this.u32(p + RuleHeader.Handle * 4) === handle) {
-        let out = `${c.family} ${c.table} ${c.name}\n`;
+        let out = `${c.family} ${c.table} ${c.name}${ids}\n`;
         let q = p + RuleHeader.Words * 4;
         const end = p + size * 4;
         while (q < end) {
@@ -265,9 +280,12 @@ export class Disassembler {
         if (w(2) & QueueFlags.Fanout) s += ' fanout';
         return s;
       }
+      case Op.ObjrefMap:
+        return `objref sreg ${regName(a)} set ${this.names.sets[w(1)].name}`;
       case Op.Objref: {
         const type = w(1);
-        const name = type === 1 ? this.names.counterNames.get(w(2)) : this.names.helpers[w(2)];
+        const name = type === ObjectType.Counter ? this.names.counterNames.get(w(2))
+          : type === ObjectType.CtHelper ? this.names.helpers[w(2)] : this.names.slotNames.get(w(2));
         return `objref type ${type} name ${name}`;
       }
       case Op.Log: {
@@ -314,8 +332,9 @@ function userdata(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
 
-// nft's rule userdata: the comment as a type-length-value attribute
-// (NFTNL_UDATA_RULE_COMMENT), NUL-terminated.
+// A comment as nft stores it in a rule's or an element's userdata: a
+// type-length-value attribute of type 0 (NFTNL_UDATA_RULE_COMMENT,
+// NFTNL_UDATA_SET_ELEM_COMMENT), NUL-terminated.
 function ruleComment(comment: string): Uint8Array {
   const text = new TextEncoder().encode(comment);
   return Uint8Array.of(UDATA_RULE_COMMENT, text.length + 1, ...text, 0);

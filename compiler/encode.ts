@@ -21,6 +21,7 @@ export const NFT_SET_INTERVAL = 0x4;
 export const NFT_SET_MAP = 0x8;
 export const NFT_SET_TIMEOUT = 0x10;
 export const NFT_SET_EVAL = 0x20;
+export const NFT_SET_OBJECT = 0x40;
 export const NFT_SET_CONCAT = 0x80;
 
 // Element flag: this key ends an interval (the kernel's NFT_SET_ELEM_INTERVAL_END).
@@ -72,6 +73,12 @@ class Words {
   }
 }
 
+// The words after the first of a Limit or Quota instruction.
+function stateWords(out: Words, ins: Ins & { op: 'quota' | 'limit' }): void {
+  if (ins.op === 'limit') out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst));
+  else out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used));
+}
+
 function lo32(v: bigint): number {
   return Number(v & 0xffffffffn);
 }
@@ -120,12 +127,25 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'notrack': op = Op.Notrack; break;
     case 'reject': op = Op.Reject; out.push(ins.type | (ins.code << 8)); break;
     case 'queue': op = Op.Queue; a = ins.sreg; out.push(ins.num | (ins.total << 16), ins.flags); break;
-    case 'objref': op = Op.Objref; out.push(ins.objType, ins.index); break;
+    case 'objref':
+      op = Op.Objref;
+      out.push(ins.objType, ins.index);
+      if (ins.state) stateWords(out, ins.state);
+      break;
+    case 'objrefmap':
+      op = Op.ObjrefMap;
+      a = ins.sreg;
+      out.push(ins.set, ins.objType);
+      if (ins.states) {
+        out.push(ins.states.length);
+        for (const s of ins.states) stateWords(out, s);
+      }
+      break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
     case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
-    case 'limit': op = Op.Limit; out.push(ins.slot | (ins.flags << 24), lo32(ins.rate), hi32(ins.rate), ins.unit, Number(ins.burst)); break;
-    case 'quota': op = Op.Quota; out.push(ins.slot | (ins.flags << 24), lo32(ins.bytes), hi32(ins.bytes), lo32(ins.used), hi32(ins.used)); break;
+    case 'limit': op = Op.Limit; stateWords(out, ins); break;
+    case 'quota': op = Op.Quota; stateWords(out, ins); break;
   }
   out.w[start] = header(op, out.length - start, a, b);
 }
@@ -197,6 +217,7 @@ export interface IntervalRange {
   lo: bigint;
   hi: bigint;
   data?: TExpr;
+  comment?: string;
 }
 
 // A single-key interval set's intervals in key order as the kernel gets
@@ -204,7 +225,7 @@ export interface IntervalRange {
 // anonymous set, a named one with auto-merge; never a map, whose
 // neighbours may map to different data).
 export function intervalRanges(set: SetModel): IntervalRange[] {
-  const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: el.data })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const ranges = set.elements.map((el) => ({ ...bounds(el.key), data: el.data, comment: el.comment })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   if (!set.autoMerge || set.isMap) return ranges;
   const out: IntervalRange[] = [];
   for (const r of ranges) {
@@ -250,6 +271,25 @@ function anonIntervalSize(set: SetModel): number {
   return ranges.length * 2 + (ranges.length && ranges[0].lo !== 0n ? 1 : 0);
 }
 
+// Where an element with a comment is in the set's encoding: its key as
+// the printer shows it (hexWords of disassemble.ts), the first key of an
+// interval.
+export function commentedKeys(set: SetModel): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const el of set.elements) {
+    if (el.comment === undefined) continue;
+    const bytes = set.interval && !isConcatInterval(set)
+      ? toBytes(bounds(el.key).lo << BigInt(set.keyShift), keyLength(set) * 8, 'big')
+      : set.interval ? concatBounds(set, el.key).key : keyBytes(set, el.key);
+    const padded = padTo(bytes, words(bytes.length) * 4);
+    const view = new DataView(padded.buffer, padded.byteOffset, padded.byteLength);
+    const hex: string[] = [];
+    for (let i = 0; i < padded.length; i += 4) hex.push(view.getUint32(i, true).toString(16).padStart(8, '0'));
+    out.set(hex.join(' '), el.comment);
+  }
+  return out;
+}
+
 function padTo(b: Uint8Array, len: number): Uint8Array {
   if (b.length >= len) return b;
   const out = new Uint8Array(len);
@@ -264,7 +304,8 @@ export function nftSetFlags(set: SetModel): number {
   if (set.flagNames.includes('timeout')) f |= NFT_SET_TIMEOUT;
   if (set.dynamic) f |= NFT_SET_EVAL;
   if (set.interval) f |= NFT_SET_INTERVAL;
-  if (set.isMap) f |= NFT_SET_MAP;
+  if (set.objType !== undefined) f |= NFT_SET_OBJECT;
+  else if (set.isMap) f |= NFT_SET_MAP;
   if (set.keyTypes.length > 1 && set.interval) f |= NFT_SET_CONCAT;
   return f;
 }
@@ -313,7 +354,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
-    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? 0;
+    // nft declares an anonymous interval set's size from its boundaries,
+    // and a constant set's as what it holds.
+    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);
     setWords.push(keyLength(s), dlen, flags, count, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     // Exact sets' keys and data are written as they are: each already
     // fills its words.

@@ -1,7 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
-import { CtDir, CtKey, ExthdrOp, MetaKey, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, ExthdrOp, MetaKey, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -13,7 +13,10 @@ import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
 import { tcpOptionByName, tcpOptionField, tcpOptionName } from './headers/tcpopt.js';
 import { sctpChunk } from './headers/sctp-chunk.js';
 import { ipOption } from './headers/ipopt.js';
+import { createElements, elementsCommand, placeRule, remove, rename, reset } from './commands.js';
 import { closestName } from './misspell.js';
+import { objectMap } from './objects.js';
+import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
@@ -28,13 +31,15 @@ export interface CompileOptions {
   accounts?: AccountNames;
   includeDirs?: string[];
   readFile?: (path: string) => string;
+  // The names in a directory, for includes with wildcards.
+  listDir?: (dir: string) => string[];
 }
 
 // Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
 export const OBJ_COUNTER = 1;
 export const OBJ_CT_HELPER = 3;
 
-type Ctx = {
+export type Ctx = {
   family: Family;
   table: TableModel;
   rule: RuleModel;
@@ -130,8 +135,8 @@ function chainDepthErrors(batch: BatchItem[]): NftError[] {
 }
 
 export class Evaluator {
-  private readonly model: RulesetModel = {
-    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false,
+  readonly model: RulesetModel = {
+    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false, deletions: false, ruleIds: 0,
   };
   private readonly defines = new Map<string, Expr>();
   private tableHandle = 0;
@@ -140,7 +145,7 @@ export class Evaluator {
   // the others in the order it evaluates (see attempt).
   private readonly syntaxErrors: NftError[] = [];
   private readonly errors: NftError[] = [];
-  private readonly kernelErrors: NftError[] = [];
+  readonly kernelErrors: NftError[] = [];
   // The include statement that read each included file.
   private readonly includedFrom = new Map<string, Location>();
 
@@ -164,30 +169,42 @@ export class Evaluator {
   }
 
   private parsed(file: SourceFile): void {
-    const { items, errors } = parse(file, this.defines.keys());
+    const { items, errors } = parse(file, this.defines.keys(), (path, loc) => this.includedFiles(path, loc));
     this.syntaxErrors.push(...errors);
-    this.topLevel(items, file);
+    this.topLevel(items);
   }
 
   // One piece of evaluation; its error joins `into` (or the kernel's) and
   // the next goes on.
-  private attempt(into: NftError[], evaluate: () => void): void {
+  private attempt(into: NftError[], evaluate: () => void): boolean {
     try {
       evaluate();
+      return true;
     } catch (e) {
       if (!(e instanceof NftError)) throw e;
       (e.fromKernel ? this.kernelErrors : into).push(e);
+      return false;
     }
   }
 
-  private topLevel(items: TopLevel[], file: SourceFile): void {
+  private topLevel(items: TopLevel[]): void {
+    let skip = false;
     for (const item of items) {
+      // nft finds a missing include once its separator is read: its
+      // recovery then drops the statement after.
+      if (skip) {
+        skip = false;
+        continue;
+      }
       switch (item.kind) {
         case 'define':
           this.defines.set(item.name, item.value);
           break;
+        case 'undefine':
+          this.defines.delete(item.name);
+          break;
         case 'include':
-          this.attempt(this.errors, () => this.include(item.path, item.loc, file));
+          skip = !this.attempt(this.errors, () => this.include(item.path, item.loc));
           break;
         case 'table':
           this.table(item);
@@ -202,6 +219,20 @@ export class Evaluator {
   // then its objects; the model takes them in the order the kernel numbers
   // their handles.
   private table(cmd: Command & { kind: 'table' }): void {
+    const outer = new Map(this.defines);
+    for (const d of cmd.definitions) {
+      if (d.kind === 'define') this.defines.set(d.name, d.value);
+      else this.defines.delete(d.name);
+    }
+    this.tableItems(cmd);
+    this.defines.clear();
+    for (const [k, v] of outer) this.defines.set(k, v);
+  }
+
+  private tableItems(cmd: Command & { kind: 'table' }): void {
+    if (cmd.create && this.model.tables.some((t) => t.family === cmd.family && t.name === cmd.name)) {
+      this.kernelErrors.push(NftError.kernel(cmd.loc, `File exists`));
+    }
     const table = this.findTable(cmd.family, cmd.name, cmd.loc, 'create');
     const chains = cmd.chains.map((decl) => {
       const errors: NftError[] = [];
@@ -217,28 +248,24 @@ export class Evaluator {
     this.errors.push(...setErrors, ...chains.flatMap((c) => c.errors), ...objectErrors);
   }
 
-  private include(path: string, loc: Location, from: SourceFile): void {
+  private include(path: string, loc: Location): void {
+    for (const file of this.includedFiles(path, loc)) this.parsed(file);
+  }
+
+  private includedFiles(path: string, loc: Location): SourceFile[] {
     const read = this.opts.readFile;
     if (!read) throw NftError.at(loc, `Could not process rule: include is not available`);
-    const dirs = path.startsWith('/') ? [''] : [...(this.opts.includeDirs ?? []), dirname(from.name)];
-    for (const dir of dirs) {
-      const full = dir ? `${dir.replace(/\/$/, '')}/${path}` : path;
-      let text: string;
-      try {
-        text = read(full);
-      } catch {
-        continue;
-      }
+    const files = includeFiles(path, this.opts.includeDirs ?? DEFAULT_INCLUDE_DIRS, { readFile: read, listDir: this.opts.listDir });
+    if (!files) throw NftError.at(loc, `File not found: ${path}`);
+    return files.map((full) => {
       this.includedFrom.set(full, loc);
-      this.parsed({ name: full, text });
-      return;
-    }
-    throw NftError.at(loc, `File not found: ${path}`);
+      return { name: full, text: read(full) };
+    });
   }
 
   // A table the input has declared; nft finds a missing one at evaluation,
   // except for a rule's, which only the kernel finds missing.
-  private findTable(family: Family, name: string, loc: Location, missing: 'create' | 'error' | 'kernel'): TableModel {
+  findTable(family: Family, name: string, loc: Location, missing: 'create' | 'error' | 'kernel'): TableModel {
     let t = this.model.tables.find((x) => x.family === family && x.name === name);
     if (!t) {
       if (missing === 'error') {
@@ -265,6 +292,7 @@ export class Evaluator {
         return;
       case 'chain': {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
+        if (cmd.create && table.chains.some((c) => c.name === cmd.chain.name)) throw NftError.kernel(cmd.loc, `File exists`);
         const chain = this.addChain(table, cmd.chain, (e) => this.errors.push(e));
         for (const r of cmd.chain.rules) this.attempt(this.errors, () => this.addRule(chain, r, false));
         return;
@@ -279,11 +307,18 @@ export class Evaluator {
           this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
           throw NftError.kernel(known ? cmd.chainLoc : cmd.tableLoc, `No such file or directory`);
         }
-        this.addRule(chain, cmd.rule, cmd.insert);
+        this.addRule(chain, cmd.rule, cmd.insert, cmd.place && placeRule(this, chain, cmd));
         return;
       }
+      case 'remove':
+        return remove(this, cmd);
+      case 'rename':
+        return rename(cmd);
+      case 'reset':
+        return reset(cmd);
       case 'set': {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
+        if (cmd.create && table.sets.some((s) => s.name === cmd.set.name)) throw NftError.kernel(cmd.loc, `File exists`);
         this.addSet(table, cmd.set);
         return;
       }
@@ -291,7 +326,9 @@ export class Evaluator {
         const table = this.findTable(cmd.family, cmd.table, cmd.tableLoc, 'error');
         const set = table.sets.find((s) => s.name === cmd.set);
         if (!set) throw this.setNotFound(cmd.set, cmd.setLoc);
-        set.elements.push(...this.elements(set, cmd.elements, undefined));
+        const added = this.elements(set, cmd.elements, undefined);
+        if (cmd.create) createElements(this, set, added, cmd.elements);
+        elementsCommand(this, set, 'add', added);
         return;
       }
     }
@@ -339,8 +376,14 @@ export class Evaluator {
       const family = l3 ?? ({ ip: 2, ip6: 10, inet: 1 } as Record<string, number>)[table.family] ?? 0;
       object = { kind: 'cthelper', name: o.name, handle: table.nextHandle++, helper: o.helper, protocol, protocolName: o.protocol, l3proto: l3 ?? 0, family, l3protoName: o.l3proto };
       this.model.conntrack = true;
-    } else {
+    } else if (o.kind === 'counter') {
       object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
+    } else {
+      // Checked and given its state slot as the statement of its name is.
+      const stmts: TStmt[] = [];
+      this.stmt({ family: table.family, table, rule: { handle: 0, chain: table.chains[0], stmts, anonSets: [] }, stmts }, o.args);
+      const stmt = stmts[0];
+      object = stmt.kind === 'quota' ? { kind: 'quota', name: o.name, handle: table.nextHandle++, stmt } : { kind: 'limit', name: o.name, handle: table.nextHandle++, stmt: stmt as TStmt & { kind: 'limit' } };
     }
     table.objects.push(object);
     this.model.batch.push({ kind: 'object', table, object });
@@ -384,6 +427,7 @@ export class Evaluator {
       // A default timeout makes it a set with timeouts, as nft declares it.
       if (!set.flagNames.includes('timeout')) set.flagNames = [...set.flagNames, 'timeout'];
     }
+    if (decl.gcInterval) set.gcInterval = this.constOf(decl.gcInterval, typed(TYPES.time, 32, 'host')).value;
     if (set.autoMerge && !set.interval) throw NftError.at(decl.loc, `auto-merge only works with interval sets`);
     // The kernel has no dynamic interval sets.
     if (set.dynamic && set.interval) throw NftError.kernel(decl.loc, `Operation not supported`);
@@ -402,7 +446,9 @@ export class Evaluator {
     this.model.batch.push({ kind: 'set', set });
   }
 
-  private addRule(chain: ChainModel, decl: Rule, insert: boolean): void {
+  // put: where a rule placed by handle or index goes, in place of push or
+  // unshift; a rule that replaces another keeps its handle.
+  addRule(chain: ChainModel, decl: Rule, insert: boolean, put?: (rule: RuleModel) => void): void {
     const table = chain.table;
     const rule: RuleModel = { handle: 0, chain, stmts: [], anonSets: [], comment: decl.comment, loc: decl.extent ?? decl.loc };
     const ctx: Ctx = { family: table.family, table, rule, stmts: rule.stmts };
@@ -416,9 +462,10 @@ export class Evaluator {
     // already implies, unless nothing else would be left.
     if (rule.stmts.length > 1) rule.stmts = rule.stmts.filter((st) => !impliedByFamily(table.family, st));
     rule.stmts = mergePayloads(rule.stmts);
-    rule.handle = table.nextHandle++;
-    if (insert) chain.rules.unshift(rule);
+    if (put) put(rule);
+    else if (insert) chain.rules.unshift(rule);
     else chain.rules.push(rule);
+    if (rule.handle === 0) rule.handle = table.nextHandle++;
     this.model.batch.push({ kind: 'rule', rule });
   }
 
@@ -438,6 +485,14 @@ export class Evaluator {
         const key = this.expr(ctx, s.key);
         const set = this.mapping(ctx, key, s.mapping, { type: TYPES.verdict, bits: 32, byteorder: 'host' });
         ctx.stmts.push({ kind: 'vmap', key, set });
+        return;
+      }
+      case 'objmap':
+        return objectMap(this, ctx, s.objType === 'counter' ? ObjectType.Counter : s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, s.map);
+      case 'namedref': {
+        const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
+        if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, object: obj });
+        else this.kernelErrors.push(NftError.kernel(s.nameLoc, `No such file or directory`));
         return;
       }
       case 'counter': {
@@ -607,6 +662,7 @@ export class Evaluator {
     this.model.conntrack = true;
     if (s.key === 'helper') {
       const v = s.value;
+      if (v.kind === 'map') return objectMap(this, ctx, ObjectType.CtHelper, v);
       if (v.kind !== 'value') throw NftError.at(s.loc, `syntax error`);
       const obj = ctx.table.objects.find((o) => o.kind === 'cthelper' && o.name === v.text);
       if (obj) ctx.stmts.push({ kind: 'objref', objType: OBJ_CT_HELPER, object: obj });
@@ -689,7 +745,7 @@ export class Evaluator {
 
   // --- expressions ------------------------------------------------------------
 
-  private expr(ctx: Ctx, e: Expr): TExpr {
+  expr(ctx: Ctx, e: Expr): TExpr {
     switch (e.kind) {
       case 'ct':
         return this.ctExpr(ctx, e);
@@ -1036,7 +1092,7 @@ export class Evaluator {
   }
 
   // A value, range, prefix or concatenation of those, typed after `like`.
-  private element(like: TExpr | SetModel['keyType'], e: Expr, keyTypes?: Datatype[]): TExpr {
+  element(like: TExpr | SetModel['keyType'], e: Expr, keyTypes?: Datatype[]): TExpr {
     if (e.kind === 'variable') return this.element(like, this.variable(e), keyTypes);
     if ('kind' in like && like.kind === 'concat' || keyTypes && keyTypes.length > 1) {
       const parts: { type: Datatype; bits: number; byteorder: 'big' | 'host' }[] =
@@ -1092,8 +1148,18 @@ export class Evaluator {
   }
 
   // nft's set_not_found: a named set or map of any table by a like name.
-  private setNotFound(name: string, loc: Location): NftError {
-    const like = closestName(name, this.model.sets.filter((s) => !s.anonymous).map((s) => [s.name, s]));
+  // A variable that holds a set stands for its elements, as nft merges a
+  // set defined of other defined sets.
+  flatten(elements: SetElement[]): SetElement[] {
+    return elements.flatMap((el) => {
+      if (el.key.kind !== 'variable' || el.data) return [el];
+      const v = this.variable(el.key);
+      return v.kind === 'set' ? this.flatten(v.elements) : [el];
+    });
+  }
+
+  setNotFound(name: string, loc: Location): NftError {
+    const like = closestName(name, this.model.sets.filter((s) => !s.anonymous && !s.elementsOf && !s.deleted).map((s) => [s.name, s]));
     if (!like) return NftError.at(loc, `No such file or directory`);
     return NftError.at(loc, `No such file or directory; did you mean ${like.isMap ? 'map' : 'set'} ‘${like.name}’ in table ${like.table.family} ‘${like.table.name}’?`);
   }
@@ -1104,7 +1170,7 @@ export class Evaluator {
     return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'));
   }
 
-  private newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {
+  newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {
     const table = ctx.table;
     const set: SetModel = {
       name: data ? '__map%d' : '__set%d', table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: true,
@@ -1136,8 +1202,8 @@ export class Evaluator {
     }
   }
 
-  private elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
-    return elements.map((el) => {
+  elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
+    return this.flatten(elements).map((el) => {
       const key = this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
       if (set.isMap && !el.data) throw NftError.at(el.loc, `syntax error, missing map data`);
       let data: TExpr | undefined;
@@ -1152,7 +1218,7 @@ export class Evaluator {
           data = this.constOf(el.data, dt);
         }
       }
-      return { key, data };
+      return { key, data, comment: el.comment };
     });
   }
 }
@@ -1346,11 +1412,6 @@ function isConstTree(e: Expr): boolean {
   if (e.kind === 'value') return true;
   if (e.kind === 'binop') return isConstTree(e.left) && isConstTree(e.right);
   return false;
-}
-
-function dirname(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? '.' : path.slice(0, i) || '/';
 }
 
 export function protocolNumber(name: string): number | undefined {

@@ -1,12 +1,15 @@
 // The compiler's public interface: nft source in, ruleset image out, with
 // printers for nft's debug output and listing.
+import { applyDeletions } from './commands.js';
 import { disassemble } from './disassemble.js';
+import { commentedKeys } from './encode.js';
 import { encode } from './encode.js';
 import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
-import type { RulesetModel, TStmt } from './model.js';
+import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
+import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
 
 export { NftError };
@@ -64,39 +67,59 @@ function packetState(model: RulesetModel): string[] {
 
 function nameTables(model: RulesetModel): NameTables {
   const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+  const slotNames = new Map<number, string>();
+  for (const t of model.tables) for (const o of t.objects) if (o.kind === 'quota' || o.kind === 'limit') slotNames.set(o.stmt.slot, o.name);
   const counterNames = new Map<number, string>();
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
-    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout })),
+    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout, gcInterval: s.gcInterval, comments: commentedKeys(s) })),
     counterNames,
+    slotNames,
     helpers: helpers.map((h) => h.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
       switch (b.kind) {
         case 'chain': return { kind: 'chain', chain: b.chain.index, bare: b.bare };
         case 'set': return { kind: 'set', set: b.set.index };
-        case 'rule': return { kind: 'rule', chain: b.rule.chain.index, handle: b.rule.handle, sets: b.rule.anonSets.map((s) => s.index), comment: b.rule.comment };
+        case 'elements': return { kind: 'elements', set: b.set.index };
+        case 'rule': {
+          const r = b.rule;
+          const ids = `${r.id !== undefined ? ` ${r.id}` : ''}${r.positionId !== undefined ? ` ${r.positionId}` : ''}`;
+          return { kind: 'rule', chain: r.chain.index, handle: r.handle, sets: r.anonSets.map((s) => s.index), ids, comment: r.comment };
+        }
         case 'object': {
-          const o = b.object;
-          const text = o.kind === 'cthelper'
-            ? `table (null) name (null) use 0 [ ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol} ]`
-            : `table (null) name (null) use 0 [ counter pkts ${o.packets} bytes ${o.bytes} ]`;
-          return { kind: 'object', text };
+          return { kind: 'object', text: `table (null) name (null) use 0 [ ${objectText(b.object)} ]` };
         }
       }
     }),
   };
 }
 
+// An object as libnftnl prints it (the quota's used bytes it leaves out).
+function objectText(o: ObjectModel): string {
+  switch (o.kind) {
+    case 'cthelper': return `ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol}`;
+    case 'counter': return `counter pkts ${o.packets} bytes ${o.bytes}`;
+    case 'quota': return `quota bytes ${o.stmt.bytes} flags ${o.stmt.over ? QuotaFlags.Over : 0}`;
+    case 'limit': return `limit rate ${o.stmt.rate} unit ${o.stmt.unit} burst ${o.stmt.burst} type ${o.stmt.bytes ? 1 : 0} flags ${o.stmt.over ? LimitFlags.Over : 0}`;
+  }
+}
+
 export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const file = { name: opts.filename ?? 'stdin', text: source };
   const model = evaluate(file, opts);
-  const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
-  const image = encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
+  const image = () => {
+    const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
+    return encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
+  };
+  // nft's debug output shows what it sends, deleted things included; the
+  // data plane gets what the kernel holds once the batch is through.
+  const sent = image();
   const names = nameTables(model);
+  const loaded = model.deletions ? (applyDeletions(model), image()) : sent;
   return {
-    image,
+    image: loaded,
     counterCount: model.counterCount,
     packetState: packetState(model),
     chains: model.chains.map((c) => ({
@@ -104,7 +127,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),
     })),
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
-    toNetlinkDebug: () => disassemble(image, names),
+    toNetlinkDebug: () => disassemble(sent, names),
     toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
   };
 }

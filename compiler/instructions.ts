@@ -22,7 +22,9 @@ export type Ins =
   | { op: 'notrack' }
   | { op: 'reject'; type: number; code: number }
   | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
-  | { op: 'objref'; objType: number; index: number }
+  // A named quota or limit carries the words of its own instruction.
+  | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
+  | { op: 'objrefmap'; sreg: number; set: number; objType: number; states?: (Ins & { op: 'quota' | 'limit' })[] }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }

@@ -132,11 +132,22 @@ export class Linearizer {
         this.release(s.key);
         return;
       }
+      case 'objmap': {
+        const r = this.get(s.key);
+        this.lookupKey(s.key, r, s.set);
+        this.out.push({ op: 'objrefmap', sreg: word(r), set: this.setIndex(s.set), objType: s.objType, states: s.states?.map(stateIns) });
+        this.release(s.key);
+        return;
+      }
       case 'counter':
         this.out.push({ op: 'counter', index: s.index });
         return;
       case 'objref':
-        this.out.push({ op: 'objref', objType: s.objType, index: s.object.kind === 'counter' ? s.object.index : this.helperIndex(s.object) });
+      {
+        const o = s.object;
+        if (o.kind === 'quota' || o.kind === 'limit') this.out.push({ op: 'objref', objType: s.objType, index: o.stmt.slot, state: stateIns(o.stmt) });
+        else this.out.push({ op: 'objref', objType: s.objType, index: o.kind === 'counter' ? o.index : this.helperIndex(o) });
+      }
         return;
       case 'ctset': {
         const r = this.get(s.value);
@@ -181,7 +192,7 @@ export class Linearizer {
         this.out.push({ op: 'connlimit', count: s.count, flags: s.over ? 1 : 0 });
         return;
       case 'limit':
-        this.out.push({ op: 'limit', slot: s.slot, flags: (s.over ? LimitFlags.Over : 0) | (s.bytes ? LimitFlags.Bytes : 0), rate: s.rate, unit: s.unit, burst: s.burst });
+        this.out.push(stateIns(s));
         return;
       case 'dynset': {
         const r = this.get(s.key);
@@ -202,7 +213,7 @@ export class Linearizer {
         return;
       }
       case 'quota':
-        this.out.push({ op: 'quota', slot: s.slot, flags: s.over ? QuotaFlags.Over : 0, bytes: s.bytes, used: s.used });
+        this.out.push(stateIns(s));
         return;
     }
   }
@@ -430,4 +441,10 @@ export class Linearizer {
     if (left.byteorder !== 'host' || len <= 1 || left.type.print === 'string') return [];
     return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: len }];
   }
+}
+
+// The instruction of a quota or limit, a statement's or a named object's.
+function stateIns(s: TStmt & { kind: 'quota' | 'limit' }): Ins & { op: 'quota' | 'limit' } {
+  if (s.kind === 'quota') return { op: 'quota', slot: s.slot, flags: s.over ? QuotaFlags.Over : 0, bytes: s.bytes, used: s.used };
+  return { op: 'limit', slot: s.slot, flags: (s.over ? LimitFlags.Over : 0) | (s.bytes ? LimitFlags.Bytes : 0), rate: s.rate, unit: s.unit, burst: s.burst };
 }

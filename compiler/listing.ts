@@ -1,8 +1,8 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, QueueFlags } from '../assembly/abi.js';
+import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
-import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetModel, TExpr, TStmt } from './model.js';
+import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
 import { isRaw } from './headers/raw.js';
@@ -306,9 +306,11 @@ class Printer {
   // added, and every other set sorted. A named set's elements are broken
   // over lines as nft breaks them (its calculate_delim).
   elements(set: SetModel): string {
-    const els = set.interval ? (set.keyTypes.length > 1 ? set.elements : intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data })))
+    const els = set.interval ? (set.keyTypes.length > 1 ? set.elements : intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data, comment: r.comment })))
       : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
-    return this.elementLines(set, els.map((el) => (el.data ? `${this.expr(el.key)} : ${this.expr(el.data)}` : this.expr(el.key))));
+    const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
+    const key = (el: SetElementModel): string => `${this.expr(el.key)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
+    return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
   }
 
   private elementLines(set: SetModel, texts: string[]): string {
@@ -387,8 +389,10 @@ class Printer {
         const b = c ? c[s.index * 2 + 1] ?? 0n : s.bytes;
         return `counter packets ${p} bytes ${b}`;
       }
+      case 'objmap':
+        return `${OBJMAP_WORDS[s.objType]} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
       case 'objref':
-        return s.object.kind === 'counter' ? `counter name "${s.object.name}"` : `ct helper set "${s.object.name}"`;
+        return s.object.kind === 'cthelper' ? `ct helper set "${s.object.name}"` : `${s.object.kind} name "${s.object.name}"`;
       case 'ctset': {
         const dir = s.dir === undefined ? '' : s.dir === CtDir.Original ? 'original ' : 'reply ';
         return `ct ${dir}${s.tmpl.name} set ${this.setValue(s.value)}`;
@@ -451,6 +455,11 @@ class Printer {
       const l3 = obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip';
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
     }
+    if (obj.kind === 'quota' || obj.kind === 'limit') {
+      // The statement of its name without the keyword, as used so far.
+      const args = this.stmt(obj.stmt, []).slice(obj.kind.length + 1);
+      return `\t${obj.kind} ${obj.name} {${h}\n\t\t${args}\n\t}\n`;
+    }
     const c = this.o.counters;
     const p = c ? c[obj.index * 2] ?? 0n : obj.packets;
     const b = c ? c[obj.index * 2 + 1] ?? 0n : obj.bytes;
@@ -478,6 +487,7 @@ class Printer {
     if (set.autoMerge) out += '\t\tauto-merge\n';
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
     if (set.comment !== undefined) out += `\t\tcomment "${set.comment}"\n`;
+    if (set.gcInterval !== undefined) out += `\t\tgc-interval ${formatTime(set.gcInterval, this.o)}\n`;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
     if (live && elements !== undefined) {
@@ -508,6 +518,10 @@ const ELEMENTS_PER_LINE: Record<string, number> = {
 };
 
 // The order nft lists set flags in.
+const OBJMAP_WORDS: Record<number, string> = {
+  [ObjectType.Counter]: 'counter name', [ObjectType.CtHelper]: 'ct helper set', [ObjectType.Quota]: 'quota name', [ObjectType.Limit]: 'limit name',
+};
+
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
 const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };

@@ -49,6 +49,9 @@ export type TStmt =
   | { kind: 'vmap'; key: TExpr; set: SetModel }
   | { kind: 'counter'; index: number; packets: bigint; bytes: bigint }
   | { kind: 'objref'; objType: number; object: ObjectModel }
+  // `counter name KEY map { ... }`, `ct helper set KEY map { ... }`.
+  // states: the quotas or limits the elements number, in that order.
+  | { kind: 'objmap'; objType: number; key: TExpr; set: SetModel; states?: (TStmt & { kind: 'quota' | 'limit' })[] }
   | { kind: 'ctset'; tmpl: CtTemplate; dir?: CtDir; value: TExpr }
   | { kind: 'metaset'; tmpl: MetaTemplate; unqualified: boolean; value: TExpr }
   | { kind: 'payloadset'; target: TExpr & { kind: 'payload' }; value: TExpr }
@@ -69,6 +72,11 @@ export type TStmt =
 export interface SetElementModel {
   key: TExpr;
   data?: TExpr;
+  comment?: string;
+  // An object map's data: the object's name (data holds its index).
+  objName?: string;
+  // Deleted by a later command: still in what nft sends, gone once loaded.
+  deleted?: boolean;
 }
 
 export interface SetModel {
@@ -101,9 +109,18 @@ export interface SetModel {
   updated: boolean;
   // Default timeout of its elements in milliseconds.
   timeout?: bigint;
+  // How often the kernel looks for expired elements, in milliseconds.
+  gcInterval?: bigint;
   // Declared with `typeof`: the selectors, for the listing.
   typeofKey?: TExpr[];
   typeofData?: TExpr;
+  // Deleted by a later command (see SetElementModel.deleted).
+  deleted?: boolean;
+  // An object map: the type of the objects its elements name.
+  objType?: number;
+  // A command's elements added to (or deleted from, flushed from) a set
+  // declared before: nft sends them in a message of their own.
+  elementsOf?: { set: SetModel; op: 'add' | 'delete' };
 }
 
 export interface RuleModel {
@@ -114,6 +131,13 @@ export interface RuleModel {
   comment?: string;
   counter?: number;
   loc?: Location;
+  deleted?: boolean;
+  // The ids nft gives rules placed by index in the same batch: the rule
+  // another is placed next to, and where this one goes.
+  id?: number;
+  positionId?: number;
+  // The rule this one replaces, whose handle it takes.
+  replaces?: RuleModel;
 }
 
 export interface ChainModel {
@@ -127,11 +151,14 @@ export interface ChainModel {
   priority?: number;
   policy?: 'accept' | 'drop';
   rules: RuleModel[];
+  deleted?: boolean;
 }
 
 export type ObjectModel =
   | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; family: number; l3protoName?: string; protocolName: string }
-  | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint };
+  | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint }
+  | { kind: 'quota'; name: string; handle: number; stmt: TStmt & { kind: 'quota' } }
+  | { kind: 'limit'; name: string; handle: number; stmt: TStmt & { kind: 'limit' } };
 
 export interface TableModel {
   family: Family;
@@ -141,6 +168,7 @@ export interface TableModel {
   sets: SetModel[];
   objects: ObjectModel[];
   nextHandle: number;
+  deleted?: boolean;
 }
 
 // Everything the ruleset holds, in the order nft sends it to the kernel.
@@ -149,6 +177,7 @@ export type BatchItem =
   | { kind: 'chain'; chain: ChainModel; bare?: boolean }
   | { kind: 'object'; table: TableModel; object: ObjectModel }
   | { kind: 'set'; set: SetModel }
+  | { kind: 'elements'; set: SetModel }
   | { kind: 'rule'; rule: RuleModel };
 
 export interface RulesetModel {
@@ -162,4 +191,8 @@ export interface RulesetModel {
   logs: LogOptions[];
   conntrack: boolean;
   accounting: boolean;
+  // Something was deleted: what is loaded differs from what was sent.
+  deletions: boolean;
+  // Rule ids given so far (see RuleModel.id).
+  ruleIds: number;
 }

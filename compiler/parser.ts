@@ -12,6 +12,7 @@ import { TCP_OPTION_WORDS, tcpOptionByName, tcpOptionField } from './headers/tcp
 import { sctpChunk } from './headers/sctp-chunk.js';
 import { IP_OPTIONS, ipOption } from './headers/ipopt.js';
 import { closestName } from './misspell.js';
+import { parseCommand, rulePlace } from './parse-commands.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -45,7 +46,13 @@ export interface Define {
   loc: Location;
 }
 
-export type TopLevel = Command | Include | Define;
+export interface Undefine {
+  kind: 'undefine';
+  name: string;
+  loc: Location;
+}
+
+export type TopLevel = Command | Include | Define | Undefine;
 
 // Thrown past every block when the parse must end (see recover).
 class ParseAbort {}
@@ -69,12 +76,28 @@ export class Parser {
   private consumed: Token | undefined;
 
   // defined: the variables the file can use from the files that include it.
-  constructor(file: SourceFile, defined: Iterable<string> = []) {
+  // includer: the files an include inside a table block reads, which the
+  // parser takes in place, as nft's scanner does.
+  constructor(file: SourceFile, defined: Iterable<string> = [], private readonly includer?: Includer) {
     this.lexer = new Lexer(file);
     this.defined = new Set(defined);
   }
 
-  private peek(ahead = 0): Token {
+  // A file included inside a table block: table items up to its end.
+  private includedItems(table: Command & { kind: 'table' }): void {
+    try {
+      for (;;) {
+        this.skipSeparators();
+        if (this.peek().kind === 'eof') return;
+        this.recovering(() => this.tableItem(table));
+      }
+    } catch (e) {
+      if (!(e instanceof ParseAbort)) throw e;
+    }
+  }
+
+
+  peek(ahead = 0): Token {
     while (this.ahead.length <= ahead) {
       const last = this.ahead[this.ahead.length - 1];
       this.ahead.push(last?.kind === 'eof' ? last : this.lexer.next());
@@ -82,64 +105,64 @@ export class Parser {
     return this.ahead[ahead];
   }
 
-  private next(): Token {
+  next(): Token {
     const t = this.peek();
     if (t.kind !== 'eof') this.ahead.shift();
     this.consumed = t;
     return t;
   }
 
-  private is(text: string, ahead = 0): boolean {
+  is(text: string, ahead = 0): boolean {
     const t = this.peek(ahead);
     return (t.kind === 'word' || t.kind === 'punct') && t.text === text;
   }
 
-  private accept(text: string): Token | undefined {
+  accept(text: string): Token | undefined {
     return this.is(text) ? this.next() : undefined;
   }
 
-  private fail(t: Token, message?: string): never {
+  fail(t: Token, message?: string): never {
     const what = message ?? `syntax error, unexpected ${describe(t)}`;
     throw NftError.at(t, what);
   }
 
   // Bison's message when it can list what would have done; named: the
   // token's name where its scanner scope makes it a keyword.
-  private failExpecting(t: Token, expecting: string, named = describe(t)): never {
+  failExpecting(t: Token, expecting: string, named = describe(t)): never {
     this.fail(t, `syntax error, unexpected ${named}, expecting ${expecting}`);
   }
 
   // An error nft's grammar actions raise over a span of tokens.
-  private failAt(loc: Location, message: string): never {
+  failAt(loc: Location, message: string): never {
     throw NftError.at(loc, message);
   }
 
-  private expect(text: string): Token {
+  expect(text: string): Token {
     if (!this.is(text)) this.fail(this.peek());
     return this.next();
   }
 
-  private word(): Token {
+  word(): Token {
     const t = this.peek();
     if (t.kind !== 'word') this.fail(t);
     return this.next();
   }
 
   // A table, chain, set or object name: a word that is not a keyword.
-  private name(expecting = 'string'): Token {
+  name(expecting = 'string'): Token {
     const t = this.peek();
     if (t.kind !== 'word' || keywordName(t.text) !== undefined || isNumber(t)) this.failExpecting(t, expecting);
     return this.next();
   }
 
   // A device or a named counter, which may be quoted.
-  private quotableName(): Token {
+  quotableName(): Token {
     const t = this.peek();
     if (t.kind === 'string') return this.next();
     return this.name();
   }
 
-  private atEnd(): boolean {
+  atEnd(): boolean {
     const t = this.peek();
     return t.kind === 'eof' || t.kind === 'newline' || this.is(';') || this.is('}');
   }
@@ -221,22 +244,35 @@ export class Parser {
         const loc = span(t, p);
         return { kind: 'include', path: p.text, loc: { ...loc, endColumn: loc.endColumn + 1 } };
       }
-      case 'define': {
-        const n = this.word();
-        this.expect('=');
-        const value = this.rhsExpr();
-        this.defined.add(n.text);
-        return { kind: 'define', name: n.text, value, loc: n };
-      }
-      case 'flush': {
-        this.expect('ruleset');
-        return { kind: 'flush', loc: t };
-      }
+      case 'define':
+      case 'redefine':
+      case 'undefine':
+        return this.definition(t);
+      case 'delete':
+      case 'destroy':
+      case 'flush':
+      case 'rename':
+      case 'replace':
+      case 'reset':
+        return parseCommand(this, t);
       case 'table':
         return this.tableBlock();
-      case 'add':
-      case 'create':
+      // nft takes an add command without its verb.
+      case 'chain':
+      case 'rule':
+      case 'set':
+      case 'map':
+      case 'element':
+        this.ahead.unshift(t);
         return this.addCommand(false);
+      case 'add':
+        return this.addCommand(false);
+      case 'create': {
+        // As add, but what exists already is the kernel's error.
+        const cmd = this.addCommand(false);
+        if (cmd.kind === 'table' || cmd.kind === 'chain' || cmd.kind === 'set' || cmd.kind === 'elements') cmd.create = true;
+        return cmd;
+      }
       case 'insert':
         return this.addCommand(true);
       default:
@@ -244,7 +280,28 @@ export class Parser {
     }
   }
 
-  private family(): Family {
+  // define, redefine, undefine: nft's symbols, known from where they are
+  // written on.
+  private definition(t: Token): Define | Undefine {
+    const n = this.word();
+    if (t.text === 'undefine') {
+      this.defined.delete(n.text);
+      return { kind: 'undefine', name: n.text, loc: n };
+    }
+    const again = t.text === 'define' && this.defined.has(n.text);
+    this.expect('=');
+    const value = this.rhsExpr();
+    if (again) {
+      // nft finds it once the separator is read: its recovery then drops
+      // the statement after.
+      if (this.peek().kind === 'newline' || this.is(';')) this.next();
+      this.fail(n, `redefinition of symbol '${n.text}'`);
+    }
+    this.defined.add(n.text);
+    return { kind: 'define', name: n.text, value, loc: n };
+  }
+
+  family(): Family {
     const t = this.peek();
     // A family's name is a keyword, never a table's.
     if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text)) {
@@ -291,8 +348,9 @@ export class Parser {
         const family = this.family();
         const table = this.name();
         const chain = this.name();
+        const place = rulePlace(this);
         const rule = this.rule(true);
-        return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, loc: what };
+        return { kind: 'rule', family, table: table.text, tableLoc: table, chain: chain.text, chainLoc: chain, rule, insert, place, loc: what };
       }
       case 'set':
       case 'map': {
@@ -319,11 +377,17 @@ export class Parser {
   private tableBlock(): Command {
     const family = this.family();
     const n = this.name();
-    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [] };
+    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [], definitions: [] };
     if (!this.accept('{')) return table;
+    // What the block defines is known in the block only.
+    const outer = new Set(this.defined);
     for (;;) {
       this.skipSeparators();
-      if (this.accept('}')) return table;
+      if (this.accept('}')) {
+        this.defined.clear();
+        for (const d of outer) this.defined.add(d);
+        return table;
+      }
       this.recovering(() => this.tableItem(table));
     }
   }
@@ -353,6 +417,41 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'include') {
+      const p = this.peek();
+      if (p.kind !== 'string') this.fail(p);
+      this.next();
+      const loc = span(t, p);
+      if (!this.includer) this.fail(t);
+      let files: SourceFile[];
+      try {
+        files = this.includer(p.text, { ...loc, endColumn: loc.endColumn + 1 });
+      } catch (e) {
+        // nft finds it once the separator is read: its recovery then drops
+        // the statement after.
+        if (this.peek().kind === 'newline' || this.is(';')) this.next();
+        throw e;
+      }
+      for (const file of files) {
+        const sub = new Parser(file, this.defined, this.includer);
+        sub.includedItems(table);
+        this.errors.push(...sub.errors);
+        for (const d of sub.defined) this.defined.add(d);
+      }
+      add = () => undefined;
+    } else if (t.text === 'define' || t.text === 'redefine' || t.text === 'undefine') {
+      const d = this.definition(t);
+      add = () => table.definitions.push(d);
+    } else if (t.text === 'quota' || t.text === 'limit') {
+      const n = this.name();
+      this.expect('{');
+      this.skipSeparators();
+      const decl: ObjectDecl = t.text === 'quota'
+        ? { kind: 'quota', name: n.text, args: this.quotaArgs(t), loc: n }
+        : { kind: 'limit', name: n.text, args: this.limitArgs(t), loc: n };
+      this.skipSeparators();
+      this.expect('}');
+      add = () => table.objects.push(decl);
     } else if (t.text === 'counter') {
       const cn = this.name();
       const start = { packets: 0n, bytes: 0n };
@@ -466,7 +565,7 @@ export class Parser {
 
   // inScope: where a counter, limit or quota is being read, whose words are
   // keywords there.
-  private number(inScope = false): Token {
+  number(inScope = false): Token {
     const t = this.peek();
     if (t.kind !== 'word' || !/^\d+$/.test(t.text)) {
       this.failExpecting(t, 'number', inScope && t.kind === 'word' && AMOUNT_WORDS.has(t.text) ? t.text : describe(t));
@@ -510,6 +609,10 @@ export class Parser {
       set.elements = this.setElements();
     } else if (t.text === 'timeout') {
       set.timeout = this.value();
+    } else if (t.text === 'gc-interval') {
+      set.gcInterval = this.value();
+    } else if (t.text === 'counter') {
+      this.fail(t, `a set's counter is not supported by nftwasm`);
     } else if (t.text === 'size') {
       set.size = Number(this.number().text);
     } else if (t.text === 'policy') {
@@ -527,7 +630,7 @@ export class Parser {
 
   // The elements up to the closing brace, at least one; an anonymous verdict
   // map's data are verdicts to the grammar.
-  private setElements(verdicts = false): SetElement[] {
+  setElements(verdicts = false): SetElement[] {
     const elements: SetElement[] = [];
     for (;;) {
       this.skipNewlines();
@@ -535,17 +638,25 @@ export class Parser {
       const key = this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();
-      const option = this.peek();
-      // nft takes these after a key; the data plane has no clock for
-      // elements the ruleset declares.
-      if (option.kind === 'word' && ELEMENT_OPTIONS.has(option.text)) this.fail(option, `a set element's ${option.text} is not supported`);
+      let comment: string | undefined;
+      for (let option = this.peek(); option.kind === 'word' && ELEMENT_OPTIONS.has(option.text); option = this.peek()) {
+        this.next();
+        // The data plane has no clock or counters for elements the ruleset
+        // declares.
+        if (option.text !== 'comment') this.fail(option, `a set element's ${option.text} is not supported`);
+        const c = this.peek();
+        if (c.kind !== 'string' && c.kind !== 'word') this.fail(c);
+        this.next();
+        comment = c.text;
+        this.skipNewlines();
+      }
       if (this.accept(':')) {
         this.skipNewlines();
         const d = this.peek();
         if (verdicts && (d.kind !== 'word' || !VERDICTS.has(d.text))) this.fail(d);
         data = this.setData();
       }
-      elements.push({ key, data, loc: span(key.loc, data?.loc ?? key.loc) });
+      elements.push({ key, data, comment, loc: span(key.loc, data?.loc ?? key.loc) });
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;
@@ -801,7 +912,11 @@ export class Parser {
       // Any expression to the grammar: a missing counter is the kernel's
       // to find.
       const n = this.peek();
-      if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) this.fail(n);
+      if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) {
+        const map = this.expr();
+        if (map.kind !== 'map') this.fail(n);
+        return { kind: 'objmap', objType: 'counter', map, loc: span(t, n) };
+      }
       this.next();
       return { kind: 'counter', name: n.text, nameLoc: n, loc: span(t, n) };
     }
@@ -877,6 +992,24 @@ export class Parser {
   // limit rate [over] N[ UNIT]/PERIOD [burst N UNIT]
   private limitStmt(): Stmt {
     const t = this.next();
+    return this.objectName(t, 'limit') ?? this.limitArgs(t);
+  }
+
+  // `quota name X`, `limit name X`, or an object map: undefined when no
+  // name follows.
+  private objectName(t: Token, objType: 'quota' | 'limit'): Stmt | undefined {
+    if (!this.accept('name')) return undefined;
+    const n = this.peek();
+    if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) {
+      const map = this.expr();
+      if (map.kind !== 'map') this.fail(n);
+      return { kind: 'objmap', objType, map, loc: span(t, n) };
+    }
+    this.next();
+    return { kind: 'namedref', objType, name: n.text, nameLoc: n, loc: span(t, n) };
+  }
+
+  private limitArgs(t: Token): Stmt & { kind: 'limit' } {
     if (!this.is('rate')) this.failExpecting(this.peek(), 'name or rate');
     this.next();
     const over = !!this.accept('over');
@@ -953,6 +1086,10 @@ export class Parser {
   // quota [over] N UNIT [used N UNIT]
   private quotaStmt(): Stmt {
     const t = this.next();
+    return this.objectName(t, 'quota') ?? this.quotaArgs(t);
+  }
+
+  private quotaArgs(t: Token): Stmt & { kind: 'quota' } {
     const over = !!this.accept('over');
     // data_unit_parse marks the whole statement, or all of `used`.
     const bytes = this.byteAmount(this.number(true), t);
@@ -1272,7 +1409,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 // counterpart for: refused by name rather than as syntax errors.
 const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect', 'tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
-const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'quota', 'limit', 'synproxy', 'secmark', 'ct']);
+const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
 
 // Keywords of the scanner's queue scope.
 const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
@@ -1308,8 +1445,11 @@ function describe(t: Token): string {
 const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
 
 // The commands that parsed, and the syntax errors of those that did not.
-export function parse(file: SourceFile, defined: Iterable<string> = []): { items: TopLevel[]; errors: NftError[] } {
-  const parser = new Parser(file, defined);
+// Reads the files of an include, or throws nft's error.
+export type Includer = (path: string, loc: Location) => SourceFile[];
+
+export function parse(file: SourceFile, defined: Iterable<string> = [], includer?: Includer): { items: TopLevel[]; errors: NftError[] } {
+  const parser = new Parser(file, defined, includer);
   const items = parser.parseFile();
   return { items, errors: parser.errors };
 }

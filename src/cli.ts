@@ -2,7 +2,7 @@
 // capture that cannot be read, an interface that cannot be captured on),
 // 2 usage error.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { readFileSync, readdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { systemErrorText } from './system-error.js';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
@@ -97,7 +97,7 @@ function hostAccounts(): AccountNames {
 }
 
 function compileFile(path: string, network?: HostNetwork): Ruleset {
-  return compile(readText(path), { filename: path, readFile: readText, accounts: hostAccounts(), ...(network ? { interfaces: network.devices } : {}) });
+  return compile(readText(path), { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), ...(network ? { interfaces: network.devices } : {}) });
 }
 
 // The ruleset with a table of our own whose chains select the packets
@@ -155,7 +155,7 @@ function compileWithTraceFilter(path: string, expr: string, network?: HostNetwor
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, accounts: hostAccounts(), ...interfaces });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), ...interfaces });
 }
 
 function hideTraceTable(listing: string): string {

@@ -25,8 +25,8 @@ describe('errors', () => {
       '\tflowtable f {',
       '\t\thook ingress priority 0; devices = { lo };',
       '\t}',
-      '\tquota q {',
-      '\t\t25 mbytes',
+      '\tsecmark q {',
+      '\t\t"system_u:object_r:ssh_server_packet_t:s0"',
       '\t}',
       '\tchain c {',
       '\t\tfib daddr type broadcast drop',
@@ -40,7 +40,7 @@ describe('errors', () => {
     const e = error(source);
     expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
       '2:2 flowtable objects are not supported by nftwasm',
-      '5:2 quota objects are not supported by nftwasm',
+      '5:2 secmark objects are not supported by nftwasm',
       '9:3 fib is not supported by nftwasm',
       '10:18 masquerade is not supported by nftwasm',
       '11:17 numgen is not supported by nftwasm',

@@ -13,6 +13,9 @@ const SOURCE = `table inet t {
 	}
 	counter named {
 	}
+	quota small {
+		100 bytes
+	}
 	set seen {
 		type ipv4_addr
 		flags dynamic
@@ -25,6 +28,7 @@ const SOURCE = `table inet t {
 		meta mark & 0xff == 3 counter name "named"
 		ct state new limit rate 10/second quota 100 bytes add @seen { ip saddr }
 		ct mark 1-5 meta l4proto tcp counter
+		quota name "small" quota name udp dport map { 53 : "small" } counter name udp dport map { 53 : "named" }
 	}
 	chain a {
 		udp dport 53 counter return
@@ -107,6 +111,10 @@ const CASES: [string, ImageError, Corruption][] = [
   ['a counter index out of range', ImageError.CounterIndex, (i, v) => v.setUint32(first(i, Op.Counter) + 4, 1000, true)],
   ['a named counter out of range', ImageError.CounterIndex, (i, v) => v.setUint32(first(i, Op.Objref, (at) => v.getUint32(at + 4, true) === 1) + 8, 1000, true)],
   ['a helper object out of range', ImageError.ObjectIndex, (i, v) => v.setUint32(first(i, Op.Objref, (at) => v.getUint32(at + 4, true) === 3) + 8, 7, true)],
+  ['a named quota state slot out of range', ImageError.StateSlot, (i, v) => v.setUint32(first(i, Op.Objref, (at) => v.getUint32(at + 4, true) === 2) + 12, 1000, true)],
+  ['a quota map state slot out of range', ImageError.StateSlot, (i, v) => v.setUint32(first(i, Op.ObjrefMap) + 16, 1000, true)],
+  ['an object map in a set out of range', ImageError.SetIndex, (i, v) => v.setUint32(first(i, Op.ObjrefMap) + 4, 40, true)],
+  ['an object map of an unknown object type', ImageError.BadOperand, (i, v) => v.setUint32(first(i, Op.ObjrefMap, (at) => v.getUint32(at + 8, true) === 1) + 8, 9, true)],
   ['a lookup in a set out of range', ImageError.SetIndex, (i, v) => v.setUint32(first(i, Op.Lookup) + 4, 40, true)],
   ['an add to a set out of range', ImageError.SetIndex, (i, v) => v.setUint32(first(i, Op.Dynset) + 4, 40, true)],
   ['a queue number register past the register file', ImageError.BadRegister, (i, v) => v.setUint8(first(i, Op.Queue) + 2, 19 + 4)],
