@@ -734,6 +734,21 @@ export enum PacketFate {
   // sent to another host's link-layer address (a cooked capture's
   // PACKET_OTHERHOST): ip_rcv drops it before any hook
   OtherHost = 4,
+  // an IPv4 header whose checksum is wrong, dropped by ip_rcv
+  BadChecksum = 5,
+  // From here on the packet met hooks and something other than a rule
+  // dropped it. Routing after prerouting: a martian source or destination,
+  // IPv4 options that do not parse or route the packet themselves, a
+  // forwarded packet whose TTL or hop limit runs out.
+  Martian = 6,
+  BadIpOptions = 7,
+  TtlExceeded = 8,
+  // conntrack could not make room for a new entry
+  ConntrackFull = 9,
+  // a conntrack helper refused the packet
+  HelperRefused = 10,
+  // to a group the host has not joined: routing finds no way in
+  NoRoute = 11,
 }
 
 // Tunables the host writes into the configuration block, u32 each, in seconds

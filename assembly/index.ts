@@ -239,7 +239,8 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     // Results keep the record's own time, as the capture has it.
     store<u64>(out + PacketResult.Time, recordTime);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
-    if (load<u8>(out + PacketResult.Fate) != <u8>PacketFate.Filtered) addTotal(PacketTotals.NotEvaluated);
+    const fate = load<u8>(out + PacketResult.Fate);
+    if (fate != <u8>PacketFate.Filtered && fate < <u8>PacketFate.Martian) addTotal(PacketTotals.NotEvaluated);
     const id = load<u32>(out + PacketResult.CtId);
     if (id > lastIdShown) {
       lastIdShown = id;

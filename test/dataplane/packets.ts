@@ -81,17 +81,27 @@ export function gre(src: string, dst: string): number[] {
   return ipv4(src, dst, 47, [0, 0, 0x08, 0x00, 0x45, 0, 0, 20]);
 }
 
-/** A pcap (Ethernet link type) of the given IP packets, one per `step` seconds from `start`. */
+const MACS = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+/** Linux's lo frames Ethernet with both addresses zero. */
+export const LOOPBACK_MACS = new Array<number>(12).fill(0);
+
+const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+
+/** A pcap (Ethernet link type unless named) of the given IP packets, one per `step` seconds from `start`. */
 /** `times` gives each record's own timestamp, in seconds, instead of start and step. */
-export function pcap(packets: number[][], { start = 1_700_000_000, step = 0.001, times = undefined as number[] | undefined } = {}): Uint8Array {
+export function pcap(
+  packets: number[][],
+  { start = 1_700_000_000, step = 0.001, times = undefined as number[] | undefined, macs = MACS, linkType = LINKTYPE_ETHERNET } = {},
+): Uint8Array {
   const out: number[] = [];
   const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-  out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(1));
+  out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(linkType));
   packets.forEach((ip, i) => {
     const t = times?.[i] ?? start + i * step;
     const sec = Math.floor(t);
     const usec = Math.round((t - sec) * 1e6);
-    const frame = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, ...ip];
+    const frame = linkType === LINKTYPE_RAW ? ip : [...macs, 0x08, 0x00, ...ip];
     out.push(...le32(sec), ...le32(usec), ...le32(frame.length), ...le32(frame.length), ...frame);
   });
   return Uint8Array.from(out);

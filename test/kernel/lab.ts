@@ -142,11 +142,13 @@ export interface ScenarioOptions {
   traffic: (lab: Lab) => Promise<void>;
   /** Upper bound for the traffic function. */
   timeoutMs?: number;
+  /** The interface of `srv` tcpdump listens on: the veth unless named (`lo`, `any`). */
+  captureOn?: string;
 }
 
 export interface ScenarioResult {
   name: string;
-  /** tcpdump's capture of the srv veth, from before the traffic until it went quiet. */
+  /** tcpdump's capture in srv (of the veth, unless captureOn), from before the traffic until it went quiet. */
   pcap: Buffer;
   captureStats: CaptureStats;
   /** `nft list ruleset` in srv after the traffic. */
@@ -203,7 +205,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await runInNamespace(srvNs, `nft -f ${rulesetFile}`);
 
     const lab = makeLab({ cliNs, srvNs, addresses, ipv6, workDir, background });
-    capture = await Capture.start(srvNs, IFACE, join(workDir, "capture.pcap"));
+    capture = await Capture.start(srvNs, options.captureOn ?? IFACE, join(workDir, "capture.pcap"));
     await withTimeout(
       options.traffic(lab),
       options.timeoutMs ?? DEFAULT_TRAFFIC_TIMEOUT_MS,
