@@ -689,7 +689,9 @@ export enum PacketTotals {
   // kernel's clock never goes back, so they are evaluated at the latest time
   // seen. Counted by the first shard only, as every shard reads every record.
   BackInTime = 24,
-  Size = 32,
+  // Packets conntrack found invalid for their transport checksum alone.
+  BadL4Checksum = 32,
+  Size = 40,
 }
 
 // ---------------------------------------------------------------------------
