@@ -908,5 +908,19 @@ export enum TraceRecord {
   Target = 16,
   // TraceKind
   Kind = 20,
-  Size = 24,
+  // the packet's mark when the record was made
+  Mark = 24,
+  // PacketPath: the hooks the packet meets
+  Path = 28,
+  Size = 32,
+}
+
+// The hooks a packet meets (assembly/pipeline.ts): prerouting and input;
+// output and postrouting; prerouting, forward and postrouting; or, for what
+// the host sends itself, output, postrouting, prerouting and input.
+export enum PacketPath {
+  Input = 0,
+  Output = 1,
+  Forward = 2,
+  Loopback = 3,
 }

@@ -1,7 +1,8 @@
 // The path of one packet through the hooks, as the kernel walks it: the
 // chains of each hook in priority order, conntrack at -200 on prerouting and
 // output, confirmation after the last hook of an accepted packet.
-import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketResult, CtEntry } from './abi';
+import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketPath, PacketResult, CtEntry } from './abi';
+import * as trace from './trace';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
@@ -262,6 +263,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     vm.packetMark = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const loop = path == PATH_LOOPBACK;
+    trace.path = loop ? PacketPath.Loopback : path == PATH_INPUT ? PacketPath.Input : path == PATH_OUTPUT ? PacketPath.Output : PacketPath.Forward;
     const deviceType = pkt.iifType;
     let confirmed = false;
     let lowered = false;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { packetJson } from '../../src/output/packet-json.js';
+import { TraceFormatter } from '../../src/output/trace-format.js';
 import { parseListingCounters } from '../kernel/listing.js';
 import { ACK, LINKTYPE_RAW, LOOPBACK_MACS, SYN, pcap, tcp } from './packets.js';
 
@@ -84,5 +85,17 @@ describe('traffic the host sends itself', () => {
     expect(r.json[0]).toMatchObject({ verdict: 'drop', fate: 'martian', ct: { state: 'new' } });
     expect(r.json[0]).not.toHaveProperty('decided');
     expect(r.conntrack).toHaveLength(0);
+  });
+
+  it('a traced martian says so in its last trace line', async () => {
+    const ruleset = compile(RULESET);
+    const filter = await createFilter(ruleset, { local: ['10.0.0.2'], trace: { packets: [1] } });
+    const formatter = new TraceFormatter(ruleset, (_colour, text) => text);
+    const lines: string[] = [];
+    filter.processCapture(pcap([handshake('127.0.0.1', '10.0.0.2')[0]!]), (batch) => {
+      formatter.lines(batch, 0, 0, (line) => lines.push(line), false);
+    });
+    expect(lines.at(-2)).toBe('trace id 00000001 inet t pre policy accept ');
+    expect(lines.at(-1)).toBe('trace id 00000001 fate martian (verdict drop)');
   });
 });

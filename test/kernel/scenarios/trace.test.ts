@@ -1,0 +1,87 @@
+// `nft monitor trace` in the server namespace while the traffic runs, and
+// nftwasm's trace of the capture: the same lines, trace ids aside.
+import { describe, expect, it } from "vitest";
+import { compile, createFilter } from "../../../src/index.js";
+import { TraceFormatter } from "../../../src/output/trace-format.js";
+import { runScenario, SYSTEM_PYTHON, type Lab } from "../lab.js";
+import { script, skipNote, unavailable } from "./parity.js";
+
+const RULESET = `table inet filter {
+	chain output {
+		type filter hook output priority raw; policy accept;
+		meta nftrace set 1
+		udp dport 9999 meta mark set 0x0000002a
+		counter
+	}
+
+	chain postrouting {
+		type filter hook postrouting priority filter; policy accept;
+		ct state new counter
+	}
+
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+		ct state established counter accept
+	}
+
+	chain checks {
+		icmp type echo-request counter return
+		ip6 nexthdr ipv6-icmp counter
+	}
+
+	chain input {
+		type filter hook input priority filter; policy accept;
+		jump checks
+		tcp dport 22 counter drop
+		tcp dport 8000 ct state new counter accept
+	}
+}
+`;
+
+async function loopbackTraffic(lab: Lab): Promise<void> {
+	await lab.srv("sysctl -qw net.ipv6.conf.lo.disable_ipv6=0");
+	const root = `${lab.workDir}/www`;
+	await lab.srv(`mkdir -p ${root} && echo hello > ${root}/index.html`);
+	lab.spawnSrv(`${SYSTEM_PYTHON} -m http.server 8000 --bind :: --directory ${root}`);
+	await lab.waitPort(8000, "tcp");
+	await lab.srv("ping -n -c 2 -i 0.2 -W 1 127.0.0.1");
+	await lab.srv("ping -n -c 1 -W 1 ::1");
+	await lab.srv("curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:8000/");
+	await lab.srv("curl -sS --noproxy '*' --connect-timeout 0.5 http://127.0.0.1:22/", { allowFailure: true });
+	await lab.srv(`${SYSTEM_PYTHON} ${script("../udp-send.py")} 127.0.0.1 9999 probe 0.3`, { allowFailure: true });
+}
+
+/**
+ * The passes of packets through base chains: each a "packet:" line and the
+ * lines after it, trace ids left out (the kernel's hash the skb's address,
+ * and recur), in a canonical order (over lo a packet's way back in may come
+ * after the next packet's way out).
+ */
+function chainPasses(text: string): string[] {
+	const passes: string[][] = [];
+	for (const line of text.split("\n")) {
+		const m = /^trace id [0-9a-f]{8} (.*)$/.exec(line);
+		if (!m) continue;
+		if (m[1]!.includes(" packet: ") || passes.length === 0) passes.push([]);
+		passes.at(-1)!.push(m[1]!);
+	}
+	return passes.map((p) => p.join("\n")).sort();
+}
+
+describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNote}`, () => {
+	it("traffic over lo: every trace line as nft prints it", { timeout: 60_000 }, async () => {
+		const kernel = await runScenario({ name: "trace-lo", ruleset: RULESET, captureOn: "lo", monitorTrace: true, traffic: loopbackTraffic });
+		const ruleset = compile(RULESET);
+		const filter = await createFilter(ruleset, { local: kernel.local, trace: { packets: [] } });
+		const formatter = new TraceFormatter(ruleset, (_colour, text) => text);
+		const lines: string[] = [];
+		filter.processCapture(kernel.pcap, (batch) => {
+			const trace = batch.trace!;
+			for (let i = 0, j = 0; i < batch.count; i++) {
+				if (j < trace.count && trace.packet(j) === i) j = formatter.lines(batch, i, j, (line) => lines.push(line), false);
+			}
+		});
+		expect(kernel.trace).toMatch(/verdict drop/);
+		expect(chainPasses(lines.join("\n"))).toEqual(chainPasses(kernel.trace!));
+	});
+});
