@@ -70,7 +70,7 @@ function ipv4HeaderChecksumOk(p: usize, ihl: u32): bool {
 // The ARPHRD_* type of the device the packet came in on, as the capture's
 // link layer tells it (a cooked capture says it outright; raw IP comes from
 // devices without a link layer, ARPHRD_NONE).
-const ARPHRD_ETHER: u32 = 1;
+export const ARPHRD_ETHER: u32 = 1;
 export const ARPHRD_LOOPBACK: u32 = 772;
 const ARPHRD_NONE: u32 = 0xfffe;
 export let iifType: u32 = ARPHRD_NONE;
@@ -85,6 +85,9 @@ export const DEVICE_OTHER: i32 = 0;
 export const DEVICE_LOOPBACK: i32 = 1;
 export const DEVICE_UNKNOWN: i32 = 2;
 export let loopbackDevice: i32 = DEVICE_UNKNOWN;
+// A cooked capture marks what the host sent (PACKET_OUTGOING).
+export let outgoing = false;
+const PACKET_OUTGOING: u32 = 4;
 
 // Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
 export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
@@ -100,6 +103,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   iifType = ARPHRD_NONE;
   linkIfindex = 0;
   loopbackDevice = DEVICE_UNKNOWN;
+  outgoing = false;
   let p = data;
   let proto: u32 = 0;
   if (linkType == LINKTYPE_ETHERNET) {
@@ -119,7 +123,8 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     iifType = be16(data + 2);
     loopbackDevice = iifType == ARPHRD_LOOPBACK ? DEVICE_LOOPBACK : DEVICE_OTHER;
     const t = be16(data);
-    pkttype = t == 4 ? 0 : <u8>t;
+    outgoing = t == PACKET_OUTGOING;
+    pkttype = outgoing ? 0 : <u8>t;
     proto = be16(data + 14);
     p = data + 16;
   } else if (linkType == LINKTYPE_LINUX_SLL2) {
@@ -129,7 +134,8 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     loopbackDevice = iifType == ARPHRD_LOOPBACK ? DEVICE_LOOPBACK : DEVICE_OTHER;
     proto = be16(data);
     const t = load<u8>(data + 10);
-    pkttype = t == 4 ? 0 : t;
+    outgoing = t == PACKET_OUTGOING;
+    pkttype = outgoing ? 0 : t;
     p = data + 20;
   } else if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) {
     if (caplen < 1) return PacketFate.NotIp;

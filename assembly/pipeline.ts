@@ -100,13 +100,59 @@ function looped(fam: u32): bool {
   return pkt.loopbackDevice == pkt.DEVICE_LOOPBACK && memory.compare(pkt.saddr, pkt.daddr, alen) == 0;
 }
 
+// Ethernet addresses of the host, learnt from frames to and from its local
+// addresses.
+const HOST_MACS: i32 = 8;
+const hostMacs = new StaticArray<u64>(HOST_MACS);
+let hostMacCount: i32 = 0;
+
+@inline function macAt(p: usize): u64 {
+  return <u64>load<u32>(p) | (<u64>load<u16>(p + 4) << 32);
+}
+
+function isHostMac(m: u64): bool {
+  for (let i = 0; i < hostMacCount; i++) if (unchecked(hostMacs[i]) == m) return true;
+  return false;
+}
+
+function learnHostMac(m: u64): void {
+  if (hostMacCount == HOST_MACS || isHostMac(m)) return;
+  unchecked(hostMacs[hostMacCount++] = m);
+}
+
+// Source addresses a host sends from without their being its addresses on
+// the network: link-local (solicitations, MLD reports, neighbour
+// advertisements) and unspecified (duplicate address detection, DHCP).
+function unlistedSource(fam: u32): bool {
+  if (fam == 4) {
+    const s = load<u32>(pkt.saddr);
+    return s == 0 || (s & 0xffff) == 0xfea9;
+  }
+  return (load<u8>(pkt.saddr) == 0xfe && (load<u8>(pkt.saddr + 1) & 0xc0) == 0x80) || (load<u64>(pkt.saddr) == 0 && load<u64>(pkt.saddr + 8) == 0);
+}
+
+// Whether the host sent a packet from such an address: the capture marks it
+// outgoing, or it left from the host's own Ethernet address.
+function sentFromUnlisted(fam: u32): bool {
+  if (!unlistedSource(fam)) return false;
+  return pkt.outgoing || (pkt.iifType == pkt.ARPHRD_ETHER && isHostMac(macAt(pkt.linkStart + 6)));
+}
+
 function pathOf(): StaticArray<i32> {
   const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
   if (looped(fam)) return PATH_LOOPBACK;
   if (fam == 6 && (pkt.ipv6Loopback(pkt.saddr) || pkt.ipv6Loopback(pkt.daddr))) return PATH_NONE;
+  if (sentFromUnlisted(fam)) return PATH_OUTPUT;
   if (!hasLocalAddresses()) return everyHostDestination() ? PATH_INPUT : PATH_FORWARD;
-  if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
-  if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
+  const ether = pkt.iifType == pkt.ARPHRD_ETHER;
+  if (isLocal(fam, pkt.daddr)) {
+    if (ether && (load<u8>(pkt.linkStart) & 1) == 0) learnHostMac(macAt(pkt.linkStart));
+    return PATH_INPUT;
+  }
+  if (isLocal(fam, pkt.saddr)) {
+    if (ether) learnHostMac(macAt(pkt.linkStart + 6));
+    return PATH_OUTPUT;
+  }
   if (groupDestination()) return PATH_INPUT;
   // Subnet broadcasts and other local routes, where the host's routes are known.
   if (dev.deliveredLocally(fam, pkt.daddr)) return PATH_INPUT;

@@ -6,7 +6,10 @@ import { compile, createFilter } from '../../src/index.js';
 import { packetJson } from '../../src/output/packet-json.js';
 import { TraceFormatter } from '../../src/output/trace-format.js';
 import { parseListingCounters } from '../kernel/listing.js';
-import { ACK, LINKTYPE_RAW, LOOPBACK_MACS, SYN, pcap, tcp } from './packets.js';
+import { ACK, LINKTYPE_RAW, LOOPBACK_MACS, REPLY_MACS, SYN, pcap, tcp, udp } from './packets.js';
+
+const PCAP_HEADER = 24;
+const LINKTYPE_LINUX_SLL = 113;
 
 const RULESET = `table inet t {
 	chain pre {
@@ -97,5 +100,33 @@ describe('traffic the host sends itself', () => {
     });
     expect(lines.at(-2)).toBe('trace id 00000001 inet t pre policy accept ');
     expect(lines.at(-1)).toBe('trace id 00000001 fate martian (verdict drop)');
+  });
+
+  it('a router solicitation from the host\'s link-local address goes out, once its Ethernet address is known', async () => {
+    // fe80::1 -> ff02::2, ICMPv6 router solicitation (the checksum is not
+    // checked on the way out).
+    const solicitation = [
+      0x60, 0, 0, 0, 0, 8, 58, 255,
+      0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+      0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+      133, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    // The host's Ethernet address is learnt from a frame to its address.
+    const toHost = pcap([handshake('10.0.0.1', '10.0.0.2')[0]!]);
+    const fromHost = pcap([solicitation], { start: 1_700_000_001, macs: REPLY_MACS });
+    const r = await run(Uint8Array.from([...toHost, ...fromHost.subarray(PCAP_HEADER)]), ['10.0.0.2']);
+    expect(r.counters['out: meta iiftype loopback counter']).toBe(0);
+    expect(r.counters['post: counter']).toBe(1);
+    expect(r.counters['pre: counter']).toBe(1);
+  });
+
+  it('what a cooked capture marks outgoing, from an unspecified address, goes out', async () => {
+    // Linux cooked (SLL): packet type 4 is PACKET_OUTGOING.
+    const sll = [0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 2, 0, 0, 0x08, 0x00];
+    const capture = pcap([[...sll, ...udp('0.0.0.0', '255.255.255.255', 68, 67)]], { linkType: LINKTYPE_RAW });
+    new DataView(capture.buffer).setUint32(20, LINKTYPE_LINUX_SLL, true);
+    const r = await run(capture, ['10.0.0.2']);
+    expect(r.counters['post: counter']).toBe(1);
+    expect(r.counters['pre: counter']).toBe(0);
   });
 });

@@ -82,6 +82,8 @@ export function gre(src: string, dst: string): number[] {
 }
 
 const MACS = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+/** The same two Ethernet addresses, the other way round. */
+export const REPLY_MACS = [...MACS.slice(6), ...MACS.slice(0, 6)];
 /** Linux's lo frames Ethernet with both addresses zero. */
 export const LOOPBACK_MACS = new Array<number>(12).fill(0);
 
@@ -101,7 +103,7 @@ export function pcap(
     const t = times?.[i] ?? start + i * step;
     const sec = Math.floor(t);
     const usec = Math.round((t - sec) * 1e6);
-    const frame = linkType === LINKTYPE_RAW ? ip : [...macs, 0x08, 0x00, ...ip];
+    const frame = linkType === LINKTYPE_RAW ? ip : [...macs, ...(ip[0]! >> 4 === 6 ? [0x86, 0xdd] : [0x08, 0x00]), ...ip];
     out.push(...le32(sec), ...le32(usec), ...le32(frame.length), ...le32(frame.length), ...frame);
   });
   return Uint8Array.from(out);
