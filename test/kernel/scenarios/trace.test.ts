@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { compile, createFilter } from "../../../src/index.js";
 import { TraceFormatter } from "../../../src/output/trace-format.js";
-import { runScenario, SYSTEM_PYTHON, type Lab } from "../lab.js";
+import { normalizeConntrack, parseListingCounters, runScenario, SYSTEM_PYTHON, type Lab } from "../lab.js";
 import { script, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
@@ -83,5 +83,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNot
 		});
 		expect(kernel.trace).toMatch(/verdict drop/);
 		expect(chainPasses(lines.join("\n"))).toEqual(chainPasses(kernel.trace!));
+		expect(parseListingCounters(filter.listRuleset())).toEqual(parseListingCounters(kernel.listing));
+		expect(normalizeConntrack(filter.conntrackListing())).toEqual(normalizeConntrack(kernel.conntrack));
 	});
 });
