@@ -141,6 +141,8 @@ export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePack
   const out: string[] = [];
   const looped = o.path === PacketPath.Loopback;
   const goingOut = o.path === PacketPath.Output || (looped && (o.hook === 'output' || o.hook === 'postrouting'));
+  // Forwarding takes one off the TTL before the forward hook.
+  const forwarded = o.path === PacketPath.Forward && (o.hook === 'forward' || o.hook === 'postrouting') ? 1 : 0;
   const { at, ethertype } = ethertypeAt(data, linkType);
   // Linux's lo is the only device whose name is known without the host's
   // interface list; what the host sends has no link layer yet.
@@ -161,7 +163,7 @@ export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePack
     out.push(
       `ip saddr ${formatIpv4(data, at + 12)} ip daddr ${formatIpv4(data, at + 16)}`,
       `ip dscp ${DSCP[data[at + 1]! >> 2] ?? `0x${(data[at + 1]! >> 2).toString(16).padStart(2, '0')}`} ip ecn ${ECN[data[at + 1]! & 3]}`,
-      `ip ttl ${data[at + 8]} ip id ${v.getUint16(at + 4)} ip protocol ${PROTOCOLS[proto] ?? proto} ip length ${v.getUint16(at + 2)}`,
+      `ip ttl ${data[at + 8]! - forwarded} ip id ${v.getUint16(at + 4)} ip protocol ${PROTOCOLS[proto] ?? proto} ip length ${v.getUint16(at + 2)}`,
     );
     const options = data.subarray(at, Math.min(th, at + NETWORK_HEADER_MAX, data.length));
     if (options.length > 20) out.push(raw('nh', options, 20));
@@ -173,7 +175,7 @@ export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePack
     out.push(
       `ip6 saddr ${formatIpv6(data, at + 8)} ip6 daddr ${formatIpv6(data, at + 24)}`,
       `ip6 dscp ${DSCP[tc >> 2] ?? `0x${(tc >> 2).toString(16).padStart(2, '0')}`} ip6 ecn ${ECN[tc & 3]}`,
-      `ip6 hoplimit ${data[at + 7]} ip6 flowlabel ${v.getUint32(at) & 0xfffff} ip6 nexthdr ${PROTOCOLS[proto] ?? proto} ip6 length ${v.getUint16(at + 4)}`,
+      `ip6 hoplimit ${data[at + 7]! - forwarded} ip6 flowlabel ${v.getUint32(at) & 0xfffff} ip6 nexthdr ${PROTOCOLS[proto] ?? proto} ip6 length ${v.getUint16(at + 4)}`,
     );
   }
   if (proto >= 0) {

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { compile, createFilter, type Filter } from "../../../src/index.js";
 import { TraceFormatter } from "../../../src/output/trace-format.js";
 import { normalizeConntrack, parseListingCounters, runScenario, SYSTEM_PYTHON, type Lab, type ScenarioResult } from "../lab.js";
+import { ACK, FIN, SYN, pcap as buildPcap, tcp, udp } from "../../dataplane/packets.js";
+import { forwardLabUnavailable, replayThroughRouter, retarget, ROUTER_MAC } from "./forward-lab.js";
 import { script, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
@@ -69,7 +71,7 @@ function chainPasses(text: string): string[] {
 }
 
 /** Replays a scenario with tracing on, as `nft monitor trace` has it: the trace lines and the filter. */
-async function replayTraced(kernel: ScenarioResult, rulesetText: string): Promise<{ trace: string; filter: Filter }> {
+async function replayTraced(kernel: Pick<ScenarioResult, "pcap" | "local">, rulesetText: string): Promise<{ trace: string; filter: Filter }> {
 	const ruleset = compile(rulesetText);
 	const filter = await createFilter(ruleset, { local: kernel.local, trace: { packets: [] } });
 	const formatter = new TraceFormatter(ruleset, (_colour, text) => text);
@@ -124,6 +126,42 @@ describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNot
 		const { trace } = await replayTraced(kernel, VETH_RULESET);
 		// Without the host's interface list the veth's name is unknown.
 		const devicesAside = (text: string) => text.replace(/ [io]if "eth0"/g, "");
+		expect(chainPasses(trace)).toEqual(chainPasses(devicesAside(kernel.trace!)));
+	});
+
+	it.skipIf(forwardLabUnavailable() !== null)("a replay through a router: every line, devices aside", { timeout: 120_000 }, async () => {
+		const ruleset = `table inet filter {
+	chain prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		meta nftrace set 1
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established counter accept
+		tcp dport 80 ct state new counter accept
+		counter
+	}
+
+	chain postrouting {
+		type filter hook postrouting priority filter; policy accept;
+		ip protocol tcp counter
+	}
+}
+`;
+		const [c, s] = ["10.0.0.1", "192.0.2.1"];
+		const packets = [
+			tcp({ src: c, dst: s, sport: 40000, dport: 80, seq: 100, flags: SYN }),
+			tcp({ src: s, dst: c, sport: 80, dport: 40000, seq: 900, ack: 101, flags: SYN | ACK }),
+			tcp({ src: c, dst: s, sport: 40000, dport: 80, seq: 101, ack: 901, flags: ACK, payload: 10 }),
+			tcp({ src: c, dst: s, sport: 40000, dport: 80, seq: 111, ack: 901, flags: FIN | ACK }),
+			udp(c, s, 5000, 53, 30),
+		];
+		const capture = retarget(buildPcap(packets), ROUTER_MAC);
+		const kernel = await replayThroughRouter(capture, ruleset, { monitorTrace: true });
+		const { trace } = await replayTraced({ pcap: Buffer.from(capture), local: [] }, ruleset);
+		const devicesAside = (text: string) => text.replace(/ [io]if "(in1|out0)"/g, "");
+		expect(kernel.trace).toMatch(/forward policy drop/);
 		expect(chainPasses(trace)).toEqual(chainPasses(devicesAside(kernel.trace!)));
 	});
 });
