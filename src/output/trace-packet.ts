@@ -127,6 +127,30 @@ function transportAfterExtensions(data: Uint8Array, start: number, first: number
   return at;
 }
 
+// ip_options_compile on a packet routed to this host writes the address it
+// came to into a record route option with room left, and moves its pointer
+// on, before the input hook.
+function withRouteRecorded(header: Uint8Array): Uint8Array {
+  for (let q = 20; q + 1 < header.length && header[q] !== 0; ) {
+    if (header[q] === 1) {
+      q++;
+      continue;
+    }
+    const len = header[q + 1]!;
+    if (header[q] === 7) {
+      const ptr = header[q + 2]!;
+      if (ptr > len || q + ptr + 3 > header.length) return header;
+      const copy = Uint8Array.from(header);
+      copy.set(header.subarray(16, 20), q + ptr - 1);
+      copy[q + 2] = ptr + 4;
+      return copy;
+    }
+    if (len < 2) return header;
+    q += len;
+  }
+  return header;
+}
+
 function mac(data: Uint8Array, at: number): string {
   return Array.from(data.subarray(at, at + 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 }
@@ -165,8 +189,9 @@ export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePack
       `ip dscp ${DSCP[data[at + 1]! >> 2] ?? `0x${(data[at + 1]! >> 2).toString(16).padStart(2, '0')}`} ip ecn ${ECN[data[at + 1]! & 3]}`,
       `ip ttl ${data[at + 8]! - forwarded} ip id ${v.getUint16(at + 4)} ip protocol ${PROTOCOLS[proto] ?? proto} ip length ${v.getUint16(at + 2)}`,
     );
-    const options = data.subarray(at, Math.min(th, at + NETWORK_HEADER_MAX, data.length));
-    if (options.length > 20) out.push(raw('nh', options, 20));
+    let header = data.subarray(at, Math.min(th, at + NETWORK_HEADER_MAX, data.length));
+    if (o.path === PacketPath.Input && o.hook === 'input') header = withRouteRecorded(header);
+    if (header.length > 20) out.push(raw('nh', header, 20));
   } else if (ethertype === 0x86dd && at + 40 <= data.length) {
     const tc = (v.getUint16(at) >> 4) & 0xff;
     proto = data[at + 6]!;

@@ -106,7 +106,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNot
 		expect(normalizeConntrack(filter.conntrackListing())).toEqual(normalizeConntrack(kernel.conntrack));
 	});
 
-	it("traffic over the veth with IPv6 extension headers: every line, devices aside", { timeout: 60_000 }, async () => {
+	it("traffic over the veth with IPv4 options and IPv6 extension headers: every line, devices aside", { timeout: 60_000 }, async () => {
 		const kernel = await runScenario({
 			name: "trace-veth",
 			ruleset: VETH_RULESET,
@@ -117,9 +117,9 @@ describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNot
 				await lab.httpServer(8000);
 				await lab.curl(8000);
 				await lab.curl(8000, { family: 6 });
-				// Not record route: routing writes the host's address into
-				// the option before input, which a replay does not.
-				await lab.cli(`ping -4 -n -c 2 -i 0.2 ${lab.srvAddr}`);
+				// Record route: routing writes the host's address into the
+				// option before the input hook.
+				await lab.cli(`ping -4 -n -R -c 2 -i 0.2 ${lab.srvAddr}`);
 				await lab.cli(`${SYSTEM_PYTHON} ${script("ip-options.py")} ${lab.srvAddr6} 5353`);
 			},
 		});
