@@ -211,9 +211,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
     const lab = makeLab({ cliNs, srvNs, addresses, ipv6, workDir, background });
     const traceFile = join(workDir, "trace.txt");
-    const monitor = options.monitorTrace ? lab.spawnSrv(`nft monitor trace > ${traceFile}`) : undefined;
+    const monitor = options.monitorTrace ? lab.spawnSrv(`stdbuf -oL nft monitor trace > ${traceFile}`) : undefined;
     // nft says nothing once it listens; it needs a moment to read the
-    // ruleset and join the trace group.
+    // ruleset and join the trace group. Line-buffered, so that stopping it
+    // loses nothing it printed.
     if (monitor) await sleep(MONITOR_START_MS);
     capture = await Capture.start(srvNs, options.captureOn ?? IFACE, join(workDir, "capture.pcap"));
     await withTimeout(

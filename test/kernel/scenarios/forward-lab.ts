@@ -107,8 +107,9 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string, opt
     await writeFile(capture, retarget(pcap, ROUTER_MAC));
     const traceFile = join(dir, "trace.txt");
     if (options.monitorTrace) {
-      monitor = new BackgroundProcess(rtr, `nft monitor trace > ${traceFile}`);
-      // nft says nothing once it listens.
+      monitor = new BackgroundProcess(rtr, `stdbuf -oL nft monitor trace > ${traceFile}`);
+      // nft says nothing once it listens; line-buffered, so that stopping
+      // it loses nothing it printed.
       await sleep(MONITOR_START_MS);
     }
     seenCapture = await Capture.start(rtr, "in1", join(dir, "seen.pcap"), SEEN_OPTIONS);
