@@ -719,7 +719,9 @@ export enum PacketTotals {
   // kernel's clock never goes back, so they are evaluated at the latest time
   // seen. Counted by the first shard only, as every shard reads every record.
   BackInTime = 24,
-  Size = 32,
+  // Packets conntrack found invalid for their transport checksum alone.
+  BadL4Checksum = 32,
+  Size = 40,
 }
 
 // ---------------------------------------------------------------------------
@@ -764,6 +766,21 @@ export enum PacketFate {
   // sent to another host's link-layer address (a cooked capture's
   // PACKET_OTHERHOST): ip_rcv drops it before any hook
   OtherHost = 4,
+  // an IPv4 header whose checksum is wrong, dropped by ip_rcv
+  BadChecksum = 5,
+  // From here on the packet met hooks and something other than a rule
+  // dropped it. Routing after prerouting: a martian source or destination,
+  // IPv4 options that do not parse or route the packet themselves, a
+  // forwarded packet whose TTL or hop limit runs out.
+  Martian = 6,
+  BadIpOptions = 7,
+  TtlExceeded = 8,
+  // conntrack could not make room for a new entry
+  ConntrackFull = 9,
+  // a conntrack helper refused the packet
+  HelperRefused = 10,
+  // to a group the host has not joined: routing finds no way in
+  NoRoute = 11,
 }
 
 // Tunables the host writes into the configuration block, u32 each, in seconds
@@ -921,5 +938,19 @@ export enum TraceRecord {
   Target = 16,
   // TraceKind
   Kind = 20,
-  Size = 24,
+  // the packet's mark when the record was made
+  Mark = 24,
+  // PacketPath: the hooks the packet meets
+  Path = 28,
+  Size = 32,
+}
+
+// The hooks a packet meets (assembly/pipeline.ts): prerouting and input;
+// output and postrouting; prerouting, forward and postrouting; or, for what
+// the host sends itself, output, postrouting, prerouting and input.
+export enum PacketPath {
+  Input = 0,
+  Output = 1,
+  Forward = 2,
+  Loopback = 3,
 }

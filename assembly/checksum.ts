@@ -7,6 +7,9 @@
 import * as pkt from './packet';
 import { hasLocalAddresses } from './config';
 
+// Whether a checksum of the current packet failed verification.
+export let failed = false;
+
 // Folds a 64-bit one's complement sum to 16 bits.
 @inline function fold(sum: u64): u32 {
   let s = (sum & 0xffffffff) + (sum >> 32);
@@ -92,7 +95,9 @@ export function l4ChecksumOk(proto: u8, fieldOffset: u32, coverage: u32): bool {
     sum = pseudo;
   }
   sum = <u64>fold(sum) + <u64>fold(sumBytes(th, coverage));
-  return fold(sum) == 0xffff;
+  if (fold(sum) == 0xffff) return true;
+  failed = true;
+  return false;
 }
 
 // CRC-32C (Castagnoli, reflected), SCTP's checksum.
@@ -114,5 +119,7 @@ export function sctpChecksumOk(): bool {
     const b: u32 = i >= 8 && i < 12 ? 0 : <u32>load<u8>(th + i);
     crc = unchecked(CRC32C[(crc ^ b) & 0xff]) ^ (crc >> 8);
   }
-  return ~crc == load<u32>(th + 8);
+  if (~crc == load<u32>(th + 8)) return true;
+  failed = true;
+  return false;
 }

@@ -5,6 +5,7 @@ import { CtEntry, CtStat, CtStateBit, CtStatus, Hook, Tuple, Tunable } from './a
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import { tunable } from './config';
+import * as checksum from './checksum';
 import { l4ChecksumOk, sctpChecksumOk } from './checksum';
 import { tcpHeaderValid, tcpPacket, TcpVerdict } from './conntrack-tcp';
 import { sctpPacket } from './conntrack-sctp';
@@ -24,6 +25,7 @@ export let packetZoneDirections: u8 = 0;
 export let hasTemplate = false;
 
 export function resetPacketConntrack(): void {
+  checksum.failed = false;
   ctt.ct = 0;
   ctt.ctDir = 0;
   ctt.ctState = CtStateBit.Invalid;

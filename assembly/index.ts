@@ -23,6 +23,7 @@ import * as shard from './shard';
 import * as sets from './sets';
 import * as output from './output';
 import * as coverage from './coverage';
+import * as checksum from './checksum';
 
 let input: usize = 0;
 let inputCapacity: u32 = 0;
@@ -239,7 +240,9 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     // Results keep the record's own time, as the capture has it.
     store<u64>(out + PacketResult.Time, recordTime);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
-    if (load<u8>(out + PacketResult.Fate) != <u8>PacketFate.Filtered) addTotal(PacketTotals.NotEvaluated);
+    const fate = load<u8>(out + PacketResult.Fate);
+    if (fate != <u8>PacketFate.Filtered && fate < <u8>PacketFate.Martian) addTotal(PacketTotals.NotEvaluated);
+    if (checksum.failed) addTotal(PacketTotals.BadL4Checksum);
     const id = load<u32>(out + PacketResult.CtId);
     if (id > lastIdShown) {
       lastIdShown = id;

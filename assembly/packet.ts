@@ -70,13 +70,24 @@ function ipv4HeaderChecksumOk(p: usize, ihl: u32): bool {
 // The ARPHRD_* type of the device the packet came in on, as the capture's
 // link layer tells it (a cooked capture says it outright; raw IP comes from
 // devices without a link layer, ARPHRD_NONE).
-const ARPHRD_ETHER: u32 = 1;
-const ARPHRD_LOOPBACK: u32 = 772;
+export const ARPHRD_ETHER: u32 = 1;
+export const ARPHRD_LOOPBACK: u32 = 772;
 const ARPHRD_NONE: u32 = 0xfffe;
 export let iifType: u32 = ARPHRD_NONE;
 const PACKET_OTHERHOST: u8 = 3;
 // The interface index a Linux cooked v2 header names (0: not known).
 export let linkIfindex: u32 = 0;
+
+// Whether the capture was taken on a loopback device: Linux's lo frames
+// Ethernet with both addresses zero, a cooked capture names the device type,
+// BSD's lo uses the null link type. Raw IP does not tell.
+export const DEVICE_OTHER: i32 = 0;
+export const DEVICE_LOOPBACK: i32 = 1;
+export const DEVICE_UNKNOWN: i32 = 2;
+export let loopbackDevice: i32 = DEVICE_UNKNOWN;
+// A cooked capture marks what the host sent (PACKET_OUTGOING).
+export let outgoing = false;
+const PACKET_OUTGOING: u32 = 4;
 
 // Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
 export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
@@ -91,11 +102,14 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   pkttype = 0;
   iifType = ARPHRD_NONE;
   linkIfindex = 0;
+  loopbackDevice = DEVICE_UNKNOWN;
+  outgoing = false;
   let p = data;
   let proto: u32 = 0;
   if (linkType == LINKTYPE_ETHERNET) {
     iifType = ARPHRD_ETHER;
     if (caplen < 14) return PacketFate.NotIp;
+    loopbackDevice = load<u64>(data) == 0 && load<u32>(data + 8) == 0 ? DEVICE_LOOPBACK : DEVICE_OTHER;
     const dst0 = load<u8>(data);
     if (dst0 & 1) pkttype = load<u32>(data) == 0xffffffff && load<u16>(data + 4) == 0xffff ? 1 : 2;
     proto = be16(data + 12);
@@ -107,17 +121,21 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   } else if (linkType == LINKTYPE_LINUX_SLL) {
     if (caplen < 16) return PacketFate.NotIp;
     iifType = be16(data + 2);
+    loopbackDevice = iifType == ARPHRD_LOOPBACK ? DEVICE_LOOPBACK : DEVICE_OTHER;
     const t = be16(data);
-    pkttype = t == 4 ? 0 : <u8>t;
+    outgoing = t == PACKET_OUTGOING;
+    pkttype = outgoing ? 0 : <u8>t;
     proto = be16(data + 14);
     p = data + 16;
   } else if (linkType == LINKTYPE_LINUX_SLL2) {
     if (caplen < 20) return PacketFate.NotIp;
     iifType = be16(data + 8);
     linkIfindex = bswap<u32>(load<u32>(data + 4));
+    loopbackDevice = iifType == ARPHRD_LOOPBACK ? DEVICE_LOOPBACK : DEVICE_OTHER;
     proto = be16(data);
     const t = load<u8>(data + 10);
-    pkttype = t == 4 ? 0 : t;
+    outgoing = t == PACKET_OUTGOING;
+    pkttype = outgoing ? 0 : t;
     p = data + 20;
   } else if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) {
     if (caplen < 1) return PacketFate.NotIp;
@@ -126,6 +144,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   } else if (linkType == LINKTYPE_NULL) {
     if (caplen < 4) return PacketFate.NotIp;
     iifType = ARPHRD_LOOPBACK;
+    loopbackDevice = DEVICE_LOOPBACK;
     let af = load<u32>(data);
     if (af > 0xffff) af = bswap<u32>(af);
     proto = af == 2 ? 0x0800 : af == 24 || af == 28 || af == 30 ? 0x86dd : 0;
@@ -164,7 +183,7 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   if (vihl >> 4 != 4 || ihl < 20 || !captured(p, ihl)) return PacketFate.Malformed;
   const totLen: u32 = be16(p + 2);
   if (totLen < ihl || totLen > wireLen) return PacketFate.Malformed;
-  if (!ipv4HeaderChecksumOk(p, ihl)) return PacketFate.Malformed;
+  if (!ipv4HeaderChecksumOk(p, ihl)) return PacketFate.BadChecksum;
   net = p;
   netLen = totLen;
   nfproto = NFPROTO_IPV4;
@@ -184,7 +203,7 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   return PacketFate.Filtered;
 }
 
-@inline function ipv6Loopback(a: usize): bool {
+@inline export function ipv6Loopback(a: usize): bool {
   return load<u64>(a) == 0 && load<u64>(a + 8) == 0x0100000000000000;
 }
 
@@ -193,8 +212,10 @@ function parseIpv6(p: usize, wireLen: u32): i32 {
   if (load<u8>(p) >> 4 != 6) return PacketFate.Malformed;
   const payloadLen: u32 = be16(p + 4);
   if (payloadLen + 40 > wireLen) return PacketFate.Malformed;
-  // ipv6_rcv: multicast sources and the loopback address off loopback.
-  if (load<u8>(p + 8) == 0xff || ipv6Loopback(p + 8) || ipv6Loopback(p + 24)) return PacketFate.Malformed;
+  // ipv6_rcv: multicast sources, and the loopback address off loopback (a
+  // device that does not tell is judged by the path, assembly/pipeline.ts).
+  if (load<u8>(p + 8) == 0xff) return PacketFate.Malformed;
+  if (loopbackDevice == DEVICE_OTHER && (ipv6Loopback(p + 8) || ipv6Loopback(p + 24))) return PacketFate.Malformed;
   net = p;
   netLen = payloadLen + 40;
   nfproto = NFPROTO_IPV6;

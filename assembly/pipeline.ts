@@ -1,7 +1,8 @@
 // The path of one packet through the hooks, as the kernel walks it: the
 // chains of each hook in priority order, conntrack at -200 on prerouting and
 // output, confirmation after the last hook of an accepted packet.
-import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketResult, CtEntry } from './abi';
+import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketPath, PacketResult, CtEntry } from './abi';
+import * as trace from './trace';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
@@ -13,18 +14,25 @@ import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
 let lastHandle: u32 = 0;
 let lastChain: u32 = 0xffffffff;
+// Why a packet that met hooks was dropped other than by a rule or policy.
+let dropFate: i32 = PacketFate.Filtered;
 
-function runHook(family: i32, hook: Hook): i32 {
+// tracks: whether conntrack's hook runs here (prerouting and output, except
+// for a looped-back packet, whose entry the output path attached already:
+// nf_conntrack_in leaves a packet that has one alone).
+function runHook(family: i32, hook: Hook, tracks: bool): i32 {
   const slot = rs.hookSlot(family, hook);
   let p = rs.image + load<u32>(slot);
   const n = load<u32>(slot + 4);
-  const tracks = rs.usesConntrack() && (hook == Hook.Prerouting || hook == Hook.Output);
   let tracked = false;
   for (let i: u32 = 0; i < n; i++, p += 8) {
     const prio = load<i32>(p);
     if (tracks && !tracked && prio >= PRIORITY_CONNTRACK) {
       tracked = true;
-      if (!conntrackIn(hook)) return Verdict.Drop;
+      if (!conntrackIn(hook)) {
+        dropFate = PacketFate.ConntrackFull;
+        return Verdict.Drop;
+      }
     }
     const v = vm.runChain(load<u32>(p + 4));
     if (v != Verdict.Accept || vm.decidedHandle != 0) {
@@ -33,13 +41,22 @@ function runHook(family: i32, hook: Hook): i32 {
     }
     if (v != Verdict.Accept) return Verdict.Drop;
   }
-  if (tracks && !tracked && !conntrackIn(hook)) return Verdict.Drop;
+  if (tracks && !tracked && !conntrackIn(hook)) {
+    dropFate = PacketFate.ConntrackFull;
+    return Verdict.Drop;
+  }
   return Verdict.Accept;
 }
 
 const PATH_INPUT: StaticArray<i32> = [Hook.Prerouting, Hook.Input];
 const PATH_OUTPUT: StaticArray<i32> = [Hook.Output, Hook.Postrouting];
 const PATH_FORWARD: StaticArray<i32> = [Hook.Prerouting, Hook.Forward, Hook.Postrouting];
+// What the host sends itself, over lo or to one of its own addresses: out
+// through output and postrouting, where it is confirmed, then back in
+// through prerouting and input. A capture on lo holds it once.
+const PATH_LOOPBACK: StaticArray<i32> = [Hook.Output, Hook.Postrouting, Hook.Prerouting, Hook.Input];
+// Returned by pathOf for a packet ipv6_rcv drops before any hook.
+const PATH_NONE: StaticArray<i32> = [];
 
 // Multicast and broadcast destinations are delivered locally as well.
 function groupDestination(): bool {
@@ -64,11 +81,78 @@ function neighbourAdvertisement(): bool {
 }
 const ICMPV6_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
 
+@inline function loopbackAddress(a: usize): bool {
+  return pkt.nfproto == pkt.NFPROTO_IPV4 ? load<u8>(a) == 127 : pkt.ipv6Loopback(a);
+}
+
+// An address of the host: 127/8 and ::1 are, whatever --local says.
+function ownAddress(fam: u32, a: usize): bool {
+  return loopbackAddress(a) || isLocal(fam, a);
+}
+
+// Whether the packet went from the host to itself. A capture on lo holds
+// nothing else, but frames with zero addresses may come from elsewhere, so
+// the addresses must say so too: both the host's, or the same one.
+function looped(fam: u32): bool {
+  if (pkt.loopbackDevice == pkt.DEVICE_OTHER) return false;
+  if (ownAddress(fam, pkt.saddr) && ownAddress(fam, pkt.daddr)) return true;
+  const alen: usize = fam == 4 ? 4 : 16;
+  return pkt.loopbackDevice == pkt.DEVICE_LOOPBACK && memory.compare(pkt.saddr, pkt.daddr, alen) == 0;
+}
+
+// Ethernet addresses of the host, learnt from frames to and from its local
+// addresses.
+const HOST_MACS: i32 = 8;
+const hostMacs = new StaticArray<u64>(HOST_MACS);
+let hostMacCount: i32 = 0;
+
+@inline function macAt(p: usize): u64 {
+  return <u64>load<u32>(p) | (<u64>load<u16>(p + 4) << 32);
+}
+
+function isHostMac(m: u64): bool {
+  for (let i = 0; i < hostMacCount; i++) if (unchecked(hostMacs[i]) == m) return true;
+  return false;
+}
+
+function learnHostMac(m: u64): void {
+  if (hostMacCount == HOST_MACS || isHostMac(m)) return;
+  unchecked(hostMacs[hostMacCount++] = m);
+}
+
+// Source addresses a host sends from without their being its addresses on
+// the network: link-local (solicitations, MLD reports, neighbour
+// advertisements) and unspecified (duplicate address detection, DHCP).
+function unlistedSource(fam: u32): bool {
+  if (fam == 4) {
+    const s = load<u32>(pkt.saddr);
+    return s == 0 || (s & 0xffff) == 0xfea9;
+  }
+  return (load<u8>(pkt.saddr) == 0xfe && (load<u8>(pkt.saddr + 1) & 0xc0) == 0x80) || (load<u64>(pkt.saddr) == 0 && load<u64>(pkt.saddr + 8) == 0);
+}
+
+// Whether the host sent a packet from such an address: the capture marks it
+// outgoing, or it left from the host's own Ethernet address.
+function sentFromUnlisted(fam: u32): bool {
+  if (!unlistedSource(fam)) return false;
+  return pkt.outgoing || (pkt.iifType == pkt.ARPHRD_ETHER && isHostMac(macAt(pkt.linkStart + 6)));
+}
+
 function pathOf(): StaticArray<i32> {
-  if (!hasLocalAddresses()) return everyHostDestination() ? PATH_INPUT : PATH_FORWARD;
   const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
-  if (isLocal(fam, pkt.daddr)) return PATH_INPUT;
-  if (isLocal(fam, pkt.saddr)) return PATH_OUTPUT;
+  if (looped(fam)) return PATH_LOOPBACK;
+  if (fam == 6 && (pkt.ipv6Loopback(pkt.saddr) || pkt.ipv6Loopback(pkt.daddr))) return PATH_NONE;
+  if (sentFromUnlisted(fam)) return PATH_OUTPUT;
+  if (!hasLocalAddresses()) return everyHostDestination() ? PATH_INPUT : PATH_FORWARD;
+  const ether = pkt.iifType == pkt.ARPHRD_ETHER;
+  if (isLocal(fam, pkt.daddr)) {
+    if (ether && (load<u8>(pkt.linkStart) & 1) == 0) learnHostMac(macAt(pkt.linkStart));
+    return PATH_INPUT;
+  }
+  if (isLocal(fam, pkt.saddr)) {
+    if (ether) learnHostMac(macAt(pkt.linkStart + 6));
+    return PATH_OUTPUT;
+  }
   if (groupDestination()) return PATH_INPUT;
   // Subnet broadcasts and other local routes, where the host's routes are known.
   if (dev.deliveredLocally(fam, pkt.daddr)) return PATH_INPUT;
@@ -136,31 +220,39 @@ function ipv4OptionsAccepted(): bool {
 }
 
 // Routing between prerouting and the next hook (ip_route_input_slow,
-// ip_forward, ip6_forward): whether the packet goes on. Multicast,
-// broadcast and loopback sources are martians, dropped on the way in (the
-// zero network is not: the kernel routes 0.0.0.0/8 as unicast); a forwarded
-// packet also needs a destination that is not loopback or a group nobody
-// here joined, and a TTL or hop limit above one. A host takes in only the
-// groups it joined (ip_route_input_mc, ip6_mc_input): to any other group the
-// route leads nowhere.
-function routed(forward: bool): bool {
-  if (!forward && groupDestination() && !joinedGroup(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, pkt.daddr)) return false;
+// ip_forward, ip6_forward): PacketFate.Filtered when the packet goes on,
+// otherwise why not. Multicast, broadcast and loopback sources are
+// martians, dropped on the way in (the zero network is not: the kernel
+// routes 0.0.0.0/8 as unicast); a forwarded packet also needs a destination
+// that is not loopback or a group nobody here joined, and a TTL or hop
+// limit above one. A host takes in only the groups it joined
+// (ip_route_input_mc, ip6_mc_input): to any other group the route leads
+// nowhere.
+function routed(forward: bool): i32 {
+  if (!forward && groupDestination() && !joinedGroup(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, pkt.daddr)) return PacketFate.NoRoute;
   if (pkt.nfproto == pkt.NFPROTO_IPV4) {
     const s0 = load<u8>(pkt.saddr);
-    if ((s0 >= 224 && s0 <= 239) || load<u32>(pkt.saddr) == 0xffffffff || s0 == 127) return false;
-    if ((load<u8>(pkt.net) & 15) > 5 && !ipv4OptionsAccepted()) return false;
-    if (!forward) return true;
+    if ((s0 >= 224 && s0 <= 239) || load<u32>(pkt.saddr) == 0xffffffff || s0 == 127) return PacketFate.Martian;
+    if ((load<u8>(pkt.net) & 15) > 5 && !ipv4OptionsAccepted()) return PacketFate.BadIpOptions;
+    if (!forward) return PacketFate.Filtered;
     const d0 = load<u8>(pkt.daddr);
-    if (d0 == 127 || (d0 >= 224 && d0 <= 239)) return false;
-    return load<u8>(pkt.net + 8) > 1;
+    if (d0 == 127 || (d0 >= 224 && d0 <= 239)) return PacketFate.Martian;
+    return load<u8>(pkt.net + 8) > 1 ? PacketFate.Filtered : PacketFate.TtlExceeded;
   }
-  if (!forward) return true;
+  if (!forward) return PacketFate.Filtered;
   const s0 = load<u8>(pkt.saddr);
   const d0 = load<u8>(pkt.daddr);
   // Link-local (fe80::/10) and multicast never cross a router.
-  if ((s0 == 0xfe && (load<u8>(pkt.saddr + 1) & 0xc0) == 0x80) || (d0 == 0xfe && (load<u8>(pkt.daddr + 1) & 0xc0) == 0x80)) return false;
-  if (d0 == 0xff) return false;
-  return load<u8>(pkt.net + 7) > 1;
+  if ((s0 == 0xfe && (load<u8>(pkt.saddr + 1) & 0xc0) == 0x80) || (d0 == 0xfe && (load<u8>(pkt.daddr + 1) & 0xc0) == 0x80)) return PacketFate.Martian;
+  if (d0 == 0xff) return PacketFate.Martian;
+  return load<u8>(pkt.net + 7) > 1 ? PacketFate.Filtered : PacketFate.TtlExceeded;
+}
+
+// conntrackConfirm, noting why a refused packet was dropped.
+function confirm(): bool {
+  if (conntrackConfirm()) return true;
+  dropFate = ctt.ct != 0 && !ctt.isPending(ctt.ct) ? PacketFate.HelperRefused : PacketFate.ConntrackFull;
+  return false;
 }
 
 // ip_forward and ip6_forward lower the TTL or hop limit (IPv4 with its
@@ -206,23 +298,48 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   lastHandle = 0;
   lastChain = 0xffffffff;
   let verdict: i32 = Verdict.Accept;
-  if (fate == PacketFate.Filtered) {
+  dropFate = PacketFate.Filtered;
+  const path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
+  if (fate == PacketFate.Filtered && path == PATH_NONE) {
+    fate = PacketFate.Malformed;
+    store<u8>(out + PacketResult.Fate, <u8>fate);
+  }
+  if (path != PATH_NONE) {
     ctt.now = time;
     vm.packetMark = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
-    const path = pathOf();
-    vm.sentByHost = path == PATH_OUTPUT;
-    vm.hasInputDevice = !vm.sentByHost || neighbourAdvertisement();
+    const loop = path == PATH_LOOPBACK;
+    trace.path = loop ? PacketPath.Loopback : path == PATH_INPUT ? PacketPath.Input : path == PATH_OUTPUT ? PacketPath.Output : PacketPath.Forward;
+    const deviceType = pkt.iifType;
+    let confirmed = false;
     let lowered = false;
     dev.packetDevices(pkt.linkIfindex);
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
+      // On the way out the packet has neither an input device nor a link
+      // layer; coming back in, lo is its input device.
+      const outgoing = hook == Hook.Output || (hook == Hook.Postrouting && path != PATH_FORWARD);
+      vm.sentByHost = outgoing;
+      vm.hasInputDevice = !outgoing || neighbourAdvertisement();
+      pkt.iifType = loop ? pkt.ARPHRD_LOOPBACK : deviceType;
+      const tracks = rs.usesConntrack() && (hook == Hook.Output || (hook == Hook.Prerouting && !loop));
       dev.atHook(hook, vm.hasInputDevice);
-      verdict = runHook(family, hook);
+      verdict = runHook(family, hook, tracks);
       if (verdict != Verdict.Accept) break;
-      if (hook == Hook.Prerouting && !routed(path == PATH_FORWARD)) {
-        verdict = Verdict.Drop;
-        break;
+      if (hook == Hook.Prerouting && !loop) {
+        const routing = routed(path == PATH_FORWARD);
+        if (routing != PacketFate.Filtered) {
+          dropFate = routing;
+          verdict = Verdict.Drop;
+          break;
+        }
+      }
+      if (hook == Hook.Postrouting && loop) {
+        confirmed = true;
+        if (!confirm()) {
+          verdict = Verdict.Drop;
+          break;
+        }
       }
       if (hook == Hook.Prerouting && path == PATH_FORWARD) {
         hopLower();
@@ -231,13 +348,19 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     }
     if (lowered) hopRestore();
     if (verdict == Verdict.Accept) {
-      if (!conntrackConfirm()) verdict = Verdict.Drop;
+      if (!confirmed && !confirm()) verdict = Verdict.Drop;
     } else {
       conntrackDiscard();
     }
+    if (dropFate != PacketFate.Filtered) {
+      // No rule decided: an accept on an earlier hook is not why it dropped.
+      store<u8>(out + PacketResult.Fate, <u8>dropFate);
+      lastHandle = 0;
+      lastChain = 0xffffffff;
+    }
   }
   store<u8>(out + PacketResult.Verdict, <u8>verdict);
-  store<u8>(out + PacketResult.CtState, <u8>(fate == PacketFate.Filtered ? ctt.ctState : 0));
+  store<u8>(out + PacketResult.CtState, <u8>(path != PATH_NONE ? ctt.ctState : 0));
   store<u8>(out + PacketResult.CtDirection, ctt.ctDir);
   store<u32>(out + PacketResult.Handle, lastHandle);
   store<u32>(out + PacketResult.Chain, lastChain);

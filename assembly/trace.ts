@@ -10,7 +10,7 @@
 //
 // The VM calls in through hooks guarded by `active`, so untraced packets pay
 // one branch per rule.
-import { TraceRecord, TraceKind, Verdict } from './abi';
+import { TraceRecord, TraceKind, Verdict, PacketPath } from './abi';
 
 // Room kept free before a traced packet starts: a packet meets at most a few
 // hundred rules in any realistic ruleset; past that its records are cut and
@@ -32,6 +32,8 @@ let triggerFrom: u32 = NO_TRIGGER;
 // The current packet awaits a trigger rule; its records start at packetStart.
 let probing = false;
 let packetStart: u32 = 0;
+// The current packet's path, set before its first hook.
+export let path: PacketPath = PacketPath.Input;
 
 export function traceInit(records: u32, packets: u32, firstTriggerChain: u32): usize {
   triggerFrom = firstTriggerChain;
@@ -85,7 +87,7 @@ export function setNftrace(on: bool): void {
   if (enabled()) active = on;
 }
 
-function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u32): void {
+function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u32, mark: u32): void {
   if (count == capacity) {
     truncated = true;
     return;
@@ -97,25 +99,27 @@ function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u3
   store<i32>(r + TraceRecord.Verdict, verdict);
   store<u32>(r + TraceRecord.Target, target);
   store<u32>(r + TraceRecord.Kind, kind);
+  store<u32>(r + TraceRecord.Mark, mark);
+  store<u32>(r + TraceRecord.Path, path);
   count++;
 }
 
 // Hook: a rule ran to its end (verdict Continue) or set a verdict.
-export function ruleDone(chain: u32, handle: u32, verdict: i32, target: u32): void {
+export function ruleDone(chain: u32, handle: u32, verdict: i32, target: u32, mark: u32): void {
   if (chain >= triggerFrom) {
     probing = false;
     return;
   }
-  emit(TraceKind.Rule, chain, handle, verdict, target);
+  emit(TraceKind.Rule, chain, handle, verdict, target, mark);
 }
 
 // Hook: a base chain ran out of rules and its policy decided.
-export function policyDone(chain: u32, verdict: i32): void {
+export function policyDone(chain: u32, verdict: i32, mark: u32): void {
   if (chain >= triggerFrom) return;
-  emit(TraceKind.Policy, chain, 0, verdict, 0);
+  emit(TraceKind.Policy, chain, 0, verdict, 0, mark);
 }
 
 // Hook: a chain that was jumped to ran out of rules; evaluation returns.
-export function chainReturned(chain: u32): void {
-  emit(TraceKind.Return, chain, 0, Verdict.Return, 0);
+export function chainReturned(chain: u32, mark: u32): void {
+  emit(TraceKind.Return, chain, 0, Verdict.Return, 0, mark);
 }

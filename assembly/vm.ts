@@ -777,10 +777,10 @@ export function runChain(base: u32): i32 {
         decidedHandle = 0;
         decidedChain = base;
         const policy = load<i32>(rs.chainEntry(base) + (<usize>ChainEntry.Policy << 2));
-        if (trace.active) trace.policyDone(base, policy);
+        if (trace.active) trace.policyDone(base, policy, packetMark);
         return policy;
       }
-      if (trace.active) trace.chainReturned(chain);
+      if (trace.active) trace.chainReturned(chain, packetMark);
       depth--;
       const s = jumpStack + <usize>depth * 12;
       chain = load<u32>(s);
@@ -790,7 +790,7 @@ export function runChain(base: u32): i32 {
     }
     if (coverage.enabled) coverage.reached(rule);
     const v = evalRule(rule);
-    if (trace.active && v != Verdict.Break) trace.ruleDone(chain, load<u32>(rule + (<usize>RuleHeader.Handle << 2)), v, load<u32>(regs + 4));
+    if (trace.active && v != Verdict.Break) trace.ruleDone(chain, load<u32>(rule + (<usize>RuleHeader.Handle << 2)), v, load<u32>(regs + 4), packetMark);
     const next = rule + (<usize>load<u32>(rule) << 2);
     if (coverage.enabled && v != Verdict.Break) {
       coverage.matched(rule);

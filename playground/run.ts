@@ -12,7 +12,8 @@ export interface PacketRow {
   time: string;
   since: string;
   verdict: 'accept' | 'drop';
-  // Why no hook saw the packet (not-ip, malformed, fragment), if none did.
+  // Why no hook saw the packet (not-ip, malformed, fragment), or what other
+  // than a rule dropped it (martian, ttl-exceeded, ...).
   fate?: string;
   state?: string;
   direction?: 'original' | 'reply';

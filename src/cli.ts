@@ -378,7 +378,20 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
     io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries${took(s.packets)}\n`);
     if (s.backInTime > 0) io.err(`nftwasm: ${s.backInTime} ${s.backInTime === 1 ? 'record was' : 'records were'} stamped earlier than one before ${s.backInTime === 1 ? 'it' : 'them'}: evaluated at the latest time seen, as the kernel's clock never goes back\n`);
     reportFullTable(filter, io);
+    reportBadChecksums(s.badChecksums, flags, io);
   }
+}
+
+// A capture taken on a host that offloads checksums holds the packets it
+// sent with checksums the device was to finish; replayed on the prerouting
+// path, conntrack finds them invalid.
+function reportBadChecksums(count: number, flags: RunFlags, io: Io): void {
+  if (count === 0) return;
+  const what = `${count} packet${count === 1 ? '' : 's'} invalid to conntrack for a bad TCP, UDP, ICMP or SCTP checksum alone`;
+  const advice = flags.local
+    ? 'if the capture holds packets with unfinished checksums, --sysctl nf_conntrack_checksum=0 skips the check'
+    : "if the capture was taken on the filtering host, --local with the host's addresses sends its own packets through output, where the kernel checks nothing; or --sysctl nf_conntrack_checksum=0 skips the check";
+  io.err(`nftwasm: ${what}: ${advice}\n`);
 }
 
 // The kernel's "nf_conntrack: table full, dropping packet", counted. Workers

@@ -61,6 +61,9 @@ export interface FilterStats {
   // Records stamped earlier than a record before them: evaluated at the
   // latest time seen, as the kernel's clock never goes back.
   backInTime: number;
+  // Packets conntrack found invalid for their TCP, UDP, ICMP or SCTP
+  // checksum alone (nf_conntrack_checksum).
+  badChecksums: number;
   conntrackEntries: number;
 }
 
@@ -326,6 +329,7 @@ export class Filter {
       dropped: Number(sum[PacketTotals.Dropped / 8]),
       notEvaluated: Number(sum[PacketTotals.NotEvaluated / 8]),
       backInTime: Number(sum[PacketTotals.BackInTime / 8]),
+      badChecksums: Number(sum[PacketTotals.BadL4Checksum / 8]),
       conntrackEntries: liveConntrackEntries(this.engine, this.lastTime),
     };
   }

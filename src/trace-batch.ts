@@ -1,7 +1,7 @@
 // The trace records of one batch, read in place from the data plane's trace
 // buffer (layout: assembly/abi.ts TraceRecord). Valid only during the
 // callback that receives its batch.
-import { TraceKind, TraceRecord, type Verdict } from '../assembly/abi.js';
+import { TraceKind, TraceRecord, type PacketPath, type Verdict } from '../assembly/abi.js';
 import type { Engine } from './engine.js';
 
 export class TraceBatch {
@@ -44,5 +44,13 @@ export class TraceBatch {
 
   target(j: number): number {
     return this.u32(j, TraceRecord.Target);
+  }
+
+  mark(j: number): number {
+    return this.u32(j, TraceRecord.Mark);
+  }
+
+  path(j: number): PacketPath {
+    return this.u32(j, TraceRecord.Path);
   }
 }

@@ -16,7 +16,19 @@ export const FATE_NAMES: Record<PacketFate, string> = {
   [PacketFate.Malformed]: 'malformed',
   [PacketFate.Fragment]: 'fragment',
   [PacketFate.OtherHost]: 'other-host',
+  [PacketFate.BadChecksum]: 'bad-ip-checksum',
+  [PacketFate.Martian]: 'martian',
+  [PacketFate.BadIpOptions]: 'bad-ip-options',
+  [PacketFate.TtlExceeded]: 'ttl-exceeded',
+  [PacketFate.ConntrackFull]: 'conntrack-table-full',
+  [PacketFate.HelperRefused]: 'helper-refused',
+  [PacketFate.NoRoute]: 'no-route',
 };
+
+// Whether a packet of this fate met no hook at all.
+export function beforeHooks(fate: PacketFate): boolean {
+  return fate !== PacketFate.Filtered && fate < PacketFate.Martian;
+}
 
 export function verdictName(v: number, targetName?: string): string {
   switch (v) {

@@ -4,7 +4,7 @@
 import { PacketFate } from '../../assembly/abi.js';
 import type { Ruleset } from '../../compiler/index.js';
 import type { PacketBatch } from '../packet-batch.js';
-import { CT_STATE_NAMES, FATE_NAMES, secondsText } from './names.js';
+import { beforeHooks, CT_STATE_NAMES, FATE_NAMES, secondsText } from './names.js';
 
 export function packetJson(ruleset: Ruleset, batch: PacketBatch, i: number): string {
   const fate = batch.fate(i);
@@ -15,10 +15,8 @@ export function packetJson(ruleset: Ruleset, batch: PacketBatch, i: number): str
     length: batch.originalLength(i),
     verdict: batch.accepted(i) ? 'accept' : 'drop',
   };
-  if (fate !== PacketFate.Filtered) {
-    o.fate = FATE_NAMES[fate] ?? fate;
-    return JSON.stringify(o);
-  }
+  if (fate !== PacketFate.Filtered) o.fate = FATE_NAMES[fate] ?? fate;
+  if (beforeHooks(fate)) return JSON.stringify(o);
   const chainIndex = batch.chain(i);
   const chain = chainIndex >= 0 ? ruleset.chains[chainIndex] : undefined;
   if (chain) {

@@ -20,6 +20,13 @@ const UNTRACED_WHY: Record<PacketFate, string> = {
   [PacketFate.Malformed]: 'met no hook: it is malformed',
   [PacketFate.Fragment]: 'met no hook: it is a fragment held until the rest of its datagram arrives',
   [PacketFate.OtherHost]: 'met no hook: it was sent to another host\'s link-layer address',
+  [PacketFate.BadChecksum]: 'met no hook: its IPv4 header checksum is wrong',
+  [PacketFate.Martian]: 'met no chain of the ruleset before routing dropped it as a martian',
+  [PacketFate.BadIpOptions]: 'met no chain of the ruleset before routing dropped it for its IP options',
+  [PacketFate.TtlExceeded]: 'met no chain of the ruleset before forwarding dropped it, its TTL spent',
+  [PacketFate.ConntrackFull]: 'met no chain of the ruleset before conntrack dropped it, its table full',
+  [PacketFate.HelperRefused]: 'met no chain of the ruleset before a conntrack helper dropped it',
+  [PacketFate.NoRoute]: 'met no chain of the ruleset before routing found no way to a group the host has not joined',
 };
 
 export interface RunOutputOptions {

@@ -82,9 +82,18 @@ export function gre(src: string, dst: string): number[] {
   return ipv4(src, dst, 47, [0, 0, 0x08, 0x00, 0x45, 0, 0, 20]);
 }
 
-/** An Ethernet frame around an IP packet (IPv4 unless `type` says), under VLAN tags given as [TPID, TCI], outermost first. */
-export function ethernet(ip: number[], tags: Array<[number, number]> = [], type = 0x0800): number[] {
-  return [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...tags.flatMap(([tpid, tci]) => [...be16(tpid), ...be16(tci)]), ...be16(type), ...ip];
+const MACS = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+/** The same two Ethernet addresses, the other way round. */
+export const REPLY_MACS = [...MACS.slice(6), ...MACS.slice(0, 6)];
+/** Linux's lo frames Ethernet with both addresses zero. */
+export const LOOPBACK_MACS = new Array<number>(12).fill(0);
+
+const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+
+/** An Ethernet frame around an IP packet (of its IP version's type unless `type` says), under VLAN tags given as [TPID, TCI], outermost first. */
+export function ethernet(ip: number[], tags: Array<[number, number]> = [], type = ip[0]! >> 4 === 6 ? 0x86dd : 0x0800, macs = MACS): number[] {
+  return [...macs, ...tags.flatMap(([tpid, tci]) => [...be16(tpid), ...be16(tci)]), ...be16(type), ...ip];
 }
 
 /** An IPv6 packet from 2001:db8::1 to 2001:db8::2: its first next header and what follows the fixed header. */
@@ -93,18 +102,20 @@ export function ipv6(nexthdr: number, rest: number[]): number[] {
   return [0x60, 0, 0, 0, ...be16(rest.length), nexthdr, 64, ...a(1), ...a(2), ...rest];
 }
 
-/** Timestamps of a pcap's records: from `start`, one per `step` seconds, or each its own from `times`, in seconds. */
-export interface PcapTimes {
+/** Timestamps of a pcap's records (from `start`, one per `step` seconds, or each its own from `times`, in seconds), its link type, and the Ethernet addresses pcap() frames packets with. */
+export interface PcapOptions {
   start?: number;
   step?: number;
   times?: number[];
+  macs?: number[];
+  linkType?: number;
 }
 
-/** A pcap (Ethernet link type) of whole frames. */
-export function pcapFrames(frames: number[][], { start = 1_700_000_000, step = 0.001, times }: PcapTimes = {}): Uint8Array {
+/** A pcap (Ethernet link type unless named) of whole frames. */
+export function pcapFrames(frames: number[][], { start = 1_700_000_000, step = 0.001, times, linkType = LINKTYPE_ETHERNET }: PcapOptions = {}): Uint8Array {
   const out: number[] = [];
   const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-  out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(1));
+  out.push(...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(262144), ...le32(linkType));
   frames.forEach((frame, i) => {
     const t = times?.[i] ?? start + i * step;
     const sec = Math.floor(t);
@@ -114,9 +125,9 @@ export function pcapFrames(frames: number[][], { start = 1_700_000_000, step = 0
   return Uint8Array.from(out);
 }
 
-/** A pcap (Ethernet link type) of the given IP packets. */
-export function pcap(packets: number[][], options: PcapTimes = {}): Uint8Array {
-  return pcapFrames(packets.map((ip) => ethernet(ip)), options);
+/** A pcap of the given IP packets, each in an Ethernet frame unless the link type is raw IP. */
+export function pcap(packets: number[][], options: PcapOptions = {}): Uint8Array {
+  return pcapFrames(packets.map((ip) => (options.linkType === LINKTYPE_RAW ? ip : ethernet(ip, [], undefined, options.macs))), options);
 }
 
 /** One SCTP chunk, padded to four bytes. */

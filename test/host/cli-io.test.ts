@@ -135,11 +135,11 @@ describe('nftwasm filter: per-packet output', () => {
     const r = nftwasm(['filter', ...base, '-r', EXAMPLE_CAPTURE, '--trace', '3,4', '-q']);
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe([
-      'trace id 00000003 inet filter input packet: ip saddr 10.99.0.1 ip daddr 10.99.0.2 ip ttl 64 ip id 4645 ip length 60 tcp sport 36594 tcp dport 8000 tcp flags == syn',
-      'trace id 00000003 inet filter input rule tcp dport 8000 ct state new counter accept (verdict accept)',
-      'trace id 00000004 inet filter output packet: ip saddr 10.99.0.2 ip daddr 10.99.0.1 ip ttl 64 ip id 0 ip length 60 tcp sport 8000 tcp dport 36594 tcp flags == (syn | ack)',
-      'trace id 00000004 inet filter output rule ct direction reply counter (verdict continue)',
-      'trace id 00000004 inet filter output policy accept',
+      'trace id 00000003 inet filter input packet: ether saddr be:e8:fc:1c:d5:ac ether daddr 16:d1:9e:a1:f6:33 ip saddr 10.99.0.1 ip daddr 10.99.0.2 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 4645 ip protocol tcp ip length 60 tcp sport 36594 tcp dport 8000 tcp flags == syn tcp window 64240 ',
+      'trace id 00000003 inet filter input rule tcp dport 8000 ct state new counter packets 0 bytes 0 accept (verdict accept)',
+      'trace id 00000004 inet filter output packet: ip saddr 10.99.0.2 ip daddr 10.99.0.1 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 0 ip protocol tcp ip length 60 tcp sport 8000 tcp dport 36594 tcp flags == 0x12 tcp window 65160 ',
+      'trace id 00000004 inet filter output rule ct direction reply counter packets 0 bytes 0 (verdict continue)',
+      'trace id 00000004 inet filter output policy accept ',
       '',
     ].join('\n'));
   });

@@ -4,7 +4,7 @@
 // collected for comparison with nftwasm replaying the same capture.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -142,11 +142,15 @@ export interface ScenarioOptions {
   traffic: (lab: Lab) => Promise<void>;
   /** Upper bound for the traffic function. */
   timeoutMs?: number;
+  /** The interface of `srv` tcpdump listens on: the veth unless named (`lo`, `any`). */
+  captureOn?: string;
+  /** Runs `nft monitor trace` in `srv` while the traffic runs (rules with `meta nftrace set 1`). */
+  monitorTrace?: boolean;
 }
 
 export interface ScenarioResult {
   name: string;
-  /** tcpdump's capture of the srv veth, from before the traffic until it went quiet. */
+  /** tcpdump's capture in srv (of the veth, unless captureOn), from before the traffic until it went quiet. */
   pcap: Buffer;
   captureStats: CaptureStats;
   /** `nft list ruleset` in srv after the traffic. */
@@ -157,10 +161,13 @@ export interface ScenarioResult {
   conntrack: string;
   /** srv's addresses on the veth, for nftwasm's --local. */
   local: string[];
+  /** What `nft monitor trace` printed, with monitorTrace. */
+  trace?: string;
 }
 
 const IFACE = "eth0";
 const DEFAULT_TRAFFIC_TIMEOUT_MS = 60_000;
+const MONITOR_START_MS = 300;
 const WAIT_PORT_TIMEOUT_MS = 5000;
 const INDEX_HTML = "<!doctype html><title>nftwasm lab</title><p>hello from srv</p>\n";
 const UDP_ECHO_SCRIPT = fileURLToPath(new URL("./udp-echo.py", import.meta.url));
@@ -203,7 +210,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await runInNamespace(srvNs, `nft -f ${rulesetFile}`);
 
     const lab = makeLab({ cliNs, srvNs, addresses, ipv6, workDir, background });
-    capture = await Capture.start(srvNs, IFACE, join(workDir, "capture.pcap"));
+    const traceFile = join(workDir, "trace.txt");
+    const monitor = options.monitorTrace ? lab.spawnSrv(`stdbuf -oL nft monitor trace > ${traceFile}`) : undefined;
+    // nft says nothing once it listens; it needs a moment to read the
+    // ruleset and join the trace group. Line-buffered, so that stopping it
+    // loses nothing it printed.
+    if (monitor) await sleep(MONITOR_START_MS);
+    capture = await Capture.start(srvNs, options.captureOn ?? IFACE, join(workDir, "capture.pcap"));
     await withTimeout(
       options.traffic(lab),
       options.timeoutMs ?? DEFAULT_TRAFFIC_TIMEOUT_MS,
@@ -211,13 +224,15 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     );
     const { pcap, stats } = await capture.stop();
     capture = undefined;
+    await monitor?.stop();
+    const trace = monitor ? await readFile(traceFile, "utf8") : undefined;
 
     // conntrack first: its timeouts tick, the counters do not.
     const conntrack = await runInNamespace(srvNs, "conntrack -L -o extended,id");
     const listing = await runInNamespace(srvNs, "nft list ruleset");
     const listingHandles = await runInNamespace(srvNs, "nft -a list ruleset");
     const local = await vethAddresses(srvNs);
-    return { name: options.name, pcap, captureStats: stats, listing, listingHandles, conntrack, local };
+    return { name: options.name, pcap, captureStats: stats, listing, listingHandles, conntrack, local, ...(trace !== undefined ? { trace } : {}) };
   } finally {
     await capture?.abort();
     await Promise.all(background.map((server) => server.stop()));

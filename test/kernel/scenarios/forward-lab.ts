@@ -4,12 +4,13 @@
 //
 //   gen (tcpreplay) --veth--> rtr (ruleset, ip_forward) --veth--> sink
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { generateCapture } from "../../../bench/generate.js";
 import { Capture } from "../capture.js";
-import { runHost, runInNamespace } from "../netns.js";
+import { BackgroundProcess, runHost, runInNamespace } from "../netns.js";
 
 export interface ForwardResult {
   listing: string;
@@ -22,6 +23,13 @@ export interface ForwardResult {
   seen: Buffer;
   /** `conntrack -S`: per-CPU statistics. */
   statistics: string;
+  /** What `nft monitor trace` printed in the router, with monitorTrace. */
+  trace?: string;
+}
+
+export interface ReplayOptions {
+  /** Runs `nft monitor trace` in the router while the capture is replayed. */
+  monitorTrace?: boolean;
 }
 
 /** null when tcpreplay is there, else why not. */
@@ -34,7 +42,7 @@ export function forwardLabUnavailable(): string | null {
   }
 }
 
-const ROUTER_MAC = "02:00:5e:00:53:fe";
+export const ROUTER_MAC = "02:00:5e:00:53:fe";
 const NEXT_HOP = "172.31.255.2";
 const NEXT_HOP_MAC = "02:00:5e:00:53:fd";
 
@@ -60,14 +68,16 @@ const SEEN_OPTIONS = "-Q in -B 65536";
 export function conntrackStatistic(statistics: string, name: string): number {
   return [...statistics.matchAll(new RegExp(`\\b${name}=(\\d+)`, "g"))].reduce((n, m) => n + Number(m[1]), 0);
 }
+const MONITOR_START_MS = 300;
 
 /** Replays `pcap` (Ethernet, IPv4) through a router loaded with `ruleset`. */
-export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Promise<ForwardResult> {
+export async function replayThroughRouter(pcap: Uint8Array, ruleset: string, options: ReplayOptions = {}): Promise<ForwardResult> {
   const id = `nftwasm-fwd-${process.pid}-${++runs}`;
   const [gen, rtr, sink] = ["gen", "rtr", "sink"].map((n) => `${id}-${n}`);
   const dir = await mkdtemp(join(tmpdir(), `${id}-`));
   const created: string[] = [];
   let seenCapture: Capture | undefined;
+  let monitor: BackgroundProcess | undefined;
   try {
     for (const ns of [gen, rtr, sink]) {
       await runHost(["ip", "netns", "add", ns], "host");
@@ -95,6 +105,13 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
     await runInNamespace(rtr, `nft -f ${rules}`);
     const capture = join(dir, "replay.pcap");
     await writeFile(capture, retarget(pcap, ROUTER_MAC));
+    const traceFile = join(dir, "trace.txt");
+    if (options.monitorTrace) {
+      monitor = new BackgroundProcess(rtr, `stdbuf -oL nft monitor trace > ${traceFile}`);
+      // nft says nothing once it listens; line-buffered, so that stopping
+      // it loses nothing it printed.
+      await sleep(MONITOR_START_MS);
+    }
     seenCapture = await Capture.start(rtr, "in1", join(dir, "seen.pcap"), SEEN_OPTIONS);
     await runInNamespace(gen, `tcpreplay -q -i in0 ${capture}`, { timeoutMs: 120_000 });
     const { pcap: seen } = await seenCapture.stop();
@@ -102,9 +119,12 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string): Pr
     const conntrack = await runInNamespace(rtr, "conntrack -L -o extended,id");
     const listing = await runInNamespace(rtr, "nft list ruleset");
     const statistics = await runInNamespace(rtr, "conntrack -S");
-    return { listing, conntrack, seen, statistics };
+    if (!monitor) return { listing, conntrack, seen, statistics };
+    await monitor.stop();
+    return { listing, conntrack, seen, statistics, trace: await readFile(traceFile, "utf8") };
   } finally {
     await seenCapture?.abort();
+    await monitor?.stop("SIGKILL");
     for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
     await rm(dir, { recursive: true, force: true });
   }
