@@ -942,7 +942,11 @@ export enum TraceRecord {
   Mark = 24,
   // PacketPath: the hooks the packet meets
   Path = 28,
-  Size = 32,
+  // the hook's input and output device indices (0: none), as the kernel's
+  // trace carries NFTA_TRACE_IIF and NFTA_TRACE_OIF
+  InputDevice = 32,
+  OutputDevice = 36,
+  Size = 40,
 }
 
 // The hooks a packet meets (assembly/pipeline.ts): prerouting and input;

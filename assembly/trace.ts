@@ -11,6 +11,7 @@
 // The VM calls in through hooks guarded by `active`, so untraced packets pay
 // one branch per rule.
 import { TraceRecord, TraceKind, Verdict, PacketPath } from './abi';
+import * as devices from './devices';
 
 // Room kept free before a traced packet starts: a packet meets at most a few
 // hundred rules in any realistic ruleset; past that its records are cut and
@@ -101,6 +102,8 @@ function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u3
   store<u32>(r + TraceRecord.Kind, kind);
   store<u32>(r + TraceRecord.Mark, mark);
   store<u32>(r + TraceRecord.Path, path);
+  store<u32>(r + TraceRecord.InputDevice, devices.inputIndex());
+  store<u32>(r + TraceRecord.OutputDevice, devices.outputIndex());
   count++;
 }
 

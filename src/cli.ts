@@ -327,6 +327,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       tracePackets,
       accounting,
       paint: stdoutPainter(),
+      ...(network ? { deviceNames: new Map(network.devices.map((d) => [d.index, d.name])) } : {}),
     });
   } catch (e) {
     const path = (e as { path?: string }).path ?? flags.write ?? flags.dropped ?? '';

@@ -53,4 +53,13 @@ export class TraceBatch {
   path(j: number): PacketPath {
     return this.u32(j, TraceRecord.Path);
   }
+
+  // The hook's device indices, 0 where it has none.
+  inputDevice(j: number): number {
+    return this.u32(j, TraceRecord.InputDevice);
+  }
+
+  outputDevice(j: number): number {
+    return this.u32(j, TraceRecord.OutputDevice);
+  }
 }

@@ -41,6 +41,8 @@ export interface RunOutputOptions {
   // Conntrack accounting is on: events carry packets= bytes=.
   accounting: boolean;
   paint: Paint;
+  // The host's interfaces by index, which trace lines name.
+  deviceNames?: ReadonlyMap<number, string>;
 }
 
 export class RunOutputs {
@@ -56,7 +58,7 @@ export class RunOutputs {
     this.accepted = o.write ? new CaptureFile(o.write, captureFormatFor(o.write, o.format)) : null;
     this.dropped = o.dropped ? new CaptureFile(o.dropped, captureFormatFor(o.dropped, o.format)) : null;
     this.text = new TextOutput(stdout);
-    this.trace = o.trace ? new TraceFormatter(ruleset, o.json ? (_c, t) => t : o.paint) : null;
+    this.trace = o.trace ? new TraceFormatter(ruleset, o.json ? (_c, t) => t : o.paint, o.deviceNames) : null;
     this.perPacketText = o.json || o.events || o.trace;
     this.traced = new Set(o.tracePackets);
   }

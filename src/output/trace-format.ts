@@ -53,7 +53,8 @@ function traceId(number: number, cameBack: boolean): string {
 export class TraceFormatter {
   private readonly texts: Map<string, string>;
 
-  constructor(private readonly ruleset: Ruleset, private readonly paint: Paint) {
+  // deviceNames: the host's interfaces by index (--interfaces).
+  constructor(private readonly ruleset: Ruleset, private readonly paint: Paint, private readonly deviceNames: ReadonlyMap<number, string> = new Map()) {
     this.texts = ruleTexts(ruleset);
   }
 
@@ -87,7 +88,9 @@ export class TraceFormatter {
         lastBase = chain;
         const path = trace.path(j);
         id = traceId(number, path === PacketPath.Loopback && (info.hook === 'prerouting' || info.hook === 'input'));
-        const headers = tracePacketLine(batch.linkType(i), batch.data(i), { hook: info.hook, path });
+        const iif = this.deviceNames.get(trace.inputDevice(j));
+        const oif = this.deviceNames.get(trace.outputDevice(j));
+        const headers = tracePacketLine(batch.linkType(i), batch.data(i), { hook: info.hook, path, iif, oif });
         emit(`${id} ${where} packet: ${headers}${headers ? ' ' : ''}`);
       }
       if (kind === TraceKind.Rule) {

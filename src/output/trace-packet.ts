@@ -159,6 +159,9 @@ export interface TracePacketOptions {
   // The hook of the base chain the line is printed for.
   hook: string;
   path: PacketPath;
+  // The hook's devices, where the host's interfaces name them.
+  iif?: string;
+  oif?: string;
 }
 
 export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePacketOptions): string {
@@ -168,9 +171,13 @@ export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePack
   // Forwarding takes one off the TTL before the forward hook.
   const forwarded = o.path === PacketPath.Forward && (o.hook === 'forward' || o.hook === 'postrouting') ? 1 : 0;
   const { at, ethertype } = ethertypeAt(data, linkType);
-  // Linux's lo is the only device whose name is known without the host's
-  // interface list; what the host sends has no link layer yet.
-  if (looped) out.push(goingOut ? 'oif "lo"' : 'iif "lo"');
+  // The devices the kernel's trace names: those of the host's interface
+  // list, and Linux's lo, known without it. What the host sends has no
+  // link layer yet.
+  const iif = o.iif ?? (looped && !goingOut ? 'lo' : undefined);
+  const oif = o.oif ?? (looped && goingOut ? 'lo' : undefined);
+  if (iif !== undefined) out.push(`iif "${iif}"`);
+  if (oif !== undefined) out.push(`oif "${oif}"`);
   if (!goingOut) {
     if (looped) out.push(`@ll,0,112 0x${ethertype.toString(16)}`);
     else if (linkType === 1 && data.length >= 14) out.push(`ether saddr ${mac(data, 6)} ether daddr ${mac(data, 0)}`);

@@ -212,4 +212,26 @@ describe('host network model', () => {
     expect(orphan.status).toBe(2);
     expect(orphan.stderr).toContain('--routes needs --interfaces');
   });
+
+  // nft monitor trace names the hook's devices (NFTA_TRACE_IIF, _OIF):
+  // the input device where there is one, the output device where there is.
+  it('names the devices in trace lines, as nft monitor trace does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nftwasm-net-'));
+    const file = (name: string, data: string | Uint8Array) => { const p = join(dir, name); writeFileSync(p, data); return p; };
+    const rules = file('r.nft', 'table inet t {\n\tchain f {\n\t\ttype filter hook forward priority 0;\n\t\tmeta nftrace set 1\n\t}\n\tchain i {\n\t\ttype filter hook input priority 0;\n\t\tmeta nftrace set 1\n\t}\n}\n');
+    const capture = file('c.pcap', encodePcap(PACKETS.map((data, i) => ({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n, data })), { linktype: 276 }));
+    const r = nftwasm(['filter', '-f', rules, '-r', capture, '--interfaces', file('addr.json', ADDR), '--routes', file('routes.json', ROUTES), '--trace', '1', '-q']);
+    expect(r.status).toBe(0);
+    const packetLines = r.stdout.toString().split('\n').filter((l) => l.includes(' packet: '));
+    // With tracing on, every packet is traced (meta nftrace set 1): forwarded ones name both
+    // devices, what the router takes in its input device only.
+    const line = (id: number, chain: string, devices: string, src: string, dst: string, ttl: number, sport: number) =>
+      `trace id 0000000${id} inet t ${chain} packet: ${devices} ip saddr ${src} ip daddr ${dst} ip dscp cs0 ip ecn not-ect ip ttl ${ttl} ip id 1 ip protocol udp ip length 36 udp sport ${sport} udp dport 53 udp length 16 @th,64,64 0x6262626262626262 `;
+    expect(packetLines).toEqual([
+      line(1, 'f', 'iif "eth0" oif "eth1"', '10.1.0.5', '10.2.0.7', 63, 1000),
+      line(2, 'f', 'iif "eth0" oif "eth1"', '10.1.0.5', '8.8.8.8', 63, 1001),
+      line(3, 'i', 'iif "eth0"', '10.1.0.5', '10.1.0.1', 64, 1002),
+      line(4, 'f', 'iif "eth1" oif "eth0"', '10.2.0.7', '10.1.0.5', 63, 1003),
+    ]);
+  });
 });
