@@ -3,7 +3,8 @@
 // walking the records, connection tracking, the rules), then with the
 // accepted packets written as `-w` writes them.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { compile, createFilter, type PacketBatch } from '../src/index.js';
+import { OutputClass } from '../assembly/abi.js';
+import { compile, createFilter } from '../src/index.js';
 import { CaptureFile } from '../src/output/capture-file.js';
 
 const WALK = 'table inet bench {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n';
@@ -18,20 +19,16 @@ export interface Split {
 
 async function timeRun(rules: string, path: string, write: boolean): Promise<number> {
   const filter = await createFilter(compile(rules));
-  // What `-w /dev/null` does, with the CLI's own writer.
+  // What `-w /dev/null` does: the data plane writes the records.
   const file = write ? new CaptureFile('/dev/null', 'pcap') : null;
-  const onBatch = file
-    ? (batch: PacketBatch) => {
-        for (let i = 0; i < batch.count; i++) if (batch.accepted(i)) file.add(batch, i);
-      }
-    : undefined;
+  file?.feedFrom(filter, OutputClass.Accepted);
   const fd = openSync(path, 'r');
   const run = filter.openCapture();
   const start = process.hrtime.bigint();
   try {
     for (;;) {
       const n = readSync(fd, run.space());
-      run.filled(n, onBatch);
+      run.filled(n);
       if (n === 0) break;
     }
     file?.close(1);

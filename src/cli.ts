@@ -544,7 +544,10 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   outputs.close(filter.engine.exports.captureLinkType() || 1);
   // A capture that gave not one packet has nothing to report but its error.
   const unreadable = (failure instanceof CaptureFormatError || failure instanceof InputError) && filter.stats().packets === 0;
-  if (!(failure instanceof OutputClosedError) && !unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took);
+  // A reader that went away takes nothing more: the summary alone goes to
+  // standard error.
+  if (failure instanceof OutputClosedError) report(filter, { ...flags, list: false, conntrack: false, coverage: false }, io, ` (the reader of ${failure.message} went away)`, took);
+  else if (!unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took);
   if (failure) throw failure;
   if (stop.signal) return signalExit(stop.signal);
   const packets = filter.stats().packets;
