@@ -88,6 +88,27 @@ export enum Op {
   // then for each the words after the first of its own instruction (see
   // Quota and Limit), which the element's data numbers from 0.
   ObjrefMap = 23,
+  // A=NatType B=nfproto of the addresses (1 inet: none given, 2, 10);
+  // word 1 = the words of addr_min | addr_max << 8 | proto_min << 16 |
+  // proto_max << 24 (0: none); word 2 = NatFlags. The data plane has no
+  // NAT yet: the host refuses rulesets holding one before they load.
+  Nat = 24,
+}
+
+export enum NatType {
+  Snat = 0,
+  Dnat = 1,
+  Masquerade = 2,
+  Redirect = 3,
+}
+
+// The kernel's NF_NAT_RANGE_* bits.
+export enum NatFlags {
+  ProtoSpecified = 0x2,
+  ProtoRandom = 0x4,
+  Persistent = 0x8,
+  ProtoRandomFully = 0x10,
+  Netmap = 0x40,
 }
 
 // NFT_QUEUE_FLAG_*.

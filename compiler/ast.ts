@@ -58,6 +58,10 @@ export type Stmt =
   // rate per unit (seconds), in packets or bytes; burst as written.
   | { kind: 'limit'; rate: bigint; unit: number; bytes: boolean; burst?: bigint; over: boolean; loc: Location }
   | { kind: 'quota'; bytes: bigint; used: bigint; over: boolean; loc: Location }
+  // snat|dnat [ip|ip6] to ADDR[:PORT], masquerade [to :PORT], redirect
+  // [to [:]PORT], with NatFlags; addresses and ports as written (a value,
+  // range or prefix); netmap: `prefix to`.
+  | { kind: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 'ip' | 'ip6'; netmap?: boolean; addr?: Expr; proto?: Expr; flags: number; loc: Location }
   | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; loc: Location };
 
 export interface LogOptions {

@@ -7,6 +7,7 @@ import {
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
+import { natDebugText } from './nat.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
 
@@ -282,6 +283,8 @@ export class Disassembler {
       }
       case Op.ObjrefMap:
         return `objref sreg ${regName(a)} set ${this.names.sets[w(1)].name}`;
+      case Op.Nat:
+        return natDebugText(a, b, [0, 8, 16, 24].map((s) => (w(1) >>> s) & 0xff), w(2), regName);
       case Op.Objref: {
         const type = w(1);
         const name = type === ObjectType.Counter ? this.names.counterNames.get(w(2))

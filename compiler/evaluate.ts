@@ -17,6 +17,7 @@ import { createElements, elementsCommand, placeRule, remove, rename, reset } fro
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
+import { evaluateNat, natHookError } from './nat.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
@@ -48,6 +49,8 @@ export type Ctx = {
   l4proto?: number;
   // Where a header of that transport protocol was named, if it was.
   l4protoLoc?: Location;
+  // Whether a match on a set of transport protocols came earlier.
+  transportMatched?: boolean;
   // Whether the rule already requires an Ethernet input device.
   etherDevice?: boolean;
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
@@ -456,7 +459,7 @@ export class Evaluator {
     for (const s of decl.stmts) {
       if (terminal) throw NftError.between(extent(s), extent(terminal), `Statement after terminal statement has no effect`);
       this.stmt(ctx, s);
-      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue') terminal = s;
+      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue' || s.kind === 'nat') terminal = s;
     }
     // nft leaves out a match on the link-layer protocol the table's family
     // already implies, unless nothing else would be left.
@@ -511,6 +514,19 @@ export class Evaluator {
         return this.reject(ctx, s);
       case 'queue':
         return this.queue(ctx, s);
+      case 'nat': {
+        const chain = ctx.rule.chain;
+        const nat = evaluateNat(s, {
+          tableFamily: ctx.family, chainType: chain.type, chainHook: chain.hook, nfproto: ctx.nfproto, transportKnown: () => ctx.l4proto !== undefined || ctx.transportMatched === true,
+          variable: (e) => this.variable(e), constOf: (e, like) => this.constOf(e, like), mapValue: (e, like) => this.valueExpr(ctx, e, like),
+          map: (e, dataType, data) => this.natMap(ctx, e, dataType, data),
+        });
+        const refused = natHookError(nat, chain.type, chain.hook, ctx.rule.loc ?? s.loc);
+        if (refused) this.kernelErrors.push(refused);
+        this.model.conntrack = true;
+        ctx.stmts.push(nat);
+        return;
+      }
       case 'notrack':
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'notrack' });
@@ -727,6 +743,8 @@ export class Evaluator {
       const last = values[values.length - 1];
       if (last !== undefined) ctx.icmpType = normaliseIcmpType(left.proto, Number(last));
     }
+    const transportKey = (left.kind === 'meta' && left.key === MetaKey.L4proto) || (left.kind === 'payload' && ((left.proto === 'ip' && left.field === 'protocol') || (left.proto === 'ip6' && left.field === 'nexthdr')));
+    if (transportKey && right.kind === 'setref' && right.set.anonymous) ctx.transportMatched = true;
     if (right.kind !== 'const') return;
     const v = Number(right.value);
     if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
@@ -1168,6 +1186,21 @@ export class Evaluator {
     if (e.kind === 'setref') return this.namedSet(ctx, e.name, e.loc);
     if (e.kind !== 'set') throw NftError.at(e.loc, `syntax error`);
     return this.anonSet(ctx, key, e.elements, data ?? typed(TYPES.integer, 32, 'host'));
+  }
+
+  // A NAT map whose data `data` makes of each element's (ranges, or an
+  // address and a port), of the type `dataType`.
+  private natMap(ctx: Ctx, e: Expr & { kind: 'map' }, dataType: { type: Datatype; bits: number; byteorder: 'big' | 'host' }, data: (d: Expr) => TExpr): TExpr & { kind: 'map' } {
+    if (e.mapping.kind !== 'set') throw NftError.at(e.mapping.loc, `syntax error`);
+    this.requireAddressFamily(e.key);
+    const key = this.expr(ctx, e.key);
+    const source = e.mapping.elements;
+    // The keys are read as any map's, with a stand-in for the data.
+    const standIn: Expr = { kind: 'value', text: '0', quoted: false, loc: e.loc };
+    const set = this.anonSet(ctx, key, source.map((el) => ({ ...el, data: standIn })), typed(TYPES.integer, 32, 'host'));
+    set.elements = set.elements.map((el, i) => ({ ...el, data: data(source[i]!.data!) }));
+    set.dataType = typed(dataType.type, dataType.bits, dataType.byteorder);
+    return { kind: 'map', key, set, ...set.dataType };
   }
 
   newAnonSet(ctx: Ctx, key: TExpr, data: SetModel['dataType']): SetModel {

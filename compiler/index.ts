@@ -46,6 +46,9 @@ export interface Ruleset {
   packetState: string[];
   chains: ChainInfo[];
   rules: RuleInfo[];
+  // Why the data plane cannot run the ruleset though nft takes it: the
+  // first statement it has no implementation of (NAT, for now).
+  dataPlaneRefusal?: NftError;
   toNetlinkDebug(): string;
   toListing(opts?: ListingOptions): string;
 }
@@ -63,6 +66,16 @@ function packetState(model: RulesetModel): string[] {
     }
   }
   return [...found];
+}
+
+function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
+  for (const c of model.chains) {
+    for (const r of c.rules) {
+      const nat = r.stmts.find((s) => s.kind === 'nat');
+      if (nat) return NftError.at(nat.loc, `${nat.type} is not supported by the nftwasm data plane yet`);
+    }
+  }
+  return undefined;
 }
 
 function nameTables(model: RulesetModel): NameTables {
@@ -118,10 +131,12 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const sent = image();
   const names = nameTables(model);
   const loaded = model.deletions ? (applyDeletions(model), image()) : sent;
+  const refusal = dataPlaneRefusal(model);
   return {
     image: loaded,
     counterCount: model.counterCount,
     packetState: packetState(model),
+    ...(refusal ? { dataPlaneRefusal: refusal } : {}),
     chains: model.chains.map((c) => ({
       family: c.table.family, table: c.table.name, name: c.name, handle: c.handle,
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),

@@ -1,6 +1,6 @@
 // Instructions as the linearizer emits them, before encoding. Registers are
 // word numbers of the register file (0 = verdict, 4.. = data), as in abi.ts.
-import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, MetaKey, PayloadBase } from '../assembly/abi.js';
+import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, MetaKey, NatType, PayloadBase } from '../assembly/abi.js';
 
 export type Ins =
   | { op: 'immediate'; dreg: number; data: Uint8Array }
@@ -25,6 +25,7 @@ export type Ins =
   // A named quota or limit carries the words of its own instruction.
   | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
   | { op: 'objrefmap'; sreg: number; set: number; objType: number; states?: (Ins & { op: 'quota' | 'limit' })[] }
+  | { op: 'nat'; type: NatType; nfproto: number; regs: number[]; flags: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }

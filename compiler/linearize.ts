@@ -4,6 +4,7 @@
 import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
+import { NAT_REG_WORDS, NAT_TYPE, type NatModel } from './nat.js';
 import { PROTOCOLS } from './selectors.js';
 import { payloadShift } from './evaluate.js';
 import { toBytes } from './values.js';
@@ -29,6 +30,7 @@ function word(reg: number): number {
 
 export function constBytes(e: TExpr): Uint8Array {
   if (e.kind === 'const') return toBytes(e.value, e.bits, e.byteorder);
+  if (e.kind === 'range' && e.pairwise) return Uint8Array.from([...constBytes(e.low), ...constBytes(e.high)]);
   if (e.kind === 'concat') {
     const parts = e.items.map((i) => {
       const b = constBytes(i);
@@ -103,6 +105,29 @@ export class Linearizer {
 
   private release(e?: TExpr): void {
     this.regLow -= e && e.kind === 'concat' ? units(e.bits) : 1;
+  }
+
+  private nat(s: NatModel): void {
+    const values = [s.addrMin, s.addrMax, s.protoMin, s.protoMax];
+    let next = 0;
+    const regs = values.map((v) => {
+      if (!v) return 0;
+      const w = NAT_REG_WORDS[next++];
+      if (v.kind === 'const') this.out.push({ op: 'immediate', dreg: w, data: constBytes(v) });
+      else this.expr(v, w - 3);
+      return w;
+    });
+    if (s.mapShape) {
+      // The data's words after the address's: its port, then with ranges
+      // the highest address and port.
+      const units = Math.ceil(s.addrMin!.type.bits / 32);
+      const port = s.mapShape.withPort ? 1 : 0;
+      const at = NAT_REG_WORDS[0];
+      if (port) regs[2] = at + units;
+      if (s.mapShape.interval) regs[1] = at + units + port;
+      if (port && s.mapShape.interval) regs[3] = at + 2 * units + port;
+    }
+    this.out.push({ op: 'nat', type: NAT_TYPE[s.type], nfproto: s.nfproto, regs, flags: s.flags });
   }
 
   rule(rule: RuleModel): Ins[] {
@@ -185,6 +210,9 @@ export class Linearizer {
         this.release(s.map);
         return;
       }
+      case 'nat':
+        this.nat(s);
+        return;
       case 'log':
         this.out.push({ op: 'log', index: s.index });
         return;

@@ -3,6 +3,7 @@ import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } fr
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
+import { natText, pairwiseText } from './nat.js';
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
 import { isRaw } from './headers/raw.js';
@@ -227,6 +228,7 @@ class Printer {
       case 'concat':
         return e.items.map((i) => this.expr(i, false)).join(' . ');
       case 'range':
+        if (e.pairwise) return pairwiseText(e, (x) => this.expr(x));
         // nft prints both ends of a time range in seconds.
         if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
         return `${this.expr(e.low)}-${this.expr(e.high)}`;
@@ -405,6 +407,8 @@ class Printer {
         return `reset tcp option ${tcpOptionName(s.option)}`;
       case 'notrack':
         return 'notrack';
+      case 'nat':
+        return natText(s, (e) => this.expr(e));
       case 'queue': {
         const flags = [s.flags & QueueFlags.Bypass ? 'bypass' : '', s.flags & QueueFlags.Fanout ? 'fanout' : ''].filter(Boolean).join(',');
         const to = s.map ? this.expr(s.map) : `${s.first}${s.last > s.first ? `-${s.last}` : ''}`;

@@ -5,6 +5,7 @@ import type { CtDir, ExthdrOp, MetaKey, PayloadBase, RejectType } from '../assem
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
+import type { NatModel } from './nat.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
 
 interface Typed {
@@ -24,7 +25,9 @@ export type TExpr =
   | (Typed & { kind: 'const'; value: bigint; text?: string })
   | (Typed & { kind: 'binop'; op: '&' | '|' | '^' | '<<' | '>>'; left: TExpr; right: TExpr })
   | (Typed & { kind: 'concat'; items: TExpr[] })
-  | (Typed & { kind: 'range'; low: TExpr; high: TExpr })
+  // pairwise: a NAT map's data, lowest and highest concatenations listed
+  // part by part.
+  | (Typed & { kind: 'range'; low: TExpr; high: TExpr; pairwise?: boolean })
   | (Typed & { kind: 'prefix'; value: TExpr; length: number })
   | (Typed & { kind: 'setref'; set: SetModel })
   | (Typed & { kind: 'map'; key: TExpr; set: SetModel })
@@ -67,6 +70,7 @@ export type TStmt =
   | { kind: 'connlimit'; count: number; over: boolean }
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
+  | NatModel
   | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr };
 
 export interface SetElementModel {

@@ -13,6 +13,7 @@ import { sctpChunk } from './headers/sctp-chunk.js';
 import { IP_OPTIONS, ipOption } from './headers/ipopt.js';
 import { closestName } from './misspell.js';
 import { parseCommand, rulePlace } from './parse-commands.js';
+import { NAT_FLAG_WORDS, NAT_KEYWORDS } from './nat.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
@@ -718,7 +719,7 @@ export class Parser {
     if (t.kind === 'string') return true;
     if (t.kind === 'punct') return t.text === '(' || t.text === '$' || (t.text === '@' && this.isRawPayload());
     if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
-    return STATEMENT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text) || t.text === 'exthdr';
+    return STATEMENT_KEYWORDS.has(t.text) || NAT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text) || t.text === 'exthdr';
   }
 
   private stmt(): Stmt {
@@ -746,6 +747,7 @@ export class Parser {
         case 'notrack': this.next(); return { kind: 'notrack', loc: t };
         case 'reject': return this.rejectStmt();
         case 'queue': return this.queueStmt();
+        case 'snat': case 'dnat': case 'masquerade': case 'redirect': return this.natStmt();
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
         case 'add':
@@ -825,6 +827,114 @@ export class Parser {
     this.next();
     this.accept('type');
     return { kind: 'reject', with: w.text as RejectIcmp, code: this.primary(), loc: t };
+  }
+
+  // nft's nat_stmt, masq_stmt and redir_stmt. Forms nftwasm does not take
+  // yet (`ip addr . port to`, `prefix to`) are refused by name.
+  private natStmt(): Stmt {
+    const t = this.next();
+    const type = t.text as 'snat' | 'dnat' | 'masquerade' | 'redirect';
+    const s: Stmt & { kind: 'nat' } = { kind: 'nat', type, flags: 0, loc: t };
+    if (type === 'snat' || type === 'dnat') {
+      // `ip` and `ip6` name the family only before these; otherwise they
+      // start the expression of nft's older form without `to`.
+      const after = this.peek(1);
+      const addressPort = after.text === 'addr' && this.is('.', 2) && this.is('port', 3);
+      const family = (this.is('ip') || this.is('ip6')) && (after.text === 'to' || after.text === 'prefix' || addressPort);
+      if (family) s.family = this.next().text as 'ip' | 'ip6';
+      // `addr . port to`: a map gives both, as nft finds out without it.
+      if (addressPort) {
+        this.next();
+        this.next();
+        this.next();
+        if (!this.is('to') || this.peek(1).kind !== 'word' || keywordName(this.peek(1).text) === undefined) this.fail(this.peek(), `${t.text} ${s.family} addr . port to a value is not supported by nftwasm`);
+      }
+      // `prefix to`: netmap, the address's host part kept.
+      if (this.is('prefix') && this.is('to', 1)) {
+        this.next();
+        s.netmap = true;
+      }
+      if (s.family !== undefined || s.netmap) this.expect('to');
+      else this.accept('to');
+      if (s.family === undefined && this.accept(':')) s.proto = this.natValue(t);
+      else if (this.is('[')) {
+        s.addr = this.bracketedAddress();
+        if (this.accept('/')) {
+          const n = this.word();
+          s.addr = { kind: 'prefix', expr: s.addr, length: Number(n.text), loc: span(s.addr.loc, n) };
+        } else if (this.accept('-')) {
+          const high = this.bracketedAddress();
+          s.addr = { kind: 'range', low: s.addr, high, loc: span(s.addr.loc, high.loc) };
+        }
+        if (this.accept(':')) s.proto = this.natValue(t);
+      } else if (this.peek().kind === 'word' && keywordName(this.peek().text) !== undefined) {
+        s.addr = this.natMap(t, true);
+        if (this.accept(':')) s.proto = this.natValue(t);
+      } else {
+        s.addr = this.natValue(t);
+        if (this.accept(':')) s.proto = this.natValue(t);
+      }
+    } else if (this.accept('to')) {
+      if (type === 'masquerade' && !this.is(':')) this.failExpecting(this.peek(), 'colon');
+      this.accept(':');
+      s.proto = this.natValue(t);
+    }
+    // snat and dnat take groups of flags one after another, the last one
+    // standing; masquerade and redirect one group.
+    while (Object.hasOwn(NAT_FLAG_WORDS, this.peek().text)) {
+      if (s.flags !== 0 && (type === 'masquerade' || type === 'redirect')) this.failExpecting(this.peek(), 'newline or semicolon', this.peek().text);
+      s.flags = 0;
+      do {
+        const f = this.peek();
+        if (!Object.hasOwn(NAT_FLAG_WORDS, f.text)) this.failExpecting(f, 'random or fully-random or persistent');
+        s.flags |= NAT_FLAG_WORDS[this.next().text]!;
+      } while (this.accept(','));
+    }
+    return s;
+  }
+
+  // A value, range or prefix; an expression that picks it from a map is
+  // refused by name.
+  private natValue(keyword: Token): Expr {
+    const a = this.peek();
+    const refuse = () => this.fail(this.peek(), `${keyword.text} to a map is not supported by nftwasm`);
+    if (a.kind === 'word' && keywordName(a.text) !== undefined) return this.natMap(keyword);
+    const e = this.rangeRhs();
+    if (this.is('map')) refuse();
+    if (this.is('.')) this.failAt(e.loc, `Can't parse symbolic invalid expressions`);
+    // nft's scanner reads a prefix length and a port as one string.
+    if (e.kind === 'prefix' && this.is(':')) {
+      const length = this.consumed ?? keyword;
+      this.next();
+      this.failAt(span(length, this.next()), 'syntax error, unexpected string, expecting number');
+    }
+    return e;
+  }
+
+  // `KEY map { ... }` giving a value, range or prefix each, or in the
+  // address's place an address and a port.
+  private natMap(keyword: Token, addressAndPort = false): Expr {
+    const key = this.peek();
+    if (UNSUPPORTED_EXPRESSIONS.has(key.text)) this.fail(key, `${key.text} is not supported by nftwasm`);
+    const e = this.expr();
+    if (e.kind !== 'map') this.fail(this.peek(), `${keyword.text} to a map is not supported by nftwasm`);
+    if (e.mapping.kind === 'set') {
+      for (const el of e.mapping.elements) {
+        const d = el.data;
+        if (d?.kind !== 'concat' || (addressAndPort && d.items.length === 2)) continue;
+        this.failAt(d.loc, `${keyword.text} to a map of concatenations is not supported by nftwasm`);
+      }
+    }
+    // nft's errors mark the map with its elements.
+    return { ...e, loc: span(e.loc, this.consumed ?? keyword) };
+  }
+
+  // `[ADDR]`, the IPv6 address a port follows.
+  private bracketedAddress(): Expr {
+    this.expect('[');
+    const e = this.value();
+    this.expect(']');
+    return e;
   }
 
   // nft's queue_stmt: the old form takes `num` and the flags in any order
@@ -1407,7 +1517,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 
 // nft statements, expressions and table objects the data plane has no
 // counterpart for: refused by name rather than as syntax errors.
-const UNSUPPORTED_STATEMENTS = new Set(['masquerade', 'snat', 'dnat', 'redirect', 'tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
+const UNSUPPORTED_STATEMENTS = new Set(['tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
 const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
 

@@ -30,7 +30,7 @@ describe('errors', () => {
       '\t}',
       '\tchain c {',
       '\t\tfib daddr type broadcast drop',
-      '\t\toifname "eth0" masquerade',
+      '\t\toifname "eth0" tproxy to :80',
       '\t\tmeta mark set numgen inc mod 2',
       '\t\ttcp dport 99999 accept',
       '\t}',
@@ -42,7 +42,7 @@ describe('errors', () => {
       '2:2 flowtable objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
       '9:3 fib is not supported by nftwasm',
-      '10:18 masquerade is not supported by nftwasm',
+      '10:18 tproxy is not supported by nftwasm',
       '11:17 numgen is not supported by nftwasm',
       '12:13 Service out of range',
     ]);
