@@ -17,7 +17,7 @@ import { createElements, elementsCommand, placeRule, remove, rename, reset } fro
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
-import { evaluateNat, natHookError } from './nat.js';
+import { evaluateNat, natHookError, type NatModel } from './nat.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
 
@@ -92,14 +92,58 @@ function typed(type: Datatype, bits: number, byteorder = type.byteorder) {
 // rule after it in that table, the fault still being there.
 const JUMP_STACK_SIZE = 16;
 
+// The chains a rule jumps or goes to, by verdict or verdict map.
+function targets(rule: RuleModel): ChainModel[] {
+  return rule.stmts.flatMap((s) => {
+    if (s.kind === 'verdict') return s.chain ? [s.chain] : [];
+    if (s.kind !== 'vmap') return [];
+    return s.set.elements.flatMap((e) => (e.data?.kind === 'verdict' && e.data.chain ? [e.data.chain] : []));
+  });
+}
+
+// NAT in a regular chain is checked against every base chain that reaches
+// it, as the kernel validates a chain's expressions on each jump to it:
+// the rule that brings a NAT statement under a hook or chain type that
+// refuses it, the NAT rule or the jump, is refused (EOPNOTSUPP), and so is
+// every rule after it in that table, the fault still being there.
+function natReachErrors(batch: BatchItem[]): NftError[] {
+  const rules = batch.flatMap((b) => (b.kind === 'rule' ? [b.rule] : []));
+  const refused = (added: RuleModel[]): boolean => {
+    const edges = new Map<ChainModel, ChainModel[]>();
+    const nats = new Map<ChainModel, NatModel[]>();
+    for (const r of added) {
+      edges.set(r.chain, [...(edges.get(r.chain) ?? []), ...targets(r)]);
+      for (const s of r.stmts) if (s.kind === 'nat') nats.set(r.chain, [...(nats.get(r.chain) ?? []), s]);
+    }
+    for (const base of new Set(added.map((r) => r.chain).filter((c) => c.hook !== undefined))) {
+      const seen = new Set<ChainModel>();
+      const walk = (c: ChainModel): boolean => {
+        if (seen.has(c)) return false;
+        seen.add(c);
+        if (c.hook === undefined && (nats.get(c) ?? []).some((s) => natHookError(s, base.type, base.hook, s.loc))) return true;
+        return (edges.get(c) ?? []).some(walk);
+      };
+      if (walk(base)) return true;
+    }
+    return false;
+  };
+  if (!refused(rules)) return [];
+  const errors: NftError[] = [];
+  for (const table of new Set(rules.map((r) => r.chain.table))) {
+    const added: RuleModel[] = [];
+    let failed = false;
+    for (const rule of rules) {
+      if (rule.chain.table !== table) continue;
+      added.push(rule);
+      failed ||= refused(added);
+      if (failed && rule.loc) errors.push(NftError.kernel(rule.loc, `Operation not supported`));
+    }
+  }
+  return errors;
+}
+
 function chainDepthErrors(batch: BatchItem[]): NftError[] {
   const rules = batch.flatMap((b) => (b.kind === 'rule' ? [b.rule] : []));
-  const targets = (rule: RuleModel): ChainModel[] =>
-    rule.stmts.flatMap((s) => {
-      if (s.kind === 'verdict') return s.chain ? [s.chain] : [];
-      if (s.kind !== 'vmap') return [];
-      return s.set.elements.flatMap((e) => (e.data?.kind === 'verdict' && e.data.chain ? [e.data.chain] : []));
-    });
   const tooDeep = (added: RuleModel[], table: TableModel): boolean => {
     const edges = new Map<ChainModel, ChainModel[]>();
     for (const r of added) {
@@ -160,7 +204,7 @@ export class Evaluator {
     // Evaluation stops at the tenth error, unless the parse has already
     // stopped there (nft counts on, never meeting ten again).
     if (all.length > 0) throw NftError.all(this.syntaxErrors.length >= MAX_ERRORS ? all : all.slice(0, MAX_ERRORS));
-    this.kernelErrors.push(...chainDepthErrors(this.model.batch));
+    this.kernelErrors.push(...natReachErrors(this.model.batch), ...chainDepthErrors(this.model.batch));
     if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors.map((e) => this.withIncludes(e)));
     return this.model;
   }
@@ -517,11 +561,11 @@ export class Evaluator {
       case 'nat': {
         const chain = ctx.rule.chain;
         const nat = evaluateNat(s, {
-          tableFamily: ctx.family, chainType: chain.type, chainHook: chain.hook, nfproto: ctx.nfproto, transportKnown: () => ctx.l4proto !== undefined || ctx.transportMatched === true,
+          tableFamily: ctx.family, nfproto: ctx.nfproto, transportKnown: () => ctx.l4proto !== undefined || ctx.transportMatched === true,
           variable: (e) => this.variable(e), constOf: (e, like) => this.constOf(e, like), mapValue: (e, like) => this.valueExpr(ctx, e, like),
           map: (e, dataType, data) => this.natMap(ctx, e, dataType, data),
         });
-        const refused = natHookError(nat, chain.type, chain.hook, ctx.rule.loc ?? s.loc);
+        const refused = chain.hook !== undefined && natHookError(nat, chain.type, chain.hook, ctx.rule.loc ?? s.loc);
         if (refused) this.kernelErrors.push(refused);
         this.model.conntrack = true;
         ctx.stmts.push(nat);

@@ -56,8 +56,6 @@ export interface NatModel {
 
 export interface NatContext {
   tableFamily: string;
-  chainType?: string;
-  chainHook?: string;
   nfproto?: number;
   // Whether the rule has matched a transport protocol so far (a set of
   // them tells nft there is one without saying which); asked after the
@@ -128,7 +126,6 @@ export function natHookError(s: NatModel, chainType: string | undefined, chainHo
 }
 
 export function evaluateNat(s: NatStmt, c: NatContext): NatModel {
-  if (c.chainType === undefined) throw NftError.at(s.loc, `${s.type} in a chain without a hook is not supported by nftwasm`);
   // Without addresses the family is the table's, NFPROTO_INET included.
   const nfproto = natFamily(s, c) ?? (c.tableFamily === 'ip6' ? NFPROTO_IPV6 : c.tableFamily === 'ip' ? NFPROTO_IPV4 : NFPROTO_INET);
   const model: NatModel = { kind: 'nat', type: s.type, nfproto, flags: s.flags | (s.netmap ? NatFlags.Netmap : 0), loc: s.loc, showFamily: c.tableFamily === 'inet' && (s.addr !== undefined || s.family !== undefined) };

@@ -176,7 +176,6 @@ describe('nat statements', () => {
   it('what nftwasm does not take yet is refused by name', () => {
     expect(ourLoad(errorCase('dnat ip to ip saddr map { 192.168.1.2 : 10.141.10.2 . 80 . 90 }', 'ip', 'prerouting'))).toContain('dnat to a map of concatenations is not supported by nftwasm');
     expect(ourLoad(errorCase('dnat to numgen inc mod 2 map { 0 : 192.168.10.100 }', 'ip', 'prerouting'))).toContain('numgen is not supported by nftwasm');
-    expect(ourLoad('table ip t {\n\tchain c {\n\t\tsnat to 10.0.0.1\n\t}\n}\n')).toContain('snat in a chain without a hook is not supported by nftwasm');
   });
 
   it('the data plane refuses a ruleset with NAT by the statement and its place', async () => {
@@ -223,6 +222,20 @@ describe.skipIf(kernelNatReason())('nat statements against live nft', () => {
     const ours = ourDebugText(source);
     expect(ours.ok).toBe(false);
     expect(ours.out).toBe(nftDebugText(source).out.trimEnd());
+  });
+
+  // A regular chain's NAT, checked against the base chains that jump to it
+  // as the kernel checks it: at the jump, or at the NAT rule added to a
+  // chain jumped to already, and every rule of the table after it; a chain
+  // nothing jumps to is not checked.
+  it.each([
+    ['from a nat prerouting chain', 'table ip t {\n\tchain r {\n\t\tdnat to 10.0.0.1\n\t}\n\tchain pre {\n\t\ttype nat hook prerouting priority -100\n\t\tjump r\n\t}\n}\n'],
+    ['from a nat postrouting chain', 'table ip t {\n\tchain r {\n\t\tdnat to 10.0.0.1\n\t}\n\tchain post {\n\t\ttype nat hook postrouting priority 100\n\t\tjump r\n\t\tcounter\n\t}\n}\n'],
+    ['from nowhere', 'table ip t {\n\tchain r {\n\t\tmasquerade\n\t}\n}\n'],
+    ['added under a filter chain', 'table ip t {\n\tchain f {\n\t\ttype filter hook prerouting priority 0\n\t\tjump r\n\t}\n\tchain r {\n\t\tcounter\n\t\tdnat to 10.0.0.1\n\t\tcounter\n\t}\n}\ntable ip u {\n\tchain c {\n\t\tcounter\n\t}\n}\n'],
+    ['through a vmap and a second chain', 'table ip t {\n\tchain r2 {\n\t\tsnat to 10.0.0.1\n\t}\n\tchain r {\n\t\tgoto r2\n\t}\n\tchain pre {\n\t\ttype nat hook prerouting priority -100\n\t\ttcp dport vmap { 22 : jump r }\n\t}\n}\n'],
+  ])('NAT in a regular chain %s: the kernel\'s answer', (_, source) => {
+    expect(ourLoad(source)).toBe(kernelLoad(source));
   });
 
   it.each(STATEMENTS)('%s: taken in the hooks the kernel takes it in', (rule) => {
