@@ -112,8 +112,15 @@ function natReachErrors(batch: BatchItem[]): NftError[] {
     const edges = new Map<ChainModel, ChainModel[]>();
     const nats = new Map<ChainModel, NatModel[]>();
     for (const r of added) {
-      edges.set(r.chain, [...(edges.get(r.chain) ?? []), ...targets(r)]);
-      for (const s of r.stmts) if (s.kind === 'nat') nats.set(r.chain, [...(nats.get(r.chain) ?? []), s]);
+      const out = edges.get(r.chain) ?? [];
+      out.push(...targets(r));
+      edges.set(r.chain, out);
+      for (const s of r.stmts) {
+        if (s.kind !== 'nat') continue;
+        const list = nats.get(r.chain) ?? [];
+        list.push(s);
+        nats.set(r.chain, list);
+      }
     }
     for (const base of new Set(added.map((r) => r.chain).filter((c) => c.hook !== undefined))) {
       const seen = new Set<ChainModel>();
@@ -127,7 +134,8 @@ function natReachErrors(batch: BatchItem[]): NftError[] {
     }
     return false;
   };
-  if (!refused(rules)) return [];
+  const natInRegularChain = rules.some((r) => r.chain.hook === undefined && r.stmts.some((s) => s.kind === 'nat'));
+  if (!natInRegularChain || !refused(rules)) return [];
   const errors: NftError[] = [];
   for (const table of new Set(rules.map((r) => r.chain.table))) {
     const added: RuleModel[] = [];
