@@ -55,17 +55,26 @@ async function loopbackTraffic(lab: Lab): Promise<void> {
 
 /**
  * The passes of packets through base chains: each a "packet:" line and the
- * lines after it, trace ids left out (the kernel's hash the skb's address,
- * and recur), in a canonical order (over lo a packet's way back in may come
- * after the next packet's way out).
+ * lines of the same trace id after it, trace ids left out, in a canonical
+ * order. The kernel's ids hash the skb's address: they recur across
+ * packets, but two packets in flight at once have different ones, and
+ * their lines may interleave (a reply going out while the next segment
+ * comes in), as may a packet's way back in over lo and the next one's way
+ * out.
  */
 function chainPasses(text: string): string[] {
 	const passes: string[][] = [];
+	const current = new Map<string, string[]>();
 	for (const line of text.split("\n")) {
-		const m = /^trace id [0-9a-f]{8} (.*)$/.exec(line);
+		const m = /^trace id ([0-9a-f]{8}) (.*)$/.exec(line);
 		if (!m) continue;
-		if (m[1]!.includes(" packet: ") || passes.length === 0) passes.push([]);
-		passes.at(-1)!.push(m[1]!);
+		let pass = current.get(m[1]!);
+		if (m[2]!.includes(" packet: ") || !pass) {
+			pass = [];
+			passes.push(pass);
+			current.set(m[1]!, pass);
+		}
+		pass.push(m[2]!);
 	}
 	return passes.map((p) => p.join("\n")).sort();
 }
