@@ -7,6 +7,7 @@
 import { CtEntry, TcpState } from './abi';
 import * as ctt from './conntrack';
 import * as pkt from './packet';
+import { doubled } from './grow';
 
 const KEY: usize = ctt.TUPLE_KEY_SIZE;
 // One list per connlimit instruction, as nft_connlimit keeps one per
@@ -39,10 +40,7 @@ function listOf(ins: usize): usize {
     if (<usize>load<u32>(l + D_OWNER) == ins) return l;
   }
   if (lists == directoryCapacity) {
-    const grown = heap.alloc(<usize>directoryCapacity * 2 * D_SIZE);
-    memory.copy(grown, directory, <usize>directoryCapacity * D_SIZE);
-    heap.free(directory);
-    directory = grown;
+    directory = doubled(directory, <usize>directoryCapacity * D_SIZE);
     directoryCapacity *= 2;
   }
   const l = directory + <usize>lists * D_SIZE;
@@ -58,11 +56,7 @@ function listOf(ins: usize): usize {
 function reserve(l: usize): void {
   const cap = load<u32>(l + D_CAPACITY);
   if (load<u32>(l + D_COUNT) < cap) return;
-  const old = <usize>load<u32>(l + D_NODES);
-  const grown = heap.alloc(<usize>cap * 2 * KEY);
-  memory.copy(grown, old, <usize>cap * KEY);
-  heap.free(old);
-  store<u32>(l + D_NODES, <u32>grown);
+  store<u32>(l + D_NODES, <u32>doubled(<usize>load<u32>(l + D_NODES), <usize>cap * KEY));
   store<u32>(l + D_CAPACITY, cap * 2);
 }
 

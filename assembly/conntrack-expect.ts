@@ -9,6 +9,7 @@
 // packet.
 import { CtEntry, CtExt, CtStatus, Tunable, Tuple } from './abi';
 import { tunable } from './config';
+import { doubled } from './grow';
 import * as ctt from './conntrack';
 
 // Record layout, byte offsets.
@@ -45,11 +46,7 @@ export function expectInit(): void {
 // A never-used record, the table doubled when it has none left.
 function freshRecord(): usize {
   if (highWater == capacity) {
-    const grown = heap.alloc(<usize>capacity * 2 * X_SIZE);
-    memory.copy(grown, table, <usize>capacity * X_SIZE);
-    memory.fill(grown + <usize>capacity * X_SIZE, 0, <usize>capacity * X_SIZE);
-    heap.free(table);
-    table = grown;
+    table = doubled(table, <usize>capacity * X_SIZE);
     capacity *= 2;
   }
   return recordAt(highWater++);

@@ -12,6 +12,7 @@
 // counts each fragment's skb truesize, which a capture does not hold: it is
 // taken as the frame's length plus FRAGMENT_OVERHEAD.
 import * as pkt from './packet';
+import { doubled } from './grow';
 
 const FIRST_QUEUES: u32 = 32;
 // Room for the first fragment's header (IPv4 with options, IPv6 with its
@@ -79,11 +80,7 @@ export function defragInit(): void {
 
 // Twice as many queues, the new ones free.
 function growQueues(): void {
-  const grown = heap.alloc(<usize>queueCount * 2 * Q_SIZE);
-  memory.copy(grown, queues, <usize>queueCount * Q_SIZE);
-  memory.fill(grown + <usize>queueCount * Q_SIZE, 0, <usize>queueCount * Q_SIZE);
-  heap.free(queues);
-  queues = grown;
+  queues = doubled(queues, <usize>queueCount * Q_SIZE);
   queueCount *= 2;
 }
 

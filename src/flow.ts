@@ -3,18 +3,14 @@
 // connection by, the same for both directions. The first packet seen of a
 // connection gives its original direction, as in conntrack.
 import { formatIpv4, formatIpv6 } from './address.js';
+import type { ConntrackTuple } from './conntrack-table.js';
 import { ethertypeAt } from './output/packet-summary.js';
 
-export interface Flow {
+// A connection's original tuple, as conntrack's listing has it, with its
+// family and protocol.
+export interface Flow extends ConntrackTuple {
   family: 'ipv4' | 'ipv6';
   protocol: number;
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  id?: number;
 }
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
