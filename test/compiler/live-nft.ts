@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { compile, NftError } from '../../compiler/index.js';
 
 let reason: string | false | undefined;
@@ -49,4 +50,13 @@ export function ourDebugText(text: string): { ok: boolean; out: string } {
     if (!(e instanceof NftError)) throw e;
     return { ok: false, out: e.message };
   }
+}
+
+// A ruleset live nft accepts compiles to nft's bytecode and lists as nft
+// lists it once loaded (with listing flags such as -a).
+export function expectSameAsNft(text: string, listingFlags: string[] = []): void {
+  const theirs = nftDebugText(text);
+  expect(theirs.ok).toBe(true);
+  expect(ourDebugText(text)).toEqual(theirs);
+  expect(compile(text, { filename: 'rules.nft' }).toListing({ handles: listingFlags.includes('-a') })).toBe(nftListingText(text, listingFlags));
 }

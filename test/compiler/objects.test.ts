@@ -1,8 +1,7 @@
 // Named objects and the maps that pick them (counter name ... map, ct helper
 // set ... map): bytecode and listing against live nft.
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
+import { expectSameAsNft, liveNftReason, nftDebugText, ourDebugText } from './live-nft.js';
 
 const cases: Record<string, string> = {
   'object maps of counters and ct helpers': `table ip t {
@@ -39,12 +38,7 @@ const cases: Record<string, string> = {
 
 describe.skipIf(liveNftReason())('named objects against live nft', () => {
   for (const [name, text] of Object.entries(cases)) {
-    it(name, () => {
-      const theirs = nftDebugText(text);
-      expect(theirs.ok).toBe(true);
-      expect(ourDebugText(text)).toEqual(theirs);
-      expect(compile(text).toListing()).toBe(nftListingText(text));
-    });
+    it(name, () => expectSameAsNft(text));
   }
 
   it('quotas and limits that are not there', () => {

@@ -3,7 +3,7 @@
 // cannot keep (element timeouts, counters) refused by name.
 import { describe, expect, it } from 'vitest';
 import { compile, NftError } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
+import { expectSameAsNft, liveNftReason } from './live-nft.js';
 
 const cases: Record<string, string> = {
   'auto-merge, gc-interval, size and flags': `table ip t {
@@ -41,12 +41,7 @@ const cases: Record<string, string> = {
 
 describe.skipIf(liveNftReason())('set declarations against live nft', () => {
   for (const [name, text] of Object.entries(cases)) {
-    it(name, () => {
-      const theirs = nftDebugText(text);
-      expect(theirs.ok).toBe(true);
-      expect(ourDebugText(text)).toEqual(theirs);
-      expect(compile(text).toListing()).toBe(nftListingText(text));
-    });
+    it(name, () => expectSameAsNft(text));
   }
 });
 
