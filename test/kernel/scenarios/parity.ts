@@ -4,10 +4,22 @@
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { compile, createFilter, type Filter } from "../../../src/index.js";
-import { kernelLabUnavailable, normalizeConntrack, parseListingCounters, runScenario, type ScenarioOptions, type ScenarioResult } from "../lab.js";
+import { kernelLabUnavailable, normalizeConntrack, parseListingCounters, runScenario, type Lab, type ScenarioOptions, type ScenarioResult } from "../lab.js";
 
 export const unavailable = kernelLabUnavailable();
 export const skipNote = unavailable ? ` (skipped: ${unavailable})` : "";
+
+/** HTTP, UDP and ping over IPv4 and IPv6, each answered: the traffic of scenarios that read both directions of every kind of connection. */
+export async function dualStackTraffic(lab: Lab): Promise<void> {
+  await lab.httpServer(8000);
+  await lab.udpEcho(5353);
+  await lab.curl(8000);
+  await lab.curl(8000, { family: 6 });
+  await lab.udpSend(5353);
+  await lab.udpSend(5353, { family: 6 });
+  await lab.ping(2);
+  await lab.ping(2, { family: 6 });
+}
 
 /** Path of a helper script next to this file. */
 export function script(name: string): string {

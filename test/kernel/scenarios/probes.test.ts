@@ -6,7 +6,7 @@
 // including a load that breaks the rule where the kernel's breaks it.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../../src/index.js";
-import { expectKernelParity, skipNote, unavailable } from "./parity.js";
+import { dualStackTraffic, expectKernelParity, skipNote, unavailable } from "./parity.js";
 import { COMMON } from "./probe-table.js";
 
 const chain = (name: string, hook: string) =>
@@ -60,16 +60,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: probes${skipNote}`, () => 
       name: "probes",
       ruleset: RULESET,
       ipv6: true,
-      traffic: async (lab) => {
-        await lab.httpServer(8000);
-        await lab.udpEcho(5353);
-        await lab.curl(8000);
-        await lab.curl(8000, { family: 6 });
-        await lab.udpSend(5353);
-        await lab.udpSend(5353, { family: 6 });
-        await lab.ping(2);
-        await lab.ping(2, { family: 6 });
-      },
+      traffic: dualStackTraffic,
     });
   });
 });

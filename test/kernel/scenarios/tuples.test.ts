@@ -3,7 +3,7 @@
 // the original one (addresses swapped, ports kept apart), and must read as
 // the kernel's does.
 import { describe, it } from "vitest";
-import { expectKernelParity, skipNote, unavailable } from "./parity.js";
+import { dualStackTraffic, expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
 	chain input {
@@ -39,16 +39,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: tuples${skipNote}`, () => 
       name: "tuples",
       ruleset: RULESET,
       ipv6: true,
-      traffic: async (lab) => {
-        await lab.httpServer(8000);
-        await lab.udpEcho(5353);
-        await lab.curl(8000);
-        await lab.curl(8000, { family: 6 });
-        await lab.udpSend(5353);
-        await lab.udpSend(5353, { family: 6 });
-        await lab.ping(2);
-        await lab.ping(2, { family: 6 });
-      },
+      traffic: dualStackTraffic,
     });
   });
 });
