@@ -51,6 +51,9 @@ export type Ctx = {
   l4protoLoc?: Location;
   // Whether a match on a set of transport protocols came earlier.
   transportMatched?: boolean;
+  // Every transport protocol a match named, in order: nft keeps them all,
+  // and a header of one of them is ambiguous once there are two.
+  l4protos?: number[];
   // Whether the rule already requires an Ethernet input device.
   etherDevice?: boolean;
   // The ICMP type the rule already checks (nft's th_dep), echo-reply
@@ -797,8 +800,15 @@ export class Evaluator {
     }
     const transportKey = (left.kind === 'meta' && left.key === MetaKey.L4proto) || (left.kind === 'payload' && ((left.proto === 'ip' && left.field === 'protocol') || (left.proto === 'ip6' && left.field === 'nexthdr')));
     if (transportKey && right.kind === 'setref' && right.set.anonymous) ctx.transportMatched = true;
-    if (right.kind !== 'const') return;
-    const v = Number(right.value);
+    // nft learns from a set each of its elements in turn: the last one is
+    // the context, and transport protocols accumulate.
+    const values = right.kind === 'const' ? [right.value] : right.kind === 'setref' && right.set.anonymous ? right.set.elements.map((e) => e.key.kind === 'const' ? e.key.value : undefined) : [];
+    if (values.length === 0 || values.some((x) => x === undefined)) return;
+    if (transportKey) {
+      ctx.l4protos ??= [];
+      for (const x of values) if (!ctx.l4protos.includes(Number(x))) ctx.l4protos.push(Number(x));
+    }
+    const v = Number(values[values.length - 1]);
     if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Iiftype && v === 1) ctx.etherDevice = true;
     if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
@@ -970,7 +980,7 @@ export class Evaluator {
     const base = RAW_BASES[e.proto.slice(1)];
     const [offset, bits] = e.field.split(',').map(Number);
     const nf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : ctx.nfproto;
-    const proto = base === PayloadBase.Transport ? (ctx.l4proto === undefined ? PROTOCOLS.th : Object.values(PROTOCOLS).find((p) => p.l4proto === ctx.l4proto))
+    const proto = base === PayloadBase.Transport ? (ctx.l4proto === undefined || (ctx.l4protos?.length ?? 0) > 1 ? PROTOCOLS.th : Object.values(PROTOCOLS).find((p) => p.l4proto === ctx.l4proto))
       : base === PayloadBase.Network ? (ctx.family === 'arp' ? PROTOCOLS.arp : Object.values(PROTOCOLS).find((p) => nf !== undefined ? p.nfproto === nf : ctx.linkType !== undefined && p.ethertype === ctx.linkType && p.base === PayloadBase.Network))
       : undefined;
     const known = proto && Object.entries(proto.fields).find(([, [o, b]]) => o === offset && b === bits);
@@ -1084,12 +1094,15 @@ export class Evaluator {
       }
     }
     if (proto.l4proto !== undefined) {
+      const other = ctx.l4protos !== undefined && ctx.l4protos.length > 1 ? ctx.l4protos.find((p) => p !== proto.l4proto) : undefined;
+      if (other !== undefined) throw NftError.at(loc, `conflicting protocols specified: ${l4Name(other)} vs. ${protoName}`);
       if (ctx.l4proto !== undefined && ctx.l4proto !== proto.l4proto) {
         throw NftError.at(loc, `conflicting protocols specified: ${l4Name(ctx.l4proto)} vs. ${protoName}`);
       }
       if (ctx.l4proto === undefined) {
         this.addDependency(ctx, 'l4proto', proto.l4proto);
         ctx.l4proto = proto.l4proto;
+        (ctx.l4protos ??= []).push(proto.l4proto);
         ctx.l4protoLoc = loc;
       }
     }

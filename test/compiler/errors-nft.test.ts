@@ -33,6 +33,7 @@ const CASES: [string, string][] = [
   ['reject answers a family cannot give', 'table ip t {\n\tchain c {\n\t\treject with icmpx type admin-prohibited\n\t\treject with icmpv6 no-route\n\t\tudp dport 53 reject with tcp reset\n\t\treject counter\n\t\treject with icmp type bogus\n\t\treject with foo\n\t\treject with tcp\n\t}\n}\n'],
   ['a rule for a missing chain is evaluated all the same', 'table ip t {\n}\nadd rule ip t c counter name x ip saddr 300.1.1.1\n'],
   ['sets declared without a key', inTable('\tset s { }\n\tset m { elements = { 1.2.3.4 } }\n')],
+  ['headers of one protocol after a match on several', inRule(['meta l4proto { tcp, udp } udp dport 53 accept', 'meta l4proto { sctp, udp, tcp } tcp dport 53', 'ip protocol { tcp, udp } icmp type echo-request', 'meta l4proto tcp meta l4proto udp udp dport 1', 'tcp dport 1 meta l4proto udp udp dport 2', 'meta nfproto { ipv4, ipv6 } ip saddr 1.1.1.1'].join('\n\t\t'))],
   ['unknown keyword', inRule('tcp dprot 22 accept')],
   ['misspelt verdict', inRule('tcp dport 22 acept')],
   ['service that does not exist', inRule('tcp dport foo accept')],
