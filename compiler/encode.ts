@@ -254,12 +254,15 @@ export function intervalElements(set: SetModel): EncodedElement[] {
   const out: EncodedElement[] = [];
   const shift = BigInt(set.keyShift);
   const key = (v: bigint) => toBytes(v << shift, klen * 8, 'big');
+  // The end of an interval of a field that does not fill its bytes is the
+  // key after its last one in the loaded bytes, as nft computes it.
+  const end = (hi: bigint) => toBytes((hi << shift) + 1n, klen * 8, 'big');
   const max = (1n << BigInt(set.keyType.bits)) - 1n;
   if (ranges.length && ranges[0].lo !== 0n) out.push({ flags: ELEM_INTERVAL_END, key: key(0n), data: new Uint8Array(0) });
   ranges.forEach((r, i) => {
     out.push({ flags: 0, key: key(r.lo), data: dataBytes(set, r.data) });
     const next = ranges[i + 1];
-    if (r.hi !== max && !(set.autoMerge && next && next.lo === r.hi + 1n)) out.push({ flags: ELEM_INTERVAL_END, key: key(r.hi + 1n), data: new Uint8Array(0) });
+    if (r.hi !== max && !(set.autoMerge && next && next.lo === r.hi + 1n)) out.push({ flags: ELEM_INTERVAL_END, key: end(r.hi), data: new Uint8Array(0) });
   });
   return out;
 }
@@ -355,9 +358,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
-    // nft declares an anonymous interval set's size from its boundaries,
-    // and a constant set's as what it holds.
-    const size = s.anonymous && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);
+    // nft declares an anonymous or constant interval set's size from its
+    // boundaries, and another constant set's as what it holds.
+    const size = (s.anonymous || s.flagNames.includes('constant')) && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);
     setWords.push(keyLength(s), dlen, flags, count, elementsBase + elementWords.length * 4, size, nftSetFlags(s), fieldWords(s));
     // Exact sets' keys and data are written as they are: each already
     // fills its words.

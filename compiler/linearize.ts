@@ -341,7 +341,8 @@ export class Linearizer {
     const { left, right } = s;
     const r = this.get(left);
     const sreg = word(r);
-    const len = Math.ceil(left.bits / 8);
+    // A header field that does not fill its bytes is loaded with them.
+    const len = left.kind === 'payload' ? Math.ceil((left.offset + left.bits) / 8) - Math.floor(left.offset / 8) : Math.ceil(left.bits / 8);
     // A /0 prefix still loads the whole field, masks it to nothing and
     // compares that, as nft emits it.
     if (right.kind === 'prefix' && right.length > 0 && right.length % 8 === 0 && left.kind === 'payload' && left.offset % 8 === 0) {
@@ -367,7 +368,7 @@ export class Linearizer {
         } else {
           const cmp = { '<': CmpOp.Lt, '>': CmpOp.Gt, '<=': CmpOp.Lte, '>=': CmpOp.Gte }[s.op];
           this.out.push(...this.toBig(left, sreg, len));
-          this.out.push({ op: 'cmp', sreg, cmp, data: toBytes(right.value, left.bits, 'big') });
+          this.out.push({ op: 'cmp', sreg, cmp, data: left.kind === 'payload' ? data : toBytes(right.value, left.bits, 'big') });
         }
         break;
       }

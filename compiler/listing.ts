@@ -231,7 +231,8 @@ class Printer {
         if (e.pairwise) return pairwiseText(e, (x) => this.expr(x));
         // nft prints both ends of a time range in seconds.
         if (e.type.print === 'time') return `${formatTime((e.low as TExpr & { kind: 'const' }).value, { numericTime: true })}-${formatTime((e.high as TExpr & { kind: 'const' }).value, { numericTime: true })}`;
-        return `${this.expr(e.low)}-${this.expr(e.high)}`;
+        // nft prints a range's ends as numbers, symbols in their base.
+        return `${this.numeric(e.low)}-${this.numeric(e.high)}`;
       case 'prefix': {
         // An interface name wildcard, as written.
         if (e.type.print === 'string') return `"${stringText((e.value as TExpr & { kind: 'const' }).value)}*"`;
@@ -293,6 +294,10 @@ class Printer {
 
   private flags(type: Datatype, value: bigint, sep: string): string {
     return flagsText(type, value, sep, this.o.numeric);
+  }
+
+  private numeric(e: TExpr): string {
+    return e.kind === 'const' ? valueText(e.type, e.value, { ...this.o, numeric: true }, e.bits) : this.expr(e);
   }
 
   // A value a statement sets keeps flags as a list.

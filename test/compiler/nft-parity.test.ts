@@ -29,6 +29,17 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     }
   });
 
+  it('header fields that do not fill their bytes compare, range and bound intervals where they sit in the loaded bytes', () => {
+    same(chain('ip', ['ip dscp < cs5', 'ip dscp > 10', 'ip dscp 10-20', 'ip dscp != 10-20', 'ip version < 5', 'tcp doff < 5', 'ip dscp { 60-63 }', 'ip dscp { 10-20, 40 }',
+      'ip dscp vmap { 10-20 : drop, 30 : accept }', 'ip dscp >= 0x10', 'ip ecn < ce']));
+    same(chain('ip6', ['ip6 dscp 10-20 accept', 'ip6 dscp { 10-20 } accept', 'ip6 dscp != 10-20 accept', 'ip6 dscp > 10', 'ip6 version > 6', 'ip6 flowlabel 100-200']));
+    same(chain('bridge', ['vlan pcp > 3', 'vlan id < 100', 'vlan id 100-200']));
+  });
+
+  it('a constant interval set is declared with the size of its boundaries', () => {
+    same('table ip t {\n\tset r {\n\t\ttype ipv4_addr\n\t\tflags constant,interval\n\t\telements = { 10.0.0.0/8, 240.0.0.0-255.255.255.255 }\n\t}\n\tchain c {\n\t\tip saddr @r\n\t}\n}\n');
+  });
+
   it('reject in inet answers in the IP version the rule settled', () => {
     same(chain('inet', ['ip protocol udp reject', 'ip6 saddr ::1 reject', 'meta nfproto ipv4 reject', 'meta nfproto ipv6 counter reject', 'tcp dport 1 reject']));
   });

@@ -5,7 +5,7 @@
 // header the kernel finds past the IP header.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
-import { ACK, ethernet, ipv4, MSS, pcapFrames, sctp, sctpChunk, sctpInit, tcp, udp } from './packets.js';
+import { ACK, ethernet, ipv4, ipv6, MSS, pcapFrames, sctp, sctpChunk, sctpInit, tcp, udp } from './packets.js';
 
 const RULES = `table inet t {
 	chain in {
@@ -107,5 +107,44 @@ describe('SCTP chunks in the data plane', () => {
     ]));
     const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
     expect(counters).toEqual([1, 1, 1, 1, 0]);
+  });
+});
+
+// A field that does not fill its bytes is compared where it sits in the
+// bytes loaded: the bounds move with it (nft shifts the constants).
+describe('ordered comparisons and ranges of header bit fields', () => {
+  it('match the field\'s value, not the bytes around it', async () => {
+    const filter = await createFilter(compile(`table inet t {
+	chain in {
+		type filter hook prerouting priority 0; policy accept;
+		ip dscp 10-20 counter
+		ip dscp < 20 counter
+		ip dscp > 20 counter
+		ip6 dscp 10-20 counter
+		ip6 dscp > 10 counter
+	}
+}
+`));
+    const withDscp = (dscp: number) => {
+      const p = udp(A, B, 1000, 53);
+      p[1] = dscp << 2;
+      p[10] = p[11] = 0;
+      let sum = 0;
+      for (let i = 0; i < 20; i += 2) sum += (p[i]! << 8) | p[i + 1]!;
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+      p[10] = (~sum >> 8) & 0xff;
+      p[11] = ~sum & 0xff;
+      return p;
+    };
+    const v6WithDscp = (dscp: number) => {
+      const p = ipv6(17, [0x03, 0xe8, 0, 53, 0, 8, 0, 0]);
+      const tc = dscp << 2;
+      p[0] = 0x60 | (tc >> 4);
+      p[1] = (tc & 0xf) << 4;
+      return p;
+    };
+    filter.processCapture(pcapFrames([10, 20, 21, 40].map((d) => ethernet(withDscp(d))).concat([10, 30].map((d) => ethernet(v6WithDscp(d))))));
+    const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    expect(counters).toEqual([2, 1, 2, 1, 1]);
   });
 });
