@@ -30,6 +30,10 @@ export interface CompileOptions {
   // User and group names for skuid and skgid (the CLI reads /etc/passwd and
   // /etc/group, as nft does); without them only numbers.
   accounts?: AccountNames;
+  // Service names and their ports, as the host's /etc/services gives them
+  // to getaddrinfo (the CLI reads it, as nft does); without them a list of
+  // common ones.
+  services?: ReadonlyMap<string, number>;
   includeDirs?: string[];
   readFile?: (path: string) => string;
   // The names in a directory, for includes with wildcards.
@@ -1146,7 +1150,7 @@ export class Evaluator {
       if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
       if (like.type.name === 'ifname' && e.text === '') throw NftError.at(e.loc, 'Empty string is not allowed');
     }
-    const value = parseValue(like.type, like.bits, e, this.opts.interfaces, this.opts.accounts);
+    const value = parseValue(like.type, like.bits, e, this.opts.interfaces, this.opts.accounts, this.opts.services);
     return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
   }
 

@@ -105,7 +105,7 @@ function parseLocalDate(text: string): bigint | undefined {
 
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
-export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames): bigint {
+export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames, services?: ReadonlyMap<string, number>): bigint {
   // Addresses and services that do not parse go to the resolver, whose
   // failure nft reports.
   const fail = (): never => {
@@ -165,7 +165,8 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       return 1n << n!;
     }
     default: {
-      const s = symbolValue(type, text);
+      const host = type.print === 'service' ? services?.get(text) : undefined;
+      const s = host ?? symbolValue(type, text);
       v = s !== undefined ? BigInt(s) : parseNumber(text);
       // Ports and protocols given as numbers have checks of their own.
       if (type.name === 'day' && v !== undefined && v > 6n) throw NftError.at(e.loc, 'Day out of range (Sunday to Saturday, 0 to 6)');

@@ -10,7 +10,7 @@ import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type Ruleset } from '../compiler/index.js';
-import type { AccountNames } from '../compiler/datatypes.js';
+import { hostAccounts, hostServices } from './host-names.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
@@ -75,29 +75,8 @@ function addNetworkOptions(cmd: Command): Command {
     .option('--routes <FILE>', "the host's routes, as `ip -j route show table all` prints them: output devices");
 }
 
-// Names of /etc/passwd or /etc/group (name:password:id:...), as nft looks
-// skuid and skgid names up when it reads a ruleset.
-function accountFile(path: string): Map<string, number> {
-  const names = new Map<string, number>();
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return names;
-  }
-  for (const line of text.split('\n')) {
-    const [name, , id] = line.split(':');
-    if (name && id && /^\d+$/.test(id) && !names.has(name)) names.set(name, Number(id));
-  }
-  return names;
-}
-
-function hostAccounts(): AccountNames {
-  return { users: accountFile('/etc/passwd'), groups: accountFile('/etc/group') };
-}
-
 function compileFile(path: string, network?: HostNetwork): Ruleset {
-  return compile(readText(path), { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), ...(network ? { interfaces: network.devices } : {}) });
+  return compile(readText(path), { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(), ...(network ? { interfaces: network.devices } : {}) });
 }
 
 // The ruleset with a table of our own whose chains select the packets
@@ -155,7 +134,7 @@ function compileWithTraceFilter(path: string, expr: string, network?: HostNetwor
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), ...interfaces });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(), ...interfaces });
 }
 
 function hideTraceTable(listing: string): string {
