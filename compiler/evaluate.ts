@@ -1037,7 +1037,11 @@ export class Evaluator {
     const et = proto.ethertype;
     if (et === undefined || proto.base !== PayloadBase.Network) return false;
     const inVlan = ctx.vlanOffset !== undefined || (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType));
-    if (ctx.family !== 'bridge' && ctx.family !== 'netdev' && !(ctx.family === 'inet' && inVlan)) {
+    // Once the rule knows the link layer is Ethernet (an Ethernet header or
+    // iiftype matched), nft's context holds that header, whose type field
+    // announces the network header, outside a bridge too.
+    const etherKnown = this.etherKnown(ctx);
+    if (ctx.family !== 'bridge' && ctx.family !== 'netdev' && !(ctx.family === 'inet' && (inVlan || etherKnown))) {
       if (proto.nfproto !== undefined || ctx.family === 'arp') return false;
       throw NftError.at(loc, `conflicting protocols specified: ${ctx.family} vs. ${proto.name}`);
     }
@@ -1053,9 +1057,9 @@ export class Evaluator {
     } else if (ctx.linkType !== undefined) {
       const known = Object.values(PROTOCOLS).find((p) => p.ethertype === ctx.linkType && !p.stacked)?.name ?? 'ether';
       throw NftError.at(loc, `conflicting protocols specified: ${known} vs. ${proto.name}`);
-    } else if (proto.nfproto !== undefined) {
+    } else if (proto.nfproto !== undefined && !etherKnown) {
       return false;
-    } else if (ctx.family === 'bridge') {
+    } else if (ctx.family === 'bridge' || etherKnown) {
       this.addEtherType(ctx, et, loc);
     } else {
       this.addDependency(ctx, 'protocol', et);
@@ -1063,6 +1067,10 @@ export class Evaluator {
     ctx.linkType = et;
     if (proto.nfproto !== undefined) ctx.nfproto = proto.nfproto;
     return true;
+  }
+
+  private etherKnown(ctx: Ctx): boolean {
+    return ctx.etherDevice === true && (ctx.family === 'inet' || ctx.family === 'netdev') && ctx.nfproto === undefined;
   }
 
   private dependency(ctx: Ctx, protoName: string, loc: Location): void {
@@ -1089,10 +1097,11 @@ export class Evaluator {
         throw NftError.at(loc, `conflicting protocols specified: ${ctx.nfproto === 2 ? 'ip' : 'ip6'} vs. ${protoName}`);
       }
       if (familyNf === undefined && ctx.nfproto === undefined) {
-        if (ctx.family === 'inet') this.addDependency(ctx, 'nfproto', needNf);
+        const etherKnown = this.etherKnown(ctx);
+        if (ctx.family === 'inet' && !etherKnown) this.addDependency(ctx, 'nfproto', needNf);
         // A transport header of one IP version checks the Ethernet type
         // in a bridge, where the network header itself checks meta protocol.
-        else if (ctx.family === 'bridge' && proto.nfproto === undefined) this.addEtherType(ctx, ETHERTYPE_OF[needNf]);
+        else if ((ctx.family === 'bridge' || etherKnown) && proto.nfproto === undefined) this.addEtherType(ctx, ETHERTYPE_OF[needNf]);
         else this.addDependency(ctx, 'protocol', ETHERTYPE_OF[needNf]);
         ctx.nfproto = needNf;
       }

@@ -36,6 +36,12 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     same(chain('bridge', ['vlan pcp > 3', 'vlan id < 100', 'vlan id 100-200']));
   });
 
+  it('once an Ethernet header is known outside a bridge, its type announces the network header', () => {
+    same(chain('inet', ['ether saddr 00:11:22:33:44:55 ip saddr 1.2.3.4', 'ether saddr 00:11:22:33:44:55 ip6 saddr ::1', 'meta iiftype ether ip saddr 1.2.3.4',
+      'ether daddr 00:11:22:33:44:55 arp operation request', 'ether saddr 00:11:22:33:44:55 icmp type echo-request', 'ether saddr 00:11:22:33:44:55 meta nfproto ipv4 ip saddr 1.2.3.4']));
+    same(chain('netdev', ['ether saddr 00:11:22:33:44:55 ip saddr 1.2.3.4', 'ether saddr 00:11:22:33:44:55 icmpv6 type echo-request'], 'type filter hook ingress device lo priority 0; policy accept;'));
+  });
+
   it('a constant interval set is declared with the size of its boundaries', () => {
     same('table ip t {\n\tset r {\n\t\ttype ipv4_addr\n\t\tflags constant,interval\n\t\telements = { 10.0.0.0/8, 240.0.0.0-255.255.255.255 }\n\t}\n\tchain c {\n\t\tip saddr @r\n\t}\n}\n');
   });
