@@ -211,7 +211,7 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       const w = load<u32>(ins + 4);
       const len = (w >> 8) & 0xff;
       const size = (w >> 16) & 0xff;
-      if ((w & 0xff) > <u32>ByteorderOp.Hton || (size != 2 && size != 4 && size != 8) || len % size != 0) return fail(ImageError.BadOperand, ins + 4, w);
+      if ((w & 0xff) > <u32>ByteorderOp.Hton || (size != 2 && size != 4 && size != 8)) return fail(ImageError.BadOperand, ins + 4, w);
       if (!register(a, len)) return fail(ImageError.BadRegister, ins, a);
       return register(b, len) ? 0 : fail(ImageError.BadRegister, ins, b);
     }

@@ -479,13 +479,15 @@ function evalByteorder(ins: usize, sreg: u32, dreg: u32): void {
   const size = (w >> 16) & 0xff;
   const s = reg(sreg);
   const d = reg(dreg);
-  // ntoh and hton are the same swap on a little-endian machine.
+  // ntoh and hton are the same swap on a little-endian machine. Whole
+  // elements only, as nft_byteorder_eval: a single byte as a 16-bit
+  // element (nft's for one-byte fields of concatenated intervals) stays.
   if (size == 8) {
-    for (let i: usize = 0; i < <usize>len; i += 8) store<u64>(d + i, bswap<u64>(load<u64>(s + i)));
+    for (let i: usize = 0; i + 8 <= <usize>len; i += 8) store<u64>(d + i, bswap<u64>(load<u64>(s + i)));
   } else if (size == 4) {
-    for (let i: usize = 0; i < <usize>len; i += 4) store<u32>(d + i, bswap<u32>(load<u32>(s + i)));
+    for (let i: usize = 0; i + 4 <= <usize>len; i += 4) store<u32>(d + i, bswap<u32>(load<u32>(s + i)));
   } else if (size == 2) {
-    for (let i: usize = 0; i < <usize>len; i += 2) store<u16>(d + i, bswap<u16>(load<u16>(s + i)));
+    for (let i: usize = 0; i + 2 <= <usize>len; i += 2) store<u16>(d + i, bswap<u16>(load<u16>(s + i)));
   }
 }
 

@@ -321,7 +321,7 @@ export class Linearizer {
         let reg = r;
         for (const item of e.items) {
           this.expr(item, reg);
-          if (hton) this.out.push(...this.toBig(item, word(reg), Math.ceil(item.bits / 8)));
+          if (hton) this.out.push(...this.concatToBig(item, word(reg)));
           reg += units(item.bits);
         }
         return;
@@ -466,6 +466,15 @@ export class Linearizer {
   // Ordered comparisons need network byte order: host-order values get a
   // byteorder instruction first.
   // Strings are byte strings already, in the order they compare in.
+  // A field of a concatenated interval key in host byte order is converted
+  // whatever its length: nft converts a single byte as a 16-bit element
+  // (which changes nothing).
+  private concatToBig(item: TExpr, sreg: number): Ins[] {
+    const len = Math.ceil(item.bits / 8);
+    if (len !== 1 || item.byteorder !== 'host') return this.toBig(item, sreg, len);
+    return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: 2 }];
+  }
+
   private toBig(left: TExpr, sreg: number, len: number): Ins[] {
     if (left.byteorder !== 'host' || len <= 1 || left.type.print === 'string') return [];
     return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: len }];

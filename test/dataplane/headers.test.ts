@@ -148,3 +148,21 @@ describe('ordered comparisons and ranges of header bit fields', () => {
     expect(counters).toEqual([2, 1, 2, 1, 1]);
   });
 });
+
+// nft converts a one-byte host-order field of a concatenated interval key
+// as a 16-bit element of length one, which the kernel leaves unchanged.
+describe('one-byte fields of concatenated interval keys', () => {
+  it('match as the kernel converts them', async () => {
+    const filter = await createFilter(compile(`table inet t {
+	chain in {
+		type filter hook prerouting priority 0; policy accept;
+		meta l4proto . th dport { tcp . 22-23, udp . 53 } counter
+		meta nfproto . meta l4proto { ipv4 . 6-17 } counter
+	}
+}
+`));
+    filter.processCapture(pcapFrames([ethernet(udp(A, B, 1000, 53)), ethernet(udp(A, B, 1000, 54)), ethernet(tcp({ src: A, dst: B, sport: 1000, dport: 23, seq: 1, flags: ACK }))]));
+    const counters = [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    expect(counters).toEqual([2, 3]);
+  });
+});
