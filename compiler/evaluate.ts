@@ -787,6 +787,13 @@ export class Evaluator {
     }
     if (op === '!' && (!left.type.flags || left.kind === 'binop')) throw NftError.at(s.loc, `syntax error, unexpected !`);
     if ((right.kind === 'setref' || right.kind === 'range' || right.kind === 'prefix') && op === 'implicit') op = '==';
+    // A range of local hours that crosses midnight in UTC, as the kernel
+    // keeps them: nft matches outside the range between its ends reversed.
+    if (right.kind === 'range' && right.type.print === 'hour' && (right.high as TExpr & { kind: 'const' }).value < (right.low as TExpr & { kind: 'const' }).value) {
+      if (op !== '==' && op !== '!=') throw NftError.at(s.right.loc, `Range has zero or negative size`);
+      right = { ...right, low: right.high, high: right.low };
+      op = op === '==' ? '!=' : '==';
+    }
     if (right.kind === 'const' && op === 'implicit' && !left.type.flags) op = '==';
     if (right.kind === 'const' && left.kind === 'binop') op = op === 'implicit' ? '==' : op;
     ctx.stmts.push({ kind: 'match', op, left, right, dependency: false });
@@ -1211,7 +1218,8 @@ export class Evaluator {
     if (e.kind === 'range') {
       const low = this.constOf(e.low, like);
       const high = this.constOf(e.high, like);
-      if (high.value < low.value) throw NftError.at(e.loc, `Range has zero or negative size`);
+      // An hour range may cross midnight once in UTC: the match turns it.
+      if (high.value < low.value && like.type.print !== 'hour') throw NftError.at(e.loc, `Range has zero or negative size`);
       return { kind: 'range', low, high, ...typed(like.type, like.bits, like.byteorder) };
     }
     if (e.kind === 'prefix') {

@@ -21,7 +21,7 @@ const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto'
 const REL_WORDS: Record<string, RelOp> = { eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
 const REL_PUNCT = new Set(['==', '!=', '<', '>', '<=', '>=', '!']);
 // Meta keys that may be written without the "meta" keyword.
-export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup', 'time']);
+export const UNQUALIFIED_META = new Set(['mark', 'iif', 'iifname', 'iiftype', 'oif', 'oifname', 'oiftype', 'skuid', 'skgid', 'nftrace', 'rtclassid', 'pkttype', 'cpu', 'iifgroup', 'oifgroup', 'cgroup', 'time', 'day', 'hour']);
 const CT_DIRS = new Set(['original', 'reply']);
 // Syslog levels by name, and nft's audit.
 export const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warn: 4, notice: 5, info: 6, debug: 7, audit: 8 };

@@ -1,6 +1,7 @@
 // The meta keys that need no device: random, cpu, skuid/skgid by name,
 // cgroup, ipsec, rtclassid, time, day, hour; bytecode and listing as live
-// nft's, hours and dates in the time zone TZ names, as nft reads them.
+// nft's, hours and dates in the time zone TZ names, as nft reads them (an
+// hour range crossing midnight in UTC turned inside out).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,10 @@ const TIMES = `table inet t {
 		meta hour "17:00" drop
 		meta hour "00:01:05" drop
 		meta hour 3600 drop
+		hour "00:00"-"06:00" accept
+		meta hour != "00:30"-"05:00" accept
+		meta hour "22:00"-"23:30" accept
+		day 1 accept
 	}
 }
 `;
@@ -78,7 +83,7 @@ describe('time, day and hour', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-tz-'));
     const path = join(dir, 'rules.nft');
     writeFileSync(path, TIMES);
-    for (const tz of ['UTC-2', 'America/New_York', 'UTC']) {
+    for (const tz of ['UTC-2', 'America/New_York', 'UTC', 'Australia/Sydney']) {
       expect(inZone(tz, ['node', BIN, 'compile', '--debug=netlink', '-f', path]), tz).toBe(inZone(tz, ['unshare', '-rn', 'nft', '-c', '--debug=netlink', '-f', path]));
       expect(inZone(tz, ['node', BIN, 'list', '-f', path]), tz).toBe(inZone(tz, ['unshare', '-rn', 'sh', '-c', `nft -f ${path} && nft list ruleset`]));
     }
