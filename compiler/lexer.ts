@@ -104,25 +104,45 @@ export class Lexer {
         this.lineStart = this.pos;
         return t;
       }
-      if (c === ' ' || c === '\t' || c === '\r') { this.pos++; continue; }
+      // A carriage return is junk to nft's scanner, as in files with
+      // CRLF line ends, which nft refuses.
+      if (c === ' ' || c === '\t') { this.pos++; continue; }
       if (c === '\\' && s[pos + 1] === '\n') { this.pos += 2; this.line++; this.lineStart = this.pos; continue; }
       if (c === '#') {
         while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
         continue;
       }
+      // A quoted string may span lines, as nft's scanner reads it.
       if (c === '"') {
         let end = pos + 1;
-        while (end < s.length && s[end] !== '"' && s[end] !== '\n') end++;
+        while (end < s.length && s[end] !== '"') end++;
         if (s[end] !== '"') {
-          throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: end - this.lineStart }, 'syntax error, unterminated string');
+          const lineEnd = s.indexOf('\n', pos);
+          throw NftError.at({ file, line: this.line, column: pos - this.lineStart + 1, endColumn: (lineEnd < 0 ? s.length : lineEnd) - this.lineStart }, 'syntax error, unterminated string');
+        }
+        const t = this.token('string', pos, end + 1, s.slice(pos + 1, end));
+        for (let i = s.indexOf('\n', pos); i >= 0 && i < end; i = s.indexOf('\n', i + 1)) {
+          this.line++;
+          this.lineStart = i + 1;
         }
         this.pos = end + 1;
-        return this.token('string', pos, end + 1, s.slice(pos + 1, end));
+        return t;
       }
       const word = wordAt(s, pos);
       if (word) {
         this.pos = pos + word.length;
+        // nft's asteriskstring: a name with a star at its end is a wildcard
+        // (an escaped star a literal one), the value a quoted string gives.
+        const star = asteriskEnd(s, this.pos, word);
+        if (star > this.pos) {
+          this.pos = star;
+          return this.token('string', pos, star);
+        }
         return this.token('word', pos, this.pos, word);
+      }
+      if (c === '\\' && s[pos + 1] === '*') {
+        this.pos = pos + 2;
+        return this.token('string', pos, pos + 2);
       }
       const two = s.slice(pos, pos + 2);
       const p = PUNCT_TWO.has(two) ? two : PUNCT_ONE.has(c) ? c : undefined;
@@ -134,6 +154,16 @@ export class Lexer {
       return this.token('punct', pos, this.pos, p);
     }
   }
+}
+
+// Where a star (or an escaped one) that ends the name before pos ends, or
+// pos when none does: only names (a letter, _ or . first) take one.
+function asteriskEnd(s: string, pos: number, word: string): number {
+  const first = word.charCodeAt(0);
+  if (!isLetter(first) && first !== 46) return pos;
+  if (s[pos] === '*') return pos + 1;
+  if (s[pos] === '\\' && s[pos + 1] === '*') return pos + 2;
+  return pos;
 }
 
 // The value or name starting at pos, if one does.

@@ -42,6 +42,15 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     same(chain('netdev', ['ether saddr 00:11:22:33:44:55 ip saddr 1.2.3.4', 'ether saddr 00:11:22:33:44:55 icmpv6 type echo-request'], 'type filter hook ingress device lo priority 0; policy accept;'));
   });
 
+  it('names with a star are wildcards without quotes, and quoted strings span lines', () => {
+    same(chain('inet', ['iifname ens* accept', 'iifname { ens*, "eth0" } accept', 'iifname eth\\* accept', 'iifname != ppp* drop', 'iifname . ip saddr { ppp* . 1.1.1.1 }',
+      'ip saddr 1.1.1.1 counter comment "two\nlines"']));
+  });
+
+  it('a file with CRLF line ends is junk to nft', () => {
+    expect(() => compile('table inet t {\r\n\tchain c {\r\n\t\taccept\r\n\t}\r\n}\r\n')).toThrow('syntax error, unexpected junk');
+  });
+
   it('a constant interval set is declared with the size of its boundaries', () => {
     same('table ip t {\n\tset r {\n\t\ttype ipv4_addr\n\t\tflags constant,interval\n\t\telements = { 10.0.0.0/8, 240.0.0.0-255.255.255.255 }\n\t}\n\tchain c {\n\t\tip saddr @r\n\t}\n}\n');
   });
