@@ -1199,8 +1199,15 @@ export class Parser {
     return this.objectName(t, 'quota') ?? this.quotaArgs(t);
   }
 
+  // nft's quota_mode: over, or until (the default); limits have no until.
+  private quotaMode(): boolean {
+    if (this.accept('over')) return true;
+    this.accept('until');
+    return false;
+  }
+
   private quotaArgs(t: Token): Stmt & { kind: 'quota' } {
-    const over = !!this.accept('over');
+    const over = this.quotaMode();
     // data_unit_parse marks the whole statement, or all of `used`.
     const bytes = this.byteAmount(this.number(true), t);
     const usedTok = this.accept('used');

@@ -47,6 +47,10 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
       'ip saddr 1.1.1.1 counter comment "two\nlines"']));
   });
 
+  it('a quota until its bytes is a plain quota', () => {
+    same('table inet t {\n\tquota q {\n\t\tuntil 2 mbytes used 0 bytes\n\t}\n\tchain c {\n\t\tquota until 2 mbytes\n\t\tquota until 3 mbytes used 1 mbytes\n\t}\n}\n');
+  });
+
   it('a file with CRLF line ends is junk to nft', () => {
     expect(() => compile('table inet t {\r\n\tchain c {\r\n\t\taccept\r\n\t}\r\n}\r\n')).toThrow('syntax error, unexpected junk');
   });
