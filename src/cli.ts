@@ -9,7 +9,8 @@ import { compile, NftError, createFilter, CaptureFormatError } from './index.js'
 import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
-import { NFT_VERSION, type Ruleset } from '../compiler/index.js';
+import { NFT_VERSION, type CompileOptions, type Ruleset } from '../compiler/index.js';
+import { DEFAULT_INCLUDE_DIRS } from '../compiler/include.js';
 import { hostAccounts, hostServices } from './host-names.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
@@ -59,6 +60,7 @@ function readText(path: string): string {
 interface NetworkFlags {
   interfaces?: string;
   routes?: string;
+  includepath?: string[];
 }
 
 function readNetwork(flags: NetworkFlags): HostNetwork | undefined {
@@ -72,11 +74,21 @@ function readNetwork(flags: NetworkFlags): HostNetwork | undefined {
 function addNetworkOptions(cmd: Command): Command {
   return cmd
     .option('--interfaces <FILE>', "the host's devices, as `ip -j addr` prints them: iif and oif names, input devices, and the local addresses")
-    .option('--routes <FILE>', "the host's routes, as `ip -j route show table all` prints them: output devices");
+    .option('--routes <FILE>', "the host's routes, as `ip -j route show table all` prints them: output devices")
+    .option('-I, --includepath <DIR>', `a directory include searches after ${DEFAULT_INCLUDE_DIRS.join(', ')}, as nft -I (repeatable)`, collect);
 }
 
-function compileFile(path: string, network?: HostNetwork): Ruleset {
-  return compile(readText(path), { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(), ...(network ? { interfaces: network.devices } : {}) });
+// What nft reads a ruleset file with on this host: its include path, name
+// databases and devices.
+function hostCompileOptions(path: string, flags: NetworkFlags, network?: HostNetwork): CompileOptions {
+  return {
+    filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(),
+    includeDirs: [...DEFAULT_INCLUDE_DIRS, ...(flags.includepath ?? [])], ...(network ? { interfaces: network.devices } : {}),
+  };
+}
+
+function compileFile(path: string, flags: NetworkFlags, network?: HostNetwork): Ruleset {
+  return compile(readText(path), hostCompileOptions(path, flags, network));
 }
 
 // The ruleset with a table of our own whose chains select the packets
@@ -120,7 +132,7 @@ function traceFilterError(expr: string, e: NftError): string {
 // happens to the packet or what the user's rules see.
 const SELECTING = /^\s+\[ (?:(?:payload|meta|ct|exthdr) load |cmp |bitwise |range |byteorder |counter |immediate reg [1-9]|lookup (?!.*dreg))/;
 
-function compileWithTraceFilter(path: string, expr: string, network?: HostNetwork): Ruleset {
+function compileWithTraceFilter(path: string, expr: string, flags: NetworkFlags, network?: HostNetwork): Ruleset {
   const interfaces = network ? { interfaces: network.devices } : {};
   if (/[\n\r]/.test(expr)) throw usage('--trace-filter takes an expression on one line');
   let check: Ruleset;
@@ -134,7 +146,7 @@ function compileWithTraceFilter(path: string, expr: string, network?: HostNetwor
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, { filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(), ...interfaces });
+  return compile(`${readText(path)}\n${traceTable(expr)}`, hostCompileOptions(path, flags, network));
 }
 
 function hideTraceTable(listing: string): string {
@@ -269,7 +281,7 @@ interface Prepared {
 async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   checkStdout(flags);
   const network = readNetwork(flags);
-  const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter, network) : compileFile(flags.file, network);
+  const ruleset = flags.traceFilter ? compileWithTraceFilter(flags.file, flags.traceFilter, flags, network) : compileFile(flags.file, flags, network);
   // Without --local, the addresses of --interfaces.
   const local = flags.local || !network ? localAddresses(flags.local ?? []) : undefined;
   const tracePackets = flags.trace ? parsePacketNumbers(flags.trace) : undefined;
@@ -607,8 +619,8 @@ function captureSource(path: string): () => (dest: Uint8Array) => number {
 
 async function runDiff(oldPath: string, newPath: string, flags: DiffFlags, io: Io): Promise<number> {
   const network = readNetwork(flags);
-  const oldRuleset = compileFile(oldPath, network);
-  const newRuleset = compileFile(newPath, network);
+  const oldRuleset = compileFile(oldPath, flags, network);
+  const newRuleset = compileFile(newPath, flags, network);
   // Without --local, the addresses of --interfaces, as filter takes them.
   const local = flags.local || !network ? localAddresses(flags.local ?? []) : undefined;
   const options = { ...(local ? { local } : {}), ...(network ? { network } : {}), sysctl: parseSysctls(flags.sysctl ?? []) };
@@ -647,7 +659,7 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .addHelpText('after', `\nExample:\n  nftwasm compile -f rules.nft --debug=netlink\n${EXIT_CODES_HELP}`)
     .action((opts: { file: string; debug?: string } & NetworkFlags) => {
       result.task = (async () => {
-        const r = compileFile(opts.file, readNetwork(opts));
+        const r = compileFile(opts.file, opts, readNetwork(opts));
         if (opts.debug === 'netlink') io.out(r.toNetlinkDebug());
         return EXIT_OK;
       })();
@@ -662,7 +674,7 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .addHelpText('after', `\nExample:\n  nftwasm list -a -f rules.nft\n${EXIT_CODES_HELP}`)
     .action((opts: { file: string; handle?: boolean; stateless?: boolean } & NetworkFlags) => {
       result.task = (async () => {
-        io.out(compileFile(opts.file, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless }));
+        io.out(compileFile(opts.file, opts, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless }));
         return EXIT_OK;
       })();
     });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, NftError } from '../../compiler/index.js';
 import { liveNftReason, nftDebugText, ourDebugText } from './live-nft.js';
+import { BIN, ensureBuilt } from '../host/cli-run.js';
 
 // A directory of files; main.nft is compiled from there by both.
 function tree(files: Record<string, string>): string {
@@ -62,6 +63,17 @@ describe.skipIf(liveNftReason())('include against live nft', () => {
       expect(ours(dir, dirs)).toEqual({ ok: t.ok, out: t.out.replaceAll(dir, dir) });
     });
   }
+});
+
+describe.skipIf(liveNftReason())('the command line\'s -I against nft -I', () => {
+  it('searches /etc, then each directory in the order given', () => {
+    ensureBuilt();
+    const dir = tree({ 'one/a.nft': 'add table ip t\nadd chain ip t a\nadd rule ip t a meta mark 1\n', 'two/a.nft': 'add table ip t\nadd chain ip t a\nadd rule ip t a meta mark 2\n', 'main.nft': 'include "a.nft"\n' });
+    const dirs = [join(dir, 'two'), join(dir, 'one')];
+    const r = spawnSync('node', [BIN, 'compile', '--debug=netlink', ...dirs.flatMap((d) => ['-I', d]), '-f', 'main.nft'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout).toContain('0x00000002');
+    expect({ ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr }).toEqual(theirs(dir, dirs));
+  });
 });
 
 const definitions: Record<string, string> = {
