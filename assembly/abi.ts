@@ -90,8 +90,8 @@ export enum Op {
   ObjrefMap = 23,
   // A=NatType B=nfproto of the addresses (1 inet: none given, 2, 10);
   // word 1 = the words of addr_min | addr_max << 8 | proto_min << 16 |
-  // proto_max << 24 (0: none); word 2 = NatFlags. The data plane has no
-  // NAT yet: the host refuses rulesets holding one before they load.
+  // proto_max << 24 (0: none); word 2 = NatFlags. Register words as
+  // elsewhere; the binding it makes lives in the conntrack entry (CtNat).
   Nat = 24,
 }
 
@@ -104,12 +104,21 @@ export enum NatType {
 
 // The kernel's NF_NAT_RANGE_* bits.
 export enum NatFlags {
+  MapIps = 0x1,
   ProtoSpecified = 0x2,
   ProtoRandom = 0x4,
   Persistent = 0x8,
   ProtoRandomFully = 0x10,
   Netmap = 0x40,
 }
+
+// nf_nat's hooks: destination NAT at -100 on prerouting and output, source
+// NAT at 100 on postrouting and input. The nat chains of a hook all run
+// there, in their own priority order (nf_nat_register_fn).
+export const PRIORITY_NAT_DST = -100;
+export const PRIORITY_NAT_SRC = 100;
+// Set in a hook entry's chain word for a chain of type nat.
+export const HOOK_NAT_CHAIN = 0x80000000;
 
 // NFT_QUEUE_FLAG_*.
 export enum QueueFlags {
@@ -251,7 +260,13 @@ export enum DeviceEntry {
   // IFNAMSIZ bytes each, NUL-padded; an empty kind when the link has none.
   Name = 12,
   Kind = 28,
-  Size = 44,
+  // The addresses NAT takes from the device: its primary IPv4 address
+  // (masquerade's inet_select_addr, redirect's first address), its first
+  // IPv6 address; u8 Has: 1 an IPv4 one, 2 an IPv6 one.
+  Addr4 = 44,
+  Addr6 = 48,
+  Has = 64,
+  Size = 68,
 }
 export const MAX_ROUTES = 1024;
 export enum RouteEntry {
@@ -393,6 +408,10 @@ export enum RulesetFlags {
   Conntrack = 1,
   // ct bytes/packets/avgpkt appear: per-direction accounting is switched on.
   Accounting = 2,
+  // A nat chain of the family exists: nf_nat's hooks run for it (and give
+  // every connection at least a null binding).
+  NatIpv4 = 4,
+  NatIpv6 = 8,
 }
 
 // Chain table entry, u32 words: byte offset of the first rule in the code,
@@ -648,7 +667,7 @@ export enum CtEntry {
   // port / ICMP type<<8|code (u16, network order).
   OrigTuple = 8,
   // The reply tuple's two u16 (as the original's). Its addresses are the
-  // original's swapped: nothing rewrites them.
+  // original's swapped, unless NAT gave the entry a CtNat record.
   ReplyPorts = 44,
   // u64: expiry time in nanoseconds of capture time
   Expires = 48,
@@ -693,6 +712,15 @@ export enum CtEntry {
 export enum CtExtension {
   Acct = 1,
   Misc = 2,
+  Nat = 4,
+}
+
+// NAT extension: the reply tuple's own addresses, source then destination
+// (16 bytes each), for an entry whose binding changed an address.
+export enum CtNat {
+  ReplySrc = 0,
+  ReplyDst = 16,
+  Size = 32,
 }
 
 // Accounting extension (nf_conntrack_acct), u64 each: packets and bytes,
@@ -802,6 +830,9 @@ export enum PacketFate {
   HelperRefused = 10,
   // to a group the host has not joined: routing finds no way in
   NoRoute = 11,
+  // NAT could not rewrite the packet (a header too short for the binding,
+  // a device without an address for masquerade or redirect)
+  NatFailed = 12,
 }
 
 // Tunables the host writes into the configuration block, u32 each, in seconds
@@ -931,10 +962,12 @@ export enum CtEventRecord {
   // u64: capture time in nanoseconds
   Time = 8,
   // CtEntry.Size bytes: the entry as it stood after the event (before its
-  // removal for Destroy), then its CtAcct record (zeros without one)
+  // removal for Destroy), then its CtAcct record (zeros without one), then
+  // its CtNat record (valid where the entry's Extensions say)
   Entry = 16,
   Acct = 16 + CtEntry.Size,
-  Size = 16 + CtEntry.Size + CtAcct.Size,
+  Nat = 16 + CtEntry.Size + CtAcct.Size,
+  Size = 16 + CtEntry.Size + CtAcct.Size + CtNat.Size,
 }
 
 // ---------------------------------------------------------------------------

@@ -114,12 +114,32 @@ export function sctpChecksumOk(): bool {
   const th = pkt.th;
   const len = <usize>pkt.l4Len;
   if (!pkt.captured(th, <u32>len)) return true;
-  let crc: u32 = 0xffffffff;
-  for (let i: usize = 0; i < len; i++) {
-    const b: u32 = i >= 8 && i < 12 ? 0 : <u32>load<u8>(th + i);
-    crc = unchecked(CRC32C[(crc ^ b) & 0xff]) ^ (crc >> 8);
-  }
-  if (~crc == load<u32>(th + 8)) return true;
+  if (sctpChecksum(th, len) == load<u32>(th + 8)) return true;
   failed = true;
   return false;
+}
+
+// Whether the current packet's TCP or UDP checksum field holds only the
+// folded pseudo-header sum: the sender left it to offload
+// (CHECKSUM_PARTIAL), and NAT then updates it as the kernel updates a
+// partial checksum. Judged on a host's own capture only, as above.
+export function offloadPending(proto: u8, fieldOffset: u32): bool {
+  if (!hasLocalAddresses() || !pkt.captured(pkt.th, fieldOffset + 2)) return false;
+  return <u32>load<u16>(pkt.th + fieldOffset) == fold(pseudoHeaderSum(proto, pkt.l4Len));
+}
+
+// The 16-bit one's complement sum of len bytes, unfolded words added.
+export function bytesSum(p: usize, len: u32): u32 {
+  return fold(sumBytes(p, len));
+}
+
+// The CRC-32C of an SCTP packet of len bytes at p, its checksum field
+// taken as zero, as stored (little-endian).
+export function sctpChecksum(p: usize, len: usize): u32 {
+  let crc: u32 = 0xffffffff;
+  for (let i: usize = 0; i < len; i++) {
+    const b: u32 = i >= 8 && i < 12 ? 0 : <u32>load<u8>(p + i);
+    crc = unchecked(CRC32C[(crc ^ b) & 0xff]) ^ (crc >> 8);
+  }
+  return ~crc;
 }

@@ -12,7 +12,7 @@
 // A packet that starts a connection gets a pending entry outside the table;
 // it is inserted only when the packet is accepted at the last hook, as the
 // kernel confirms its unconfirmed entries.
-import { CtAcct, CtEntry, CtExt, CtExtension, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
+import { CtAcct, CtEntry, CtExt, CtExtension, CtNat, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
 import * as pkt from './packet';
 import { tunable } from './config';
 import { entryDestroyed, shadowGrow } from './ct-events';
@@ -21,6 +21,7 @@ import { removeExpectationsOf } from './conntrack-expect';
 export const ENTRY_SIZE: usize = CtEntry.Size;
 const EXT_SIZE: usize = CtExt.Size;
 const ACCT_SIZE: usize = CtAcct.Size;
+const NAT_SIZE: usize = CtNat.Size;
 // A tuple key: l3proto, l4proto, zone (u16), then the tuple.
 const KEY_SIZE: usize = 4 + <usize>Tuple.Size;
 const EMPTY: u32 = 0;
@@ -31,6 +32,7 @@ export let entries: usize = 0;
 // pending entry), valid where the entry's Extensions bits say.
 export let exts: usize = 0;
 export let accts: usize = 0;
+export let nats: usize = 0;
 // Read in place of an extension an entry does not have: all zeros.
 let noExtension: usize = 0;
 // nf_conntrack_max; 0: no limit.
@@ -39,7 +41,7 @@ export let capacity: u32 = 0;
 export let allocated: u32 = 0;
 export let count: u32 = 0;
 // Where the entry arrays are now (u32 each: entries, misc extensions,
-// accounting), for the host and the threads of a sharded run to read.
+// accounting, NAT), for the host and the threads of a sharded run to read.
 export let regionsAt: usize = 0;
 // u32 in memory, so that the host (and the threads of a sharded run) can
 // read it: slots below it have been used, those above never.
@@ -77,7 +79,7 @@ export function conntrackInit(max: u32): void {
   capacity = max;
   allocated = 0;
   count = 0;
-  regionsAt = heap.alloc(12);
+  regionsAt = heap.alloc(16);
   noExtension = heap.alloc(EXT_SIZE > ACCT_SIZE ? EXT_SIZE : ACCT_SIZE);
   allocateEntries(max != 0 && max < INITIAL_ENTRIES ? max : INITIAL_ENTRIES);
   slots = heap.alloc(<usize>MIN_SLOTS * 8);
@@ -116,17 +118,19 @@ function addressSpaceFor(bytes: u64): bool {
 // frees nothing, and doubling keeps what is left behind below what is used.
 function allocateEntries(n: u32): bool {
   if (<u64>(n + 1) * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
-  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + 4) + 64;
+  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 4) + 64;
   if (!addressSpaceFor(bytes)) return false;
   const old = allocated;
   const oldEntries = entries;
   const oldExts = exts;
   const oldAccts = accts;
+  const oldNats = nats;
   const oldFree = freeList;
   // On cache-line boundaries, so that an entry is two lines, not three.
   entries = (heap.alloc(<usize>(n + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
   exts = heap.alloc(<usize>(n + 1) * EXT_SIZE);
   accts = heap.alloc(<usize>(n + 1) * ACCT_SIZE);
+  nats = heap.alloc(<usize>(n + 1) * NAT_SIZE);
   freeList = heap.alloc(<usize>n * 4);
   allocated = n;
   pending = entries + <usize>n * ENTRY_SIZE;
@@ -135,9 +139,11 @@ function allocateEntries(n: u32): bool {
     memory.copy(entries, oldEntries, used * ENTRY_SIZE);
     memory.copy(exts, oldExts, used * EXT_SIZE);
     memory.copy(accts, oldAccts, used * ACCT_SIZE);
+    memory.copy(nats, oldNats, used * NAT_SIZE);
     memory.copy(pending, oldEntries + <usize>old * ENTRY_SIZE, ENTRY_SIZE);
     memory.copy(exts + <usize>n * EXT_SIZE, oldExts + <usize>old * EXT_SIZE, EXT_SIZE);
     memory.copy(accts + <usize>n * ACCT_SIZE, oldAccts + <usize>old * ACCT_SIZE, ACCT_SIZE);
+    memory.copy(nats + <usize>n * NAT_SIZE, oldNats + <usize>old * NAT_SIZE, NAT_SIZE);
     memory.copy(freeList, oldFree, <usize>freeCount * 4);
     if (ct == oldEntries + <usize>old * ENTRY_SIZE) ct = pending;
     else if (ct >= oldEntries && ct < oldEntries + <usize>old * ENTRY_SIZE) ct = entries + (ct - oldEntries);
@@ -146,6 +152,7 @@ function allocateEntries(n: u32): bool {
   store<u32>(regionsAt, <u32>entries);
   store<u32>(regionsAt + 4, <u32>exts);
   store<u32>(regionsAt + 8, <u32>accts);
+  store<u32>(regionsAt + 12, <u32>nats);
   return true;
 }
 
@@ -169,7 +176,7 @@ function growEntries(): bool {
   return <u32>((e - entries) / ENTRY_SIZE);
 }
 
-@inline function hasExtension(e: usize, x: CtExtension): bool {
+@inline export function hasExtension(e: usize, x: CtExtension): bool {
   return (load<u8>(e + CtEntry.Extensions) & <u8>x) != 0;
 }
 
@@ -197,13 +204,28 @@ export function extOf(e: usize): usize {
   return hasExtension(e, CtExtension.Acct) ? accts + <usize>indexOf(e) * ACCT_SIZE : noExtension;
 }
 
+// The NAT record of an entry (the pending one included), to write: its
+// reply addresses start as the original's swapped.
+export function natOf(e: usize): usize {
+  const r = nats + <usize>indexOf(e) * NAT_SIZE;
+  if (!hasExtension(e, CtExtension.Nat)) {
+    memory.copy(r + CtNat.ReplySrc, e + CtEntry.OrigTuple + Tuple.Dst, 16);
+    memory.copy(r + CtNat.ReplyDst, e + CtEntry.OrigTuple + Tuple.Src, 16);
+    store<u8>(e + CtEntry.Extensions, load<u8>(e + CtEntry.Extensions) | <u8>CtExtension.Nat);
+  }
+  return r;
+}
+
 // The tuple of a direction: the reply's addresses are the original's
-// swapped, its ports kept apart (an ICMP reply's type is not a swap).
+// swapped unless NAT changed them, its ports kept apart (an ICMP reply's
+// type is not a swap). Only the reply direction pays for the NAT check.
 @inline export function srcOf(e: usize, dir: u8): usize {
+  if (dir && hasExtension(e, CtExtension.Nat)) return nats + <usize>indexOf(e) * NAT_SIZE + CtNat.ReplySrc;
   return e + <usize>CtEntry.OrigTuple + (dir ? <usize>Tuple.Dst : <usize>Tuple.Src);
 }
 
 @inline export function dstOf(e: usize, dir: u8): usize {
+  if (dir && hasExtension(e, CtExtension.Nat)) return nats + <usize>indexOf(e) * NAT_SIZE + CtNat.ReplyDst;
   return e + <usize>CtEntry.OrigTuple + (dir ? <usize>Tuple.Src : <usize>Tuple.Dst);
 }
 
@@ -652,6 +674,7 @@ export function confirm(): bool {
   const px = load<u8>(p + CtEntry.Extensions);
   if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>allocated * EXT_SIZE, EXT_SIZE);
   if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>allocated * ACCT_SIZE, ACCT_SIZE);
+  if (px & <u8>CtExtension.Nat) memory.copy(nats + <usize>idx * NAT_SIZE, nats + <usize>allocated * NAT_SIZE, NAT_SIZE);
   store<u8>(p + CtEntry.InUse, 0);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);
@@ -677,6 +700,9 @@ let rejectedUntil: u64 = 0;
 export function noteRejected(): void {
   if (ct == 0) return;
   memory.copy(rejected, ct, ENTRY_SIZE);
+  // Its NAT record stays with the slot it came from: the copy's reply is
+  // the swapped original.
+  store<u8>(rejected + CtEntry.Extensions, load<u8>(rejected + CtEntry.Extensions) & ~(<u8>CtExtension.Nat));
   rejectedDir = ctDir;
   rejectedUntil = now + NS_PER_SEC;
 }
@@ -695,6 +721,10 @@ export function takeRejected(): bool {
   ctDir = dir;
   ctState = CtStateBit.Related;
   return true;
+}
+
+export function isRejectedCopy(e: usize): bool {
+  return e == rejected;
 }
 
 export function isPending(e: usize): bool {

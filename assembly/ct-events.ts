@@ -5,7 +5,7 @@
 // with a shadow of what was last reported for its slot; DESTROY comes from
 // the one hook in conntrack.ts that removes entries, before the entry is
 // wiped. Nothing here runs unless the host enabled events.
-import { CtAcct, CtEntry, CtEvent, CtEventRecord, CtStatus } from './abi';
+import { CtAcct, CtEntry, CtEvent, CtEventRecord, CtExtension, CtNat, CtStatus } from './abi';
 import * as ctt from './conntrack';
 
 // The kernel's event bits (enum ip_conntrack_events), as `ct event set`
@@ -91,6 +91,7 @@ function emit(type: CtEvent, e: usize): void {
   store<u64>(r + CtEventRecord.Time, packetTime);
   memory.copy(r + CtEventRecord.Entry, e, CtEntry.Size);
   memory.copy(r + CtEventRecord.Acct, ctt.acctRead(e), CtAcct.Size);
+  if (ctt.hasExtension(e, CtExtension.Nat)) memory.copy(r + CtEventRecord.Nat, ctt.natOf(e), CtNat.Size);
   ringCount++;
 }
 

@@ -195,3 +195,8 @@ export function packetDeviceEntry(): usize {
 export function hasPacketDevice(): bool {
   return inPresent || (postrouting && outputEntry() != 0);
 }
+
+// NAT changed the destination: the output route is looked up again.
+export function reroute(): void {
+  outLooked = false;
+}

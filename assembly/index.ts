@@ -119,6 +119,7 @@ export function conntrackEntries(): usize { return ctt.entries; }
 export function conntrackRegions(): usize { return ctt.regionsAt; }
 export function conntrackExtensions(): usize { return ctt.exts; }
 export function conntrackAccounting(): usize { return ctt.accts; }
+export function conntrackNat(): usize { return ctt.nats; }
 export function conntrackHighWater(): usize { return ctt.highWaterAt; }
 export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }

@@ -1,7 +1,8 @@
 // The path of one packet through the hooks, as the kernel walks it: the
 // chains of each hook in priority order, conntrack at -200 on prerouting and
 // output, confirmation after the last hook of an accepted packet.
-import { Hook, Verdict, PRIORITY_CONNTRACK, PacketFate, PacketPath, PacketResult, CtEntry } from './abi';
+import { Hook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
+import * as nat from './nat';
 import * as trace from './trace';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -17,14 +18,60 @@ let lastChain: u32 = 0xffffffff;
 // Why a packet that met hooks was dropped other than by a rule or policy.
 let dropFate: i32 = PacketFate.Filtered;
 
+function runChainNoted(chain: u32): i32 {
+  const v = vm.runChain(chain);
+  if (v != Verdict.Accept || vm.decidedHandle != 0) {
+    lastHandle = vm.decidedHandle;
+    lastChain = vm.decidedChain;
+  }
+  return v;
+}
+
+// nf_nat's hook (nf_nat_ipv4_fn, nf_nat_inet_fn): a related ICMP message
+// has what it quotes translated; the first packet of a connection runs the
+// hook's nat chains until one binds it, else gets a null binding; then
+// every packet is rewritten to its connection's binding.
+function natHook(hook: Hook, list: usize, n: u32): i32 {
+  const e = ctt.ct;
+  if (e == 0 || ctt.isRejectedCopy(e)) return Verdict.Accept;
+  const manip = nat.manipOf(hook);
+  const state = ctt.ctState;
+  if (state == CtStateBit.Related && nat.relatedIcmp()) {
+    if (nat.icmpReplyTranslation(e, ctt.ctDir, manip)) return Verdict.Accept;
+    dropFate = PacketFate.NatFailed;
+    return Verdict.Drop;
+  }
+  if ((state == CtStateBit.New || state == CtStateBit.Related) && !nat.initialized(e, manip)) {
+    nat.hook = hook;
+    for (let i: u32 = 0; i < n; i++) {
+      const word = load<u32>(list + (<usize>i << 3) + 4);
+      if ((word & HOOK_NAT_CHAIN) == 0) continue;
+      const v = runChainNoted(word & ~HOOK_NAT_CHAIN);
+      if (v != Verdict.Accept) return Verdict.Drop;
+      if (nat.initialized(e, manip)) break;
+    }
+    if (!nat.initialized(e, manip) && !nat.nullBinding(e, manip)) {
+      dropFate = PacketFate.NatFailed;
+      return Verdict.Drop;
+    }
+  }
+  if (nat.natPacket(e, ctt.ctDir, manip)) return Verdict.Accept;
+  dropFate = PacketFate.NatFailed;
+  return Verdict.Drop;
+}
+
 // tracks: whether conntrack's hook runs here (prerouting and output, except
 // for a looped-back packet, whose entry the output path attached already:
-// nf_conntrack_in leaves a packet that has one alone).
+// nf_conntrack_in leaves a packet that has one alone). nf_nat's hook runs
+// where its priority falls among the chains, if the family has nat chains.
 function runHook(family: i32, hook: Hook, tracks: bool): i32 {
   const slot = rs.hookSlot(family, hook);
-  let p = rs.image + load<u32>(slot);
+  const list = rs.image + load<u32>(slot);
+  let p = list;
   const n = load<u32>(slot + 4);
   let tracked = false;
+  let natDone = !nat.natActive(family);
+  const natPriority = nat.manipOf(hook) == 0 ? PRIORITY_NAT_SRC : PRIORITY_NAT_DST;
   for (let i: u32 = 0; i < n; i++, p += 8) {
     const prio = load<i32>(p);
     if (tracks && !tracked && prio >= PRIORITY_CONNTRACK) {
@@ -34,17 +81,19 @@ function runHook(family: i32, hook: Hook, tracks: bool): i32 {
         return Verdict.Drop;
       }
     }
-    const v = vm.runChain(load<u32>(p + 4));
-    if (v != Verdict.Accept || vm.decidedHandle != 0) {
-      lastHandle = vm.decidedHandle;
-      lastChain = vm.decidedChain;
+    if (!natDone && prio > natPriority) {
+      natDone = true;
+      if (natHook(hook, list, n) != Verdict.Accept) return Verdict.Drop;
     }
-    if (v != Verdict.Accept) return Verdict.Drop;
+    const word = load<u32>(p + 4);
+    if (word & HOOK_NAT_CHAIN) continue;
+    if (runChainNoted(word) != Verdict.Accept) return Verdict.Drop;
   }
   if (tracks && !tracked && !conntrackIn(hook)) {
     dropFate = PacketFate.ConntrackFull;
     return Verdict.Drop;
   }
+  if (!natDone && natHook(hook, list, n) != Verdict.Accept) return Verdict.Drop;
   return Verdict.Accept;
 }
 
@@ -159,6 +208,14 @@ function pathOf(): StaticArray<i32> {
   return PATH_FORWARD;
 }
 
+// The route of a packet whose destination prerouting's NAT changed: to the
+// host or through it.
+function routedAfterNat(): StaticArray<i32> {
+  const fam: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6;
+  if (ownAddress(fam, pkt.daddr) || groupDestination() || dev.deliveredLocally(fam, pkt.daddr)) return PATH_INPUT;
+  return PATH_FORWARD;
+}
+
 const IPOPT_END: u8 = 0;
 const IPOPT_NOOP: u8 = 1;
 const IPOPT_RR: u8 = 7;
@@ -261,6 +318,7 @@ function confirm(): bool {
 // back once the hooks are done, unless a rule wrote the field meanwhile.
 let hopSaved: u32 = 0;
 let checkSaved: u16 = 0;
+let checkLowered: u16 = 0;
 
 function hopLower(): void {
   if (pkt.nfproto == pkt.NFPROTO_IPV4) {
@@ -269,7 +327,8 @@ function hopLower(): void {
     store<u8>(pkt.net + 8, <u8>(hopSaved - 1));
     let c = <u32>bswap<u16>(checkSaved) + 0x0100;
     c = (c & 0xffff) + (c >> 16);
-    store<u16>(pkt.net + 10, bswap<u16>(<u16>c));
+    checkLowered = bswap<u16>(<u16>c);
+    store<u16>(pkt.net + 10, checkLowered);
   } else {
     hopSaved = load<u8>(pkt.net + 7);
     store<u8>(pkt.net + 7, <u8>(hopSaved - 1));
@@ -280,7 +339,17 @@ function hopRestore(): void {
   const at = pkt.net + (pkt.nfproto == pkt.NFPROTO_IPV4 ? 8 : 7);
   if (<u32>load<u8>(at) != hopSaved - 1) return;
   store<u8>(at, <u8>hopSaved);
-  if (pkt.nfproto == pkt.NFPROTO_IPV4) store<u16>(pkt.net + 10, checkSaved);
+  if (pkt.nfproto != pkt.NFPROTO_IPV4) return;
+  const now = load<u16>(pkt.net + 10);
+  if (now == checkLowered) {
+    store<u16>(pkt.net + 10, checkSaved);
+    return;
+  }
+  // NAT rewrote the header since: the TTL's share is taken back out of
+  // the checksum it left.
+  let c = <u32>bswap<u16>(now) + 0xfeff;
+  c = (c & 0xffff) + (c >> 16);
+  store<u16>(pkt.net + 10, bswap<u16>(<u16>c));
 }
 
 // Evaluates one captured packet and writes its result record at out.
@@ -299,7 +368,8 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   lastChain = 0xffffffff;
   let verdict: i32 = Verdict.Accept;
   dropFate = PacketFate.Filtered;
-  const path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
+  let path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
+  nat.resetPacketNat();
   if (fate == PacketFate.Filtered && path == PATH_NONE) {
     fate = PacketFate.Malformed;
     store<u8>(out + PacketResult.Fate, <u8>fate);
@@ -326,6 +396,11 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       dev.atHook(hook, vm.hasInputDevice);
       verdict = runHook(family, hook, tracks);
       if (verdict != Verdict.Accept) break;
+      // Destination NAT on prerouting changes where routing sends the packet.
+      if (hook == Hook.Prerouting && !loop && nat.destinationChanged) {
+        path = routedAfterNat();
+        trace.path = path == PATH_INPUT ? PacketPath.Input : PacketPath.Forward;
+      }
       if (hook == Hook.Prerouting && !loop) {
         const routing = routed(path == PATH_FORWARD);
         if (routing != PacketFate.Filtered) {

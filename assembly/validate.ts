@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, HOOK_FAMILIES, Hook, ImageError, MetaKey, ObjectEntry, ObjectType,
+  BitwiseOp, ByteorderOp, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, HOOK_FAMILIES, Hook, ImageError, MetaKey, ObjectEntry, ObjectType,
   Op, PayloadBase, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
@@ -157,6 +157,7 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Reject: return 2;
     case Op.Queue: return 3;
     case Op.Exthdr: return 3;
+    case Op.Nat: return 3;
   }
   return 0;
 }
@@ -259,6 +260,16 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     }
     case Op.Queue:
       return a == 0 || register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Nat: {
+      if (a > <u32>NatType.Redirect || (b != 1 && b != 2 && b != 10)) return fail(ImageError.BadOperand, ins, a);
+      // Addresses (16 bytes but for IPv4), then ports.
+      const w = load<u32>(ins + 4);
+      for (let i: u32 = 0; i < 32; i += 8) {
+        const r = (w >> i) & 0xff;
+        if (r != 0 && !register(r, i >= 16 || b == 2 ? 4 : 16)) return fail(ImageError.BadRegister, ins + 4, r);
+      }
+      return 0;
+    }
     case Op.Exthdr: {
       const w = load<u32>(ins + 4);
       const mode = w & 0xff;
@@ -452,7 +463,7 @@ export function validateImage(img: usize, len: u32): i32 {
     const n = load<u32>(s + 4);
     if (!inImage(list, n, 8)) return fail(ImageError.OutOfImage, s, list);
     for (let i: u32 = 0; i < n; i++) {
-      const chain = load<u32>(img + list + (i << 3) + 4);
+      const chain = load<u32>(img + list + (i << 3) + 4) & ~HOOK_NAT_CHAIN;
       if (chain >= chainCount || chainWord(chain, ChainEntry.Policy) == POLICY_NONE) return fail(ImageError.ChainIndex, img + list + (i << 3) + 4, chain);
     }
   }

@@ -1,5 +1,6 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
+import { evalNat } from './nat';
 import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
@@ -37,7 +38,7 @@ export function setRandomSeed(seed: u32): void {
   randomState = seed != 0 ? seed : 0x9e3779b9;
 }
 
-function nextRandom(): u32 {
+export function nextRandom(): u32 {
   let x = randomState;
   x ^= x << 13;
   x ^= x >> 17;
@@ -703,6 +704,11 @@ function evalRule(rule: usize): i32 {
       case Op.Dynset:
         if (!evalDynset(ins, reg(a), b != 0 ? reg(b) : 0)) return Verdict.Break;
         break;
+      case Op.Nat: {
+        const v = evalNat(ins);
+        if (v != Verdict.Continue) return v;
+        break;
+      }
     }
     const v = load<i32>(regs);
     if (v != Verdict.Continue) return v;

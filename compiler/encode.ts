@@ -1,7 +1,7 @@
 // Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
 // chain table, hook table, set table with elements, then the code.
 import {
-  ChainEntry, CounterStart, HOOK_FAMILIES, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
@@ -333,7 +333,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (c.hook === undefined || HOOK_NUMBERS[c.hook] === undefined) continue;
     const fam = c.table.family;
     const families = fam === 'inet' ? [0, 1] : fam === 'ip' ? [0] : fam === 'ip6' ? [1] : [];
-    for (const f of families) slots[f * Hook.Count + HOOK_NUMBERS[c.hook]].push({ priority: c.priority!, chain: c.index });
+    // nf_nat runs the nat chains of a hook itself, at its own priority.
+    const chain = c.type === 'nat' ? (c.index | HOOK_NAT_CHAIN) >>> 0 : c.index;
+    for (const f of families) slots[f * Hook.Count + HOOK_NUMBERS[c.hook]].push({ priority: c.priority!, chain });
   }
   for (const s of slots) s.sort((a, b) => a.priority - b.priority);
   const hookWords = new Words();
@@ -417,7 +419,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
   const head = new Array<number>(RulesetHeader.Words).fill(0);
   head[RulesetHeader.Magic] = RULESET_MAGIC;
   head[RulesetHeader.Version] = RULESET_VERSION;
-  head[RulesetHeader.Flags] = (model.conntrack ? RulesetFlags.Conntrack : 0) | (model.accounting ? RulesetFlags.Accounting : 0);
+  head[RulesetHeader.Flags] = (model.conntrack ? RulesetFlags.Conntrack : 0) | (model.accounting ? RulesetFlags.Accounting : 0) | natFlags(model);
   head[RulesetHeader.ChainCount] = chains.length;
   head[RulesetHeader.ChainTableOffset] = chainTableOffset;
   head[RulesetHeader.HookTableOffset] = hookTableOffset;
@@ -443,3 +445,15 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
 }
 
 export { Words };
+
+// The families whose nf_nat hooks a nat chain registers (inet: both).
+function natFlags(model: RulesetModel): number {
+  let flags = 0;
+  for (const c of model.chains) {
+    if (c.type !== 'nat' || c.hook === undefined) continue;
+    const fam = c.table.family;
+    if (fam === 'ip' || fam === 'inet') flags |= RulesetFlags.NatIpv4;
+    if (fam === 'ip6' || fam === 'inet') flags |= RulesetFlags.NatIpv6;
+  }
+  return flags;
+}

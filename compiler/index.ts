@@ -47,8 +47,15 @@ export interface Ruleset {
   chains: ChainInfo[];
   rules: RuleInfo[];
   // Why the data plane cannot run the ruleset though nft takes it: the
-  // first statement it has no implementation of (NAT, for now).
+  // first statement it has no implementation of.
   dataPlaneRefusal?: NftError;
+  // Why the data plane cannot run it without the host's devices: a
+  // masquerade takes the output device's address, a redirect the input
+  // device's.
+  natNeedsDevices?: NftError;
+  // Whether it has nat chains: their connections' two directions carry
+  // different address pairs.
+  translates: boolean;
   toNetlinkDebug(): string;
   toListing(opts?: ListingOptions): string;
 }
@@ -68,11 +75,28 @@ function packetState(model: RulesetModel): string[] {
   return [...found];
 }
 
+// NAT rewrites what a helper reads (FTP's PORT and PASV addresses, the
+// expectations it announces): nf_nat_ftp and nf_nat_tftp are not
+// implemented, so NAT and helpers do not go together.
 function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
+  if (!model.tables.some((t) => t.objects.some((o) => o.kind === 'cthelper'))) return undefined;
   for (const c of model.chains) {
     for (const r of c.rules) {
       const nat = r.stmts.find((s) => s.kind === 'nat');
-      if (nat) return NftError.at(nat.loc, `${nat.type} is not supported by the nftwasm data plane yet`);
+      if (nat) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
+    }
+  }
+  return undefined;
+}
+
+function natNeedsDevices(model: RulesetModel): NftError | undefined {
+  for (const c of model.chains) {
+    for (const r of c.rules) {
+      for (const s of r.stmts) {
+        if (s.kind !== 'nat') continue;
+        if (s.type === 'masquerade') return NftError.at(s.loc, `masquerade takes the address of the output device: give the host's interfaces (--interfaces, with --routes)`);
+        if (s.type === 'redirect' && c.hook !== 'output') return NftError.at(s.loc, `redirect takes the address of the input device: give the host's interfaces (--interfaces)`);
+      }
     }
   }
   return undefined;
@@ -132,11 +156,14 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const names = nameTables(model);
   const loaded = model.deletions ? (applyDeletions(model), image()) : sent;
   const refusal = dataPlaneRefusal(model);
+  const needsDevices = natNeedsDevices(model);
   return {
     image: loaded,
     counterCount: model.counterCount,
     packetState: packetState(model),
+    translates: model.chains.some((c) => c.type === 'nat' && c.hook !== undefined),
     ...(refusal ? { dataPlaneRefusal: refusal } : {}),
+    ...(needsDevices ? { natNeedsDevices: needsDevices } : {}),
     chains: model.chains.map((c) => ({
       family: c.table.family, table: c.table.name, name: c.name, handle: c.handle,
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),

@@ -1,6 +1,6 @@
 // Reads the conntrack table straight out of the data plane's linear memory
 // (entry layout: assembly/abi.ts CtEntry, docs/conntrack.md).
-import { CtAcct, CtEntry, CtExt, CtExtension, Tuple, CtStatus, TcpState, HelperKind } from '../assembly/abi.js';
+import { CtAcct, CtEntry, CtExt, CtExtension, CtNat, Tuple, CtStatus, TcpState, HelperKind } from '../assembly/abi.js';
 import type { Engine } from './engine.js';
 import { formatIpv4, formatIpv6 } from './address.js';
 
@@ -69,8 +69,9 @@ function readCounters(acct: DataView | null, at: number): ConntrackEntry['counte
 }
 
 // One entry at byte offset `e` of `bytes` (a CtEntry.Size record), with its
-// accounting record at `acctAt` of `acct` (null: the entry has none).
-export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number, acct: DataView | null, acctAt: number): ConntrackEntry {
+// accounting record at `acctAt` of `acct` (null: the entry has none) and
+// its NAT record at `natAt` of `nat` (read when the entry has one).
+export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number, acct: DataView | null, acctAt: number, nat?: Uint8Array, natAt = 0): ConntrackEntry {
   const l3 = bytes[e + CtEntry.L3proto];
   const l4 = bytes[e + CtEntry.L4proto];
   const orig = e + CtEntry.OrigTuple;
@@ -84,14 +85,23 @@ export function readConntrackEntry(bytes: Uint8Array, view: DataView, e: number,
     zone: view.getUint16(e + CtEntry.Zone, true),
     expires: view.getBigUint64(e + CtEntry.Expires, true),
     original: readTuple(bytes, view, orig + Tuple.Src, orig + Tuple.Dst, orig + Tuple.SrcPort, l3, l4),
-    // The reply's addresses are the original's swapped (CtEntry.ReplyPorts).
-    reply: readTuple(bytes, view, orig + Tuple.Dst, orig + Tuple.Src, e + CtEntry.ReplyPorts, l3, l4),
+    // The reply's addresses are the original's swapped, unless NAT gave
+    // the entry its own.
+    reply: nat && (bytes[e + CtEntry.Extensions]! & CtExtension.Nat)
+      ? natReply(bytes, view, e, nat, natAt, l3, l4)
+      : readTuple(bytes, view, orig + Tuple.Dst, orig + Tuple.Src, e + CtEntry.ReplyPorts, l3, l4),
     counters: readCounters(acct, acctAt),
     helper: view.getUint16(e + CtEntry.Helper, true) as HelperKind,
     use: 1,
     labels: '0'.repeat(32),
     zoneDirections: bytes[e + CtEntry.ZoneDirections]!,
   };
+}
+
+function natReply(bytes: Uint8Array, view: DataView, e: number, nat: Uint8Array, at: number, l3: number, l4: number): ConntrackTuple {
+  const t = readTuple(nat, new DataView(nat.buffer, nat.byteOffset, nat.byteLength), at + CtNat.ReplySrc, at + CtNat.ReplyDst, at + CtNat.ReplySrc, l3, l4);
+  const ports = readTuple(bytes, view, e, e, e + CtEntry.ReplyPorts, l3, l4);
+  return { ...ports, src: t.src, dst: t.dst };
 }
 
 function labelsText(ext: DataView, at: number): string {
@@ -115,6 +125,7 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
   // where an entry's Extensions bits say.
   const ext = engine.view(ex.conntrackExtensions(), used * CtExt.Size);
   const acct = engine.view(ex.conntrackAccounting(), used * CtAcct.Size);
+  const nat = engine.bytes(ex.conntrackNat(), used * CtNat.Size);
   const alive = new Map<number, ConntrackEntry>();
   const masters: number[] = [];
   for (let i = 0; i < used; i++) {
@@ -122,7 +133,7 @@ export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[
     if (bytes[e + CtEntry.InUse] === 0) continue;
     if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
     const has = bytes[e + CtEntry.Extensions]!;
-    const entry = readConntrackEntry(bytes, view, e, has & CtExtension.Acct ? acct : null, i * CtAcct.Size);
+    const entry = readConntrackEntry(bytes, view, e, has & CtExtension.Acct ? acct : null, i * CtAcct.Size, nat, i * CtNat.Size);
     if (has & CtExtension.Misc) {
       entry.labels = labelsText(ext, i * CtExt.Size);
       masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));

@@ -39,6 +39,6 @@ export class CtEventBatch {
 
   entry(j: number): ConntrackEntry {
     const at = j * CtEventRecord.Size;
-    return readConntrackEntry(this.bytes, this.view, at + CtEventRecord.Entry, this.view, at + CtEventRecord.Acct);
+    return readConntrackEntry(this.bytes, this.view, at + CtEventRecord.Entry, this.view, at + CtEventRecord.Acct, this.bytes, at + CtEventRecord.Nat);
   }
 }

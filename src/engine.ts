@@ -63,6 +63,7 @@ export interface DataPlaneExports {
   conntrackRegions(): number;
   conntrackExtensions(): number;
   conntrackAccounting(): number;
+  conntrackNat(): number;
   conntrackHighWater(): number;
   conntrackCount(): number;
   conntrackStats(): number;

@@ -174,6 +174,13 @@ export function writeDevices(view: DataView, devices: readonly NetDevice[]): voi
     view.setUint32(at + DeviceEntry.Group, d.group, true);
     bytes.set(enc.encode(d.name).subarray(0, IFNAMSIZ - 1), at + DeviceEntry.Name);
     bytes.set(enc.encode(d.kind).subarray(0, IFNAMSIZ - 1), at + DeviceEntry.Kind);
+    // The kernel lists a device's IPv4 addresses primary first, and its
+    // IPv6 ones by scope, global before link-local.
+    const v4 = d.addresses.find((a) => a.family === 4);
+    const v6 = d.addresses.find((a) => a.family === 6 && !a.address.toLowerCase().startsWith('fe80')) ?? d.addresses.find((a) => a.family === 6);
+    if (v4) bytes.set(parseIpv4(v4.address)!, at + DeviceEntry.Addr4);
+    if (v6) bytes.set(parseIpv6(v6.address)!, at + DeviceEntry.Addr6);
+    view.setUint8(at + DeviceEntry.Has, (v4 ? 1 : 0) | (v6 ? 2 : 0));
   });
 }
 

@@ -361,6 +361,9 @@ export async function createShardedFilter(ruleset: Ruleset, workers: number, opt
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`--workers expects 1 to 64, got ${workers}`);
   if (opts.events || opts.trace || opts.coverage) throw new RangeError('--workers does not combine with conntrack events, tracing or coverage');
   if (ruleset.dataPlaneRefusal) throw ruleset.dataPlaneRefusal;
+  if (ruleset.translates) {
+    throw new RangeError('--workers does not combine with nat chains: the two directions of a translated connection carry different address pairs, which the workers share out apart');
+  }
   if (ruleset.packetState.length > 0) {
     throw new RangeError(`--workers does not combine with rules that keep state as packets pass (here: ${ruleset.packetState.join(', ')}): each worker would keep its own`);
   }

@@ -23,6 +23,7 @@ export const FATE_NAMES: Record<PacketFate, string> = {
   [PacketFate.ConntrackFull]: 'conntrack-table-full',
   [PacketFate.HelperRefused]: 'helper-refused',
   [PacketFate.NoRoute]: 'no-route',
+  [PacketFate.NatFailed]: 'nat-failed',
 };
 
 // Whether a packet of this fate met no hook at all.

@@ -27,6 +27,7 @@ const UNTRACED_WHY: Record<PacketFate, string> = {
   [PacketFate.ConntrackFull]: 'met no chain of the ruleset before conntrack dropped it, its table full',
   [PacketFate.HelperRefused]: 'met no chain of the ruleset before a conntrack helper dropped it',
   [PacketFate.NoRoute]: 'met no chain of the ruleset before routing found no way to a group the host has not joined',
+  [PacketFate.NatFailed]: 'was dropped by NAT, which could not rewrite it',
 };
 
 export interface RunOutputOptions {

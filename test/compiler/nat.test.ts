@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
-import { createFilter } from '../../src/index.js';
+import { createFilter, parseInterfaces } from '../../src/index.js';
 import { EXAMPLE_CAPTURE, nftwasm } from '../host/cli-run.js';
 import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
 
@@ -115,6 +115,9 @@ const FORMS: Record<string, { post: string[]; pre: string[] }> = {
 };
 
 const DEFINES = 'define A = 10.0.0.9\ndefine P = 8080\ndefine R = 10-20\n';
+// A host with one Ethernet device, as `ip -j addr` prints it.
+const ETH0 = JSON.stringify([{ ifindex: 2, ifname: 'eth0', link_type: 'ether', addr_info: [{ family: 'inet', local: '192.0.2.1', prefixlen: 24 }] }]);
+
 const rulesetOf = (family: string) => DEFINES + table(family, [chain('post', 'postrouting', FORMS[family]!.post), chain('pre', 'prerouting', FORMS[family]!.pre)]);
 
 // Each against a postrouting nat chain of an ip table (or the family's
@@ -178,22 +181,40 @@ describe('nat statements', () => {
     expect(ourLoad(errorCase('dnat to numgen inc mod 2 map { 0 : 192.168.10.100 }', 'ip', 'prerouting'))).toContain('numgen is not supported by nftwasm');
   });
 
-  it('the data plane refuses a ruleset with NAT by the statement and its place', async () => {
+  it('without the host\'s interfaces, masquerade and redirect have no address: refused by the statement and its place', async () => {
     const ruleset = compile(rulesetOf('ip'), { filename: 'nat.nft' });
-    await expect(createFilter(ruleset)).rejects.toThrow(/^nat\.nft:7:18-27: Error: masquerade is not supported by the nftwasm data plane yet/);
+    await expect(createFilter(ruleset)).rejects.toThrow(/^nat\.nft:7:18-27: Error: masquerade takes the address of the output device: give the host's interfaces \(--interfaces, with --routes\)/);
+    const redirect = compile(table('ip', [chain('pre', 'prerouting', ['tcp dport 80 redirect to :8080'])]), { filename: 'r.nft' });
+    await expect(createFilter(redirect)).rejects.toThrow(/^r\.nft:4:16-23: Error: redirect takes the address of the input device/);
+    const network = { devices: parseInterfaces(ETH0), routes: [] };
+    await expect(createFilter(ruleset, { network })).resolves.toBeDefined();
+    // snat and dnat name their addresses; a redirect on output goes to loopback.
+    const named = table('ip', [chain('post', 'postrouting', ['snat to 10.0.0.1']), chain('out', 'output', ['tcp dport 80 redirect to :8080'])]);
+    await expect(createFilter(compile(named))).resolves.toBeDefined();
   });
 
-  it('filter refuses it on the command line, with and without workers; compile and list take it', () => {
+  it('filter refuses it on the command line without --interfaces, and with workers; compile and list take it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
     const path = join(dir, 'nat.nft');
     writeFileSync(path, rulesetOf('ip'));
-    for (const extra of [[], ['--workers', '2']]) {
-      const r = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE, ...extra]);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`${path}:7:18-27: Error: masquerade is not supported by the nftwasm data plane yet\n\t\toifname "eth0" masquerade\n\t\t               ^^^^^^^^^^\n`);
-    }
+    const r = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${path}:7:18-27: Error: masquerade takes the address of the output device: give the host's interfaces (--interfaces, with --routes)\n\t\toifname "eth0" masquerade\n\t\t               ^^^^^^^^^^\n`);
+    const interfaces = join(dir, 'addr.json');
+    writeFileSync(interfaces, ETH0);
+    const ok = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE, '--interfaces', interfaces, '-q']);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const workers = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE, '--interfaces', interfaces, '--workers', '2']);
+    expect(workers.status).toBe(2);
+    expect(workers.stderr).toContain('--workers does not combine with nat chains');
     expect(nftwasm(['compile', '-f', path]).status).toBe(0);
     expect(nftwasm(['list', '-f', path]).status).toBe(0);
+  });
+
+  it('NAT of connections a helper follows is refused by name', async () => {
+    const text = `table ip t {\n\tct helper ftp-standard {\n\t\ttype "ftp" protocol tcp\n\t}\n\n\tchain post {\n\t\ttype nat hook postrouting priority 0; policy accept;\n\t\tsnat to 10.0.0.1\n\t}\n}\n`;
+    await expect(createFilter(compile(text, { filename: 'h.nft' }))).rejects.toThrow(/^h\.nft:8:3-6: Error: snat of connections with a ct helper \(nf_nat_ftp, nf_nat_tftp\) is not supported by the nftwasm data plane yet/);
   });
 });
 
