@@ -1,0 +1,220 @@
+// NAT in the data plane, packet by packet: what a binding rewrites in both
+// directions, the checksums it leaves (IPv4 header, TCP, UDP with and
+// without a checksum, ICMP, ICMPv6 over its pseudo-header), ICMP errors
+// with the packet they quote, the port or ICMP id given to a connection
+// whose translated tuple is taken, and the conntrack entry that holds it.
+import { describe, expect, it } from 'vitest';
+import { compile, createFilter, parseInterfaces, parseRoutes } from '../../src/index.js';
+import { parseListingCounters } from '../kernel/listing.js';
+import { ACK, LINKTYPE_RAW, SYN, ipv4, pcap, tcp, udp } from './packets.js';
+
+const CLIENT = '10.0.0.2';
+const CLIENT2 = '10.0.0.3';
+const SERVER = '198.51.100.2';
+const PUBLIC = '203.0.113.1';
+
+const natTable = (post: string[], pre: string[] = []) => `table ip nat {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+${pre.map((r) => `\t\t${r}\n`).join('')}	}
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+${post.map((r) => `\t\t${r}\n`).join('')}	}
+}
+`;
+
+function sum(bytes: ArrayLike<number>, start = 0): number {
+  let s = start;
+  for (let i = 0; i < bytes.length; i += 2) s += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+const octets = (a: string) => a.split('.').map(Number);
+
+function icmp(src: string, dst: string, body: number[]): number[] {
+  const l4 = [...body];
+  const c = ~sum(l4) & 0xffff;
+  l4[2] = c >> 8;
+  l4[3] = c & 0xff;
+  return ipv4(src, dst, 1, l4);
+}
+
+const echo = (src: string, dst: string, type: number, id: number, seq: number) =>
+  icmp(src, dst, [type, 0, 0, 0, id >> 8, id & 0xff, seq >> 8, seq & 0xff, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+// An IPv6 packet between two addresses of 2001:db8::/32 given by their
+// last groups.
+function ipv6Packet(src: number[], dst: number[], next: number, l4: number[]): number[] {
+  return [0x60, 0, 0, 0, l4.length >> 8, l4.length & 0xff, next, 64, ...src, ...dst, ...l4];
+}
+
+function v6(last: number, net = 0): number[] {
+  return [0x20, 0x01, 0x0d, 0xb8, 0, net, ...new Array<number>(9).fill(0), last];
+}
+
+function icmpv6Echo(src: number[], dst: number[], type: number, id: number): number[] {
+  const l4 = [type, 0, 0, 0, id >> 8, id & 0xff, 0, 1, 9, 9, 9, 9];
+  const pseudo = [...src, ...dst, 0, 0, 0, l4.length, 0, 0, 0, 58];
+  const c = ~sum(l4, sum(pseudo)) & 0xffff;
+  l4[2] = c >> 8;
+  l4[3] = c & 0xff;
+  return ipv6Packet(src, dst, 58, l4);
+}
+
+// Whether an IPv4 packet's header checksum and its TCP, UDP or ICMP
+// checksum hold (a UDP checksum of zero is none).
+function checksumsHold(ip: Uint8Array): boolean {
+  const hl = (ip[0]! & 15) * 4;
+  if (sum(ip.subarray(0, hl)) !== 0xffff) return false;
+  const l4 = ip.subarray(hl, (ip[2]! << 8) | ip[3]!);
+  const proto = ip[9]!;
+  if (proto === 1) return sum(l4) === 0xffff;
+  if (proto === 17 && l4[6] === 0 && l4[7] === 0) return true;
+  const pseudo = [...ip.subarray(12, 20), 0, proto, l4.length >> 8, l4.length & 0xff];
+  return sum(l4, sum(pseudo)) === 0xffff;
+}
+
+function icmpv6Holds(ip: Uint8Array): boolean {
+  const l4 = ip.subarray(40);
+  const pseudo = [...ip.subarray(8, 40), 0, 0, l4.length >> 8, l4.length & 0xff, 0, 0, 0, 58];
+  return sum(l4, sum(pseudo)) === 0xffff;
+}
+
+const addrOf = (ip: Uint8Array, at: number) => Array.from(ip.subarray(at, at + 4)).join('.');
+const port = (ip: Uint8Array, at: number) => (ip[at]! << 8) | ip[at + 1]!;
+
+interface Run {
+  out: Uint8Array[];
+  listing: string;
+  conntrack: string;
+}
+
+async function run(rules: string, packets: number[][], network?: Parameters<typeof createFilter>[1]): Promise<Run> {
+  const filter = await createFilter(compile(rules), { seed: 7, ...network });
+  const out: Uint8Array[] = [];
+  filter.processCapture(pcap(packets, { linkType: LINKTYPE_RAW }), (batch) => {
+    for (let i = 0; i < batch.count; i++) out.push(Uint8Array.from(batch.data(i)));
+  });
+  return { out, listing: filter.listRuleset(), conntrack: filter.conntrackListing() };
+}
+
+describe('NAT in the data plane', () => {
+  it('snat rewrites the source going out and the destination coming back, TCP and IP checksums updated', async () => {
+    const { out, conntrack } = await run(natTable([`ip saddr ${CLIENT} snat to ${PUBLIC}`]), [
+      tcp({ src: CLIENT, dst: SERVER, sport: 40000, dport: 80, seq: 1, flags: SYN }),
+      tcp({ src: SERVER, dst: PUBLIC, sport: 80, dport: 40000, seq: 7, ack: 2, flags: SYN | ACK }),
+      tcp({ src: CLIENT, dst: SERVER, sport: 40000, dport: 80, seq: 2, ack: 8, flags: ACK, payload: 33 }),
+    ]);
+    expect(out.map((p) => `${addrOf(p, 12)}:${port(p, 20)} > ${addrOf(p, 16)}:${port(p, 22)}`)).toEqual([
+      `${PUBLIC}:40000 > ${SERVER}:80`,
+      `${SERVER}:80 > ${CLIENT}:40000`,
+      `${PUBLIC}:40000 > ${SERVER}:80`,
+    ]);
+    expect(out.every(checksumsHold)).toBe(true);
+    expect(conntrack).toContain(`src=${CLIENT} dst=${SERVER} sport=40000 dport=80 src=${SERVER} dst=${PUBLIC} sport=80 dport=40000 [ASSURED]`);
+  });
+
+  it('a UDP datagram without a checksum keeps none; one with a checksum gets it updated', async () => {
+    const bare = udp(CLIENT, SERVER, 5000, 53);
+    const at = 20 + 6;
+    bare[at] = 0;
+    bare[at + 1] = 0;
+    const { out } = await run(natTable([`snat to ${PUBLIC}`]), [bare, udp(CLIENT, SERVER, 5001, 53)]);
+    expect(addrOf(out[0]!, 12)).toBe(PUBLIC);
+    expect([out[0]![at], out[0]![at + 1]]).toEqual([0, 0]);
+    expect(addrOf(out[1]!, 12)).toBe(PUBLIC);
+    expect(out[1]![at] | out[1]![at + 1]!).not.toBe(0);
+    expect(out.every(checksumsHold)).toBe(true);
+  });
+
+  it('an ICMP error quoting a translated datagram is translated back, the quote and both checksums with it', async () => {
+    const sent = udp(CLIENT, SERVER, 5000, 9999, 12);
+    const { out } = await run(natTable([`snat to ${PUBLIC}`]), [sent]);
+    const quoted = Array.from(out[0]!);
+    const error = icmp(SERVER, PUBLIC, [3, 3, 0, 0, 0, 0, 0, 0, ...quoted]);
+    const again = await run(natTable([`snat to ${PUBLIC}`]), [sent, error]);
+    const back = again.out[1]!;
+    expect(addrOf(back, 16)).toBe(CLIENT);
+    expect(checksumsHold(back)).toBe(true);
+    // The quote is the datagram as the client sent it.
+    expect(Array.from(back.subarray(28))).toEqual(sent);
+  });
+
+  it('a second connection whose translated tuple is taken gets another port, from the range when there is one', async () => {
+    const clash = await run(natTable([`snat to ${PUBLIC}`]), [udp(CLIENT, SERVER, 5000, 53), udp(CLIENT2, SERVER, 5000, 53)]);
+    expect(port(clash.out[0]!, 20)).toBe(5000);
+    const other = port(clash.out[1]!, 20);
+    expect(other).not.toBe(5000);
+    expect(other).toBeGreaterThanOrEqual(1024);
+    expect(clash.out.every(checksumsHold)).toBe(true);
+    expect(clash.conntrack).toContain(`src=${CLIENT2} dst=${SERVER} sport=5000 dport=53 [UNREPLIED] src=${SERVER} dst=${PUBLIC} sport=53 dport=${other} `);
+    const ranged = await run(natTable([`meta l4proto udp snat to ${PUBLIC}:2000-2001`]), [udp(CLIENT, SERVER, 5000, 53), udp(CLIENT2, SERVER, 5000, 53)]);
+    expect(ranged.out.map((p) => port(p, 20)).sort()).toEqual([2000, 2001]);
+  });
+
+  it('an ICMP echo id already taken is changed, and the reply gets the original back', async () => {
+    const { out } = await run(natTable([`snat to ${PUBLIC}`]), [
+      echo(CLIENT, SERVER, 8, 77, 1),
+      echo(CLIENT2, SERVER, 8, 77, 1),
+    ]);
+    const id2 = port(out[1]!, 24);
+    expect(port(out[0]!, 24)).toBe(77);
+    expect(id2).not.toBe(77);
+    const replies = await run(natTable([`snat to ${PUBLIC}`]), [
+      echo(CLIENT, SERVER, 8, 77, 1),
+      echo(CLIENT2, SERVER, 8, 77, 1),
+      echo(SERVER, PUBLIC, 0, id2, 1),
+    ]);
+    const back = replies.out[2]!;
+    expect([addrOf(back, 16), port(back, 24)]).toEqual([CLIENT2, 77]);
+    expect(replies.out.every(checksumsHold)).toBe(true);
+  });
+
+  it('IPv6: snat of ICMPv6 echo updates its checksum over the pseudo-header, both ways', async () => {
+    const rules = `table ip6 nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		snat to 2001:db8:1::1
+	}
+}
+`;
+    const { out, conntrack } = await run(rules, [icmpv6Echo(v6(1), v6(2), 128, 5), icmpv6Echo(v6(2), v6(1, 1), 129, 5)]);
+    expect(Array.from(out[0]!.subarray(8, 24))).toEqual(v6(1, 1));
+    expect(Array.from(out[1]!.subarray(24, 40))).toEqual(v6(1));
+    expect(out.every(icmpv6Holds)).toBe(true);
+    expect(conntrack).toContain('src=2001:db8::1 dst=2001:db8::2 type=128 code=0 id=5 src=2001:db8::2 dst=2001:db8:1::1 type=129 code=0 id=5');
+  });
+
+  it('dnat forwards a port; nat chains see only the first packet of a connection', async () => {
+    const rules = natTable([], [`tcp dport 8080 counter dnat to ${SERVER}:80`, 'counter']);
+    const { out, listing } = await run(rules, [
+      tcp({ src: CLIENT, dst: PUBLIC, sport: 40000, dport: 8080, seq: 1, flags: SYN }),
+      tcp({ src: SERVER, dst: CLIENT, sport: 80, dport: 40000, seq: 7, ack: 2, flags: SYN | ACK }),
+      tcp({ src: CLIENT, dst: PUBLIC, sport: 40000, dport: 8080, seq: 2, ack: 8, flags: ACK }),
+      udp(CLIENT, SERVER, 5000, 53),
+    ]);
+    expect(out.map((p) => `${addrOf(p, 12)}:${port(p, 20)} > ${addrOf(p, 16)}:${port(p, 22)}`).slice(0, 3)).toEqual([
+      `${CLIENT}:40000 > ${SERVER}:80`,
+      `${PUBLIC}:8080 > ${CLIENT}:40000`,
+      `${CLIENT}:40000 > ${SERVER}:80`,
+    ]);
+    expect(out.every(checksumsHold)).toBe(true);
+    expect(parseListingCounters(listing).map((c) => c.packets)).toEqual([1, 1]);
+  });
+
+  it('masquerade takes the primary address of the device the route leads out of', async () => {
+    const devices = parseInterfaces(JSON.stringify([
+      { ifindex: 2, ifname: 'lan', link_type: 'ether', addr_info: [{ family: 'inet', local: '10.0.0.1', prefixlen: 24 }] },
+      { ifindex: 3, ifname: 'wan', link_type: 'ether', addr_info: [{ family: 'inet', local: PUBLIC, prefixlen: 24 }, { family: 'inet', local: '203.0.113.9', prefixlen: 24 }] },
+    ]));
+    const routes = parseRoutes(JSON.stringify([
+      { dst: '10.0.0.0/24', dev: 'lan' },
+      { dst: 'default', gateway: '203.0.113.254', dev: 'wan' },
+    ]), devices);
+    const { out } = await run(natTable(['oifname "wan" masquerade']), [udp(CLIENT, SERVER, 5000, 53), udp(SERVER, PUBLIC, 53, 5000)], { network: { devices, routes } });
+    expect(addrOf(out[0]!, 12)).toBe(PUBLIC);
+    expect(addrOf(out[1]!, 16)).toBe(CLIENT);
+    expect(out.every(checksumsHold)).toBe(true);
+  });
+});
