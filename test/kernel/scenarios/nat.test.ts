@@ -2,9 +2,9 @@
 // server), the router masquerading what leaves towards the server,
 // forwarding a port of its own to the server (dnat), and translating some
 // UDP to an address of its own (snat), with real curl, ping and UDP
-// traffic, a second client address whose UDP source port clashes with the
-// first one's once masqueraded, and an ICMP error coming back through the
-// snat. The router's `tcpdump -i any` capture (Linux cooked v2) is replayed
+// traffic over IPv4 and IPv6, a second client address whose UDP source
+// port clashes with the first one's once masqueraded, and an ICMP error
+// coming back through the snat. The router's `tcpdump -i any` capture (Linux cooked v2) is replayed
 // with its `ip -j -d addr` and `ip -j route show table all` through
 // `nftwasm filter ... -w OUT`: the per-rule counters and the conntrack
 // table must equal the kernel's, and every packet nftwasm writes must equal,
@@ -34,6 +34,12 @@ const RULESET = `table ip nat {
 		oifname "lanb" ip saddr 10.62.1.0/24 counter masquerade
 	}
 }
+table ip6 nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "lanb" ip6 saddr fd62:1::/64 counter masquerade
+	}
+}
 table inet filter {
 	chain forward {
 		type filter hook forward priority filter; policy accept;
@@ -48,6 +54,8 @@ table inet filter {
 		ip daddr 10.62.2.2 tcp dport 8000 counter
 		ip saddr 10.62.2.1 counter
 		icmp type destination-unreachable counter
+		ct reply ip6 daddr fd62:2::1 counter
+		meta nfproto ipv6 ct status snat counter
 	}
 
 	chain post {
@@ -56,6 +64,8 @@ table inet filter {
 		ip saddr 10.62.2.100 counter
 		ip daddr 10.62.1.2 counter
 		ip daddr 10.62.1.3 counter
+		ip6 saddr fd62:2::1 counter
+		ip6 daddr fd62:1::2 counter
 	}
 }
 `;
@@ -71,50 +81,51 @@ interface Frame {
   ip: Uint8Array;
 }
 
+// The IPv4 and IPv6 packets of a cooked capture's records.
 function frames(pcap: Uint8Array): Frame[] {
   const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
-  const linkType = view.getUint32(20, true);
+  if (view.getUint32(20, true) !== SLL2) throw new Error("expected a Linux cooked v2 capture");
   const out: Frame[] = [];
   for (let at = PCAP_HEADER; at + RECORD_HEADER <= pcap.length; ) {
     const caplen = view.getUint32(at + 8, true);
     const frame = pcap.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
-    const ipv4 = frame[0] === 0x08 && frame[1] === 0x00;
-    if (linkType === SLL2 && ipv4) out.push({ outgoing: frame[10] === OUTGOING, ip: frame.subarray(SLL2_HEADER) });
+    const type = (frame[0]! << 8) | frame[1]!;
+    if (type === 0x0800 || type === 0x86dd) out.push({ outgoing: frame[10] === OUTGOING, ip: frame.subarray(SLL2_HEADER) });
     at += RECORD_HEADER + caplen;
   }
   return out;
 }
 
-// The incoming records of a cooked capture: what the router received.
+// Neighbour discovery the router sent itself, never translated.
+function neighbourDiscovery(frame: Uint8Array): boolean {
+  const ip = frame.subarray(SLL2_HEADER);
+  return frame[0] === 0x86 && frame[1] === 0xdd && ip[6] === 58 && ip[40]! >= 133 && ip[40]! <= 137;
+}
+
+// What to replay of a cooked capture: what the router received, and the
+// neighbour discovery it sent.
 function incoming(pcap: Uint8Array): Uint8Array {
   const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
   const parts: Uint8Array[] = [pcap.subarray(0, PCAP_HEADER)];
   for (let at = PCAP_HEADER; at + RECORD_HEADER <= pcap.length; ) {
     const caplen = view.getUint32(at + 8, true);
     const frame = pcap.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
-    if (frame[10] !== OUTGOING) parts.push(pcap.subarray(at, at + RECORD_HEADER + caplen));
+    if (frame[10] !== OUTGOING || neighbourDiscovery(frame)) parts.push(pcap.subarray(at, at + RECORD_HEADER + caplen));
     at += RECORD_HEADER + caplen;
   }
   return Buffer.concat(parts);
 }
 
-// The IP packets of a pcap nftwasm wrote.
-function written(pcap: Uint8Array): Uint8Array[] {
-  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
-  const out: Uint8Array[] = [];
-  for (let at = PCAP_HEADER; at + RECORD_HEADER <= pcap.length; ) {
-    const caplen = view.getUint32(at + 8, true);
-    const frame = pcap.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
-    if (frame[0] === 0x08 && frame[1] === 0x00) out.push(frame.subarray(SLL2_HEADER));
-    at += RECORD_HEADER + caplen;
-  }
-  return out;
-}
+const v6 = (ip: Uint8Array) => ip[0]! >> 4 === 6;
 
-// ip_decrease_ttl: the TTL one lower, the header checksum updated as the
-// kernel updates it.
+// ip_decrease_ttl (the header checksum updated as the kernel updates it),
+// or the hop limit one lower.
 function lowerTtl(ip: Uint8Array): Uint8Array {
   const out = Uint8Array.from(ip);
+  if (v6(ip)) {
+    out[7] = out[7]! - 1;
+    return out;
+  }
   out[8] = out[8]! - 1;
   let check = ((out[10]! << 8) | out[11]!) + 0x0100;
   check = (check + (check >= 0xffff ? 1 : 0)) & 0xffff;
@@ -124,18 +135,31 @@ function lowerTtl(ip: Uint8Array): Uint8Array {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const ipId = (ip: Uint8Array) => (ip[4]! << 8) | ip[5]!;
 
-// Only the copies of forwarded packets are compared: the IP id, protocol
-// and length of a received packet find its copy among what left after it.
+// What NAT leaves of a packet: IPv4's id, protocol and length; IPv6's
+// next header, length and the transport bytes after the ports (TCP's
+// sequence number, an echo's sequence).
+function identity(ip: Uint8Array): string {
+  if (v6(ip)) return `6 ${ip[6]} ${ip.length} ${hex(ip.subarray(46, 48))} ${hex(ip.subarray(44, 46))}`;
+  return `4 ${ip[9]} ${ip.length} ${(ip[4]! << 8) | ip[5]!}`;
+}
+
+const hop = (ip: Uint8Array) => ip[v6(ip) ? 7 : 8]!;
+
+// The copies of forwarded packets: each received packet that left again
+// (a packet of its identity, one hop lower, after it), with what nftwasm
+// wrote for it.
 function forwardedPairs(captured: Frame[], ours: Uint8Array[]): Array<{ ours: string; kernel: string }> {
   const pairs: Array<{ ours: string; kernel: string }> = [];
-  let received = 0;
+  const left = [...ours];
   captured.forEach((f, i) => {
     if (f.outgoing) return;
-    const mine = ours[received++];
-    const copy = captured.slice(i + 1).find((g) => g.outgoing && ipId(g.ip) === ipId(f.ip) && g.ip[9] === f.ip[9] && g.ip.length === f.ip.length && g.ip[8] === f.ip[8]! - 1);
-    if (copy && mine) pairs.push({ ours: maskClash(hex(lowerTtl(mine))), kernel: maskClash(hex(copy.ip)) });
+    const id = identity(f.ip);
+    const copy = captured.slice(i + 1).find((g) => g.outgoing && identity(g.ip) === id && hop(g.ip) === hop(f.ip) - 1);
+    const mine = left.findIndex((p) => identity(p) === id);
+    if (!copy || mine < 0) return;
+    pairs.push({ ours: maskClash(hex(lowerTtl(left[mine]!))), kernel: maskClash(hex(copy.ip)) });
+    left.splice(mine, 1);
   });
   return pairs;
 }
@@ -168,23 +192,27 @@ describe("NAT on a router, against the kernel", () => {
       for (const ns of [c, r, s]) {
         await runHost(["ip", "netns", "add", ns], "host");
         created.push(ns);
-        await runInNamespace(ns, "ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+        // IPv6 without router solicitations or duplicate address detection,
+        // whose timing would make the captures differ.
+        await runInNamespace(ns, "ip link set lo up && sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0");
       }
       await runHost(["ip", "-n", c, "link", "add", "eth0", "type", "veth", "peer", "name", "lana", "netns", r], "host");
       await runHost(["ip", "-n", s, "link", "add", "eth0", "type", "veth", "peer", "name", "lanb", "netns", r], "host");
-      await runInNamespace(c, "ip addr add 10.62.1.2/24 dev eth0 && ip addr add 10.62.1.3/24 dev eth0 && ip link set eth0 up && ip route add default via 10.62.1.1");
-      await runInNamespace(s, "ip addr add 10.62.2.2/24 dev eth0 && ip link set eth0 up && ip route add default via 10.62.2.1");
+      await runInNamespace(c, "ip addr add 10.62.1.2/24 dev eth0 && ip addr add 10.62.1.3/24 dev eth0 && ip addr add fd62:1::2/64 dev eth0 nodad && ip link set eth0 up && ip route add default via 10.62.1.1 && ip -6 route add default via fd62:1::1");
+      await runInNamespace(s, "ip addr add 10.62.2.2/24 dev eth0 && ip addr add fd62:2::2/64 dev eth0 nodad && ip link set eth0 up && ip route add default via 10.62.2.1 && ip -6 route add default via fd62:2::1");
       await runInNamespace(r, [
         "ip addr add 10.62.1.1/24 dev lana",
         "ip addr add 10.62.2.1/24 dev lanb",
         "ip addr add 10.62.2.100/24 dev lanb",
+        "ip addr add fd62:1::1/64 dev lana nodad",
+        "ip addr add fd62:2::1/64 dev lanb nodad",
         "ip link set lana up",
         "ip link set lanb up",
-        "sysctl -qw net.ipv4.ip_forward=1",
+        "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1",
       ].join(" && "));
       const rules = join(dir, "ruleset.nft");
       await writeFile(rules, RULESET);
-      const web = new BackgroundProcess(s, `${SYSTEM_PYTHON} -m http.server 8000 --bind 10.62.2.2 --directory ${dir}`);
+      const web = new BackgroundProcess(s, `${SYSTEM_PYTHON} -m http.server 8000 --bind :: --directory ${dir}`);
       servers.push(web);
       const echo = new BackgroundProcess(s, `${SYSTEM_PYTHON} ${script("../udp-echo.py")} 7 4`);
       servers.push(echo);
@@ -215,6 +243,8 @@ except OSError: pass"`;
       await runInNamespace(c, "curl -s -o /dev/null --interface 10.62.1.2 http://10.62.2.2:8000/");
       await runInNamespace(c, "curl -s -o /dev/null --interface 10.62.1.2 http://10.62.1.1:8080/");
       await runInNamespace(c, "ping -n -q -c 3 -i 0.2 -I 10.62.1.2 10.62.2.2");
+      await runInNamespace(c, "curl -s -o /dev/null 'http://[fd62:2::2]:8000/'");
+      await runInNamespace(c, "ping -6 -n -q -c 2 -i 0.2 fd62:2::2");
       await runInNamespace(c, udp("10.62.1.2", 40000, "10.62.2.2", 7));
       await runInNamespace(c, udp("10.62.1.2", 40002, "10.62.2.2", 9));
       await runInNamespace(c, udp("10.62.1.3", 40002, "10.62.2.2", 9));
@@ -243,8 +273,9 @@ except OSError: pass"`;
       const ourClash = normalizeConntrack(ourConntrack).find((l) => l.includes("src=10.62.1.3 "))!;
       expect(Number(CLASH.exec(ourClash)![2])).not.toBe(40002);
 
-      const pairs = forwardedPairs(frames(pcap), written(await readFile(out)));
+      const pairs = forwardedPairs(frames(pcap), frames(await readFile(out)).map((f) => f.ip));
       expect(pairs.length).toBeGreaterThan(20);
+      expect(pairs.filter((p) => p.kernel.startsWith("6")).length).toBeGreaterThan(5);
       expect(pairs.map((p) => p.ours)).toEqual(pairs.map((p) => p.kernel));
     } finally {
       await capture?.abort();
