@@ -833,6 +833,10 @@ export enum PacketFate {
   // NAT could not rewrite the packet (a header too short for the binding,
   // a device without an address for masquerade or redirect)
   NatFailed = 12,
+  // the outgoing copy, in a cooked capture, of a packet the host forwarded
+  // (assembly/forwarded.ts): what the kernel sent of a packet already
+  // replayed, which meets no hook again and is written to no file
+  ForwardedCopy = 13,
 }
 
 // Tunables the host writes into the configuration block, u32 each, in seconds

@@ -200,3 +200,8 @@ export function hasPacketDevice(): bool {
 export function reroute(): void {
   outLooked = false;
 }
+
+// Whether the host's devices were given (--interfaces).
+export function devicesKnown(): bool {
+  return load<u32>(devices) != 0;
+}

@@ -242,7 +242,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u64>(out + PacketResult.Time, recordTime);
     addTotal(load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? PacketTotals.Accepted : PacketTotals.Dropped);
     const fate = load<u8>(out + PacketResult.Fate);
-    if (fate != <u8>PacketFate.Filtered && fate < <u8>PacketFate.Martian) addTotal(PacketTotals.NotEvaluated);
+    if (fate != <u8>PacketFate.Filtered && (fate < <u8>PacketFate.Martian || fate == <u8>PacketFate.ForwardedCopy)) addTotal(PacketTotals.NotEvaluated);
     if (checksum.failed) addTotal(PacketTotals.BadL4Checksum);
     const id = load<u32>(out + PacketResult.CtId);
     if (id > lastIdShown) {
@@ -257,7 +257,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     newIdsSpan++;
     n++;
     pos = cap.recordEnd;
-    if (output.enabled) {
+    if (output.enabled && fate != <u8>PacketFate.ForwardedCopy) {
       const cls = load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? OutputClass.Accepted : OutputClass.Dropped;
       if (!output.outputPacket(cls, cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime)) {
         status = BatchStatus.OutputLinkType;

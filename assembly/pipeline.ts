@@ -3,6 +3,7 @@
 // output, confirmation after the last hook of an accepted packet.
 import { Hook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
 import * as nat from './nat';
+import { noteForwarded, isForwardedCopy } from './forwarded';
 import * as trace from './trace';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -368,6 +369,10 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   lastChain = 0xffffffff;
   let verdict: i32 = Verdict.Accept;
   dropFate = PacketFate.Filtered;
+  if (fate == PacketFate.Filtered && isForwardedCopy()) {
+    fate = PacketFate.ForwardedCopy;
+    store<u8>(out + PacketResult.Fate, <u8>fate);
+  }
   let path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
   nat.resetPacketNat();
   if (fate == PacketFate.Filtered && path == PATH_NONE) {
@@ -422,6 +427,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       }
     }
     if (lowered) hopRestore();
+    if (verdict == Verdict.Accept && path == PATH_FORWARD) noteForwarded();
     if (verdict == Verdict.Accept) {
       if (!confirmed && !confirm()) verdict = Verdict.Drop;
     } else {

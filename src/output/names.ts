@@ -24,11 +24,12 @@ export const FATE_NAMES: Record<PacketFate, string> = {
   [PacketFate.HelperRefused]: 'helper-refused',
   [PacketFate.NoRoute]: 'no-route',
   [PacketFate.NatFailed]: 'nat-failed',
+  [PacketFate.ForwardedCopy]: 'forwarded-copy',
 };
 
 // Whether a packet of this fate met no hook at all.
 export function beforeHooks(fate: PacketFate): boolean {
-  return fate !== PacketFate.Filtered && fate < PacketFate.Martian;
+  return fate !== PacketFate.Filtered && (fate < PacketFate.Martian || fate === PacketFate.ForwardedCopy);
 }
 
 export function verdictName(v: number, targetName?: string): string {

@@ -28,6 +28,7 @@ const UNTRACED_WHY: Record<PacketFate, string> = {
   [PacketFate.HelperRefused]: 'met no chain of the ruleset before a conntrack helper dropped it',
   [PacketFate.NoRoute]: 'met no chain of the ruleset before routing found no way to a group the host has not joined',
   [PacketFate.NatFailed]: 'was dropped by NAT, which could not rewrite it',
+  [PacketFate.ForwardedCopy]: 'met no hook: it is the copy of a forwarded packet leaving the host',
 };
 
 export interface RunOutputOptions {
@@ -79,11 +80,18 @@ export class RunOutputs {
     return file && !file.fedByDataPlane ? file : null;
   }
 
+  // The copy of a forwarded packet is what the kernel sent of a packet
+  // written already: no file gets it.
+  private write(batch: PacketBatch, i: number, accepted: CaptureFile | null, dropped: CaptureFile | null): void {
+    if (batch.fate(i) === PacketFate.ForwardedCopy) return;
+    (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
+  }
+
   readonly onBatch = (batch: PacketBatch): void => {
     const accepted = this.byHost(this.accepted);
     const dropped = this.byHost(this.dropped);
     if (!this.perPacketText) {
-      for (let i = 0; i < batch.count; i++) (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
+      for (let i = 0; i < batch.count; i++) this.write(batch, i, accepted, dropped);
       return;
     }
     const events = this.o.events ? batch.events : null;
@@ -93,7 +101,7 @@ export class RunOutputs {
     // Events no packet caused (none today) come first, then per packet.
     while (events && ev < events.count && events.packet(ev) < 0) this.event(batch, ev++);
     for (let i = 0; i < batch.count; i++) {
-      (batch.accepted(i) ? accepted : dropped)?.add(batch, i);
+      this.write(batch, i, accepted, dropped);
       if (this.o.json) this.text.line(packetJson(this.ruleset, batch, i));
       if (trace && tr < trace.count && trace.packet(tr) === i) tr = this.trace!.lines(batch, i, tr, this.emit, this.o.json);
       else if (this.traced.has(batch.firstPacket + i)) this.untraced(batch, i);
