@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
-import { ACK, LINKTYPE_RAW, SYN, ipv4, pcap, tcp, udp } from './packets.js';
+import { ACK, LINKTYPE_RAW, SYN, ipv4, pcap, pcapFrames, tcp, udp } from './packets.js';
+import { PacketFate } from '../../assembly/abi.js';
 
 const CLIENT = '10.0.0.2';
 const CLIENT2 = '10.0.0.3';
@@ -204,17 +205,58 @@ describe('NAT in the data plane', () => {
   });
 
   it('masquerade takes the primary address of the device the route leads out of', async () => {
-    const devices = parseInterfaces(JSON.stringify([
-      { ifindex: 2, ifname: 'lan', link_type: 'ether', addr_info: [{ family: 'inet', local: '10.0.0.1', prefixlen: 24 }] },
-      { ifindex: 3, ifname: 'wan', link_type: 'ether', addr_info: [{ family: 'inet', local: PUBLIC, prefixlen: 24 }, { family: 'inet', local: '203.0.113.9', prefixlen: 24 }] },
-    ]));
-    const routes = parseRoutes(JSON.stringify([
-      { dst: '10.0.0.0/24', dev: 'lan' },
-      { dst: 'default', gateway: '203.0.113.254', dev: 'wan' },
-    ]), devices);
+    const { devices, routes } = lanAndWan();
     const { out } = await run(natTable(['oifname "wan" masquerade']), [udp(CLIENT, SERVER, 5000, 53), udp(SERVER, PUBLIC, 53, 5000)], { network: { devices, routes } });
     expect(addrOf(out[0]!, 12)).toBe(PUBLIC);
     expect(addrOf(out[1]!, 16)).toBe(CLIENT);
     expect(out.every(checksumsHold)).toBe(true);
   });
+
+  it('in a cooked capture, the outgoing copy of a forwarded packet is recognised and meets no hook again', async () => {
+    const { devices, routes } = lanAndWan();
+    const rules = natTable(['oifname "wan" masquerade']) + `table ip f {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		counter
+	}
+}
+`;
+    const sent = udp(CLIENT, SERVER, 5000, 53);
+    const translated = (await run(rules, [sent], { network: { devices, routes } })).out[0]!;
+    const copy = Array.from(translated);
+    copy[8] = copy[8]! - 1;
+    const check = ((copy[10]! << 8) | copy[11]!) + 0x0100;
+    const folded = (check + (check >> 16)) & 0xffff;
+    copy[10] = folded >> 8;
+    copy[11] = folded & 0xff;
+    const capture = pcapFrames([sll2(2, 0, sent), sll2(3, 4, copy)], { linkType: LINKTYPE_LINUX_SLL2 });
+    const filter = await createFilter(compile(rules), { network: { devices, routes } });
+    const fates: PacketFate[] = [];
+    filter.processCapture(capture, (batch) => {
+      for (let i = 0; i < batch.count; i++) fates.push(batch.fate(i));
+    });
+    expect(fates).toEqual([PacketFate.Filtered, PacketFate.ForwardedCopy]);
+    // The forward chain counted the packet once.
+    expect(parseListingCounters(filter.listRuleset()).map((c) => c.packets)).toEqual([1]);
+  });
 });
+
+const LINKTYPE_LINUX_SLL2 = 276;
+
+// A Linux cooked v2 record of an IPv4 packet on a device, incoming (0) or
+// outgoing (4).
+function sll2(ifindex: number, pkttype: number, ip: number[]): number[] {
+  return [0x08, 0x00, 0, 0, (ifindex >>> 24) & 0xff, (ifindex >>> 16) & 0xff, (ifindex >>> 8) & 0xff, ifindex & 0xff, 0, 1, pkttype, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip];
+}
+
+function lanAndWan() {
+  const devices = parseInterfaces(JSON.stringify([
+    { ifindex: 2, ifname: 'lan', link_type: 'ether', addr_info: [{ family: 'inet', local: '10.0.0.1', prefixlen: 24 }] },
+    { ifindex: 3, ifname: 'wan', link_type: 'ether', addr_info: [{ family: 'inet', local: PUBLIC, prefixlen: 24 }, { family: 'inet', local: '203.0.113.9', prefixlen: 24 }] },
+  ]));
+  const routes = parseRoutes(JSON.stringify([
+    { dst: '10.0.0.0/24', dev: 'lan' },
+    { dst: 'default', gateway: '203.0.113.254', dev: 'wan' },
+  ]), devices);
+  return { devices, routes };
+}
