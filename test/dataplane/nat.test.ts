@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
 import { ACK, LINKTYPE_RAW, SYN, ipv4, pcap, pcapFrames, tcp, udp } from './packets.js';
-import { PacketFate } from '../../assembly/abi.js';
+import { CtEvent, PacketFate } from '../../assembly/abi.js';
 
 const CLIENT = '10.0.0.2';
 const CLIENT2 = '10.0.0.3';
@@ -170,6 +170,16 @@ describe('NAT in the data plane', () => {
     const back = replies.out[2]!;
     expect([addrOf(back, 16), port(back, 24)]).toEqual([CLIENT2, 77]);
     expect(replies.out.every(checksumsHold)).toBe(true);
+  });
+
+  it('conntrack events carry the translated reply tuple', async () => {
+    const filter = await createFilter(compile(natTable([`snat to ${PUBLIC}`])), { events: true });
+    const replies: string[] = [];
+    filter.processCapture(pcap([udp(CLIENT, SERVER, 5000, 53), udp(SERVER, PUBLIC, 53, 5000)], { linkType: LINKTYPE_RAW }), (b) => {
+      const ev = b.events!;
+      for (let j = 0; j < ev.count; j++) replies.push(`${CtEvent[ev.type(j)]} ${ev.entry(j).reply.src} > ${ev.entry(j).reply.dst}`);
+    });
+    expect(replies).toEqual([`New ${SERVER} > ${PUBLIC}`, `Update ${SERVER} > ${PUBLIC}`]);
   });
 
   it('IPv6: snat of ICMPv6 echo updates its checksum over the pseudo-header, both ways', async () => {
