@@ -125,7 +125,13 @@ export function sctpChecksumOk(): bool {
 // partial checksum. Judged on a host's own capture only, as above.
 export function offloadPending(proto: u8, fieldOffset: u32): bool {
   if (!hasLocalAddresses() || !pkt.captured(pkt.th, fieldOffset + 2)) return false;
-  return <u32>load<u16>(pkt.th + fieldOffset) == fold(pseudoHeaderSum(proto, pkt.l4Len));
+  return <u32>load<u16>(pkt.th + fieldOffset) == pseudoHeaderFolded(proto, pkt.l4Len);
+}
+
+// The folded sum of the current packet's pseudo-header for proto and a
+// transport length of len.
+export function pseudoHeaderFolded(proto: u8, len: u32): u32 {
+  return fold(pseudoHeaderSum(proto, len));
 }
 
 // The 16-bit one's complement sum of len bytes, unfolded words added.

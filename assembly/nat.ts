@@ -11,7 +11,7 @@ import * as ctt from './conntrack';
 import * as dev from './devices';
 import * as rs from './ruleset';
 import { regs, nextRandom } from './vm';
-import { offloadPending, bytesSum, sctpChecksum } from './checksum';
+import { offloadPending, bytesSum, pseudoHeaderFolded, sctpChecksum } from './checksum';
 
 const MANIP_SRC: i32 = 0;
 const MANIP_DST: i32 = 1;
@@ -539,10 +539,7 @@ export function natPacket(e: usize, dir: u8, manip: i32): bool {
   const hdr = pkt.th;
   if (!manipIp(pkt.net, hdr, packetEnd(), v6, l4, target, manip, partial)) return false;
   reparsePorts();
-  if (manip == MANIP_DST) {
-    destinationChanged = true;
-    dev.reroute();
-  }
+  rerouted(manip);
   return true;
 }
 
@@ -584,24 +581,20 @@ export function icmpReplyTranslation(e: usize, dir: u8, manip: i32): bool {
   const len = <u32>(end - th);
   if (pkt.captured(th, pkt.l4Len) && len == pkt.l4Len) {
     store<u16>(th + 2, 0);
-    let sum: u64 = <u64>bytesSum(th, len);
-    if (v6) {
-      sum += <u64>bytesSum(pkt.saddr, 16) + <u64>bytesSum(pkt.daddr, 16);
-      sum += <u64>bswap<u16>(<u16>(len >> 16)) + <u64>bswap<u16>(<u16>len) + <u64>bswap<u16>(<u16>pkt.IPPROTO_ICMPV6);
-    }
-    let s = <u32>((sum & 0xffffffff) + (sum >> 32));
-    store<u16>(th + 2, csumFold(s));
+    const sum = bytesSum(th, len) + (v6 ? pseudoHeaderFolded(pkt.IPPROTO_ICMPV6, len) : 0);
+    store<u16>(th + 2, csumFold(sum));
   }
   invertInto(target, e, dir ^ 1);
-  return manipIp(pkt.net, th, end, v6, v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP, target, manip, false) && afterOuter(manip);
+  if (!manipIp(pkt.net, th, end, v6, v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP, target, manip, false)) return false;
+  rerouted(manip);
+  return true;
 }
 
-function afterOuter(manip: i32): bool {
-  if (manip == MANIP_DST) {
-    destinationChanged = true;
-    dev.reroute();
-  }
-  return true;
+// A new destination is routed anew.
+function rerouted(manip: i32): void {
+  if (manip != MANIP_DST) return;
+  destinationChanged = true;
+  dev.reroute();
 }
 
 export function resetPacketNat(): void {

@@ -54,14 +54,22 @@ function v6(last: number, net = 0): number[] {
   return [0x20, 0x01, 0x0d, 0xb8, 0, net, ...new Array<number>(9).fill(0), last];
 }
 
-function icmpv6Echo(src: number[], dst: number[], type: number, id: number): number[] {
-  const l4 = [type, 0, 0, 0, id >> 8, id & 0xff, 0, 1, 9, 9, 9, 9];
-  const pseudo = [...src, ...dst, 0, 0, 0, l4.length, 0, 0, 0, 58];
+// An IPv6 packet of protocol next whose checksum at `at` covers the
+// pseudo-header.
+function withChecksum(src: number[], dst: number[], next: number, l4: number[], at: number): number[] {
+  const pseudo = [...src, ...dst, 0, 0, l4.length >> 8, l4.length & 0xff, 0, 0, 0, next];
   const c = ~sum(l4, sum(pseudo)) & 0xffff;
-  l4[2] = c >> 8;
-  l4[3] = c & 0xff;
-  return ipv6Packet(src, dst, 58, l4);
+  l4[at] = c >> 8;
+  l4[at + 1] = c & 0xff;
+  return ipv6Packet(src, dst, next, l4);
 }
+
+const icmpv6 = (src: number[], dst: number[], body: number[]) => withChecksum(src, dst, 58, [...body], 2);
+
+const icmpv6Echo = (src: number[], dst: number[], type: number, id: number) => icmpv6(src, dst, [type, 0, 0, 0, id >> 8, id & 0xff, 0, 1, 9, 9, 9, 9]);
+
+const udp6 = (src: number[], dst: number[], sport: number, dport: number) =>
+  withChecksum(src, dst, 17, [sport >> 8, sport & 0xff, dport >> 8, dport & 0xff, 0, 12, 0, 0, 1, 2, 3, 4], 6);
 
 // Whether an IPv4 packet's header checksum and its TCP, UDP or ICMP
 // checksum hold (a UDP checksum of zero is none).
@@ -170,6 +178,24 @@ describe('NAT in the data plane', () => {
     const back = replies.out[2]!;
     expect([addrOf(back, 16), port(back, 24)]).toEqual([CLIENT2, 77]);
     expect(replies.out.every(checksumsHold)).toBe(true);
+  });
+
+  it('IPv6: an ICMPv6 error quoting a translated datagram is translated back, its checksum over the new pseudo-header', async () => {
+    const rules = `table ip6 nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		snat to 2001:db8:1::1
+	}
+}
+`;
+    const sent = udp6(v6(1), v6(2), 5000, 9999);
+    const { out } = await run(rules, [sent]);
+    expect(Array.from(out[0]!.subarray(8, 24))).toEqual(v6(1, 1));
+    const error = icmpv6(v6(2), v6(1, 1), [1, 4, 0, 0, 0, 0, 0, 0, ...out[0]!]);
+    const back = (await run(rules, [sent, error])).out[1]!;
+    expect(Array.from(back.subarray(24, 40))).toEqual(v6(1));
+    expect(icmpv6Holds(back)).toBe(true);
+    expect(Array.from(back.subarray(48))).toEqual(sent);
   });
 
   it('conntrack events carry the translated reply tuple', async () => {
