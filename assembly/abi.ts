@@ -830,8 +830,8 @@ export enum PacketFate {
   HelperRefused = 10,
   // to a group the host has not joined: routing finds no way in
   NoRoute = 11,
-  // NAT could not rewrite the packet (a header too short for the binding,
-  // a device without an address for masquerade or redirect)
+  // NAT could not rewrite the packet: a header too short for the binding
+  // (the kernel's skb_ensure_writable fails)
   NatFailed = 12,
   // the outgoing copy, in a cooked capture, of a packet the host forwarded
   // (assembly/forwarded.ts): what the kernel sent of a packet already

@@ -248,6 +248,26 @@ describe('NAT in the data plane', () => {
     expect(out.every(checksumsHold)).toBe(true);
   });
 
+  it('redirect takes the address of the device the packet came in on; without one, its rule drops the packet', async () => {
+    const { devices, routes } = lanAndWan();
+    const rules = natTable([], ['tcp dport 80 redirect to :8080']);
+    const syn = tcp({ src: CLIENT, dst: SERVER, sport: 40000, dport: 80, seq: 1, flags: SYN });
+    const filter = await createFilter(compile(rules), { network: { devices, routes } });
+    const out: Array<{ fate: PacketFate; ip: Uint8Array }> = [];
+    filter.processCapture(pcapFrames([sll2(2, 0, syn)], { linkType: LINKTYPE_LINUX_SLL2 }), (batch) => {
+      for (let i = 0; i < batch.count; i++) out.push({ fate: batch.fate(i), ip: Uint8Array.from(batch.data(i).subarray(20)) });
+    });
+    expect(out[0]!.fate).toBe(PacketFate.Filtered);
+    expect(`${addrOf(out[0]!.ip, 16)}:${port(out[0]!.ip, 22)}`).toBe('10.0.0.1:8080');
+    expect(checksumsHold(out[0]!.ip)).toBe(true);
+    // A raw capture names no input device: nf_nat_redirect_ipv4 answers
+    // NF_DROP, the verdict of the rule.
+    const raw = await createFilter(compile(rules), { network: { devices, routes } });
+    const decided: string[] = [];
+    raw.processCapture(pcap([syn], { linkType: LINKTYPE_RAW }), (batch) => decided.push(`${batch.accepted(0)} ${batch.handle(0)}`));
+    expect(decided).toEqual(['false 3']);
+  });
+
   it('in a cooked capture, the outgoing copy of a forwarded packet is recognised and meets no hook again', async () => {
     const { devices, routes } = lanAndWan();
     const rules = natTable(['oifname "wan" masquerade']) + `table ip f {
