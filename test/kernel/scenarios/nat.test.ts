@@ -64,6 +64,8 @@ table inet filter {
 		icmp type destination-unreachable counter
 		ct reply ip6 daddr fd62:2::1 counter
 		meta nfproto ipv6 ct status snat counter
+		ct status & 0x100 == 0x100 counter
+		ct status & 0x80 == 0x80 counter
 	}
 
 	chain post {
@@ -74,6 +76,7 @@ table inet filter {
 		ip daddr 10.62.1.3 counter
 		ip6 saddr fd62:2::1 counter
 		ip6 daddr fd62:1::2 counter
+		ct status & 0x180 == 0x180 counter
 	}
 }
 `;
