@@ -239,7 +239,7 @@ function unsupported(name: string): () => never {
 function workerExports(pool: ShardPool, w: number): DataPlaneExports {
   const l = pool.layouts[w]!;
   const answer = (a: Answer) => pool.answer(w, a);
-  const region = (i: number) => new Uint32Array(pool.memories[w]!.buffer, l.conntrackRegions, 3)[i]!;
+  const region = (i: number) => new Uint32Array(pool.memories[w]!.buffer, l.conntrackRegions, 4)[i]!;
   const u64 = (lo: Answer, hi: Answer) => (BigInt(answer(hi) >>> 0) << 32n) | BigInt(answer(lo) >>> 0);
   const missing = new Proxy({} as Record<string, unknown>, { get: (_t, name) => unsupported(String(name)) });
   return Object.assign(Object.create(missing) as DataPlaneExports, {
@@ -254,6 +254,7 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     conntrackEntries: () => region(0),
     conntrackExtensions: () => region(1),
     conntrackAccounting: () => region(2),
+    conntrackNat: () => region(3),
     conntrackHighWater: () => l.conntrackHighWater,
     conntrackStats: () => l.conntrackStats,
     // Every worker loads the same image and no rule of a sharded run
