@@ -48,7 +48,8 @@ export enum Op {
   // limit's state slot); a quota or limit goes on with the words of its own
   // instruction after word 1 (see Quota and Limit).
   Objref = 14,
-  // word 1 = log object index (prefix, level, group live in the listing only).
+  // word 1 = log object index (prefix, level, group and flags live in the
+  // host, which writes what the data plane records, assembly/log.ts).
   Log = 15,
   // A=sreg; word 1 = limit, word 2 = flags (1 = over).
   Connlimit = 16,
@@ -1005,6 +1006,42 @@ export enum TraceRecord {
   InputDevice = 32,
   OutputDevice = 36,
   Size = 40,
+}
+
+// ---------------------------------------------------------------------------
+// Logging (assembly/log.ts): one record per `log` statement a packet met,
+// with the packet as the statement saw it, for the host to write as the
+// kernel's nf_log_syslog writes it. Byte offsets.
+export enum LogRecord {
+  // index in the batch's results of the logged packet
+  Packet = 0,
+  // index of the statement's options in the ruleset's logs
+  Log = 4,
+  // LogFlag bits
+  Flags = 8,
+  // the packet's mark (skb->mark) when it was logged
+  Mark = 12,
+  // the packet's length from its network header on (skb->len)
+  Length = 16,
+  // how many of its bytes, from the network header on, Data holds
+  Bytes = 20,
+  // the hook's input and output device names, IFNAMSIZ bytes each,
+  // NUL-padded (empty where it has none or its name is not known)
+  InputName = 24,
+  OutputName = 40,
+  Data = 56,
+  Size = 56 + 264,
+}
+
+export enum LogFlag {
+  // the hook has an input device: the kernel logs the link-layer header
+  Input = 1,
+  // the packet is one the host sends itself, over lo
+  Loopback = 2,
+  // the hook has an output device
+  Output = 4,
+  // the input hook: routing has filled in the record route option
+  InputHook = 8,
 }
 
 // The hooks a packet meets (assembly/pipeline.ts): prerouting and input;

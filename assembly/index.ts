@@ -19,6 +19,7 @@ import { connlimitInit } from './connlimit';
 import { helpersInit } from './helpers';
 import * as events from './ct-events';
 import * as trace from './trace';
+import * as log from './log';
 import * as shard from './shard';
 import * as sets from './sets';
 import * as output from './output';
@@ -136,10 +137,18 @@ export function eventsClear(): void { events.eventsClear(); }
 // packet numbers to trace. Chains from firstTriggerChain on (0xffffffff:
 // none) select packets to trace by matching them.
 export function traceInit(records: u32, packets: u32, firstTriggerChain: u32): usize { return trace.traceInit(records, packets, firstTriggerChain); }
-export function traceBuffer(): usize { return trace.traceBuffer(); }
-export function traceCount(): u32 { return trace.count; }
-export function traceTruncated(): bool { return trace.truncated; }
-export function traceClear(): void { trace.traceClear(); }
+export function traceBuffer(): usize { return trace.records.start; }
+export function traceCount(): u32 { return trace.records.count; }
+export function traceTruncated(): bool { return trace.records.truncated; }
+export function traceClear(): void { trace.records.clear(); }
+
+// Logging (assembly/log.ts): records of LogRecord.Size bytes, logCount() of
+// them at the address logInit() returns, drained by the host after every
+// batch.
+export function logInit(records: u32): usize { return log.records.init(records); }
+export function logCount(): u32 { return log.records.count; }
+export function logTruncated(): bool { return log.records.truncated; }
+export function logClear(): void { log.records.clear(); }
 
 // Capture files written by the data plane (assembly/output.ts): the host
 // writes each region's outputLength() bytes after a batch, then rewinds it.
@@ -181,7 +190,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (warming && pos >= warm.warmedUntil && ctt.count >= warm.MIN_ENTRIES) warm.warmAhead(cap.linkType, pos, end);
     // A full event ring or trace buffer also ends the batch: the host drains
     // them with the results.
-    if ((keepResults && n == resultCapacity) || newIdsSpan == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.enabled() && !trace.roomForPacket())) {
+    if ((keepResults && n == resultCapacity) || newIdsSpan == resultCapacity || (events.enabled && !events.roomForPacket()) || (trace.records.enabled() && !trace.records.roomForPacket()) || (log.records.enabled() && !log.records.roomForPacket())) {
       status = BatchStatus.ResultsFull;
       break;
     }
@@ -235,7 +244,8 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       // The collector's DESTROY events go with the packet it ran before.
       if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
     }
-    if (trace.enabled()) trace.beginPacket(n, packetCount + 1);
+    if (trace.records.enabled()) trace.beginPacket(n, packetCount + 1);
+    if (log.records.enabled()) log.beginPacket(n);
     dev.captureIfName = cap.recordIfName;
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, clock, out);
     // Results keep the record's own time, as the capture has it.
@@ -252,7 +262,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       newIdCount++;
     }
     if (events.enabled) events.afterPacket();
-    if (trace.enabled()) trace.endPacket();
+    if (trace.records.enabled()) trace.endPacket();
     packetCount++;
     newIdsSpan++;
     n++;

@@ -5,6 +5,7 @@ import { Hook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, 
 import * as nat from './nat';
 import { noteForwarded, isForwardedCopy } from './forwarded';
 import * as trace from './trace';
+import * as log from './log';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
@@ -384,6 +385,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     vm.packetMark = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const loop = path == PATH_LOOPBACK;
+    log.looped = loop;
     trace.path = loop ? PacketPath.Loopback : path == PATH_INPUT ? PacketPath.Input : path == PATH_OUTPUT ? PacketPath.Output : PacketPath.Forward;
     const deviceType = pkt.iifType;
     let confirmed = false;

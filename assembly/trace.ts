@@ -12,17 +12,14 @@
 // one branch per rule.
 import { TraceRecord, TraceKind, Verdict, PacketPath } from './abi';
 import * as devices from './devices';
+import { RecordBuffer } from './record-buffer';
 
 // Room kept free before a traced packet starts: a packet meets at most a few
 // hundred rules in any realistic ruleset; past that its records are cut and
 // the cut is flagged.
-export const RESERVE_PER_PACKET: u32 = 1024;
+export const records = new RecordBuffer(TraceRecord.Size, 1024);
 
 export let active = false;
-let buffer: usize = 0;
-let capacity: u32 = 0;
-export let count: u32 = 0;
-export let truncated = false;
 // Packet numbers (u64, ascending) the host asked to trace, and the next one.
 let wanted: usize = 0;
 let wantedCount: u32 = 0;
@@ -36,32 +33,13 @@ let packetStart: u32 = 0;
 // The current packet's path, set before its first hook.
 export let path: PacketPath = PacketPath.Input;
 
-export function traceInit(records: u32, packets: u32, firstTriggerChain: u32): usize {
+export function traceInit(count: u32, packets: u32, firstTriggerChain: u32): usize {
   triggerFrom = firstTriggerChain;
-  buffer = heap.alloc(<usize>records * TraceRecord.Size);
-  capacity = records;
+  records.init(count);
   wanted = heap.alloc(<usize>packets * 8 + 8);
   wantedCount = packets;
   wantedNext = 0;
-  count = 0;
   return wanted;
-}
-
-export function traceBuffer(): usize {
-  return buffer;
-}
-
-export function traceClear(): void {
-  count = 0;
-  truncated = false;
-}
-
-@inline export function enabled(): bool {
-  return capacity != 0;
-}
-
-@inline export function roomForPacket(): bool {
-  return count + RESERVE_PER_PACKET <= capacity;
 }
 
 // Before each packet: is it one the host asked for?
@@ -71,13 +49,13 @@ export function beginPacket(index: u32, number: u64): void {
   const isWanted = wantedNext < wantedCount && load<u64>(wanted + (<usize>wantedNext << 3)) == number;
   probing = !isWanted && triggerFrom != NO_TRIGGER;
   active = isWanted || probing;
-  packetStart = count;
+  packetStart = records.count;
 }
 
 // After each packet: one still waiting for a trigger was not traced.
 export function endPacket(): void {
   if (probing) {
-    count = packetStart;
+    records.count = packetStart;
     probing = false;
   }
   active = false;
@@ -85,15 +63,12 @@ export function endPacket(): void {
 
 // meta nftrace set: tracing starts (or stops) from this rule on.
 export function setNftrace(on: bool): void {
-  if (enabled()) active = on;
+  if (records.enabled()) active = on;
 }
 
 function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u32, mark: u32): void {
-  if (count == capacity) {
-    truncated = true;
-    return;
-  }
-  const r = buffer + <usize>count * TraceRecord.Size;
+  const r = records.next();
+  if (r == 0) return;
   store<u32>(r + TraceRecord.Packet, packetIndex);
   store<u32>(r + TraceRecord.Chain, chain);
   store<u32>(r + TraceRecord.Handle, handle);
@@ -104,7 +79,6 @@ function emit(kind: TraceKind, chain: u32, handle: u32, verdict: i32, target: u3
   store<u32>(r + TraceRecord.Path, path);
   store<u32>(r + TraceRecord.InputDevice, devices.inputIndex());
   store<u32>(r + TraceRecord.OutputDevice, devices.outputIndex());
-  count++;
 }
 
 // Hook: a rule ran to its end (verdict Continue) or set a verdict.

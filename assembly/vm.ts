@@ -13,6 +13,7 @@ import * as pkt from './packet';
 import * as ctt from './conntrack';
 import * as rs from './ruleset';
 import * as trace from './trace';
+import * as log from './log';
 import * as coverage from './coverage';
 import * as dev from './devices';
 
@@ -689,6 +690,7 @@ function evalRule(rule: usize): i32 {
       // nft_log_eval hands the packet to the logger and never changes the
       // verdict.
       case Op.Log:
+        if (log.records.enabled()) log.logged(load<u32>(ins + 4), packetMark);
         break;
       case Op.Connlimit: {
         // nft_connlimit: over (flags 1) matches above the limit, else at or below.

@@ -11,6 +11,7 @@ import { listRuleset, type ListingOptions } from './listing.js';
 import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
 import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
+import type { LogOptions } from './ast.js';
 
 export { NftError };
 
@@ -46,6 +47,8 @@ export interface Ruleset {
   packetState: string[];
   chains: ChainInfo[];
   rules: RuleInfo[];
+  // The options of the log statements, by the index their instructions carry.
+  logs: LogOptions[];
   // Why the data plane cannot run the ruleset though nft takes it: the
   // first statement it has no implementation of.
   dataPlaneRefusal?: NftError;
@@ -169,6 +172,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),
     })),
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
+    logs: model.logs,
     toNetlinkDebug: () => disassemble(sent, names),
     toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
   };

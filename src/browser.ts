@@ -29,6 +29,8 @@ export { compile, NftError } from '../compiler/index.js';
 export type { Ruleset, ListingOptions } from '../compiler/index.js';
 export { createFilter, Filter, type FilterOptions, type FilterStats, type BatchListener, type CaptureReader } from './filter.js';
 export { PacketBatch } from './packet-batch.js';
+export { dmesgLine } from './output/log-format.js';
+export type { LogEntry, LogListener } from './packet-log.js';
 export { CaptureFormatError } from './capture-error.js';
 export { SYSCTLS } from './sysctl.js';
 export { diffRulesets, type DiffResult, type FlowChange, type DiffSummary, type Decider } from './diff.js';

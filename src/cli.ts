@@ -26,6 +26,7 @@ import { summarizeCoverage } from './coverage.js';
 import { coverageJson, coverageListing, coverageSummaryText } from './output/coverage-format.js';
 import { changeJson, changeText, summaryJson, summaryText } from './output/diff-format.js';
 import { HostNetworkError, parseInterfaces, parseRoutes, type HostNetwork } from './host-network.js';
+import { LogFile } from './output/log-file.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -226,6 +227,7 @@ interface RunFlags extends NetworkFlags {
   seed?: number;
   quiet?: boolean;
   coverage?: boolean;
+  log?: string;
 }
 
 interface FilterFlags extends RunFlags {
@@ -253,6 +255,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
+    .option('--log <FILE>', 'write what log statements put in the kernel log, as `dmesg --raw` prints it (with the capture time), - for standard output')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
     .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
@@ -262,7 +265,7 @@ function addRunOptions(cmd: Command): Command {
 
 function checkStdout(flags: RunFlags): void {
   const named = (list: Array<string | false | undefined>): string[] => list.filter((x): x is string => !!x);
-  const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -']);
+  const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -', flags.log === '-' && '--log -']);
   const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack', flags.coverage && '--coverage']);
   if (takers.length > 1 || (takers.length === 1 && text.length > 0)) {
     const all = [...takers, ...text];
@@ -276,6 +279,7 @@ interface Prepared {
   filter: Filter;
   outputs: RunOutputs;
   tracePackets: readonly number[];
+  log?: LogFile;
 }
 
 async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
@@ -286,6 +290,12 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
   const local = flags.local || !network ? localAddresses(flags.local ?? []) : undefined;
   const tracePackets = flags.trace ? parsePacketNumbers(flags.trace) : undefined;
   const tracing = tracePackets !== undefined || flags.traceFilter !== undefined;
+  let log: LogFile | undefined;
+  try {
+    log = flags.log !== undefined ? new LogFile(flags.log) : undefined;
+  } catch (e) {
+    throw fileError(flags.log!, e);
+  }
   let filter: Filter;
   try {
     const options = {
@@ -295,6 +305,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       sysctl: parseSysctls(flags.sysctl ?? []),
       events: !!flags.events,
       coverage: !!flags.coverage,
+      ...(log ? { log: log.listener } : {}),
       ...(tracing ? { trace: { packets: tracePackets ?? [], ...(flags.traceFilter ? { triggerChainsFrom: ruleset.chains.findIndex((c) => c.table === TRACE_TABLE) } : {}) } } : {}),
     };
     // Worker threads are loaded only when asked for, off the start-up of a plain run.
@@ -302,6 +313,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       ? await (await import('./workers.js')).createShardedFilter(ruleset, flags.workers, options)
       : await createFilter(ruleset, options);
   } catch (e) {
+    log?.close();
     if (e instanceof RangeError) throw usage(e.message);
     throw e;
   }
@@ -318,6 +330,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
       tracePackets,
       accounting,
       paint: stdoutPainter(),
+      ...(log ? { log } : {}),
       ...(network ? { deviceNames: new Map(network.devices.map((d) => [d.index, d.name])) } : {}),
     });
   } catch (e) {
@@ -325,7 +338,7 @@ async function prepare(flags: RunFlags, io: Io): Promise<Prepared> {
     throw fileError(path, e);
   }
   if (!isSharded(filter)) outputs.feedFrom(filter);
-  return { filter, outputs, tracePackets: tracePackets ?? [] };
+  return { filter, outputs, tracePackets: tracePackets ?? [], log };
 }
 
 // Conntrack accounting is on: entries and events carry packets and bytes.
@@ -350,7 +363,7 @@ function timing(startedMs: number): (packets: number) => string {
   };
 }
 
-function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string): void {
+function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string, log?: LogFile): void {
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
     if (flags.list) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
@@ -371,6 +384,7 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
     if (s.backInTime > 0) io.err(`nftwasm: ${s.backInTime} ${s.backInTime === 1 ? 'record was' : 'records were'} stamped earlier than one before ${s.backInTime === 1 ? 'it' : 'them'}: evaluated at the latest time seen, as the kernel's clock never goes back\n`);
     reportFullTable(filter, io);
     reportBadChecksums(s.badChecksums, flags, io);
+    if (log) io.err(`${log.summary()}\n`);
   }
 }
 
@@ -484,7 +498,7 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
     if (fd >= 0) closeSync(fd);
     throw e;
   }
-  const { filter, outputs, tracePackets } = prepared;
+  const { filter, outputs, tracePackets, log } = prepared;
   const onBatch = outputs.wantsBatches ? outputs.onBatch : undefined;
   const stop = new Interruption();
   const took = timing(performance.now());
@@ -537,8 +551,8 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   const unreadable = (failure instanceof CaptureFormatError || failure instanceof InputError) && filter.stats().packets === 0;
   // A reader that went away takes nothing more: the summary alone goes to
   // standard error.
-  if (failure instanceof OutputClosedError) report(filter, { ...flags, list: false, conntrack: false, coverage: false }, io, ` (the reader of ${failure.message} went away)`, took);
-  else if (!unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took);
+  if (failure instanceof OutputClosedError) report(filter, { ...flags, list: false, conntrack: false, coverage: false }, io, ` (the reader of ${failure.message} went away)`, took, log);
+  else if (!unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took, log);
   if (failure) throw failure;
   if (stop.signal) return signalExit(stop.signal);
   const packets = filter.stats().packets;
@@ -553,7 +567,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     io.err(`nftwasm: ${CAP_MISSING}`);
     return EXIT_INPUT;
   }
-  const { filter, outputs } = await prepare(flags, io);
+  const { filter, outputs, log } = await prepare(flags, io);
   const took = timing(performance.now());
   const result = await captureLive(cap, filter, {
     iface: flags.interface,
@@ -574,7 +588,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     },
   });
   outputs.close(result.linktype);
-  if (!(result.error instanceof OutputClosedError)) report(filter, flags, io, ` captured on ${flags.interface}`, took);
+  if (!(result.error instanceof OutputClosedError)) report(filter, flags, io, ` captured on ${flags.interface}`, took, log);
   if (result.error) throw result.error;
   return EXIT_OK;
 }

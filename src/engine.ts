@@ -74,6 +74,10 @@ export interface DataPlaneExports {
   eventsClear(): void;
   traceInit(records: number, packets: number, firstTriggerChain: number): number;
   traceBuffer(): number;
+  logInit(records: number): number;
+  logCount(): number;
+  logTruncated(): number;
+  logClear(): void;
   traceCount(): number;
   traceTruncated(): number;
   traceClear(): void;

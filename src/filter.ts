@@ -8,6 +8,7 @@ import { Engine, type DataPlaneExports, type EngineOptions, type LocalAddress, t
 import { PacketBatch } from './packet-batch.js';
 import { CtEventBatch } from './ct-event-batch.js';
 import { TraceBatch } from './trace-batch.js';
+import { PacketLog, type LogListener } from './packet-log.js';
 import { CaptureFormatError } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
@@ -50,6 +51,9 @@ export interface FilterOptions {
   // Count, per rule, the packets that reached it, matched it, and would
   // have matched it had an earlier rule not decided them (Filter.coverage).
   coverage?: boolean;
+  // Called for every packet a `log` statement logs, with the kernel log's
+  // message for it, or where else the kernel sends it (NFLOG, audit).
+  log?: LogListener;
 }
 
 export interface FilterStats {
@@ -92,6 +96,7 @@ export const READ_BLOCKS_PER_BUFFER = 4;
 const DEFAULT_MAX_RESULTS = 4096;
 const EVENT_RING_RECORDS = 4096;
 const TRACE_RECORDS = 65536;
+const LOG_RECORDS = 4096;
 
 let defaultWasm: (() => Promise<WasmSource>) | null = null;
 
@@ -149,6 +154,8 @@ export class Filter {
   readonly engine: Engine;
   readonly events: boolean;
   readonly tracing: boolean;
+  // The packets `log` statements logged, and who hears of them.
+  log: { reader: PacketLog; listener: LogListener } | null = null;
   private lastTime = 0n;
   // By OutputClass: where the data plane writes the class's records.
   private readonly outputs: ({ output: DataPlaneOutput; region: number } | undefined)[] = [];
@@ -422,6 +429,7 @@ export class CaptureRun {
         this.filter.noteTime();
         try {
           onBatch?.(batch);
+          this.filter.log?.reader.read(batch, this.filter.log.listener);
         } finally {
           // The batch's packets are counted whatever the listener met (a
           // closed pipe): the files get their records too, and stay whole.
@@ -484,5 +492,7 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
     const at = engine.exports.traceInit(TRACE_RECORDS, wanted.length, opts.trace.triggerChainsFrom ?? 0xffffffff);
     engine.u64(at, wanted.length).set(wanted.map((n) => BigInt(n)));
   }
-  return new Filter(ruleset, engine, !!opts.events, !!opts.trace);
+  const filter = new Filter(ruleset, engine, !!opts.events, !!opts.trace);
+  if (opts.log) filter.log = { reader: new PacketLog(ruleset, engine, LOG_RECORDS), listener: opts.log };
+  return filter;
 }

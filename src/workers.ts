@@ -360,7 +360,7 @@ export class ShardedFilter extends Filter {
 
 export async function createShardedFilter(ruleset: Ruleset, workers: number, opts: FilterOptions = {}): Promise<ShardedFilter> {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`--workers expects 1 to 64, got ${workers}`);
-  if (opts.events || opts.trace || opts.coverage) throw new RangeError('--workers does not combine with conntrack events, tracing or coverage');
+  if (opts.events || opts.trace || opts.coverage || opts.log) throw new RangeError('--workers does not combine with conntrack events, tracing, coverage or --log');
   if (ruleset.dataPlaneRefusal) throw ruleset.dataPlaneRefusal;
   if (ruleset.translates) {
     throw new RangeError('--workers does not combine with nat chains: the two directions of a translated connection carry different address pairs, which the workers share out apart');

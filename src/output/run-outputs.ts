@@ -13,6 +13,7 @@ import { FATE_NAMES } from './names.js';
 import { PacketFate } from '../../assembly/abi.js';
 import type { Paint } from './style.js';
 import { TraceFormatter } from './trace-format.js';
+import type { LogFile } from './log-file.js';
 
 const UNTRACED_WHY: Record<PacketFate, string> = {
   [PacketFate.Filtered]: 'met no chain of the ruleset on its path',
@@ -45,6 +46,8 @@ export interface RunOutputOptions {
   paint: Paint;
   // The host's interfaces by index, which trace lines name.
   deviceNames?: ReadonlyMap<number, string>;
+  // The file of --log, which the filter's log listener fills.
+  log?: LogFile;
 }
 
 export class RunOutputs {
@@ -135,12 +138,14 @@ export class RunOutputs {
   // Text out now; capture files hand their buffers to the kernel.
   flush(): void {
     this.text.flush();
+    this.o.log?.flush();
     this.accepted?.flush();
     this.dropped?.flush();
   }
 
   close(linktypeIfEmpty: number): void {
     this.text.flush();
+    this.o.log?.close();
     this.accepted?.close(linktypeIfEmpty);
     this.dropped?.close(linktypeIfEmpty);
   }

@@ -130,7 +130,7 @@ function transportAfterExtensions(data: Uint8Array, start: number, first: number
 // ip_options_compile on a packet routed to this host writes the address it
 // came to into a record route option with room left, and moves its pointer
 // on, before the input hook.
-function withRouteRecorded(header: Uint8Array): Uint8Array {
+export function withRouteRecorded(header: Uint8Array): Uint8Array {
   for (let q = 20; q + 1 < header.length && header[q] !== 0; ) {
     if (header[q] === 1) {
       q++;

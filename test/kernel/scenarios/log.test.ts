@@ -1,0 +1,119 @@
+// The kernel log's lines against nftwasm's: log statements with every flag,
+// level and a mark on the input and output hooks of a server, real HTTP,
+// UDP and ping over IPv4 and IPv6 (with record route, and large enough to
+// be fragmented), the ICMP errors answering datagrams to a closed port; the kernel writes into dmesg (for a
+// namespace only with net.netfilter.nf_log_all_netns=1), nftwasm replays
+// the server's capture, named by device as `dumpcap` would name it, with
+// the server's interfaces and routes. The lines must be equal but for the
+// time (the kernel's since boot, nftwasm's the capture's) and the UID=/GID=
+// of `flags skuid` on the output hook (the kernel knows the sending socket's
+// owner; a capture does not).
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compile, createFilter, parseInterfaces, parseRoutes, type LogEntry } from "../../../src/index.js";
+import { encodePcapng, type TestPacket } from "../../host/captures.js";
+import { runScenario } from "../lab.js";
+import { runHost } from "../netns.js";
+import { unavailable } from "./parity.js";
+
+const ALL_NETNS = "/proc/sys/net/netfilter/nf_log_all_netns";
+const TAG = `nftwasm${process.pid}`;
+
+const RULESET = `table inet t {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport 8000 log prefix "${TAG}-tcp "
+		tcp dport 8000 tcp flags syn log prefix "${TAG}-syn " level info flags all
+		tcp dport 8000 ct state established log prefix "${TAG}-seq " flags tcp sequence,options
+		icmp type echo-request log prefix "${TAG}-icmp " flags ip options level notice
+		udp dport 5353 log prefix "${TAG}-udp " level debug flags ether
+		meta nfproto ipv6 meta l4proto ipv6-icmp log prefix "${TAG}-icmp6 " level err
+		meta nfproto ipv6 tcp dport 8000 log prefix "${TAG}-tcp6 " flags ip options
+		tcp dport 8000 log group 5
+		udp dport 5353 meta mark set 0x2a log prefix "${TAG}-mark "
+	}
+
+	chain output {
+		type filter hook output priority 0; policy accept;
+		tcp sport 8000 log prefix "${TAG}-out " flags all
+		icmp type echo-reply log prefix "${TAG}-reply " level crit
+		udp sport 5353 log prefix "${TAG}-out-udp " flags skuid
+		icmp type destination-unreachable log prefix "${TAG}-unreach "
+		icmpv6 type destination-unreachable log prefix "${TAG}-unreach6 " flags all
+	}
+}
+`;
+
+// The records of a tcpdump capture (microseconds, this host's byte order),
+// as pcapng packets of one interface named as the capture's device.
+function asNamedPcapng(pcap: Buffer, name: string): Uint8Array {
+  const packets: TestPacket[] = [];
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const caplen = pcap.readUInt32LE(at + 8);
+    const tsNs = BigInt(pcap.readUInt32LE(at)) * 1_000_000_000n + BigInt(pcap.readUInt32LE(at + 4)) * 1000n;
+    packets.push({ tsNs, data: pcap.subarray(at + 16, at + 16 + caplen), origLen: pcap.readUInt32LE(at + 12) });
+    at += 16 + caplen;
+  }
+  return encodePcapng([
+    { type: "section" },
+    { type: "interface", linktype: pcap.readUInt32LE(20), name },
+    ...packets.map((packet) => ({ type: "epb" as const, packet, unitNs: 1000n })),
+  ]);
+}
+
+// dmesg --raw's lines of this run's statements, the time and the sending
+// socket's owner taken out.
+function comparable(line: string): string {
+  return line.replace(/^(<\d+>)\[[ \d.]+\] /, "$1").replace(/UID=\d+ GID=\d+ /, "");
+}
+
+describe("log statements against the kernel log", () => {
+  it.skipIf(unavailable)("--log's lines equal the kernel's for the same packets", async () => {
+    const saved = readFileSync(ALL_NETNS, "utf8");
+    let interfaces = "";
+    let routes = "";
+    let kernelLines: string[];
+    let result;
+    try {
+      writeFileSync(ALL_NETNS, "1");
+      result = await runScenario({
+        name: "log",
+        ruleset: RULESET,
+        ipv6: true,
+        traffic: async (lab) => {
+          await lab.httpServer(8000);
+          await lab.udpEcho(5353);
+          await lab.curl(8000);
+          await lab.curl(8000, { family: 6 });
+          await lab.udpSend(5353);
+          await lab.cli(`ping -4 -n -c 2 -i 0.2 -W 1 -R ${lab.srvAddr}`);
+          await lab.ping(2, { family: 6 });
+          await lab.cli(`ping -4 -n -c 1 -s 3000 -W 1 ${lab.srvAddr}`);
+          await lab.udpSend(9999, { waitSeconds: 0 });
+          await lab.udpSend(9999, { family: 6, waitSeconds: 0 });
+          interfaces = await lab.srv("ip -j -d addr");
+          routes = await lab.srv("ip -j route show table all");
+        },
+      });
+      const dmesg = await runHost(["dmesg", "--raw"], "host");
+      kernelLines = dmesg.split("\n").filter((l) => l.includes(TAG));
+    } finally {
+      writeFileSync(ALL_NETNS, saved.trim());
+    }
+    const devices = parseInterfaces(interfaces);
+    const network = { devices, routes: parseRoutes(routes, devices) };
+    const ruleset = compile(RULESET, { interfaces: network.devices });
+    const entries: LogEntry[] = [];
+    const filter = await createFilter(ruleset, { local: result.local, network, log: (e) => entries.push(e) });
+    filter.processCapture(asNamedPcapng(result.pcap, "eth0"));
+    const ours = entries.filter((e) => e.target === "syslog").map((e) => `<${e.level}>${e.message}`);
+    const theirs = kernelLines.map(comparable);
+    expect(ours.length).toBeGreaterThan(20);
+    // The ICMP errors quote the datagram; the large ping was reassembled.
+    for (const part of [`${TAG}-unreach `, `${TAG}-unreach6 `, "LEN=3028 ", "OPT (0107270C", "MARK=0x2a "]) {
+      expect(ours.some((l) => l.includes(part)), part).toBe(true);
+    }
+    expect([...ours].sort()).toEqual([...theirs].sort());
+    expect(entries.filter((e) => e.target === "nflog").length).toBe(ours.filter((l) => l.includes(`${TAG}-tcp `)).length);
+  });
+});
