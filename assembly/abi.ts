@@ -1044,6 +1044,27 @@ export enum LogFlag {
   InputHook = 8,
 }
 
+// The link types (tcpdump.org's LINKTYPE_* numbers) of the captures the data
+// plane reads and writes.
+export enum LinkType {
+  Null = 0,
+  Ethernet = 1,
+  // PPP frames, with or without HDLC-like address and control bytes
+  Ppp = 9,
+  Raw = 101,
+  Loop = 108,
+  LinuxSll = 113,
+  // 802.11 frames after a radiotap header
+  Ieee80211Radiotap = 127,
+  // PPP after one byte that says whether the host sent the frame
+  PppWithDir = 204,
+  Ipv4 = 228,
+  Ipv6 = 229,
+  // what `tcpdump -i nflog:N` writes: packets an NFLOG group received
+  Nflog = 239,
+  LinuxSll2 = 276,
+}
+
 // The hooks a packet meets (assembly/pipeline.ts): prerouting and input;
 // output and postrouting; prerouting, forward and postrouting; or, for what
 // the host sends itself, output, postrouting, prerouting and input.

@@ -10,7 +10,7 @@
 // link type, snap length and timestamp resolution; packets come as enhanced,
 // simple or obsolete packet blocks; every other block is skipped, however
 // large, without being held in memory.
-import { CaptureError, IFNAMSIZ } from './abi';
+import { CaptureError, IFNAMSIZ, LinkType } from './abi';
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -50,14 +50,6 @@ const IF_NAME: usize = 40;
 const IF_SIZE: usize = 56;
 const interfaces: usize = memory.data(<i32>(MAX_INTERFACES * <u32>IF_SIZE));
 
-const LINKTYPE_NULL: u32 = 0;
-const LINKTYPE_ETHERNET: u32 = 1;
-const LINKTYPE_RAW: u32 = 101;
-const LINKTYPE_LOOP: u32 = 108;
-const LINKTYPE_LINUX_SLL: u32 = 113;
-const LINKTYPE_IPV4: u32 = 228;
-const LINKTYPE_IPV6: u32 = 229;
-const LINKTYPE_LINUX_SLL2: u32 = 276;
 
 export enum WalkStatus {
   Record = 0,
@@ -107,14 +99,21 @@ export function captureReset(): void {
 }
 
 function isSupportedLinkType(t: u32): bool {
-  return t == LINKTYPE_ETHERNET || t == LINKTYPE_LINUX_SLL || t == LINKTYPE_LINUX_SLL2 || t == LINKTYPE_RAW ||
-    t == LINKTYPE_IPV4 || t == LINKTYPE_IPV6 || t == LINKTYPE_NULL || t == LINKTYPE_LOOP;
+  return t == LinkType.Ethernet || t == LinkType.LinuxSll || t == LinkType.LinuxSll2 || t == LinkType.Raw ||
+    t == LinkType.Ipv4 || t == LinkType.Ipv6 || t == LinkType.Null || t == LinkType.Loop || t == LinkType.Ppp ||
+    t == LinkType.PppWithDir || t == LinkType.Nflog || t == LinkType.Ieee80211Radiotap;
+}
+
+// A 16-bit number of the current record in the byte order of the host that
+// wrote the capture (NFLOG's attribute headers).
+export function recordU16(p: usize): u32 {
+  return rd16(p);
 }
 
 // The link type the packet parser knows the record's frames by: loop differs
 // from null only in the byte order of its header, which the parser detects.
 export function parsedLinkType(): u32 {
-  return linkType == LINKTYPE_LOOP ? LINKTYPE_NULL : linkType;
+  return linkType == LinkType.Loop ? LinkType.Null : linkType;
 }
 
 @inline function rd32(p: usize): u32 {

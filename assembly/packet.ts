@@ -3,7 +3,8 @@
 //
 // Everything is kept in globals: the data plane handles one packet at a time
 // and must not allocate per packet.
-import { PacketFate } from './abi';
+import { PacketFate, LinkType } from './abi';
+import * as cap from './capture';
 
 export const NFPROTO_IPV4: u8 = 2;
 export const NFPROTO_IPV6: u8 = 10;
@@ -21,13 +22,6 @@ export const TCP_PSH: u8 = 0x08;
 export const TCP_ACK: u8 = 0x10;
 export const TCP_URG: u8 = 0x20;
 
-const LINKTYPE_NULL: u32 = 0;
-const LINKTYPE_ETHERNET: u32 = 1;
-const LINKTYPE_RAW: u32 = 101;
-const LINKTYPE_LINUX_SLL: u32 = 113;
-const LINKTYPE_IPV4: u32 = 228;
-const LINKTYPE_IPV6: u32 = 229;
-const LINKTYPE_LINUX_SLL2: u32 = 276;
 
 // Start and captured end of the link-layer frame.
 export let linkStart: usize = 0;
@@ -89,6 +83,97 @@ export let loopbackDevice: i32 = DEVICE_UNKNOWN;
 export let outgoing = false;
 const PACKET_OUTGOING: u32 = 4;
 
+const ARPHRD_PPP: u32 = 512;
+// PPP protocol numbers of IPv4 and IPv6.
+const PPP_IP: u32 = 0x21;
+const PPP_IPV6: u32 = 0x57;
+let pppEthertype: u32 = 0;
+
+// The payload of a PPP frame at p (RFC 1661; with RFC 1662's address and
+// control bytes or without, its protocol field whole or compressed to one
+// byte), or 0 when it is not IP.
+function pppPayload(p: usize): usize {
+  if (captured(p, 2) && load<u8>(p) == 0xff && load<u8>(p + 1) == 0x03) p += 2;
+  if (!captured(p, 1)) return 0;
+  let protocol = <u32>load<u8>(p);
+  if (protocol & 1) {
+    p += 1;
+  } else {
+    if (!captured(p, 2)) return 0;
+    protocol = <u32>be16(p);
+    p += 2;
+  }
+  pppEthertype = protocol == PPP_IP ? 0x0800 : protocol == PPP_IPV6 ? 0x86dd : 0;
+  return p;
+}
+
+// NFLOG (tcpdump -i nflog:N): a family byte, a version and the group, then
+// attributes whose length and type are in the byte order of the host that
+// wrote the file, and whose values are in network order.
+const NFULA_IFINDEX_INDEV: u32 = 4;
+const NFULA_IFINDEX_OUTDEV: u32 = 5;
+const NFULA_PAYLOAD: u32 = 9;
+const NFULA_HWTYPE: u32 = 15;
+let nflogEthertype: u32 = 0;
+// Where the payload attribute ends (0: not an NFLOG record).
+let nflogEnd: usize = 0;
+
+function nflogPayload(data: usize): usize {
+  if (!captured(data, 4)) return 0;
+  const family = load<u8>(data);
+  nflogEthertype = family == 2 ? 0x0800 : family == 10 ? 0x86dd : 0;
+  let inDevice: u32 = 0;
+  let outDevice: u32 = 0;
+  let q = data + 4;
+  while (captured(q, 4)) {
+    const len = cap.recordU16(q);
+    const type = cap.recordU16(q + 2) & 0x7fff;
+    if (len < 4) return 0;
+    const value = q + 4;
+    if (type == NFULA_PAYLOAD) {
+      // ip_rcv has the packet from the input device, or the host sent it.
+      linkIfindex = inDevice;
+      outgoing = inDevice == 0 && outDevice != 0;
+      nflogEnd = q + <usize>len;
+      return value;
+    }
+    if (captured(value, 4) && type == NFULA_IFINDEX_INDEV) inDevice = bswap<u32>(load<u32>(value));
+    if (captured(value, 4) && type == NFULA_IFINDEX_OUTDEV) outDevice = bswap<u32>(load<u32>(value));
+    if (captured(value, 2) && type == NFULA_HWTYPE) iifType = <u32>be16(value);
+    q += (<usize>len + 3) & ~3;
+  }
+  return 0;
+}
+
+// 802.11 after radiotap: a data frame carrying LLC/SNAP (what a station's
+// capture in monitor mode holds), its payload after the SNAP ethertype, or
+// 0 for any other frame, and for encrypted ones.
+const SNAP_HEADER: u64 = 0x000000_03_aaaa;
+function wifiPayload(data: usize): usize {
+  if (!captured(data, 4)) return 0;
+  const wlan = data + <usize>load<u16>(data + 2);
+  if (!captured(wlan, 24)) return 0;
+  const fc0 = <u32>load<u8>(wlan);
+  const fc1 = <u32>load<u8>(wlan + 1);
+  // Data frames (type 2), not null functions (subtype bit 2), not protected.
+  if (((fc0 >> 2) & 3) != 2 || (fc0 & 0x40) != 0 || (fc1 & 0x40) != 0) return 0;
+  const toDs = (fc1 & 1) != 0;
+  const fromDs = (fc1 & 2) != 0;
+  let p = wlan + 24;
+  if (toDs && fromDs) p += 6;
+  if (fc0 & 0x80) {
+    // QoS data: a QoS control field, and an HT control field when ordered.
+    p += 2;
+    if (fc1 & 0x80) p += 4;
+  }
+  // The destination: the receiver, unless the frame goes to the
+  // distribution system, which forwards it to the third address.
+  const dst = toDs ? wlan + 16 : wlan + 4;
+  if (load<u8>(dst) & 1) pkttype = load<u32>(dst) == 0xffffffff && load<u16>(dst + 4) == 0xffff ? 1 : 2;
+  if (!captured(p, 8) || (load<u64>(p) & 0xffffffffffff) != SNAP_HEADER) return 0;
+  return p + 8;
+}
+
 // Returns a PacketFate. On PacketFate.Filtered the globals describe the packet.
 export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u32): i32 {
   linkStart = data;
@@ -104,9 +189,10 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   linkIfindex = 0;
   loopbackDevice = DEVICE_UNKNOWN;
   outgoing = false;
+  nflogEnd = 0;
   let p = data;
   let proto: u32 = 0;
-  if (linkType == LINKTYPE_ETHERNET) {
+  if (linkType == LinkType.Ethernet) {
     iifType = ARPHRD_ETHER;
     if (caplen < 14) return PacketFate.NotIp;
     loopbackDevice = load<u64>(data) == 0 && load<u32>(data + 8) == 0 ? DEVICE_LOOPBACK : DEVICE_OTHER;
@@ -118,7 +204,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
       proto = be16(p + 2);
       p += 4;
     }
-  } else if (linkType == LINKTYPE_LINUX_SLL) {
+  } else if (linkType == LinkType.LinuxSll) {
     if (caplen < 16) return PacketFate.NotIp;
     iifType = be16(data + 2);
     loopbackDevice = iifType == ARPHRD_LOOPBACK ? DEVICE_LOOPBACK : DEVICE_OTHER;
@@ -127,7 +213,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     pkttype = outgoing ? 0 : <u8>t;
     proto = be16(data + 14);
     p = data + 16;
-  } else if (linkType == LINKTYPE_LINUX_SLL2) {
+  } else if (linkType == LinkType.LinuxSll2) {
     if (caplen < 20) return PacketFate.NotIp;
     iifType = be16(data + 8);
     linkIfindex = bswap<u32>(load<u32>(data + 4));
@@ -137,11 +223,11 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     outgoing = t == PACKET_OUTGOING;
     pkttype = outgoing ? 0 : t;
     p = data + 20;
-  } else if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) {
+  } else if (linkType == LinkType.Raw || linkType == LinkType.Ipv4 || linkType == LinkType.Ipv6) {
     if (caplen < 1) return PacketFate.NotIp;
     const v = load<u8>(data) >> 4;
     proto = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
-  } else if (linkType == LINKTYPE_NULL) {
+  } else if (linkType == LinkType.Null) {
     if (caplen < 4) return PacketFate.NotIp;
     iifType = ARPHRD_LOOPBACK;
     loopbackDevice = DEVICE_LOOPBACK;
@@ -149,10 +235,32 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
     if (af > 0xffff) af = bswap<u32>(af);
     proto = af == 2 ? 0x0800 : af == 24 || af == 28 || af == 30 ? 0x86dd : 0;
     p = data + 4;
+  } else if (linkType == LinkType.Ppp || linkType == LinkType.PppWithDir) {
+    iifType = ARPHRD_PPP;
+    if (linkType == LinkType.PppWithDir) {
+      if (caplen < 1) return PacketFate.NotIp;
+      outgoing = load<u8>(data) != 0;
+      p++;
+    }
+    p = pppPayload(p);
+    if (p == 0) return PacketFate.NotIp;
+    proto = pppEthertype;
+  } else if (linkType == LinkType.Nflog) {
+    p = nflogPayload(data);
+    if (p == 0) return PacketFate.NotIp;
+    proto = nflogEthertype;
+  } else if (linkType == LinkType.Ieee80211Radiotap) {
+    // A station's wireless device is an Ethernet device to the stack.
+    iifType = ARPHRD_ETHER;
+    p = wifiPayload(data);
+    if (p == 0) return PacketFate.NotIp;
+    proto = be16(p - 2);
   } else {
     return PacketFate.NotIp;
   }
   ethertype = <u16>proto;
+  // NFLOG's payload ends where its attribute does.
+  if (nflogEnd != 0 && dataEnd > nflogEnd) dataEnd = nflogEnd;
   // ip_rcv_core and ip6_rcv_core drop what a promiscuous device picked up
   // for other hosts before any hook.
   if (pkttype == PACKET_OTHERHOST && (proto == 0x0800 || proto == 0x86dd)) return PacketFate.OtherHost;
@@ -167,12 +275,12 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
 // IPv4 or IPv6, or raw IP; 0 for any other. For looks ahead of the full
 // parse, which takes every other frame.
 export function plainNetworkHeader(linkType: u32, data: usize, caplen: u32): usize {
-  if (linkType == LINKTYPE_ETHERNET) {
+  if (linkType == LinkType.Ethernet) {
     if (caplen < 15) return 0;
     const type = be16(data + 12);
     return type == 0x0800 || type == 0x86dd ? data + 14 : 0;
   }
-  if (linkType == LINKTYPE_RAW || linkType == LINKTYPE_IPV4 || linkType == LINKTYPE_IPV6) return caplen < 1 ? 0 : data;
+  if (linkType == LinkType.Raw || linkType == LinkType.Ipv4 || linkType == LinkType.Ipv6) return caplen < 1 ? 0 : data;
   return 0;
 }
 

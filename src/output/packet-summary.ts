@@ -1,8 +1,12 @@
 // A packet's headers in nft's words, for the "packet:" line of a trace:
 // addresses, protocol and ports or ICMP type. Only traced packets get here.
+import { LinkType } from '../../assembly/abi.js';
 import { formatIpv4, formatIpv6 } from '../address.js';
 
-const LINK_HEADER: Record<number, number> = { 0: 4, 1: 14, 101: 0, 108: 4, 113: 16, 228: 0, 229: 0, 276: 20 };
+const LINK_HEADER: Partial<Record<LinkType, number>> = {
+  [LinkType.Null]: 4, [LinkType.Ethernet]: 14, [LinkType.Raw]: 0, [LinkType.Loop]: 4, [LinkType.LinuxSll]: 16,
+  [LinkType.Ipv4]: 0, [LinkType.Ipv6]: 0, [LinkType.LinuxSll2]: 20,
+};
 const ICMP_TYPES: Record<number, string> = {
   0: 'echo-reply', 3: 'destination-unreachable', 5: 'redirect', 8: 'echo-request', 11: 'time-exceeded', 12: 'parameter-problem',
 };
@@ -12,9 +16,40 @@ const ICMPV6_TYPES: Record<number, string> = {
 };
 const TCP_FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'];
 
+// Where the network header of frames with a link-layer header of variable
+// length starts, as assembly/packet.ts finds it; -1 when they carry no IP.
+function variableHeader(data: Uint8Array, v: DataView, linkType: LinkType): number {
+  if (linkType === LinkType.Ppp || linkType === LinkType.PppWithDir) {
+    let at = linkType === LinkType.PppWithDir ? 1 : 0;
+    if (data[at] === 0xff && data[at + 1] === 0x03) at += 2;
+    return at + (data[at]! & 1 ? 1 : 2);
+  }
+  if (linkType === LinkType.Nflog) {
+    // Attribute headers are in the writing host's byte order: little-endian
+    // unless that reads as nonsense.
+    for (const little of [true, false]) {
+      for (let at = 4; at + 4 <= data.length; ) {
+        const len = v.getUint16(at, little);
+        if (len < 4) break;
+        if ((v.getUint16(at + 2, little) & 0x7fff) === 9) return at + 4;
+        at += (len + 3) & ~3;
+      }
+    }
+    return -1;
+  }
+  if (linkType === LinkType.Ieee80211Radiotap && data.length >= 4) {
+    const wlan = v.getUint16(2, true);
+    const fc0 = data[wlan] ?? 0;
+    const fc1 = data[wlan + 1] ?? 0;
+    return wlan + 24 + ((fc1 & 3) === 3 ? 6 : 0) + (fc0 & 0x80 ? 2 + (fc1 & 0x80 ? 4 : 0) : 0) + 8;
+  }
+  return -1;
+}
+
 export function ethertypeAt(data: Uint8Array, linkType: number): { at: number; ethertype: number } {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = LINK_HEADER[linkType] ?? 0;
+  let at = LINK_HEADER[linkType as LinkType] ?? variableHeader(data, v, linkType);
+  if (at < 0 || at > data.length) return { at: data.length, ethertype: 0 };
   if (linkType === 1) {
     let et = data.length >= 14 ? v.getUint16(12) : 0;
     while ((et === 0x8100 || et === 0x88a8) && at + 4 <= data.length) {

@@ -38,6 +38,32 @@ function rewrite(pcap: Uint8Array, linktype: number, wrap: (ethertype: number, p
 }
 
 const be16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
+const le16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
+const PPP_PROTOCOL: Record<number, number> = { 0x0800: 0x21, 0x86dd: 0x57 };
+// Non-IP frames (ARP) become LCP.
+const pppProtocol = (type: number) => PPP_PROTOCOL[type] ?? 0xc021;
+// Sent by the web server of the example.
+const sentByHost = (eth: Uint8Array) => eth[6] === 0x16;
+// A radiotap header of eight bytes with no fields, then an 802.11 QoS data
+// frame from a station to its access point, and LLC/SNAP.
+const radiotap = (type: number, p: Uint8Array, eth: Uint8Array) => [
+  0, 0, ...le16(8), 0, 0, 0, 0,
+  0x88, 0x01, 0, 0, ...eth.slice(6, 12), ...eth.slice(6, 12), ...eth.slice(0, 6), 0, 0, 0, 0,
+  0xaa, 0xaa, 0x03, 0, 0, 0, ...be16(type), ...p,
+];
+// NFLOG: family, version, group, a hardware-protocol attribute, the input
+// device for what came in, the output device for what the host sent, then
+// the payload, each attribute's header in this host's (little-endian) order.
+const nflogAttribute = (type: number, value: number[]) => {
+  const pad = new Array<number>((4 - (value.length % 4)) % 4).fill(0);
+  return [...le16(4 + value.length), ...le16(type), ...value, ...pad];
+};
+const nflog = (type: number, p: Uint8Array, eth: Uint8Array) => [
+  type === 0x0800 ? 2 : type === 0x86dd ? 10 : 0, 0, ...be16(5),
+  ...nflogAttribute(1, [...be16(type), 0, 0]),
+  ...nflogAttribute(sentByHost(eth) ? 5 : 4, [0, 0, 0, 2]),
+  ...nflogAttribute(9, [...p]),
+];
 
 const VARIANTS: Record<string, [number, (type: number, payload: Uint8Array, eth: Uint8Array) => number[]]> = {
   // Non-IP frames (ARP) have no raw-IP form: they become a version-0 byte.
@@ -47,6 +73,11 @@ const VARIANTS: Record<string, [number, (type: number, payload: Uint8Array, eth:
   '802.1Q': [1, (type, p, eth) => [...eth.slice(0, 12), 0x81, 0x00, 0, 5, ...be16(type), ...p]],
   '802.1ad with 802.1Q inside': [1, (type, p, eth) => [...eth.slice(0, 12), 0x88, 0xa8, 0, 7, 0x81, 0x00, 0, 5, ...be16(type), ...p]],
   'BSD loopback': [0, (type, p) => [type === 0x86dd ? 30 : type === 0x0800 ? 2 : 99, 0, 0, 0, ...p]],
+  'PPP in HDLC-like framing': [9, (type, p) => [0xff, 0x03, ...be16(pppProtocol(type)), ...p]],
+  'PPP with compressed protocol field': [9, (type, p) => [...(PPP_PROTOCOL[type] ? [PPP_PROTOCOL[type]!] : be16(0xc021)), ...p]],
+  'PPP with direction': [204, (type, p, eth) => [sentByHost(eth) ? 1 : 0, 0xff, 0x03, ...be16(pppProtocol(type)), ...p]],
+  '802.11 with radiotap': [127, radiotap],
+  NFLOG: [239, nflog],
 };
 
 describe('link types', () => {

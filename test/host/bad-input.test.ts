@@ -89,7 +89,7 @@ describe('captures that are not captures or are damaged', () => {
 
   it('an unsupported link type, named', () => {
     writeFileSync(at('wifi.pcap'), encodePcap(packets('ethernet', 2), { linktype: 105 }));
-    expectOneMessage(nftwasm(['filter', ...base, '-r', at('wifi.pcap')]), 1, /wifi\.pcap: unsupported link type 105 \(record 1, byte offset 0\)$/);
+    expectOneMessage(nftwasm(['filter', ...base, '-r', at('wifi.pcap')]), 1, /wifi\.pcap: unsupported link type 105, LINKTYPE_IEEE802_11 \(record 1, byte offset 0\)$/);
   });
 
   it('an unsupported link type on a later pcapng interface: the packets before it are processed and written', async () => {
@@ -105,7 +105,7 @@ describe('captures that are not captures or are damaged', () => {
     writeFileSync(at('user.pcapng'), bytes);
     const r = nftwasm(['filter', '-f', EXAMPLE_RULESET, '-r', at('user.pcapng'), '-w', at('user-out.pcapng')]);
     const offset = bytes.length - (32 + ((list[2].data.length + 3) & ~3));
-    expectOneMessage(r, 1, new RegExp(`user\\.pcapng: unsupported link type 147 \\(record 3, byte offset ${offset}\\)$`));
+    expectOneMessage(r, 1, new RegExp(`user\\.pcapng: unsupported link type 147, LINKTYPE_USER0 \\(record 3, byte offset ${offset}\\)$`));
     expect(r.stderr).toContain('nftwasm: 2 packets');
     expect((await run(readFileSync(at('user-out.pcapng')))).rows.length).toBe(2);
   });
