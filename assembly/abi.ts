@@ -883,6 +883,9 @@ export enum Tunable {
 }
 
 // Error codes of the capture walker.
+// The longest record libpcap reads from a capture file.
+export const MAX_CAPTURE_RECORD = 262144;
+
 export enum CaptureError {
   None = 0,
   NotACapture = 1,
@@ -892,6 +895,8 @@ export enum CaptureError {
   BadBlock = 5,
   // A pcapng packet block names an interface its section has not described.
   UnknownInterface = 6,
+  // A record holds more bytes than its packet had.
+  LongerThanPacket = 7,
 }
 
 // Why processBatch stopped.

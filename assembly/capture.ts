@@ -10,14 +10,13 @@
 // link type, snap length and timestamp resolution; packets come as enhanced,
 // simple or obsolete packet blocks; every other block is skipped, however
 // large, without being held in memory.
-import { CaptureError, IFNAMSIZ, LinkType } from './abi';
+import { CaptureError, IFNAMSIZ, LinkType, MAX_CAPTURE_RECORD } from './abi';
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
 const PCAP_HEADER: u32 = 24;
 const PCAP_RECORD_HEADER: u32 = 16;
-// The largest record libpcap itself accepts.
-const MAX_RECORD: u32 = 262144;
+const MAX_RECORD: u32 = <u32>MAX_CAPTURE_RECORD;
 
 const BLOCK_SHB: u32 = 0x0a0d0d0a;
 const BLOCK_IDB: u32 = 1;
@@ -76,6 +75,10 @@ let skipLeft: u64 = 0;
 
 export let linkType: u32 = 0;
 export let errorCode: i32 = CaptureError.None;
+// For a record too long: its captured length, and the length it exceeds
+// (the snap length, or the packet's own).
+export let errorLength: u32 = 0;
+export let errorLimit: u32 = 0;
 // The record found by the last call to nextRecord.
 export let recordData: usize = 0;
 export let recordCaplen: u32 = 0;
@@ -96,6 +99,8 @@ export function captureReset(): void {
   skipLeft = 0;
   recordTime = 0;
   errorCode = CaptureError.None;
+  errorLength = 0;
+  errorLimit = 0;
 }
 
 function isSupportedLinkType(t: u32): bool {
@@ -129,6 +134,12 @@ export function parsedLinkType(): u32 {
 @inline function fail(code: CaptureError): WalkStatus {
   errorCode = code;
   return WalkStatus.Error;
+}
+
+function tooLong(code: CaptureError, caplen: u32, limit: u32): WalkStatus {
+  errorLength = caplen;
+  errorLimit = limit;
+  return fail(code);
 }
 
 // Too few bytes at the end: wait for more, or the capture is cut short.
@@ -176,15 +187,16 @@ function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   const caplen = rd32(pos + 8);
   // libpcap tolerates records a little over a small snaplen; anything over
   // its own limit or a real snaplen is damage.
-  if (caplen > MAX_RECORD || (snaplen >= 64 && caplen > snaplen && snaplen < MAX_RECORD)) {
-    return fail(CaptureError.RecordTooLong);
-  }
+  if (caplen > MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, MAX_RECORD);
+  if (snaplen >= 64 && caplen > snaplen && snaplen < MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, snaplen);
+  const origLen = rd32(pos + 12);
+  if (caplen > origLen) return tooLong(CaptureError.LongerThanPacket, caplen, origLen);
   if (end - pos < PCAP_RECORD_HEADER + caplen) return short(final);
   const sec = <u64>rd32(pos);
   const frac = <u64>rd32(pos + 4);
   recordTime = sec * 1000000000 + (nanosecond ? frac : frac * 1000);
   recordCaplen = caplen;
-  recordOrigLen = rd32(pos + 12);
+  recordOrigLen = origLen;
   recordData = pos + PCAP_RECORD_HEADER;
   recordIfName = 0;
   recordStart = pos;
@@ -351,8 +363,9 @@ function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
     caplen = rd32(pos + 20);
     origlen = rd32(pos + 24);
     data = pos + 28;
-    if (caplen > MAX_RECORD) return fail(CaptureError.RecordTooLong);
+    if (caplen > MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, MAX_RECORD);
     if (caplen > len - (type == BLOCK_EPB ? EPB_FIXED : OPB_FIXED)) return fail(CaptureError.BadBlock);
+    if (caplen > origlen) return tooLong(CaptureError.LongerThanPacket, caplen, origlen);
   } else {
     if (len < SPB_FIXED) return fail(CaptureError.BadBlock);
     origlen = rd32(pos + 8);
@@ -366,7 +379,7 @@ function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
   const ifSnaplen = load<u32>(ifc + IF_SNAPLEN);
   if (type == BLOCK_SPB && ifSnaplen != 0 && caplen > ifSnaplen) caplen = ifSnaplen;
   // As for pcap: a snap length of 0 means none, and tiny ones are tolerated.
-  if (ifSnaplen >= 64 && caplen > ifSnaplen) return fail(CaptureError.RecordTooLong);
+  if (ifSnaplen >= 64 && caplen > ifSnaplen) return tooLong(CaptureError.RecordTooLong, caplen, ifSnaplen);
   linkType = load<u32>(ifc + IF_LINKTYPE);
   if (!isSupportedLinkType(linkType)) return fail(CaptureError.UnsupportedLinkType);
   // A simple packet block has no timestamp: it keeps the previous packet's,

@@ -168,6 +168,8 @@ export function coverageRecords(): usize { return coverage.records; }
 export function captureRestart(): void { cap.captureReset(); }
 export function captureLinkType(): u32 { return cap.linkType; }
 export function captureError(): i32 { return cap.errorCode; }
+export function captureErrorLength(): u32 { return cap.errorLength; }
+export function captureErrorLimit(): u32 { return cap.errorLimit; }
 export function batchConsumed(): u32 { return consumed; }
 export function batchStatus(): i32 { return status; }
 export function lastPacketTime(): u64 { return lastTime; }

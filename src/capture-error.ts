@@ -1,5 +1,5 @@
 // A damaged or unsupported capture: what is wrong and where.
-import { CaptureError } from '../assembly/abi.js';
+import { CaptureError, MAX_CAPTURE_RECORD } from '../assembly/abi.js';
 
 // tcpdump.org's names of link types (LINKTYPE_ without its prefix), for the
 // error naming one nftwasm does not read.
@@ -19,11 +19,17 @@ const LINKTYPE_NAMES: Record<number, string> = {
 };
 for (let n = 147; n <= 162; n++) LINKTYPE_NAMES[n] = `USER${n - 147}`;
 
-// The detail of the error for a link type the walker does not read: its
-// number and name.
-export function unsupportedLinkType(linkType: number): string {
-  const name = LINKTYPE_NAMES[linkType];
-  return name ? `${linkType}, LINKTYPE_${name}` : String(linkType);
+// What the walker saw of the damage it stopped at: the number and name of a
+// link type it does not read, the lengths of a record too long.
+export function walkDetail(code: CaptureError, linkType: number, length: number, limit: number): string {
+  if (code === CaptureError.UnsupportedLinkType) {
+    const name = LINKTYPE_NAMES[linkType];
+    return ` ${linkType}${name ? `, LINKTYPE_${name}` : ''}`;
+  }
+  if (length === 0) return '';
+  if (code === CaptureError.RecordTooLong) return `: ${length} bytes captured, over ${limit === MAX_CAPTURE_RECORD ? "libpcap's limit" : 'the snap length'} of ${limit}`;
+  if (code === CaptureError.LongerThanPacket) return `: ${length} bytes captured of a packet of ${limit}`;
+  return '';
 }
 
 const MESSAGES: Record<CaptureError, string> = {
@@ -34,6 +40,7 @@ const MESSAGES: Record<CaptureError, string> = {
   [CaptureError.RecordTooLong]: 'a record is longer than the capture allows',
   [CaptureError.BadBlock]: 'a damaged pcapng block',
   [CaptureError.UnknownInterface]: 'a packet of an interface the pcapng section does not describe',
+  [CaptureError.LongerThanPacket]: 'a record holds more bytes than its packet had',
 };
 
 export class CaptureFormatError extends Error {
@@ -43,9 +50,10 @@ export class CaptureFormatError extends Error {
   // 1-based number of the record that could not be read.
   readonly record: number;
 
-  // detail: what the walker saw, e.g. the link type it does not support.
+  // detail: what the walker saw, e.g. the link type it does not support,
+  // with its own separator.
   constructor(code: CaptureError, offset: number, record: number, source = 'capture', detail = '') {
-    super(`${source}: ${MESSAGES[code] ?? `error ${code}`}${detail ? ` ${detail}` : ''} (record ${record}, byte offset ${offset})`);
+    super(`${source}: ${MESSAGES[code] ?? `error ${code}`}${detail} (record ${record}, byte offset ${offset})`);
     this.name = 'CaptureFormatError';
     this.code = code;
     this.offset = offset;

@@ -93,6 +93,8 @@ export interface DataPlaneExports {
   captureRestart(): void;
   captureLinkType(): number;
   captureError(): number;
+  captureErrorLength(): number;
+  captureErrorLimit(): number;
   batchConsumed(): number;
   batchStatus(): number;
   lastPacketTime(): bigint;

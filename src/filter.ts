@@ -9,7 +9,7 @@ import { PacketBatch } from './packet-batch.js';
 import { CtEventBatch } from './ct-event-batch.js';
 import { TraceBatch } from './trace-batch.js';
 import { PacketLog, type LogListener } from './packet-log.js';
-import { CaptureFormatError, unsupportedLinkType } from './capture-error.js';
+import { CaptureFormatError, walkDetail } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
 import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
@@ -364,7 +364,7 @@ export class Filter {
 // What the walker stopped at, `offset` bytes into the capture.
 export function walkFailure(ex: DataPlaneExports, offset: number, source: string): CaptureFormatError {
   const code = ex.captureError() as CaptureError;
-  const detail = code === CaptureError.UnsupportedLinkType ? unsupportedLinkType(ex.captureLinkType()) : '';
+  const detail = walkDetail(code, ex.captureLinkType(), ex.captureErrorLength(), ex.captureErrorLimit());
   return new CaptureFormatError(code, offset, Number(ex.packetsProcessed()) + 1, source, detail);
 }
 

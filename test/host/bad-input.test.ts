@@ -136,8 +136,27 @@ describe('captures that are not captures or are damaged', () => {
     writeFileSync(at('long.pcap'), bytes);
     const offset = 24 + 2 * 16 + list[0].data.length + list[1].data.length;
     const r = nftwasm(['filter', ...base, '-r', at('long.pcap')]);
-    expectOneMessage(r, 1, new RegExp(`long\\.pcap: a record is longer than the capture allows \\(record 3, byte offset ${offset}\\)$`));
+    expectOneMessage(r, 1, new RegExp(`long\\.pcap: a record is longer than the capture allows: 300 bytes captured, over the snap length of 128 \\(record 3, byte offset ${offset}\\)$`));
     expect(r.stderr).toContain('nftwasm: 2 packets');
+  });
+
+  it('a record holding more than its packet had: the packets before it are processed and written', async () => {
+    const list = packets('ethernet', 4);
+    list[2] = { ...list[2], origLen: list[2].data.length - 10 };
+    writeFileSync(at('over.pcap'), encodePcap(list, { linktype: 1 }));
+    const offset = 24 + 2 * 16 + list[0].data.length + list[1].data.length;
+    const r = nftwasm(['filter', ...base, '-r', at('over.pcap'), '-w', at('over-out.pcap')]);
+    const caplen = list[2].data.length;
+    expectOneMessage(r, 1, new RegExp(`over\\.pcap: a record holds more bytes than its packet had: ${caplen} bytes captured of a packet of ${caplen - 10} \\(record 3, byte offset ${offset}\\)$`));
+    expect(r.stderr).toContain('nftwasm: 2 packets');
+    expect((await run(readFileSync(at('over-out.pcap')))).rows.length).toBe(2);
+  });
+
+  it('the same in a pcapng enhanced packet block', () => {
+    const list = packets('ethernet', 2);
+    list[1] = { ...list[1], origLen: 20 };
+    writeFileSync(at('over.pcapng'), encodePcapng([{ type: 'section' }, { type: 'interface', linktype: 1 }, ...list.map((packet) => ({ type: 'epb' as const, packet, unitNs: 1000n }))]));
+    expectOneMessage(nftwasm(['filter', ...base, '-r', at('over.pcapng')]), 1, new RegExp(`over\\.pcapng: a record holds more bytes than its packet had: ${list[1].data.length} bytes captured of a packet of 20 \\(record 2, byte offset \\d+\\)$`));
   });
 
   it('a damaged pcapng block', () => {
