@@ -493,6 +493,6 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
     engine.u64(at, wanted.length).set(wanted.map((n) => BigInt(n)));
   }
   const filter = new Filter(ruleset, engine, !!opts.events, !!opts.trace);
-  if (opts.log) filter.log = { reader: new PacketLog(ruleset, engine, LOG_RECORDS), listener: opts.log };
+  if (opts.log) filter.log = { reader: new PacketLog(ruleset, engine, LOG_RECORDS, opts.network?.devices), listener: opts.log };
   return filter;
 }

@@ -15,6 +15,8 @@ export interface NetDevice {
   // The link's kind (`ip -d`: linkinfo.info_kind), e.g. "veth"; "" when none.
   kind: string;
   addresses: Array<{ family: 4 | 6; address: string; prefixLength: number }>;
+  // The link-layer address (`ip -j addr`: "address"), where it has one.
+  linkAddress?: Uint8Array;
 }
 
 export interface Route {
@@ -103,7 +105,10 @@ export function parseInterfaces(text: string, source = 'interfaces'): NetDevice[
       const prefixLength = Number.isInteger(x.prefixlen) ? x.prefixlen as number : family === 4 ? 32 : 128;
       return { family, address: x.local, prefixLength } as const;
     });
-    return { index: index as number, name: name as string, type: type!, group, kind, addresses };
+    const linkAddress = typeof d.address === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(d.address)
+      ? Uint8Array.from(d.address.split(':'), (b) => parseInt(b, 16))
+      : undefined;
+    return { index: index as number, name: name as string, type: type!, group, kind, addresses, ...(linkAddress ? { linkAddress } : {}) };
   });
   if (devices.length > MAX_DEVICES) throw new HostNetworkError(`${source}: ${devices.length} devices, at most ${MAX_DEVICES} are supported`);
   return devices;

@@ -6,6 +6,7 @@ import { IFNAMSIZ, LogFlag, LogRecord } from '../assembly/abi.js';
 import { LOG_LEVELS } from '../compiler/parser.js';
 import type { Ruleset } from '../compiler/index.js';
 import type { Engine } from './engine.js';
+import type { NetDevice } from './host-network.js';
 import type { PacketBatch } from './packet-batch.js';
 import { ethertypeAt } from './output/packet-summary.js';
 import { logLevel, logMessage } from './output/log-format.js';
@@ -39,11 +40,26 @@ function deviceName(bytes: Uint8Array): string {
   return decoder.decode(bytes.subarray(0, end < 0 ? bytes.length : end));
 }
 
+const PACKET_BROADCAST = 1;
+const PACKET_MULTICAST = 2;
+
+// The Ethernet destination of a frame a cooked capture received, which it
+// does not keep: the receiving device's own address, the broadcast
+// address, or the multicast address of the packet's group.
+function cookedDestination(pkttype: number, network: Uint8Array, device?: Uint8Array): number[] | undefined {
+  if (pkttype === PACKET_BROADCAST) return [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+  if (pkttype === PACKET_MULTICAST) {
+    if (network[0]! >> 4 === 4) return [0x01, 0x00, 0x5e, network[17]! & 0x7f, network[18]!, network[19]!];
+    return [0x33, 0x33, ...network.subarray(36, 40)];
+  }
+  return device?.length === 6 ? [...device] : undefined;
+}
+
 // The input device's type and the link-layer header the kernel's log shows
 // for it, from the capture's framing: Ethernet as captured; lo's all-zero
-// Ethernet header whatever the framing; none known from a cooked capture
-// (which keeps the sender's address only).
-function linkLayer(batch: PacketBatch, i: number, looped: boolean): { deviceType: number; linkHeader?: Uint8Array } {
+// Ethernet header whatever the framing; from a cooked capture, the sender's
+// address and the protocol it keeps, behind the destination it implies.
+function linkLayer(batch: PacketBatch, i: number, looped: boolean, network: Uint8Array, device?: Uint8Array): { deviceType: number; linkHeader?: Uint8Array } {
   const data = batch.data(i);
   const linkType = batch.linkType(i);
   const { at, ethertype } = ethertypeAt(data, linkType);
@@ -55,9 +71,16 @@ function linkLayer(batch: PacketBatch, i: number, looped: boolean): { deviceType
   }
   if (linkType === LINKTYPE_ETHERNET) return { deviceType: ARPHRD_ETHER, linkHeader: data.subarray(0, Math.min(at, 14)) };
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (linkType === LINKTYPE_LINUX_SLL && data.length >= 16) return { deviceType: view.getUint16(2) };
-  if (linkType === LINKTYPE_LINUX_SLL2 && data.length >= 20) return { deviceType: view.getUint16(8) };
-  return { deviceType: ARPHRD_NONE, linkHeader: new Uint8Array(0) };
+  const cooked = linkType === LINKTYPE_LINUX_SLL && data.length >= 16
+    ? { deviceType: view.getUint16(2), pkttype: view.getUint16(0), halen: view.getUint16(4), addr: 6 }
+    : linkType === LINKTYPE_LINUX_SLL2 && data.length >= 20
+      ? { deviceType: view.getUint16(8), pkttype: data[10]!, halen: data[11]!, addr: 12 }
+      : undefined;
+  if (!cooked) return { deviceType: ARPHRD_NONE, linkHeader: new Uint8Array(0) };
+  const destination = cooked.deviceType === ARPHRD_ETHER && cooked.halen === 6 ? cookedDestination(cooked.pkttype, network, device) : undefined;
+  if (!destination) return { deviceType: cooked.deviceType };
+  const source = data.subarray(cooked.addr, cooked.addr + 6);
+  return { deviceType: ARPHRD_ETHER, linkHeader: Uint8Array.from([...destination, ...source, ethertype >> 8, ethertype & 0xff]) };
 }
 
 // What the input hook sees of an IPv4 packet with a record route option:
@@ -77,8 +100,12 @@ export class PacketLog {
   truncated = false;
   private readonly records: number;
 
-  constructor(private readonly ruleset: Ruleset, private readonly engine: Engine, capacity: number) {
+  // The link-layer addresses of the host's devices, by name.
+  private readonly linkAddresses: Map<string, Uint8Array>;
+
+  constructor(private readonly ruleset: Ruleset, private readonly engine: Engine, capacity: number, devices: readonly NetDevice[] = []) {
     this.records = engine.exports.logInit(capacity);
+    this.linkAddresses = new Map(devices.flatMap((d) => (d.linkAddress ? [[d.name, d.linkAddress] as const] : [])));
   }
 
   read(batch: PacketBatch, listener: LogListener): void {
@@ -110,13 +137,14 @@ export class PacketLog {
         return name === '' && looped ? 'lo' : name;
       };
       const network = bytes.subarray(r + LogRecord.Data, r + LogRecord.Data + u32(LogRecord.Bytes));
+      const input = named(LogRecord.InputName, LogFlag.Input);
       const message = logMessage(options, {
         network: flags & LogFlag.InputHook && !looped ? routeRecorded(network) : network,
         length: u32(LogRecord.Length),
-        input: named(LogRecord.InputName, LogFlag.Input),
+        input,
         output: named(LogRecord.OutputName, LogFlag.Output),
         mark: u32(LogRecord.Mark),
-        ...linkLayer(batch, i, looped),
+        ...linkLayer(batch, i, looped, network, input !== undefined ? this.linkAddresses.get(input) : undefined),
       });
       listener({ ...base, target: 'syslog', level, message });
     }

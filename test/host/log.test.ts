@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, createFilter, type LogEntry } from '../../src/index.js';
+import { compile, createFilter, parseInterfaces, type LogEntry } from '../../src/index.js';
 import { EXAMPLE_CAPTURE, ensureBuilt, nftwasm } from './cli-run.js';
-import { LINKTYPE_RAW, LOOPBACK_MACS, ipv4, ipv6, pcap, udp } from '../dataplane/packets.js';
+import { LINKTYPE_RAW, LOOPBACK_MACS, ipv4, ipv6, pcap, pcapFrames, udp } from '../dataplane/packets.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'nftwasm-log-'));
 const at = (name: string) => join(workDir, name);
@@ -93,6 +93,19 @@ describe('log entries in the API', () => {
       'IN= OUT= MAC= SRC=2001:0db8:0000:0000:0000:0000:0000:0001 DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=56 TC=0 HOPLIMIT=63 FLOWLBL=0 ' +
         'OPT ( FRAG:0 INCOMPLETE ID:00001234 ) PROTO=UDP SPT=53 DPT=53 LEN=8 ',
     );
+  });
+
+  it('give a cooked capture the receiving device and its address as the destination', async () => {
+    const interfaces = JSON.stringify([
+      { ifindex: 1, ifname: 'lo', link_type: 'loopback', address: '00:00:00:00:00:00', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
+      { ifindex: 7, ifname: 'wan0', link_type: 'ether', address: '0a:0b:0c:0d:0e:0f', addr_info: [{ family: 'inet', local: '10.0.0.2', prefixlen: 24 }] },
+    ]);
+    const devices = parseInterfaces(interfaces);
+    const sll2 = (ip: number[]) => [0x08, 0x00, 0, 0, 0, 0, 0, 7, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip];
+    const entries: LogEntry[] = [];
+    const filter = await createFilter(compile(table('ip', [['input', 'log']]), { interfaces: devices }), { network: { devices, routes: [] }, log: (e) => entries.push(e) });
+    filter.processCapture(pcapFrames([sll2(udp('10.0.0.1', '10.0.0.2', 1000, 53))], { linkType: 276 }));
+    expect(entries[0]!.message!.split(' SRC=')[0]).toBe('IN=wan0 OUT= MAC=0a:0b:0c:0d:0e:0f:02:00:00:00:00:01:08:00');
   });
 
   it('quote the datagram an ICMP error carries', async () => {
