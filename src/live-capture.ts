@@ -5,6 +5,7 @@
 // more.
 import { createRequire } from 'node:module';
 import type { BatchListener, CaptureRun, Filter } from './filter.js';
+import { LinkType } from '../assembly/abi.js';
 
 interface CapInstance {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
@@ -22,8 +23,16 @@ export const CAP_MISSING = 'live capture needs the optional module `cap`, built 
   '  apt-get install libpcap-dev    (or your system\'s libpcap development package)\n' +
   '  npm rebuild cap                (npm install cap, if it is not installed at all)\n';
 
-// libpcap's names (as cap reports them) for the link types the data plane reads.
-const LINK_TYPES: Record<string, number> = { NULL: 0, ETHERNET: 1, RAW: 101, LINKTYPE_LINUX_SLL: 113 };
+// libpcap's names (as cap reports them) for the link types the data plane
+// reads; cap names the others "Unknown linktype N".
+const LINK_TYPES: Record<string, number> = { NULL: 0, ETHERNET: 1, RAW: 101, LINKTYPE_LINUX_SLL: 113, IEEE802_11_RADIO: LinkType.Ieee80211Radiotap };
+
+function linkTypeNamed(name: string): number | undefined {
+  const numbered = /^Unknown linktype (\d+)$/.exec(name);
+  if (!numbered) return LINK_TYPES[name];
+  const n = Number(numbered[1]);
+  return LinkType[n] !== undefined ? n : undefined;
+}
 
 const SNAPLEN = 65535;
 const RECORD_HEADER = 16;
@@ -68,7 +77,8 @@ const failedHandles: CapInstance[] = [];
 
 function openDevice(cap: CapModule, o: LiveOptions, buffer: Buffer): { handle: CapInstance; linktype: number } {
   const names = cap.Cap.deviceList().map((d) => d.name);
-  if (!names.includes(o.iface)) {
+  // libpcap lists the NFLOG device once, and opens a group of it as nflog:N.
+  if (!names.includes(o.iface) && !names.includes(o.iface.replace(/:\d+$/, ''))) {
     throw new LiveCaptureError(`${o.iface}: no such interface (interfaces here: ${names.join(', ') || 'none'})`);
   }
   const handle = new cap.Cap();
@@ -83,7 +93,7 @@ function openDevice(cap: CapModule, o: LiveOptions, buffer: Buffer): { handle: C
     }
     throw new LiveCaptureError(`${o.iface}: ${message}`);
   }
-  const linktype = LINK_TYPES[name];
+  const linktype = linkTypeNamed(name);
   if (linktype === undefined) {
     handle.close();
     throw new LiveCaptureError(`${o.iface}: unsupported link type (${name})`);

@@ -195,6 +195,29 @@ describe.skipIf(rootOnly !== null)(`nftwasm capture controls${rootOnly ? ` (skip
     expect(r.stderr).toMatch(/nftwasm: 4 packets captured on lo/);
   });
 
+  it('captures an NFLOG group, what the kernel logs to it', async () => {
+    const rules = join(process.env.TMPDIR ?? '/tmp', `nftwasm-nflog-${process.pid}.nft`);
+    writeFileSync(rules, 'table ip nflog_test {\n\tchain out {\n\t\ttype filter hook output priority 0;\n\t\tlog group 7 queue-threshold 1\n\t}\n}\n');
+    inNs('nft', '-f', rules);
+    try {
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', '-i', 'nflog:7', '-f', EXAMPLE_RULESET, '-c', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (c) => (stdout += c));
+      child.stderr!.on('data', (c) => (stderr += c));
+      const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await listening(child);
+      inNs('ping', '-c', '1', '127.0.0.1');
+      expect(await done).toBe(0);
+      // The echo request and its reply, both sent by the host, to itself.
+      const packets = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(packets.map((p) => [p.verdict, p.fate, p.ct?.state])).toEqual([['accept', undefined, 'new'], ['accept', undefined, 'established']]);
+      expect(stderr).toMatch(/nftwasm: 2 packets captured on nflog:7/);
+    } finally {
+      inNs('nft', 'delete', 'table', 'ip', 'nflog_test');
+    }
+  });
+
   it('a missing interface is an input error naming it', () => {
     const r = nftwasm(['capture', '-i', 'nosuch0', '-f', EXAMPLE_RULESET]);
     expect(r.status).toBe(1);
