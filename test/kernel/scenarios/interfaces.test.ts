@@ -6,7 +6,10 @@
 // replayed with its `ip -j -d addr` and `ip -j route show table all`: what
 // came in, and what the router itself sent (its output path; the outgoing
 // copies of forwarded packets are what the kernel did with the incoming
-// ones). Per-rule counters must equal the kernel's.
+// ones). Per-rule counters must equal the kernel's, and the lines log
+// statements on the forward and postrouting hooks put in the kernel log
+// (dmesg, with net.netfilter.nf_log_all_netns=1) the lines of --log.
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +19,9 @@ import { Capture } from "../capture.js";
 import { parseListingCounters } from "../lab.js";
 import { runHost, runInNamespace } from "../netns.js";
 import { unavailable } from "./parity.js";
+
+const ALL_NETNS = "/proc/sys/net/netfilter/nf_log_all_netns";
+const TAG = `nftwasm${process.pid}if`;
 
 const RULESET = `table inet t {
 	chain c_pre {
@@ -51,6 +57,8 @@ const RULESET = `table inet t {
 	chain c_fwd {
 		type filter hook forward priority 0; policy accept;
 		iifname "lana" oifname "lanb" counter
+		iifname "lana" log prefix "${TAG}-fwd " flags ether
+		iifname "lanb" log prefix "${TAG}-fwd-back " level info
 		iifname "lanb" oifname "lana" counter
 		oif "lanb" counter
 		oifname { "lana", "x*" } counter
@@ -78,6 +86,7 @@ const RULESET = `table inet t {
 	chain c_post {
 		type filter hook postrouting priority 0; policy accept;
 		oifname "lanb" counter
+		oifname "lanb" log prefix "${TAG}-post " flags ip options
 		iifname "lana" counter
 		iif 0 counter
 		meta iiftype ether counter
@@ -114,7 +123,9 @@ describe("meta keys of devices on every hook, against the kernel", () => {
     const dir = await mkdtemp(join(tmpdir(), `${id}-`));
     const created: string[] = [];
     let capture: Capture | undefined;
+    const savedAllNetns = readFileSync(ALL_NETNS, "utf8");
     try {
+      writeFileSync(ALL_NETNS, "1");
       for (const ns of [a, r, b]) {
         await runHost(["ip", "netns", "add", ns], "host");
         created.push(ns);
@@ -147,16 +158,21 @@ describe("meta keys of devices on every hook, against the kernel", () => {
       const { pcap } = await capture.stop();
       capture = undefined;
       const kernel = await runInNamespace(r, "nft list ruleset");
+      const kernelLog = (await runHost(["dmesg", "--raw"], "host")).split("\n").filter((l) => l.includes(TAG));
 
       const devices = parseInterfaces(addr, "ip -j -d addr");
       const network = { devices, routes: parseRoutes(routes, devices, "ip -j route show table all") };
       const own = new Set(devices.flatMap((d) => d.addresses.map((x) => x.address)));
-      const filter = await createFilter(compile(RULESET, { interfaces: devices }), { network });
+      const logged: string[] = [];
+      const filter = await createFilter(compile(RULESET, { interfaces: devices }), { network, log: (e) => logged.push(`<${e.level}>${e.message}`) });
       filter.processCapture(replayable(pcap, own));
       const theirs = parseListingCounters(kernel);
       expect(theirs.some((c) => c.packets > 0)).toBe(true);
       expect(parseListingCounters(filter.listRuleset())).toEqual(theirs);
+      expect(logged.some((l) => l.includes("-fwd IN=lana OUT=lanb MACSRC="))).toBe(true);
+      expect(logged.sort()).toEqual(kernelLog.map((l) => l.replace(/^(<\d+>)\[[ \d.]+\] /, "$1")).sort());
     } finally {
+      writeFileSync(ALL_NETNS, savedAllNetns.trim());
       await capture?.abort();
       for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
       await rm(dir, { recursive: true, force: true });
