@@ -384,7 +384,7 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
     if (s.backInTime > 0) io.err(`nftwasm: ${s.backInTime} ${s.backInTime === 1 ? 'record was' : 'records were'} stamped earlier than one before ${s.backInTime === 1 ? 'it' : 'them'}: evaluated at the latest time seen, as the kernel's clock never goes back\n`);
     reportFullTable(filter, io);
     reportBadChecksums(s.badChecksums, flags, io);
-    if (log) io.err(`${log.summary()}\n`);
+    if (log) io.err(`${log.summary(filter.log?.reader.truncated ?? false)}\n`);
   }
 }
 

@@ -2,13 +2,13 @@
 // log records (assembly/log.ts) and turned into what the kernel does with
 // them: a kernel log message (nf_log_syslog), a packet handed to an NFLOG
 // group, or an audit record.
-import { IFNAMSIZ, LogFlag, LogRecord } from '../assembly/abi.js';
+import { IFNAMSIZ, LinkType, LogFlag, LogRecord } from '../assembly/abi.js';
 import { LOG_LEVELS } from '../compiler/parser.js';
 import type { Ruleset } from '../compiler/index.js';
 import type { Engine } from './engine.js';
 import type { NetDevice } from './host-network.js';
 import type { PacketBatch } from './packet-batch.js';
-import { ethertypeAt } from './output/packet-summary.js';
+import { ethertypeAt, nflogAttribute } from './output/packet-summary.js';
 import { logLevel, logMessage } from './output/log-format.js';
 import { withRouteRecorded } from './output/trace-packet.js';
 
@@ -26,9 +26,11 @@ export interface LogEntry {
 
 export type LogListener = (entry: LogEntry) => void;
 
-const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_LINUX_SLL = 113;
-const LINKTYPE_LINUX_SLL2 = 276;
+const LINKTYPE_ETHERNET = LinkType.Ethernet;
+const LINKTYPE_LINUX_SLL = LinkType.LinuxSll;
+const LINKTYPE_LINUX_SLL2 = LinkType.LinuxSll2;
+const NFULA_HWTYPE = 15;
+const NFULA_HWHEADER = 16;
 const ARPHRD_ETHER = 1;
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD_NONE = 0xfffe;
@@ -70,6 +72,14 @@ function linkLayer(batch: PacketBatch, i: number, looped: boolean, network: Uint
     return { deviceType: ARPHRD_LOOPBACK, linkHeader: header };
   }
   if (linkType === LINKTYPE_ETHERNET) return { deviceType: ARPHRD_ETHER, linkHeader: data.subarray(0, Math.min(at, 14)) };
+  if (linkType === LinkType.Nflog) {
+    // The kernel hands NFLOG the device's type and the link-layer header of
+    // what came in.
+    const type = nflogAttribute(data, NFULA_HWTYPE);
+    const header = nflogAttribute(data, NFULA_HWHEADER);
+    const deviceType = type && type.end - type.start >= 2 ? (data[type.start]! << 8) | data[type.start + 1]! : ARPHRD_NONE;
+    return { deviceType, linkHeader: header ? data.subarray(header.start, header.end) : new Uint8Array(0) };
+  }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const cooked = linkType === LINKTYPE_LINUX_SLL && data.length >= 16
     ? { deviceType: view.getUint16(2), pkttype: view.getUint16(0), halen: view.getUint16(4), addr: 6 }

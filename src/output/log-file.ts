@@ -38,13 +38,15 @@ export class LogFile {
     this.fd.close();
   }
 
-  // What the summary says of it.
-  summary(): string {
+  // What the summary says of it; lost: a packet met more log statements
+  // than the data plane's log buffer holds.
+  summary(lost: boolean): string {
     const parts = [`${this.lines} line${this.lines === 1 ? '' : 's'} written to ${this.fd.path}`];
     for (const [group, n] of [...this.groups].sort((a, b) => a[0] - b[0])) {
       parts.push(`${n} packet${n === 1 ? '' : 's'} sent to NFLOG group ${group} (not written: the kernel hands them to a listener in userspace)`);
     }
     if (this.audit > 0) parts.push(`${this.audit} packet${this.audit === 1 ? '' : 's'} logged at level audit (not written: they go to the audit log)`);
+    if (lost) parts.push('some were lost: a packet met more log statements than the log buffer holds');
     return `nftwasm: --log: ${parts.join('; ')}`;
   }
 }

@@ -16,6 +16,25 @@ const ICMPV6_TYPES: Record<number, string> = {
 };
 const TCP_FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'];
 
+const NFULA_PAYLOAD = 9;
+
+// Where the value of an NFLOG record's attribute lies. Attribute headers
+// are in the writing host's byte order: little-endian unless that reads as
+// nonsense.
+export function nflogAttribute(data: Uint8Array, type: number): { start: number; end: number } | undefined {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (const little of [true, false]) {
+    for (let at = 4; at + 4 <= data.length; ) {
+      const len = v.getUint16(at, little);
+      if (len < 4) break;
+      if ((v.getUint16(at + 2, little) & 0x7fff) === type) return { start: at + 4, end: Math.min(at + len, data.length) };
+      if ((v.getUint16(at + 2, little) & 0x7fff) === NFULA_PAYLOAD) break;
+      at += (len + 3) & ~3;
+    }
+  }
+  return undefined;
+}
+
 // Where the network header of frames with a link-layer header of variable
 // length starts, as assembly/packet.ts finds it; -1 when they carry no IP.
 function variableHeader(data: Uint8Array, v: DataView, linkType: LinkType): number {
@@ -24,19 +43,7 @@ function variableHeader(data: Uint8Array, v: DataView, linkType: LinkType): numb
     if (data[at] === 0xff && data[at + 1] === 0x03) at += 2;
     return at + (data[at]! & 1 ? 1 : 2);
   }
-  if (linkType === LinkType.Nflog) {
-    // Attribute headers are in the writing host's byte order: little-endian
-    // unless that reads as nonsense.
-    for (const little of [true, false]) {
-      for (let at = 4; at + 4 <= data.length; ) {
-        const len = v.getUint16(at, little);
-        if (len < 4) break;
-        if ((v.getUint16(at + 2, little) & 0x7fff) === 9) return at + 4;
-        at += (len + 3) & ~3;
-      }
-    }
-    return -1;
-  }
+  if (linkType === LinkType.Nflog) return nflogAttribute(data, NFULA_PAYLOAD)?.start ?? -1;
   if (linkType === LinkType.Ieee80211Radiotap && data.length >= 4) {
     const wlan = v.getUint16(2, true);
     const fc0 = data[wlan] ?? 0;

@@ -54,6 +54,14 @@ describe('nftwasm filter --log', () => {
     expect(r.stderr).toContain(`nftwasm: --log: 6 lines written to ${at('kern.log')}; 2 packets sent to NFLOG group 3 (not written`);
   });
 
+  it('says when a packet met more log statements than the log buffer holds', () => {
+    const rules = Array.from({ length: 4200 }, (_, i) => `log prefix "${i} "`).join('\n\t\t');
+    writeFileSync(at('many-logs.nft'), table('ip', [['input', rules]]));
+    const r = nftwasm(['filter', '-f', at('many-logs.nft'), '-r', EXAMPLE_CAPTURE, '--local', '10.99.0.2', '--log', at('many.log')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/nftwasm: --log: \d+ lines written to .*; some were lost: a packet met more log statements than the log buffer holds/);
+  });
+
   it('is refused with --workers, and with another writer of standard output', () => {
     const workers = nftwasm(['filter', '-f', at('web-log.nft'), '-r', EXAMPLE_CAPTURE, '--log', at('w.log'), '--workers', '2']);
     expect(workers.status).toBe(2);
@@ -106,6 +114,14 @@ describe('log entries in the API', () => {
     const filter = await createFilter(compile(table('ip', [['input', 'log']]), { interfaces: devices }), { network: { devices, routes: [] }, log: (e) => entries.push(e) });
     filter.processCapture(pcapFrames([sll2(udp('10.0.0.1', '10.0.0.2', 1000, 53))], { linkType: 276 }));
     expect(entries[0]!.message!.split(' SRC=')[0]).toBe('IN=wan0 OUT= MAC=0a:0b:0c:0d:0e:0f:02:00:00:00:00:01:08:00');
+  });
+
+  it('take an NFLOG record\'s link-layer header from its attributes', async () => {
+    const attribute = (type: number, value: number[]) => [4 + value.length, 0, type, 0, ...value, ...new Array<number>((4 - (value.length % 4)) % 4).fill(0)];
+    const mac = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+    const record = [2, 0, 0, 5, ...attribute(15, [0, 1]), ...attribute(16, mac), ...attribute(4, [0, 0, 0, 2]), ...attribute(9, udp('10.0.0.1', '10.0.0.2', 1000, 53))];
+    const [e] = await logged(table('ip', [['input', 'log']]), pcapFrames([record], { linkType: 239 }), ['10.0.0.2']);
+    expect(e!.message!.split(' SRC=')[0]).toBe('IN= OUT= MAC=02:00:00:00:00:02:02:00:00:00:00:01:08:00');
   });
 
   it('quote the datagram an ICMP error carries', async () => {
