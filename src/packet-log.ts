@@ -42,6 +42,20 @@ function deviceName(bytes: Uint8Array): string {
   return decoder.decode(bytes.subarray(0, end < 0 ? bytes.length : end));
 }
 
+// The Ethernet header a station's wireless device makes of an 802.11 data
+// frame (after radiotap) before the stack sees it: the destination and the
+// source among its addresses, as the distribution-system bits place them.
+function wifiAsEthernet(data: Uint8Array, ethertype: number): Uint8Array {
+  const wlan = data.length >= 4 ? data[2]! | (data[3]! << 8) : data.length;
+  if (wlan + 24 > data.length) return new Uint8Array(0);
+  const ds = data[wlan + 1]! & 3;
+  const address = (n: number) => data.subarray(wlan + 4 + 6 * (n - 1), wlan + 4 + 6 * n);
+  const at4 = data.subarray(wlan + 24, wlan + 30);
+  // By the to-DS (1) and from-DS (2) bits.
+  const [dst, src] = [[address(1), address(2)], [address(3), address(2)], [address(1), address(3)], [address(3), at4]][ds]!;
+  return Uint8Array.from([...dst!, ...src!, ethertype >> 8, ethertype & 0xff]);
+}
+
 const PACKET_BROADCAST = 1;
 const PACKET_MULTICAST = 2;
 
@@ -72,6 +86,7 @@ function linkLayer(batch: PacketBatch, i: number, looped: boolean, network: Uint
     return { deviceType: ARPHRD_LOOPBACK, linkHeader: header };
   }
   if (linkType === LINKTYPE_ETHERNET) return { deviceType: ARPHRD_ETHER, linkHeader: data.subarray(0, Math.min(at, 14)) };
+  if (linkType === LinkType.Ieee80211Radiotap) return { deviceType: ARPHRD_ETHER, linkHeader: wifiAsEthernet(data, ethertype) };
   if (linkType === LinkType.Nflog) {
     // The kernel hands NFLOG the device's type and the link-layer header of
     // what came in.

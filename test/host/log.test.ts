@@ -124,6 +124,16 @@ describe('log entries in the API', () => {
     expect(e!.message!.split(' SRC=')[0]).toBe('IN= OUT= MAC=02:00:00:00:00:02:02:00:00:00:00:01:08:00');
   });
 
+  it('give an 802.11 frame the Ethernet header its station device makes of it', async () => {
+    const ap = [6, 6, 6, 6, 6, 6];
+    const station = [2, 0, 0, 0, 0, 1];
+    const host = [2, 0, 0, 0, 0, 2];
+    // From the distribution system: receiver, transmitter (the access point), source.
+    const frame = [0, 0, 8, 0, 0, 0, 0, 0, 0x08, 0x02, 0, 0, ...host, ...ap, ...station, 0, 0, 0xaa, 0xaa, 3, 0, 0, 0, 8, 0, ...udp('10.0.0.1', '10.0.0.2', 1000, 53)];
+    const [e] = await logged(table('ip', [['input', 'log']]), pcapFrames([frame], { linkType: 127 }), ['10.0.0.2']);
+    expect(e!.message!.split(' SRC=')[0]).toBe('IN= OUT= MAC=02:00:00:00:00:02:02:00:00:00:00:01:08:00');
+  });
+
   it('quote the datagram an ICMP error carries', async () => {
     const rules = table('ip', [['forward', 'log']]);
     const quoted = udp('10.1.0.1', '10.0.0.1', 53, 1000).slice(0, 28);
