@@ -57,6 +57,9 @@ export const enum Answer {
   // ReadBatch: 1 when the last batch was the capture's last (nothing more
   // was read).
   Final = 16,
+  // A record too long: its captured length and the length it exceeds.
+  CaptureErrorLength = 17,
+  CaptureErrorLimit = 18,
 }
 
 const COMMAND_SLOTS = 16;

@@ -59,6 +59,8 @@ async function serve(data: ShardWorkerData): Promise<void> {
     ctl[me + Answer.PacketsLow] = Number(p & 0xffffffffn) | 0;
     ctl[me + Answer.PacketsHigh] = Number(p >> 32n) | 0;
     ctl[me + Answer.CaptureError] = ex.captureError();
+    ctl[me + Answer.CaptureErrorLength] = ex.captureErrorLength();
+    ctl[me + Answer.CaptureErrorLimit] = ex.captureErrorLimit();
     ctl[me + Answer.LinkType] = ex.captureLinkType();
     ctl[me + Answer.ConntrackCount] = ex.conntrackCount();
     ctl[me + Answer.NewIds] = ex.newIdsCount();

@@ -266,6 +266,8 @@ function workerExports(pool: ShardPool, w: number): DataPlaneExports {
     batchConsumed: () => answer(Answer.Consumed),
     batchStatus: () => answer(Answer.Status),
     captureError: () => answer(Answer.CaptureError),
+    captureErrorLength: () => answer(Answer.CaptureErrorLength) >>> 0,
+    captureErrorLimit: () => answer(Answer.CaptureErrorLimit) >>> 0,
     captureLinkType: () => answer(Answer.LinkType) >>> 0,
     lastPacketTime: () => u64(Answer.TimeLow, Answer.TimeHigh),
     packetsProcessed: () => BigInt(pool.packets(w)),
