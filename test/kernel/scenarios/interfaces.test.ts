@@ -9,18 +9,17 @@
 // ones). Per-rule counters must equal the kernel's, and the lines log
 // statements on the forward and postrouting hooks put in the kernel log
 // (dmesg, with net.netfilter.nf_log_all_netns=1) the lines of --log.
-import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, createFilter, parseInterfaces, parseRoutes } from "../../../src/index.js";
 import { Capture } from "../capture.js";
+import { withKernelLog, withoutTime } from "../kernel-log.js";
 import { parseListingCounters } from "../lab.js";
 import { runHost, runInNamespace } from "../netns.js";
 import { unavailable } from "./parity.js";
 
-const ALL_NETNS = "/proc/sys/net/netfilter/nf_log_all_netns";
 const TAG = `nftwasm${process.pid}if`;
 
 const RULESET = `table inet t {
@@ -123,9 +122,7 @@ describe("meta keys of devices on every hook, against the kernel", () => {
     const dir = await mkdtemp(join(tmpdir(), `${id}-`));
     const created: string[] = [];
     let capture: Capture | undefined;
-    const savedAllNetns = readFileSync(ALL_NETNS, "utf8");
     try {
-      writeFileSync(ALL_NETNS, "1");
       for (const ns of [a, r, b]) {
         await runHost(["ip", "netns", "add", ns], "host");
         created.push(ns);
@@ -148,17 +145,18 @@ describe("meta keys of devices on every hook, against the kernel", () => {
       await runInNamespace(r, `nft -f ${rules}`);
       const addr = await runInNamespace(r, "ip -j -d addr");
       const routes = await runInNamespace(r, "ip -j route show table all");
-      capture = await Capture.start(r, "any", join(dir, "router.pcap"));
-      await runInNamespace(a, "ping -n -q -c 3 -i 0.2 10.61.2.2");
-      await runInNamespace(b, "ping -n -q -c 2 -i 0.2 -s 300 10.61.1.2");
-      await runInNamespace(a, "ping -n -q -c 2 -i 0.2 10.61.1.1");
-      await runInNamespace(a, "ping -n -q -c 2 -i 0.2 10.61.2.1");
-      await runInNamespace(a, "ping -n -q -b -c 2 -i 0.2 10.61.1.255", { allowFailure: true });
-      await runInNamespace(b, `python3 -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'x' * 200, ('10.61.2.1', 9))"`);
-      const { pcap } = await capture.stop();
-      capture = undefined;
-      const kernel = await runInNamespace(r, "nft list ruleset");
-      const kernelLog = (await runHost(["dmesg", "--raw"], "host")).split("\n").filter((l) => l.includes(TAG));
+      const { result: { pcap, kernel }, lines: kernelLog } = await withKernelLog(TAG, async () => {
+        capture = await Capture.start(r, "any", join(dir, "router.pcap"));
+        await runInNamespace(a, "ping -n -q -c 3 -i 0.2 10.61.2.2");
+        await runInNamespace(b, "ping -n -q -c 2 -i 0.2 -s 300 10.61.1.2");
+        await runInNamespace(a, "ping -n -q -c 2 -i 0.2 10.61.1.1");
+        await runInNamespace(a, "ping -n -q -c 2 -i 0.2 10.61.2.1");
+        await runInNamespace(a, "ping -n -q -b -c 2 -i 0.2 10.61.1.255", { allowFailure: true });
+        await runInNamespace(b, `python3 -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'x' * 200, ('10.61.2.1', 9))"`);
+        const stopped = await capture.stop();
+        capture = undefined;
+        return { pcap: stopped.pcap, kernel: await runInNamespace(r, "nft list ruleset") };
+      });
 
       const devices = parseInterfaces(addr, "ip -j -d addr");
       const network = { devices, routes: parseRoutes(routes, devices, "ip -j route show table all") };
@@ -170,9 +168,8 @@ describe("meta keys of devices on every hook, against the kernel", () => {
       expect(theirs.some((c) => c.packets > 0)).toBe(true);
       expect(parseListingCounters(filter.listRuleset())).toEqual(theirs);
       expect(logged.some((l) => l.includes("-fwd IN=lana OUT=lanb MACSRC="))).toBe(true);
-      expect(logged.sort()).toEqual(kernelLog.map((l) => l.replace(/^(<\d+>)\[[ \d.]+\] /, "$1")).sort());
+      expect(logged.sort()).toEqual(kernelLog.map(withoutTime).sort());
     } finally {
-      writeFileSync(ALL_NETNS, savedAllNetns.trim());
       await capture?.abort();
       for (const ns of created) await runHost(["ip", "netns", "del", ns], "host", { allowFailure: true });
       await rm(dir, { recursive: true, force: true });

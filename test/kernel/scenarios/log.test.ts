@@ -10,15 +10,13 @@
 // time (the kernel's since boot, nftwasm's the capture's) and the UID=/GID=
 // of `flags skuid` on the output hook (the kernel knows the sending socket's
 // owner; a capture does not).
-import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile, createFilter, parseInterfaces, parseRoutes, type LogEntry } from "../../../src/index.js";
 import { encodePcapng, type TestPacket } from "../../host/captures.js";
 import { runScenario } from "../lab.js";
-import { runHost } from "../netns.js";
+import { withKernelLog, withoutTime } from "../kernel-log.js";
 import { unavailable } from "./parity.js";
 
-const ALL_NETNS = "/proc/sys/net/netfilter/nf_log_all_netns";
 const rulesetTagged = (TAG: string) => `table inet t {
 	chain input {
 		type filter hook input priority 0; policy accept;
@@ -64,7 +62,7 @@ function asNamedPcapng(pcap: Buffer, name: string): Uint8Array {
 // dmesg --raw's lines of this run's statements, the time and the sending
 // socket's owner taken out.
 function comparable(line: string): string {
-  return line.replace(/^(<\d+>)\[[ \d.]+\] /, "$1").replace(/UID=\d+ GID=\d+ /, "");
+  return withoutTime(line).replace(/UID=\d+ GID=\d+ /, "");
 }
 
 interface Compared {
@@ -81,14 +79,10 @@ interface Compared {
 async function compareWithKernel(captureOn: "eth0" | "any"): Promise<Compared> {
   const tag = `nftwasm${process.pid}${captureOn}`;
   const ruleset = rulesetTagged(tag);
-  const saved = readFileSync(ALL_NETNS, "utf8");
   let interfaces = "";
   let routes = "";
-  let kernelLines: string[];
-  let result;
-  try {
-    writeFileSync(ALL_NETNS, "1");
-    result = await runScenario({
+  const { result, lines } = await withKernelLog(tag, () =>
+    runScenario({
       name: `log-${captureOn}`,
       ruleset,
       ipv6: true,
@@ -107,19 +101,15 @@ async function compareWithKernel(captureOn: "eth0" | "any"): Promise<Compared> {
         interfaces = await lab.srv("ip -j -d addr");
         routes = await lab.srv("ip -j route show table all");
       },
-    });
-    const dmesg = await runHost(["dmesg", "--raw"], "host");
-    kernelLines = dmesg.split("\n").filter((l) => l.includes(tag));
-  } finally {
-    writeFileSync(ALL_NETNS, saved.trim());
-  }
+    }),
+  );
   const devices = parseInterfaces(interfaces);
   const network = { devices, routes: parseRoutes(routes, devices) };
   const entries: LogEntry[] = [];
   const filter = await createFilter(compile(ruleset, { interfaces: devices }), { local: result.local, network, log: (e) => entries.push(e) });
   filter.processCapture(captureOn === "any" ? result.pcap : asNamedPcapng(result.pcap, "eth0"));
   const ours = entries.filter((e) => e.target === "syslog").map((e) => `<${e.level}>${e.message}`);
-  return { ours, theirs: kernelLines.map(comparable), entries, tag };
+  return { ours, theirs: lines.map(comparable), entries, tag };
 }
 
 describe("log statements against the kernel log", () => {
