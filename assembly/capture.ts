@@ -181,21 +181,26 @@ export function nextRecord(pos: usize, end: usize, final: bool): WalkStatus {
   return skipTo(pos, pos + PCAP_HEADER);
 }
 
+@inline function pcapSnapshot(): u32 {
+  return snaplen == 0 || snaplen > MAX_RECORD ? MAX_RECORD : snaplen;
+}
+
 function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   if (pos == end) return final ? WalkStatus.End : WalkStatus.NeedMore;
   if (end - pos < PCAP_RECORD_HEADER) return short(final);
   const caplen = rd32(pos + 8);
-  // libpcap tolerates records a little over a small snaplen; anything over
-  // its own limit or a real snaplen is damage.
+  // libpcap's sf-pcap.c: a record over its own limit is damage; one over
+  // the file's snaplen (0 or over the limit meaning the limit) is read as
+  // its first snaplen bytes, the rest skipped.
   if (caplen > MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, MAX_RECORD);
-  if (snaplen >= 64 && caplen > snaplen && snaplen < MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, snaplen);
+  const snapshot = pcapSnapshot();
   const origLen = rd32(pos + 12);
   if (caplen > origLen) return tooLong(CaptureError.LongerThanPacket, caplen, origLen);
   if (end - pos < PCAP_RECORD_HEADER + caplen) return short(final);
   const sec = <u64>rd32(pos);
   const frac = <u64>rd32(pos + 4);
   recordTime = sec * 1000000000 + (nanosecond ? frac : frac * 1000);
-  recordCaplen = caplen;
+  recordCaplen = caplen < snapshot ? caplen : snapshot;
   recordOrigLen = origLen;
   recordData = pos + PCAP_RECORD_HEADER;
   recordIfName = 0;
@@ -217,7 +222,7 @@ export function peekRecords(pos: usize, end: usize, out: usize, max: u32, linkTy
     while (n < max && end - pos >= PCAP_RECORD_HEADER) {
       const caplen = rd32(pos + 8);
       if (caplen > MAX_RECORD || end - pos < PCAP_RECORD_HEADER + caplen) break;
-      peeked(out, n++, pos + PCAP_RECORD_HEADER, caplen);
+      peeked(out, n++, pos + PCAP_RECORD_HEADER, caplen < pcapSnapshot() ? caplen : pcapSnapshot());
       pos += PCAP_RECORD_HEADER + caplen;
     }
   } else if (format == Format.Pcapng && skipLeft == 0) {
