@@ -6,7 +6,7 @@
 import type { Command, RemoveCommand, SetElement } from './ast.js';
 import { NftError } from './errors.js';
 import type { Evaluator } from './evaluate.js';
-import type { ChainModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr } from './model.js';
+import type { BatchItem, ChainModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr } from './model.js';
 
 const missing = 'No such file or directory';
 
@@ -25,8 +25,21 @@ export function elementsCommand(ev: Evaluator, set: SetModel, op: 'add' | 'delet
   const m = ev.model;
   const shadow: SetModel = { ...set, index: m.sets.length, elements, elementsOf: { set, op } };
   m.sets.push(shadow);
-  m.batch.push({ kind: 'elements', set: shadow });
+  m.batch.splice(collapsedAt(m.batch, shadow), 0, { kind: 'elements', set: shadow });
   m.deletions = true;
+}
+
+// nft collapses consecutive commands adding elements to a set of the same
+// table and set names into the first (nft_cmd_collapse), splicing each
+// one's elements in at the head, and sends them back apart in that order:
+// the first command, then the others last to first. Interval sets, whose
+// elements nft also merges and sorts, keep the order of the commands.
+function collapsedAt(batch: BatchItem[], added: SetModel): number {
+  const same = (b: BatchItem) => b.kind === 'elements' && b.set.elementsOf?.op === 'add' && b.set.name === added.name && b.set.table.name === added.table.name;
+  if (added.elementsOf?.op !== 'add' || added.interval) return batch.length;
+  let first = batch.length;
+  while (first > 0 && same(batch[first - 1]!)) first--;
+  return first < batch.length ? first + 1 : batch.length;
 }
 
 // Where a rule placed by handle, position or index goes. nft resolves an

@@ -78,6 +78,12 @@ describe.skipIf(liveNftReason())('file commands against live nft', () => {
     });
   }
 
+  it('consecutive commands adding elements to one set go out as nft collapses them: the first, then the others last to first', () => {
+    expectSameAsNft('table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\tset u {\n\t\ttype ipv4_addr\n\t}\n}\n'
+      + ['s { 10.0.0.1 }', 's { 10.0.0.2 }', 's { 10.0.0.3 }', 's { 10.0.0.4, 10.0.0.5 }', 'u { 10.0.0.9 }', 's { 10.0.0.6 }', 's { 10.0.0.7 }'].map((e) => `add element ip t ${e}\n`).join('')
+      + 'delete element ip t s { 10.0.0.7 }\nadd element ip t s { 10.0.0.8 }\n');
+  });
+
   it('adding an element a set holds leaves it as it was', () => {
     const text = `${base}add element ip t s { 1.2.3.4 }\nadd element ip t s { 1.2.3.5, 1.2.3.6 }\nadd element ip t s { 1.2.3.5 }\n`;
     expect(compile(text).toListing()).toBe(nftListingText(text));
