@@ -8,6 +8,7 @@ import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
+import { listRulesetJson } from './json-output.js';
 import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
 import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
@@ -174,6 +175,9 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
     logs: model.logs,
     toNetlinkDebug: () => disassemble(sent, names),
-    toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
+    toListing: (o?: ListingOptions) => {
+      const options = { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o };
+      return options.json ? listRulesetJson(model, options) : listRuleset(model, options);
+    },
   };
 }

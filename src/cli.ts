@@ -221,6 +221,7 @@ interface RunFlags extends NetworkFlags {
   traceFilter?: string;
   local?: string[];
   list?: boolean;
+  listJson?: boolean;
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
   sysctl?: string[];
@@ -254,6 +255,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
+    .option('-j, --list-json', 'with --list, print the ruleset as `nft -j list ruleset` does (libnftables JSON)')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .option('--log <FILE>', 'write what log statements put in the kernel log, as `dmesg --raw` prints it (with the capture time), - for standard output')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
@@ -264,6 +266,7 @@ function addRunOptions(cmd: Command): Command {
 }
 
 function checkStdout(flags: RunFlags): void {
+  if (flags.listJson && !flags.list) throw usage('-j prints the listing of --list as JSON: give --list too');
   const named = (list: Array<string | false | undefined>): string[] => list.filter((x): x is string => !!x);
   const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -', flags.log === '-' && '--log -']);
   const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack', flags.coverage && '--coverage']);
@@ -364,12 +367,13 @@ function timing(startedMs: number): (packets: number) => string {
 }
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string, log?: LogFile): void {
+  if (flags.list && flags.listJson) io.out(filter.listRuleset({ json: true, omitTable: TRACE_TABLE }));
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
-    if (flags.list) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
+    if (flags.list && !flags.listJson) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
     if (flags.conntrack) io.out(`${conntrackJson(filter, accountingOn(filter.ruleset))}\n`);
   } else {
-    if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
+    if (flags.list && !flags.listJson) io.out(hideTraceTable(filter.listRuleset()));
     if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
   }
   if (flags.coverage) {
@@ -684,11 +688,12 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .description('print a ruleset file as `nft list ruleset` prints it once loaded')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
     .option('-a, --handle', 'show rule handles')
-    .option('-s, --stateless', 'omit counter values'))
-    .addHelpText('after', `\nExample:\n  nftwasm list -a -f rules.nft\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; handle?: boolean; stateless?: boolean } & NetworkFlags) => {
+    .option('-s, --stateless', 'omit counter values')
+    .option('-j, --json', 'print it as `nft -j list ruleset` does (libnftables JSON)'))
+    .addHelpText('after', `\nExamples:\n  nftwasm list -a -f rules.nft\n  nftwasm list -j -f rules.nft | jq .\n${EXIT_CODES_HELP}`)
+    .action((opts: { file: string; handle?: boolean; stateless?: boolean; json?: boolean } & NetworkFlags) => {
       result.task = (async () => {
-        io.out(compileFile(opts.file, opts, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless }));
+        io.out(compileFile(opts.file, opts, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless, json: opts.json }));
         return EXIT_OK;
       })();
     });
