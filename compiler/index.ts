@@ -8,6 +8,7 @@ import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
+import { looksLikeJson } from './json-input.js';
 import { listRulesetJson } from './json-output.js';
 import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
 import type { ObjectModel, RulesetModel, TStmt } from './model.js';
@@ -149,7 +150,8 @@ function objectText(o: ObjectModel): string {
 
 export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const file = { name: opts.filename ?? 'stdin', text: source };
-  const model = evaluate(file, opts);
+  // nft's language never starts with a brace: such a file is nft's JSON.
+  const model = evaluate(file, { ...opts, json: opts.json ?? looksLikeJson(source) });
   const image = () => {
     const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
     return encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));

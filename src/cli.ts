@@ -12,6 +12,7 @@ import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type CompileOptions, type Ruleset } from '../compiler/index.js';
 import { DEFAULT_INCLUDE_DIRS } from '../compiler/include.js';
 import { hostAccounts, hostServices } from './host-names.js';
+import { looksLikeJson } from '../compiler/json-input.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
@@ -147,7 +148,9 @@ function compileWithTraceFilter(path: string, expr: string, flags: NetworkFlags,
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, hostCompileOptions(path, flags, network));
+  const text = readText(path);
+  if (looksLikeJson(text)) throw usage(`--trace-filter takes a ruleset in nft's language; ${path} is JSON`);
+  return compile(`${text}\n${traceTable(expr)}`, hostCompileOptions(path, flags, network));
 }
 
 function hideTraceTable(listing: string): string {
@@ -221,7 +224,7 @@ interface RunFlags extends NetworkFlags {
   traceFilter?: string;
   local?: string[];
   list?: boolean;
-  listJson?: boolean;
+  nftJson?: boolean;
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
   sysctl?: string[];
@@ -255,7 +258,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
-    .option('-j, --list-json', 'with --list, print the ruleset as `nft -j list ruleset` does (libnftables JSON)')
+    .option('-j, --nft-json', 'nft\'s JSON, as `nft -j`: -f FILE is read as JSON, --list prints as `nft -j list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .option('--log <FILE>', 'write what log statements put in the kernel log, as `dmesg --raw` prints it (with the capture time), - for standard output')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
@@ -266,7 +269,6 @@ function addRunOptions(cmd: Command): Command {
 }
 
 function checkStdout(flags: RunFlags): void {
-  if (flags.listJson && !flags.list) throw usage('-j prints the listing of --list as JSON: give --list too');
   const named = (list: Array<string | false | undefined>): string[] => list.filter((x): x is string => !!x);
   const takers = named([flags.write === '-' && '-w -', flags.dropped === '-' && '--dropped -', flags.log === '-' && '--log -']);
   const text = named([flags.json && '--json', flags.events && '--events', flags.trace && '--trace', flags.traceFilter && '--trace-filter', flags.list && '--list', flags.conntrack && '--conntrack', flags.coverage && '--coverage']);
@@ -367,13 +369,13 @@ function timing(startedMs: number): (packets: number) => string {
 }
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string, log?: LogFile): void {
-  if (flags.list && flags.listJson) io.out(filter.listRuleset({ json: true, omitTable: TRACE_TABLE }));
+  if (flags.list && flags.nftJson) io.out(filter.listRuleset({ json: true, omitTable: TRACE_TABLE }));
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
-    if (flags.list && !flags.listJson) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
+    if (flags.list && !flags.nftJson) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
     if (flags.conntrack) io.out(`${conntrackJson(filter, accountingOn(filter.ruleset))}\n`);
   } else {
-    if (flags.list && !flags.listJson) io.out(hideTraceTable(filter.listRuleset()));
+    if (flags.list && !flags.nftJson) io.out(hideTraceTable(filter.listRuleset()));
     if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
   }
   if (flags.coverage) {
@@ -673,9 +675,10 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .command('compile')
     .description('check a ruleset file; with --debug=netlink print its bytecode as `nft -c --debug=netlink -f` does')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
+    .option('-j, --json', 'the file is nft\'s JSON, as `nft -j -f` reads it (a file starting with { is, without -j)')
     .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink'])))
-    .addHelpText('after', `\nExample:\n  nftwasm compile -f rules.nft --debug=netlink\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; debug?: string } & NetworkFlags) => {
+    .addHelpText('after', `\nExamples:\n  nftwasm compile -f rules.nft --debug=netlink\n  nftwasm compile -j -f rules.json --debug=netlink\n${EXIT_CODES_HELP}`)
+    .action((opts: { file: string; debug?: string; json?: boolean } & NetworkFlags) => {
       result.task = (async () => {
         const r = compileFile(opts.file, opts, readNetwork(opts));
         if (opts.debug === 'netlink') io.out(r.toNetlinkDebug());
