@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, openSync, readSync, closeSync, fstatSync } f
 import { constants as osConstants } from 'node:os';
 import { systemErrorText } from './system-error.js';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
-import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
+import { memoryReader, parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type CompileOptions, type Ruleset } from '../compiler/index.js';
@@ -613,13 +613,7 @@ function captureSource(path: string): () => (dest: Uint8Array) => number {
     let bytes: Uint8Array | undefined;
     return () => {
       bytes ??= new Uint8Array(readFileSync(0));
-      let at = 0;
-      return (dest) => {
-        const n = Math.min(dest.length, bytes!.length - at);
-        dest.set(bytes!.subarray(at, at + n));
-        at += n;
-        return n;
-      };
+      return memoryReader(bytes);
     };
   }
   return () => {
