@@ -288,8 +288,11 @@ class JsonPrinter {
         return { mangle: { key: { meta: { key: s.tmpl.name } }, value: this.value(s.value) } };
       case 'payloadset':
         return { mangle: { key: this.expr(s.target), value: this.expr(s.value) } };
-      case 'optreset':
-        return { reset: { 'tcp option': { name: tcpOptionName(s.option) } } };
+      case 'optreset': {
+        // An option of no name is known by its kind alone.
+        const name = tcpOptionName(s.option);
+        return { reset: { 'tcp option': /^\d+$/.test(name) ? { base: s.option, len: 0, offset: 0 } : { name } } };
+      }
       case 'notrack':
         return { notrack: null };
       case 'nat': {
