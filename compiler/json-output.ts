@@ -99,6 +99,9 @@ class JsonPrinter {
       case 'ct': {
         const words = (this.text.expr(e) as string).split(' ').slice(1);
         const dir = words[0] === 'original' || words[0] === 'reply' ? words.shift() : undefined;
+        // The key as its template names it: the family only of the
+        // addresses of one IP version.
+        if (e.tmpl.name === 'src' || e.tmpl.name === 'dst') words.splice(0, words.length - 1);
         return { ct: { key: words.join(' '), ...(dir ? { dir } : {}) } };
       }
       case 'meta':
@@ -116,9 +119,12 @@ class JsonPrinter {
       }
       case 'concat':
         return { concat: e.items.map((i) => this.expr(i)) };
-      case 'range':
+      case 'range': {
         if (e.pairwise) return this.pairwise(e);
-        return { range: [this.expr(e.low), this.expr(e.high)] };
+        // nft prints both ends with numeric protocols (range_expr_json).
+        const ends = new JsonPrinter({ ...this.o, numericProtocol: true, services: false });
+        return { range: [ends.expr(e.low), ends.expr(e.high)] };
+      }
       case 'prefix': {
         if (e.type.print === 'string') return `${(this.text.expr(e) as string).slice(1, -1)}`;
         const { lo } = bounds(e);
@@ -291,7 +297,7 @@ class JsonPrinter {
       case 'optreset': {
         // An option of no name is known by its kind alone.
         const name = tcpOptionName(s.option);
-        return { reset: { 'tcp option': /^\d+$/.test(name) ? { base: s.option, len: 0, offset: 0 } : { name } } };
+        return { reset: { 'tcp option': /^\d+$/.test(name) ? { base: s.option, offset: 0, len: 0 } : { name } } };
       }
       case 'notrack':
         return { notrack: null };
@@ -387,11 +393,11 @@ class JsonPrinter {
     };
   }
 
+  // nft 1.0.6 lists no device of a netdev chain here.
   chain(c: ChainModel, t: TableModel): Json {
     return {
       chain: {
         family: t.family, table: t.name, name: c.name, handle: c.handle,
-        ...(c.device !== undefined ? { dev: c.device } : {}),
         ...(c.hook !== undefined ? { type: c.type!, hook: c.hook, prio: c.priority!, policy: c.policy ?? 'accept' } : {}),
       },
     };

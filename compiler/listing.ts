@@ -521,7 +521,7 @@ export function visibleStmts(rule: RuleModel): TStmt[] {
   const stmts = rule.stmts;
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
-    const hidden = (m: TStmt & { kind: 'match' }) => m.dependency || isRedundantDependency(m, stmts.slice(i + 1), rule.chain.table.family);
+    const hidden = (m: TStmt & { kind: 'match' }) => m.dependency || isRedundantDependency(m, matchesAfter(stmts, i), rule.chain.table.family);
     if (s.kind === 'match' && hidden(s)) continue;
     if (s.kind === 'joined') {
       const shown = s.parts.filter((m) => !hidden(m));
@@ -531,6 +531,16 @@ export function visibleStmts(rule: RuleModel): TStmt[] {
     out.push(s);
   }
   return out;
+}
+
+// The matches after statement i, up to the first other statement: nft
+// forgets the protocols a rule matched at any statement that is not a
+// match (payload_dependency_reset), so a later header implies no earlier
+// match across one.
+function matchesAfter(stmts: TStmt[], i: number): TStmt[] {
+  const rest = stmts.slice(i + 1);
+  const other = rest.findIndex((s) => s.kind !== 'match' && s.kind !== 'joined');
+  return other < 0 ? rest : rest.slice(0, other);
 }
 
 // A set's elements in the order nft lists them: the kernel keeps
