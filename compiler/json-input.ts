@@ -325,7 +325,9 @@ class Translator {
       const m = object(body, 'elem');
       const comment = optional(m, 'comment', str);
       const key = this.expr(member(m, body, 'val'));
-      if (m.has('timeout') || m.has('expires')) fail(body, 'element timeouts are not supported by nftwasm');
+      // As in the text: the data plane has no clock for elements the
+      // ruleset declares.
+      for (const option of ['timeout', 'expires', 'counter']) if (m.has(option)) fail(m.get(option)!, `a set element's ${option} is not supported`);
       return { key, ...(comment !== undefined ? { comment } : {}), loc: n.loc };
     }
     return { key: this.expr(n), loc: n.loc };

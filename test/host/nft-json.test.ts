@@ -18,6 +18,12 @@ describe.skipIf(!!liveNftReason())('list -j against nft -j list ruleset', () => 
     expect(r.stdout.toString()).toBe(nftListingText(readFileSync(EXAMPLE_RULESET, 'utf8'), ['-j']));
   });
 
+  it('list -j -s and -j -a: without counter values, with handles', () => {
+    const text = readFileSync(EXAMPLE_RULESET, 'utf8');
+    expect(nftwasm(['list', '-j', '-s', '-f', EXAMPLE_RULESET]).stdout.toString()).toBe(nftListingText(text, ['-j', '-s']));
+    expect(nftwasm(['list', '-j', '-a', '-f', EXAMPLE_RULESET]).stdout.toString()).toBe(nftListingText(text, ['-j', '-a']));
+  });
+
   it('filter --list -j: the counters after the capture, as nft lists a ruleset holding them', () => {
     // nft loads the counters the text listing shows; its JSON of that
     // ruleset is what the JSON listing must be.
