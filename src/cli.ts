@@ -89,6 +89,7 @@ function hostCompileOptions(path: string, flags: NetworkFlags, network?: HostNet
   };
 }
 
+// A file starting with a brace is nft's JSON (compile() tells).
 function compileFile(path: string, flags: NetworkFlags, network?: HostNetwork): Ruleset {
   return compile(readText(path), hostCompileOptions(path, flags, network));
 }
@@ -258,7 +259,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
-    .option('-j, --nft-json', 'nft\'s JSON, as `nft -j`: -f FILE is read as JSON, --list prints as `nft -j list ruleset`')
+    .option('-j, --nft-json', 'nft\'s JSON, as `nft -j`: -f FILE may be JSON (as without -j), --list prints as `nft -j list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .option('--log <FILE>', 'write what log statements put in the kernel log, as `dmesg --raw` prints it (with the capture time), - for standard output')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
@@ -669,7 +670,7 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .command('compile')
     .description('check a ruleset file; with --debug=netlink print its bytecode as `nft -c --debug=netlink -f` does')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
-    .option('-j, --json', 'the file is nft\'s JSON, as `nft -j -f` reads it (a file starting with { is, without -j)')
+    .option('-j, --json', 'as `nft -j -f`: the file may be nft\'s JSON (a file starting with { is read as JSON, -j or not)')
     .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink'])))
     .addHelpText('after', `\nExamples:\n  nftwasm compile -f rules.nft --debug=netlink\n  nftwasm compile -j -f rules.json --debug=netlink\n${EXIT_CODES_HELP}`)
     .action((opts: { file: string; debug?: string; json?: boolean } & NetworkFlags) => {

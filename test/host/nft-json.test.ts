@@ -46,6 +46,12 @@ describe.skipIf(!!liveNftReason())('JSON rulesets in', () => {
     expect(r.stdout.toString()).toBe(nftDebugText(readFileSync(jsonFile, 'utf8'), ['-j']).out);
   });
 
+  it('compile -j takes the text too, as nft -j -f does', () => {
+    const r = nftwasm(['compile', '-j', '-f', EXAMPLE_RULESET, '--debug=netlink']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe(nftDebugText(readFileSync(EXAMPLE_RULESET, 'utf8'), ['-j']).out);
+  });
+
   it('filter -j: the JSON ruleset filters the capture as its text does', () => {
     const text = nftwasm([...run, '--list']);
     const json = nftwasm(['filter', '-j', '-f', jsonFile, '-r', EXAMPLE_CAPTURE, '--local', '10.99.0.2', '-q', '--list', '--json']);
