@@ -97,7 +97,7 @@ class JsonPrinter {
   expr(e: TExpr): Json {
     switch (e.kind) {
       case 'ct': {
-        const words = (this.text.expr(e) as string).split(' ').slice(1);
+        const words = this.text.expr(e).split(' ').slice(1);
         const dir = words[0] === 'original' || words[0] === 'reply' ? words.shift() : undefined;
         // The key as its template names it: the family only of the
         // addresses of one IP version.
@@ -126,7 +126,8 @@ class JsonPrinter {
         return { range: [ends.expr(e.low), ends.expr(e.high)] };
       }
       case 'prefix': {
-        if (e.type.print === 'string') return `${(this.text.expr(e) as string).slice(1, -1)}`;
+        // An interface name wildcard, as written, without its quotes.
+        if (e.type.print === 'string') return this.text.expr(e).slice(1, -1);
         const { lo } = bounds(e);
         const value = this.expr({ ...(e.value as TExpr & { kind: 'const' }), value: lo });
         return e.length === e.bits ? value : { prefix: { addr: value, len: e.length } };
@@ -183,18 +184,18 @@ class JsonPrinter {
   }
 
   setRef(set: SetModel): Json {
-    return set.anonymous ? { set: this.elements(set, orderedElements(set)) } : `@${set.name}`;
+    return set.anonymous ? { set: this.elements(orderedElements(set)) } : `@${set.name}`;
   }
 
-  private element(set: SetModel, el: SetElementModel, extra: Record<string, Json> = {}): Json {
+  private element(el: SetElementModel, extra: Record<string, Json> = {}): Json {
     let key = this.expr(el.key);
     if (el.comment !== undefined || Object.keys(extra).length) key = { elem: { val: key, ...extra, ...(el.comment !== undefined ? { comment: el.comment } : {}) } };
     if (!el.data && el.objName === undefined) return key;
     return [key, el.objName !== undefined ? el.objName : this.expr(el.data!)];
   }
 
-  elements(set: SetModel, els: SetElementModel[]): Json[] {
-    return els.map((el) => this.element(set, el));
+  elements(els: SetElementModel[]): Json[] {
+    return els.map((el) => this.element(el));
   }
 
   private liveElements(set: SetModel, live: LiveSetElement[]): Json[] | undefined {
@@ -206,7 +207,7 @@ class JsonPrinter {
       const extra: Record<string, Json> = {};
       if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) extra.timeout = el.timeoutMs / 1000n;
       if (el.expiresMs !== undefined && !this.o.stateless) extra.expires = el.expiresMs / 1000n;
-      rows.push({ key, json: this.element(set, { key, ...(data ? { data } : {}) }, extra) });
+      rows.push({ key, json: this.element({ key, ...(data ? { data } : {}) }, extra) });
     }
     const order = orderedElements({ ...set, interval: false, elements: rows.map((r) => ({ key: r.key })) });
     return order.map((o) => rows.find((r) => r.key === o.key)!.json);
@@ -226,7 +227,6 @@ class JsonPrinter {
       if (mask !== (1n << BigInt(left.left.bits)) - 1n) {
         const inner = this.expr(left.left);
         if (right.value === 0n) return match(s.op === '!=' ? 'in' : '!', inner, list(mask));
-        if (right.value === mask && popcount(mask) <= 1) return match(s.op, { '&': [inner, list(mask)] }, list(right.value));
         return match(s.op, { '&': [inner, list(mask)] }, list(right.value));
       }
       left = left.left;
@@ -237,11 +237,9 @@ class JsonPrinter {
     return match(s.op, l, this.flagOr(type, right.value));
   }
 
+  // A value a statement sets keeps flags as a list.
   private value(e: TExpr): Json {
-    return e.kind === 'const' && e.type.print === 'bitmask' ? list(this.flagNames(e.type, e.value)) : this.expr(e);
-    function list(names: Json[]): Json {
-      return single(names);
-    }
+    return e.kind === 'const' && e.type.print === 'bitmask' ? single(this.flagNames(e.type, e.value)) : this.expr(e);
   }
 
   private match(s: TStmt & { kind: 'match' }, all: TStmt[]): Json {
@@ -440,7 +438,7 @@ class JsonPrinter {
     if (set.gcInterval !== undefined) root['gc-interval'] = set.gcInterval / 1000n;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
-    const elem = live && elements !== undefined ? elements : set.elements.length ? this.elements(set, orderedElements(set)) : [];
+    const elem = live && elements !== undefined ? elements : set.elements.length ? this.elements(orderedElements(set)) : [];
     if (elem.length) root.elem = elem;
     return { [set.isMap ? 'map' : 'set']: root };
   }
