@@ -1,6 +1,7 @@
 // Gives every expression its datatype, length and byte order, resolves
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
+import { parseJson } from './json-input.js';
 import { CtDir, CtKey, ExthdrOp, MetaKey, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
@@ -38,6 +39,8 @@ export interface CompileOptions {
   readFile?: (path: string) => string;
   // The names in a directory, for includes with wildcards.
   listDir?: (dir: string) => string[];
+  // The source is nft's JSON (as `nft -j -f` reads it).
+  json?: boolean;
 }
 
 // Helper objects are referenced by objref type NFT_OBJECT_CT_HELPER.
@@ -231,7 +234,7 @@ export class Evaluator {
   }
 
   private parsed(file: SourceFile): void {
-    const { items, errors } = parse(file, this.defines.keys(), (path, loc) => this.includedFiles(path, loc));
+    const { items, errors } = this.opts.json ? parseJson(file) : parse(file, this.defines.keys(), (path, loc) => this.includedFiles(path, loc));
     this.syntaxErrors.push(...errors);
     this.topLevel(items);
   }

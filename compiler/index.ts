@@ -8,6 +8,8 @@ import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
 import { listRuleset, type ListingOptions } from './listing.js';
+import { looksLikeJson } from './json-input.js';
+import { listRulesetJson } from './json-output.js';
 import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
 import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
@@ -148,7 +150,8 @@ function objectText(o: ObjectModel): string {
 
 export function compile(source: string, opts: CompileOptions = {}): Ruleset {
   const file = { name: opts.filename ?? 'stdin', text: source };
-  const model = evaluate(file, opts);
+  // nft's language never starts with a brace: such a file is nft's JSON.
+  const model = evaluate(file, { ...opts, json: opts.json ?? looksLikeJson(source) });
   const image = () => {
     const helpers = model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cthelper'));
     return encode(model, (r) => new Linearizer((s) => s.index, (o) => helpers.findIndex((h) => h === o)).rule(r));
@@ -174,6 +177,9 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
     rules: model.chains.flatMap((c) => c.rules.map((r) => ({ handle: r.handle, chain: c.index, ...(r.counter !== undefined ? { counter: r.counter } : {}) }))),
     logs: model.logs,
     toNetlinkDebug: () => disassemble(sent, names),
-    toListing: (o?: ListingOptions) => listRuleset(model, { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o }),
+    toListing: (o?: ListingOptions) => {
+      const options = { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o };
+      return options.json ? listRulesetJson(model, options) : listRuleset(model, options);
+    },
   };
 }

@@ -2,7 +2,7 @@
 import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
-import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
+import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
 import { natText, pairwiseText } from './nat.js';
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
@@ -35,6 +35,10 @@ export interface ListingOptions {
   services?: boolean;
   // The devices interface indexes are listed by name with (CompileOptions).
   interfaces?: readonly InterfaceName[];
+  // -j: as libnftables JSON, one line.
+  json?: boolean;
+  // A table of nftwasm's own (the trace filter's) left out of the listing.
+  omitTable?: string;
 }
 
 // An element of a set as the data plane holds it: key and data in register
@@ -171,7 +175,7 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
 
 // The length of a mask of leading ones, as nft lists an address masked
 // with one.
-function prefixLength(mask: bigint, bits: number): number | undefined {
+export function prefixLength(mask: bigint, bits: number): number | undefined {
   for (let n = 0; n <= bits; n++) {
     const m = ((1n << BigInt(n)) - 1n) << BigInt(bits - n);
     if (m === mask) return n;
@@ -179,14 +183,14 @@ function prefixLength(mask: bigint, bits: number): number | undefined {
   return undefined;
 }
 
-function popcount(v: bigint): number {
+export function popcount(v: bigint): number {
   let n = 0;
   for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
   return n;
 }
 
 // Flag names in bit order, as nft splits a bitmask value.
-function flagsText(type: Datatype, value: bigint, sep: string, numeric = false): string {
+export function flagsText(type: Datatype, value: bigint, sep: string, numeric = false): string {
   if (value === 0n) return '0x0';
   const names: string[] = [];
   for (let bit = 0n; value >> bit; bit++) {
@@ -196,7 +200,7 @@ function flagsText(type: Datatype, value: bigint, sep: string, numeric = false):
   return names.join(sep);
 }
 
-class Printer {
+export class Printer {
   constructor(private readonly o: ListingOptions) {}
 
   expr(e: TExpr, top = true): string {
@@ -309,12 +313,10 @@ class Printer {
     return set.anonymous ? `{ ${this.elements(set)} }` : `@${set.name}`;
   }
 
-  // The kernel keeps concatenations with ranges in the order they were
-  // added, and every other set sorted. A named set's elements are broken
-  // over lines as nft breaks them (its calculate_delim).
+  // A named set's elements are broken over lines as nft breaks them (its
+  // calculate_delim).
   elements(set: SetModel): string {
-    const els = set.interval ? (set.keyTypes.length > 1 ? set.elements : intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data, comment: r.comment })))
-      : [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+    const els = orderedElements(set);
     const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
     const key = (el: SetElementModel): string => `${this.expr(el.key)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
     return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
@@ -346,20 +348,7 @@ class Printer {
   }
 
   stmts(rule: RuleModel): string {
-    const parts: string[] = [];
-    const stmts = rule.stmts;
-    for (let i = 0; i < stmts.length; i++) {
-      const s = stmts[i];
-      const hidden = (m: TStmt & { kind: 'match' }) => m.dependency || isRedundantDependency(m, stmts.slice(i + 1), rule.chain.table.family);
-      if (s.kind === 'match' && hidden(s)) continue;
-      // A load merged from several matches lists those nft would list.
-      if (s.kind === 'joined') {
-        const shown = s.parts.filter((m) => !hidden(m));
-        if (shown.length) parts.push(this.stmt({ ...s, parts: shown }, stmts));
-        continue;
-      }
-      parts.push(this.stmt(s, stmts));
-    }
+    const parts = visibleStmts(rule).map((s) => this.stmt(s, rule.stmts));
     if (rule.comment !== undefined) parts.push(`comment "${rule.comment}"`);
     return parts.join(' ');
   }
@@ -391,10 +380,8 @@ class Printer {
         return `${this.expr(s.key)} vmap ${this.setRef(s.set)}`;
       case 'counter': {
         if (this.o.stateless) return 'counter';
-        const c = this.o.counters;
-        const p = c ? c[s.index * 2] ?? 0n : s.packets;
-        const b = c ? c[s.index * 2 + 1] ?? 0n : s.bytes;
-        return `counter packets ${p} bytes ${b}`;
+        const { packets, bytes } = counterValues(this.o, s.index, s);
+        return `counter packets ${packets} bytes ${bytes}`;
       }
       case 'objmap':
         return `${OBJMAP_WORDS[s.objType]} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
@@ -450,9 +437,7 @@ class Printer {
       case 'dynset':
         return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
       case 'quota': {
-        // nft_quota_do_dump shows what was consumed up to the quota, no more.
-        const consumed = s.used + (this.o.quotaCounted?.(s.slot) ?? 0n);
-        const used = consumed > s.bytes ? s.bytes : consumed;
+        const used = quotaUsed(this.o, s);
         return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${used && !this.o.stateless ? ` used ${byteAmount(used)}` : ''}`;
       }
     }
@@ -469,12 +454,10 @@ class Printer {
       const args = this.stmt(obj.stmt, []).slice(obj.kind.length + 1);
       return `\t${obj.kind} ${obj.name} {${h}\n\t\t${args}\n\t}\n`;
     }
-    const c = this.o.counters;
-    const p = c ? c[obj.index * 2] ?? 0n : obj.packets;
-    const b = c ? c[obj.index * 2 + 1] ?? 0n : obj.bytes;
+    const { packets, bytes } = counterValues(this.o, obj.index, obj);
     // Stateless, nft prints the counter's block empty.
     if (this.o.stateless) return `\tcounter ${obj.name} {${h}\n\t}\n`;
-    return `\tcounter ${obj.name} {${h}\n\t\tpackets ${p} bytes ${b}\n\t}\n`;
+    return `\tcounter ${obj.name} {${h}\n\t\tpackets ${packets} bytes ${bytes}\n\t}\n`;
   }
 
   set(set: SetModel): string {
@@ -518,6 +501,57 @@ class Printer {
   }
 }
 
+// A counter's values: after traffic when the data plane's are given, else
+// as the ruleset sets them.
+export function counterValues(o: ListingOptions, index: number, declared: { packets: bigint; bytes: bigint }): { packets: bigint; bytes: bigint } {
+  const c = o.counters;
+  return c ? { packets: c[index * 2] ?? 0n, bytes: c[index * 2 + 1] ?? 0n } : { packets: declared.packets, bytes: declared.bytes };
+}
+
+// nft_quota_do_dump shows what was consumed up to the quota, no more.
+export function quotaUsed(o: ListingOptions, s: TStmt & { kind: 'quota' }): bigint {
+  const consumed = s.used + (o.quotaCounted?.(s.slot) ?? 0n);
+  return consumed > s.bytes ? s.bytes : consumed;
+}
+
+// The statements nft lists of a rule: the dependencies it added or a later
+// statement implies left out, a merged load as the matches it would list.
+export function visibleStmts(rule: RuleModel): TStmt[] {
+  const out: TStmt[] = [];
+  const stmts = rule.stmts;
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i];
+    const hidden = (m: TStmt & { kind: 'match' }) => m.dependency || isRedundantDependency(m, matchesAfter(stmts, i), rule.chain.table.family);
+    if (s.kind === 'match' && hidden(s)) continue;
+    if (s.kind === 'joined') {
+      const shown = s.parts.filter((m) => !hidden(m));
+      if (shown.length) out.push({ ...s, parts: shown });
+      continue;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+// The matches after statement i, up to the first other statement: nft
+// forgets the protocols a rule matched at any statement that is not a
+// match (payload_dependency_reset), so a later header implies no earlier
+// match across one.
+function matchesAfter(stmts: TStmt[], i: number): TStmt[] {
+  const rest = stmts.slice(i + 1);
+  const other = rest.findIndex((s) => s.kind !== 'match' && s.kind !== 'joined');
+  return other < 0 ? rest : rest.slice(0, other);
+}
+
+// A set's elements in the order nft lists them: the kernel keeps
+// concatenations with ranges in the order they were added, and every other
+// set sorted; intervals as nft reads them back.
+export function orderedElements(set: SetModel): SetElementModel[] {
+  if (!set.interval) return [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+  if (set.keyTypes.length > 1) return set.elements;
+  return intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data, comment: r.comment }));
+}
+
 // How many elements of a named set of each key type nft prints to a line;
 // one for any other type, concatenations included.
 const ELEMENTS_PER_LINE: Record<string, number> = {
@@ -531,34 +565,39 @@ const OBJMAP_WORDS: Record<number, string> = {
   [ObjectType.Counter]: 'counter name', [ObjectType.CtHelper]: 'ct helper set', [ObjectType.Quota]: 'quota name', [ObjectType.Limit]: 'limit name',
 };
 
-const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+export const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
-const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
+export const PERIOD_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day', 604800: 'week' };
 
 // Bytes in the largest of bytes, kbytes and mbytes that divides them, as
 // nft's get_rate picks.
-function byteAmount(n: bigint): string {
+export function byteUnits(n: bigint): { value: bigint; unit: string } {
   let v = n;
   let unit = 0;
   while (unit < 2 && v % 1024n === 0n && v !== 0n) {
     v /= 1024n;
     unit++;
   }
-  return `${v} ${['bytes', 'kbytes', 'mbytes'][unit]}`;
+  return { value: v, unit: ['bytes', 'kbytes', 'mbytes'][unit]! };
+}
+
+function byteAmount(n: bigint): string {
+  const { value, unit } = byteUnits(n);
+  return `${value} ${unit}`;
 }
 
 const UNQUALIFIED_PRINT = new Set<number>([MetaKey.Iif, MetaKey.Oif, MetaKey.Iifname, MetaKey.Oifname, MetaKey.Iifgroup, MetaKey.Oifgroup]);
-const CT_PRINT: Record<string, string> = { 'proto-src': 'proto_src', 'proto-dst': 'proto_dst', l3proto: 'l3proto' };
+export const CT_PRINT: Record<string, string> = { 'proto-src': 'proto_src', 'proto-dst': 'proto_dst', l3proto: 'l3proto' };
 
 // A value of a typed field back from its register bytes.
-function decodeValue(t: { type: Datatype; bits: number; byteorder: ByteOrder }, bytes: Uint8Array): TExpr | undefined {
+export function decodeValue(t: { type: Datatype; bits: number; byteorder: ByteOrder }, bytes: Uint8Array): TExpr | undefined {
   if (t.type.name === 'verdict' || t.bits === 0) return undefined;
   return { kind: 'const', value: fromBytes(bytes.subarray(0, Math.ceil(t.bits / 8)), t.byteorder), type: t.type, bits: t.bits, byteorder: t.byteorder };
 }
 
 // A set's key back from its register bytes: each field of a concatenation
 // in register words of its own.
-function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
+export function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
   if (set.keyShift) return undefined;
   if (set.keyTypes.length === 1) return decodeValue(set.keyType, bytes);
   const items: TExpr[] = [];
@@ -572,7 +611,7 @@ function decodeKey(set: SetModel, bytes: Uint8Array): TExpr | undefined {
   return { kind: 'concat', items, type: set.keyType.type, bits: set.keyType.bits, byteorder: set.keyType.byteorder };
 }
 
-function isCtPort(e: TExpr): boolean {
+export function isCtPort(e: TExpr): boolean {
   return e.kind === 'ct' && (e.tmpl.key === CtKey.ProtoSrc || e.tmpl.key === CtKey.ProtoDst);
 }
 
@@ -613,7 +652,7 @@ function intervalKey(set: SetModel, r: IntervalRange): TExpr {
 // prefix by its first value; a concatenation as the number its parts make
 // exported each in its own byte order, one after the other, and read back
 // host-endian (little-endian), so its last part weighs most.
-function compareKeys(a: TExpr, b: TExpr): number {
+export function compareKeys(a: TExpr, b: TExpr): number {
   const k = (e: TExpr): bigint => {
     if (e.kind === 'const') return e.value;
     if (e.kind === 'range') return k(e.low);
@@ -687,19 +726,24 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], fami
 }
 
 // nft lists a raw payload of bits within bytes as the bytes under a mask.
-function rawBitsMatch(s: TStmt & { kind: 'match' }): string | undefined {
+export function rawBits(s: TStmt & { kind: 'match' }): { base: string; offset: number; len: number; mask: bigint; value: bigint } | undefined {
   const l = s.left;
   if (l.kind !== 'payload' || !isRaw(l.proto) || (l.offset % 8 === 0 && l.bits % 8 === 0) || s.right.kind !== 'const') return undefined;
   const first = Math.floor(l.offset / 8);
   const bytes = Math.ceil((l.offset + l.bits) / 8) - first;
   const shift = BigInt(payloadShift(l));
-  const mask = ((1n << BigInt(l.bits)) - 1n) << shift;
+  return { base: l.proto.slice(1), offset: first * 8, len: bytes * 8, mask: ((1n << BigInt(l.bits)) - 1n) << shift, value: s.right.value << shift };
+}
+
+function rawBitsMatch(s: TStmt & { kind: 'match' }): string | undefined {
+  const r = rawBits(s);
+  if (!r) return undefined;
   const op = s.op === 'implicit' ? '==' : s.op;
-  return `${l.proto},${first * 8},${bytes * 8} & 0x${mask.toString(16)} ${op} 0x${(s.right.value << shift).toString(16)}`;
+  return `@${r.base},${r.offset},${r.len} & 0x${r.mask.toString(16)} ${op} 0x${r.value.toString(16)}`;
 }
 
 // Only a protocol matched before the field names it.
-function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
+export function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
   for (const s of all) {
     if (usesPayload(s, (q) => q === p)) break;
     const l4 = l4Of(s);
@@ -710,10 +754,14 @@ function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
   return 'th';
 }
 
+export function listedTables(model: RulesetModel, o: ListingOptions): TableModel[] {
+  return model.tables.filter((t) => t.name !== o.omitTable);
+}
+
 export function listRuleset(model: RulesetModel, o: ListingOptions = {}): string {
   const p = new Printer(o);
   let out = '';
-  for (const t of model.tables) {
+  for (const t of listedTables(model, o)) {
     out += `table ${t.family} ${t.name} {${o.handles ? ` # handle ${t.handle}` : ''}\n`;
     const blocks: string[] = [
       ...t.objects.map((x) => p.object(x)),

@@ -195,7 +195,7 @@ function mapData(d: Expr, shape: MapShape, addr: typeof IPV4, half: number, c: N
 }
 
 // nft prints a range of addresses that is exactly a prefix as the prefix.
-function prefixOf(low: bigint, high: bigint, bits: number): number | undefined {
+export function prefixOf(low: bigint, high: bigint, bits: number): number | undefined {
   const host = low ^ high;
   if ((host & (host + 1n)) !== 0n || (low & host) !== 0n) return undefined;
   return host === 0n ? bits : bits - host.toString(2).length;

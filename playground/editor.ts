@@ -2,16 +2,13 @@
 // textarea cannot, the squiggle under each error's span and its message at
 // the end of that line, beside a gutter of line numbers. Tab indents as nft
 // files do; Escape then Tab leaves, so the keyboard is never trapped.
+import { escapeHtml } from './html.js';
 
 export interface SourceError {
   line: number;
   column: number;
   endColumn: number;
   message: string;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
 export class RulesetEditor {

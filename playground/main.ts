@@ -3,8 +3,11 @@
 // of it: counters, packets, their traces, the conntrack table, the bytecode.
 import { compile, NftError, CaptureFormatError, type Ruleset } from '../src/browser.js';
 import { RulesetEditor } from './editor.js';
+import { escapeHtml } from './html.js';
 import { PacketTable, type PacketFilter } from './packet-table.js';
 import { runCapture, tracePacket } from './run.js';
+import { coverageHtml } from './coverage-view.js';
+import { runDiff, showDiff } from './diff-view.js';
 
 const SOURCE_NAME = 'ruleset.nft';
 const EXAMPLE = { ruleset: 'examples/web.nft', capture: 'examples/web.pcap', local: '10.99.0.2' };
@@ -14,9 +17,6 @@ function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 const status = byId<HTMLParagraphElement>('status');
 const localField = byId<HTMLInputElement>('local');
@@ -32,15 +32,22 @@ const gotoError = byId<HTMLButtonElement>('goto-error');
 const filterVerdict = byId<HTMLSelectElement>('filter-verdict');
 const filterState = byId<HTMLSelectElement>('filter-state');
 const filterText = byId<HTMLInputElement>('filter-text');
+const coverage = byId<HTMLPreElement>('coverage');
+const diffStatus = byId<HTMLParagraphElement>('diff-status');
+const diffCount = byId<HTMLSpanElement>('diff-count');
+const diffBody = byId<HTMLTableElement>('diff-flows').querySelector('tbody')!;
 
 let ruleset: Ruleset | null = null;
+let newRuleset: Ruleset | null = null;
 let capture: { name: string; bytes: Uint8Array } | null = null;
 let chosenPacket: number | null = null;
 // Each run and trace takes a number; a slower earlier one must not
 // overwrite what a later one showed.
 let runNumber = 0;
 let traceNumber = 0;
+let diffNumber = 0;
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
+let newCompileTimer: ReturnType<typeof setTimeout> | undefined;
 
 function setStatus(text: string, state: 'idle' | 'running' | 'done' | 'error'): void {
   status.textContent = text;
@@ -76,6 +83,58 @@ const editor = new RulesetEditor(byId('source'), byId('backdrop'), byId('gutter'
     if (compileSource()) void run();
   }, COMPILE_DELAY_MS);
 });
+
+const newEditor = new RulesetEditor(byId('new-source'), byId('new-backdrop'), byId('new-gutter'), () => {
+  clearTimeout(newCompileTimer);
+  newCompileTimer = setTimeout(() => {
+    compileNewSource();
+    void diff();
+  }, COMPILE_DELAY_MS);
+});
+
+function setDiffStatus(text: string, state: 'idle' | 'running' | 'done' | 'error'): void {
+  diffStatus.textContent = text;
+  diffStatus.dataset.state = state;
+}
+
+// The ruleset of the diff view, marked where it is wrong as the first is.
+function compileNewSource(): void {
+  newRuleset = null;
+  diffBody.replaceChildren();
+  diffCount.textContent = '';
+  if (newEditor.value.trim() === '') {
+    newEditor.showErrors([]);
+    setDiffStatus('Write the ruleset you would load instead; the connections whose packets would meet another verdict show here.', 'idle');
+    return;
+  }
+  try {
+    newRuleset = compile(newEditor.value, { filename: 'new.nft' });
+    newEditor.showErrors([]);
+  } catch (e) {
+    if (!(e instanceof NftError)) throw e;
+    newEditor.showErrors(e.errors.map((x) => ({ line: x.line, column: x.column, endColumn: x.endColumn, message: x.message.split('\n')[0].replace(/^.*?: Error: /, '') })));
+    setDiffStatus(`The new ruleset has an error at line ${e.line}, column ${e.column}: ${e.message.split('\n')[0].replace(/^.*?: Error: /, '')}`, 'error');
+  }
+}
+
+async function diff(): Promise<void> {
+  if (!ruleset || !newRuleset) return;
+  if (!capture) {
+    setDiffStatus('The new ruleset compiles. Open a capture or load the example to compare.', 'idle');
+    return;
+  }
+  const mine = ++diffNumber;
+  setDiffStatus(`Comparing over ${capture.name}…`, 'running');
+  try {
+    const result = await runDiff(ruleset, newRuleset, capture.bytes, localAddresses());
+    if (mine !== diffNumber) return;
+    setDiffStatus(showDiff(diffBody, result), 'done');
+    diffCount.textContent = String(result.changes.length);
+    diffStatus.dataset.run = String(mine);
+  } catch (e) {
+    if (mine === diffNumber) setDiffStatus((e as Error).message, 'error');
+  }
+}
 
 function compileSource(): boolean {
   try {
@@ -114,6 +173,7 @@ async function run(): Promise<void> {
     const result = await runCapture(current.ruleset, current.capture.bytes, current.local);
     if (mine !== runNumber) return;
     listing.innerHTML = listingHtml(result.listing);
+    coverage.innerHTML = coverageHtml(result.coverage.listing, result.coverage.rules);
     conntrack.textContent = result.conntrack || '(empty)';
     conntrackCount.textContent = String(result.conntrackEntries);
     table.show(result.rows, packetFilter());
@@ -123,6 +183,7 @@ async function run(): Promise<void> {
     // Which run the page shows, for scripts that drive it.
     status.dataset.run = String(mine);
     if (chosenPacket !== null && chosenPacket <= result.rows.length) void showTrace(chosenPacket);
+    void diff();
   } catch (e) {
     if (mine !== runNumber) return;
     if (e instanceof RangeError && /address/.test(e.message)) localField.setAttribute('aria-invalid', 'true');
@@ -185,6 +246,11 @@ async function openFile(file: File): Promise<void> {
 }
 
 byId('load-example').addEventListener('click', () => void loadExample());
+byId('copy-ruleset').addEventListener('click', () => {
+  newEditor.value = editor.value;
+  compileNewSource();
+  void diff();
+});
 byId<HTMLInputElement>('capture-file').addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (file) void openFile(file);

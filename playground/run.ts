@@ -1,6 +1,6 @@
 // A capture run through a ruleset in this page, and the trace of one of its
 // packets: the same filter, JSON words and trace lines as the command line.
-import { createFilter, type Ruleset } from '../src/browser.js';
+import { createFilter, type RuleCoverage, type Ruleset } from '../src/browser.js';
 import { packetJson } from '../src/output/packet-json.js';
 import { secondsText } from '../src/output/names.js';
 import { packetSummary } from '../src/output/packet-summary.js';
@@ -25,6 +25,9 @@ export interface PacketRow {
 export interface RunResult {
   rows: PacketRow[];
   listing: string;
+  // The listing with handles, and how many packets reached and matched
+  // each rule.
+  coverage: { listing: string; rules: RuleCoverage[] };
   conntrack: string;
   conntrackEntries: number;
   accepted: number;
@@ -51,7 +54,7 @@ function decidedText(p: PacketJson): string {
 
 export async function runCapture(ruleset: Ruleset, capture: Uint8Array, local: string[]): Promise<RunResult> {
   const started = performance.now();
-  const filter = await createFilter(ruleset, { local });
+  const filter = await createFilter(ruleset, { local, coverage: true });
   const rows: PacketRow[] = [];
   let first: bigint | null = null;
   const stats = filter.processCapture(capture, (batch) => {
@@ -76,6 +79,7 @@ export async function runCapture(ruleset: Ruleset, capture: Uint8Array, local: s
   return {
     rows,
     listing: filter.listRuleset(),
+    coverage: { listing: filter.listRuleset({ handles: true }), rules: filter.coverage() },
     conntrack: filter.conntrackListing(),
     conntrackEntries: stats.conntrackEntries,
     accepted: stats.accepted,

@@ -6,12 +6,13 @@ import { readFileSync, readdirSync, openSync, readSync, closeSync, fstatSync } f
 import { constants as osConstants } from 'node:os';
 import { systemErrorText } from './system-error.js';
 import { compile, NftError, createFilter, CaptureFormatError } from './index.js';
-import { parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
+import { memoryReader, parseLocalAddresses, type Filter, type ConntrackFormat } from './filter.js';
 import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type CompileOptions, type Ruleset } from '../compiler/index.js';
 import { DEFAULT_INCLUDE_DIRS } from '../compiler/include.js';
 import { hostAccounts, hostServices } from './host-names.js';
+import { looksLikeJson } from '../compiler/json-input.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
@@ -88,6 +89,7 @@ function hostCompileOptions(path: string, flags: NetworkFlags, network?: HostNet
   };
 }
 
+// A file starting with a brace is nft's JSON (compile() tells).
 function compileFile(path: string, flags: NetworkFlags, network?: HostNetwork): Ruleset {
   return compile(readText(path), hostCompileOptions(path, flags, network));
 }
@@ -147,7 +149,9 @@ function compileWithTraceFilter(path: string, expr: string, flags: NetworkFlags,
   if (check.rules.length !== 1 || !rule.every((l) => SELECTING.test(l))) {
     throw usage(`--trace-filter '${expr}': give one expression that selects packets, without verdicts or statements that change them or their connection`);
   }
-  return compile(`${readText(path)}\n${traceTable(expr)}`, hostCompileOptions(path, flags, network));
+  const text = readText(path);
+  if (looksLikeJson(text)) throw usage(`--trace-filter takes a ruleset in nft's language; ${path} is JSON`);
+  return compile(`${text}\n${traceTable(expr)}`, hostCompileOptions(path, flags, network));
 }
 
 function hideTraceTable(listing: string): string {
@@ -221,6 +225,7 @@ interface RunFlags extends NetworkFlags {
   traceFilter?: string;
   local?: string[];
   list?: boolean;
+  nftJson?: boolean;
   conntrack?: boolean;
   conntrackFormat: ConntrackFormat;
   sysctl?: string[];
@@ -254,6 +259,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--trace-filter <EXPR>', "trace the packets matching an nft expression, e.g. 'tcp dport 22'")
     .option('--local <ADDR[,ADDR...]>', "the filtering host's addresses: packets to them take input, from them output, the rest forward (repeatable; default: those of --interfaces)", collect)
     .option('--list', 'print the ruleset with its counters at the end, as `nft list ruleset`')
+    .option('-j, --nft-json', 'nft\'s JSON, as `nft -j`: -f FILE may be JSON (as without -j), --list prints as `nft -j list ruleset`')
     .option('--conntrack', 'print the conntrack table at the end, as `conntrack -L -o extended,id`')
     .option('--log <FILE>', 'write what log statements put in the kernel log, as `dmesg --raw` prints it (with the capture time), - for standard output')
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
@@ -364,12 +370,13 @@ function timing(startedMs: number): (packets: number) => string {
 }
 
 function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (packets: number) => string, log?: LogFile): void {
+  if (flags.list && flags.nftJson) io.out(filter.listRuleset({ json: true, omitTable: TRACE_TABLE }));
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
-    if (flags.list) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
+    if (flags.list && !flags.nftJson) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
     if (flags.conntrack) io.out(`${conntrackJson(filter, accountingOn(filter.ruleset))}\n`);
   } else {
-    if (flags.list) io.out(hideTraceTable(filter.listRuleset()));
+    if (flags.list && !flags.nftJson) io.out(hideTraceTable(filter.listRuleset()));
     if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
   }
   if (flags.coverage) {
@@ -607,13 +614,7 @@ function captureSource(path: string): () => (dest: Uint8Array) => number {
     let bytes: Uint8Array | undefined;
     return () => {
       bytes ??= new Uint8Array(readFileSync(0));
-      let at = 0;
-      return (dest) => {
-        const n = Math.min(dest.length, bytes!.length - at);
-        dest.set(bytes!.subarray(at, at + n));
-        at += n;
-        return n;
-      };
+      return memoryReader(bytes);
     };
   }
   return () => {
@@ -669,9 +670,10 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .command('compile')
     .description('check a ruleset file; with --debug=netlink print its bytecode as `nft -c --debug=netlink -f` does')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
+    .option('-j, --json', 'as `nft -j -f`: the file may be nft\'s JSON (a file starting with { is read as JSON, -j or not)')
     .addOption(new Option('--debug <what>', 'print the bytecode').choices(['netlink'])))
-    .addHelpText('after', `\nExample:\n  nftwasm compile -f rules.nft --debug=netlink\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; debug?: string } & NetworkFlags) => {
+    .addHelpText('after', `\nExamples:\n  nftwasm compile -f rules.nft --debug=netlink\n  nftwasm compile -j -f rules.json --debug=netlink\n${EXIT_CODES_HELP}`)
+    .action((opts: { file: string; debug?: string; json?: boolean } & NetworkFlags) => {
       result.task = (async () => {
         const r = compileFile(opts.file, opts, readNetwork(opts));
         if (opts.debug === 'netlink') io.out(r.toNetlinkDebug());
@@ -684,11 +686,12 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
     .description('print a ruleset file as `nft list ruleset` prints it once loaded')
     .requiredOption('-f, --file <FILE>', 'ruleset file')
     .option('-a, --handle', 'show rule handles')
-    .option('-s, --stateless', 'omit counter values'))
-    .addHelpText('after', `\nExample:\n  nftwasm list -a -f rules.nft\n${EXIT_CODES_HELP}`)
-    .action((opts: { file: string; handle?: boolean; stateless?: boolean } & NetworkFlags) => {
+    .option('-s, --stateless', 'omit counter values')
+    .option('-j, --json', 'print it as `nft -j list ruleset` does (libnftables JSON)'))
+    .addHelpText('after', `\nExamples:\n  nftwasm list -a -f rules.nft\n  nftwasm list -j -f rules.nft | jq .\n${EXIT_CODES_HELP}`)
+    .action((opts: { file: string; handle?: boolean; stateless?: boolean; json?: boolean } & NetworkFlags) => {
       result.task = (async () => {
-        io.out(compileFile(opts.file, opts, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless }));
+        io.out(compileFile(opts.file, opts, readNetwork(opts)).toListing({ handles: opts.handle, stateless: opts.stateless, json: opts.json }));
         return EXIT_OK;
       })();
     });

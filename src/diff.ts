@@ -35,6 +35,8 @@ export interface FlowChange {
   // The first packet (numbered from 1) whose verdict changed, and its time.
   firstPacket: number;
   time: string;
+  // Whose packets the change drops, accepts, or both.
+  now: 'dropped' | 'accepted' | 'both';
   old: DiffSide;
   new: DiffSide;
 }
@@ -169,6 +171,7 @@ export async function diffRulesets(oldRuleset: Ruleset, newRuleset: Ruleset, ope
       changedPackets: t.changed,
       firstPacket: t.first.packet,
       time: t.first.time,
+      now: t.lost && t.gained ? 'both' : t.lost ? 'dropped' : 'accepted',
       old: { accepted: t.oldAccepted, dropped: t.packets - t.oldAccepted, decided: t.first.old },
       new: { accepted: t.newAccepted, dropped: t.packets - t.newAccepted, decided: t.first.new },
     });

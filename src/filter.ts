@@ -88,6 +88,17 @@ export type BatchListener = (batch: PacketBatch) => void;
 // Reads into dest, returns the number of bytes read (0 at the end).
 export type CaptureReader = (dest: Uint8Array) => number;
 
+// A reader of a capture held in memory, from its start.
+export function memoryReader(bytes: Uint8Array): CaptureReader {
+  let at = 0;
+  return (dest) => {
+    const n = Math.min(dest.length, bytes.length - at);
+    dest.set(bytes.subarray(at, at + n));
+    at += n;
+    return n;
+  };
+}
+
 // Room for records of four times the usual 256 KiB snap length.
 export const DEFAULT_BATCH_BYTES = 1 << 20;
 // The input buffer is read, and processed, this many blocks at a time (see
@@ -208,13 +219,7 @@ export class Filter {
 
   // Runs a whole capture file held in memory.
   processCapture(bytes: Uint8Array, onBatch?: BatchListener): FilterStats {
-    let at = 0;
-    return this.processReader((dest) => {
-      const n = Math.min(dest.length, bytes.length - at);
-      dest.set(bytes.subarray(at, at + n));
-      at += n;
-      return n;
-    }, onBatch);
+    return this.processReader(memoryReader(bytes), onBatch);
   }
 
   // Runs a capture pulled block by block (a file larger than memory).

@@ -6,7 +6,7 @@ setDefaultWasm(loadWasmModule);
 
 export { compile, NftError } from '../compiler/index.js';
 export type { Ruleset, ListingOptions } from '../compiler/index.js';
-export { createFilter, Filter, type FilterOptions, type FilterStats, type ConntrackStatistics, type BatchListener, type CaptureReader } from './filter.js';
+export { createFilter, memoryReader, Filter, type FilterOptions, type FilterStats, type ConntrackStatistics, type BatchListener, type CaptureReader } from './filter.js';
 export { PacketBatch } from './packet-batch.js';
 export { dmesgLine } from './output/log-format.js';
 export type { LogEntry, LogListener } from './packet-log.js';

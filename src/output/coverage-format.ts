@@ -7,8 +7,9 @@ function counts(r: RuleCoverage): string {
   return `reached ${r.reached}, matched ${r.matched}${r.shadowed ? `, ${r.shadowed} more decided earlier` : ''}`;
 }
 
-// The listing (printed with handles) with each rule's counts after its handle.
-export function coverageListing(listing: string, rules: readonly RuleCoverage[]): string {
+// The listing's lines (printed with handles), each rule's with its counts
+// after its handle and its coverage beside it.
+export function coverageLines(listing: string, rules: readonly RuleCoverage[]): { text: string; rule?: RuleCoverage }[] {
   const byRule = new Map(rules.map((r) => [`${r.family} ${r.table} ${r.handle}`, r]));
   let table = '';
   return listing.split('\n').map((line) => {
@@ -16,8 +17,12 @@ export function coverageListing(listing: string, rules: readonly RuleCoverage[])
     if (t) table = `${t[1]} ${t[2]}`;
     const h = line.match(/^\t\t.* # handle (\d+)$/);
     const r = h ? byRule.get(`${table} ${h[1]}`) : undefined;
-    return r ? `${line}: ${counts(r)}` : line;
-  }).join('\n');
+    return r ? { text: `${line}: ${counts(r)}`, rule: r } : { text: line };
+  });
+}
+
+export function coverageListing(listing: string, rules: readonly RuleCoverage[]): string {
+  return coverageLines(listing, rules).map((l) => l.text).join('\n');
 }
 
 function where(r: RuleCoverage): string {

@@ -14,7 +14,7 @@ export function flowText(flow: Flow): string {
   return `${name} ${endpoint(flow.src, flow.sport, flow.family)} -> ${endpoint(flow.dst, flow.dport, flow.family)}${icmp}`;
 }
 
-function deciderText(d: Decider): string {
+export function deciderText(d: Decider): string {
   if (d.fate) return `not filtered (${d.fate})`;
   const where = d.family ? `${d.family} ${d.table} ${d.chain}` : '';
   if (d.handle !== undefined) return `rule "${d.rule}" (${where} handle ${d.handle})`;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../host/cli-run.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -62,4 +62,13 @@ export async function startPlayground(): Promise<Server> {
 export function outputPath(name: string): string {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   return join(OUTPUT_DIR, name);
+}
+
+// Waits until the status line `id` says a run later than `after` has
+// finished and is shown (the page numbers its runs in data-run).
+export async function runAfter(page: Page, after: number, id = 'status'): Promise<void> {
+  await page.waitForFunction(([n, el]) => {
+    const s = document.getElementById(el)!;
+    return s.dataset.state === 'done' && Number(s.dataset.run) > n;
+  }, [after, id] as const);
 }

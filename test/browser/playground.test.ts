@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { compile, NftError } from '../../compiler/index.js';
 import { BIN, EXAMPLE_CAPTURE, EXAMPLE_RULESET, ensureBuilt } from '../host/cli-run.js';
-import { HAS_CHROMIUM, SKIP_REASON, launchChromium, outputPath, startPlayground, type Browser, type Server } from './chromium.js';
+import { HAS_CHROMIUM, SKIP_REASON, launchChromium, outputPath, runAfter, startPlayground, type Browser, type Server } from './chromium.js';
 
 const LOCAL = '10.99.0.2';
 
@@ -25,13 +25,6 @@ async function currentRun(page: Page): Promise<number> {
   return Number((await page.getAttribute('#status', 'data-run')) ?? 0);
 }
 
-// Waits until a run later than `after` has finished and is shown.
-async function runAfter(page: Page, after: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const s = document.getElementById('status')!;
-    return s.dataset.state === 'done' && Number(s.dataset.run) > n;
-  }, after);
-}
 
 async function traceOf(page: Page, packet: number): Promise<string> {
   await page.waitForSelector(`#trace[data-packet="${packet}"]`);

@@ -6,10 +6,11 @@
 // file and may never fall below the floors recorded in
 // conformance-floors.json (NFTWASM_CONFORMANCE_RECORD=1 rewrites them).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { compile, NftError } from '../../compiler/index.js';
+import { compile, NftError, type Ruleset } from '../../compiler/index.js';
 import {
-  CORPUS_DIR, corpusAvailable, corpusFiles, elementAddition, objectDeclaration, payloadBlocks, readCorpusFile, setDeclaration,
+  CORPUS_DIR, corpusAvailable, corpusFiles, elementAddition, jsonBlocks, objectDeclaration, payloadBlocks, readCorpusFile, setDeclaration,
   type CorpusFile, type CorpusLine, type CorpusTable,
 } from './corpus.js';
 
@@ -18,6 +19,10 @@ const FLOORS_FILE = new URL('./conformance-floors.json', import.meta.url);
 interface Floor {
   ok: number;
   fail: number;
+  // Rules whose nft -j listing matches the corpus's JSON.
+  jsonOut?: number;
+  // Rules whose JSON gives the bytecode of their text.
+  json?: number;
 }
 
 interface FileTally {
@@ -25,6 +30,10 @@ interface FileTally {
   okMatch: number;
   failTests: number;
   failRejected: number;
+  jsonOutTests: number;
+  jsonOutMatch: number;
+  jsonInTests: number;
+  jsonInMatch: number;
   mismatches: string[];
   crashes: string[];
 }
@@ -132,6 +141,9 @@ function runRule(file: CorpusFile, line: CorpusLine, table: CorpusTable, chain: 
     tally.mismatches.push(`${where} rejected: ${line.text}: ${result.error}`);
     return;
   }
+  const alone = tryCompile(tableSource(file, table, decl));
+  checkJsonOutput(file, line, chain, result.value, where, tally);
+  if (alone.ok) checkJsonInput(file, line, table, chain, alone.value, ruleBytecode(result.value, alone.value), where, tally);
   const listed = listedRule(result.value.toListing({ stateless: true, numericProtocol: true }), chain);
   if (!sameListing(line.expected, listed)) {
     tally.mismatches.push(`${where} listing: ${listed} != ${line.expected}`);
@@ -142,16 +154,64 @@ function runRule(file: CorpusFile, line: CorpusLine, table: CorpusTable, chain: 
     tally.mismatches.push(`${where} no expected bytecode: ${line.text}`);
     return;
   }
-  // The rule's own blocks are what its table prints beyond the table alone.
-  const alone = tryCompile(tableSource(file, table, decl));
-  const prefix = alone.ok ? alone.value.toNetlinkDebug() : '';
-  const full = result.value.toNetlinkDebug();
-  const got = (full.startsWith(prefix) ? full.slice(prefix.length) : full).split('\n').filter((l) => !l.includes('(null) (null)'));
+  const got = ruleBytecode(result.value, alone.ok ? alone.value : undefined);
   if (!sameBytecode(want, got)) {
     tally.mismatches.push(`${where} bytecode: ${line.text}\n${got.join('\n')}\nwant:\n${want.join('\n')}`);
     return;
   }
   tally.okMatch++;
+}
+
+// The rule's own blocks are what its table prints beyond the table alone.
+function ruleBytecode(withRule: Ruleset, alone: Ruleset | undefined): string[] {
+  const prefix = alone ? alone.toNetlinkDebug() : '';
+  const full = withRule.toNetlinkDebug();
+  return (full.startsWith(prefix) ? full.slice(prefix.length) : full).split('\n').filter((l) => !l.includes('(null) (null)'));
+}
+
+const aloneCache = new Map<string, Ruleset>();
+
+function compiledAlone(json: string): Ruleset {
+  let r = aloneCache.get(json);
+  if (!r) aloneCache.set(json, (r = compile(json, { filename: 'corpus.json', json: true, accounts: ACCOUNTS })));
+  return r;
+}
+
+// The corpus's JSON of the rule, added to the table as nft -j lists it,
+// must give the bytecode of the rule's text.
+function checkJsonInput(file: CorpusFile, line: CorpusLine, table: CorpusTable, chain: string, alone: Ruleset, text: string[], where: string, tally: FileTally): void {
+  const expr = jsonBlocks(file.path, '.json').get(line.text);
+  if (expr === undefined) return;
+  tally.jsonInTests++;
+  const aloneJson = alone.toListing({ json: true });
+  const doc = JSON.parse(aloneJson);
+  doc.nftables.push({ add: { rule: { family: table.family, table: table.table, chain, expr } } });
+  let got: string[];
+  try {
+    const json = compile(JSON.stringify(doc), { filename: 'corpus.json', json: true, accounts: ACCOUNTS });
+    got = ruleBytecode(json, compiledAlone(aloneJson));
+  } catch (e) {
+    if (!(e instanceof NftError)) {
+      tally.crashes.push(`${where} json input: ${line.text}\n${(e as Error).stack ?? String(e)}`);
+      return;
+    }
+    tally.mismatches.push(`${where} json input rejected: ${line.text}: ${e.message.split('\n')[0]}`);
+    return;
+  }
+  if (sameBytecode(text, got)) tally.jsonInMatch++;
+  else tally.mismatches.push(`${where} json input bytecode: ${line.text}\n${got.join('\n')}\ntext:\n${text.join('\n')}`);
+}
+
+// The rule's expressions in `nft -j list ruleset`, against the corpus's
+// JSON of it (what nft lists where it differs from what it reads).
+function checkJsonOutput(file: CorpusFile, line: CorpusLine, chain: string, ruleset: ReturnType<typeof compile>, where: string, tally: FileTally): void {
+  const want = jsonBlocks(file.path, '.json.output').get(line.text) ?? jsonBlocks(file.path, '.json').get(line.text);
+  if (want === undefined) return;
+  tally.jsonOutTests++;
+  const items = JSON.parse(ruleset.toListing({ json: true, stateless: true, numericProtocol: true })).nftables as { rule?: { chain: string; expr: unknown } }[];
+  const got = items.find((i) => i.rule?.chain === chain)?.rule?.expr;
+  if (isDeepStrictEqual(got, want)) tally.jsonOutMatch++;
+  else tally.mismatches.push(`${where} json output: ${line.text}\n${JSON.stringify(got)}\nwant:\n${JSON.stringify(want)}`);
 }
 
 // A set, element or object line, tried on each table: ok lines must be
@@ -199,7 +259,7 @@ function runDeclaration(file: CorpusFile, line: CorpusLine, decl: Declarations, 
 
 function runFile(path: string): FileTally {
   const file = readCorpusFile(path);
-  const tally: FileTally = { okTests: 0, okMatch: 0, failTests: 0, failRejected: 0, mismatches: [], crashes: [] };
+  const tally: FileTally = { okTests: 0, okMatch: 0, failTests: 0, failRejected: 0, jsonOutTests: 0, jsonOutMatch: 0, jsonInTests: 0, jsonInMatch: 0, mismatches: [], crashes: [] };
   const decl: Declarations = { sets: new Map(), objects: [] };
   for (const line of file.lines) {
     if (line.kind !== 'rule') runDeclaration(file, line, decl, tally);
@@ -215,24 +275,29 @@ describe.skipIf(!corpusAvailable())(`conformance corpus (${CORPUS_DIR})`, () => 
     const report: string[] = [];
     const below: string[] = [];
     const crashes: string[] = [];
-    let ok = 0, okTests = 0, fail = 0, failTests = 0;
+    let ok = 0, okTests = 0, fail = 0, failTests = 0, jsonIn = 0, jsonInTests = 0, jsonOut = 0, jsonOutTests = 0;
     for (const [path, t] of tallies) {
       ok += t.okMatch; okTests += t.okTests; fail += t.failRejected; failTests += t.failTests;
-      report.push(`${path.padEnd(22)} ok ${`${t.okMatch}/${t.okTests}`.padStart(9)}  fail ${`${t.failRejected}/${t.failTests}`.padStart(7)}${t.crashes.length ? `  CRASHES ${t.crashes.length}` : ''}`);
+      jsonOut += t.jsonOutMatch; jsonOutTests += t.jsonOutTests; jsonIn += t.jsonInMatch; jsonInTests += t.jsonInTests;
+      report.push(`${path.padEnd(22)} ok ${`${t.okMatch}/${t.okTests}`.padStart(9)}  fail ${`${t.failRejected}/${t.failTests}`.padStart(7)}  json ${`${t.jsonInMatch}/${t.jsonInTests}`.padStart(9)}  json out ${`${t.jsonOutMatch}/${t.jsonOutTests}`.padStart(9)}${t.crashes.length ? `  CRASHES ${t.crashes.length}` : ''}`);
       const floor = floors[path] ?? { ok: 0, fail: 0 };
-      if (t.okMatch < floor.ok || t.failRejected < floor.fail) below.push(`${path}: ok ${t.okMatch} < ${floor.ok} or fail ${t.failRejected} < ${floor.fail}`);
+      if (t.okMatch < floor.ok || t.failRejected < floor.fail || t.jsonInMatch < (floor.json ?? 0) || t.jsonOutMatch < (floor.jsonOut ?? 0)) {
+        below.push(`${path}: ok ${t.okMatch} < ${floor.ok} or fail ${t.failRejected} < ${floor.fail} or json ${t.jsonInMatch} < ${floor.json ?? 0} or json out ${t.jsonOutMatch} < ${floor.jsonOut ?? 0}`);
+      }
       crashes.push(...t.crashes);
       if (process.env.NFTWASM_CONFORMANCE_VERBOSE) console.log(t.mismatches.join('\n'));
     }
-    console.log(`conformance per file (ok: matched/tested, fail: rejected/tested; every table and chain):\n${report.join('\n')}\n`
-      + `conformance: ${ok}/${okTests} ok tests match, ${fail}/${failTests} fail tests rejected over ${tallies.size} files`);
+    console.log(`conformance per file (ok: matched/tested, fail: rejected/tested, json: .t.json rules giving the text's bytecode/tested, json out: nft -j listings matched/tested; every table and chain):\n${report.join('\n')}\n`
+      + `conformance: ${ok}/${okTests} ok tests match, ${fail}/${failTests} fail tests rejected, ${jsonIn}/${jsonInTests} JSON rules give the text's bytecode, ${jsonOut}/${jsonOutTests} JSON listings match over ${tallies.size} files`);
     if (process.env.NFTWASM_CONFORMANCE_RECORD) {
-      const rows = [...tallies].map(([path, t]) => `  ${JSON.stringify(path)}: { "ok": ${t.okMatch}, "fail": ${t.failRejected} }`);
+      const rows = [...tallies].map(([path, t]) => `  ${JSON.stringify(path)}: { "ok": ${t.okMatch}, "fail": ${t.failRejected}, "json": ${t.jsonInMatch}, "jsonOut": ${t.jsonOutMatch} }`);
       writeFileSync(FLOORS_FILE, `{\n${rows.join(',\n')}\n}\n`);
     }
     expect(crashes).toEqual([]);
     expect(below).toEqual([]);
-  });
+    // Every rule three ways (text, JSON out, JSON in) takes a while on a
+    // loaded machine.
+  }, 180_000);
 });
 
 if (!corpusAvailable()) console.log(`conformance corpus not found at ${CORPUS_DIR}: set NFTWASM_CONFORMANCE`);

@@ -144,3 +144,33 @@ export function payloadBlocks(path: string, family: string): Map<string, string[
   }
   return blocks;
 }
+
+const jsonCache = new Map<string, Map<string, unknown>>();
+
+// The JSON of each rule, keyed by rule text, from the file's `.t.json`
+// (what nft -j reads) or `.t.json.output` (what it lists, where that
+// differs).
+export function jsonBlocks(path: string, suffix: '.json' | '.json.output'): Map<string, unknown> {
+  const file = join(CORPUS_DIR, `${path}${suffix}`);
+  const cached = jsonCache.get(file);
+  if (cached) return cached;
+  const blocks = new Map<string, unknown>();
+  jsonCache.set(file, blocks);
+  if (!existsSync(file)) return blocks;
+  let key: string | undefined;
+  let body = '';
+  const flush = () => {
+    if (key !== undefined && body.trim() && !blocks.has(key)) blocks.set(key, JSON.parse(body));
+    body = '';
+  };
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    if (raw.startsWith('# ')) {
+      flush();
+      key = raw.slice(2).trim();
+      continue;
+    }
+    body += `${raw}\n`;
+  }
+  flush();
+  return blocks;
+}

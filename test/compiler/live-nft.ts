@@ -22,12 +22,13 @@ export function nftDebug(path: string): string {
   return execFileSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
 }
 
-// Bytecode for a ruleset given as text, or the error nft prints for it.
-export function nftDebugText(text: string): { ok: boolean; out: string } {
+// Bytecode for a ruleset given as text (or as JSON with flags ['-j']), or
+// the error nft prints for it.
+export function nftDebugText(text: string, flags: string[] = []): { ok: boolean; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
   const path = join(dir, 'rules.nft');
   writeFileSync(path, text);
-  const r = spawnSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
+  const r = spawnSync('unshare', ['-rn', 'nft', ...flags, '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
   // Errors name the file as given to nft: here, as compile() is told to.
   return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr.replaceAll(path, 'rules.nft') };
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/index.js';
+import { compile, memoryReader } from '../../src/index.js';
 import { diffRulesets } from '../../src/diff.js';
 import { pcap, tcp, udp } from '../dataplane/packets.js';
 import { nftwasm } from './cli-run.js';
@@ -42,15 +42,7 @@ function traffic(): Uint8Array {
 }
 
 function reader(bytes: Uint8Array) {
-  return () => {
-    let at = 0;
-    return (dest: Uint8Array) => {
-      const n = Math.min(dest.length, bytes.length - at);
-      dest.set(bytes.subarray(at, at + n));
-      at += n;
-      return n;
-    };
-  };
+  return () => memoryReader(bytes);
 }
 
 describe('diff', () => {
