@@ -94,7 +94,55 @@ export enum Op {
   // proto_max << 24 (0: none); word 2 = NatFlags. Register words as
   // elsewhere; the binding it makes lives in the conntrack entry (CtNat).
   Nat = 24,
+  // A=dreg B=FibResult; word 1 = FibFlags. The route lookup of nft_fib
+  // over the host's routing model (assembly/fib.ts).
+  Fib = 25,
+  // A=dreg B=RtKey. What the packet's route says (nft_rt.c); no route
+  // (prerouting) ends the rule.
+  Rt = 26,
+  // A=dreg B=NumgenType; word 1 = modulus, word 2 = offset, word 3 = the
+  // state slot of an incremental generator's counter.
+  Numgen = 27,
+  // A=dreg B=HashType; word 1 = sreg | key length in bytes << 8 |
+  // HASH_F_SEED << 16 when the seed was given; word 2 = modulus, word 3 =
+  // seed, word 4 = offset.
+  Hash = 28,
 }
+
+// NFT_FIB_RESULT_* and NFTA_FIB_F_* (nf_tables.h).
+export enum FibResult {
+  Oif = 1,
+  Oifname = 2,
+  Addrtype = 3,
+}
+export enum FibFlags {
+  Saddr = 1,
+  Daddr = 2,
+  Mark = 4,
+  Iif = 8,
+  Oif = 16,
+  Present = 32,
+}
+
+// NFT_RT_* (nf_tables.h).
+export enum RtKey {
+  Classid = 0,
+  Nexthop4 = 1,
+  Nexthop6 = 2,
+  Tcpmss = 3,
+  Xfrm = 4,
+}
+
+// NFT_NG_* and NFT_HASH_* (nf_tables.h).
+export enum NumgenType {
+  Inc = 0,
+  Random = 1,
+}
+export enum HashType {
+  Jenkins = 0,
+  Sym = 1,
+}
+export const HASH_F_SEED = 1;
 
 export enum NatType {
   Snat = 0,
@@ -267,7 +315,9 @@ export enum DeviceEntry {
   Addr4 = 44,
   Addr6 = 48,
   Has = 64,
-  Size = 68,
+  // Its MTU, 0 when not given.
+  Mtu = 68,
+  Size = 72,
 }
 export const MAX_ROUTES = 1024;
 export enum RouteEntry {
@@ -281,7 +331,11 @@ export enum RouteEntry {
   Oif = 8,
   // 16 bytes, IPv4 in the first four.
   Dst = 12,
-  Size = 28,
+  // 16 bytes, IPv4 in the first four; all zero for a route without one.
+  Gateway = 28,
+  // The route's own mtu metric, or 0 for its device's.
+  Mtu = 44,
+  Size = 48,
 }
 // Values of RTN_* (rtnetlink.h).
 export enum RouteType {

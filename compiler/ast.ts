@@ -17,7 +17,15 @@ export type Expr =
   | { kind: 'list'; items: Expr[]; loc: Location }
   | { kind: 'set'; elements: SetElement[]; loc: Location }
   | { kind: 'map'; key: Expr; mapping: Expr; loc: Location }
-  | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location };
+  | { kind: 'verdict'; verdict: VerdictName; chain?: string; chainLoc?: Location; loc: Location }
+  // `fib TUPLE RESULT`: FibFlags of the tuple, FibResult.
+  | { kind: 'fib'; flags: number; result: number; loc: Location }
+  // `rt [ip|ip6] KEY`: the key as written.
+  | { kind: 'rt'; key: string; proto?: 'ip' | 'ip6'; loc: Location }
+  // `numgen inc|random mod N [offset M]`, as u32 the kernel takes.
+  | { kind: 'numgen'; mode: number; mod: number; offset: number; loc: Location }
+  // `jhash EXPR mod N [seed S] [offset M]`, `symhash mod N [offset M]`.
+  | { kind: 'hash'; fn: number; key?: Expr; mod: number; seed?: number; offset: number; loc: Location };
 
 export interface SetElement {
   key: Expr;

@@ -82,6 +82,10 @@ const ARPHRD: Array<[string, number]> = [['ether', 1], ['ppp', 512], ['ipip', 76
 const DEVGROUPS: Array<[string, number]> = [['default', 0]];
 // /etc/iproute2/rt_realms likewise.
 const REALMS: Array<[string, number]> = [['cosmos', 0]];
+// RTN_* route types (nft's fib addrtype_tbl).
+const FIB_ADDR_TYPES: Array<[string, number]> = [
+  ['unspec', 0], ['unicast', 1], ['local', 2], ['broadcast', 3], ['anycast', 4], ['multicast', 5], ['blackhole', 6], ['unreachable', 7], ['prohibit', 8],
+];
 const DAYS: Array<[string, number]> = [
   ['Sunday', 0], ['Monday', 1], ['Tuesday', 2], ['Wednesday', 3], ['Thursday', 4], ['Friday', 5], ['Saturday', 6],
 ];
@@ -179,6 +183,7 @@ export const TYPES = {
   pkt_type: t('pkt_type', 34, 'packet type', 8, 'host', 'symbol', PKTTYPE),
   time: t('time', 44, 'relative time', 32, 'host', 'time'),
   ct_event: t('ct_event', 43, 'conntrack event bits', 32, 'host', 'bitmask', CT_EVENT, true),
+  fib_addrtype: t('fib_addrtype', 38, 'fib address type', 32, 'host', 'symbol', FIB_ADDR_TYPES),
   boolean: t('boolean', 38, 'boolean type', 1, 'host', 'symbol', [['exists', 1], ['missing', 0]]),
 } satisfies Record<string, Datatype>;
 

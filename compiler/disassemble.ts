@@ -8,6 +8,7 @@ import {
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import { natDebugText } from './nat.js';
+import { fibDebugText, hashDebugText, numgenDebugText, rtDebugText } from './routing.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
 
@@ -315,6 +316,14 @@ export class Disassembler {
       }
       case Op.Quota:
         return `quota bytes ${this.view.getBigUint64(q + 8, true)} consumed ${this.view.getBigUint64(q + 16, true)} flags ${w(1) >>> 24}`;
+      case Op.Fib:
+        return fibDebugText(b, w(1), regName(a));
+      case Op.Rt:
+        return rtDebugText(b, regName(a));
+      case Op.Numgen:
+        return numgenDebugText(b, w(1), w(2), regName(a));
+      case Op.Hash:
+        return hashDebugText(b, regName(w(1) & 0xff), (w(1) >> 8) & 0xff, w(3), w(2), w(4), regName(a));
       default:
         return `unknown op ${op}`;
     }

@@ -1,6 +1,7 @@
 // Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
 // chain table, hook table, set table with elements, then the code.
 import {
+  HASH_F_SEED,
   ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT,
 } from '../assembly/abi.js';
@@ -147,6 +148,13 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
     case 'limit': op = Op.Limit; stateWords(out, ins); break;
     case 'quota': op = Op.Quota; stateWords(out, ins); break;
+    case 'fib': op = Op.Fib; a = ins.dreg; b = ins.result; out.push(ins.flags); break;
+    case 'rt': op = Op.Rt; a = ins.dreg; b = ins.key; break;
+    case 'numgen': op = Op.Numgen; a = ins.dreg; b = ins.mode; out.push(ins.mod, ins.offset, ins.slot); break;
+    case 'hash':
+      op = Op.Hash; a = ins.dreg; b = ins.type;
+      out.push(ins.sreg | (ins.len << 8) | ((ins.seeded ? HASH_F_SEED : 0) << 16), ins.mod, ins.seed, ins.offset);
+      break;
   }
   out.w[start] = header(op, out.length - start, a, b);
 }

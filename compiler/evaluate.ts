@@ -21,6 +21,7 @@ import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
 import { evaluateNat, natHookError, type NatModel } from './nat.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
+import { evaluateRouting, fibPresent, routingHooks, routingMaxValue, type RoutingContext } from './routing.js';
 
 export interface CompileOptions {
   filename?: string;
@@ -73,6 +74,8 @@ export type Ctx = {
   // Conntrack's protocol matched where the network protocol is known,
   // which types conntrack's ports as that protocol's.
   ctProtocol?: boolean;
+  // The kernel refuses the rule under its chain's hook.
+  hookRefused?: boolean;
   stmts: TStmt[];
 };
 
@@ -673,6 +676,7 @@ export class Evaluator {
     if (s.map) {
       if (s.flags & QueueFlags.Fanout) throw NftError.at(s.numLoc!, `fanout requires a range to be specified`);
       const map = this.valueExpr(ctx, s.map, typed(TYPES.integer, 16, 'host'));
+      if ((routingMaxValue(map) ?? 0n) > 0xffffn) throw NftError.at(s.map.loc, `queue expression max value exceeds 65535`);
       ctx.stmts.push({ kind: 'queue', first: 0, last: 0, flags: s.flags, map });
       return;
     }
@@ -760,6 +764,8 @@ export class Evaluator {
     if (s.left.kind === 'value') throw NftError.at(s.left.loc, `No symbol type information`);
     let left = this.expr(ctx, s.left);
     if (left.kind === 'const') throw NftError.at(s.left.loc, `syntax error`);
+    const r0 = s.right;
+    if (left.kind === 'fib' && r0.kind === 'value' && !r0.quoted && (r0.text === 'exists' || r0.text === 'missing')) left = fibPresent(left, s.left.loc, this.routingContext(ctx));
     // A protocol's keyword is a protocol number to nft's grammar, of no
     // other type.
     const r = s.right;
@@ -773,6 +779,7 @@ export class Evaluator {
       throw NftError.at(this.firstValue(s.right).loc, `Can't parse symbolic invalid expressions`);
     }
     let right = this.rhs(ctx, left, s.right);
+    this.checkMaxValue(left, right, s.right);
     // A raw payload of no bits holds no value but 0.
     if (left.kind === 'payload' && left.bits === 0 && right.kind === 'const' && right.value !== 0n) {
       throw NftError.at(s.right.loc, `Value ${right.value} exceeds valid range 0-0`);
@@ -879,9 +886,29 @@ export class Evaluator {
       }
       case 'variable':
         return this.expr(ctx, this.variable(e));
+      case 'fib':
+      case 'rt':
+      case 'numgen':
+      case 'hash': {
+        const t = evaluateRouting(e, this.routingContext(ctx));
+        const hooks = routingHooks(t);
+        const hook = ctx.rule.chain.hook;
+        if (hooks && hook !== undefined && !hooks.includes(hook) && !ctx.hookRefused) {
+          ctx.hookRefused = true;
+          this.kernelErrors.push(NftError.kernel(ctx.rule.loc ?? e.loc, `Operation not supported`));
+        }
+        return t;
+      }
       default:
         throw NftError.at(e.loc, `syntax error`);
     }
+  }
+
+  private routingContext(ctx: Ctx): RoutingContext {
+    return {
+      family: ctx.family, nfproto: ctx.nfproto, slot: () => this.model.stateSlots++,
+      key: (k) => this.expr(ctx, k), kernelError: (err) => this.kernelErrors.push(err),
+    };
   }
 
   // A set key needs its type up front: ct addresses must name ip or ip6.
@@ -1174,6 +1201,19 @@ export class Evaluator {
   }
 
   // The right-hand side of a match, typed after the left.
+  // A generator's values lie between 0 and the largest it gives (nft's
+  // ectx.maxval).
+  private checkMaxValue(left: TExpr, right: TExpr, e: Expr): void {
+    const max = routingMaxValue(left);
+    if (max === undefined) return;
+    const values = right.kind === 'const' ? [[right, e] as const]
+      : right.kind === 'setref' && right.set.anonymous && e.kind === 'set' ? right.set.elements.map((el, i) => [el.key, e.elements[i]?.key ?? e] as const) : [];
+    for (const [v, at] of values) {
+      const high = v.kind === 'range' ? v.high : v;
+      if (high.kind === 'const' && high.value > max) throw NftError.at(at.kind === 'range' ? at.high.loc : at.loc, `Value ${high.value} exceeds valid range 0-${max}`);
+    }
+  }
+
   private rhs(ctx: Ctx, left: TExpr, e: Expr): TExpr {
     switch (e.kind) {
       case 'variable':

@@ -1,6 +1,6 @@
 // Instructions as the linearizer emits them, before encoding. Registers are
 // word numbers of the register file (0 = verdict, 4.. = data), as in abi.ts.
-import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, MetaKey, NatType, PayloadBase } from '../assembly/abi.js';
+import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, FibResult, HashType, MetaKey, NatType, NumgenType, PayloadBase, RtKey } from '../assembly/abi.js';
 
 export type Ins =
   | { op: 'immediate'; dreg: number; data: Uint8Array }
@@ -30,4 +30,8 @@ export type Ins =
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }
   | { op: 'dynset'; sreg: number; sregData: number; set: number; dynOp: number; timeout: bigint; ownTimeout: boolean }
-  | { op: 'quota'; slot: number; flags: number; bytes: bigint; used: bigint };
+  | { op: 'quota'; slot: number; flags: number; bytes: bigint; used: bigint }
+  | { op: 'fib'; dreg: number; result: FibResult; flags: number }
+  | { op: 'rt'; dreg: number; key: RtKey }
+  | { op: 'numgen'; dreg: number; mode: NumgenType; mod: number; offset: number; slot: number }
+  | { op: 'hash'; dreg: number; sreg: number; len: number; type: HashType; mod: number; seed: number; seeded: boolean; offset: number };

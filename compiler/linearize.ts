@@ -264,6 +264,29 @@ export class Linearizer {
       case 'meta':
         this.out.push({ op: 'meta', dreg: word(r), key: e.key });
         return;
+      case 'fib':
+        this.out.push({ op: 'fib', dreg: word(r), result: e.result, flags: e.flags });
+        return;
+      case 'rt':
+        this.out.push({ op: 'rt', dreg: word(r), key: e.key });
+        return;
+      case 'numgen':
+        this.out.push({ op: 'numgen', dreg: word(r), mode: e.mode, mod: e.mod, offset: e.offset, slot: e.slot });
+        return;
+      case 'hash': {
+        // The key goes in the register after the result's, as nft puts it.
+        let sreg = r;
+        if (e.key) {
+          const low = this.regLow;
+          this.regLow = r + 4;
+          sreg = this.get(e.key);
+          this.expr(e.key, sreg);
+          this.regLow = low;
+        }
+        const len = e.key ? Math.ceil(e.key.bits / 8) : 0;
+        this.out.push({ op: 'hash', dreg: word(r), sreg: word(sreg), len, type: e.fn, mod: e.mod, seed: e.seed ?? 0, seeded: e.seed !== undefined, offset: e.offset });
+        return;
+      }
       case 'payload': {
         const first = Math.floor(e.offset / 8);
         const last = Math.ceil((e.offset + e.bits) / 8);
@@ -424,12 +447,14 @@ export class Linearizer {
     // The kernel updates the TCP checksum for an option it writes itself.
     if (target.exthdr) {
       this.expr(value, r);
+      this.out.push(...this.hostToField(value, target, sreg));
       this.out.push({ op: 'exthdr', mode: ExthdrMode.Write, reg: sreg, optype: target.exthdr.op, type: target.exthdr.type, offset: first, len: size, present: false });
       this.release(value);
       return;
     }
     if (whole && (!csum || size % 2 === 0)) {
       this.expr(value, r);
+      this.out.push(...this.hostToField(value, target, sreg));
     } else {
       if (csum && size % 2) {
         size++;
@@ -463,9 +488,6 @@ export class Linearizer {
     return constBytes(right);
   }
 
-  // Ordered comparisons need network byte order: host-order values get a
-  // byteorder instruction first.
-  // Strings are byte strings already, in the order they compare in.
   // A field of a concatenated interval key in host byte order is converted
   // whatever its length: nft converts a single byte as a 16-bit element
   // (which changes nothing).
@@ -475,6 +497,16 @@ export class Linearizer {
     return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: 2 }];
   }
 
+  // A host-order value computed by the rule (rt mtu, numgen) written to a
+  // header field is converted first, as nft's evaluator converts it.
+  private hostToField(value: TExpr, target: TExpr, sreg: number): Ins[] {
+    if (value.kind === 'const' || target.byteorder !== 'big') return [];
+    return this.toBig(value, sreg, Math.ceil(target.bits / 8));
+  }
+
+  // Ordered comparisons need network byte order: host-order values get a
+  // byteorder instruction first.
+  // Strings are byte strings already, in the order they compare in.
   private toBig(left: TExpr, sreg: number, len: number): Ins[] {
     if (left.byteorder !== 'host' || len <= 1 || left.type.print === 'string') return [];
     return [{ op: 'byteorder', sreg, dreg: sreg, order: ByteorderOp.Hton, len, size: len }];

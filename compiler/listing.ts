@@ -13,6 +13,7 @@ import { intervalRanges, type IntervalRange } from './encode.js';
 import { bounds, fromStringOrder } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
 import { fromBytes, toBytes } from './values.js';
+import { routingText } from './routing.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -252,6 +253,11 @@ export class Printer {
         return `${this.expr(e.key)} map ${this.setRef(e.set)}`;
       case 'verdict':
         return e.chain ? `${e.verdict} ${e.chain.name}` : e.verdict;
+      case 'fib':
+      case 'rt':
+      case 'numgen':
+      case 'hash':
+        return routingText(e, (x) => this.expr(x, false))!;
     }
   }
 

@@ -1,7 +1,7 @@
 // The evaluated ruleset: tables, chains, sets and rules with typed
 // expressions. The linearizer turns it into instructions, the listing
 // printer turns it back into canonical nft text.
-import type { CtDir, ExthdrOp, MetaKey, PayloadBase, RejectType } from '../assembly/abi.js';
+import type { CtDir, ExthdrOp, FibResult, HashType, MetaKey, NumgenType, PayloadBase, RejectType, RtKey } from '../assembly/abi.js';
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
@@ -31,7 +31,12 @@ export type TExpr =
   | (Typed & { kind: 'prefix'; value: TExpr; length: number })
   | (Typed & { kind: 'setref'; set: SetModel })
   | (Typed & { kind: 'map'; key: TExpr; set: SetModel })
-  | (Typed & { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel });
+  | (Typed & { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel })
+  | (Typed & { kind: 'fib'; flags: number; result: FibResult })
+  | (Typed & { kind: 'rt'; key: RtKey })
+  // slot: the state slot of an incremental generator's counter.
+  | (Typed & { kind: 'numgen'; mode: NumgenType; mod: number; offset: number; slot: number })
+  | (Typed & { kind: 'hash'; fn: HashType; key?: TExpr; mod: number; seed?: number; offset: number });
 
 export interface ExthdrRef {
   op: ExthdrOp;

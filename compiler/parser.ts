@@ -15,6 +15,7 @@ import { closestName } from './misspell.js';
 import { parseCommand, rulePlace } from './parse-commands.js';
 import { NAT_FLAG_WORDS, NAT_KEYWORDS } from './nat.js';
 import { CT_KEYS, PROTOCOLS } from './selectors.js';
+import { parseRouting, ROUTING_EXPRESSIONS } from './routing.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
@@ -719,7 +720,7 @@ export class Parser {
     if (t.kind === 'string') return true;
     if (t.kind === 'punct') return t.text === '(' || t.text === '$' || (t.text === '@' && this.isRawPayload());
     if (t.kind !== 'word' || keywordName(t.text) === undefined) return t.kind === 'word';
-    return STATEMENT_KEYWORDS.has(t.text) || NAT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text) || t.text === 'exthdr';
+    return STATEMENT_KEYWORDS.has(t.text) || NAT_KEYWORDS.has(t.text) || UNSUPPORTED_STATEMENTS.has(t.text) || UNSUPPORTED_EXPRESSIONS.has(t.text) || ROUTING_EXPRESSIONS.has(t.text) || VERDICTS.has(t.text) || VALUE_KEYWORDS.has(t.text) || UNQUALIFIED_META.has(t.text) || Object.hasOwn(PROTOCOLS, t.text) || t.text === 'exthdr';
   }
 
   private stmt(): Stmt {
@@ -970,7 +971,8 @@ export class Parser {
     const key = this.peek();
     if (key.kind === 'word' && UNSUPPORTED_EXPRESSIONS.has(key.text)) this.fail(key, `${key.text} is not supported by nftwasm`);
     const e = this.expr();
-    if (e.kind !== 'map') this.failExpecting(this.peek(), '. or map');
+    // nft's queue_stmt_expr: a map, or a generator alone.
+    if (e.kind !== 'map' && e.kind !== 'numgen' && e.kind !== 'hash') this.failExpecting(this.peek(), '. or map');
     s.map = e;
     s.numLoc = span(e.loc, this.consumed ?? t);
     s.loc = span(t, this.consumed ?? t);
@@ -1414,6 +1416,7 @@ export class Parser {
     if (t.kind === 'word') {
       // `rt` is both the routing expression and the routing header's fields.
       if (UNSUPPORTED_EXPRESSIONS.has(t.text) && !this.isPayload()) this.fail(t, `${t.text} is not supported by nftwasm`);
+      if (ROUTING_EXPRESSIONS.has(t.text) && !this.isPayload()) return parseRouting(this);
       if (t.text === 'exthdr') return this.exthdrPresence();
       if (t.text === 'ct') return this.ctExpr();
       if (t.text === 'meta') {
@@ -1525,7 +1528,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 // nft statements, expressions and table objects the data plane has no
 // counterpart for: refused by name rather than as syntax errors.
 const UNSUPPORTED_STATEMENTS = new Set(['tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
-const UNSUPPORTED_EXPRESSIONS = new Set(['fib', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'rt', 'ipsec']);
+const UNSUPPORTED_EXPRESSIONS = new Set(['socket', 'osf', 'ipsec']);
 const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
 
 // Keywords of the scanner's queue scope.

@@ -29,9 +29,9 @@ describe('errors', () => {
       '\t\t"system_u:object_r:ssh_server_packet_t:s0"',
       '\t}',
       '\tchain c {',
-      '\t\tfib daddr type broadcast drop',
+      '\t\tosf name "Linux" drop',
       '\t\toifname "eth0" tproxy to :80',
-      '\t\tmeta mark set numgen inc mod 2',
+      '\t\tmeta mark set socket mark',
       '\t\ttcp dport 99999 accept',
       '\t}',
       '}',
@@ -41,9 +41,9 @@ describe('errors', () => {
     expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
       '2:2 flowtable objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
-      '9:3 fib is not supported by nftwasm',
+      '9:3 osf is not supported by nftwasm',
       '10:18 tproxy is not supported by nftwasm',
-      '11:17 numgen is not supported by nftwasm',
+      '11:17 socket is not supported by nftwasm',
       '12:13 Service out of range',
     ]);
   });

@@ -35,6 +35,7 @@ const FORMS: [string, string][] = [
   ['queue fanout', 'queue flags fanout to 0'],
   ['queue num 1-2 num 3', 'queue to 3'],
   ['queue to 2', 'queue to 2'],
+  ['queue flags bypass to jhash ip saddr mod 4', 'queue flags bypass to jhash ip saddr mod 4'],
   ['queue to 1-65535', 'queue to 1-65535'],
   ['queue flags bypass to 65535', 'queue flags bypass to 65535'],
   ['queue flags bypass,fanout to 1-65535', 'queue flags bypass,fanout to 1-65535'],
@@ -77,8 +78,9 @@ describe('queue', () => {
     expect(rules.map((l) => l.trim())).toEqual(FORMS.map(([, listed]) => listed));
   });
 
-  it('hashes and number generators are refused by name', () => {
-    expect(ourDebugText(table(['queue to symhash mod 2'])).out).toContain('symhash is not supported by nftwasm');
+  it('takes the queue number from a hash or a number generator, as nft compiles it', () => {
+    expect(ourDebugText(table(['queue to symhash mod 2'])).out).toContain('  [ hash reg 1 = symhash() % mod 2 ]\n  [ queue sreg_qnum 1 ]\n');
+    expect(ourDebugText(table(['queue flags bypass to numgen inc mod 4 offset 2'])).out).toContain('  [ numgen reg 1 = inc mod 4 offset 2 ]\n  [ queue sreg_qnum 1 bypass ]\n');
   });
 });
 
