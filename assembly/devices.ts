@@ -53,6 +53,8 @@ let inName: usize = 0;
 let inPresent = false;
 let outPresent = false;
 let postrouting = false;
+// The hook being run.
+export let currentHook: Hook = Hook.Prerouting;
 let input = false;
 // The output device, looked up once per packet when first needed.
 let outLooked = false;
@@ -90,6 +92,7 @@ export function packetDevices(ifindex: u32): void {
 // on every hook of a received packet (postrouting too: ip_output hands the
 // hook skb->dev as it came in), the output device from the route decision on.
 export function atHook(hook: Hook, received: bool): void {
+  currentHook = hook;
   inPresent = received;
   postrouting = hook == Hook.Postrouting;
   input = hook == Hook.Input;
@@ -106,7 +109,7 @@ function lookupOutput(): void {
   outEntry = outIndex != 0 ? deviceByIndex(outIndex) : 0;
 }
 
-const TABLE_LOCAL: u32 = 255;
+export const TABLE_LOCAL: u32 = 255;
 const TABLE_MAIN: u32 = 254;
 const TABLE_DEFAULT: u32 = 253;
 
@@ -129,13 +132,24 @@ function prefixMatches(route: usize, addr: usize, bits: u32): bool {
   return (load<u8>(dst + (i >> 3)) & mask) == (load<u8>(addr + (i >> 3)) & mask);
 }
 
-function longestMatch(table: u32, family: u32, addr: usize): usize {
+// The route by way of the device with index oif alone (a link-local
+// address's lookup), or 0.
+export function routeForDevice(family: u32, addr: usize, oif: u32): usize {
+  let r = longestMatch(TABLE_LOCAL, family, addr, oif);
+  if (r == 0) r = longestMatch(TABLE_MAIN, family, addr, oif);
+  if (r == 0) r = longestMatch(TABLE_DEFAULT, family, addr, oif);
+  return r;
+}
+
+// oif: only routes by way of that device (0: any).
+export function longestMatch(table: u32, family: u32, addr: usize, oif: u32 = 0): usize {
   const n = load<u32>(routes);
   let p = routes + 4;
   let best: usize = 0;
   let bestLen: i32 = -1;
   for (let i: u32 = 0; i < n; i++, p += RouteEntry.Size) {
     if (load<u32>(p + RouteEntry.Table) != table || <u32>load<u8>(p + RouteEntry.Family) != family) continue;
+    if (oif != 0 && load<u32>(p + RouteEntry.Oif) != oif) continue;
     const len = <u32>load<u8>(p + RouteEntry.PrefixLen);
     if (<i32>len <= bestLen || !prefixMatches(p, addr, len)) continue;
     // A throw route sends the lookup on to the next table.

@@ -6,8 +6,8 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, HOOK_FAMILIES, Hook, ImageError, MetaKey, ObjectEntry, ObjectType,
-  Op, PayloadBase, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  NumgenType, ObjectEntry, ObjectType, Op, PayloadBase, RtKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
 // Where the fault is (byte offset in the image) and the value at fault.
@@ -158,6 +158,10 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Queue: return 3;
     case Op.Exthdr: return 3;
     case Op.Nat: return 3;
+    case Op.Fib: return 2;
+    case Op.Rt: return 1;
+    case Op.Numgen: return 4;
+    case Op.Hash: return 5;
   }
   return 0;
 }
@@ -279,6 +283,31 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
         return fail(ImageError.BadOperand, ins + 4, w);
       }
       return mode == ExthdrMode.Reset || register(a, b) ? 0 : fail(ImageError.BadRegister, ins, a);
+    }
+    case Op.Fib: {
+      // nft_fib_init: one address, at most one device, a result of its size.
+      const f = load<u32>(ins + 4);
+      const addr = f & (FibFlags.Saddr | FibFlags.Daddr);
+      const bad = f > 0x3f || addr == 0 || addr == (FibFlags.Saddr | FibFlags.Daddr) || (f & (FibFlags.Iif | FibFlags.Oif)) == (FibFlags.Iif | FibFlags.Oif);
+      if (bad) return fail(ImageError.BadOperand, ins + 4, f);
+      if (b < <u32>FibResult.Oif || b > <u32>FibResult.Addrtype) return fail(ImageError.BadOperand, ins, b);
+      return register(a, b == FibResult.Oifname ? IFNAMSIZ : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    }
+    case Op.Rt:
+      if (b > <u32>RtKey.Xfrm) return fail(ImageError.BadOperand, ins, b);
+      return register(a, b == RtKey.Nexthop6 ? 16 : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Numgen: {
+      if (b > <u32>NumgenType.Random) return fail(ImageError.BadOperand, ins, b);
+      if (load<u32>(ins + 4) == 0) return fail(ImageError.BadOperand, ins + 4, 0);
+      if (b == NumgenType.Inc && load<u32>(ins + 12) >= stateSlots) return fail(ImageError.StateSlot, ins + 12, load<u32>(ins + 12));
+      return register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    }
+    case Op.Hash: {
+      if (b > <u32>HashType.Sym) return fail(ImageError.BadOperand, ins, b);
+      if (load<u32>(ins + 8) == 0) return fail(ImageError.BadOperand, ins + 8, 0);
+      const w = load<u32>(ins + 4);
+      if (b == HashType.Jenkins && !register(w & 0xff, (w >> 8) & 0xff)) return fail(ImageError.BadRegister, ins + 4, w & 0xff);
+      return register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
     }
     case Op.Limit:
     case Op.Quota: {

@@ -1,7 +1,7 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
 import { evalNat } from './nat';
-import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ, NumgenType } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -16,6 +16,7 @@ import * as trace from './trace';
 import * as log from './log';
 import * as coverage from './coverage';
 import * as dev from './devices';
+import * as routing from './routing';
 
 const MAX_JUMP_DEPTH: i32 = 16;
 const REGISTER_WORDS: usize = 20;
@@ -37,6 +38,7 @@ let randomState: u32 = 0x9e3779b9;
 
 export function setRandomSeed(seed: u32): void {
   randomState = seed != 0 ? seed : 0x9e3779b9;
+  routing.setHashSeed(seed);
 }
 
 export function nextRandom(): u32 {
@@ -711,6 +713,18 @@ function evalRule(rule: usize): i32 {
         if (v != Verdict.Continue) return v;
         break;
       }
+      case Op.Fib:
+        if (!routing.evalFib(ins, reg(a), b, sentByHost || pkt.loopbackDevice == pkt.DEVICE_LOOPBACK)) return Verdict.Break;
+        break;
+      case Op.Rt:
+        if (!routing.evalRt(reg(a), b)) return Verdict.Break;
+        break;
+      case Op.Numgen:
+        routing.evalNumgen(ins, reg(a), b, b == NumgenType.Random ? nextRandom() : 0);
+        break;
+      case Op.Hash:
+        routing.evalHash(ins, reg(a), b, regs);
+        break;
     }
     const v = load<i32>(regs);
     if (v != Verdict.Continue) return v;

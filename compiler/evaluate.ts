@@ -2,7 +2,7 @@
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
 import { parseJson } from './json-input.js';
-import { CtDir, CtKey, ExthdrOp, MetaKey, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -891,6 +891,8 @@ export class Evaluator {
       case 'numgen':
       case 'hash': {
         const t = evaluateRouting(e, this.routingContext(ctx));
+        if (t.kind === 'fib') this.model.routeLookup ??= ctx.rule.loc ?? e.loc;
+        if (t.kind === 'numgen' && t.mode === NumgenType.Inc) this.model.numgenInc = true;
         const hooks = routingHooks(t);
         const hook = ctx.rule.chain.hook;
         if (hooks && hook !== undefined && !hooks.includes(hook) && !ctx.hookRefused) {

@@ -61,6 +61,8 @@ export interface Ruleset {
   // Whether it has nat chains: their connections' two directions carry
   // different address pairs.
   translates: boolean;
+  // What the data plane needs the host's routes for (a fib lookup).
+  routeLookup?: NftError;
   toNetlinkDebug(): string;
   toListing(opts?: ListingOptions): string;
 }
@@ -77,6 +79,7 @@ function packetState(model: RulesetModel): string[] {
       }
     }
   }
+  if (model.numgenInc) found.add('numgen inc');
   return [...found];
 }
 
@@ -170,6 +173,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
     translates: model.chains.some((c) => c.type === 'nat' && c.hook !== undefined),
     ...(refusal ? { dataPlaneRefusal: refusal } : {}),
     ...(needsDevices ? { natNeedsDevices: needsDevices } : {}),
+    ...(model.routeLookup ? { routeLookup: NftError.at(model.routeLookup, `fib needs the host's routes: give --routes (ip -j route show table all)`) } : {}),
     chains: model.chains.map((c) => ({
       family: c.table.family, table: c.table.name, name: c.name, handle: c.handle,
       ...(c.hook !== undefined ? { hook: c.hook, priority: c.priority, policy: c.policy, type: c.type } : {}),

@@ -204,4 +204,8 @@ export interface RulesetModel {
   deletions: boolean;
   // Rule ids given so far (see RuleModel.id).
   ruleIds: number;
+  // The first rule with a fib lookup, which needs the host's routes.
+  routeLookup?: Location;
+  // A rule counts with numgen inc, a state each worker would keep alone.
+  numgenInc?: boolean;
 }

@@ -485,6 +485,7 @@ export function engineOptions(opts: FilterOptions): EngineOptions {
 export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): Promise<Filter> {
   if (ruleset.dataPlaneRefusal) throw ruleset.dataPlaneRefusal;
   if (ruleset.natNeedsDevices && (opts.network?.devices.length ?? 0) === 0) throw ruleset.natNeedsDevices;
+  if (ruleset.routeLookup && !opts.network?.routes?.length) throw ruleset.routeLookup;
   const wasm = opts.wasm ?? (await defaultWasm?.());
   if (!wasm) throw new Error('no data plane module: pass options.wasm or import nftwasm through its Node or browser entry');
   const engine = await Engine.create(wasm, engineOptions(opts));

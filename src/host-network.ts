@@ -14,6 +14,8 @@ export interface NetDevice {
   group: number;
   // The link's kind (`ip -d`: linkinfo.info_kind), e.g. "veth"; "" when none.
   kind: string;
+  // Its MTU, when given.
+  mtu?: number;
   addresses: Array<{ family: 4 | 6; address: string; prefixLength: number }>;
   // The link-layer address (`ip -j addr`: "address"), where it has one.
   linkAddress?: Uint8Array;
@@ -27,6 +29,10 @@ export interface Route {
   table: number;
   // The device's index, 0 for none.
   oif: number;
+  // The next hop, when the route has one (the same family's bytes).
+  gateway?: Uint8Array;
+  // The route's own mtu metric, when it has one.
+  mtu?: number;
 }
 
 export interface HostNetwork {
@@ -108,7 +114,8 @@ export function parseInterfaces(text: string, source = 'interfaces'): NetDevice[
     const linkAddress = typeof d.address === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(d.address)
       ? Uint8Array.from(d.address.split(':'), (b) => parseInt(b, 16))
       : undefined;
-    return { index: index as number, name: name as string, type: type!, group, kind, addresses, ...(linkAddress ? { linkAddress } : {}) };
+    if (d.mtu !== undefined && !(Number.isInteger(d.mtu) && (d.mtu as number) >= 0 && (d.mtu as number) <= 0xffffffff)) fail('"mtu" is not a number');
+    return { index: index as number, name: name as string, type: type!, group, kind, ...(d.mtu !== undefined ? { mtu: d.mtu as number } : {}), addresses, ...(linkAddress ? { linkAddress } : {}) };
   });
   if (devices.length > MAX_DEVICES) throw new HostNetworkError(`${source}: ${devices.length} devices, at most ${MAX_DEVICES} are supported`);
   return devices;
@@ -155,7 +162,17 @@ export function parseRoutes(text: string, devices: readonly NetDevice[], source 
       if (!d) fail(`"dev" ${JSON.stringify(r.dev)} is not one of the interfaces${devices.length === 0 ? ' (give them with --interfaces)' : ''}`);
       oif = d!.index;
     }
-    return { family, dst: bytes, prefixLength, type: type!, table: table!, oif };
+    let gateway: Uint8Array | undefined;
+    if (r.gateway !== undefined) {
+      const gw = typeof r.gateway === 'string' ? (family === 4 ? parseIpv4(r.gateway) : parseIpv6(r.gateway)) : null;
+      if (gw === null) fail(`"gateway" ${JSON.stringify(r.gateway)} is not an IPv${family} address`);
+      gateway = gw!;
+    }
+    // `ip -j route` prints metrics as a list of objects.
+    const metrics = Array.isArray(r.metrics) ? r.metrics as Json[] : [];
+    const mtuMetric = metrics.find((m) => typeof m === 'object' && m !== null && m.mtu !== undefined)?.mtu;
+    if (mtuMetric !== undefined && !(Number.isInteger(mtuMetric) && (mtuMetric as number) >= 0)) fail('"metrics" mtu is not a number');
+    return { family, dst: bytes, prefixLength, type: type!, table: table!, oif, ...(gateway ? { gateway } : {}), ...(mtuMetric !== undefined ? { mtu: mtuMetric as number } : {}) };
   });
   if (routes.length > MAX_ROUTES) throw new HostNetworkError(`${source}: ${routes.length} routes, at most ${MAX_ROUTES} are supported`);
   return routes;
@@ -186,6 +203,7 @@ export function writeDevices(view: DataView, devices: readonly NetDevice[]): voi
     if (v4) bytes.set(parseIpv4(v4.address)!, at + DeviceEntry.Addr4);
     if (v6) bytes.set(parseIpv6(v6.address)!, at + DeviceEntry.Addr6);
     view.setUint8(at + DeviceEntry.Has, (v4 ? 1 : 0) | (v6 ? 2 : 0));
+    view.setUint32(at + DeviceEntry.Mtu, d.mtu ?? 0, true);
   });
 }
 
@@ -201,5 +219,7 @@ export function writeRoutes(view: DataView, routes: readonly Route[]): void {
     view.setUint32(at + RouteEntry.Table, r.table, true);
     view.setUint32(at + RouteEntry.Oif, r.oif, true);
     bytes.set(r.dst, at + RouteEntry.Dst);
+    if (r.gateway) bytes.set(r.gateway, at + RouteEntry.Gateway);
+    view.setUint32(at + RouteEntry.Mtu, r.mtu ?? 0, true);
   });
 }

@@ -367,6 +367,7 @@ export async function createShardedFilter(ruleset: Ruleset, workers: number, opt
   if (ruleset.translates) {
     throw new RangeError('--workers does not combine with nat chains: the two directions of a translated connection carry different address pairs, which the workers share out apart');
   }
+  if (ruleset.routeLookup && !opts.network?.routes?.length) throw ruleset.routeLookup;
   if (ruleset.packetState.length > 0) {
     throw new RangeError(`--workers does not combine with rules that keep state as packets pass (here: ${ruleset.packetState.join(', ')}): each worker would keep its own`);
   }

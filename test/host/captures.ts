@@ -200,3 +200,11 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+// A Linux cooked v2 frame as `tcpdump -i any` writes it for a packet that
+// came in on the device with this index.
+export function cookedIn(ifindex: number, ip: number[]): Uint8Array {
+  const be16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
+  const protocol = ip[0]! >> 4 === 6 ? 0x86dd : 0x0800;
+  return Uint8Array.from([...be16(protocol), 0, 0, ...be16(ifindex >>> 16), ...be16(ifindex & 0xffff), ...be16(1), 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip]);
+}

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes, type HostNetwork } from '../../src/index.js';
 import { udp } from '../dataplane/packets.js';
-import { encodePcap, encodePcapng } from './captures.js';
+import { cookedIn, encodePcap, encodePcapng } from './captures.js';
 import { EXAMPLE_CAPTURE, nftwasm } from './cli-run.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,14 +34,7 @@ function network(): HostNetwork {
   return { devices, routes: parseRoutes(ROUTES, devices, 'route.json') };
 }
 
-const be16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
-const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-
-// A Linux cooked v2 frame as `tcpdump -i any` writes it for a packet that
-// came in on the device with this index.
-function sll2(ifindex: number, ip: number[]): Uint8Array {
-  return Uint8Array.from([...be16(0x0800), 0, 0, ...be32(ifindex), ...be16(1), 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip]);
-}
+const sll2 = cookedIn;
 
 // 1: eth0 -> a host behind eth1 (forward); 2: eth0 -> the internet
 // (forward, out by the default route); 3: eth0 -> the router (input);
@@ -131,7 +124,7 @@ describe('host network model', () => {
     };
     const dst = (head: number[]) => [...head, ...new Array<number>(16 - head.length - 1).fill(0), 7];
     const frames = [v6(dst([0xfd, 1, 0, 0, 0, 0, 0, 0])), v6(dst([0xfd, 1, 0, 0, 0, 9])), v6(dst([0x20, 1, 0x0d, 0xb8]))]
-      .map((ip) => Uint8Array.from([...be16(0x86dd), 0, 0, ...be32(2), ...be16(1), 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip]));
+      .map((ip) => cookedIn(2, ip));
     const capture = encodePcap(frames.map((data, i) => ({ tsNs: BigInt(i + 1) * 1000n, data })), { linktype: 276 });
     const rules = `table ip6 t {
 	chain f {
