@@ -383,6 +383,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   if (path != PATH_NONE) {
     ctt.now = time;
     vm.packetMark = 0;
+    vm.packetPriority = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const loop = path == PATH_LOOPBACK;
     log.looped = loop;

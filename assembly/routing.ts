@@ -295,7 +295,7 @@ let symKey: usize = 0;
 // spread are the kernel's, not its values.
 function symmetricHash(): u32 {
   if (symKey == 0) symKey = heap.alloc(40);
-  const n: usize = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 16;
+  const n: u32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 16;
   const swap = memory.compare(pkt.saddr, pkt.daddr, n) > 0;
   memory.copy(symKey, swap ? pkt.daddr : pkt.saddr, n);
   memory.copy(symKey + n, swap ? pkt.saddr : pkt.daddr, n);
@@ -304,7 +304,7 @@ function symmetricHash(): u32 {
   store<u16>(symKey + 2 * n, p1);
   store<u16>(symKey + 2 * n + 2, p2);
   store<u32>(symKey + 2 * n + 4, <u32>pkt.l4proto);
-  return jhash(symKey, <u32>(2 * n) + 8, hashSeed);
+  return jhash(symKey, 2 * n + 8, hashSeed);
 }
 
 // nft_jhash_eval, nft_symhash_eval.

@@ -28,6 +28,8 @@ export let decidedHandle: u32 = 0;
 export let decidedChain: u32 = 0;
 // The packet's mark (meta mark).
 export let packetMark: u32 = 0;
+// skb->priority, which only meta priority set changes.
+export let packetPriority: u32 = 0;
 // Whether the packet is one the host sends, and whether the hooks see an
 // input device for it (only what came in, and neighbour advertisements).
 export let sentByHost = false;
@@ -293,7 +295,7 @@ function evalMeta(key: u32, dreg: u32): bool {
     case MetaKey.Cpu:
     case MetaKey.Secpath:
     case MetaKey.Secmark:
-    case MetaKey.Priority: store32(dreg, 0); break;
+    case MetaKey.Priority: store32(dreg, packetPriority); break;
     case MetaKey.Prandom: store32(dreg, nextRandom()); break;
     // The route's classid, once routing has given the packet one.
     case MetaKey.Rtclassid:
@@ -593,6 +595,7 @@ function applyObject(type: u32, index: u32): void {
 
 function evalMetaSet(key: u32, sreg: u32): void {
   if (key == MetaKey.Mark) packetMark = load<u32>(reg(sreg));
+  else if (key == MetaKey.Priority) packetPriority = load<u32>(reg(sreg));
   else if (key == MetaKey.Nftrace) trace.setNftrace(load<u32>(reg(sreg)) != 0);
 }
 

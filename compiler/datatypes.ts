@@ -12,6 +12,7 @@ export type PrintStyle =
   | 'bitmask'    // names of the set bits joined with ','
   | 'iface'      // an interface index, by name where the name is known
   | 'user' | 'group' // a number, or a name of the host's passwd or group file
+  | 'classid'    // a TC handle: root, none or major:minor in hex
   | 'date'       // nanoseconds since the epoch, as local "YYYY-MM-DD HH:MM:SS"
   | 'hour'       // seconds since midnight UTC, as local "HH:MM[:SS]"
   | 'ipv4' | 'ipv6' | 'ether' | 'string' | 'time' | 'verdict' | 'service' | 'protocol' | 'label';
@@ -183,6 +184,7 @@ export const TYPES = {
   pkt_type: t('pkt_type', 34, 'packet type', 8, 'host', 'symbol', PKTTYPE),
   time: t('time', 44, 'relative time', 32, 'host', 'time'),
   ct_event: t('ct_event', 43, 'conntrack event bits', 32, 'host', 'bitmask', CT_EVENT, true),
+  classid: t('classid', 23, 'TC classid', 32, 'host', 'classid'),
   fib_addrtype: t('fib_addrtype', 38, 'fib address type', 32, 'host', 'symbol', FIB_ADDR_TYPES),
   boolean: t('boolean', 38, 'boolean type', 1, 'host', 'symbol', [['exists', 1], ['missing', 0]]),
 } satisfies Record<string, Datatype>;

@@ -22,7 +22,7 @@ const PUNCT_ONE = new Set(['{', '}', '(', ')', '[', ']', ';', ',', ':', '!', '='
 const PUNCT_TWO = new Set(['==', '!=', '<=', '>=', '<<', '>>']);
 
 const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
-const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?/y;
+const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,8}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?/y;
 // An IPv6 address ending in an IPv4 one (::ffff:192.0.2.1).
 const IPV6_V4 = /(?:[0-9a-fA-F]{0,4}:){2,6}\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const HEX = /0x[0-9a-fA-F]+/y;
@@ -30,6 +30,10 @@ const TIME = /(?:\d+(?:ms|d|h|m|s)(?![A-Za-z]))+/y;
 const DECIMAL = /\d+(?![A-Za-z_0-9])/y;
 // A MAC or other colon-separated hex string, e.g. 00:0f:54:0c:11:04.
 const HEXCOLON = /[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2}){5}/y;
+// A TC handle, major:minor in hex (nft's classid pattern): 1:1234, only
+// where a blank, ':', '-', '}' or ',' follows (`25:accept` is a map's
+// element).
+const CLASSID = /[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}(?=[ \t\n:\-},]|$)/y;
 
 function matchAt(re: RegExp, s: string, pos: number): string | null {
   re.lastIndex = pos;
@@ -173,7 +177,7 @@ function wordAt(s: string, pos: number): string | null {
   if ((isHex(code) || code === 58) && colonAhead(s, pos)) {
     const v6 = matchAt(IPV6_V4, s, pos) ?? matchAt(IPV6, s, pos);
     if (v6 && isIpv6(v6)) word = v6;
-    else word = matchAt(HEXCOLON, s, pos);
+    else word = matchAt(HEXCOLON, s, pos) ?? matchAt(CLASSID, s, pos);
   }
   if (!word && isDigit(code)) {
     // Most numbers are plain decimals: only a dot, a colon or a letter

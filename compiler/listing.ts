@@ -12,7 +12,7 @@ import { PROTOCOLS } from './selectors.js';
 import { intervalRanges, type IntervalRange } from './encode.js';
 import { bounds, fromStringOrder } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
-import { fromBytes, toBytes } from './values.js';
+import { fromBytes, TC_H_ROOT, toBytes } from './values.js';
 import { routingText } from './routing.js';
 
 export interface ListingOptions {
@@ -122,6 +122,7 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
       return `"${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}${s % 60 ? `:${two(s % 60)}` : ''}"`;
     }
     case 'hexnum': return '0x' + value.toString(16);
+    case 'classid': return value === TC_H_ROOT ? 'root' : value === 0n ? 'none' : `${(value >> 16n).toString(16)}:${(value & 0xffffn).toString(16)}`;
     case 'decimal':
     case 'user':
     case 'group': return value.toString();

@@ -903,12 +903,6 @@ export class Parser {
     const e = this.rangeRhs();
     if (this.is('map')) refuse();
     if (this.is('.')) this.failAt(e.loc, `Can't parse symbolic invalid expressions`);
-    // nft's scanner reads a prefix length and a port as one string.
-    if (e.kind === 'prefix' && this.is(':')) {
-      const length = this.consumed ?? keyword;
-      this.next();
-      this.failAt(span(length, this.next()), 'syntax error, unexpected string, expecting number');
-    }
     return e;
   }
 
@@ -1484,6 +1478,9 @@ export class Parser {
 
   private rangeRhs(): Expr {
     const low = this.binary(VALUE_OPS, this.valueExpr);
+    // nft's scanner reads a prefix length and a port as one string (a
+    // classid): `10.0.0.0/24:80`.
+    if (this.is('/') && /^\d+:/.test(this.peek(1).text)) this.failExpecting(this.peek(1), 'number');
     if (this.is('/') && /^\d+$/.test(this.peek(1).text)) {
       this.next();
       const n = this.word();

@@ -74,6 +74,7 @@ export const META_KEYS: Record<string, MetaTemplate> = {
   nfproto: meta(MetaKey.Nfproto, 'nfproto', TYPES.nf_proto, 8, 'host'),
   l4proto: meta(MetaKey.L4proto, 'l4proto', TYPES.inet_proto, 8, 'host'),
   mark: meta(MetaKey.Mark, 'mark', TYPES.mark, 32, 'host', true),
+  priority: meta(MetaKey.Priority, 'priority', TYPES.classid, 32, 'host', true),
   nftrace: meta(MetaKey.Nftrace, 'nftrace', TYPES.integer, 1, 'host', 'only'),
   iif: meta(MetaKey.Iif, 'iif', TYPES.iface_index, 32, 'host'),
   oif: meta(MetaKey.Oif, 'oif', TYPES.iface_index, 32, 'host'),

@@ -103,6 +103,8 @@ function parseLocalDate(text: string): bigint | undefined {
   return Number.isNaN(t) ? undefined : BigInt(Math.floor(t / 1000));
 }
 
+export const TC_H_ROOT = 0xffffffffn;
+
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
 export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames, services?: ReadonlyMap<string, number>): bigint {
@@ -147,6 +149,14 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
       const offset = -new Date().getTimezoneOffset() * 60;
       v = BigInt((((local - offset) % 86400) + 86400) % 86400);
+      break;
+    }
+    // tchandle_type_parse: root, none, MAJOR:MINOR in hex, or a number.
+    case 'classid': {
+      if (text === 'root') return TC_H_ROOT;
+      if (text === 'none') return 0n;
+      const m = /^([0-9a-fA-F]{0,4}):([0-9a-fA-F]{0,4})$/.exec(text);
+      v = m ? (BigInt(`0x0${m[1]}`) << 16n) | BigInt(`0x0${m[2]}`) : parseNumber(text);
       break;
     }
     case 'user':

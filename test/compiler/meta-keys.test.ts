@@ -26,6 +26,15 @@ const RULES = `table inet t {
 		meta rtclassid 3 counter
 		meta rtclassid "cosmos" counter
 		meta length 100 counter
+		meta priority root counter
+		meta priority none counter
+		meta priority 0x87654321 counter
+		meta priority 1:1234 counter
+		meta priority != aabb:0 counter
+		meta priority bcad:dada-bcad:dadc counter
+		meta priority { bcad:dada, aaaa:bbbb } counter
+		meta priority set cafe:beef
+		tcp dport vmap { 25:accept, 28:drop }
 	}
 }
 `;

@@ -18,6 +18,9 @@ const RULES = `table inet t {
 		meta skuid 0 counter
 		meta skgid 0 counter
 		meta cgroup 0 counter
+		meta priority none counter
+		meta priority set 1:2
+		meta priority 1:2 counter
 	}
 }
 `;
@@ -37,7 +40,8 @@ describe('meta keys without devices', () => {
     expect(a[0]).toBeGreaterThan(70);
     expect(a[0]).toBeLessThan(130);
     expect((await counts(8))[0]).not.toBe(a[0]);
-    expect(a.slice(1)).toEqual([200, 200, 0, 0, 0]);
+    // skb->priority is 0 until a rule sets it.
+    expect(a.slice(1)).toEqual([200, 200, 0, 0, 0, 200, 200]);
   });
 
   // 1700000000 is Tuesday 2023-11-14 22:13:20 UTC; ten packets a
