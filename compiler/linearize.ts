@@ -412,6 +412,14 @@ export class Linearizer {
       }
       case 'prefix': {
         const value = constBytes(right.value);
+        // A host-order number's prefix is its top bits, masked as a number.
+        if (left.byteorder === 'host' && left.type.print !== 'string' && right.value.kind === 'const') {
+          const top = ((1n << BigInt(right.length)) - 1n) << BigInt(left.bits - right.length);
+          const mask = toBytes(top, left.bits, 'host');
+          this.out.push({ op: 'bitwise', sreg, dreg: sreg, len, mask, xor: new Uint8Array(len) });
+          this.out.push({ op: 'cmp', sreg, cmp: eqOp, data: toBytes(right.value.value & top, left.bits, 'host') });
+          break;
+        }
         if (right.length > 0 && right.length % 8 === 0) {
           this.out.push({ op: 'cmp', sreg, cmp: eqOp, data: value.slice(0, right.length / 8) });
         } else {

@@ -34,6 +34,7 @@ const RULES = `table inet t {
 		meta priority bcad:dada-bcad:dadc counter
 		meta priority { bcad:dada, aaaa:bbbb } counter
 		meta priority set cafe:beef
+		meta mark 0xffffff00/24 counter
 		tcp dport vmap { 25:accept, 28:drop }
 	}
 }
