@@ -1036,7 +1036,13 @@ export class Evaluator {
   private icmpDependency(ctx: Ctx, protoName: string, dep: number | 'echo', loc: Location): void {
     const request = protoName === 'icmp' ? 8 : 128;
     const need = dep === 'echo' ? request : dep;
-    if (ctx.icmpType === need) return;
+    if (ctx.icmpType === need) {
+      // nft takes a match on the one type the field needs for the field's
+      // dependency, and lists the field alone.
+      const written = dep === 'echo' ? undefined : ctx.stmts.find((st) => st.kind === 'match' && st.left.kind === 'payload' && st.left.proto === protoName && st.left.field === 'type' && st.right.kind === 'const' && st.right.value === BigInt(need));
+      if (written) (written as MatchStmt).dependency = true;
+      return;
+    }
     if (ctx.icmpType !== undefined) throw NftError.at(loc, `incompatible icmp match: rule has ${ctx.icmpType}, need ${need}`);
     const [offset, bits, type] = PROTOCOLS[protoName].fields.type;
     const left: TExpr = { kind: 'payload', proto: protoName, field: 'type', base: PayloadBase.Transport, offset, ...typed(type, bits, 'big') };

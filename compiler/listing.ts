@@ -152,11 +152,14 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
       if (o.numeric || o.numericProtocol) return value.toString();
       return symbolName(type, Number(value)) ?? value.toString();
     }
-    case 'symbol':
-      if (o.numeric) return type.hexDigits ? '0x' + value.toString(16).padStart(type.hexDigits, '0') : value.toString();
+    case 'symbol': {
+      // Types with a hex base format print numbers without a name in it.
+      const number = type.hexDigits ? '0x' + value.toString(16).padStart(type.hexDigits, '0') : value.toString();
+      if (o.numeric) return number;
       const name = symbolName(type, Number(value));
-      if (name === undefined) return value.toString();
+      if (name === undefined) return number;
       return type.quoted ? `"${name}"` : name;
+    }
     case 'bitmask': {
       if (value === 0n) return '0x0';
       if (o.numeric) return '0x' + value.toString(16);

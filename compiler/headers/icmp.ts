@@ -15,10 +15,11 @@ export const ICMP: ProtocolDesc = {
 export const ICMPV6: ProtocolDesc = {
   name: 'icmpv6', base: PayloadBase.Transport, l4proto: 58, onlyNfproto: 10, checksum: 2,
   fields: {
-    type: field(0, 8, TYPES.icmpv6_type), code: field(8, 8, TYPES.integer), checksum: field(16, 16, TYPES.integer), id: field(32, 16, TYPES.integer),
-    sequence: field(48, 16, TYPES.integer), mtu: field(32, 32, TYPES.integer),
+    type: field(0, 8, TYPES.icmpv6_type), code: field(8, 8, TYPES.icmpv6_code), checksum: field(16, 16, TYPES.integer), id: field(32, 16, TYPES.integer),
+    sequence: field(48, 16, TYPES.integer), mtu: field(32, 32, TYPES.integer), 'max-delay': field(32, 16, TYPES.integer),
   },
-  icmpDep: { id: 'echo', sequence: 'echo', mtu: 2 },
+  // max-delay: MLD's maximum response delay, of a listener query.
+  icmpDep: { id: 'echo', sequence: 'echo', mtu: 2, 'max-delay': 130 },
 };
 
 export const IGMP: ProtocolDesc = {

@@ -2,7 +2,7 @@
 // IPv4-mapped and IPv4-compatible addresses with the IPv4 part dotted.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+import { expectSameAsNft, liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
 
 const source = `table ip6 t {
 	chain c {
@@ -22,5 +22,28 @@ describe.skipIf(liveNftReason())('IPv6 addresses against live nft', () => {
     const r = compile(source);
     expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
     expect(r.toListing()).toBe(nftListingText(source));
+  });
+});
+
+describe.skipIf(liveNftReason())('ICMPv6 and IPv6 header fields against live nft', () => {
+  it('code names, MLD max-delay, the type a field needs and dscp numbers compile and list as nft does', () => {
+    expectSameAsNft(`table ip6 t {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		icmpv6 code 4 counter
+		icmpv6 code 3-66 counter
+		icmpv6 code { 5, 6, 7 } accept
+		icmpv6 type parameter-problem icmpv6 code no-route
+		icmpv6 max-delay != 33-45
+		icmpv6 max-delay { 33, 55 }
+		icmpv6 type packet-too-big icmpv6 mtu 1280
+		icmpv6 type echo-reply icmpv6 id 65534
+		ip6 dscp vmap { 4 : accept, 63 : continue }
+		ip6 dscp set 63
+		ip6 saddr ::1234:1234:1234:1234:1234:1234:1234
+		ip6 saddr 1234:1234:1234:1234:1234:1234:1234::
+	}
+}
+`);
   });
 });
