@@ -597,6 +597,12 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'notrack' });
         return;
       case 'log': {
+        // stmt_evaluate_log: a group (snaplen and queue-threshold make one)
+        // takes no level and no flags, and audit takes nothing else.
+        const group = s.group !== undefined || s.snaplen !== undefined || s.qthreshold !== undefined;
+        if (s.level !== undefined && group) throw NftError.at(s.loc, 'level and group are mutually exclusive');
+        if (s.flags && group) throw NftError.at(s.loc, 'flags and group are mutually exclusive');
+        if (s.level === 'audit' && (s.prefix !== undefined || s.flags)) throw NftError.at(s.loc, `log level audit doesn't support any further options`);
         const index = this.model.logs.length;
         const { kind: _, loc: __, ...options } = s;
         this.model.logs.push(options);

@@ -1,7 +1,7 @@
 // `log` with its options: bytecode and listing as live nft gives them.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
 
 const source = `table inet t {
 	chain c {
@@ -28,4 +28,15 @@ describe.skipIf(liveNftReason())('log against live nft', () => {
     expect(r.toNetlinkDebug()).toBe(nftDebugText(source).out);
     expect(r.toListing()).toBe(nftListingText(source));
   });
+});
+
+describe.skipIf(liveNftReason())('log options nft refuses together', () => {
+  for (const rule of ['log level emerg group 2', 'log level audit prefix "foo"', 'log level audit snaplen 23', 'log level audit flags all', 'log flags all group 2', 'log queue-threshold 4 flags ip options']) {
+    it(`${rule}: nft's error`, () => {
+      const text = `table ip t {\n\tchain c {\n\t\t${rule}\n\t}\n}\n`;
+      const theirs = nftDebugText(text);
+      expect(theirs.ok).toBe(false);
+      expect(ourDebugText(text).out.trimEnd()).toBe(theirs.out.trimEnd());
+    });
+  }
 });
