@@ -107,7 +107,34 @@ export enum Op {
   // HASH_F_SEED << 16 when the seed was given; word 2 = modulus, word 3 =
   // seed, word 4 = offset.
   Hash = 28,
+  // A=dreg B=SocketKey. The packet's socket (nft_socket.c): offline there
+  // is none, and the rule ends.
+  Socket = 29,
+  // A=dreg B=XfrmKey; word 1 = direction (0 in, 1 out) | spnum << 8. The
+  // packet's IPsec state (nft_xfrm.c): offline there is none, and the rule
+  // ends.
+  Xfrm = 30,
+  // A=dreg; word 1 = OSF ttl mode | NFT_OSF_F_VERSION << 8. The OS of a
+  // TCP SYN (nft_osf.c): with no fingerprint loaded, "unknown".
+  Osf = 31,
 }
+
+// NFT_SOCKET_* and NFT_XFRM_KEY_* (nf_tables.h).
+export enum SocketKey {
+  Transparent = 0,
+  Mark = 1,
+  Wildcard = 2,
+}
+export enum XfrmKey {
+  Daddr4 = 1,
+  Daddr6 = 2,
+  Saddr4 = 3,
+  Saddr6 = 4,
+  Reqid = 5,
+  Spi = 6,
+}
+// What nft_osf loads when no fingerprint matches, NUL-padded.
+export const OSF_GENRE_LEN = 16;
 
 // NFT_FIB_RESULT_* and NFTA_FIB_F_* (nf_tables.h).
 export enum FibResult {

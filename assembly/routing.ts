@@ -1,7 +1,7 @@
-// fib, rt, numgen and the hashes, answered as the kernel answers them
-// (nft_fib_ipv4.c, nft_fib_ipv6.c, nft_rt.c, nft_numgen.c, nft_hash.c), the
-// routes and devices being the host's model in devices.ts.
-import { DeviceEntry, FibFlags, FibResult, HASH_F_SEED, HashType, Hook, IFNAMSIZ, NumgenType, RouteEntry, RouteType, RtKey } from './abi';
+// fib, rt, numgen, the hashes and osf, answered as the kernel answers them
+// (nft_fib_ipv4.c, nft_fib_ipv6.c, nft_rt.c, nft_numgen.c, nft_hash.c,
+// nft_osf.c), the routes and devices being the host's model in devices.ts.
+import { DeviceEntry, FibFlags, FibResult, HASH_F_SEED, HashType, Hook, IFNAMSIZ, NumgenType, OSF_GENRE_LEN, RouteEntry, RouteType, RtKey } from './abi';
 import * as dev from './devices';
 import * as pkt from './packet';
 import { state } from './ruleset';
@@ -315,4 +315,15 @@ export function evalHash(ins: usize, dreg: usize, type: u32, regs: usize): void 
   const offset = load<u32>(ins + 16);
   const h = type == HashType.Jenkins ? jhash(regs + (<usize>(w & 0xff) << 2), (w >> 8) & 0xff, seed) : symmetricHash();
   store<u32>(dreg, scale(h, mod) + offset);
+}
+
+// --- osf ------------------------------------------------------------------------
+
+// nft_osf_eval: a TCP SYN's OS, "unknown" with no fingerprint loaded (none
+// is, offline); anything but a SYN ends the rule.
+export function evalOsf(dreg: usize): bool {
+  if (pkt.l4proto != pkt.IPPROTO_TCP || pkt.th == 0 || (pkt.tcpFlags & pkt.TCP_SYN) == 0) return false;
+  memory.fill(dreg, 0, OSF_GENRE_LEN);
+  store<u64>(dreg, 0x6e776f6e6b6e75); // "unknown"
+  return true;
 }

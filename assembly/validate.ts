@@ -7,7 +7,7 @@
 // interpreter then trusts the image: it checks none of this per packet.
 import {
   BitwiseOp, ByteorderOp, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
-  NumgenType, ObjectEntry, ObjectType, Op, PayloadBase, RtKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
 // Where the fault is (byte offset in the image) and the value at fault.
@@ -162,6 +162,9 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Rt: return 1;
     case Op.Numgen: return 4;
     case Op.Hash: return 5;
+    case Op.Socket: return 1;
+    case Op.Xfrm: return 2;
+    case Op.Osf: return 2;
   }
   return 0;
 }
@@ -296,6 +299,17 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     case Op.Rt:
       if (b > <u32>RtKey.Xfrm) return fail(ImageError.BadOperand, ins, b);
       return register(a, b == RtKey.Nexthop6 ? 16 : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Socket:
+      if (b > <u32>SocketKey.Wildcard) return fail(ImageError.BadOperand, ins, b);
+      return register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Xfrm: {
+      if (b < <u32>XfrmKey.Daddr4 || b > <u32>XfrmKey.Spi) return fail(ImageError.BadOperand, ins, b);
+      const w = load<u32>(ins + 4);
+      if ((w & 0xff) > 1 || (w >> 8) > 255) return fail(ImageError.BadOperand, ins + 4, w);
+      return register(a, b == XfrmKey.Daddr6 || b == XfrmKey.Saddr6 ? 16 : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+    }
+    case Op.Osf:
+      return register(a, OSF_GENRE_LEN) ? 0 : fail(ImageError.BadRegister, ins, a);
     case Op.Numgen: {
       if (b > <u32>NumgenType.Random) return fail(ImageError.BadOperand, ins, b);
       if (load<u32>(ins + 4) == 0) return fail(ImageError.BadOperand, ins + 4, 0);

@@ -728,6 +728,14 @@ function evalRule(rule: usize): i32 {
       case Op.Hash:
         routing.evalHash(ins, reg(a), b, regs);
         break;
+      // No socket and no IPsec state offline: nft_socket and nft_xfrm end
+      // the rule.
+      case Op.Socket:
+      case Op.Xfrm:
+        return Verdict.Break;
+      case Op.Osf:
+        if (!routing.evalOsf(reg(a))) return Verdict.Break;
+        break;
     }
     const v = load<i32>(regs);
     if (v != Verdict.Continue) return v;

@@ -8,7 +8,7 @@ import {
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import { natDebugText } from './nat.js';
-import { fibDebugText, hashDebugText, numgenDebugText, rtDebugText } from './routing.js';
+import { fibDebugText, hashDebugText, numgenDebugText, rtDebugText, socketDebugText, xfrmDebugText } from './routing.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
 
@@ -320,6 +320,12 @@ export class Disassembler {
         return fibDebugText(b, w(1), regName(a));
       case Op.Rt:
         return rtDebugText(b, regName(a));
+      case Op.Socket:
+        return socketDebugText(b, regName(a));
+      case Op.Xfrm:
+        return xfrmDebugText(b, w(1) & 0xff, w(1) >>> 8, regName(a));
+      case Op.Osf:
+        return `osf dreg ${regName(a)}`;
       case Op.Numgen:
         return numgenDebugText(b, w(1), w(2), regName(a));
       case Op.Hash:

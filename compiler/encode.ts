@@ -150,6 +150,9 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'quota': op = Op.Quota; stateWords(out, ins); break;
     case 'fib': op = Op.Fib; a = ins.dreg; b = ins.result; out.push(ins.flags); break;
     case 'rt': op = Op.Rt; a = ins.dreg; b = ins.key; break;
+    case 'socket': op = Op.Socket; a = ins.dreg; b = ins.key; break;
+    case 'xfrm': op = Op.Xfrm; a = ins.dreg; b = ins.key; out.push(ins.dir | (ins.spnum << 8)); break;
+    case 'osf': op = Op.Osf; a = ins.dreg; out.push(ins.ttl | ((ins.version ? 1 : 0) << 8)); break;
     case 'numgen': op = Op.Numgen; a = ins.dreg; b = ins.mode; out.push(ins.mod, ins.offset, ins.slot); break;
     case 'hash':
       op = Op.Hash; a = ins.dreg; b = ins.type;

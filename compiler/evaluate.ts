@@ -895,7 +895,10 @@ export class Evaluator {
       case 'fib':
       case 'rt':
       case 'numgen':
-      case 'hash': {
+      case 'hash':
+      case 'socket':
+      case 'xfrm':
+      case 'osf': {
         const t = evaluateRouting(e, this.routingContext(ctx));
         if (t.kind === 'fib') this.model.routeLookup ??= ctx.rule.loc ?? e.loc;
         if (t.kind === 'numgen' && t.mode === NumgenType.Inc) this.model.numgenInc = true;

@@ -34,4 +34,7 @@ export type Ins =
   | { op: 'fib'; dreg: number; result: FibResult; flags: number }
   | { op: 'rt'; dreg: number; key: RtKey }
   | { op: 'numgen'; dreg: number; mode: NumgenType; mod: number; offset: number; slot: number }
+  | { op: 'socket'; dreg: number; key: number }
+  | { op: 'xfrm'; dreg: number; key: number; dir: number; spnum: number }
+  | { op: 'osf'; dreg: number; ttl: number; version: boolean }
   | { op: 'hash'; dreg: number; sreg: number; len: number; type: HashType; mod: number; seed: number; seeded: boolean; offset: number };

@@ -270,6 +270,15 @@ export class Linearizer {
       case 'rt':
         this.out.push({ op: 'rt', dreg: word(r), key: e.key });
         return;
+      case 'socket':
+        this.out.push({ op: 'socket', dreg: word(r), key: e.key });
+        return;
+      case 'xfrm':
+        this.out.push({ op: 'xfrm', dreg: word(r), key: e.key, dir: e.dir, spnum: e.spnum });
+        return;
+      case 'osf':
+        this.out.push({ op: 'osf', dreg: word(r), ttl: e.ttl, version: e.version });
+        return;
       case 'numgen':
         this.out.push({ op: 'numgen', dreg: word(r), mode: e.mode, mod: e.mod, offset: e.offset, slot: e.slot });
         return;

@@ -261,6 +261,9 @@ export class Printer {
       case 'rt':
       case 'numgen':
       case 'hash':
+      case 'socket':
+      case 'xfrm':
+      case 'osf':
         return routingText(e, (x) => this.expr(x, false))!;
     }
   }

@@ -1,7 +1,7 @@
 // The evaluated ruleset: tables, chains, sets and rules with typed
 // expressions. The linearizer turns it into instructions, the listing
 // printer turns it back into canonical nft text.
-import type { CtDir, ExthdrOp, FibResult, HashType, MetaKey, NumgenType, PayloadBase, RejectType, RtKey } from '../assembly/abi.js';
+import type { CtDir, ExthdrOp, FibResult, HashType, MetaKey, NumgenType, PayloadBase, RejectType, RtKey, SocketKey, XfrmKey } from '../assembly/abi.js';
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
@@ -36,7 +36,10 @@ export type TExpr =
   | (Typed & { kind: 'rt'; key: RtKey })
   // slot: the state slot of an incremental generator's counter.
   | (Typed & { kind: 'numgen'; mode: NumgenType; mod: number; offset: number; slot: number })
-  | (Typed & { kind: 'hash'; fn: HashType; key?: TExpr; mod: number; seed?: number; offset: number });
+  | (Typed & { kind: 'hash'; fn: HashType; key?: TExpr; mod: number; seed?: number; offset: number })
+  | (Typed & { kind: 'socket'; key: SocketKey })
+  | (Typed & { kind: 'xfrm'; dir: number; spnum: number; key: XfrmKey })
+  | (Typed & { kind: 'osf'; ttl: number; version: boolean });
 
 export interface ExthdrRef {
   op: ExthdrOp;

@@ -1525,7 +1525,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 // nft statements, expressions and table objects the data plane has no
 // counterpart for: refused by name rather than as syntax errors.
 const UNSUPPORTED_STATEMENTS = new Set(['tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
-const UNSUPPORTED_EXPRESSIONS = new Set(['socket', 'osf', 'ipsec']);
+const UNSUPPORTED_EXPRESSIONS = new Set<string>();
 const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
 
 // Keywords of the scanner's queue scope.

@@ -1,8 +1,9 @@
 // The expressions that ask the host rather than the packet: fib (a route
 // lookup), rt (the packet's route), numgen and the hashes jhash and symhash,
-// as nft's src/fib.c, rt.c, numgen.c and hash.c hold them: their words,
-// types, the kernel's checks, their listing and their netlink debug text.
-import { FibFlags, FibResult, HashType, NumgenType, RtKey } from '../assembly/abi.js';
+// socket, ipsec (xfrm) and osf, as nft's src/fib.c, rt.c, numgen.c, hash.c,
+// socket.c, xfrm.c and osf.c hold them: their words, types, the kernel's
+// checks, their listing and their netlink debug text.
+import { FibFlags, FibResult, HashType, NumgenType, OSF_GENRE_LEN, RtKey, SocketKey, XfrmKey } from '../assembly/abi.js';
 import type { Expr } from './ast.js';
 import { TYPES, type Datatype } from './datatypes.js';
 import { NftError, span, type Location } from './errors.js';
@@ -10,7 +11,30 @@ import type { Token } from './lexer.js';
 import type { TExpr } from './model.js';
 import type { Parser } from './parser.js';
 
-export const ROUTING_EXPRESSIONS = new Set(['fib', 'rt', 'numgen', 'jhash', 'symhash']);
+export const ROUTING_EXPRESSIONS = new Set(['fib', 'rt', 'numgen', 'jhash', 'symhash', 'socket', 'osf', 'ipsec']);
+
+const SOCKET_KEYS: Record<string, { key: SocketKey; type: Datatype; bits: number }> = {
+  transparent: { key: SocketKey.Transparent, type: TYPES.integer, bits: 1 },
+  mark: { key: SocketKey.Mark, type: TYPES.mark, bits: 32 },
+  wildcard: { key: SocketKey.Wildcard, type: TYPES.integer, bits: 1 },
+};
+const SOCKET_NAMES = ['transparent', 'mark', 'wildcard'];
+
+// xfrm keys by what follows `ipsec in|out`, and libnftnl's names.
+const XFRM_WORDS: Record<string, XfrmKey> = {
+  'ip daddr': XfrmKey.Daddr4, 'ip6 daddr': XfrmKey.Daddr6, 'ip saddr': XfrmKey.Saddr4, 'ip6 saddr': XfrmKey.Saddr6, reqid: XfrmKey.Reqid, spi: XfrmKey.Spi,
+};
+const XFRM_DEBUG_NAMES = ['', 'daddr4', 'daddr6', 'saddr4', 'saddr6', 'reqid', 'spi'];
+const XFRM_TYPES: Array<{ type: Datatype; bits: number; byteorder: 'big' | 'host' }> = [
+  { type: TYPES.integer, bits: 0, byteorder: 'host' },
+  { type: TYPES.ipv4_addr, bits: 32, byteorder: 'big' }, { type: TYPES.ipv6_addr, bits: 128, byteorder: 'big' },
+  { type: TYPES.ipv4_addr, bits: 32, byteorder: 'big' }, { type: TYPES.ipv6_addr, bits: 128, byteorder: 'big' },
+  { type: TYPES.integer, bits: 32, byteorder: 'host' }, { type: TYPES.integer, bits: 32, byteorder: 'big' },
+];
+
+// NF_OSF_TTL_* by nft's words (the default, a true TTL check, has none).
+const OSF_TTL: Record<string, number> = { loose: 1, skip: 2 };
+const OSF_TTL_NAMES = ['', 'loose', 'skip'];
 
 // nft's fib tuple words and results, in the order it prints the tuple.
 const FIB_FLAGS: Array<[string, FibFlags]> = [
@@ -65,8 +89,62 @@ export function parseRouting(p: Parser): Expr {
     case 'fib': return parseFib(p);
     case 'rt': return parseRt(p);
     case 'numgen': return parseNumgen(p);
+    case 'socket': return parseSocket(p);
+    case 'ipsec': return parseXfrm(p);
+    case 'osf': return parseOsf(p);
     default: return parseHash(p);
   }
+}
+
+function parseSocket(p: Parser): Expr {
+  const t = p.next();
+  const k = p.peek();
+  if (k.kind === 'word' && k.text === 'cgroupv2') p.fail(k, 'socket cgroupv2 is not supported by nftwasm');
+  if (k.kind !== 'word' || !Object.hasOwn(SOCKET_KEYS, k.text)) p.fail(k);
+  p.next();
+  return { kind: 'socket', key: SOCKET_KEYS[k.text].key, loc: span(t, k) };
+}
+
+// `ipsec` without a direction is meta ipsec.
+function parseXfrm(p: Parser): Expr {
+  const t = p.next();
+  const d = p.peek();
+  if (!p.is('in') && !p.is('out')) return { kind: 'meta', key: 'ipsec', loc: t };
+  p.next();
+  let spnum = 0;
+  if (p.is('spnum')) {
+    const w = p.next();
+    const n = p.peek();
+    if (!isNum(n)) p.failExpecting(n, 'number');
+    p.next();
+    if (BigInt(n.text) > 255n) p.failAt(span(w, n), 'value too large');
+    spnum = Number(n.text);
+  }
+  const k = p.peek();
+  let words = k.text;
+  if ((p.is('ip') || p.is('ip6')) && (p.is('saddr', 1) || p.is('daddr', 1))) {
+    p.next();
+    words += ` ${p.peek().text}`;
+  } else if (!p.is('reqid') && !p.is('spi')) {
+    p.failExpecting(k, 'ip or ip6 or spi or reqid', k.kind === 'word' && (k.text === 'saddr' || k.text === 'daddr') ? k.text : undefined);
+  }
+  const last = p.next();
+  return { kind: 'xfrm', dir: d.text === 'in' ? 0 : 1, spnum, key: XFRM_WORDS[words], loc: span(t, last) };
+}
+
+function parseOsf(p: Parser): Expr {
+  const t = p.next();
+  let ttl = 0;
+  if (p.accept('ttl')) {
+    const m = p.peek();
+    if (m.kind !== 'word' || !Object.hasOwn(OSF_TTL, m.text)) p.fail(m, 'invalid ttl option');
+    p.next();
+    ttl = OSF_TTL[m.text];
+  }
+  const k = p.peek();
+  if (!p.is('name') && !p.is('version')) p.fail(k);
+  p.next();
+  return { kind: 'osf', ttl, version: k.text === 'version', loc: span(t, k) };
 }
 
 function parseFib(p: Parser): Expr {
@@ -155,8 +233,18 @@ function checkRange(mod: number, offset: number, loc: Location, c: RoutingContex
   else if (offset + mod - 1 > 0xffffffff) c.kernelError(NftError.kernel(loc, 'Value too large for defined data type'));
 }
 
-export function evaluateRouting(e: Expr & { kind: 'fib' | 'rt' | 'numgen' | 'hash' }, c: RoutingContext): TExpr {
+export function evaluateRouting(e: Expr & { kind: 'fib' | 'rt' | 'numgen' | 'hash' | 'socket' | 'xfrm' | 'osf' }, c: RoutingContext): TExpr {
   switch (e.kind) {
+    case 'socket': {
+      const k = Object.values(SOCKET_KEYS).find((x) => x.key === e.key)!;
+      return { kind: 'socket', key: e.key, ...typed(k.type, k.bits, 'host') };
+    }
+    case 'xfrm': {
+      const t = XFRM_TYPES[e.key];
+      return { kind: 'xfrm', dir: e.dir, spnum: e.spnum, key: e.key, ...typed(t.type, t.bits, t.byteorder) };
+    }
+    case 'osf':
+      return { kind: 'osf', ttl: e.ttl, version: e.version, ...typed(TYPES.string, OSF_GENRE_LEN * 8, 'host') };
     case 'fib': {
       // nft_fib_init: a lookup by the output device gives no device.
       if ((e.flags & FibFlags.Oif) && e.result !== FibResult.Addrtype) c.kernelError(NftError.kernel(e.loc, 'Invalid argument'));
@@ -213,6 +301,9 @@ export function routingHooks(e: TExpr): string[] | undefined {
     return undefined;
   }
   if (e.kind === 'rt' && e.key === RtKey.Tcpmss) return ['forward', 'output', 'postrouting'];
+  if (e.kind === 'socket') return ['prerouting', 'input', 'output'];
+  if (e.kind === 'xfrm') return e.dir === 0 ? ['prerouting', 'input', 'forward'] : ['forward', 'output', 'postrouting'];
+  if (e.kind === 'osf') return ['prerouting', 'input', 'forward'];
   return undefined;
 }
 
@@ -224,6 +315,14 @@ export function routingText(e: TExpr, expr: (e: TExpr) => string): string | unde
     }
     case 'rt':
       return `rt ${RT_LIST_NAMES[e.key]}`;
+    case 'socket':
+      return `socket ${SOCKET_NAMES[e.key]}`;
+    case 'xfrm': {
+      const key = Object.entries(XFRM_WORDS).find(([, k]) => k === e.key)![0];
+      return `ipsec ${e.dir === 0 ? 'in' : 'out'}${e.spnum ? ` spnum ${e.spnum}` : ''} ${key}`;
+    }
+    case 'osf':
+      return `osf ${e.ttl ? `ttl ${OSF_TTL_NAMES[e.ttl]} ` : ''}${e.version ? 'version' : 'name'}`;
     case 'numgen':
       return `numgen ${NUMGEN_NAMES[e.mode]} mod ${e.mod}${e.offset ? ` offset ${e.offset}` : ''}`;
     case 'hash': {
@@ -252,4 +351,12 @@ export function numgenDebugText(mode: number, mod: number, offset: number, dreg:
 export function hashDebugText(type: number, sreg: string, len: number, seed: number, mod: number, offset: number, dreg: string): string {
   const fn = type === HashType.Sym ? 'symhash()' : `jhash(reg ${sreg}, ${len}, 0x${seed.toString(16)})`;
   return `hash reg ${dreg} = ${fn} % mod ${mod}${offset ? ` offset ${offset}` : ''}`;
+}
+
+export function socketDebugText(key: number, dreg: string): string {
+  return `socket load ${SOCKET_NAMES[key]} => reg ${dreg}`;
+}
+
+export function xfrmDebugText(key: number, dir: number, spnum: number, dreg: string): string {
+  return `xfrm load ${dir === 0 ? 'in' : 'out'} ${spnum} ${XFRM_DEBUG_NAMES[key]} => reg ${dreg}`;
 }

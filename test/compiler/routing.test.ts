@@ -1,7 +1,8 @@
-// fib, rt, numgen, jhash and symhash compile to nft's bytecode, list as nft
-// lists them and are refused where nft or the kernel refuses them.
+// fib, rt, numgen, jhash, symhash, socket, osf and ipsec compile to nft's
+// bytecode, list as nft lists them and are refused where nft or the kernel
+// refuses them.
 import { describe, expect, it } from 'vitest';
-import { expectSameAsNft, liveNftReason, nftDebugText, ourDebugText } from './live-nft.js';
+import { expectSameAsNft, liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
 
 const table = (family: string, hook: string, rules: string[]) =>
   `table ${family} t {\n\tchain c {\n\t\ttype filter hook ${hook} priority 0; policy accept;\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`;
@@ -40,6 +41,15 @@ const accepted: Array<[string, string, string[]]> = [
     'fib daddr . oif type != local',
   ]],
   ['ip', 'forward', ['tcp flags syn tcp option maxseg size set rt mtu', 'fib saddr . iif oif eq 0 drop']],
+  ['inet', 'prerouting', ['socket transparent 1', 'socket mark 0x00000005', 'socket wildcard 0', 'socket transparent 1 meta mark set socket mark counter']],
+  ['inet', 'input', [
+    'osf name "Linux"', 'osf ttl loose name "Linux"', 'osf ttl skip version "Linux:3.0"',
+    'ct mark set osf name map { "Windows" : 0x00000001 }', 'ipsec in reqid 1', 'ipsec in spnum 0 reqid 1',
+  ]],
+  ['inet', 'forward', [
+    'ipsec out reqid 0xffffffff', 'ipsec in spnum 2 ip saddr { 1.2.3.4, 10.6.0.0/16 }', 'ipsec out spi 1-561',
+    'ipsec in ip6 daddr dead::beef', 'counter ipsec out ip daddr 192.168.1.2', 'ipsec exists',
+  ]],
 ];
 
 const refused: Array<[string, string, string]> = [
@@ -66,6 +76,27 @@ const refused: Array<[string, string, string]> = [
   ['ip', 'output', 'jhash ip saddr mod 0 1'],
   ['ip', 'output', 'jhash ip saddr mod 4 offset 10 20'],
   ['ip', 'output', 'numgen inc mod 10 { 3, 12 }'],
+  ['inet', 'prerouting', 'socket transparent 2'],
+  ['inet', 'input', 'osf ttl nottl name "Linux"'],
+  ['inet', 'input', 'osf name "morethansixteenbytes"'],
+  ['inet', 'input', 'osf name'],
+  ['inet', 'forward', 'ipsec out spnum 0x100000000 reqid 1'],
+  ['inet', 'forward', 'ipsec in spnum 256 reqid 1'],
+  ['inet', 'forward', 'ipsec i reqid 1'],
+  ['inet', 'forward', 'ipsec in saddr 1.2.3.4'],
+];
+
+// Refused by the kernel's hook checks, which run when the ruleset is
+// loaded, not under nft -c.
+const refusedAtLoad: Array<[string, string, string]> = [
+  ['ip', 'prerouting', 'fib daddr . oif type local'],
+  ['ip', 'output', 'fib daddr oif 1'],
+  ['ip', 'postrouting', 'fib daddr . iif type local'],
+  ['ip', 'input', 'rt mtu 1460'],
+  ['inet', 'forward', 'socket mark 1'],
+  ['inet', 'output', 'osf name "Linux"'],
+  ['inet', 'output', 'ipsec in reqid 1'],
+  ['inet', 'input', 'ipsec out spi 1'],
 ];
 
 describe.skipIf(liveNftReason())('routing and generator expressions against live nft', () => {
@@ -78,6 +109,19 @@ describe.skipIf(liveNftReason())('routing and generator expressions against live
       const theirs = nftDebugText(text);
       expect(theirs.ok).toBe(false);
       expect(ourDebugText(text).out.trimEnd()).toBe(theirs.out.trimEnd());
+    });
+  }
+  for (const [family, hook, rule] of refusedAtLoad) {
+    it(`refuses ${rule} under ${hook} as the kernel does`, () => {
+      const text = table(family, hook, [rule]);
+      let theirs = '';
+      try {
+        nftListingText(text);
+      } catch (e) {
+        theirs = (e as Error).message.replace(/\S*rules\.nft/g, 'rules.nft');
+      }
+      expect(theirs).toContain('Operation not supported');
+      expect(ourDebugText(text).out.trimEnd()).toBe(theirs.trimEnd());
     });
   }
 });

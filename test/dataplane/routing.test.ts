@@ -131,3 +131,16 @@ describe('numgen and hashes', () => {
     }
   });
 });
+
+describe('socket, ipsec and osf offline', () => {
+  it('no socket and no IPsec state end the rule; osf names every SYN unknown', async () => {
+    const syn = sll2(2, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 40000, dport: 80, seq: 1, flags: 2 }));
+    const ack = sll2(2, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 40000, dport: 80, seq: 2, flags: 16 }));
+    const rules = table(chain('in', 'input', [
+      'socket transparent 0', 'socket mark 0', 'socket wildcard 0',
+      'ipsec in reqid 0', 'ipsec in ip saddr 10.1.0.5', 'ipsec missing',
+      'osf name "unknown"', 'osf ttl skip version "unknown"', 'osf name "Linux"',
+    ]));
+    expect(await counters(rules, [syn, ack])).toEqual([0, 0, 0, 0, 0, 2, 1, 1, 0]);
+  });
+});
