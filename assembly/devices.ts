@@ -186,12 +186,14 @@ export function outputEntry(): usize {
 }
 
 // Whether the routes deliver a packet to addr to the host itself: its
-// subnets' broadcast addresses and its local routes (the local table).
+// subnets' broadcast addresses, its local and anycast routes (the local
+// table).
 export function deliveredLocally(family: u32, addr: usize): bool {
   const r = routeFor(family, addr);
   if (r == 0) return false;
   const type = load<u8>(r + RouteEntry.Type);
-  return type == <u8>RouteType.Local || type == <u8>RouteType.Broadcast;
+  // An IPv6 anycast address (a subnet's router anycast) is the host's too.
+  return type == <u8>RouteType.Local || type == <u8>RouteType.Broadcast || type == <u8>RouteType.Anycast;
 }
 
 // The device of the packet itself (skb->dev), which meta iiftype loads since

@@ -57,7 +57,11 @@ function isZeronet4(a: usize): bool { return load<u8>(a) == 0; }
 function isLbcast4(a: usize): bool { return load<u32>(a) == 0xffffffff; }
 function isMulticast4(a: usize): bool { return (load<u8>(a) & 0xf0) == 0xe0; }
 function isLocalMulticast4(a: usize): bool { return load<u8>(a) == 224 && load<u8>(a + 1) == 0 && load<u8>(a + 2) == 0; }
-function isLinkLocal6(a: usize): bool { return load<u8>(a) == 0xfe && (load<u8>(a + 1) & 0xc0) == 0x80; }
+// Link-local unicast, and multicast of link-local scope (ff02::/16), which
+// ipv6_addr_type also calls link-local.
+function isLinkLocal6(a: usize): bool {
+  return (load<u8>(a) == 0xfe && (load<u8>(a + 1) & 0xc0) == 0x80) || (load<u8>(a) == 0xff && (load<u8>(a + 1) & 0x0f) == 2);
+}
 function isMulticast6(a: usize): bool { return load<u8>(a) == 0xff; }
 
 // The device the flags name: the input's with iif, the output's with oif.

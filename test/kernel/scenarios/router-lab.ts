@@ -46,8 +46,9 @@ function replayable(pcap: Uint8Array, own: ReadonlySet<string>): Uint8Array {
 }
 
 // Builds the three namespaces (setup: shell commands run in r before the
-// ruleset is loaded), runs traffic and tears everything down.
-export async function runRouter(name: string, ruleset: string, traffic: (ns: RouterNamespaces) => Promise<void>, setup: string[] = []): Promise<RouterRun> {
+// ruleset is loaded), runs traffic and tears everything down. With ipv6,
+// the links also carry fd61:1::/64 and fd61:2::/64 (r ::1, the hosts ::2).
+export async function runRouter(name: string, ruleset: string, traffic: (ns: RouterNamespaces) => Promise<void>, setup: string[] = [], ipv6 = false): Promise<RouterRun> {
   const id = `nftwasm-${name}-${process.pid}`;
   const [a, r, b] = ["a", "r", "b"].map((n) => `${id}-${n}`);
   const dir = await mkdtemp(join(tmpdir(), `${id}-`));
@@ -57,7 +58,7 @@ export async function runRouter(name: string, ruleset: string, traffic: (ns: Rou
     for (const ns of [a, r, b]) {
       await runHost(["ip", "netns", "add", ns], "host");
       created.push(ns);
-      await runInNamespace(ns, "ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+      await runInNamespace(ns, `ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=${ipv6 ? 0 : 1} net.ipv6.conf.default.disable_ipv6=${ipv6 ? 0 : 1}`);
     }
     await runHost(["ip", "-n", a, "link", "add", "eth0", "type", "veth", "peer", "name", "lana", "netns", r], "host");
     await runHost(["ip", "-n", b, "link", "add", "eth0", "type", "veth", "peer", "name", "lanb", "netns", r], "host");
@@ -70,8 +71,16 @@ export async function runRouter(name: string, ruleset: string, traffic: (ns: Rou
       "ip link set lana up",
       "ip link set lanb up",
       "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_echo_ignore_broadcasts=0",
+      ...(ipv6 ? ["ip addr add fd61:1::1/64 dev lana nodad", "ip addr add fd61:2::1/64 dev lanb nodad", "sysctl -qw net.ipv6.conf.all.forwarding=1"] : []),
       ...setup,
     ].join(" && "));
+    if (ipv6) {
+      await runInNamespace(a, "ip addr add fd61:1::2/64 dev eth0 nodad && ip -6 route add default via fd61:1::1");
+      await runInNamespace(b, "ip addr add fd61:2::2/64 dev eth0 nodad && ip -6 route add default via fd61:2::1");
+      // Link-local addresses are usable once duplicate address detection
+      // is done, a second or so.
+      for (const ns of [a, r, b]) await runInNamespace(ns, "for i in $(seq 50); do ip -6 addr show tentative | grep -q inet6 || exit 0; sleep 0.1; done");
+    }
     const rules = join(dir, "ruleset.nft");
     await writeFile(rules, ruleset);
     await runInNamespace(r, `nft -f ${rules}`);
