@@ -114,41 +114,46 @@ function targets(rule: RuleModel): ChainModel[] {
   });
 }
 
-// NAT in a regular chain is checked against every base chain that reaches
-// it, as the kernel validates a chain's expressions on each jump to it:
-// the rule that brings a NAT statement under a hook or chain type that
-// refuses it, the NAT rule or the jump, is refused (EOPNOTSUPP), and so is
-// every rule after it in that table, the fault still being there.
-function natReachErrors(batch: BatchItem[]): NftError[] {
+// NAT, and expressions the kernel allows under some hooks only (fib, rt
+// mtu, socket, ipsec, osf), in a regular chain are checked against every
+// base chain that reaches it, as the kernel validates a chain's
+// expressions on each jump to it: the rule that brings such a statement
+// under a hook or chain type that refuses it, the rule itself or the jump,
+// is refused (EOPNOTSUPP), and so is every rule after it in that table, the
+// fault still being there.
+function refusedUnder(r: RuleModel, base: ChainModel): boolean {
+  if (r.hooks && !r.hooks.includes(base.hook ?? '')) return true;
+  return r.stmts.some((s) => s.kind === 'nat' && natHookError(s, base.type, base.hook, s.loc) !== undefined);
+}
+
+function hookReachErrors(batch: BatchItem[]): NftError[] {
   const rules = batch.flatMap((b) => (b.kind === 'rule' ? [b.rule] : []));
   const refused = (added: RuleModel[]): boolean => {
     const edges = new Map<ChainModel, ChainModel[]>();
-    const nats = new Map<ChainModel, NatModel[]>();
+    const members = new Map<ChainModel, RuleModel[]>();
     for (const r of added) {
       const out = edges.get(r.chain) ?? [];
       out.push(...targets(r));
       edges.set(r.chain, out);
-      for (const s of r.stmts) {
-        if (s.kind !== 'nat') continue;
-        const list = nats.get(r.chain) ?? [];
-        list.push(s);
-        nats.set(r.chain, list);
-      }
+      const list = members.get(r.chain) ?? [];
+      list.push(r);
+      members.set(r.chain, list);
     }
     for (const base of new Set(added.map((r) => r.chain).filter((c) => c.hook !== undefined))) {
       const seen = new Set<ChainModel>();
       const walk = (c: ChainModel): boolean => {
         if (seen.has(c)) return false;
         seen.add(c);
-        if (c.hook === undefined && (nats.get(c) ?? []).some((s) => natHookError(s, base.type, base.hook, s.loc))) return true;
+        if (c.hook === undefined && (members.get(c) ?? []).some((r) => refusedUnder(r, base))) return true;
         return (edges.get(c) ?? []).some(walk);
       };
       if (walk(base)) return true;
     }
     return false;
   };
-  const natInRegularChain = rules.some((r) => r.chain.hook === undefined && r.stmts.some((s) => s.kind === 'nat'));
-  if (!natInRegularChain || !refused(rules)) return [];
+  const checked = (r: RuleModel) => r.hooks !== undefined || r.stmts.some((s) => s.kind === 'nat');
+  const inRegularChain = rules.some((r) => r.chain.hook === undefined && checked(r));
+  if (!inRegularChain || !refused(rules)) return [];
   const errors: NftError[] = [];
   for (const table of new Set(rules.map((r) => r.chain.table))) {
     const added: RuleModel[] = [];
@@ -225,7 +230,7 @@ export class Evaluator {
     // Evaluation stops at the tenth error, unless the parse has already
     // stopped there (nft counts on, never meeting ten again).
     if (all.length > 0) throw NftError.all(this.syntaxErrors.length >= MAX_ERRORS ? all : all.slice(0, MAX_ERRORS));
-    this.kernelErrors.push(...natReachErrors(this.model.batch), ...chainDepthErrors(this.model.batch));
+    this.kernelErrors.push(...hookReachErrors(this.model.batch), ...chainDepthErrors(this.model.batch));
     if (this.kernelErrors.length > 0) throw NftError.all(this.kernelErrors.map((e) => this.withIncludes(e)));
     return this.model;
   }
@@ -903,6 +908,7 @@ export class Evaluator {
         if (t.kind === 'fib') this.model.routeLookup ??= ctx.rule.loc ?? e.loc;
         if (t.kind === 'numgen' && t.mode === NumgenType.Inc) this.model.numgenInc = true;
         const hooks = routingHooks(t);
+        if (hooks) ctx.rule.hooks = ctx.rule.hooks ? ctx.rule.hooks.filter((h) => hooks.includes(h)) : hooks;
         const hook = ctx.rule.chain.hook;
         if (hooks && hook !== undefined && !hooks.includes(hook) && !ctx.hookRefused) {
           ctx.hookRefused = true;

@@ -150,6 +150,9 @@ export interface RuleModel {
   positionId?: number;
   // The rule this one replaces, whose handle it takes.
   replaces?: RuleModel;
+  // The hooks the kernel takes its expressions under (fib, rt mtu, socket,
+  // ipsec, osf), when they limit them.
+  hooks?: string[];
 }
 
 export interface ChainModel {

@@ -99,6 +99,18 @@ const refusedAtLoad: Array<[string, string, string]> = [
   ['inet', 'input', 'ipsec out spi 1'],
 ];
 
+// nft's error when the kernel refuses the ruleset being loaded, and ours.
+function expectRefusedAtLoad(text: string): void {
+  let theirs = '';
+  try {
+    nftListingText(text);
+  } catch (e) {
+    theirs = (e as Error).message.replace(/\S*rules\.nft/g, 'rules.nft');
+  }
+  expect(theirs).toContain('Operation not supported');
+  expect(ourDebugText(text).out.trimEnd()).toBe(theirs.trimEnd());
+}
+
 describe.skipIf(liveNftReason())('routing and generator expressions against live nft', () => {
   for (const [family, hook, rules] of accepted) {
     it(`${family} ${hook}: ${rules.length} rules`, () => expectSameAsNft(table(family, hook, rules)));
@@ -111,17 +123,14 @@ describe.skipIf(liveNftReason())('routing and generator expressions against live
       expect(ourDebugText(text).out.trimEnd()).toBe(theirs.out.trimEnd());
     });
   }
+  it('checks a regular chain against each base chain that jumps to it, as the kernel does', () => {
+    const jumpFrom = (hook: string) => `table ip t {\n\tchain r {\n\t\tfib daddr oif 1 counter\n\t}\n\tchain c {\n\t\ttype filter hook ${hook} priority 0; policy accept;\n\t\tjump r\n\t}\n}\n`;
+    expectSameAsNft(jumpFrom('prerouting'));
+    expectRefusedAtLoad(jumpFrom('output'));
+  });
   for (const [family, hook, rule] of refusedAtLoad) {
     it(`refuses ${rule} under ${hook} as the kernel does`, () => {
-      const text = table(family, hook, [rule]);
-      let theirs = '';
-      try {
-        nftListingText(text);
-      } catch (e) {
-        theirs = (e as Error).message.replace(/\S*rules\.nft/g, 'rules.nft');
-      }
-      expect(theirs).toContain('Operation not supported');
-      expect(ourDebugText(text).out.trimEnd()).toBe(theirs.trimEnd());
+      expectRefusedAtLoad(table(family, hook, [rule]));
     });
   }
 });
