@@ -1229,7 +1229,7 @@ export class Parser {
     const t = this.peek();
     const f = this.peek(1);
     const proto = t.kind === 'word' && Object.hasOwn(PROTOCOLS, t.text) ? PROTOCOLS[t.text] : undefined;
-    return proto !== undefined && f.kind === 'word' && (fieldName(proto, f.text) !== undefined || hasTwoWordField(proto, f.text));
+    return proto !== undefined && f.kind === 'word' && (fieldName(proto, f.text) !== undefined || hasTwoWordField(proto, f.text) || (this.is('[', 2) && fieldName(proto, `${f.text}[1]`) !== undefined));
   }
 
   private isRawPayload(): boolean {
@@ -1346,6 +1346,14 @@ export class Parser {
     const t = this.next();
     const f = this.word();
     const desc = PROTOCOLS[proto];
+    // An indexed field: `srh sid[2]`.
+    if (this.accept('[')) {
+      const n = this.number();
+      const close = this.expect(']');
+      const name = fieldName(desc, `${f.text}[${n.text}]`);
+      if (name === undefined) this.fail(n);
+      return { kind: 'payload', proto, field: name, loc: span(t, close) };
+    }
     if (hasTwoWordField(desc, f.text)) {
       const g = this.peek();
       const name = g.kind === 'word' ? fieldName(desc, `${f.text} ${g.text}`) : undefined;

@@ -26,7 +26,7 @@ describe.skipIf(liveNftReason())('IPv6 addresses against live nft', () => {
 });
 
 describe.skipIf(liveNftReason())('ICMPv6 and IPv6 header fields against live nft', () => {
-  it('code names, MLD max-delay, the type a field needs and dscp numbers compile and list as nft does', () => {
+  it('code names, MLD max-delay, the type a field needs, dscp numbers and segment routing sids compile and list as nft does', () => {
     expectSameAsNft(`table ip6 t {
 	chain c {
 		type filter hook input priority 0; policy accept;
@@ -42,6 +42,8 @@ describe.skipIf(liveNftReason())('ICMPv6 and IPv6 header fields against live nft
 		ip6 dscp set 63
 		ip6 saddr ::1234:1234:1234:1234:1234:1234:1234
 		ip6 saddr 1234:1234:1234:1234:1234:1234:1234::
+		srh sid[1] dead::beef
+		srh sid[2] dead::beef counter
 	}
 }
 `);
