@@ -708,7 +708,11 @@ function usesPayload(s: TStmt, pred: (e: TExpr & { kind: 'payload' }) => boolean
 // nft drops a protocol match from the listing when a later header field of
 // that protocol implies it; except that `ip protocol` and `ip6 nexthdr`
 // also say which IP version, which a table of more than one cannot imply.
-function isRedundantDependency(s: TStmt & { kind: 'match' }, rest: TStmt[], family: string): boolean {
+function isRedundantDependency(s: TStmt & { kind: 'match' }, after: TStmt[], family: string): boolean {
+  // A statement between the match and the header it would stand for keeps
+  // it (nft's dependency context ends at it).
+  const end = after.findIndex((r) => r.kind !== 'match' && r.kind !== 'joined');
+  const rest = end < 0 ? after : after.slice(0, end);
   const l4 = l4Of(s);
   if (l4 !== undefined) {
     if (s.left.kind === 'payload' && family !== 'ip' && family !== 'ip6') return false;

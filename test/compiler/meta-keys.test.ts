@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../host/cli-run.js';
 import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+import { expectSameAsNft, liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
 
 const RULES = `table inet t {
 	chain c {
@@ -99,5 +99,12 @@ describe('time, day and hour', () => {
     }
     expect(() => compile(TIMES.replace('day 2', 'day 7'))).toThrow();
     expect(() => compile(TIMES.replace('"17:00"', '"24:00"'))).toThrow();
+  });
+});
+
+describe.skipIf(liveNftReason())('protocol matches a statement separates from the header', () => {
+  it('are listed, as nft lists them', () => {
+    expectSameAsNft('table inet t {\n\tchain c {\n\t\tmeta nfproto ipv4 counter ip saddr 1.2.3.4\n\t\tmeta l4proto tcp meta mark set 1 tcp dport 22\n\t\tmeta nfproto ipv4 ip saddr 1.2.3.4 counter\n\t}\n}\n');
+    expectSameAsNft('table ip t {\n\tchain c {\n\t\tip protocol 6 meta mark set 0x00000001 tcp dport 22\n\t}\n}\n');
   });
 });
