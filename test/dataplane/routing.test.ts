@@ -4,7 +4,11 @@
 // test/kernel/scenarios/routing.test.ts compares them with the kernel itself).
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes, type HostNetwork } from '../../src/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cookedIn, encodePcap } from '../host/captures.js';
+import { EXAMPLE_CAPTURE, nftwasm } from '../host/cli-run.js';
 import { tcp, udp } from './packets.js';
 
 // eth0 10.1.0.1/24 (mtu 1400), eth1 10.2.0.1/24, default via 10.2.0.254.
@@ -78,8 +82,13 @@ describe('fib', () => {
   });
 
   it('is refused without the host routes it looks up', async () => {
-    const ruleset = compile(table(chain('pre', 'prerouting', ['fib saddr . iif oif missing'])));
-    await expect(createFilter(ruleset)).rejects.toThrow(/fib needs the host's routes: give --routes/);
+    const text = table(chain('pre', 'prerouting', ['fib saddr . iif oif missing']));
+    await expect(createFilter(compile(text))).rejects.toThrow(/fib needs the host's routes: give --routes/);
+    const path = join(mkdtempSync(join(tmpdir(), 'nftwasm-fib-')), 'fib.nft');
+    writeFileSync(path, text);
+    const r = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("fib.nft:4:3-37: Error: fib needs the host's routes: give --routes (ip -j route show table all)");
   });
 });
 
