@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cookedIn, encodePcap } from '../host/captures.js';
 import { EXAMPLE_CAPTURE, nftwasm } from '../host/cli-run.js';
+import { createShardedFilter } from '../../src/workers.js';
 import { tcp, udp } from './packets.js';
 
 // eth0 10.1.0.1/24 (mtu 1400), eth1 10.2.0.1/24, default via 10.2.0.254.
@@ -114,6 +115,11 @@ describe('numgen and hashes', () => {
   it('numgen inc counts per rule from 0 and wraps at the modulus', async () => {
     const rules = table(chain('f', 'forward', ['numgen inc mod 3 0', 'numgen inc mod 3 offset 10 12', 'numgen inc mod 2 1']));
     expect(await counters(rules, frames)).toEqual([3, 2, 4]);
+  });
+
+  it('numgen inc keeps a count each worker would keep alone: --workers refuses it', async () => {
+    const rules = table(chain('f', 'forward', ['numgen inc mod 2 0']));
+    await expect(createShardedFilter(compile(rules), 2)).rejects.toThrow(/keep state as packets pass \(here: numgen inc\)/);
   });
 
   it('numgen random spreads over the modulus and repeats with the seed', async () => {
