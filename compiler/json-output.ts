@@ -1,5 +1,6 @@
 // Prints the ruleset as `nft -j list ruleset` does (libnftables JSON, nft
 // 1.0.6's json.c): the same expressions the listing shows, as JSON trees.
+import { routingJson } from './routing.js';
 import { CtDir, ExthdrOp, NatFlags, ObjectType, QueueFlags } from '../assembly/abi.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import { symbolName, TYPES, type Datatype } from './datatypes.js';
@@ -138,6 +139,14 @@ class JsonPrinter {
         return { map: { key: this.expr(e.key), data: this.setRef(e.set) } };
       case 'verdict':
         return e.chain ? { [e.verdict]: { target: e.chain.name } } : { [e.verdict]: null };
+      case 'fib':
+      case 'rt':
+      case 'numgen':
+      case 'hash':
+      case 'socket':
+      case 'xfrm':
+      case 'osf':
+        return routingJson(e, (x) => this.expr(x));
     }
   }
 

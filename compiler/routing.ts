@@ -360,3 +360,32 @@ export function socketDebugText(key: number, dreg: string): string {
 export function xfrmDebugText(key: number, dir: number, spnum: number, dreg: string): string {
   return `xfrm load ${dir === 0 ? 'in' : 'out'} ${spnum} ${XFRM_DEBUG_NAMES[key]} => reg ${dreg}`;
 }
+
+type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
+
+// nft -j's objects of the expressions (json.c), keys in its order.
+export function routingJson(e: TExpr, expr: (e: TExpr) => Json): Json {
+  switch (e.kind) {
+    case 'fib':
+      return { fib: { result: FIB_RESULT_NAMES[e.result], flags: FIB_FLAGS.filter(([, f]) => e.flags & f).map(([w]) => w) } };
+    case 'rt': {
+      const [key, family] = e.key === RtKey.Nexthop4 ? ['nexthop', 'ip'] : e.key === RtKey.Nexthop6 ? ['nexthop', 'ip6'] : [RT_LIST_NAMES[e.key], undefined];
+      return { rt: { key, ...(family ? { family } : {}) } };
+    }
+    case 'numgen':
+      return { numgen: { mode: NUMGEN_NAMES[e.mode], mod: e.mod, offset: e.offset } };
+    case 'hash': {
+      const common = { mod: e.mod, ...(e.seed !== undefined ? { seed: e.seed } : {}), ...(e.offset ? { offset: e.offset } : {}) };
+      return e.fn === HashType.Jenkins ? { jhash: { ...common, expr: expr(e.key!) } } : { symhash: common };
+    }
+    case 'socket':
+      return { socket: { key: SOCKET_NAMES[e.key] } };
+    case 'xfrm': {
+      const [family, key] = Object.entries(XFRM_WORDS).find(([, k]) => k === e.key)![0].split(' ');
+      return { ipsec: key === undefined ? { key: family, dir: e.dir === 0 ? 'in' : 'out', spnum: e.spnum } : { key, family, dir: e.dir === 0 ? 'in' : 'out', spnum: e.spnum } };
+    }
+    case 'osf':
+      return { osf: { key: e.version ? 'version' : 'name', ...(e.ttl ? { ttl: OSF_TTL_NAMES[e.ttl] } : {}) } };
+  }
+  return null;
+}
