@@ -15,6 +15,10 @@ import { runHelper } from './helpers';
 
 const IPPROTO_GRE: u8 = 47;
 const IPPROTO_SCTP: u8 = 132;
+const ICMP_DEST_UNREACH: u8 = 3;
+const ICMP_PORT_UNREACH: u8 = 3;
+const ICMPV6_DEST_UNREACH: u8 = 1;
+const ICMPV6_PORT_UNREACH: u8 = 4;
 
 // Zone from a template (`ct zone set` before conntrack); 0 by default. It
 // applies to the directions in packetZoneDirections (1 original, 2 reply,
@@ -184,13 +188,36 @@ function protocolValid(l4: u8, verify: bool): bool {
   return true;
 }
 
+// A reject's answer, and an ICMP error the host sends for a packet that
+// still had its entry, leave with that entry attached from the start
+// (nf_ct_attach in the reject modules and in icmp_glue_bits): chains of
+// output before conntrack see it related, and conntrack then leaves the
+// packet alone. A port unreachable comes from a transport protocol, which
+// let go of the entry on taking the packet (nf_reset_ct in __udp4_lib_rcv,
+// and in ip_protocol_deliver_rcu for every protocol it hands a packet to):
+// it has none until conntrack's hook. True when the packet has its entry so.
+export function attachAnswer(): bool {
+  if (ctt.ctState == CtStateBit.Untracked || pkt.th == 0) return false;
+  if (ctt.rejectedPending() && answersRejected()) return true;
+  const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
+  if (pkt.l4proto != (v6 ? pkt.IPPROTO_ICMPV6 : pkt.IPPROTO_ICMP) || pkt.l4Len < 8 || !pkt.captured(pkt.th, 8)) return false;
+  const type = icmpType();
+  if ((!v6 && type > ICMP_MAX_TYPE) || !icmpIsError(type, v6)) return false;
+  const code = load<u8>(pkt.th + 1);
+  if (v6 ? type == ICMPV6_DEST_UNREACH && code == ICMPV6_PORT_UNREACH : type == ICMP_DEST_UNREACH && code == ICMP_PORT_UNREACH) return false;
+  if (relatedToQuoted()) return true;
+  ctt.ct = 0;
+  ctt.ctDir = 0;
+  ctt.ctState = CtStateBit.Invalid;
+  return false;
+}
+
 // The conntrack hook at priority -200 on prerouting and output. Returns
 // false when the packet is dropped there.
 export function conntrackIn(hook: Hook): bool {
   if (ctt.ctState == CtStateBit.Untracked) return true;
   hasTemplate = false;
   if (pkt.th == 0) return invalid();
-  if (hook == Hook.Output && ctt.rejectedPending() && answersRejected()) return true;
   ctt.ctState = CtStateBit.Invalid;
   ctt.packetLength = pkt.netLen;
   const l4 = pkt.l4proto;

@@ -51,6 +51,7 @@ let inIndex: u32 = 0;
 let inName: usize = 0;
 // Whether the hook being run has an input device, an output device.
 let inPresent = false;
+let packetDevice = false;
 let outPresent = false;
 let postrouting = false;
 // The hook being run.
@@ -91,9 +92,14 @@ export function packetDevices(ifindex: u32): void {
 // Which devices the hook about to run passes to its chains: the input device
 // on every hook of a received packet (postrouting too: ip_output hands the
 // hook skb->dev as it came in), the output device from the route decision on.
-export function atHook(hook: Hook, received: bool): void {
+// withDevice: whether the packet itself has a device before ip_output gives
+// it its output device (what came in, and the neighbour advertisements the
+// kernel sends from the receive path of a solicitation, whose output hook
+// has no input device all the same).
+export function atHook(hook: Hook, received: bool, withDevice: bool): void {
   currentHook = hook;
   inPresent = received;
+  packetDevice = withDevice;
   postrouting = hook == Hook.Postrouting;
   input = hook == Hook.Input;
   outPresent = hook == Hook.Forward || hook == Hook.Output || hook == Hook.Postrouting;
@@ -205,11 +211,11 @@ export function packetDeviceEntry(): usize {
     const e = outputEntry();
     if (e != 0) return e;
   }
-  return inputEntry();
+  return packetDevice ? inEntry : 0;
 }
 
 export function hasPacketDevice(): bool {
-  return inPresent || (postrouting && outputEntry() != 0);
+  return packetDevice || (postrouting && outputEntry() != 0);
 }
 
 // NAT changed the destination: the output route is looked up again.

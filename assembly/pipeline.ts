@@ -12,7 +12,7 @@ import * as rs from './ruleset';
 import * as vm from './vm';
 import * as defrag from './defrag';
 import * as dev from './devices';
-import { conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
+import { attachAnswer, conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
 import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
 let lastHandle: u32 = 0;
@@ -71,7 +71,7 @@ function runHook(family: i32, hook: Hook, tracks: bool): i32 {
   const list = rs.image + load<u32>(slot);
   let p = list;
   const n = load<u32>(slot + 4);
-  let tracked = false;
+  let tracked = tracks && hook == Hook.Output && attachAnswer();
   let natDone = !nat.natActive(family);
   const natPriority = nat.manipOf(hook) == 0 ? PRIORITY_NAT_SRC : PRIORITY_NAT_DST;
   for (let i: u32 = 0; i < n; i++, p += 8) {
@@ -398,10 +398,9 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       // layer; coming back in, lo is its input device.
       const outgoing = hook == Hook.Output || (hook == Hook.Postrouting && path != PATH_FORWARD);
       vm.sentByHost = outgoing;
-      vm.hasInputDevice = !outgoing || neighbourAdvertisement();
       pkt.iifType = loop ? pkt.ARPHRD_LOOPBACK : deviceType;
       const tracks = rs.usesConntrack() && (hook == Hook.Output || (hook == Hook.Prerouting && !loop));
-      dev.atHook(hook, vm.hasInputDevice);
+      dev.atHook(hook, !outgoing, !outgoing || neighbourAdvertisement());
       verdict = runHook(family, hook, tracks);
       if (verdict != Verdict.Accept) break;
       // Destination NAT on prerouting changes where routing sends the packet.

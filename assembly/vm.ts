@@ -30,10 +30,8 @@ export let decidedChain: u32 = 0;
 export let packetMark: u32 = 0;
 // skb->priority, which only meta priority set changes.
 export let packetPriority: u32 = 0;
-// Whether the packet is one the host sends, and whether the hooks see an
-// input device for it (only what came in, and neighbour advertisements).
+// Whether the packet is one the host sends.
 export let sentByHost = false;
-export let hasInputDevice = true;
 // meta random: a xorshift32 sequence from a seed the host sets, so that a
 // run repeats (the kernel's prandom state is per processor and unseeded).
 let randomState: u32 = 0x9e3779b9;

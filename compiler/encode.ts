@@ -337,8 +337,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
   const chainTableOffset = RulesetHeader.Words * 4;
   const hookTableOffset = chainTableOffset + chains.length * ChainEntry.Words * 4;
 
-  // Hook lists: per (family, hook), stable-sorted by priority, so chains of
-  // equal priority run in the order they were created, as the kernel does.
+  // Hook lists: per (family, hook), by priority; of chains of equal
+  // priority the one created last runs first, as in the kernel, whose
+  // nf_hook_entries_grow puts a new hook before those of its priority.
   const slots: { priority: number; chain: number }[][] = Array.from({ length: HOOK_FAMILIES * Hook.Count }, () => []);
   for (const c of chains) {
     if (c.hook === undefined || HOOK_NUMBERS[c.hook] === undefined) continue;
@@ -348,7 +349,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     const chain = c.type === 'nat' ? (c.index | HOOK_NAT_CHAIN) >>> 0 : c.index;
     for (const f of families) slots[f * Hook.Count + HOOK_NUMBERS[c.hook]].push({ priority: c.priority!, chain });
   }
-  for (const s of slots) s.sort((a, b) => a.priority - b.priority);
+  for (const s of slots) s.sort((a, b) => a.priority - b.priority || b.chain - a.chain);
   const hookWords = new Words();
   let entryOffset = hookTableOffset + slots.length * 8;
   for (const s of slots) {

@@ -161,6 +161,9 @@ export interface ScenarioResult {
   conntrack: string;
   /** srv's addresses on the veth, for nftwasm's --local. */
   local: string[];
+  /** `ip -j -d addr` and `ip -j route show table all` in srv: its devices and routes, for nftwasm's network. */
+  addr: string;
+  routes: string;
   /** What `nft monitor trace` printed, with monitorTrace. */
   trace?: string;
 }
@@ -232,7 +235,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const listing = await runInNamespace(srvNs, "nft list ruleset");
     const listingHandles = await runInNamespace(srvNs, "nft -a list ruleset");
     const local = await vethAddresses(srvNs);
-    return { name: options.name, pcap, captureStats: stats, listing, listingHandles, conntrack, local, ...(trace !== undefined ? { trace } : {}) };
+    const addr = await runInNamespace(srvNs, "ip -j -d addr");
+    const routes = await runInNamespace(srvNs, "ip -j route show table all");
+    return { name: options.name, pcap, captureStats: stats, listing, listingHandles, conntrack, local, addr, routes, ...(trace !== undefined ? { trace } : {}) };
   } finally {
     await capture?.abort();
     await Promise.all(background.map((server) => server.stop()));

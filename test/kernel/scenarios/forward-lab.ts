@@ -23,6 +23,9 @@ export interface ForwardResult {
   seen: Buffer;
   /** `conntrack -S`: per-CPU statistics. */
   statistics: string;
+  /** `ip -j -d addr` and `ip -j route show table all` in the router: its devices and routes, for nftwasm's network. */
+  addr: string;
+  routes: string;
   /** What `nft monitor trace` printed in the router, with monitorTrace. */
   trace?: string;
 }
@@ -119,9 +122,11 @@ export async function replayThroughRouter(pcap: Uint8Array, ruleset: string, opt
     const conntrack = await runInNamespace(rtr, "conntrack -L -o extended,id");
     const listing = await runInNamespace(rtr, "nft list ruleset");
     const statistics = await runInNamespace(rtr, "conntrack -S");
-    if (!monitor) return { listing, conntrack, seen, statistics };
+    const addr = await runInNamespace(rtr, "ip -j -d addr");
+    const routes = await runInNamespace(rtr, "ip -j route show table all");
+    if (!monitor) return { listing, conntrack, seen, statistics, addr, routes };
     await monitor.stop();
-    return { listing, conntrack, seen, statistics, trace: await readFile(traceFile, "utf8") };
+    return { listing, conntrack, seen, statistics, addr, routes, trace: await readFile(traceFile, "utf8") };
   } finally {
     await seenCapture?.abort();
     await monitor?.stop("SIGKILL");

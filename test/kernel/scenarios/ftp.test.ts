@@ -1,11 +1,8 @@
 // FTP through the ftp conntrack helper, attached by a ct helper object:
 // the data connections are expected, related, children of the control one,
 // and `ct helper` reads their master's helper.
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SYSTEM_PYTHON, type Lab } from "../lab.js";
-import { expectKernelParity, script, skipNote, unavailable } from "./parity.js";
+import { expectKernelParity, ftpSession, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
 	ct helper ftp-standard {
@@ -37,18 +34,6 @@ const RULESET = `table inet filter {
 	}
 }
 `;
-
-function ftpSession(mode: string, family: 4 | 6 = 4) {
-  return async (lab: Lab) => {
-    const dir = join(lab.workDir, "ftp");
-    await lab.srv(`mkdir -p ${dir}`);
-    await writeFile(join(dir, "hello.txt"), "hello over ftp\n".repeat(50));
-    lab.spawnSrv(`${SYSTEM_PYTHON} -m pyftpdlib -i ${family === 6 ? "::" : "0.0.0.0"} -p 21 -d ${dir} -r 50000-50010`);
-    await lab.waitPort(21, "tcp");
-    const host = family === 6 ? lab.srvAddr6 : lab.srvAddr;
-    await lab.cli(`${SYSTEM_PYTHON} ${script("ftp-client.py")} ${host} 21 ${mode}`);
-  };
-}
 
 describe.skipIf(unavailable !== null)(`kernel parity: FTP helper${skipNote}`, () => {
   it("passive FTP (PASV)", { timeout: 60_000 }, async () => {

@@ -1,10 +1,12 @@
 // Replays a scenario's capture through nftwasm and compares it with what the
 // kernel concluded from the same packets: per-rule counters and the
 // conntrack table (ids and remaining timeouts aside).
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { compile, createFilter, type Filter } from "../../../src/index.js";
-import { kernelLabUnavailable, normalizeConntrack, parseListingCounters, runScenario, type Lab, type ScenarioOptions, type ScenarioResult } from "../lab.js";
+import { SYSTEM_PYTHON, kernelLabUnavailable, normalizeConntrack, parseListingCounters, runScenario, type Lab, type ScenarioOptions, type ScenarioResult } from "../lab.js";
 
 export const unavailable = kernelLabUnavailable();
 export const skipNote = unavailable ? ` (skipped: ${unavailable})` : "";
@@ -19,6 +21,19 @@ export async function dualStackTraffic(lab: Lab): Promise<void> {
   await lab.udpSend(5353, { family: 6 });
   await lab.ping(2);
   await lab.ping(2, { family: 6 });
+}
+
+/** An FTP session (scripts/ftp-client.py) in `mode` against pyftpdlib in `srv`, its passive data ports 50000-50010. */
+export function ftpSession(mode: string, family: 4 | 6 = 4) {
+  return async (lab: Lab) => {
+    const dir = join(lab.workDir, "ftp");
+    await lab.srv(`mkdir -p ${dir}`);
+    await writeFile(join(dir, "hello.txt"), "hello over ftp\n".repeat(50));
+    lab.spawnSrv(`${SYSTEM_PYTHON} -m pyftpdlib -i ${family === 6 ? "::" : "0.0.0.0"} -p 21 -d ${dir} -r 50000-50010`);
+    await lab.waitPort(21, "tcp");
+    const host = family === 6 ? lab.srvAddr6 : lab.srvAddr;
+    await lab.cli(`${SYSTEM_PYTHON} ${script("ftp-client.py")} ${host} 21 ${mode}`);
+  };
 }
 
 /** Path of a helper script next to this file. */
