@@ -400,7 +400,10 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       vm.sentByHost = outgoing;
       pkt.iifType = loop ? pkt.ARPHRD_LOOPBACK : deviceType;
       const tracks = rs.usesConntrack() && (hook == Hook.Output || (hook == Hook.Prerouting && !loop));
-      dev.atHook(hook, !outgoing, !outgoing || neighbourAdvertisement());
+      // A neighbour advertisement keeps the device it answers from (skb->dev),
+      // which ip_output hands postrouting as the input device; output has none.
+      const withDevice = !outgoing || neighbourAdvertisement();
+      dev.atHook(hook, withDevice && hook != Hook.Output, withDevice);
       verdict = runHook(family, hook, tracks);
       if (verdict != Verdict.Accept) break;
       // Destination NAT on prerouting changes where routing sends the packet.

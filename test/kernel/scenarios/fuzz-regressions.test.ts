@@ -13,8 +13,8 @@ const forwardSkip = unavailable ?? forwardLabUnavailable();
 // not speak, carry the entry of the packet they answer before conntrack's
 // hook: output chains at raw priority read it (related, reply direction).
 // A port unreachable and a TCP reset from a closed port carry none. The
-// neighbour advertisements the host sends have a device (meta iiftype) but
-// no input device (iifname).
+// neighbour advertisements the host sends have a device (meta iiftype), which
+// is postrouting's input device (iifname) but not output's.
 const ANSWERS = `table inet t {
 	chain raw_out {
 		type filter hook output priority raw; policy accept;
@@ -44,11 +44,16 @@ const ANSWERS = `table inet t {
 		ct state related counter
 		ct mark 6 counter
 	}
+
+	chain post {
+		type filter hook postrouting priority filter; policy accept;
+		iifname "eth0" counter
+	}
 }
 `;
 
 describe.skipIf(unavailable !== null)(`fuzzer findings on the local host${skipNote}`, () => {
-  it("the host's ICMP errors and reject answers carry their entry before conntrack; its neighbour advertisements have no input device", { timeout: 60_000 }, async () => {
+  it("the host's ICMP errors and reject answers carry their entry before conntrack; its neighbour advertisements have an input device in postrouting only", { timeout: 60_000 }, async () => {
     const kernel = await runScenario({
       name: "answers-attached",
       ruleset: ANSWERS,
@@ -67,6 +72,7 @@ describe.skipIf(unavailable !== null)(`fuzzer findings on the local host${skipNo
     expect(disagreements(parseListingCounters(kernel.listing), parseListingCounters(filter.listRuleset()), kernel.conntrack, filter.conntrackListing())).toEqual([]);
     expect(kernel.listing).toMatch(/raw_out[\s\S]*ct state related counter packets [1-9]/);
     expect(kernel.listing).toMatch(/meta l4proto ipv6-icmp meta iiftype ether counter packets [1-9]/);
+    expect(kernel.listing).toMatch(/post[\s\S]*iifname "eth0" counter packets [1-9]/);
   });
 });
 
