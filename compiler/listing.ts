@@ -730,9 +730,19 @@ function isRedundantDependency(s: TStmt & { kind: 'match' }, after: TStmt[], fam
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Iiftype && s.op === '==' && s.right.kind === 'const' && s.right.value === 1n) {
     return rest.some((r) => usesPayload(r, (p) => p.proto === 'ether'));
   }
-  // The IP version of conntrack's addresses, which they imply.
-  if (s.left.kind === 'ct' && s.left.tmpl.key === CtKey.L3protocol && s.op === '==' && s.right.kind === 'const') {
-    return rest.some((r) => r.kind === 'match' && r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst'));
+  // The IP version of conntrack's addresses, which they imply; and, as nft
+  // keeps `ct l3proto` as a dependency below the network header, any later
+  // match of a protocol above it: meta l4proto or ct protocol of one value,
+  // or a header field, through the dependency nft gives it.
+  if (s.left.kind === 'ct' && s.left.tmpl.key === CtKey.L3protocol && (s.op === '==' || s.op === 'implicit') && s.right.kind === 'const') {
+    const single = (r: TStmt & { kind: 'match' }) => (r.op === '==' || r.op === 'implicit') && r.right.kind === 'const';
+    const aboveLinkLayer = (p: TExpr & { kind: 'payload' }) => {
+      const d = PROTOCOLS[p.proto];
+      return d !== undefined && (d.nfproto !== undefined || d.onlyNfproto !== undefined || d.l4proto !== undefined);
+    };
+    return rest.some((r) => usesPayload(r, aboveLinkLayer)) || rest.some((r) => r.kind === 'match' && (r.dependency
+      || (r.left.kind === 'ct' && (r.left.tmpl.name === 'src' || r.left.tmpl.name === 'dst'))
+      || (single(r) && ((r.left.kind === 'meta' && r.left.key === MetaKey.L4proto) || (r.left.kind === 'ct' && r.left.tmpl.key === CtKey.Protocol)))));
   }
   if (s.left.kind === 'meta' && s.left.key === MetaKey.Nfproto && s.op === '==' && s.right.kind === 'const') {
     const nf = Number(s.right.value);

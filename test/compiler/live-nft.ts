@@ -61,3 +61,9 @@ export function expectSameAsNft(text: string, listingFlags: string[] = []): void
   expect(ourDebugText(text)).toEqual(theirs);
   expect(compile(text, { filename: 'rules.nft' }).toListing({ handles: listingFlags.includes('-a') })).toBe(nftListingText(text, listingFlags));
 }
+
+// One rule, then a counter, in an inet input chain: compiled and listed as
+// live nft does.
+export function expectRuleSameAsNft(rule: string): void {
+  expectSameAsNft(`table inet t {\n\tchain c {\n\t\ttype filter hook input priority filter; policy accept;\n\t\t${rule} counter\n\t}\n}\n`);
+}
