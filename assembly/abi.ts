@@ -117,6 +117,28 @@ export enum Op {
   // A=dreg; word 1 = OSF ttl mode | NFT_OSF_F_VERSION << 8. The OS of a
   // TCP SYN (nft_osf.c): with no fingerprint loaded, "unknown".
   Osf = 31,
+  // A=sreg of the address (0 = none) B=sreg of the device's index (0 =
+  // none). nft_dup_ipv4/ipv6/netdev: a copy of the packet goes out.
+  Dup = 50,
+  // A=sreg of the device's index B=sreg of the next hop's address (0 =
+  // none); word 1 = its nfproto. nft_fwd_netdev: the packet leaves by the
+  // device and is stolen from the hooks.
+  Fwd = 51,
+  // A=sreg of the address (0 = none) B=sreg of the port (0 = none); word 1
+  // = nfproto (0: the packet's own). nft_tproxy.
+  Tproxy = 52,
+  // word 1 = mss | wscale << 16 | SynproxyFlags << 24. nft_synproxy.
+  Synproxy = 53,
+  // word 1 = flowtable index. nft_flow_offload.
+  FlowOffload = 54,
+}
+
+// NF_SYNPROXY_OPT_*: which of the statement's options were given.
+export enum SynproxyFlags {
+  Mss = 0x1,
+  Wscale = 0x2,
+  SackPerm = 0x4,
+  Timestamp = 0x8,
 }
 
 // NFT_SOCKET_* and NFT_XFRM_KEY_* (nf_tables.h).

@@ -75,7 +75,28 @@ export type Stmt =
   // [to [:]PORT], with NatFlags; addresses and ports as written (a value,
   // range or prefix); netmap: `prefix to`.
   | { kind: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 'ip' | 'ip6'; netmap?: boolean; addr?: Expr; proto?: Expr; flags: number; loc: Location }
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; loc: Location };
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; loc: Location }
+  // `dup to ADDR [device DEV]` (netdev: `dup to DEV`).
+  | { kind: 'dup'; to: Expr; dev?: Expr; loc: Location }
+  // `fwd to DEV`, `fwd ip|ip6 to ADDR device DEV`.
+  | { kind: 'fwd'; family?: 'ip' | 'ip6'; addr?: Expr; dev: Expr; loc: Location }
+  | { kind: 'tproxy'; family?: 'ip' | 'ip6'; addr?: Expr; port?: Expr; loc: Location }
+  // SynproxyFlags tell which options were given.
+  | { kind: 'synproxy'; mss: number; wscale: number; flags: number; loc: Location }
+  // `flow add @FT`.
+  | { kind: 'flowoffload'; flowtable: string; nameLoc: Location; loc: Location };
+
+// `flowtable NAME { hook HOOK priority P; devices = { ... }; [counter;] [flags offload;] }`.
+export interface FlowtableDecl {
+  name: string;
+  hook?: string;
+  hookLoc?: Location;
+  priority?: { base?: string; offset: number; text: string; loc: Location };
+  devices: Expr[];
+  counter: boolean;
+  offload: boolean;
+  loc: Location;
+}
 
 export interface LogOptions {
   prefix?: string;
@@ -170,7 +191,7 @@ export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
 
 export type Command =
   // definitions: the block's define, redefine and undefine, in order.
-  | { kind: 'table'; create?: boolean; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
+  | { kind: 'table'; create?: boolean; family: Family; name: string; loc: Location; chains: ChainDecl[]; sets: SetDecl[]; objects: ObjectDecl[]; flowtables: FlowtableDecl[]; definitions: ({ kind: 'define'; name: string; value: Expr; loc: Location } | { kind: 'undefine'; name: string; loc: Location })[] }
   | { kind: 'chain'; create?: boolean; family: Family; table: string; tableLoc: Location; chain: ChainDecl; loc: Location }
   | { kind: 'rule'; family: Family; table: string; tableLoc: Location; chain: string; chainLoc: Location; rule: Rule; insert: boolean; place?: RulePlace; replace?: boolean; loc: Location }
   | { kind: 'set'; create?: boolean; family: Family; table: string; tableLoc: Location; set: SetDecl; loc: Location }

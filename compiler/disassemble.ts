@@ -7,6 +7,7 @@ import {
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
+import { forwardingDebugText } from './forwarding.js';
 import { natDebugText } from './nat.js';
 import { fibDebugText, hashDebugText, numgenDebugText, rtDebugText, socketDebugText, xfrmDebugText } from './routing.js';
 import type { NameTables } from './names.js';
@@ -81,7 +82,9 @@ export class Disassembler {
         case 'chain': {
           const c = this.names.chains[b.chain];
           out += `${c.family} (null) (null) use 0`;
-          if (c.hook !== undefined && !b.bare) out += ` type ${c.type} hook ${HOOK_NAMES[c.hook]} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
+          // libnftnl names no netdev hook but ingress.
+          const hook = c.family === 'netdev' && c.hook !== 'ingress' ? 'unknown' : HOOK_NAMES[c.hook!];
+          if (c.hook !== undefined && !b.bare) out += ` type ${c.type} hook ${hook} prio ${c.priority} packets 0 bytes 0${c.device !== undefined ? ` dev ${c.device} ` : ''}`;
           out += '\n';
           break;
         }
@@ -284,6 +287,8 @@ export class Disassembler {
       }
       case Op.ObjrefMap:
         return `objref sreg ${regName(a)} set ${this.names.sets[w(1)].name}`;
+      case Op.Dup: case Op.Fwd: case Op.Tproxy: case Op.Synproxy: case Op.FlowOffload:
+        return forwardingDebugText(op, a, b, ((h >> 8) & 0xff) > 1 ? w(1) : 0, regName, (i) => this.names.flowtables[i]);
       case Op.Nat:
         return natDebugText(a, b, [0, 8, 16, 24].map((s) => (w(1) >>> s) & 0xff), w(2), regName);
       case Op.Objref: {

@@ -128,6 +128,7 @@ export function encodeIns(ins: Ins, out: Words): void {
     case 'notrack': op = Op.Notrack; break;
     case 'reject': op = Op.Reject; out.push(ins.type | (ins.code << 8)); break;
     case 'queue': op = Op.Queue; a = ins.sreg; out.push(ins.num | (ins.total << 16), ins.flags); break;
+    case 'forwarding': op = ins.code; a = ins.a; b = ins.b; if (ins.code !== Op.Dup) out.push(ins.word); break;
     case 'nat': op = Op.Nat; a = ins.type; b = ins.nfproto; out.push(ins.regs.reduce((w, r, i) => w | (r << (8 * i)), 0) >>> 0, ins.flags); break;
     case 'objref':
       op = Op.Objref;

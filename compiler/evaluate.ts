@@ -3,7 +3,7 @@
 // model with handles numbered the way the kernel numbers them.
 import { parseJson } from './json-input.js';
 import { CtDir, CtKey, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
-import type { ChainDecl, Command, Expr, Family, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
+import type { ChainDecl, Command, Expr, Family, FlowtableDecl, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
@@ -18,6 +18,7 @@ import { createElements, elementsCommand, placeRule, remove, rename, reset } fro
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
+import { evaluateFlowtable, evaluateForwarding, forwardingHookError } from './forwarding.js';
 import { evaluateNat, natHookError, type NatModel } from './nat.js';
 import { standardPriority } from './priorities.js';
 import { fromBytes, parseNumber, parseValue, toBytes, UTF8 } from './values.js';
@@ -54,6 +55,8 @@ export type Ctx = {
   rule: RuleModel;
   // Protocols established earlier in the rule: nfproto and l4proto numbers.
   nfproto?: number;
+  // Where a network header was named, which set nfproto.
+  nfprotoLoc?: Location;
   l4proto?: number;
   // Where a header of that transport protocol was named, if it was.
   l4protoLoc?: Location;
@@ -209,7 +212,7 @@ function chainDepthErrors(batch: BatchItem[]): NftError[] {
 
 export class Evaluator {
   readonly model: RulesetModel = {
-    tables: [], chains: [], sets: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false, deletions: false, ruleIds: 0,
+    tables: [], chains: [], sets: [], flowtables: [], batch: [], counterCount: 0, stateSlots: 0, logs: [], conntrack: false, accounting: false, deletions: false, ruleIds: 0,
   };
   private readonly defines = new Map<string, Expr>();
   private tableHandle = 0;
@@ -315,6 +318,7 @@ export class Evaluator {
     for (const o of cmd.objects) this.attempt(objectErrors, () => this.addObject(table, o));
     const setErrors: NftError[] = [];
     for (const s of cmd.sets) this.attempt(setErrors, () => this.addSet(table, s));
+    for (const f of cmd.flowtables) this.attempt(setErrors, () => this.addFlowtable(table, f));
     for (const { decl, chain, errors } of chains) {
       for (const r of decl.rules) this.attempt(errors, () => this.addRule(chain, r, false));
     }
@@ -346,7 +350,7 @@ export class Evaluator {
         throw NftError.at(loc, like ? `No such file or directory; did you mean table ‘${like.name}’ in family ${like.family}?` : `No such file or directory`);
       }
       if (missing === 'kernel') throw NftError.kernel(loc, `No such file or directory`);
-      t = { family, name, handle: ++this.tableHandle, chains: [], sets: [], objects: [], nextHandle: 1 };
+      t = { family, name, handle: ++this.tableHandle, chains: [], sets: [], objects: [], flowtables: [], nextHandle: 1 };
       this.model.tables.push(t);
     }
     return t;
@@ -374,7 +378,7 @@ export class Evaluator {
         // nft evaluates a rule whose table or chain is missing all the
         // same: its own errors come before the kernel's.
         const known = this.model.tables.find((x) => x.family === cmd.family && x.name === cmd.table);
-        const table: TableModel = known ?? { family: cmd.family, name: cmd.table, handle: 0, chains: [], sets: [], objects: [], nextHandle: 1 };
+        const table: TableModel = known ?? { family: cmd.family, name: cmd.table, handle: 0, chains: [], sets: [], objects: [], flowtables: [], nextHandle: 1 };
         const chain = table.chains.find((c) => c.name === cmd.chain);
         if (!chain) {
           this.addRule({ name: cmd.chain, table, handle: 0, index: -1, rules: [] }, cmd.rule, cmd.insert);
@@ -519,6 +523,17 @@ export class Evaluator {
     this.model.batch.push({ kind: 'set', set });
   }
 
+  private addFlowtable(table: TableModel, decl: FlowtableDecl): void {
+    const ft = evaluateFlowtable(decl, table, this.model.flowtables.length, (e) => {
+      const v = e.kind === 'variable' ? this.variable(e) : e;
+      if (v.kind !== 'value') throw NftError.at(e.loc, `syntax error`);
+      return v.text;
+    });
+    table.flowtables.push(ft);
+    this.model.flowtables.push(ft);
+    this.model.batch.push({ kind: 'flowtable', flowtable: ft });
+  }
+
   // put: where a rule placed by handle or index goes, in place of push or
   // unshift; a rule that replaces another keeps its handle.
   addRule(chain: ChainModel, decl: Rule, insert: boolean, put?: (rule: RuleModel) => void): void {
@@ -529,7 +544,7 @@ export class Evaluator {
     for (const s of decl.stmts) {
       if (terminal) throw NftError.between(extent(s), extent(terminal), `Statement after terminal statement has no effect`);
       this.stmt(ctx, s);
-      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue' || s.kind === 'nat') terminal = s;
+      if ((s.kind === 'verdict' && s.verdict !== 'continue') || s.kind === 'reject' || s.kind === 'queue' || s.kind === 'nat' || s.kind === 'fwd') terminal = s;
     }
     // nft leaves out a match on the link-layer protocol the table's family
     // already implies, unless nothing else would be left.
@@ -601,6 +616,18 @@ export class Evaluator {
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'notrack' });
         return;
+      case 'dup': case 'fwd': case 'tproxy': case 'synproxy': case 'flowoffload': {
+        const chain = ctx.rule.chain;
+        const f = evaluateForwarding(s, {
+          tableFamily: ctx.family, nfproto: ctx.nfproto, nfprotoLoc: ctx.nfprotoLoc, transportKnown: () => ctx.l4proto !== undefined || ctx.transportMatched === true,
+          arg: (e, like) => this.valueExpr(ctx, e, like), flowtable: (name) => ctx.table.flowtables.find((ft) => ft.name === name),
+        });
+        const refused = forwardingHookError(f, ctx.family, chain.hook, ctx.rule.loc ?? s.loc);
+        if (refused) this.kernelErrors.push(refused);
+        if (f.kind === 'flowoffload') this.model.conntrack = true;
+        ctx.stmts.push(f);
+        return;
+      }
       case 'log': {
         // stmt_evaluate_log: a group (snaplen and queue-threshold make one)
         // takes no level and no flags, and audit takes nothing else.
@@ -1164,6 +1191,7 @@ export class Evaluator {
         else if ((ctx.family === 'bridge' || etherKnown) && proto.nfproto === undefined) this.addEtherType(ctx, ETHERTYPE_OF[needNf]);
         else this.addDependency(ctx, 'protocol', ETHERTYPE_OF[needNf]);
         ctx.nfproto = needNf;
+        if (proto.nfproto !== undefined) ctx.nfprotoLoc = loc;
       }
     }
     if (proto.l4proto !== undefined) {

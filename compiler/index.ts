@@ -7,6 +7,7 @@ import { encode } from './encode.js';
 import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
+import { FORWARDING_KINDS, flowtableDebugText, type ForwardingModel } from './forwarding.js';
 import { listRuleset, type ListingOptions } from './listing.js';
 import { looksLikeJson } from './json-input.js';
 import { listRulesetJson } from './json-output.js';
@@ -85,13 +86,16 @@ function packetState(model: RulesetModel): string[] {
 
 // NAT rewrites what a helper reads (FTP's PORT and PASV addresses, the
 // expectations it announces): nf_nat_ftp and nf_nat_tftp are not
-// implemented, so NAT and helpers do not go together.
+// implemented, so NAT and helpers do not go together. Statements that send
+// packets elsewhere are not run yet.
 function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
-  if (!model.tables.some((t) => t.objects.some((o) => o.kind === 'cthelper'))) return undefined;
+  const helpers = model.tables.some((t) => t.objects.some((o) => o.kind === 'cthelper'));
   for (const c of model.chains) {
     for (const r of c.rules) {
       const nat = r.stmts.find((s) => s.kind === 'nat');
-      if (nat) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
+      if (nat && helpers) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
+      const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind)) as ForwardingModel | undefined;
+      if (sends) return NftError.at(sends.loc, `${sends.kind === 'flowoffload' ? 'flow add' : sends.kind} is not supported by the nftwasm data plane yet`);
     }
   }
   return undefined;
@@ -122,6 +126,7 @@ function nameTables(model: RulesetModel): NameTables {
     counterNames,
     slotNames,
     helpers: helpers.map((h) => h.name),
+    flowtables: model.flowtables.map((f) => f.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
       switch (b.kind) {
@@ -136,6 +141,8 @@ function nameTables(model: RulesetModel): NameTables {
         case 'object': {
           return { kind: 'object', text: `table (null) name (null) use 0 [ ${objectText(b.object)} ]` };
         }
+        case 'flowtable':
+          return { kind: 'object', text: flowtableDebugText(b.flowtable) };
       }
     }),
   };

@@ -1,6 +1,6 @@
 // Instructions as the linearizer emits them, before encoding. Registers are
 // word numbers of the register file (0 = verdict, 4.. = data), as in abi.ts.
-import type { BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, FibResult, HashType, MetaKey, NatType, NumgenType, PayloadBase, RtKey } from '../assembly/abi.js';
+import type { Op, BitwiseOp, ByteorderOp, CmpOp, CtDir, CtKey, ExthdrMode, ExthdrOp, FibResult, HashType, MetaKey, NatType, NumgenType, PayloadBase, RtKey } from '../assembly/abi.js';
 
 export type Ins =
   | { op: 'immediate'; dreg: number; data: Uint8Array }
@@ -26,6 +26,8 @@ export type Ins =
   | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
   | { op: 'objrefmap'; sreg: number; set: number; objType: number; states?: (Ins & { op: 'quota' | 'limit' })[] }
   | { op: 'nat'; type: NatType; nfproto: number; regs: number[]; flags: number }
+  // dup, fwd, tproxy, synproxy, flow offload: the registers of A and B, and word 1.
+  | { op: 'forwarding'; code: Op; a: number; b: number; word: number }
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }

@@ -564,7 +564,7 @@ function logStmt(m: Map<string, JNode> | undefined, body: JNode): Stmt {
 // A table's things, each a command of its own, as nft's JSON parser makes
 // them: objects go in a table command of their own.
 function tableCommand(fam: Family, name: string, loc: Location, create?: boolean): Command & { kind: 'table' } {
-  return { kind: 'table', ...(create ? { create } : {}), family: fam, name, loc, chains: [], sets: [], objects: [], definitions: [] };
+  return { kind: 'table', ...(create ? { create } : {}), family: fam, name, loc, chains: [], sets: [], objects: [], flowtables: [], definitions: [] };
 }
 
 class CommandReader {

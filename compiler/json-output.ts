@@ -1,7 +1,8 @@
 // Prints the ruleset as `nft -j list ruleset` does (libnftables JSON, nft
 // 1.0.6's json.c): the same expressions the listing shows, as JSON trees.
 import { routingJson } from './routing.js';
-import { CtDir, ExthdrOp, NatFlags, ObjectType, QueueFlags } from '../assembly/abi.js';
+import { CtDir, ExthdrOp, NatFlags, ObjectType, QueueFlags, SynproxyFlags } from '../assembly/abi.js';
+import type { ForwardingModel } from './forwarding.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import { symbolName, TYPES, type Datatype } from './datatypes.js';
 import { isRaw } from './headers/raw.js';
@@ -308,6 +309,8 @@ class JsonPrinter {
       }
       case 'notrack':
         return { notrack: null };
+      case 'dup': case 'fwd': case 'tproxy': case 'synproxy': case 'flowoffload':
+        return forwardingJson(s, (e) => this.expr(e));
       case 'nat': {
         const root: Record<string, Json> = {};
         if (s.showFamily) root.family = s.nfproto === 10 ? 'ip6' : 'ip';
@@ -476,4 +479,29 @@ export function rulesetJson(model: RulesetModel, o: ListingOptions = {}): Json {
 
 export function listRulesetJson(model: RulesetModel, o: ListingOptions = {}): string {
   return `${stringifyJson(rulesetJson(model, o))}\n`;
+}
+
+// nft's dup_stmt_json, fwd_stmt_json, tproxy_stmt_json, synproxy_stmt_json
+// and flow_offload_stmt_json (netdev's dup names its device as the address,
+// as nft keeps it).
+function forwardingJson(s: ForwardingModel, expr: (e: TExpr) => Json): Json {
+  const family = (nfproto: number): string => (nfproto === 10 ? 'ip6' : 'ip');
+  switch (s.kind) {
+    case 'dup':
+      return { dup: s.addr ? { addr: expr(s.addr), ...(s.dev ? { dev: expr(s.dev) } : {}) } : { addr: expr(s.dev!) } };
+    case 'fwd':
+      return { fwd: { dev: expr(s.dev), ...(s.addr ? { family: family(s.nfproto), addr: expr(s.addr) } : {}) } };
+    case 'tproxy':
+      return { tproxy: { ...(s.showFamily ? { family: family(s.nfproto) } : {}), ...(s.addr ? { addr: expr(s.addr) } : {}), ...(s.port ? { port: expr(s.port) } : {}) } };
+    case 'synproxy': {
+      const root: Record<string, Json> = {};
+      if (s.flags & SynproxyFlags.Mss) root.mss = s.mss;
+      if (s.flags & SynproxyFlags.Wscale) root.wscale = s.wscale;
+      const flags = [s.flags & SynproxyFlags.Timestamp ? 'timestamp' : '', s.flags & SynproxyFlags.SackPerm ? 'sack-perm' : ''].filter(Boolean);
+      if (flags.length) root.flags = flags;
+      return { synproxy: Object.keys(root).length ? root : null };
+    }
+    case 'flowoffload':
+      return { flow: { op: 'add', flowtable: `@${s.flowtable.name}` } };
+  }
 }

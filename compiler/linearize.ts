@@ -1,7 +1,8 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, Op, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
+import type { ForwardingModel } from './forwarding.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
 import { NAT_REG_WORDS, NAT_TYPE, type NatModel } from './nat.js';
@@ -130,6 +131,42 @@ export class Linearizer {
     this.out.push({ op: 'nat', type: NAT_TYPE[s.type], nfproto: s.nfproto, regs, flags: s.flags });
   }
 
+  // Each operand in a 128-bit register of its own, as nft gives them, in
+  // its order: dup's address before its device, fwd's device before its
+  // address.
+  private forwarding(s: ForwardingModel): void {
+    let next = 0;
+    const load = (e?: TExpr): number => {
+      if (!e) return 0;
+      const w = NAT_REG_WORDS[next++];
+      this.expr(e, w - 3);
+      return w;
+    };
+    switch (s.kind) {
+      case 'dup': {
+        const a = load(s.addr);
+        this.out.push({ op: 'forwarding', code: Op.Dup, a, b: load(s.dev), word: 0 });
+        break;
+      }
+      case 'fwd': {
+        const a = load(s.dev);
+        this.out.push({ op: 'forwarding', code: Op.Fwd, a, b: load(s.addr), word: s.nfproto });
+        break;
+      }
+      case 'tproxy': {
+        const a = load(s.addr);
+        this.out.push({ op: 'forwarding', code: Op.Tproxy, a, b: load(s.port), word: s.nfproto });
+        break;
+      }
+      case 'synproxy':
+        this.out.push({ op: 'forwarding', code: Op.Synproxy, a: 0, b: 0, word: (s.mss | (s.wscale << 16) | (s.flags << 24)) >>> 0 });
+        break;
+      case 'flowoffload':
+        this.out.push({ op: 'forwarding', code: Op.FlowOffload, a: 0, b: 0, word: s.flowtable.index });
+        break;
+    }
+  }
+
   rule(rule: RuleModel): Ins[] {
     for (const s of rule.stmts) this.stmt(s);
     return this.out;
@@ -212,6 +249,9 @@ export class Linearizer {
       }
       case 'nat':
         this.nat(s);
+        return;
+      case 'dup': case 'fwd': case 'tproxy': case 'synproxy': case 'flowoffload':
+        this.forwarding(s);
         return;
       case 'log':
         this.out.push({ op: 'log', index: s.index });

@@ -3,6 +3,7 @@ import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } fr
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
+import { flowtableText, forwardingText } from './forwarding.js';
 import { natText, pairwiseText } from './nat.js';
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
@@ -414,6 +415,8 @@ export class Printer {
         return 'notrack';
       case 'nat':
         return natText(s, (e) => this.expr(e));
+      case 'dup': case 'fwd': case 'tproxy': case 'synproxy': case 'flowoffload':
+        return forwardingText(s, (e) => this.expr(e));
       case 'queue': {
         const flags = [s.flags & QueueFlags.Bypass ? 'bypass' : '', s.flags & QueueFlags.Fanout ? 'fanout' : ''].filter(Boolean).join(',');
         const to = s.map ? this.expr(s.map) : `${s.first}${s.last > s.first ? `-${s.last}` : ''}`;
@@ -793,6 +796,7 @@ export function listRuleset(model: RulesetModel, o: ListingOptions = {}): string
     const blocks: string[] = [
       ...t.objects.map((x) => p.object(x)),
       ...t.sets.filter((s) => !s.anonymous).map((s) => p.set(s)),
+      ...t.flowtables.map((f) => flowtableText(f, o.handles === true)),
       ...t.chains.map((c) => p.chain(c)),
     ];
     out += blocks.join('\n');

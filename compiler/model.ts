@@ -5,6 +5,7 @@ import type { CtDir, ExthdrOp, FibResult, HashType, MetaKey, NumgenType, Payload
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
+import type { FlowtableModel, ForwardingModel } from './forwarding.js';
 import type { NatModel } from './nat.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
 
@@ -79,6 +80,7 @@ export type TStmt =
   | { kind: 'limit'; slot: number; rate: bigint; unit: number; bytes: boolean; burst: bigint; over: boolean }
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
   | NatModel
+  | ForwardingModel
   | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr };
 
 export interface SetElementModel {
@@ -182,6 +184,7 @@ export interface TableModel {
   chains: ChainModel[];
   sets: SetModel[];
   objects: ObjectModel[];
+  flowtables: FlowtableModel[];
   nextHandle: number;
   deleted?: boolean;
 }
@@ -193,12 +196,14 @@ export type BatchItem =
   | { kind: 'object'; table: TableModel; object: ObjectModel }
   | { kind: 'set'; set: SetModel }
   | { kind: 'elements'; set: SetModel }
+  | { kind: 'flowtable'; flowtable: FlowtableModel }
   | { kind: 'rule'; rule: RuleModel };
 
 export interface RulesetModel {
   tables: TableModel[];
   chains: ChainModel[];
   sets: SetModel[];
+  flowtables: FlowtableModel[];
   batch: BatchItem[];
   counterCount: number;
   // State slots of limits and quotas.

@@ -40,6 +40,7 @@ export interface NameTables {
   // State slot -> name of the named quota or limit that keeps it.
   slotNames: Map<number, string>;
   helpers: string[];
+  flowtables: string[];
   logs: LogOptions[];
   batch: BatchEntry[];
 }

@@ -1,8 +1,8 @@
 // Recursive-descent parser for the nft language: commands, table blocks,
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
-import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type ObjectDecl, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
-import { QueueFlags } from '../assembly/abi.js';
+import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type FlowtableDecl, type ObjectDecl, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
+import { QueueFlags, SynproxyFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
@@ -379,7 +379,7 @@ export class Parser {
   private tableBlock(): Command {
     const family = this.family();
     const n = this.name();
-    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [], definitions: [] };
+    const table: Command & { kind: 'table' } = { kind: 'table', family, name: n.text, loc: n, chains: [], sets: [], objects: [], flowtables: [], definitions: [] };
     if (!this.accept('{')) return table;
     // What the block defines is known in the block only.
     const outer = new Set(this.defined);
@@ -415,6 +415,11 @@ export class Parser {
       this.expect('{');
       const set = this.setBody(sn, t.text === 'map');
       add = () => table.sets.push(set);
+    } else if (t.text === 'flowtable') {
+      const n = this.name();
+      this.expect('{');
+      const ft = this.flowtableBody(n);
+      add = () => table.flowtables.push(ft);
     } else if (t.text === 'ct' && this.is('helper')) {
       this.next();
       const helper = this.ctHelper();
@@ -473,34 +478,74 @@ export class Parser {
     add();
   }
 
+  // nft's flowtable_block: its hook and priority, devices, counter and
+  // hardware offload flag, each item ended by a separator.
+  private flowtableBody(n: Token): FlowtableDecl {
+    const ft: FlowtableDecl = { name: n.text, devices: [], counter: false, offload: false, loc: n };
+    this.blockItems((t) => {
+      if (t.text === 'hook') {
+        const hook = this.peek();
+        if (hook.kind !== 'word') this.fail(hook);
+        this.next();
+        const priority = this.priority(this.expect('priority'));
+        if (!CHAIN_HOOKS.has(hook.text)) this.fail(hook, 'unknown chain hook');
+        Object.assign(ft, { hook: hook.text, hookLoc: hook, priority });
+      } else if (t.text === 'devices') {
+        this.expect('=');
+        this.expect('{');
+        do {
+          this.skipSeparators();
+          if (this.is('}')) break;
+          ft.devices.push(this.is('$') ? this.value() : { kind: 'value', text: this.quotableName().text, quoted: true, loc: this.consumed! });
+        } while (this.accept(','));
+        this.skipSeparators();
+        this.expect('}');
+      } else if (t.text === 'counter') {
+        ft.counter = true;
+      } else if (t.text === 'flags') {
+        this.expect('offload');
+        ft.offload = true;
+      } else {
+        this.fail(t);
+      }
+      this.separator();
+    });
+    return ft;
+  }
+
+  // The items of a block up to its closing brace, each read from its first
+  // word with recovery from its errors.
+  private blockItems(item: (t: Token) => void): void {
+    for (;;) {
+      this.skipSeparators();
+      if (this.accept('}')) return;
+      this.recovering(() => item(this.word()));
+    }
+  }
+
   private ctHelper(): ObjectDecl {
     const n = this.name();
     this.expect('{');
     let helper = '';
     let protocol = '';
     let l3proto: string | undefined;
-    for (;;) {
-      this.skipSeparators();
-      if (this.accept('}')) break;
-      this.recovering(() => {
-        const t = this.word();
-        if (t.text === 'type') {
-          const h = this.peek();
-          if (h.kind !== 'string') this.fail(h);
-          this.next();
-          this.expect('protocol');
-          const p = this.peek();
-          if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.failExpecting(p, 'udp or tcp');
-          this.next();
-          helper = h.text;
-          protocol = p.text;
-        } else if (t.text === 'l3proto') {
-          l3proto = this.word().text;
-        } else {
-          this.fail(t);
-        }
-      });
-    }
+    this.blockItems((t) => {
+      if (t.text === 'type') {
+        const h = this.peek();
+        if (h.kind !== 'string') this.fail(h);
+        this.next();
+        this.expect('protocol');
+        const p = this.peek();
+        if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.failExpecting(p, 'udp or tcp');
+        this.next();
+        helper = h.text;
+        protocol = p.text;
+      } else if (t.text === 'l3proto') {
+        l3proto = this.word().text;
+      } else {
+        this.fail(t);
+      }
+    });
     return { kind: 'cthelper', name: n.text, helper, protocol, l3proto, loc: n };
   }
 
@@ -749,6 +794,11 @@ export class Parser {
         case 'reject': return this.rejectStmt();
         case 'queue': return this.queueStmt();
         case 'snat': case 'dnat': case 'masquerade': case 'redirect': return this.natStmt();
+        case 'dup': return this.dupStmt();
+        case 'fwd': return this.fwdStmt();
+        case 'tproxy': return this.tproxyStmt();
+        case 'synproxy': return this.synproxyStmt();
+        case 'flow': return this.flowStmt();
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
         case 'add':
@@ -810,6 +860,88 @@ export class Parser {
       return { kind: 'match', op, left, right, mask, loc: left.loc };
     }
     return { kind: 'match', op, left, right, loc: left.loc };
+  }
+
+  // nft's stmt_expr where dup, fwd and tproxy take one: a value, or an
+  // expression (a map's lookup) that gives it.
+  private stmtArg(): Expr {
+    const a = this.peek();
+    if (a.kind === 'word' && keywordName(a.text) !== undefined) return this.expr();
+    return this.rangeRhs();
+  }
+
+  private familyWord(): 'ip' | 'ip6' | undefined {
+    return this.is('ip') || this.is('ip6') ? this.next().text as 'ip' | 'ip6' : undefined;
+  }
+
+  // `dup to ADDR [device DEV]`, in netdev `dup to DEV`.
+  private dupStmt(): Stmt {
+    const t = this.next();
+    this.expect('to');
+    const to = this.stmtArg();
+    const dev = this.accept('device') ? this.stmtArg() : undefined;
+    return { kind: 'dup', to, dev, loc: span(t, this.consumed ?? t) };
+  }
+
+  // `fwd to DEV`, `fwd ip|ip6 to ADDR device DEV`.
+  private fwdStmt(): Stmt {
+    const t = this.next();
+    const family = this.familyWord();
+    this.expect('to');
+    const first = this.stmtArg();
+    if (family === undefined) return { kind: 'fwd', dev: first, loc: span(t, this.consumed ?? t) };
+    this.expect('device');
+    const dev = this.stmtArg();
+    return { kind: 'fwd', family, addr: first, dev, loc: span(t, this.consumed ?? t) };
+  }
+
+  // `tproxy [ip|ip6] to ADDR`, `to :PORT`, `to ADDR:PORT`; an IPv6
+  // address in brackets when a port may follow.
+  private tproxyStmt(): Stmt {
+    const t = this.next();
+    const s: Stmt & { kind: 'tproxy' } = { kind: 'tproxy', family: this.familyWord(), loc: t };
+    this.expect('to');
+    if (this.accept(':')) s.port = this.stmtArg();
+    else {
+      s.addr = this.is('[') ? this.bracketedAddress() : this.stmtArg();
+      if (this.accept(':')) s.port = this.stmtArg();
+    }
+    s.loc = span(t, this.consumed ?? t);
+    return s;
+  }
+
+  // `synproxy [mss N] [wscale N] [timestamp] [sack-perm]`, as nft's
+  // synproxy_args in any order; what a C field of its width keeps.
+  private synproxyStmt(): Stmt {
+    const t = this.next();
+    if (this.is('name')) this.fail(t, 'synproxy objects are not supported by nftwasm');
+    const s: Stmt & { kind: 'synproxy' } = { kind: 'synproxy', mss: 0, wscale: 0, flags: 0, loc: t };
+    for (;;) {
+      if (this.accept('mss')) {
+        s.mss = Number(BigInt(this.number().text) & 0xffffn);
+        s.flags |= SynproxyFlags.Mss;
+      } else if (this.accept('wscale')) {
+        s.wscale = Number(BigInt(this.number().text) & 0xffn);
+        s.flags |= SynproxyFlags.Wscale;
+      } else if (this.accept('timestamp')) s.flags |= SynproxyFlags.Timestamp;
+      else if (this.accept('sack-perm')) s.flags |= SynproxyFlags.SackPerm;
+      else break;
+    }
+    s.loc = span(t, this.consumed ?? t);
+    return s;
+  }
+
+  // `flow add @FT` and its older spelling `flow offload @FT`; `flow table`
+  // is the older spelling of a meter.
+  private flowStmt(): Stmt {
+    const t = this.next();
+    if (this.is('table')) this.fail(t, 'meter is not supported by nftwasm');
+    const w = this.peek();
+    if (!this.is('add') && !this.is('offload')) this.failExpecting(w, 'add or offload');
+    this.next();
+    this.expect('@');
+    const n = this.name();
+    return { kind: 'flowoffload', flowtable: n.text, nameLoc: n, loc: span(t, n) };
   }
 
   private rejectStmt(): Stmt {
@@ -1532,9 +1664,9 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 
 // nft statements, expressions and table objects the data plane has no
 // counterpart for: refused by name rather than as syntax errors.
-const UNSUPPORTED_STATEMENTS = new Set(['tproxy', 'synproxy', 'dup', 'fwd', 'flow', 'meter']);
+const UNSUPPORTED_STATEMENTS = new Set(['meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set<string>();
-const UNSUPPORTED_OBJECTS = new Set(['flowtable', 'synproxy', 'secmark', 'ct']);
+const UNSUPPORTED_OBJECTS = new Set(['synproxy', 'secmark', 'ct']);
 
 // Keywords of the scanner's queue scope.
 const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
@@ -1543,7 +1675,7 @@ const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
 const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
 // Keywords that begin a statement of their own.
-const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
+const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'dup', 'fwd', 'tproxy', 'synproxy', 'flow', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
 
 // The keywords nft's grammar reads as values (keyword_expr, boolean_keys
 // and the protocol names of primary_rhs_expr).

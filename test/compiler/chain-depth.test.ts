@@ -2,12 +2,8 @@
 // kernel refuses them when it loads the ruleset: "Too many links", on the
 // rule that made the fault and every later rule of that table. Compared
 // with the kernel itself, loading each ruleset in a throwaway namespace.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveNftReason, ourDebugText } from './live-nft.js';
+import { liveNftReason, nftLoadText, ourDebugText } from './live-nft.js';
 
 const BASE = 'type filter hook input priority 0; policy accept;';
 const chain = (name: string, rules: string[]) => `\tchain ${name} {\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n`;
@@ -33,14 +29,6 @@ const CASES: Record<string, string> = {
   'a second table unaffected': table(chain('a', ['goto b']), chain('b', ['goto a']), chain('in', [BASE, 'jump a'])) + 'table ip u {\n' + chain('in', [BASE, 'counter']) + '}\n',
 };
 
-function kernelLoad(text: string): { ok: boolean; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
-  const path = join(dir, 'rules.nft');
-  writeFileSync(path, text);
-  const r = spawnSync('unshare', ['-rn', 'nft', '-f', path], { encoding: 'utf8' });
-  return { ok: r.status === 0, out: r.stderr.replaceAll(path, 'rules.nft').trimEnd() };
-}
-
 describe('chain loops and depth', () => {
   it('a loop is an error, not a filter that runs forever', () => {
     const r = ourDebugText(CASES['goto loop reached from a base chain']!);
@@ -52,7 +40,7 @@ describe('chain loops and depth', () => {
 describe.skipIf(liveNftReason())('chain loops and depth against the kernel', () => {
   it.each(Object.keys(CASES))('%s', (name) => {
     const source = CASES[name]!;
-    const kernel = kernelLoad(source);
+    const kernel = nftLoadText(source);
     const ours = ourDebugText(source);
     expect(ours.ok).toBe(kernel.ok);
     if (!kernel.ok) expect(ours.out).toBe(kernel.out);

@@ -22,15 +22,15 @@ describe('errors', () => {
   it('name what nft has and nftwasm does not, each once, and go on', () => {
     const source = [
       'table ip t {',
-      '\tflowtable f {',
-      '\t\thook ingress priority 0; devices = { lo };',
+      '\tct expectation e {',
+      '\t\tprotocol tcp; dport 21; timeout 1s; size 8;',
       '\t}',
       '\tsecmark q {',
       '\t\t"system_u:object_r:ssh_server_packet_t:s0"',
       '\t}',
       '\tchain c {',
-      '\t\tflow add @ft',
-      '\t\toifname "eth0" tproxy to :80',
+      '\t\tmeter m { ip saddr limit rate 10/second }',
+      '\t\tflow table m { ip saddr counter }',
       '\t\tmeta mark set socket cgroupv2 level 1 "a"',
       '\t\ttcp dport 99999 accept',
       '\t}',
@@ -39,10 +39,10 @@ describe('errors', () => {
     ].join('\n');
     const e = error(source);
     expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
-      '2:2 flowtable objects are not supported by nftwasm',
+      '2:2 ct expectation objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
-      '9:3 flow is not supported by nftwasm',
-      '10:18 tproxy is not supported by nftwasm',
+      '9:3 meter is not supported by nftwasm',
+      '10:3 meter is not supported by nftwasm',
       '11:24 socket cgroupv2 is not supported by nftwasm',
       '12:13 Service out of range',
     ]);

@@ -33,6 +33,17 @@ export function nftDebugText(text: string, flags: string[] = []): { ok: boolean;
   return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr.replaceAll(path, 'rules.nft') };
 }
 
+// The kernel's answer to loading a ruleset given as text (a real load, which
+// validates what `nft -c` does not, such as the hooks statements may run
+// at): nft's errors.
+export function nftLoadText(text: string): { ok: boolean; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+  const path = join(dir, 'rules.nft');
+  writeFileSync(path, text);
+  const r = spawnSync('unshare', ['-rn', 'nft', '-f', path], { encoding: 'utf8' });
+  return { ok: r.status === 0, out: r.stderr.replaceAll(path, 'rules.nft').trimEnd() };
+}
+
 // What `nft list ruleset` prints after loading a ruleset given as text.
 export function nftListingText(text: string, flags: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));

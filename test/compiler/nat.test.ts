@@ -2,7 +2,6 @@
 // tables: bytecode, listing and errors as live nft gives them, the hooks the
 // kernel takes each in as a real load answers, and the forms nftwasm does
 // not take yet (the data plane above all) refused by name.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
 import { createFilter, parseInterfaces } from '../../src/index.js';
 import { EXAMPLE_CAPTURE, nftwasm } from '../host/cli-run.js';
-import { liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
+import { liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
 
 const chain = (name: string, hook: string, rules: string[], type = 'nat') =>
   `\tchain ${name} {\n\t\ttype ${type} hook ${hook} priority 0; policy accept;\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n`;
@@ -163,11 +162,8 @@ function errorCase(rule: string, family = 'ip', hook = 'postrouting'): string {
 
 // The kernel's answer to loading a ruleset: '' when it takes it.
 function kernelLoad(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
-  const path = join(dir, 'rules.nft');
-  writeFileSync(path, text);
-  const r = spawnSync('unshare', ['-rn', 'nft', '-f', path], { encoding: 'utf8' });
-  return r.status === 0 ? '' : r.stderr.replaceAll(path, 'rules.nft').trimEnd();
+  const r = nftLoadText(text);
+  return r.ok ? '' : r.out;
 }
 
 function ourLoad(text: string): string {
