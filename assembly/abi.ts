@@ -603,6 +603,12 @@ export enum ObjectEntry {
   Words = 4,
 }
 
+// A ct timeout's Objref carries, after the object index, the layer-4
+// protocol and the policy: seconds for each state of the protocol in nft's
+// order (TCP: syn_sent .. close, syn_sent2, retrans, unack; UDP: unreplied,
+// replied), unused ones 0.
+export const CT_TIMEOUT_STATES = 11;
+
 export enum ObjectType {
   Counter = 1,
   Quota = 2,
@@ -1054,6 +1060,10 @@ export enum CtExt {
   // direction, original then reply
   FtpSeqOrig = 28,
   FtpSeqReply = 36,
+  // u32: where in the ruleset image the ct timeout policy attached to the
+  // connection starts (its layer-4 protocol word, then CT_TIMEOUT_STATES
+  // timeouts); 0 = none, the sysctls' timeouts
+  TimeoutPolicy = 44,
   Size = 48,
 }
 

@@ -4,7 +4,7 @@ import { CtEntry, CtStatus, Tunable } from './abi';
 import { tunable } from './config';
 import * as pkt from './packet';
 import { l4ChecksumOk } from './checksum';
-import { hasStatus, now, setStatus, refresh } from './conntrack';
+import { hasStatus, now, policyTimeout, setStatus, refresh } from './conntrack';
 
 const NS_PER_SEC: u64 = 1000000000;
 // A UDP flow still active this long after it started is a stream.
@@ -42,17 +42,23 @@ export function udpValid(l4: u8, verify: bool): bool {
 export function udpPacket(e: usize, dir: u8, isNew: bool): void {
   if (isNew) store<u64>(e + UDP_STREAM_TS, now + UDP_STREAM_AFTER);
   if (hasStatus(e, CtStatus.SeenReply)) {
-    let extra = tunable(Tunable.UdpTimeout);
+    let extra = udpTimeout(e, false);
     let stream = false;
     if (now > load<u64>(e + UDP_STREAM_TS)) {
-      extra = tunable(Tunable.UdpTimeoutStream);
+      extra = udpTimeout(e, true);
       stream = !hasStatus(e, CtStatus.Assured);
     }
     refresh(e, dir, extra, true);
     if (stream) setStatus(e, CtStatus.Assured);
   } else {
-    refresh(e, dir, tunable(Tunable.UdpTimeout), true);
+    refresh(e, dir, udpTimeout(e, false), true);
   }
+}
+
+// UDP's timeouts: UDP_CT_UNREPLIED and UDP_CT_REPLIED, a ct timeout
+// policy's first and second.
+function udpTimeout(e: usize, replied: bool): u32 {
+  return replied ? policyTimeout(e, 1, tunable(Tunable.UdpTimeoutStream)) : policyTimeout(e, 0, tunable(Tunable.UdpTimeout));
 }
 
 // The reply type of an ICMP query that may start a connection, or -1.

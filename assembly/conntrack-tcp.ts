@@ -4,7 +4,7 @@
 import { CtEntry, CtStatus, TcpState, Tunable } from './abi';
 import { tunable } from './config';
 import * as pkt from './packet';
-import { hasStatus, setStatus, refresh, account, expiresIn, killEntry } from './conntrack';
+import { hasStatus, setStatus, refresh, account, expiresIn, killEntry, policyTimeout } from './conntrack';
 
 // Segment kinds, the table's rows (the kernel's tcp_bit_set).
 export const SYN: u32 = 0;
@@ -382,10 +382,15 @@ function inWindow(e: usize, dir: u8, index: u32, state: u8): Window {
   return Window.Accept;
 }
 
-function stateTimeout(s: u8): u32 {
-  if (s == sS2) return TIMEOUT_SYN_SENT2;
-  return tunable(<Tunable>(Tunable.TcpTimeoutSynSent + <i32>s - 1));
+// A TCP state's timeout, the states numbered as the kernel's from
+// SYN_SENT = 1, which are one ahead of a ct timeout policy's.
+function stateTimeout(e: usize, s: u8): u32 {
+  return policyTimeout(e, <u32>s - 1, s == sS2 ? TIMEOUT_SYN_SENT2 : tunable(<Tunable>(Tunable.TcpTimeoutSynSent + <i32>s - 1)));
 }
+
+// The policy's places of the timeouts that are no state's.
+const POLICY_RETRANS: u32 = 9;
+const POLICY_UNACK: u32 = 10;
 
 // nf_tcp_handle_invalid: an out-of-window FIN or RST on an assured entry
 // shortens its timeout when the other side closed last.
@@ -396,7 +401,7 @@ function handleInvalid(e: usize, dir: u8, index: u32): void {
   if (load<u8>(e + CtEntry.TcpLastDir) != dir && (lastIndex == FIN || lastIndex == RST)) {
     const left = expiresIn(e);
     if (left < 120) return;
-    const unack = tunable(Tunable.TcpTimeoutUnacknowledged);
+    const unack = policyTimeout(e, POLICY_UNACK, tunable(Tunable.TcpTimeoutUnacknowledged));
     if (left > <u64>unack) refresh(e, dir, unack, false);
   } else {
     store<u8>(e + CtEntry.TcpLastIndex, <u8>index);
@@ -541,13 +546,13 @@ export function tcpPacket(e: usize, dir: u8, isNew: bool): TcpVerdict {
   store<u8>(e + CtEntry.TcpState, next);
   if (old != next && next == sFW) orFlags(e, dir, F_CLOSE_INIT);
 
-  let timeout = stateTimeout(next);
-  const retransTimeout = tunable(Tunable.TcpTimeoutMaxRetrans);
-  const unackTimeout = tunable(Tunable.TcpTimeoutUnacknowledged);
+  let timeout = stateTimeout(e, next);
+  const retransTimeout = policyTimeout(e, POLICY_RETRANS, tunable(Tunable.TcpTimeoutMaxRetrans));
+  const unackTimeout = policyTimeout(e, POLICY_UNACK, tunable(Tunable.TcpTimeoutUnacknowledged));
   if (<u32>load<u8>(e + CtEntry.TcpRetrans) >= tunable(Tunable.TcpMaxRetrans) && timeout > retransTimeout) {
     timeout = retransTimeout;
   } else if (index == RST) {
-    timeout = tunable(Tunable.TcpTimeoutClose);
+    timeout = stateTimeout(e, sCL);
   } else if (((dirFlags(e, 0) | dirFlags(e, 1)) & F_DATA_UNACKNOWLEDGED) && timeout > unackTimeout) {
     timeout = unackTimeout;
   } else if (load<u16>(e + CtEntry.TcpLastWin) == 0 && timeout > retransTimeout) {

@@ -17,6 +17,7 @@ import * as pkt from './packet';
 import { tunable } from './config';
 import { entryDestroyed, shadowGrow } from './ct-events';
 import { removeExpectationsOf } from './conntrack-expect';
+import * as rs from './ruleset';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
 const EXT_SIZE: usize = CtExt.Size;
@@ -520,6 +521,14 @@ export function account(e: usize, dir: u8): void {
 export function refresh(e: usize, dir: u8, seconds: u32, acct: bool): void {
   if (!hasStatus(e, CtStatus.FixedTimeout)) setTimeout(e, seconds);
   if (acct) account(e, dir);
+}
+
+// The timeout of the state at index i of its protocol's array (nft's
+// order, CT_TIMEOUT_STATES) in the ct timeout policy attached to e, or
+// dflt when it has none (nf_ct_timeout_lookup).
+export function policyTimeout(e: usize, i: u32, dflt: u32): u32 {
+  const at = load<u32>(extRead(e) + CtExt.TimeoutPolicy);
+  return at == 0 ? dflt : load<u32>(rs.image + <usize>at + 4 + (<usize>i << 2));
 }
 
 // Whole seconds left before the entry expires.

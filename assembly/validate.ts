@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
@@ -146,7 +146,10 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.CtSet: return 2;
     case Op.Notrack: return 1;
     // A named quota or limit carries the five words after its own header.
-    case Op.Objref: return hasState(load<u32>(ins + 4)) ? 8 : 3;
+    case Op.Objref: {
+      const type = load<u32>(ins + 4);
+      return hasState(type) ? 8 : type == ObjectType.CtTimeout ? 4 + CT_TIMEOUT_STATES : 3;
+    }
     case Op.ObjrefMap: return hasState(load<u32>(ins + 8)) ? 4 + 5 * load<u32>(ins + 12) : 3;
     case Op.Log: return 2;
     case Op.Connlimit: return 3;
@@ -260,6 +263,7 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       const index = load<u32>(ins + 8);
       if (hasState(type)) return checkState(type, ins + 12);
       if (type == ObjectType.Counter) return index < counterCount ? 0 : fail(ImageError.CounterIndex, ins + 8, index);
+      if (type == ObjectType.CtTimeout) return 0;
       if (type != ObjectType.CtHelper) return fail(ImageError.BadOperand, ins + 4, type);
       if (index >= objectCount) return fail(ImageError.ObjectIndex, ins + 8, index);
       const t = load<u32>(image + objectTable + index * (<u32>ObjectEntry.Words << 2));

@@ -557,8 +557,19 @@ function evalObjref(ins: usize): bool {
   // The quota's or limit's own instruction, as if its header were word 1.
   if (type == ObjectType.Quota) return evalQuota(ins + 8, pkt.netLen);
   if (type == ObjectType.Limit) return evalLimit(ins + 8, pkt.netLen);
-  applyObject(type, load<u32>(ins + 8));
+  if (type == ObjectType.CtTimeout) attachTimeout(ins + 12);
+  else applyObject(type, load<u32>(ins + 8));
   return true;
+}
+
+// nft_ct_timeout_obj_eval: a connection not confirmed yet, of the object's
+// protocol, takes its policy (for good) and its first state's timeout.
+function attachTimeout(policy: usize): void {
+  const e = ctt.ct;
+  if (e == 0 || !ctt.isPending(e)) return;
+  if (<u32>load<u8>(e + CtEntry.L4proto) != load<u32>(policy)) return;
+  store<u32>(ctt.extOf(e) + CtExt.TimeoutPolicy, <u32>(policy - rs.image));
+  ctt.refresh(e, 0, load<u32>(policy + 4), false);
 }
 
 // nft_objref_map_eval: the object the key maps to, if any.

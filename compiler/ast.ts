@@ -83,6 +83,8 @@ export type Stmt =
   | { kind: 'tproxy'; family?: 'ip' | 'ip6'; addr?: Expr; port?: Expr; loc: Location }
   // SynproxyFlags tell which options were given.
   | { kind: 'synproxy'; mss: number; wscale: number; flags: number; loc: Location }
+  // `ct timeout set "NAME"`, `ct expectation set "NAME"`.
+  | { kind: 'ctobject'; objType: 'cttimeout' | 'ctexpect'; name: string; nameLoc: Location; loc: Location }
   // `flow add @FT`.
   | { kind: 'flowoffload'; flowtable: string; nameLoc: Location; loc: Location };
 
@@ -187,7 +189,29 @@ export interface LimitDecl {
   loc: Location;
 }
 
-export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl;
+// `ct timeout NAME { protocol P; policy = { STATE : SECONDS, ... }; l3proto F; }`.
+export interface CtTimeoutDecl {
+  kind: 'cttimeout';
+  name: string;
+  protocol?: string;
+  l3proto?: string;
+  policy: { state: string; seconds: bigint; loc: Location }[];
+  loc: Location;
+}
+
+// `ct expectation NAME { protocol P; dport N; timeout T; size N; l3proto F; }`.
+export interface CtExpectDecl {
+  kind: 'ctexpect';
+  name: string;
+  protocol?: string;
+  dport?: number;
+  timeout?: Expr;
+  size?: number;
+  l3proto?: string;
+  loc: Location;
+}
+
+export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl | CtTimeoutDecl | CtExpectDecl;
 
 export type Command =
   // definitions: the block's define, redefine and undefine, in order.

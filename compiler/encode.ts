@@ -134,6 +134,7 @@ export function encodeIns(ins: Ins, out: Words): void {
       op = Op.Objref;
       out.push(ins.objType, ins.index);
       if (ins.state) stateWords(out, ins.state);
+      for (const w of ins.policy ?? []) out.push(w);
       break;
     case 'objrefmap':
       op = Op.ObjrefMap;

@@ -18,6 +18,7 @@ import { createElements, elementsCommand, placeRule, remove, rename, reset } fro
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
+import { evaluateCtExpect, evaluateCtTimeout } from './ct-objects.js';
 import { evaluateFlowtable, evaluateForwarding, forwardingHookError } from './forwarding.js';
 import { evaluateNat, natHookError, type NatModel } from './nat.js';
 import { standardPriority } from './priorities.js';
@@ -455,6 +456,17 @@ export class Evaluator {
       this.model.conntrack = true;
     } else if (o.kind === 'counter') {
       object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
+    } else if (o.kind === 'cttimeout' || o.kind === 'ctexpect') {
+      // Its place among the ruleset's objects of its kind.
+      const index = this.model.tables.reduce((n, t) => n + t.objects.filter((x) => x.kind === o.kind).length, 0);
+      object = o.kind === 'cttimeout' ? evaluateCtTimeout(o, table.family, table.nextHandle++, index)
+        : evaluateCtExpect(o, table.family, table.nextHandle++, index, (e) => this.constOf(e, typed(TYPES.time, 32, 'host')).value);
+      // nft_ct_expect_obj_init: expectations are of IPv4 or IPv6.
+      if (object.kind === 'ctexpect' && object.family !== 2 && object.family !== 10) {
+        this.kernelErrors.push(NftError.kernel(o.loc, `Address family not supported by protocol`));
+        return;
+      }
+      this.model.conntrack = true;
     } else {
       // Checked and given its state slot as the statement of its name is.
       const stmts: TStmt[] = [];
@@ -580,6 +592,12 @@ export class Evaluator {
       case 'namedref': {
         const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
         if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, object: obj });
+        else this.kernelErrors.push(NftError.kernel(s.nameLoc, `No such file or directory`));
+        return;
+      }
+      case 'ctobject': {
+        const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
+        if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'cttimeout' ? ObjectType.CtTimeout : ObjectType.CtExpect, object: obj, loc: s.loc });
         else this.kernelErrors.push(NftError.kernel(s.nameLoc, `No such file or directory`));
         return;
       }

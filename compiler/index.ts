@@ -7,6 +7,7 @@ import { encode } from './encode.js';
 import { NftError } from './errors.js';
 import { evaluate, type CompileOptions } from './evaluate.js';
 import { Linearizer } from './linearize.js';
+import { ctObjectDebugText } from './ct-objects.js';
 import { FORWARDING_KINDS, flowtableDebugText, type ForwardingModel } from './forwarding.js';
 import { listRuleset, type ListingOptions } from './listing.js';
 import { looksLikeJson } from './json-input.js';
@@ -94,6 +95,8 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
     for (const r of c.rules) {
       const nat = r.stmts.find((s) => s.kind === 'nat');
       if (nat && helpers) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
+      const expect = r.stmts.find((s) => s.kind === 'objref' && s.object.kind === 'ctexpect');
+      if (expect?.kind === 'objref' && expect.loc) return NftError.at(expect.loc, `ct expectation set is not supported by the nftwasm data plane yet`);
       const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind)) as ForwardingModel | undefined;
       if (sends) return NftError.at(sends.loc, `${sends.kind === 'flowoffload' ? 'flow add' : sends.kind} is not supported by the nftwasm data plane yet`);
     }
@@ -126,6 +129,8 @@ function nameTables(model: RulesetModel): NameTables {
     counterNames,
     slotNames,
     helpers: helpers.map((h) => h.name),
+    ctTimeouts: model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cttimeout').map((o) => o.name)),
+    ctExpects: model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'ctexpect').map((o) => o.name)),
     flowtables: model.flowtables.map((f) => f.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
@@ -139,7 +144,9 @@ function nameTables(model: RulesetModel): NameTables {
           return { kind: 'rule', chain: r.chain.index, handle: r.handle, sets: r.anonSets.map((s) => s.index), ids, comment: r.comment };
         }
         case 'object': {
-          return { kind: 'object', text: `table (null) name (null) use 0 [ ${objectText(b.object)} ]` };
+          // libnftnl ends a ct timeout's text at its policy's brace.
+          const text = objectText(b.object);
+          return { kind: 'object', text: `table (null) name (null) use 0 [ ${text}${b.object.kind === 'cttimeout' ? '' : ' '}]` };
         }
         case 'flowtable':
           return { kind: 'object', text: flowtableDebugText(b.flowtable) };
@@ -154,6 +161,7 @@ function objectText(o: ObjectModel): string {
     case 'cthelper': return `ct_helper name ${o.helper} family ${o.l3proto} protocol ${o.protocol}`;
     case 'counter': return `counter pkts ${o.packets} bytes ${o.bytes}`;
     case 'quota': return `quota bytes ${o.stmt.bytes} flags ${o.stmt.over ? QuotaFlags.Over : 0}`;
+    case 'cttimeout': case 'ctexpect': return ctObjectDebugText(o);
     case 'limit': return `limit rate ${o.stmt.rate} unit ${o.stmt.unit} burst ${o.stmt.burst} type ${o.stmt.bytes ? 1 : 0} flags ${o.stmt.over ? LimitFlags.Over : 0}`;
   }
 }

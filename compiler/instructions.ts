@@ -23,7 +23,8 @@ export type Ins =
   | { op: 'reject'; type: number; code: number }
   | { op: 'queue'; sreg: number; num: number; total: number; flags: number }
   // A named quota or limit carries the words of its own instruction.
-  | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' } }
+  // A ct timeout carries its protocol and policy (CT_TIMEOUT_STATES).
+  | { op: 'objref'; objType: number; index: number; state?: Ins & { op: 'quota' | 'limit' }; policy?: number[] }
   | { op: 'objrefmap'; sreg: number; set: number; objType: number; states?: (Ins & { op: 'quota' | 'limit' })[] }
   | { op: 'nat'; type: NatType; nfproto: number; regs: number[]; flags: number }
   // dup, fwd, tproxy, synproxy, flow offload: the registers of A and B, and word 1.

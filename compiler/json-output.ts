@@ -2,6 +2,7 @@
 // 1.0.6's json.c): the same expressions the listing shows, as JSON trees.
 import { routingJson } from './routing.js';
 import { CtDir, ExthdrOp, NatFlags, ObjectType, QueueFlags, SynproxyFlags } from '../assembly/abi.js';
+import { ctObjectJson } from './ct-objects.js';
 import type { ForwardingModel } from './forwarding.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import { symbolName, TYPES, type Datatype } from './datatypes.js';
@@ -429,6 +430,10 @@ class JsonPrinter {
           },
         };
       }
+      case 'cttimeout':
+        return { 'ct timeout': { ...head, ...ctObjectJson(obj) } };
+      case 'ctexpect':
+        return { 'ct expectation': { ...head, ...ctObjectJson(obj) } };
       case 'cthelper':
         return { 'ct helper': { ...head, type: obj.helper, protocol: obj.protocolName, l3proto: obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip' } };
     }

@@ -1,7 +1,7 @@
 // Turns typed statements into instructions, allocating registers the way
 // nft's netlink_linearize.c does: one 32-bit unit per expression from
 // NFT_REG_1 upwards, concatenations taking as many units as they span.
-import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, Op, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
+import { BitwiseOp, ByteorderOp, CmpOp, CSUM_INET, CT_TIMEOUT_STATES, CSUM_PSEUDOHDR, CtDir, DynsetOp, ExthdrMode, ExthdrOp, LimitFlags, Op, PayloadBase, QuotaFlags, Verdict } from '../assembly/abi.js';
 import type { ForwardingModel } from './forwarding.js';
 import type { Ins } from './instructions.js';
 import type { ObjectModel, RuleModel, SetModel, TExpr, TStmt } from './model.js';
@@ -208,7 +208,8 @@ export class Linearizer {
       {
         const o = s.object;
         if (o.kind === 'quota' || o.kind === 'limit') this.out.push({ op: 'objref', objType: s.objType, index: o.stmt.slot, state: stateIns(o.stmt) });
-        else this.out.push({ op: 'objref', objType: s.objType, index: o.kind === 'counter' ? o.index : this.helperIndex(o) });
+        else if (o.kind === 'cttimeout') this.out.push({ op: 'objref', objType: s.objType, index: o.index, policy: [o.l4proto, ...o.timeouts, ...new Array<number>(CT_TIMEOUT_STATES - o.timeouts.length).fill(0)] });
+        else this.out.push({ op: 'objref', objType: s.objType, index: o.kind === 'counter' || o.kind === 'ctexpect' ? o.index : this.helperIndex(o) });
       }
         return;
       case 'ctset': {

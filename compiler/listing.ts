@@ -3,6 +3,7 @@ import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } fr
 import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
+import { ctObjectText } from './ct-objects.js';
 import { flowtableText, forwardingText } from './forwarding.js';
 import { natText, pairwiseText } from './nat.js';
 import { priorityName } from './priorities.js';
@@ -400,7 +401,7 @@ export class Printer {
       case 'objmap':
         return `${OBJMAP_WORDS[s.objType]} ${this.expr(s.key)} map ${this.setRef(s.set)}`;
       case 'objref':
-        return s.object.kind === 'cthelper' ? `ct helper set "${s.object.name}"` : `${s.object.kind} name "${s.object.name}"`;
+        return `${OBJREF_SET[s.object.kind] ?? `${s.object.kind} name`} "${s.object.name}"`;
       case 'ctset': {
         const dir = s.dir === undefined ? '' : s.dir === CtDir.Original ? 'original ' : 'reply ';
         return `ct ${dir}${s.tmpl.name} set ${this.setValue(s.value)}`;
@@ -465,6 +466,7 @@ export class Printer {
       const l3 = obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip';
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
     }
+    if (obj.kind === 'cttimeout' || obj.kind === 'ctexpect') return ctObjectText(obj, `${obj.name} {${h}`, (ms) => formatTime(ms, this.o));
     if (obj.kind === 'quota' || obj.kind === 'limit') {
       // The statement of its name without the keyword, as used so far.
       const args = this.stmt(obj.stmt, []).slice(obj.kind.length + 1);
@@ -787,6 +789,9 @@ export function thName(all: TStmt[], p: TExpr & { kind: 'payload' }): string {
 export function listedTables(model: RulesetModel, o: ListingOptions): TableModel[] {
   return model.tables.filter((t) => t.name !== o.omitTable);
 }
+
+// The objects rules attach to the connection, by the statement that does.
+const OBJREF_SET: Partial<Record<ObjectModel['kind'], string>> = { cthelper: 'ct helper set', cttimeout: 'ct timeout set', ctexpect: 'ct expectation set' };
 
 export function listRuleset(model: RulesetModel, o: ListingOptions = {}): string {
   const p = new Printer(o);

@@ -5,6 +5,7 @@ import type { CtDir, ExthdrOp, FibResult, HashType, MetaKey, NumgenType, Payload
 import type { Family, LogOptions, RejectIcmp, VerdictName } from './ast.js';
 import type { ByteOrder, Datatype } from './datatypes.js';
 import type { Location } from './errors.js';
+import type { CtExpectModel, CtTimeoutModel } from './ct-objects.js';
 import type { FlowtableModel, ForwardingModel } from './forwarding.js';
 import type { NatModel } from './nat.js';
 import type { CtTemplate, MetaTemplate } from './selectors.js';
@@ -60,7 +61,8 @@ export type TStmt =
   | { kind: 'verdict'; verdict: VerdictName; chain?: ChainModel }
   | { kind: 'vmap'; key: TExpr; set: SetModel }
   | { kind: 'counter'; index: number; packets: bigint; bytes: bigint }
-  | { kind: 'objref'; objType: number; object: ObjectModel }
+  // loc: where `ct expectation set` is, which the data plane refuses.
+  | { kind: 'objref'; objType: number; object: ObjectModel; loc?: Location }
   // `counter name KEY map { ... }`, `ct helper set KEY map { ... }`.
   // states: the quotas or limits the elements number, in that order.
   | { kind: 'objmap'; objType: number; key: TExpr; set: SetModel; states?: (TStmt & { kind: 'quota' | 'limit' })[] }
@@ -175,7 +177,9 @@ export type ObjectModel =
   | { kind: 'cthelper'; name: string; handle: number; helper: string; protocol: number; l3proto: number; family: number; l3protoName?: string; protocolName: string }
   | { kind: 'counter'; name: string; handle: number; index: number; packets: bigint; bytes: bigint }
   | { kind: 'quota'; name: string; handle: number; stmt: TStmt & { kind: 'quota' } }
-  | { kind: 'limit'; name: string; handle: number; stmt: TStmt & { kind: 'limit' } };
+  | { kind: 'limit'; name: string; handle: number; stmt: TStmt & { kind: 'limit' } }
+  | CtTimeoutModel
+  | CtExpectModel;
 
 export interface TableModel {
   family: Family;

@@ -40,6 +40,9 @@ export interface NameTables {
   // State slot -> name of the named quota or limit that keeps it.
   slotNames: Map<number, string>;
   helpers: string[];
+  // Names of ct timeout and ct expectation objects, by their Objref index.
+  ctTimeouts: string[];
+  ctExpects: string[];
   flowtables: string[];
   logs: LogOptions[];
   batch: BatchEntry[];

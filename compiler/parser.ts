@@ -396,7 +396,7 @@ export class Parser {
 
   private tableItem(table: Command & { kind: 'table' }): void {
     const t = this.word();
-    if (UNSUPPORTED_OBJECTS.has(t.text) && !(t.text === 'ct' && this.is('helper'))) {
+    if (UNSUPPORTED_OBJECTS.has(t.text) && !(t.text === 'ct' && (this.is('helper') || this.is('timeout') || this.is('expectation')))) {
       const what = t.text === 'ct' ? `ct ${this.peek().text}` : t.text;
       this.skipBlock();
       this.fail(t, `${what} objects are not supported by nftwasm`);
@@ -424,6 +424,9 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'ct') {
+      const object = this.next().text === 'timeout' ? this.ctTimeout() : this.ctExpectation();
+      add = () => table.objects.push(object);
     } else if (t.text === 'include') {
       const p = this.peek();
       if (p.kind !== 'string') this.fail(p);
@@ -547,6 +550,55 @@ export class Parser {
       }
     });
     return { kind: 'cthelper', name: n.text, helper, protocol, l3proto, loc: n };
+  }
+
+  // nft's ct_timeout_block: `protocol tcp|udp`, `policy = { STATE : N, ... }`
+  // (seconds), `l3proto FAMILY`, each ended by a separator.
+  private ctTimeout(): ObjectDecl {
+    const n = this.name();
+    this.expect('{');
+    const o: ObjectDecl & { kind: 'cttimeout' } = { kind: 'cttimeout', name: n.text, policy: [], loc: n };
+    this.blockItems((t) => {
+      if (t.text === 'protocol') o.protocol = this.ctProtocol();
+      else if (t.text === 'l3proto') o.l3proto = this.word().text;
+      else if (t.text === 'policy') {
+        this.expect('=');
+        this.expect('{');
+        do {
+          const state = this.peek();
+          if (state.kind !== 'word' || keywordName(state.text) !== undefined) this.fail(state);
+          this.next();
+          this.expect(':');
+          o.policy.push({ state: state.text, seconds: BigInt(this.number().text), loc: state });
+        } while (this.accept(','));
+        this.expect('}');
+      } else this.fail(t);
+      this.separator();
+    });
+    return o;
+  }
+
+  // nft's ct_expect_block: protocol, dport, timeout, size and l3proto.
+  private ctExpectation(): ObjectDecl {
+    const n = this.name();
+    this.expect('{');
+    const o: ObjectDecl & { kind: 'ctexpect' } = { kind: 'ctexpect', name: n.text, loc: n };
+    this.blockItems((t) => {
+      if (t.text === 'protocol') o.protocol = this.ctProtocol();
+      else if (t.text === 'dport') o.dport = Number(this.number().text);
+      else if (t.text === 'timeout') o.timeout = this.value();
+      else if (t.text === 'size') o.size = Number(this.number().text);
+      else if (t.text === 'l3proto') o.l3proto = this.word().text;
+      else this.fail(t);
+      this.separator();
+    });
+    return o;
+  }
+
+  private ctProtocol(): string {
+    const p = this.peek();
+    if (p.kind !== 'word' || (p.text !== 'tcp' && p.text !== 'udp')) this.failExpecting(p, 'udp or tcp');
+    return this.next().text;
   }
 
   private chainBody(chain: ChainDecl): void {
@@ -811,6 +863,15 @@ export class Parser {
           if (this.is('tcp', 1) && this.is('option', 2)) return this.tcpOptionReset();
           break;
         case 'ct':
+          if ((this.is('timeout', 1) || this.is('expectation', 1)) && this.is('set', 2)) {
+            this.next();
+            const what = this.next().text === 'timeout' ? 'cttimeout' : 'ctexpect';
+            this.next();
+            const v = this.peek();
+            if (v.kind !== 'string' && v.kind !== 'word') this.fail(v);
+            this.next();
+            return { kind: 'ctobject', objType: what, name: v.text, nameLoc: v, loc: span(t, v) };
+          }
           if (this.is('count', 1)) {
             this.next();
             this.next();
