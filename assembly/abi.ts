@@ -617,6 +617,7 @@ export enum ObjectType {
   Connlimit = 5,
   CtTimeout = 7,
   CtExpect = 9,
+  Synproxy = 10,
 }
 
 // Connection tracking helpers the data plane implements; also the value of

@@ -52,9 +52,9 @@ export type Stmt =
   | { kind: 'vmap'; key: Expr; mapping: Expr; loc: Location }
   | { kind: 'counter'; name?: string; nameLoc?: Location; packets?: bigint; bytes?: bigint; loc: Location }
   // `quota name X`, `limit name X`.
-  | { kind: 'namedref'; objType: 'quota' | 'limit'; name: string; nameLoc: Location; loc: Location }
+  | { kind: 'namedref'; objType: 'quota' | 'limit' | 'synproxy'; name: string; nameLoc: Location; loc: Location }
   // `counter name KEY map { ... }`: the object the key maps to.
-  | { kind: 'objmap'; objType: 'counter' | 'quota' | 'limit'; map: Expr & { kind: 'map' }; loc: Location }
+  | { kind: 'objmap'; objType: 'counter' | 'quota' | 'limit' | 'synproxy'; map: Expr & { kind: 'map' }; loc: Location }
   | { kind: 'ctset'; key: string; dir?: 'original' | 'reply'; value: Expr; loc: Location }
   | { kind: 'metaset'; key: string; value: Expr; loc: Location }
   | { kind: 'payloadset'; target: Expr & { kind: 'payload' }; value: Expr; loc: Location }
@@ -211,7 +211,17 @@ export interface CtExpectDecl {
   loc: Location;
 }
 
-export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl | CtTimeoutDecl | CtExpectDecl;
+// `synproxy NAME { mss N wscale N [timestamp] [sack-perm] }`: SynproxyFlags.
+export interface SynproxyDecl {
+  kind: 'synproxy';
+  name: string;
+  mss: number;
+  wscale: number;
+  flags: number;
+  loc: Location;
+}
+
+export type ObjectDecl = CtHelperDecl | CounterDecl | QuotaDecl | LimitDecl | CtTimeoutDecl | CtExpectDecl | SynproxyDecl;
 
 export type Command =
   // definitions: the block's define, redefine and undefine, in order.

@@ -296,7 +296,8 @@ export class Disassembler {
         const name = type === ObjectType.Counter ? this.names.counterNames.get(w(2))
           : type === ObjectType.CtHelper ? this.names.helpers[w(2)]
           : type === ObjectType.CtTimeout ? this.names.ctTimeouts[w(2)]
-          : type === ObjectType.CtExpect ? this.names.ctExpects[w(2)] : this.names.slotNames.get(w(2));
+          : type === ObjectType.CtExpect ? this.names.ctExpects[w(2)]
+          : type === ObjectType.Synproxy ? this.names.synproxies[w(2)] : this.names.slotNames.get(w(2));
         return `objref type ${type} name ${name}`;
       }
       case Op.Log: {

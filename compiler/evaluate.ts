@@ -83,6 +83,11 @@ export type Ctx = {
   stmts: TStmt[];
 };
 
+// The objects rules name by the kernel's NFT_OBJECT_* types.
+const OBJECT_TYPES: Readonly<Record<'counter' | 'quota' | 'limit' | 'synproxy', ObjectType>> = {
+  counter: ObjectType.Counter, quota: ObjectType.Quota, limit: ObjectType.Limit, synproxy: ObjectType.Synproxy,
+};
+
 // The protocol keywords nft's primary_rhs_expr turns into inet_proto
 // constants.
 const PROTOCOL_KEYWORDS = new Set(['tcp', 'udp', 'udplite', 'esp', 'ah', 'icmp', 'igmp', 'icmpv6', 'comp', 'dccp', 'sctp']);
@@ -456,6 +461,9 @@ export class Evaluator {
       this.model.conntrack = true;
     } else if (o.kind === 'counter') {
       object = { kind: 'counter', name: o.name, handle: table.nextHandle++, index: this.model.counterCount++, packets: o.packets, bytes: o.bytes };
+    } else if (o.kind === 'synproxy') {
+      const index = this.model.tables.reduce((n, t) => n + t.objects.filter((x) => x.kind === 'synproxy').length, 0);
+      object = { kind: 'synproxy', name: o.name, handle: table.nextHandle++, index, mss: o.mss, wscale: o.wscale, flags: o.flags };
     } else if (o.kind === 'cttimeout' || o.kind === 'ctexpect') {
       // Its place among the ruleset's objects of its kind.
       const index = this.model.tables.reduce((n, t) => n + t.objects.filter((x) => x.kind === o.kind).length, 0);
@@ -588,10 +596,10 @@ export class Evaluator {
         return;
       }
       case 'objmap':
-        return objectMap(this, ctx, s.objType === 'counter' ? ObjectType.Counter : s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, s.map);
+        return objectMap(this, ctx, OBJECT_TYPES[s.objType], s.map);
       case 'namedref': {
         const obj = ctx.table.objects.find((o) => o.kind === s.objType && o.name === s.name);
-        if (obj) ctx.stmts.push({ kind: 'objref', objType: s.objType === 'quota' ? ObjectType.Quota : ObjectType.Limit, object: obj });
+        if (obj) ctx.stmts.push({ kind: 'objref', objType: OBJECT_TYPES[s.objType], object: obj, loc: s.loc });
         else this.kernelErrors.push(NftError.kernel(s.nameLoc, `No such file or directory`));
         return;
       }

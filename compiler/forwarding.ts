@@ -162,6 +162,17 @@ export function forwardingText(s: ForwardingModel, value: (e: TExpr) => string):
   }
 }
 
+// A synproxy object as nft lists it.
+export function synproxyObjectText(o: { mss: number; wscale: number; flags: number }, header: string): string {
+  let out = header;
+  if (o.flags & SynproxyFlags.Mss) out += `\n\t\tmss ${o.mss}`;
+  if (o.flags & SynproxyFlags.Wscale) out += `\n\t\twscale ${o.wscale}`;
+  if (o.flags & (SynproxyFlags.Timestamp | SynproxyFlags.SackPerm)) {
+    out += `\n\t\t${o.flags & SynproxyFlags.Timestamp ? 'timestamp' : ''} ${o.flags & SynproxyFlags.SackPerm ? 'sack-perm' : ''}`;
+  }
+  return `${out}\n\t}\n`;
+}
+
 // --- flowtables ------------------------------------------------------------
 
 // nft's flowtable_evaluate: a hook of the netdev family and its priority.

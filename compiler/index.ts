@@ -12,7 +12,7 @@ import { FORWARDING_KINDS, flowtableDebugText, type ForwardingModel } from './fo
 import { listRuleset, type ListingOptions } from './listing.js';
 import { looksLikeJson } from './json-input.js';
 import { listRulesetJson } from './json-output.js';
-import { LimitFlags, QuotaFlags } from '../assembly/abi.js';
+import { LimitFlags, ObjectType, QuotaFlags } from '../assembly/abi.js';
 import type { ObjectModel, RulesetModel, TStmt } from './model.js';
 import type { NameTables } from './names.js';
 import type { LogOptions } from './ast.js';
@@ -97,6 +97,8 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
       if (nat && helpers) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
       const expect = r.stmts.find((s) => s.kind === 'objref' && s.object.kind === 'ctexpect');
       if (expect?.kind === 'objref' && expect.loc) return NftError.at(expect.loc, `ct expectation set is not supported by the nftwasm data plane yet`);
+      const synproxy = r.stmts.find((s) => (s.kind === 'objref' || s.kind === 'objmap') && s.objType === ObjectType.Synproxy);
+      if (synproxy && r.loc) return NftError.at(r.loc, `synproxy is not supported by the nftwasm data plane yet`);
       const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind)) as ForwardingModel | undefined;
       if (sends) return NftError.at(sends.loc, `${sends.kind === 'flowoffload' ? 'flow add' : sends.kind} is not supported by the nftwasm data plane yet`);
     }
@@ -131,6 +133,7 @@ function nameTables(model: RulesetModel): NameTables {
     helpers: helpers.map((h) => h.name),
     ctTimeouts: model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'cttimeout').map((o) => o.name)),
     ctExpects: model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'ctexpect').map((o) => o.name)),
+    synproxies: model.tables.flatMap((t) => t.objects.filter((o) => o.kind === 'synproxy').map((o) => o.name)),
     flowtables: model.flowtables.map((f) => f.name),
     logs: model.logs,
     batch: model.batch.map((b) => {
@@ -162,6 +165,7 @@ function objectText(o: ObjectModel): string {
     case 'counter': return `counter pkts ${o.packets} bytes ${o.bytes}`;
     case 'quota': return `quota bytes ${o.stmt.bytes} flags ${o.stmt.over ? QuotaFlags.Over : 0}`;
     case 'cttimeout': case 'ctexpect': return ctObjectDebugText(o);
+    case 'synproxy': return `synproxy mss ${o.mss} wscale ${o.wscale}`;
     case 'limit': return `limit rate ${o.stmt.rate} unit ${o.stmt.unit} burst ${o.stmt.burst} type ${o.stmt.bytes ? 1 : 0} flags ${o.stmt.over ? LimitFlags.Over : 0}`;
   }
 }

@@ -430,6 +430,10 @@ class JsonPrinter {
           },
         };
       }
+      case 'synproxy': {
+        const flags = [obj.flags & SynproxyFlags.Timestamp ? 'timestamp' : '', obj.flags & SynproxyFlags.SackPerm ? 'sack-perm' : ''].filter(Boolean);
+        return { synproxy: { ...head, mss: obj.mss, wscale: obj.wscale, ...(flags.length ? { flags } : {}) } };
+      }
       case 'cttimeout':
         return { 'ct timeout': { ...head, ...ctObjectJson(obj) } };
       case 'ctexpect':
@@ -465,6 +469,7 @@ const JSON_SET_FLAGS = ['constant', 'interval', 'timeout'];
 
 const OBJREF_NAMES: Record<number, string> = {
   [ObjectType.Counter]: 'counter', [ObjectType.CtHelper]: 'ct helper', [ObjectType.Quota]: 'quota', [ObjectType.Limit]: 'limit',
+  [ObjectType.CtTimeout]: 'ct timeout', [ObjectType.CtExpect]: 'ct expectation', [ObjectType.Synproxy]: 'synproxy',
 };
 
 // The document `nft -j list ruleset` prints: metainfo, then per table the

@@ -209,7 +209,7 @@ export class Linearizer {
         const o = s.object;
         if (o.kind === 'quota' || o.kind === 'limit') this.out.push({ op: 'objref', objType: s.objType, index: o.stmt.slot, state: stateIns(o.stmt) });
         else if (o.kind === 'cttimeout') this.out.push({ op: 'objref', objType: s.objType, index: o.index, policy: [o.l4proto, ...o.timeouts, ...new Array<number>(CT_TIMEOUT_STATES - o.timeouts.length).fill(0)] });
-        else this.out.push({ op: 'objref', objType: s.objType, index: o.kind === 'counter' || o.kind === 'ctexpect' ? o.index : this.helperIndex(o) });
+        else this.out.push({ op: 'objref', objType: s.objType, index: o.kind === 'counter' || o.kind === 'ctexpect' || o.kind === 'synproxy' ? o.index : this.helperIndex(o) });
       }
         return;
       case 'ctset': {

@@ -4,7 +4,7 @@ import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type By
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
 import { ctObjectText } from './ct-objects.js';
-import { flowtableText, forwardingText } from './forwarding.js';
+import { flowtableText, forwardingText, synproxyObjectText } from './forwarding.js';
 import { natText, pairwiseText } from './nat.js';
 import { priorityName } from './priorities.js';
 import { payloadShift } from './evaluate.js';
@@ -466,6 +466,7 @@ export class Printer {
       const l3 = obj.family === 10 ? 'ip6' : obj.family === 1 ? 'inet' : 'ip';
       return `\tct helper ${obj.name} {${h}\n\t\ttype "${obj.helper}" protocol ${obj.protocolName}\n\t\tl3proto ${l3}\n\t}\n`;
     }
+    if (obj.kind === 'synproxy') return synproxyObjectText(obj, `\tsynproxy ${obj.name} {${h}`);
     if (obj.kind === 'cttimeout' || obj.kind === 'ctexpect') return ctObjectText(obj, `${obj.name} {${h}`, (ms) => formatTime(ms, this.o));
     if (obj.kind === 'quota' || obj.kind === 'limit') {
       // The statement of its name without the keyword, as used so far.
@@ -580,7 +581,7 @@ const ELEMENTS_PER_LINE: Record<string, number> = {
 
 // The order nft lists set flags in.
 const OBJMAP_WORDS: Record<number, string> = {
-  [ObjectType.Counter]: 'counter name', [ObjectType.CtHelper]: 'ct helper set', [ObjectType.Quota]: 'quota name', [ObjectType.Limit]: 'limit name',
+  [ObjectType.Counter]: 'counter name', [ObjectType.CtHelper]: 'ct helper set', [ObjectType.Quota]: 'quota name', [ObjectType.Limit]: 'limit name', [ObjectType.Synproxy]: 'synproxy name',
 };
 
 export const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];

@@ -179,7 +179,9 @@ export type ObjectModel =
   | { kind: 'quota'; name: string; handle: number; stmt: TStmt & { kind: 'quota' } }
   | { kind: 'limit'; name: string; handle: number; stmt: TStmt & { kind: 'limit' } }
   | CtTimeoutModel
-  | CtExpectModel;
+  | CtExpectModel
+  // index: its place among the ruleset's synproxy objects.
+  | { kind: 'synproxy'; name: string; handle: number; index: number; mss: number; wscale: number; flags: number };
 
 export interface TableModel {
   family: Family;

@@ -43,6 +43,7 @@ export interface NameTables {
   // Names of ct timeout and ct expectation objects, by their Objref index.
   ctTimeouts: string[];
   ctExpects: string[];
+  synproxies: string[];
   flowtables: string[];
   logs: LogOptions[];
   batch: BatchEntry[];

@@ -8,13 +8,13 @@ import type { Ctx, Evaluator } from './evaluate.js';
 import type { ObjectModel, SetElementModel } from './model.js';
 
 const KINDS: Partial<Record<ObjectType, ObjectModel['kind']>> = {
-  [ObjectType.Counter]: 'counter', [ObjectType.CtHelper]: 'cthelper', [ObjectType.Quota]: 'quota', [ObjectType.Limit]: 'limit',
+  [ObjectType.Counter]: 'counter', [ObjectType.CtHelper]: 'cthelper', [ObjectType.Quota]: 'quota', [ObjectType.Limit]: 'limit', [ObjectType.Synproxy]: 'synproxy',
 };
 
 // The index Objref takes for an object: a counter's, or the ct helper's
 // place among the ruleset's helpers (as the linearizer numbers them).
 function objectIndex(ev: Evaluator, o: ObjectModel, states: ObjectModel[]): number {
-  if (o.kind === 'counter') return o.index;
+  if (o.kind === 'counter' || o.kind === 'synproxy') return o.index;
   if (o.kind !== 'cthelper') {
     // Quotas and limits by their place among those of the map.
     if (!states.includes(o)) states.push(o);

@@ -424,6 +424,9 @@ export class Parser {
       this.next();
       const helper = this.ctHelper();
       add = () => table.objects.push(helper);
+    } else if (t.text === 'synproxy') {
+      const object = this.synproxyObject();
+      add = () => table.objects.push(object);
     } else if (t.text === 'ct') {
       const object = this.next().text === 'timeout' ? this.ctTimeout() : this.ctExpectation();
       add = () => table.objects.push(object);
@@ -591,6 +594,27 @@ export class Parser {
       else if (t.text === 'l3proto') o.l3proto = this.word().text;
       else this.fail(t);
       this.separator();
+    });
+    return o;
+  }
+
+  // nft's synproxy_config: mss and wscale, on one line or each ended by a
+  // separator, then the options.
+  private synproxyObject(): ObjectDecl {
+    const n = this.name();
+    this.expect('{');
+    const o: ObjectDecl & { kind: 'synproxy' } = { kind: 'synproxy', name: n.text, mss: 0, wscale: 0, flags: SynproxyFlags.Mss | SynproxyFlags.Wscale, loc: n };
+    this.blockItems((t) => {
+      if (t.text !== 'mss') this.fail(t, SYNPROXY_WORDS.has(t.text) ? `syntax error, unexpected ${t.text}` : undefined);
+      o.mss = Number(BigInt(this.number().text) & 0xffffn);
+      const separated = this.peek().kind === 'newline' || this.is(';');
+      if (separated) this.separator();
+      if (!this.is('wscale')) this.failExpecting(this.peek(), 'newline or semicolon or wscale');
+      this.next();
+      o.wscale = Number(BigInt(this.number().text) & 0xffn);
+      if (separated) this.separator();
+      if (this.accept('timestamp')) o.flags |= SynproxyFlags.Timestamp;
+      if (this.accept('sack-perm')) o.flags |= SynproxyFlags.SackPerm;
     });
     return o;
   }
@@ -975,7 +999,8 @@ export class Parser {
   // synproxy_args in any order; what a C field of its width keeps.
   private synproxyStmt(): Stmt {
     const t = this.next();
-    if (this.is('name')) this.fail(t, 'synproxy objects are not supported by nftwasm');
+    const named = this.objectName(t, 'synproxy');
+    if (named) return named;
     const s: Stmt & { kind: 'synproxy' } = { kind: 'synproxy', mss: 0, wscale: 0, flags: 0, loc: t };
     for (;;) {
       if (this.accept('mss')) {
@@ -1296,7 +1321,7 @@ export class Parser {
 
   // `quota name X`, `limit name X`, or an object map: undefined when no
   // name follows.
-  private objectName(t: Token, objType: 'quota' | 'limit'): Stmt | undefined {
+  private objectName(t: Token, objType: 'quota' | 'limit' | 'synproxy'): Stmt | undefined {
     if (!this.accept('name')) return undefined;
     const n = this.peek();
     if (n.kind !== 'string' && (n.kind !== 'word' || keywordName(n.text) !== undefined)) {
@@ -1727,7 +1752,10 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 // counterpart for: refused by name rather than as syntax errors.
 const UNSUPPORTED_STATEMENTS = new Set(['meter']);
 const UNSUPPORTED_EXPRESSIONS = new Set<string>();
-const UNSUPPORTED_OBJECTS = new Set(['synproxy', 'secmark', 'ct']);
+const UNSUPPORTED_OBJECTS = new Set(['secmark', 'ct']);
+
+// Keywords of the scanner's synproxy scope.
+const SYNPROXY_WORDS = new Set(['mss', 'wscale', 'timestamp', 'sack-perm']);
 
 // Keywords of the scanner's queue scope.
 const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);

@@ -22,8 +22,8 @@ describe('errors', () => {
   it('name what nft has and nftwasm does not, each once, and go on', () => {
     const source = [
       'table ip t {',
-      '\tsynproxy p {',
-      '\t\tmss 1460 wscale 7',
+      '\tsecmark p {',
+      '\t\t"system_u:object_r:http_server_packet_t:s0"',
       '\t}',
       '\tsecmark q {',
       '\t\t"system_u:object_r:ssh_server_packet_t:s0"',
@@ -39,7 +39,7 @@ describe('errors', () => {
     ].join('\n');
     const e = error(source);
     expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
-      '2:2 synproxy objects are not supported by nftwasm',
+      '2:2 secmark objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
       '9:3 meter is not supported by nftwasm',
       '10:3 meter is not supported by nftwasm',

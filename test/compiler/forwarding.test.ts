@@ -57,6 +57,22 @@ const RULESET = 'define ADDR = 10.0.0.7\n'
     chain('out', 'egress', ['dup to "lo"', 'fwd to "lo"'], ' device "lo"'),
   ], 'n');
 
+const SYNPROXY_OBJECTS = `table inet t {
+	synproxy synproxy1 { mss 1460 wscale 7 }
+	synproxy synproxy2 {
+		mss 1460
+		wscale 7
+		timestamp sack-perm
+	}
+	synproxy s3 { mss 100; wscale 0; timestamp; }
+	chain c {
+		type filter hook input priority 0;
+		synproxy name tcp dport map {443 : "synproxy1", 80 : "synproxy2"}
+		tcp dport 22 synproxy name "s3"
+	}
+}
+`;
+
 // Each against the chain of the family and hook given, as a real load
 // answers (nft -c leaves the hooks to the kernel's commit).
 const ERRORS: [string, string, string][] = [
@@ -74,6 +90,7 @@ const ERRORS: [string, string, string][] = [
   ['synproxy', 'ip', 'prerouting'],
   ['synproxy mss', 'ip', 'input'],
   ['fwd to "lo" counter', 'netdev', 'ingress'],
+  ['synproxy name "nope"', 'ip', 'input'],
 ];
 
 function errorCase(rule: string, family: string, hook: string): string {
@@ -129,9 +146,11 @@ describe('dup, fwd, tproxy, synproxy and flowtables', () => {
     expect(hook.out).toContain('Error: invalid hook forward');
   });
 
-  it('the data plane refuses each statement by name and place; compile and list take them', async () => {
+  // The command line is rebuilt first when the sources are newer.
+  it('the data plane refuses each statement by name and place; compile and list take them', { timeout: 180_000 }, async () => {
     const ruleset = compile(RULESET, { filename: 'fwd.nft' });
     await expect(createFilter(ruleset)).rejects.toThrow(/^fwd\.nft:5:3-20: Error: dup is not supported by the nftwasm data plane yet/);
+    await expect(createFilter(compile(SYNPROXY_OBJECTS, { filename: 'sp.nft' }))).rejects.toThrow(/^sp\.nft:11:3-67: Error: synproxy is not supported by the nftwasm data plane yet/);
     const flow = compile(FLOWTABLES, { filename: 'ft.nft' });
     await expect(createFilter(flow)).rejects.toThrow(/^ft\.nft:14:29-40: Error: flow add is not supported by the nftwasm data plane yet/);
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
@@ -149,6 +168,12 @@ describe.skipIf(liveNftReason())('dup, fwd, tproxy, synproxy and flowtables agai
   it('every form compiles to the same bytecode and lists the same once loaded', () => {
     expectSameAsNft(RULESET);
     expectSameAsNft(RULESET, ['-a']);
+    expectSameAsNft(SYNPROXY_OBJECTS, ['-a']);
+  });
+
+  it.each(['synproxy a { mss 1460 }', 'synproxy a { wscale 2 mss 1460 }'])('%s: the same error', (object) => {
+    const source = `table ip t {\n\t${object}\n}\n`;
+    expect(ourDebugText(source).out).toBe(nftLoadText(source).out);
   });
 
   it.each(ERRORS)('%s (%s %s): the same error', (rule, family, hook) => {
