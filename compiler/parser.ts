@@ -1350,11 +1350,22 @@ export class Parser {
       // Bytes per period is one name ("kbytes/second") to the grammar, which
       // rate_parse then reads.
       period = this.unitName();
-      const perUnit = /^(.*)\/(.*)$/.exec(period.text);
-      if (!perUnit || !Object.hasOwn(BYTE_UNITS, perUnit[1]) || !Object.hasOwn(PERIODS, perUnit[2])) this.failAt(span(rate, period), 'Wrong rate format');
       bytes = true;
-      scale = BYTE_UNITS[perUnit[1]];
-      periodName = perUnit[2];
+      if (this.is('/')) {
+        // `1 kbytes / second`: the unit and the period apart (limit_bytes
+        // SLASH time_unit).
+        if (!Object.hasOwn(BYTE_UNITS, period.text)) this.failAt(span(rate, period), 'Wrong rate format');
+        scale = BYTE_UNITS[period.text];
+        this.next();
+        period = this.word();
+        periodName = period.text;
+        if (!Object.hasOwn(PERIODS, periodName)) this.fail(period);
+      } else {
+        const perUnit = /^(.*)\/(.*)$/.exec(period.text);
+        if (!perUnit || !Object.hasOwn(BYTE_UNITS, perUnit[1]) || !Object.hasOwn(PERIODS, perUnit[2])) this.failAt(span(rate, period), 'Wrong rate format');
+        scale = BYTE_UNITS[perUnit[1]];
+        periodName = perUnit[2];
+      }
     }
     const s: Stmt & { kind: 'limit' } = { kind: 'limit', rate: BigInt(rate.text) * scale, unit: PERIODS[periodName], bytes, over, loc: span(t, period) };
     const burst = this.accept('burst');

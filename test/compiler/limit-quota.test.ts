@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
 import { pcap, udp } from '../dataplane/packets.js';
-import { liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
+import { liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
 
 const statements = `table inet t {
 	chain c {
@@ -14,6 +14,9 @@ const statements = `table inet t {
 		limit rate over 400 kbytes/hour burst 100 kbytes drop
 		limit rate 7/day burst 5 packets
 		limit rate 1000 bytes/week burst 1 bytes
+		limit rate 1 kbytes / second
+		limit rate over 2 mbytes / minute burst 3 kbytes
+		limit rate 5 bytes / hour
 		quota 10 mbytes accept
 		quota over 500 kbytes used 100 kbytes drop
 		quota 1000 bytes
@@ -27,6 +30,11 @@ describe.skipIf(liveNftReason())('limit and quota against live nft', () => {
     const r = compile(statements);
     expect(r.toNetlinkDebug()).toBe(nftDebugText(statements).out);
     expect(r.toListing()).toBe(nftListingText(statements));
+  });
+
+  it.each(['limit rate 1 gbytes / second', 'limit rate 1 kbytes / fortnight', 'limit rate 1023000 mbytes/second'])('%s: the same error', (rule) => {
+    const source = `table ip t {\n\tchain c {\n\t\t${rule}\n\t}\n}\n`;
+    expect(ourDebugText(source).out).toBe(nftLoadText(source).out);
   });
 });
 
