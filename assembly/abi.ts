@@ -56,8 +56,7 @@ export enum Op {
   // A=sreg (the key) B=sreg of a map's data (0 = none); word 1 = set
   // index | DynsetOp << 24; words 2-3 =
   // timeout of the elements it adds or updates in milliseconds (u64, 0 =
-  // none); word 4 = 1 when the statement gave the timeout, 0 when it is
-  // the set's.
+  // none); word 4 = DynsetWord bits.
   Dynset = 17,
   // A=sreg B=len; word 1 = PayloadBase | offset << 8; word 2 = checksum
   // type (CSUM_INET or 0) | checksum offset in the header << 8 |
@@ -131,6 +130,16 @@ export enum Op {
   Synproxy = 53,
   // word 1 = flowtable index. nft_flow_offload.
   FlowOffload = 54,
+}
+
+// A Dynset's word 4.
+export enum DynsetWord {
+  // The statement gave the timeout (it is not the set's).
+  OwnTimeout = 1,
+  // The next instruction (Counter, Limit, Quota or Connlimit) is the
+  // statement each element keeps its own state of, as a meter's; the host
+  // refuses such a ruleset until the data plane keeps that state.
+  WithExpr = 2,
 }
 
 // NF_SYNPROXY_OPT_*: which of the statement's options were given.

@@ -83,6 +83,9 @@ export type Stmt =
   | { kind: 'tproxy'; family?: 'ip' | 'ip6'; addr?: Expr; port?: Expr; loc: Location }
   // SynproxyFlags tell which options were given.
   | { kind: 'synproxy'; mss: number; wscale: number; flags: number; loc: Location }
+  // `meter NAME [size N] { KEY [timeout T] STMT }`: a set the rule adds the
+  // key to, with a counter, limit, quota or ct count of its own per element.
+  | { kind: 'meter'; name: string; nameLoc: Location; size?: number; key: Expr; timeout?: Expr; stmt: Stmt; loc: Location }
   // `ct timeout set "NAME"`, `ct expectation set "NAME"`.
   | { kind: 'ctobject'; objType: 'cttimeout' | 'ctexpect'; name: string; nameLoc: Location; loc: Location }
   // `flow add @FT`.

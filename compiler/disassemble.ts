@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
   EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
@@ -114,7 +114,8 @@ export class Disassembler {
     const size = this.setEntry(i, SetEntry.Size);
     const timeout = `${s.timeout !== undefined ? ` timeout ${s.timeout}ms` : ''}${s.gcInterval !== undefined ? ` gc_interval ${s.gcInterval}ms` : ''}`;
     const out = `${s.name} ${s.table} ${flags.toString(16)}${timeout}${size ? ` size ${size}` : ''}\n`;
-    if (this.setEntry(i, SetEntry.ElementCount) === 0) return out;
+    // nft sends a meter's set an empty batch of elements.
+    if (this.setEntry(i, SetEntry.ElementCount) === 0 && !s.meter) return out;
     return `${out}${s.name} ${s.table} 0\n${this.elements(i)}`;
   }
 
@@ -172,8 +173,15 @@ export class Disassembler {
         let q = p + RuleHeader.Words * 4;
         const end = p + size * 4;
         while (q < end) {
-          out += `  [ ${this.ins(q)} ]\n`;
+          let text = this.ins(q);
+          const withExpr = (this.u32(q) & 0xff) === Op.Dynset && (this.u32(q + 16) & DynsetWord.WithExpr) !== 0;
           q += ((this.u32(q) >> 8) & 0xff) * 4;
+          // A meter's statement is printed as the element's expression.
+          if (withExpr) {
+            text += ` expr [ ${this.ins(q)} ]`;
+            q += ((this.u32(q) >> 8) & 0xff) * 4;
+          }
+          out += `  [ ${text} ]\n`;
         }
         return out;
       }
@@ -313,7 +321,7 @@ export class Disassembler {
       case Op.Connlimit:
         return `connlimit count ${w(1)} flags ${w(2)}`;
       case Op.Dynset: {
-        const timeout = w(4) ? ` timeout ${this.view.getBigUint64(q + 8, true)}ms` : '';
+        const timeout = w(4) & DynsetWord.OwnTimeout ? ` timeout ${this.view.getBigUint64(q + 8, true)}ms` : '';
         const data = b ? ` sreg_data ${regName(b)}` : '';
         return `dynset ${DYNSET_OPS[w(1) >>> 24]} reg_key ${regName(a)} set ${this.names.sets[w(1) & 0xffffff].name}${data}${timeout}`;
       }

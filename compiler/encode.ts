@@ -3,7 +3,7 @@
 import {
   HASH_F_SEED,
   ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
-  RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT,
+  RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import { bounds } from './evaluate.js';
@@ -147,7 +147,7 @@ export function encodeIns(ins: Ins, out: Words): void {
       break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
-    case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), ins.ownTimeout ? 1 : 0); break;
+    case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), (ins.ownTimeout ? DynsetWord.OwnTimeout : 0) | (ins.withExpr ? DynsetWord.WithExpr : 0)); break;
     case 'limit': op = Op.Limit; stateWords(out, ins); break;
     case 'quota': op = Op.Quota; stateWords(out, ins); break;
     case 'fib': op = Op.Fib; a = ins.dreg; b = ins.result; out.push(ins.flags); break;
@@ -316,7 +316,7 @@ function padTo(b: Uint8Array, len: number): Uint8Array {
 
 export function nftSetFlags(set: SetModel): number {
   let f = 0;
-  if (set.anonymous || set.flagNames.includes('constant')) f |= NFT_SET_CONSTANT;
+  if ((set.anonymous && !set.meter) || set.flagNames.includes('constant')) f |= NFT_SET_CONSTANT;
   if (set.anonymous) f |= NFT_SET_ANONYMOUS;
   if (set.flagNames.includes('timeout')) f |= NFT_SET_TIMEOUT;
   if (set.dynamic) f |= NFT_SET_EVAL;

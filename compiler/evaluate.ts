@@ -83,6 +83,9 @@ export type Ctx = {
   stmts: TStmt[];
 };
 
+// Statements an element of a set can keep (STMT_F_STATEFUL).
+const STATEFUL: ReadonlySet<TStmt['kind']> = new Set<TStmt['kind']>(['counter', 'limit', 'quota', 'connlimit']);
+
 // The objects rules name by the kernel's NFT_OBJECT_* types.
 const OBJECT_TYPES: Readonly<Record<'counter' | 'quota' | 'limit' | 'synproxy', ObjectType>> = {
   counter: ObjectType.Counter, quota: ObjectType.Quota, limit: ObjectType.Limit, synproxy: ObjectType.Synproxy,
@@ -693,6 +696,8 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data });
         return;
       }
+      case 'meter':
+        return this.meter(ctx, s);
       case 'quota':
         ctx.stmts.push({ kind: 'quota', slot: this.model.stateSlots++, bytes: s.bytes, used: s.used, over: s.over });
         return;
@@ -732,6 +737,24 @@ export class Evaluator {
         return;
       }
     }
+  }
+
+  // nft's stmt_evaluate_meter: a set of the meter's name, anonymous yet
+  // listed by it, that the rule adds the key to (updates, with a timeout),
+  // each element with its own state of the statement.
+  private meter(ctx: Ctx, s: Stmt & { kind: 'meter' }): void {
+    // The key is evaluated with no type to give a bare value one.
+    if (s.key.kind === 'value') throw NftError.at(s.key.loc, `No symbol type information`);
+    const key = this.expr(ctx, s.key);
+    if (key.kind === 'const') throw NftError.at(s.key.loc, `Meter key expression can not be constant`);
+    const timeout = s.timeout && this.constOf(s.timeout, typed(TYPES.time, 32, 'host')).value;
+    const set = this.newAnonSet(ctx, key, undefined);
+    Object.assign(set, { name: s.name, meter: true, dynamic: true, updated: true, declaredSize: s.size, flagNames: timeout !== undefined ? ['timeout'] : [] });
+    const inner: TStmt[] = [];
+    this.stmt({ ...ctx, rule: { ...ctx.rule }, stmts: inner }, s.stmt);
+    const expr = inner[0];
+    if (inner.length !== 1 || !STATEFUL.has(expr.kind)) throw NftError.between(extent(s.stmt), s.loc, `meter statement must be stateful`);
+    ctx.stmts.push({ kind: 'dynset', op: timeout !== undefined ? 'update' : 'add', set, key, timeout, expr, loc: s.loc });
   }
 
   // nft's stmt_evaluate_queue: numbers are 16 bits, a range must grow and

@@ -97,6 +97,8 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
       if (nat && helpers) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
       const expect = r.stmts.find((s) => s.kind === 'objref' && s.object.kind === 'ctexpect');
       if (expect?.kind === 'objref' && expect.loc) return NftError.at(expect.loc, `ct expectation set is not supported by the nftwasm data plane yet`);
+      const meter = r.stmts.find((s) => s.kind === 'dynset' && s.expr !== undefined);
+      if (meter?.kind === 'dynset' && meter.loc) return NftError.at(meter.loc, `meter is not supported by the nftwasm data plane yet`);
       const synproxy = r.stmts.find((s) => (s.kind === 'objref' || s.kind === 'objmap') && s.objType === ObjectType.Synproxy);
       if (synproxy && r.loc) return NftError.at(r.loc, `synproxy is not supported by the nftwasm data plane yet`);
       const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind)) as ForwardingModel | undefined;
@@ -127,7 +129,7 @@ function nameTables(model: RulesetModel): NameTables {
   for (const t of model.tables) for (const o of t.objects) if (o.kind === 'counter') counterNames.set(o.index, o.name);
   return {
     chains: model.chains.map((c) => ({ family: c.table.family, table: c.table.name, name: c.name, type: c.type, hook: c.hook, device: c.device, priority: c.priority })),
-    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout, gcInterval: s.gcInterval, comments: commentedKeys(s) })),
+    sets: model.sets.map((s) => ({ name: s.name, table: s.table.name, timeout: s.timeout, gcInterval: s.gcInterval, comments: commentedKeys(s), meter: s.meter })),
     counterNames,
     slotNames,
     helpers: helpers.map((h) => h.name),

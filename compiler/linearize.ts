@@ -277,8 +277,9 @@ export class Linearizer {
           this.regLow = low;
         }
         const dynOp = s.op === 'add' ? DynsetOp.Add : s.op === 'update' ? DynsetOp.Update : DynsetOp.Delete;
-        this.out.push({ op: 'dynset', sreg: word(r), sregData, set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined });
+        this.out.push({ op: 'dynset', sreg: word(r), sregData, set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined, withExpr: s.expr !== undefined });
         this.release(s.key);
+        if (s.expr) this.stmt(s.expr);
         return;
       }
       case 'quota':

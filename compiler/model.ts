@@ -83,7 +83,9 @@ export type TStmt =
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
   | NatModel
   | ForwardingModel
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr };
+  // expr: a meter's statement, which each element keeps its own state of;
+  // loc: the meter's, which the data plane refuses.
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr; expr?: TStmt; loc?: Location };
 
 export interface SetElementModel {
   key: TExpr;
@@ -123,6 +125,8 @@ export interface SetModel {
   // Rules add to it or delete from it: the kernel then gives it a size
   // when it was declared without one.
   updated: boolean;
+  // A meter's set: anonymous, its elements made by its rule alone.
+  meter?: boolean;
   // Default timeout of its elements in milliseconds.
   timeout?: bigint;
   // How often the kernel looks for expired elements, in milliseconds.

@@ -20,6 +20,7 @@ export interface SetNames {
   gcInterval?: bigint;
   // Comments of elements, by the key as printed.
   comments: Map<string, string>;
+  meter?: boolean;
 }
 
 export type BatchEntry =

@@ -875,6 +875,7 @@ export class Parser {
         case 'tproxy': return this.tproxyStmt();
         case 'synproxy': return this.synproxyStmt();
         case 'flow': return this.flowStmt();
+        case 'meter': return this.meterStmt();
         case 'log': return this.logStmt();
         case 'limit': return this.limitStmt();
         case 'add':
@@ -1017,11 +1018,26 @@ export class Parser {
     return s;
   }
 
+  // nft's meter_stmt_alloc: the key, its timeout and the statement each
+  // element keeps.
+  private meterStmt(): Stmt {
+    const t = this.next();
+    const n = this.name();
+    const size = this.accept('size') ? Number(this.number().text) : undefined;
+    this.expect('{');
+    const key = this.expr();
+    const timeout = this.accept('timeout') ? this.value() : undefined;
+    const stmt = this.stmt();
+    if (!this.is('}')) this.failExpecting(this.peek(), "'}'");
+    const end = this.next();
+    return { kind: 'meter', name: n.text, nameLoc: n, size, key, timeout, stmt, loc: span(t, end) };
+  }
+
   // `flow add @FT` and its older spelling `flow offload @FT`; `flow table`
   // is the older spelling of a meter.
   private flowStmt(): Stmt {
     const t = this.next();
-    if (this.is('table')) this.fail(t, 'meter is not supported by nftwasm');
+    if (this.is('table')) this.fail(t, 'flow table, the older spelling of meter, is not supported by nftwasm');
     const w = this.peek();
     if (!this.is('add') && !this.is('offload')) this.failExpecting(w, 'add or offload');
     this.next();
@@ -1761,7 +1777,7 @@ const BARE_PUNCT = new Set(['.', '==', '!=', '<', '>', '>=', '<=', '<<', '>>', '
 
 // nft statements, expressions and table objects the data plane has no
 // counterpart for: refused by name rather than as syntax errors.
-const UNSUPPORTED_STATEMENTS = new Set(['meter']);
+const UNSUPPORTED_STATEMENTS = new Set<string>();
 const UNSUPPORTED_EXPRESSIONS = new Set<string>();
 const UNSUPPORTED_OBJECTS = new Set(['secmark', 'ct']);
 
@@ -1775,7 +1791,7 @@ const QUEUE_WORDS = new Set(['to', 'num', 'flags', 'bypass', 'fanout']);
 const AMOUNT_WORDS = new Set(['packets', 'bytes', 'rate', 'over', 'until', 'burst', 'used', 'name']);
 
 // Keywords that begin a statement of their own.
-const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'dup', 'fwd', 'tproxy', 'synproxy', 'flow', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
+const STATEMENT_KEYWORDS = new Set(['counter', 'notrack', 'meter', 'dup', 'fwd', 'tproxy', 'synproxy', 'flow', 'log', 'limit', 'quota', 'ct', 'meta', 'reject', 'queue', 'comment', 'add', 'update', 'delete', 'set', 'th']);
 
 // The keywords nft's grammar reads as values (keyword_expr, boolean_keys
 // and the protocol names of primary_rhs_expr).

@@ -29,9 +29,9 @@ describe('errors', () => {
       '\t\t"system_u:object_r:ssh_server_packet_t:s0"',
       '\t}',
       '\tchain c {',
-      '\t\tmeter m { ip saddr limit rate 10/second }',
       '\t\tflow table m { ip saddr counter }',
       '\t\tmeta mark set socket cgroupv2 level 1 "a"',
+      '\t\tflow table n { ip daddr counter }',
       '\t\ttcp dport 99999 accept',
       '\t}',
       '}',
@@ -41,9 +41,9 @@ describe('errors', () => {
     expect(e.errors.map((x) => `${x.line}:${x.column} ${x.message.split('\n')[0]!.replace(/^.*Error: /, '')}`)).toEqual([
       '2:2 secmark objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
-      '9:3 meter is not supported by nftwasm',
-      '10:3 meter is not supported by nftwasm',
-      '11:24 socket cgroupv2 is not supported by nftwasm',
+      '9:3 flow table, the older spelling of meter, is not supported by nftwasm',
+      '10:24 socket cgroupv2 is not supported by nftwasm',
+      '11:3 flow table, the older spelling of meter, is not supported by nftwasm',
       '12:13 Service out of range',
     ]);
   });
