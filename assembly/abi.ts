@@ -137,8 +137,8 @@ export enum DynsetWord {
   // The statement gave the timeout (it is not the set's).
   OwnTimeout = 1,
   // The next instruction (Counter, Limit, Quota or Connlimit) is the
-  // statement each element keeps its own state of, as a meter's; the host
-  // refuses such a ruleset until the data plane keeps that state.
+  // statement each element keeps its own state of (a meter's), in its
+  // DynamicElementTail.State; the host refuses a ct count there.
   WithExpr = 2,
 }
 
@@ -699,7 +699,10 @@ export enum SetElementFlag {
 export enum DynamicElementTail {
   Expires = 0,
   Timeout = 8,
-  Size = 16,
+  // 16 bytes: the state of a meter's statement the element keeps (a
+  // counter's packets and bytes, a limit's or a quota's state slot).
+  State = 16,
+  Size = 32,
 }
 
 export enum DynsetOp {

@@ -1,7 +1,9 @@
 // add, update and delete @set { key } (the kernel's nft_dynset): rules
 // that put the packet's key into a set, with the timeout of the statement
 // or of the set, and take it out again.
-import { DynamicElementTail, DynsetOp } from './abi';
+import { DynamicElementTail, DynsetOp, DynsetWord, Op } from './abi';
+import { evalLimitIn } from './limit';
+import { evalQuotaIn } from './quota';
 import { now } from './conntrack';
 import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
 
@@ -20,9 +22,32 @@ function setElementData(set: u32, el: usize, data: usize): void {
   if (data != 0) memory.copy(setData(set, el), data, setDataLength(set));
 }
 
-// Whether the rule goes on: false only when the set is full. `data` is the
-// register a map's data is in, 0 for a set.
-export function evalDynset(ins: usize, key: usize, data: usize): bool {
+// A meter's statement (the instruction at `expr`) run on the state the
+// element keeps; whether the rule goes on.
+function evalElementExpr(expr: usize, at: usize, len: u32): bool {
+  const op = load<u32>(expr) & 0xff;
+  if (op == Op.Limit) return evalLimitIn(expr, at, len);
+  if (op == Op.Quota) return evalQuotaIn(expr, at, len);
+  store<u64>(at, load<u64>(at) + 1);
+  store<u64>(at + 8, load<u64>(at + 8) + <u64>len);
+  return true;
+}
+
+// Whether the rule goes on: false when the set is full, or when a meter's
+// element's statement stops it. `data` is the register a map's data is
+// in, 0 for a set; `len` the packet's length for a meter's statement.
+export function evalDynset(ins: usize, key: usize, data: usize, len: u32): bool {
+  const el = dynsetElement(ins, key, data);
+  if (el == 0) return false;
+  if (el == 1 || (load<u32>(ins + 16) & DynsetWord.WithExpr) == 0) return true;
+  const w = load<u32>(ins + 4);
+  const expr = ins + ((<usize>(load<u32>(ins) >> 8) & 0xff) << 2);
+  return evalElementExpr(expr, setExpiry(w & 0xffffff, el) + DynamicElementTail.State, len);
+}
+
+// The element the statement leaves for the key (1 after a delete), or 0
+// when the set is full.
+function dynsetElement(ins: usize, key: usize, data: usize): usize {
   const w = load<u32>(ins + 4);
   const set = w & 0xffffff;
   const op = w >> 24;
@@ -34,24 +59,28 @@ export function evalDynset(ins: usize, key: usize, data: usize): bool {
       store<u32>(el, load<u32>(el) | ELEM_DELETED);
       setLiveChange(set, -1);
     }
-    return true;
+    return 1;
   }
   if (el != 0 && setLive(set, el)) {
     // An update restarts the element's timeout; an add leaves it.
     if (op == DynsetOp.Update && (load<u32>(el) & ELEM_DYNAMIC) != 0) setTimes(set, el, expires, timeout);
-    return true;
+    return el;
   }
   if (el != 0) {
     // The key comes back: the element it had lives again.
     store<u32>(el, load<u32>(el) & ~ELEM_DELETED);
-    if (load<u32>(el) & ELEM_DYNAMIC) setTimes(set, el, expires, timeout);
+    if (load<u32>(el) & ELEM_DYNAMIC) {
+      setTimes(set, el, expires, timeout);
+      // As a new element, with the meter's statement's state afresh.
+      memory.fill(setExpiry(set, el) + DynamicElementTail.State, 0, 16);
+    }
     setElementData(set, el, data);
     setLiveChange(set, 1);
-    return true;
+    return el;
   }
   el = setInsert(set, key);
-  if (el == 0) return false;
+  if (el == 0) return 0;
   setTimes(set, el, expires, timeout);
   setElementData(set, el, data);
-  return true;
+  return el;
 }

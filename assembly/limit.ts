@@ -15,9 +15,12 @@ const S_LAST: usize = 8;
 // Whether the rule goes on past the limit instruction of `ins` for a
 // packet of `len` bytes.
 export function evalLimit(ins: usize, len: u32): bool {
-  const w = load<u32>(ins + 4);
-  const flags = w >> 24;
-  const s = state(w & 0xffffff);
+  return evalLimitIn(ins, state(load<u32>(ins + 4) & 0xffffff), len);
+}
+
+// The same with the bucket kept at s (a meter's element keeps its own).
+export function evalLimitIn(ins: usize, s: usize, len: u32): bool {
+  const flags = load<u32>(ins + 4) >> 24;
   const rate = load<u64>(ins + 8);
   const nsecs = <u64>load<u32>(ins + 16) * NSEC_PER_SEC;
   const burst = <u64>load<u32>(ins + 20);

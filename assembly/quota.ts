@@ -6,8 +6,12 @@ import { state } from './ruleset';
 
 // State slot: bytes counted since the ruleset loaded (u64).
 export function evalQuota(ins: usize, len: u32): bool {
+  return evalQuotaIn(ins, state(load<u32>(ins + 4) & 0xffffff), len);
+}
+
+// The same with the count kept at s (a meter's element keeps its own).
+export function evalQuotaIn(ins: usize, s: usize, len: u32): bool {
   const w = load<u32>(ins + 4);
-  const s = state(w & 0xffffff);
   const counted = load<u64>(s) + <u64>len;
   store<u64>(s, counted);
   const reached = load<u64>(ins + 16) + counted >= load<u64>(ins + 8);

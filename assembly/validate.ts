@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 
@@ -365,6 +365,13 @@ function checkChain(chain: u32): i32 {
       if (n != want || ins + (<usize>n << 2) > end) return fail(ImageError.BadSize, ins, n);
       const r = checkOperands(ins, op, a, b);
       if (r != 0) return r;
+      // A meter's statement follows its Dynset in the rule: a counter, a
+      // limit or a quota, which the element keeps the state of.
+      if (op == Op.Dynset && (load<u32>(ins + 16) & DynsetWord.WithExpr) != 0) {
+        const next = ins + (<usize>n << 2);
+        const e = next < end ? load<u32>(next) & 0xff : 0;
+        if (e != Op.Counter && e != Op.Limit && e != Op.Quota) return fail(ImageError.BadOperand, ins + 16, load<u32>(ins + 16));
+      }
       ins += <usize>n << 2;
     }
     at += size << 2;

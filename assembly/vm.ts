@@ -1,7 +1,7 @@
 // The bytecode interpreter: one loop over a rule's instructions, a jump
 // stack for chains, in the manner of the kernel's nft_do_chain.
 import { evalNat } from './nat';
-import { CSUM_INET, CSUM_PSEUDOHDR, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ, NumgenType } from './abi';
+import { CSUM_INET, CSUM_PSEUDOHDR, DynsetWord, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ, NumgenType } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
 import { evalDynset } from './dynset';
@@ -718,7 +718,9 @@ function evalRule(rule: usize): i32 {
         if (!evalQuota(ins, pkt.netLen)) return Verdict.Break;
         break;
       case Op.Dynset:
-        if (!evalDynset(ins, reg(a), b != 0 ? reg(b) : 0)) return Verdict.Break;
+        if (!evalDynset(ins, reg(a), b != 0 ? reg(b) : 0, pkt.netLen)) return Verdict.Break;
+        // A meter's statement ran on the element's state: past it.
+        if (load<u32>(ins + 16) & DynsetWord.WithExpr) ins += <usize>((load<u32>(ins + (<usize>((h >> 8) & 0xff) << 2)) >> 8) & 0xff) << 2;
         break;
       case Op.Nat: {
         const v = evalNat(ins);
