@@ -36,6 +36,8 @@ export interface SetElement {
   key: Expr;
   data?: Expr;
   comment?: string;
+  // `counter [packets N bytes M]` after the key.
+  counter?: { packets: bigint; bytes: bigint; loc: Location };
   loc: Location;
 }
 
@@ -156,6 +158,8 @@ export interface SetDecl {
   // Adjacent and overlapping intervals become one.
   autoMerge?: boolean;
   comment?: string;
+  // `counter`: every element counts the packets it matches.
+  counter?: boolean;
   elements: SetElement[];
   loc: Location;
 }

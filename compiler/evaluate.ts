@@ -520,7 +520,7 @@ export class Evaluator {
       name: decl.name, table, handle: table.nextHandle++, index: this.model.sets.length, anonymous: false,
       isMap: decl.isMap, interval: decl.flags.includes('interval'), keyTypes,
       keyType: keyTypes.length === 1 ? typed(keyTypes[0], keyTypes[0].bits) : typed(keyTypes[0], bits), keyShift: 0,
-      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, comment: decl.comment, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
+      elements: [], flagNames: decl.flags, autoMerge: decl.autoMerge === true, comment: decl.comment, counter: decl.counter, loc: decl.loc, declaredSize: decl.size, typeofKey, typeofData, dynamic: decl.flags.includes('dynamic'), updated: false,
     };
     if (decl.timeout) {
       set.timeout = this.constOf(decl.timeout, typed(TYPES.time, 32, 'host')).value;
@@ -1480,7 +1480,10 @@ export class Evaluator {
           data = this.constOf(el.data, dt);
         }
       }
-      return { key, data, comment: el.comment };
+      // nft's set_elem_expr_stmts: an element's counter is the set's.
+      if (el.counter && !set.counter) throw NftError.at(el.counter.loc, `missing statement in set declaration`);
+      const counter = set.counter ? { packets: el.counter?.packets ?? 0n, bytes: el.counter?.bytes ?? 0n } : undefined;
+      return { key, data, comment: el.comment, ...(counter ? { counter } : {}) };
     });
   }
 }

@@ -90,6 +90,8 @@ function packetState(model: RulesetModel): string[] {
 // implemented, so NAT and helpers do not go together. Statements that send
 // packets elsewhere are not run yet.
 function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
+  const counted = model.sets.find((s) => s.counter || s.elements.some((el) => el.counter));
+  if (counted?.loc) return NftError.at(counted.loc, `counters of set elements are not supported by the nftwasm data plane yet`);
   const helpers = model.tables.some((t) => t.objects.some((o) => o.kind === 'cthelper'));
   for (const c of model.chains) {
     for (const r of c.rules) {

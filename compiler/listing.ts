@@ -333,8 +333,14 @@ export class Printer {
   elements(set: SetModel): string {
     const els = orderedElements(set);
     const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
-    const key = (el: SetElementModel): string => `${this.expr(el.key)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
+    const key = (el: SetElementModel): string => `${this.expr(el.key)}${this.elementCounter(el)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
     return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
+  }
+
+  // An element's counter after its key, without its values when stateless.
+  private elementCounter(el: SetElementModel): string {
+    if (!el.counter) return '';
+    return this.o.stateless ? ' counter' : ` counter packets ${el.counter.packets} bytes ${el.counter.bytes}`;
   }
 
   private elementLines(set: SetModel, texts: string[]): string {
@@ -500,6 +506,7 @@ export class Printer {
     // A timeout alone among the flags goes without saying beside the
     // set's timeout.
     if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && set.timeout !== undefined)) out += `\t\tflags ${flags.join(',')}\n`;
+    if (set.counter) out += '\t\tcounter\n';
     if (set.autoMerge) out += '\t\tauto-merge\n';
     if (set.timeout !== undefined) out += `\t\ttimeout ${formatTime(set.timeout, this.o)}\n`;
     if (set.comment !== undefined) out += `\t\tcomment "${set.comment}"\n`;

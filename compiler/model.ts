@@ -91,6 +91,8 @@ export interface SetElementModel {
   key: TExpr;
   data?: TExpr;
   comment?: string;
+  // The element's counter and what it starts from.
+  counter?: { packets: bigint; bytes: bigint };
   // An object map's data: the object's name (data holds its index).
   objName?: string;
   // Deleted by a later command: still in what nft sends, gone once loaded.
@@ -127,6 +129,9 @@ export interface SetModel {
   updated: boolean;
   // A meter's set: anonymous, its elements made by its rule alone.
   meter?: boolean;
+  // Declared with `counter`: each element has one.
+  counter?: boolean;
+  loc?: Location;
   // Default timeout of its elements in milliseconds.
   timeout?: bigint;
   // How often the kernel looks for expired elements, in milliseconds.

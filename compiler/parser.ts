@@ -735,7 +735,7 @@ export class Parser {
     } else if (t.text === 'gc-interval') {
       set.gcInterval = this.value();
     } else if (t.text === 'counter') {
-      this.fail(t, `a set's counter is not supported by nftwasm`);
+      set.counter = true;
     } else if (t.text === 'size') {
       set.size = Number(this.number().text);
     } else if (t.text === 'policy') {
@@ -762,10 +762,15 @@ export class Parser {
       let data: Expr | undefined;
       this.skipNewlines();
       let comment: string | undefined;
+      let counter: SetElement['counter'];
       for (let option = this.peek(); option.kind === 'word' && ELEMENT_OPTIONS.has(option.text); option = this.peek()) {
         this.next();
-        // The data plane has no clock or counters for elements the ruleset
-        // declares.
+        if (option.text === 'counter') {
+          counter = { packets: 0n, bytes: 0n, ...this.counterValues(), loc: option };
+          this.skipNewlines();
+          continue;
+        }
+        // The data plane has no clock for elements the ruleset declares.
         if (option.text !== 'comment') this.fail(option, `a set element's ${option.text} is not supported`);
         const c = this.peek();
         if (c.kind !== 'string' && c.kind !== 'word') this.fail(c);
@@ -779,7 +784,7 @@ export class Parser {
         if (verdicts && (d.kind !== 'word' || !VERDICTS.has(d.text))) this.fail(d);
         data = this.setData();
       }
-      elements.push({ key, data, comment, loc: span(key.loc, data?.loc ?? key.loc) });
+      elements.push({ key, data, comment, counter, loc: span(key.loc, data?.loc ?? key.loc) });
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;

@@ -47,9 +47,7 @@ describe.skipIf(liveNftReason())('set declarations against live nft', () => {
 
 describe('what the data plane cannot keep for an element', () => {
   for (const [what, text] of [
-    ["a set's counter", 'table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tcounter\n\t}\n}\n'],
     ["a set element's timeout", 'table ip t {\n\tset s {\n\t\ttype ipv4_addr; flags timeout\n\t\telements = { 1.2.3.4 timeout 5s }\n\t}\n}\n'],
-    ["a set element's counter", 'table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 1.2.3.4 counter }\n\t}\n}\n'],
   ]) {
     it(`refuses ${what} by name`, () => {
       expect(() => compile(text, { filename: 'rules.nft' })).toThrow(NftError);
