@@ -646,6 +646,9 @@ export enum SetFlags {
   Concat = 8,
   // Rules add elements to it (Dynset).
   Dynamic = 16,
+  // Declared with `counter`: each element a rule adds counts the packets
+  // that find it or add it again, in its DynamicElementTail.State.
+  Counted = 32,
 }
 
 // The kernel's size for a dynamic set declared without one.

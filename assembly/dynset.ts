@@ -1,11 +1,11 @@
 // add, update and delete @set { key } (the kernel's nft_dynset): rules
 // that put the packet's key into a set, with the timeout of the statement
 // or of the set, and take it out again.
-import { DynamicElementTail, DynsetOp, DynsetWord, Op } from './abi';
+import { DynamicElementTail, DynsetOp, DynsetWord, Op, SetFlags } from './abi';
 import { evalLimitIn } from './limit';
 import { evalQuotaIn } from './quota';
 import { now } from './conntrack';
-import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindAny, setInsert, setLive, setLiveChange } from './sets';
+import { ELEM_DELETED, ELEM_DYNAMIC, setData, setDataLength, setExpiry, setFindAny, setFlags, setInsert, setLive, setLiveChange } from './sets';
 
 const NSEC_PER_MSEC: u64 = 1_000_000;
 
@@ -39,10 +39,23 @@ function evalElementExpr(expr: usize, at: usize, len: u32): bool {
 export function evalDynset(ins: usize, key: usize, data: usize, len: u32): bool {
   const el = dynsetElement(ins, key, data);
   if (el == 0) return false;
-  if (el == 1 || (load<u32>(ins + 16) & DynsetWord.WithExpr) == 0) return true;
-  const w = load<u32>(ins + 4);
+  if (el == 1) return true;
+  const set = load<u32>(ins + 4) & 0xffffff;
+  if ((load<u32>(ins + 16) & DynsetWord.WithExpr) == 0) {
+    countElement(set, el, len);
+    return true;
+  }
   const expr = ins + ((<usize>(load<u32>(ins) >> 8) & 0xff) << 2);
-  return evalElementExpr(expr, setExpiry(w & 0xffffff, el) + DynamicElementTail.State, len);
+  return evalElementExpr(expr, setExpiry(set, el) + DynamicElementTail.State, len);
+}
+
+// nft_set_elem_update_expr: the counter of an element a rule added to a
+// set declared with `counter`, for a packet that found or added it.
+export function countElement(set: u32, el: usize, len: u32): void {
+  if ((setFlags(set) & SetFlags.Counted) == 0 || (load<u32>(el) & ELEM_DYNAMIC) == 0) return;
+  const at = setExpiry(set, el) + DynamicElementTail.State;
+  store<u64>(at, load<u64>(at) + 1);
+  store<u64>(at + 8, load<u64>(at + 8) + <u64>len);
 }
 
 // The element the statement leaves for the key (1 after a delete), or 0

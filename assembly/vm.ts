@@ -4,7 +4,7 @@ import { evalNat } from './nat';
 import { CSUM_INET, CSUM_PSEUDOHDR, DynsetWord, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ, NumgenType } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
-import { evalDynset } from './dynset';
+import { countElement, evalDynset } from './dynset';
 import { chunkLen, findIpv4Option, findIpv6Header, findSctpChunk, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
@@ -503,6 +503,7 @@ function evalLookup(ins: usize, sreg: u32, dreg: u32): bool {
   const el = sets.setFind(set, reg(sreg));
   if (((w >> 24) & LookupFlags.Invert) != 0) return el == 0;
   if (el == 0) return false;
+  countElement(set, el, pkt.netLen);
   const flags = sets.setFlags(set);
   if (flags & SetFlags.Verdict) {
     const data = sets.setData(set, el);

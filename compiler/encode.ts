@@ -374,6 +374,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (s.dataType?.type.name === 'verdict') flags |= SetFlags.Verdict;
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
+    if (s.counter) flags |= SetFlags.Counted;
     // nft declares an anonymous or constant interval set's size from its
     // boundaries, and another constant set's as what it holds.
     const size = (s.anonymous || s.flagNames.includes('constant')) && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);

@@ -52,6 +52,7 @@ export interface LiveSetElement {
   data?: Uint8Array;
   timeoutMs?: bigint;
   expiresMs?: bigint;
+  counter?: { packets: bigint; bytes: bigint };
 }
 
 function priorityText(c: ChainModel, o: ListingOptions): string {
@@ -338,7 +339,7 @@ export class Printer {
   }
 
   // An element's counter after its key, without its values when stateless.
-  private elementCounter(el: SetElementModel): string {
+  private elementCounter(el: { counter?: { packets: bigint; bytes: bigint } }): string {
     if (!el.counter) return '';
     return this.o.stateless ? ' counter' : ` counter packets ${el.counter.packets} bytes ${el.counter.bytes}`;
   }
@@ -358,7 +359,7 @@ export class Printer {
       const key = decodeKey(set, el.key);
       const data = set.dataType && el.data ? decodeValue(set.dataType, el.data) : undefined;
       if (!key || (set.dataType && !data)) return undefined;
-      let text = this.expr(key);
+      let text = this.expr(key) + this.elementCounter(el);
       if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) text += ` timeout ${formatTime(el.timeoutMs, this.o)}`;
       if (el.expiresMs !== undefined && !this.o.stateless) text += ` expires ${formatTime(el.expiresMs, this.o)}`;
       if (data) text += ` : ${this.expr(data)}`;

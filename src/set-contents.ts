@@ -36,6 +36,10 @@ export function liveSetElements(engine: Engine, index: number, now: bigint): Liv
       if (expires !== 0n) element.expiresMs = (expires - now) / NS_PER_MS;
       const timeout = view.getBigUint64(el + stride + DynamicElementTail.Timeout, true);
       if (timeout !== 0n) element.timeoutMs = timeout;
+      if (flags & SetFlags.Counted) {
+        const at = el + stride + DynamicElementTail.State;
+        element.counter = { packets: view.getBigUint64(at, true), bytes: view.getBigUint64(at + 8, true) };
+      }
     }
     out.push(element);
   }

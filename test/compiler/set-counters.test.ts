@@ -1,6 +1,7 @@
 // Sets declared with `counter` and elements with counters of their own:
 // bytecode and listing as live nft gives them; the data plane refuses
-// them by name until it counts per element.
+// those of elements the ruleset declares by name; those of elements rules
+// add count.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
 import { createFilter } from '../../src/index.js';
@@ -40,7 +41,7 @@ const RULESET = `table inet t {
 
 describe('counters of set elements', () => {
   it('the data plane refuses them by name and place', async () => {
-    await expect(createFilter(compile(RULESET, { filename: 'c.nft' }))).rejects.toThrow(/^c\.nft:2:6-6: Error: counters of set elements are not supported by the nftwasm data plane yet/);
+    await expect(createFilter(compile(RULESET, { filename: 'c.nft' }))).rejects.toThrow(/^c\.nft:2:6-6: Error: counters of elements a ruleset declares are not supported by the nftwasm data plane yet/);
   });
 
   it('stateless, the listing leaves their values out', () => {

@@ -63,3 +63,8 @@ export function parseListingCounters(listing: string): RuleCounter[] {
   }
   return counters;
 }
+
+// The set and map blocks of a listing, the time left before elements
+// expire blanked (it depends on when each side lists them).
+export const setBlocks = (listing: string): string[] =>
+  (listing.match(/\t(?:set|map) [^\n]*\{\n(?:\t\t[^\n]*\n)*\t\}/g) ?? []).map((b) => b.replace(/ expires [0-9hms]+/g, " expires ?"));

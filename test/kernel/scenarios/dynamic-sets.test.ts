@@ -3,6 +3,7 @@
 // they expire aside, which depends on when each lists them).
 import { describe, expect, it } from "vitest";
 import { DYNAMIC_SETS } from "../../host/dynamic-sets.js";
+import { setBlocks } from "../listing.js";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const DYNAMIC = `table inet filter {
@@ -17,9 +18,6 @@ ${DYNAMIC_SETS}
 }
 `;
 
-// The set and map blocks of a listing, times left blanked.
-const setBlocks = (listing: string): string[] =>
-  (listing.match(/\t(?:set|map) [^\n]*\{\n(?:\t\t[^\n]*\n)*\t\}/g) ?? []).map((b) => b.replace(/ expires [0-9hms]+/g, " expires ?"));
 
 describe.skipIf(unavailable !== null)(`kernel parity: dynamic sets${skipNote}`, () => {
   it("hold what the packets put there", { timeout: 60_000 }, async () => {
