@@ -22,9 +22,6 @@ const PUNCT_ONE = new Set(['{', '}', '(', ')', '[', ']', ';', ',', ':', '!', '='
 const PUNCT_TWO = new Set(['==', '!=', '<=', '>=', '<<', '>>']);
 
 const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
-const IPV6 = /[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,8}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?/y;
-// An IPv6 address ending in an IPv4 one (::ffff:192.0.2.1).
-const IPV6_V4 = /(?:[0-9a-fA-F]{0,4}:){2,6}\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/y;
 const HEX = /0x[0-9a-fA-F]+/y;
 const TIME = /(?:\d+(?:ms|d|h|m|s)(?![A-Za-z]))+/y;
 const DECIMAL = /\d+(?![A-Za-z_0-9])/y;
@@ -41,9 +38,31 @@ function matchAt(re: RegExp, s: string, pos: number): string | null {
   return m && m[0].length > 0 ? m[0] : null;
 }
 
-function isIpv6(text: string): boolean {
-  const colons = text.split(':').length - 1;
-  return colons >= 2 && (text.includes('::') || colons === 7 || /\.\d+$/.test(text));
+// The longest text at pos that is an IPv6 address in one of RFC 4291's
+// forms (an IPv4 address ending it, ::ffff:192.0.2.1, included), as nft's
+// scanner takes it, also before a map's colon
+// (`1234:1234:1234:1234:1234:1234:aaaa:::accept`) and with eight groups
+// around `::` (`::1234:1234:1234:1234:1234:1234:1234`).
+function ipv6At(s: string, pos: number): string | null {
+  const run = matchAt(/[0-9a-fA-F:.]+/y, s, pos);
+  if (!run) return null;
+  for (let end = run.length; end >= 2; end--) {
+    const t = run.slice(0, end);
+    if (validIpv6(t)) return t;
+  }
+  return null;
+}
+
+function validIpv6(t: string): boolean {
+  // A dotted IPv4 address at the end stands for the last two groups.
+  const v4 = /^(.*:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(t);
+  const body = v4 ? `${v4[1]}0:0` : t;
+  if (body.includes('.')) return false;
+  const halves = body.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
 }
 
 function identEnd(text: string): string {
@@ -175,9 +194,7 @@ function wordAt(s: string, pos: number): string | null {
   let word: string | null = null;
   const code = s.charCodeAt(pos);
   if ((isHex(code) || code === 58) && colonAhead(s, pos)) {
-    const v6 = matchAt(IPV6_V4, s, pos) ?? matchAt(IPV6, s, pos);
-    if (v6 && isIpv6(v6)) word = v6;
-    else word = matchAt(HEXCOLON, s, pos) ?? matchAt(CLASSID, s, pos);
+    word = ipv6At(s, pos) ?? matchAt(HEXCOLON, s, pos) ?? matchAt(CLASSID, s, pos);
   }
   if (!word && isDigit(code)) {
     // Most numbers are plain decimals: only a dot, a colon or a letter

@@ -1,5 +1,6 @@
 // IPv6 addresses written and listed as nft does: compressed zeros, and
-// IPv4-mapped and IPv4-compatible addresses with the IPv4 part dotted.
+// IPv4-mapped and IPv4-compatible addresses with the IPv4 part dotted; an
+// address is the longest valid one, a map's colon right after it.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.js';
 import { expectSameAsNft, liveNftReason, nftDebugText, nftListingText } from './live-nft.js';
@@ -13,6 +14,8 @@ const source = `table ip6 t {
 		ip6 saddr ::0.0.1.2
 		ip6 saddr ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe
 		ip6 daddr { ::1, fe80::1:2:3:4, 1:2:3:4:5:6:7:8 }
+		ip6 saddr vmap { ::1234:1234:1234:1234:1234:1234:1234 : accept, 1234:1234:1234:1234:1234:1234:1234:: : drop }
+		ip6 daddr vmap {1234:1234:1234:1234:1234:1234:aaaa:::accept,::dddd: drop}
 	}
 }
 `;
