@@ -15,8 +15,6 @@
 import { CtAcct, CtEntry, CtExt, CtExtension, CtNat, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
 import * as pkt from './packet';
 import { tunable } from './config';
-import { entryDestroyed, shadowGrow } from './ct-events';
-import { removeExpectationsOf } from './conntrack-expect';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
 const EXT_SIZE: usize = CtExt.Size;
@@ -33,6 +31,9 @@ export let entries: usize = 0;
 export let exts: usize = 0;
 export let accts: usize = 0;
 export let nats: usize = 0;
+// The index hashes of each slot's two tuples (u32 each, original then
+// reply), so that removing an entry finds its slots without hashing again.
+let tupleHashes: usize = 0;
 // Read in place of an extension an entry does not have: all zeros.
 let noExtension: usize = 0;
 // nf_conntrack_max; 0: no limit.
@@ -59,7 +60,9 @@ let freeCount: u32 = 0;
 export let pending: usize = 0;
 let nextId: u32 = 1;
 let key: usize = 0;
-let unlinkKey: usize = 0;
+// The hash of the key as lookupKey last hashed it: a new entry's original
+// tuple is that key, so confirmation and early drop need not hash it again.
+let keyHash: u32 = 0;
 
 // The current packet's conntrack view.
 export let ct: usize = 0;
@@ -67,6 +70,25 @@ export let ctDir: u8 = 0;
 export let ctState: u32 = CtStateBit.Invalid;
 export let now: u64 = 0;
 export let stats: usize = 0;
+
+// What other modules do when an entry leaves the table (conntrack events
+// report it, expectations die with their master) and when the entry arrays
+// move: they register here, so that this module depends on none of them.
+export type EntryHook = (e: usize, idx: u32) => void;
+export type GrowHook = (old: u32, n: u32) => void;
+const MAX_HOOKS = 4;
+const destroyHooks = new StaticArray<EntryHook>(MAX_HOOKS);
+let destroyHookCount = 0;
+const growHooks = new StaticArray<GrowHook>(MAX_HOOKS);
+let growHookCount = 0;
+
+export function onDestroy(hook: EntryHook): void {
+  unchecked(destroyHooks[destroyHookCount++] = hook);
+}
+
+export function onGrow(hook: GrowHook): void {
+  unchecked(growHooks[growHookCount++] = hook);
+}
 
 @inline function stat(s: CtStat): void {
   const p = stats + (<usize>s << 3);
@@ -90,7 +112,8 @@ export function conntrackInit(max: u32): void {
   count = 0;
   key = heap.alloc(KEY_SIZE);
   rejected = heap.alloc(ENTRY_SIZE);
-  unlinkKey = heap.alloc(KEY_SIZE);
+  destroyHookCount = 0;
+  growHookCount = 0;
   stats = heap.alloc(<usize>CtStat.Count * 8);
   memory.fill(stats, 0, <usize>CtStat.Count * 8);
 }
@@ -118,7 +141,7 @@ function addressSpaceFor(bytes: u64): bool {
 // frees nothing, and doubling keeps what is left behind below what is used.
 function allocateEntries(n: u32): bool {
   if (<u64>(n + 1) * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
-  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 4) + 64;
+  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 8 + 4) + 64;
   if (!addressSpaceFor(bytes)) return false;
   const old = allocated;
   const oldEntries = entries;
@@ -126,12 +149,14 @@ function allocateEntries(n: u32): bool {
   const oldAccts = accts;
   const oldNats = nats;
   const oldFree = freeList;
+  const oldHashes = tupleHashes;
   // On cache-line boundaries, so that an entry is two lines, not three.
   entries = (heap.alloc(<usize>(n + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
   exts = heap.alloc(<usize>(n + 1) * EXT_SIZE);
   accts = heap.alloc(<usize>(n + 1) * ACCT_SIZE);
   nats = heap.alloc(<usize>(n + 1) * NAT_SIZE);
   freeList = heap.alloc(<usize>n * 4);
+  tupleHashes = heap.alloc(<usize>(n + 1) * 8);
   allocated = n;
   pending = entries + <usize>n * ENTRY_SIZE;
   if (old != 0) {
@@ -145,9 +170,11 @@ function allocateEntries(n: u32): bool {
     memory.copy(accts + <usize>n * ACCT_SIZE, oldAccts + <usize>old * ACCT_SIZE, ACCT_SIZE);
     memory.copy(nats + <usize>n * NAT_SIZE, oldNats + <usize>old * NAT_SIZE, NAT_SIZE);
     memory.copy(freeList, oldFree, <usize>freeCount * 4);
+    memory.copy(tupleHashes, oldHashes, used * 8);
+    store<u32>(tupleHashes + (<usize>n << 3), load<u32>(oldHashes + (<usize>old << 3)));
     if (ct == oldEntries + <usize>old * ENTRY_SIZE) ct = pending;
     else if (ct >= oldEntries && ct < oldEntries + <usize>old * ENTRY_SIZE) ct = entries + (ct - oldEntries);
-    shadowGrow(old, n);
+    for (let i = 0; i < growHookCount; i++) unchecked(growHooks[i])(old, n);
   }
   store<u32>(regionsAt, <u32>entries);
   store<u32>(regionsAt + 4, <u32>exts);
@@ -235,16 +262,51 @@ export function natOf(e: usize): usize {
   return e + (dir ? <usize>CtEntry.ReplyPorts : <usize>CtEntry.OrigTuple + <usize>Tuple.SrcPort);
 }
 
-// Multiply and fold over the key's five 64-bit words: every input bit
-// reaches the low bits the index takes, where IPv4 addresses loaded
-// little-endian keep their varying octets in the high bits of a word.
+// The index is keyed with a secret, as the kernel keys its table with a
+// random one (siphash with nf_conntrack_hash_rnd): tuples crafted to share
+// a slot under one key scatter under another, so that probes stay short
+// whatever the traffic. The host sets it once, before the first packet.
+let sipK0: u64 = 0;
+let sipK1: u64 = 0;
+
+export function setHashKey(k0: u64, k1: u64): void {
+  sipK0 = k0;
+  sipK1 = k1;
+}
+
+// SipHash-1-3 of the key's 64-bit words. An IPv4 key is zero but for its
+// first word, the high half of its third (the destination address) and of
+// its fifth (the ports), so it goes in as two words: its first, and the
+// other two halves together.
 export function hashKey(k: usize): u32 {
-  let h: u64 = 0;
-  for (let i: usize = 0; i < KEY_SIZE; i += 8) {
-    h = (h ^ load<u64>(k + i)) * 0x9e3779b97f4a7c15;
-    h ^= h >> 32;
+  let v0: u64 = sipK0 ^ 0x736f6d6570736575;
+  let v1: u64 = sipK1 ^ 0x646f72616e646f6d;
+  let v2: u64 = sipK0 ^ 0x6c7967656e657261;
+  let v3: u64 = sipK1 ^ 0x7465646279746573;
+  const v4 = load<u8>(k) == pkt.NFPROTO_IPV4;
+  const words: u32 = v4 ? 2 : <u32>(KEY_SIZE >> 3);
+  const last: u64 = <u64>(words << 3) << 56;
+  for (let i: u32 = 0; i <= words; i++) {
+    let m: u64;
+    if (i == words) m = last;
+    else if (v4 && i == 1) m = load<u64>(k + 16) | (load<u64>(k + 32) >> 32);
+    else m = load<u64>(k + (<usize>i << 3));
+    v3 ^= m;
+    v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
+    v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
+    v0 ^= m;
   }
-  return <u32>h;
+  v2 ^= 0xff;
+  for (let i = 0; i < 3; i++) {
+    v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
+    v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
+  }
+  const h = v0 ^ v1 ^ v2 ^ v3;
+  return <u32>(h ^ (h >> 32));
 }
 
 // The zone a direction of the entry is looked up in (nf_ct_zone_id): its
@@ -298,19 +360,30 @@ export function slotPeek(h: u32): u32 {
   }
 }
 
+// Slots the lookups have looked at, in all: what a flood of colliding
+// tuples would make grow faster than the lookups.
+export let probes: u64 = 0;
+
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
 function slotFind(k: usize, h: u32): u32 {
   let i = home(h);
+  let steps: u32 = 1;
   while (true) {
     const s = slots + (<usize>i << 3);
     const ref = load<u32>(s + 4);
-    if (ref == EMPTY) return 0;
+    if (ref == EMPTY) break;
     if (load<u32>(s) == h) {
       const r = ref - 1;
-      if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) return ref;
+      if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) {
+        probes += steps;
+        return ref;
+      }
     }
     i = (i + 1) & slotMask;
+    steps++;
   }
+  probes += steps;
+  return 0;
 }
 
 // Doubles the index into fresh memory, inserting every slot of the old one
@@ -365,12 +438,10 @@ function slotRemove(h: u32, ref: u32): void {
 
 function unlinkEntry(idx: u32): void {
   const e = entryAt(idx);
-  entryDestroyed(e);
-  // Its own scratch key: the lookup key may still be needed by the caller.
-  for (let dir: u8 = 0; dir < 2; dir++) {
-    writeKey(unlinkKey, e, dir);
-    slotRemove(hashKey(unlinkKey), ((idx << 1) | dir) + 1);
-  }
+  for (let i = 0; i < destroyHookCount; i++) unchecked(destroyHooks[i])(e, idx);
+  const hs = tupleHashes + (<usize>idx << 3);
+  slotRemove(load<u32>(hs), (idx << 1) + 1);
+  slotRemove(load<u32>(hs + 4), (idx << 1) + 2);
   store<u8>(e + CtEntry.InUse, 0);
   releaseLinks(idx);
   store<u32>(freeList + (<usize>freeCount << 2), idx);
@@ -378,8 +449,8 @@ function unlinkEntry(idx: u32): void {
   count--;
 }
 
-// A removed entry gives back its reference on its master, loses its open
-// expectations, and is forgotten by children that outlive it.
+// A removed entry gives back its reference on its master and is forgotten
+// by children that outlive it.
 function releaseLinks(idx: u32): void {
   const e = entryAt(idx);
   if (!hasExtension(e, CtExtension.Misc)) return;
@@ -390,7 +461,6 @@ function releaseLinks(idx: u32): void {
     store<u16>(mx + CtExt.Refs, load<u16>(mx + CtExt.Refs) - 1);
     store<u32>(x + CtExt.Master, 0);
   }
-  if (load<u16>(x + CtExt.Expectations) != 0) removeExpectationsOf(idx);
   if (load<u16>(x + CtExt.Refs) != 0) {
     const top = highWater();
     for (let i: u32 = 0; i < top; i++) {
@@ -422,6 +492,7 @@ export function killEntry(e: usize): void {
 // Looks the current key up; sets ct and ctDir when found (and alive).
 export function lookupKey(): bool {
   const h = hashKey(key);
+  keyHash = h;
   const ref = slotFind(key, h);
   if (ref == 0) return false;
   const r = ref - 1;
@@ -495,6 +566,7 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
     store<u16>(r, load<u16>(o + Tuple.DstPort));
     store<u16>(r + 2, load<u16>(o + Tuple.SrcPort));
   }
+  store<u32>(tupleHashes + (<usize>allocated << 3), keyHash);
   ct = e;
   ctDir = 0;
   stat(CtStat.New);
@@ -558,7 +630,7 @@ export function makeRoom(): bool {
     collectGarbage(now);
     if (count < capacity) return true;
   }
-  if (earlyDrop(hashKey(key))) return true;
+  if (earlyDrop(keyHash)) return true;
   stat(CtStat.Drop);
   return false;
 }
@@ -678,10 +750,14 @@ export function confirm(): bool {
   store<u8>(p + CtEntry.InUse, 0);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);
-  for (let dir: u8 = 0; dir < 2; dir++) {
-    writeKey(key, e, dir);
-    slotInsert(hashKey(key), ((idx << 1) | dir) + 1);
-  }
+  const origHash = load<u32>(tupleHashes + (<usize>allocated << 3));
+  writeKey(key, e, 1);
+  const replyHash = hashKey(key);
+  const hs = tupleHashes + (<usize>idx << 3);
+  store<u32>(hs, origHash);
+  store<u32>(hs + 4, replyHash);
+  slotInsert(origHash, (idx << 1) + 1);
+  slotInsert(replyHash, (idx << 1) + 2);
   count++;
   stat(CtStat.Insert);
   if (ct == p) ct = e;

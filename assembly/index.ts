@@ -124,6 +124,10 @@ export function conntrackNat(): usize { return ctt.nats; }
 export function conntrackHighWater(): usize { return ctt.highWaterAt; }
 export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }
+export function conntrackHashKey(k0: u64, k1: u64): void { ctt.setHashKey(k0, k1); }
+export function conntrackProbes(): u64 { return ctt.probes; }
+// The index hash of a tuple key (protocols, zone, tuple) written at `at`.
+export function conntrackTupleHash(at: usize): u32 { return ctt.hashKey(at); }
 export function conntrackCollect(t: u64): void { ctt.collectGarbage(t); }
 
 // Conntrack events (assembly/ct-events.ts): switched on once, drained by the
