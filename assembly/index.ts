@@ -245,11 +245,12 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       pos = cap.recordEnd;
       continue;
     }
-    if (events.enabled) {
-      events.beginPacket(n, clock);
-      // The collector's DESTROY events go with the packet it ran before.
-      if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
-    }
+    // The collector runs whether or not anyone listens, as the kernel's
+    // gc_worker does: expired entries leave, and new ones take their warm
+    // slots instead of new pages. Its DESTROY events go with the packet it
+    // ran before.
+    if (events.enabled) events.beginPacket(n, clock);
+    if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
     if (trace.records.enabled()) trace.beginPacket(n, packetCount + 1);
     if (log.records.enabled()) log.beginPacket(n);
     dev.captureIfName = cap.recordIfName;
