@@ -9,9 +9,10 @@
 // them. Entries are handed out from the low end, so the touched pages stay
 // few enough to stay in the caches.
 //
-// A packet that starts a connection gets a pending entry outside the table;
-// it is inserted only when the packet is accepted at the last hook, as the
-// kernel confirms its unconfirmed entries.
+// A packet that starts a connection gets a pending entry, built in the slot
+// it will keep but not in the index nor in use; it is inserted only when the
+// packet is accepted at the last hook, as the kernel confirms its
+// unconfirmed entries, and its slot goes back to the free ones otherwise.
 import { CtAcct, CtEntry, CtExt, CtExtension, CtNat, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
 import * as pkt from './packet';
 import { tunable } from './config';
@@ -26,8 +27,8 @@ const EMPTY: u32 = 0;
 const NS_PER_SEC: u64 = 1000000000;
 
 export let entries: usize = 0;
-// Extension records, one of each kind per entry slot (and one for the
-// pending entry), valid where the entry's Extensions bits say.
+// Extension records, one of each kind per entry slot, valid where the
+// entry's Extensions bits say.
 export let exts: usize = 0;
 export let accts: usize = 0;
 export let nats: usize = 0;
@@ -38,7 +39,7 @@ let tupleHashes: usize = 0;
 let noExtension: usize = 0;
 // nf_conntrack_max; 0: no limit.
 export let capacity: u32 = 0;
-// Slots of the entry arrays; the pending entry is the one after them.
+// Slots of the entry arrays.
 export let allocated: u32 = 0;
 export let count: u32 = 0;
 // Where the entry arrays are now (u32 each: entries, misc extensions,
@@ -56,8 +57,10 @@ let slotShift: u32 = 0;
 // ones).
 let freeList: usize = 0;
 let freeCount: u32 = 0;
-// Scratch entry for a connection that is not confirmed yet.
+// The entry of a connection that is not confirmed yet, or 0. A packet that
+// lost it still holds it: pendingHeld says whether its slot is still taken.
 export let pending: usize = 0;
+let pendingHeld = false;
 let nextId: u32 = 1;
 let key: usize = 0;
 // The hash of the key as lookupKey last hashed it: a new entry's original
@@ -136,12 +139,12 @@ function addressSpaceFor(bytes: u64): bool {
   return <u64>probe + bytes + (<u64>1 << 20) <= ADDRESS_SPACE;
 }
 
-// Entry arrays of n slots (and the pending entry after them), the old ones'
-// contents moved over. The old arrays are left behind: the stub runtime
-// frees nothing, and doubling keeps what is left behind below what is used.
+// Entry arrays of n slots, the old ones' contents moved over. The old
+// arrays are left behind: the stub runtime frees nothing, and doubling keeps
+// what is left behind below what is used.
 function allocateEntries(n: u32): bool {
-  if (<u64>(n + 1) * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
-  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 8 + 4) + 64;
+  if (<u64>n * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
+  const bytes = <u64>n * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 8 + 4) + 64;
   if (!addressSpaceFor(bytes)) return false;
   const old = allocated;
   const oldEntries = entries;
@@ -151,29 +154,24 @@ function allocateEntries(n: u32): bool {
   const oldFree = freeList;
   const oldHashes = tupleHashes;
   // On cache-line boundaries, so that an entry is two lines, not three.
-  entries = (heap.alloc(<usize>(n + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
-  exts = heap.alloc(<usize>(n + 1) * EXT_SIZE);
-  accts = heap.alloc(<usize>(n + 1) * ACCT_SIZE);
-  nats = heap.alloc(<usize>(n + 1) * NAT_SIZE);
+  entries = (heap.alloc(<usize>n * ENTRY_SIZE + 63) + 63) & ~<usize>63;
+  exts = heap.alloc(<usize>n * EXT_SIZE);
+  accts = heap.alloc(<usize>n * ACCT_SIZE);
+  nats = heap.alloc(<usize>n * NAT_SIZE);
   freeList = heap.alloc(<usize>n * 4);
-  tupleHashes = heap.alloc(<usize>(n + 1) * 8);
+  tupleHashes = heap.alloc(<usize>n * 8);
   allocated = n;
-  pending = entries + <usize>n * ENTRY_SIZE;
   if (old != 0) {
     const used = <usize>highWater();
     memory.copy(entries, oldEntries, used * ENTRY_SIZE);
     memory.copy(exts, oldExts, used * EXT_SIZE);
     memory.copy(accts, oldAccts, used * ACCT_SIZE);
     memory.copy(nats, oldNats, used * NAT_SIZE);
-    memory.copy(pending, oldEntries + <usize>old * ENTRY_SIZE, ENTRY_SIZE);
-    memory.copy(exts + <usize>n * EXT_SIZE, oldExts + <usize>old * EXT_SIZE, EXT_SIZE);
-    memory.copy(accts + <usize>n * ACCT_SIZE, oldAccts + <usize>old * ACCT_SIZE, ACCT_SIZE);
-    memory.copy(nats + <usize>n * NAT_SIZE, oldNats + <usize>old * NAT_SIZE, NAT_SIZE);
     memory.copy(freeList, oldFree, <usize>freeCount * 4);
     memory.copy(tupleHashes, oldHashes, used * 8);
-    store<u32>(tupleHashes + (<usize>n << 3), load<u32>(oldHashes + (<usize>old << 3)));
-    if (ct == oldEntries + <usize>old * ENTRY_SIZE) ct = pending;
-    else if (ct >= oldEntries && ct < oldEntries + <usize>old * ENTRY_SIZE) ct = entries + (ct - oldEntries);
+    const oldEnd = oldEntries + <usize>old * ENTRY_SIZE;
+    if (ct >= oldEntries && ct < oldEnd) ct = entries + (ct - oldEntries);
+    if (pending != 0) pending = entries + (pending - oldEntries);
     for (let i = 0; i < growHookCount; i++) unchecked(growHooks[i])(old, n);
   }
   store<u32>(regionsAt, <u32>entries);
@@ -478,8 +476,7 @@ function releaseLinks(idx: u32): void {
 export function killEntry(e: usize): void {
   setStatus(e, CtStatus.Dying);
   if (e == pending) {
-    store<u8>(e + CtEntry.InUse, 0);
-    releaseLinks(indexOf(e));
+    if (pendingHeld) discardPending();
     return;
   }
   unlinkEntry(<u32>((e - entries) / ENTRY_SIZE));
@@ -547,15 +544,46 @@ export function keyFromPacket(zone: u16, isIcmp: bool): void {
   store<u32>(t + Tuple.SrcPort, generic ? 0 : <u32>pkt.sport | (<u32>pkt.dport << 16));
 }
 
-// Starts a pending entry from the key; reply is the inverted tuple, with the
-// reply ICMP type given by the caller.
+// A free slot for a new entry, taken out of the free ones: a released one
+// (the warm ones) or one never used. Returns allocated when memory ran out.
+function takeSlot(): u32 {
+  if (freeCount != 0) {
+    freeCount--;
+    return load<u32>(freeList + (<usize>freeCount << 2));
+  }
+  if (highWater() >= allocated && !growEntries()) return allocated;
+  const idx = highWater();
+  store<u32>(highWaterAt, idx + 1);
+  return idx;
+}
+
+// The pending entry's slot goes back to the free ones.
+function discardPending(): void {
+  const idx = indexOf(pending);
+  releaseLinks(idx);
+  store<u32>(freeList + (<usize>freeCount << 2), idx);
+  freeCount++;
+  pendingHeld = false;
+}
+
+// Starts a pending entry from the key, which lookupKey just missed; reply is
+// the inverted tuple, with the reply ICMP type given by the caller. Returns
+// 0 when memory ran out, as when the kernel cannot allocate an entry.
 export function newPending(replyDport: u16, isIcmp: bool): usize {
+  if (!pendingHeld) {
+    const idx = takeSlot();
+    if (idx == allocated) {
+      stat(CtStat.Drop);
+      return 0;
+    }
+    pending = entryAt(idx);
+    pendingHeld = true;
+  }
   const e = pending;
   memory.fill(e, 0, ENTRY_SIZE);
   store<u8>(e + CtEntry.L3proto, load<u8>(key));
   store<u8>(e + CtEntry.L4proto, load<u8>(key + 1));
   store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
-  store<u8>(e + CtEntry.InUse, 1);
   const o = e + CtEntry.OrigTuple;
   const r = e + CtEntry.ReplyPorts;
   memory.copy(o, key + 4, Tuple.Size);
@@ -566,7 +594,7 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
     store<u16>(r, load<u16>(o + Tuple.DstPort));
     store<u16>(r + 2, load<u16>(o + Tuple.SrcPort));
   }
-  store<u32>(tupleHashes + (<usize>allocated << 3), keyHash);
+  store<u32>(tupleHashes + (<usize>indexOf(e) << 3), keyHash);
   ct = e;
   ctDir = 0;
   stat(CtStat.New);
@@ -719,48 +747,33 @@ function bucketEntries(lo: u64, hi: u64): u32 {
 }
 
 // Inserts the pending entry into the table; makeRoom made sure it fits.
+// When it cannot, the packet loses its entry.
 export function confirm(): bool {
   // A full index that cannot grow any more takes entries up to a load of
   // seven eighths; past that the connection is refused like one the
   // kernel cannot allocate.
   if (<u64>(count + 1) * 8 > <u64>(slotMask + 1) * 3 && !growIndex() && <u64>(count + 1) * 8 > <u64>(slotMask + 1) * 7) {
     stat(CtStat.Drop);
+    discardPending();
+    ct = 0;
     return false;
   }
-  let idx: u32;
-  if (freeCount != 0) {
-    freeCount--;
-    idx = load<u32>(freeList + (<usize>freeCount << 2));
-  } else if (highWater() < allocated || growEntries()) {
-    idx = highWater();
-    store<u32>(highWaterAt, idx + 1);
-  } else {
-    // Out of memory, as when the kernel cannot allocate an entry.
-    stat(CtStat.Drop);
-    return false;
-  }
-  // Growing the arrays moved the pending entry.
-  const p = pending;
-  const e = entryAt(idx);
-  memory.copy(e, p, ENTRY_SIZE);
-  const px = load<u8>(p + CtEntry.Extensions);
-  if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>allocated * EXT_SIZE, EXT_SIZE);
-  if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>allocated * ACCT_SIZE, ACCT_SIZE);
-  if (px & <u8>CtExtension.Nat) memory.copy(nats + <usize>idx * NAT_SIZE, nats + <usize>allocated * NAT_SIZE, NAT_SIZE);
-  store<u8>(p + CtEntry.InUse, 0);
+  const e = pending;
+  const idx = indexOf(e);
+  pending = 0;
+  pendingHeld = false;
+  store<u8>(e + CtEntry.InUse, 1);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);
-  const origHash = load<u32>(tupleHashes + (<usize>allocated << 3));
+  const hs = tupleHashes + (<usize>idx << 3);
+  const origHash = load<u32>(hs);
   writeKey(key, e, 1);
   const replyHash = hashKey(key);
-  const hs = tupleHashes + (<usize>idx << 3);
-  store<u32>(hs, origHash);
   store<u32>(hs + 4, replyHash);
   slotInsert(origHash, (idx << 1) + 1);
   slotInsert(replyHash, (idx << 1) + 2);
   count++;
   stat(CtStat.Insert);
-  if (ct == p) ct = e;
   return true;
 }
 
@@ -804,7 +817,7 @@ export function isRejectedCopy(e: usize): bool {
 }
 
 export function isPending(e: usize): bool {
-  return e == pending;
+  return e != 0 && e == pending;
 }
 
 export function countStat(s: CtStat): void {
