@@ -486,9 +486,23 @@ export function killEntry(e: usize): void {
   return load<u64>(e + CtEntry.Expires) <= now;
 }
 
+// A key and its hash made ahead for the packet (conntrack-warm.ts), or 0.
+let hintKey: usize = 0;
+let hintHash: u32 = 0;
+
+export function setHint(k: usize, h: u32): void {
+  hintKey = k;
+  hintHash = h;
+}
+
+@inline function sameKey(a: usize, b: usize): bool {
+  return ((load<u64>(a) ^ load<u64>(b)) | (load<u64>(a + 8) ^ load<u64>(b + 8)) | (load<u64>(a + 16) ^ load<u64>(b + 16)) |
+    (load<u64>(a + 24) ^ load<u64>(b + 24)) | (load<u64>(a + 32) ^ load<u64>(b + 32))) == 0;
+}
+
 // Looks the current key up; sets ct and ctDir when found (and alive).
 export function lookupKey(): bool {
-  const h = hashKey(key);
+  const h = hintKey != 0 && sameKey(key, hintKey) ? hintHash : hashKey(key);
   keyHash = h;
   const ref = slotFind(key, h);
   if (ref == 0) return false;

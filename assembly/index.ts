@@ -254,6 +254,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     if (trace.records.enabled()) trace.beginPacket(n, packetCount + 1);
     if (log.records.enabled()) log.beginPacket(n);
     dev.captureIfName = cap.recordIfName;
+    if (warming) warm.hintRecord(cap.recordData);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, clock, out);
     // Results keep the record's own time, as the capture has it.
     store<u64>(out + PacketResult.Time, recordTime);
