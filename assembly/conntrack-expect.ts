@@ -41,6 +41,7 @@ export function expectInit(): void {
   memory.fill(table, 0, <usize>capacity * X_SIZE);
   expectCount = 0;
   highWater = 0;
+  ctt.onDestroy(masterDestroyed);
 }
 
 // A never-used record, the table doubled when it has none left.
@@ -146,7 +147,11 @@ export function expectRelated(e: usize, l4: u8, src: usize, dst: usize, alen: us
 }
 
 // A dying master takes its expectations with it.
-export function removeExpectationsOf(mi: u32): void {
+function masterDestroyed(e: usize, mi: u32): void {
+  if (load<u16>(ctt.extRead(e) + CtExt.Expectations) != 0) removeExpectationsOf(mi);
+}
+
+function removeExpectationsOf(mi: u32): void {
   for (let i: u32 = 0; i < highWater && load<u16>(ctt.extRead(ctt.entryAt(mi)) + CtExt.Expectations) != 0; i++) {
     const x = recordAt(i);
     if (load<u8>(x + X_IN_USE) && load<u32>(x + X_MASTER) == mi) unlinkExpectation(x);

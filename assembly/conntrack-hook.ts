@@ -251,6 +251,10 @@ export function conntrackIn(hook: Hook): bool {
         return false;
       }
       e = ctt.newPending(replyDport, isIcmp);
+      if (e == 0) {
+        ctt.ct = 0;
+        return false;
+      }
       store<u16>(e + CtEntry.Zone, packetZone);
       store<u8>(e + CtEntry.ZoneDirections, packetZoneDirections);
       isNew = true;

@@ -10,7 +10,9 @@
 // Only plain TCP and UDP over IPv4 or IPv6 on Ethernet or raw IP links are
 // recognised here, by a parse of their fixed headers; the lookup proper
 // parses every packet in full. Nothing here changes what any packet sees:
-// a wrong guess only loads a line for nothing.
+// a wrong guess only loads a line for nothing. The keys and hashes made
+// here go to the lookup of each packet as a hint, which it takes only for
+// a key equal to its own byte for byte, so that it need not hash again.
 import * as cap from './capture';
 import * as ctt from './conntrack';
 import * as pkt from './packet';
@@ -24,16 +26,18 @@ export const MIN_ENTRIES: u32 = 1024;
 // Two groups' worth: the one being warmed and the one after it.
 const records = memory.data(<i32>(GROUP * 8 * 2));
 const hashes = memory.data(<i32>(GROUP * 4 * 2));
-const key = memory.data(<i32>ctt.TUPLE_KEY_SIZE);
+const keys = memory.data(<i32>(GROUP * <u32>ctt.TUPLE_KEY_SIZE * 2));
+const replyKey = memory.data(<i32>ctt.TUPLE_KEY_SIZE);
 
 // The end of the records already warmed.
 export let warmedUntil: usize = 0;
 // The loaded bytes end up here, so that no load is optimised away.
 export let sink: u32 = 0;
 
-// The index hash of the tuple of a plain TCP or UDP packet, 0 for any other;
-// with reply set, of the tuple its answers will carry.
-function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
+// The index hash of the tuple of a plain TCP or UDP packet, written as a key
+// at `key`, 0 for any other; with reply set, of the tuple its answers will
+// carry.
+function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool, key: usize): u32 {
   const net = pkt.plainNetworkHeader(linkType, data, caplen);
   if (net == 0) return 0;
   const left = caplen - <u32>(net - data);
@@ -79,13 +83,17 @@ function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool): u32 {
 // Peeks the group of records from pos into half `half` of the scratch
 // arrays, hashes their tuples and loads their first index slots. Returns
 // how many records it found, leaving cap.peekEnd after them.
+@inline function keyAt(half: u32, j: u32): usize {
+  return keys + <usize>(half * GROUP + j) * ctt.TUPLE_KEY_SIZE;
+}
+
 function prepare(half: u32, linkType: u32, pos: usize, end: usize): u32 {
   const recs = records + <usize>(half * GROUP * 8);
   const hs = hashes + <usize>(half * GROUP * 4);
   const n = cap.peekRecords(pos, end, recs, GROUP, linkType);
   for (let j: u32 = 0; j < n; j++) {
     const r = recs + (<usize>j << 3);
-    store<u32>(hs + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false));
+    store<u32>(hs + (<usize>j << 2), tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), false, keyAt(half, j)));
   }
   let s: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
@@ -109,7 +117,7 @@ function loadEntries(half: u32, n: u32, linkType: u32): void {
     const ref = ctt.slotPeek(h);
     if (ref == 0) {
       const r = recs + (<usize>j << 3);
-      const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true);
+      const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true, replyKey);
       if (rh != 0) s += load<u32>(ctt.slotAt(rh) + 4);
       continue;
     }
@@ -122,6 +130,10 @@ function loadEntries(half: u32, n: u32, linkType: u32): void {
 // The group after the one being warmed: its slots were loaded with the
 // entries of the one before, so that the two kinds of miss overlap too.
 let current: u32 = 0;
+// The group the walk is in (its half and size), and its next record.
+let walkHalf: u32 = 0;
+let walkCount: u32 = 0;
+let walkNext: u32 = 0;
 let preparedAt: usize = 0;
 let preparedCount: u32 = 0;
 let preparedEnd: usize = 0;
@@ -131,6 +143,23 @@ let preparedEnd: usize = 0;
 export function warmReset(): void {
   warmedUntil = 0;
   preparedAt = 0;
+  walkCount = 0;
+  ctt.setHint(0, 0);
+}
+
+// Hands the key and hash of the record whose packet data is at `data` to
+// conntrack, when it is the next of the group the walk is in; no hint
+// otherwise. Called for every record of a warming batch: the keys of a
+// group are overwritten as the walk moves on.
+export function hintRecord(data: usize): void {
+  const j = walkNext;
+  if (j < walkCount && <usize>load<u32>(records + <usize>(walkHalf * GROUP + j) * 8) == data) {
+    walkNext = j + 1;
+    const h = load<u32>(hashes + <usize>(walkHalf * GROUP + j) * 4);
+    ctt.setHint(h != 0 ? keyAt(walkHalf, j) : 0, h);
+    return;
+  }
+  ctt.setHint(0, 0);
 }
 
 // Warms the records from pos on (called when the walk reaches warmedUntil).
@@ -156,5 +185,8 @@ export function warmAhead(linkType: u32, pos: usize, end: usize): void {
     }
   }
   loadEntries(current, n, linkType);
+  walkHalf = current;
+  walkCount = n;
+  walkNext = 0;
   current = next;
 }

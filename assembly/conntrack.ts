@@ -9,14 +9,13 @@
 // them. Entries are handed out from the low end, so the touched pages stay
 // few enough to stay in the caches.
 //
-// A packet that starts a connection gets a pending entry outside the table;
-// it is inserted only when the packet is accepted at the last hook, as the
-// kernel confirms its unconfirmed entries.
+// A packet that starts a connection gets a pending entry, built in the slot
+// it will keep but not in the index nor in use; it is inserted only when the
+// packet is accepted at the last hook, as the kernel confirms its
+// unconfirmed entries, and its slot goes back to the free ones otherwise.
 import { CtAcct, CtEntry, CtExt, CtExtension, CtNat, CtStat, CtStateBit, CtStatus, Tunable, Tuple } from './abi';
 import * as pkt from './packet';
 import { tunable } from './config';
-import { entryDestroyed, shadowGrow } from './ct-events';
-import { removeExpectationsOf } from './conntrack-expect';
 import * as rs from './ruleset';
 
 export const ENTRY_SIZE: usize = CtEntry.Size;
@@ -29,16 +28,19 @@ const EMPTY: u32 = 0;
 const NS_PER_SEC: u64 = 1000000000;
 
 export let entries: usize = 0;
-// Extension records, one of each kind per entry slot (and one for the
-// pending entry), valid where the entry's Extensions bits say.
+// Extension records, one of each kind per entry slot, valid where the
+// entry's Extensions bits say.
 export let exts: usize = 0;
 export let accts: usize = 0;
 export let nats: usize = 0;
+// The index hashes of each slot's two tuples (u32 each, original then
+// reply), so that removing an entry finds its slots without hashing again.
+let tupleHashes: usize = 0;
 // Read in place of an extension an entry does not have: all zeros.
 let noExtension: usize = 0;
 // nf_conntrack_max; 0: no limit.
 export let capacity: u32 = 0;
-// Slots of the entry arrays; the pending entry is the one after them.
+// Slots of the entry arrays.
 export let allocated: u32 = 0;
 export let count: u32 = 0;
 // Where the entry arrays are now (u32 each: entries, misc extensions,
@@ -56,11 +58,15 @@ let slotShift: u32 = 0;
 // ones).
 let freeList: usize = 0;
 let freeCount: u32 = 0;
-// Scratch entry for a connection that is not confirmed yet.
+// The entry of a connection that is not confirmed yet, or 0. A packet that
+// lost it still holds it: pendingHeld says whether its slot is still taken.
 export let pending: usize = 0;
+let pendingHeld = false;
 let nextId: u32 = 1;
 let key: usize = 0;
-let unlinkKey: usize = 0;
+// The hash of the key as lookupKey last hashed it: a new entry's original
+// tuple is that key, so confirmation and early drop need not hash it again.
+let keyHash: u32 = 0;
 
 // The current packet's conntrack view.
 export let ct: usize = 0;
@@ -68,6 +74,25 @@ export let ctDir: u8 = 0;
 export let ctState: u32 = CtStateBit.Invalid;
 export let now: u64 = 0;
 export let stats: usize = 0;
+
+// What other modules do when an entry leaves the table (conntrack events
+// report it, expectations die with their master) and when the entry arrays
+// move: they register here, so that this module depends on none of them.
+export type EntryHook = (e: usize, idx: u32) => void;
+export type GrowHook = (old: u32, n: u32) => void;
+const MAX_HOOKS = 4;
+const destroyHooks = new StaticArray<EntryHook>(MAX_HOOKS);
+let destroyHookCount = 0;
+const growHooks = new StaticArray<GrowHook>(MAX_HOOKS);
+let growHookCount = 0;
+
+export function onDestroy(hook: EntryHook): void {
+  unchecked(destroyHooks[destroyHookCount++] = hook);
+}
+
+export function onGrow(hook: GrowHook): void {
+  unchecked(growHooks[growHookCount++] = hook);
+}
 
 @inline function stat(s: CtStat): void {
   const p = stats + (<usize>s << 3);
@@ -91,7 +116,8 @@ export function conntrackInit(max: u32): void {
   count = 0;
   key = heap.alloc(KEY_SIZE);
   rejected = heap.alloc(ENTRY_SIZE);
-  unlinkKey = heap.alloc(KEY_SIZE);
+  destroyHookCount = 0;
+  growHookCount = 0;
   stats = heap.alloc(<usize>CtStat.Count * 8);
   memory.fill(stats, 0, <usize>CtStat.Count * 8);
 }
@@ -114,12 +140,12 @@ function addressSpaceFor(bytes: u64): bool {
   return <u64>probe + bytes + (<u64>1 << 20) <= ADDRESS_SPACE;
 }
 
-// Entry arrays of n slots (and the pending entry after them), the old ones'
-// contents moved over. The old arrays are left behind: the stub runtime
-// frees nothing, and doubling keeps what is left behind below what is used.
+// Entry arrays of n slots, the old ones' contents moved over. The old
+// arrays are left behind: the stub runtime frees nothing, and doubling keeps
+// what is left behind below what is used.
 function allocateEntries(n: u32): bool {
-  if (<u64>(n + 1) * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
-  const bytes = <u64>(n + 1) * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 4) + 64;
+  if (<u64>n * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
+  const bytes = <u64>n * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 8 + 4) + 64;
   if (!addressSpaceFor(bytes)) return false;
   const old = allocated;
   const oldEntries = entries;
@@ -127,28 +153,27 @@ function allocateEntries(n: u32): bool {
   const oldAccts = accts;
   const oldNats = nats;
   const oldFree = freeList;
+  const oldHashes = tupleHashes;
   // On cache-line boundaries, so that an entry is two lines, not three.
-  entries = (heap.alloc(<usize>(n + 1) * ENTRY_SIZE + 63) + 63) & ~<usize>63;
-  exts = heap.alloc(<usize>(n + 1) * EXT_SIZE);
-  accts = heap.alloc(<usize>(n + 1) * ACCT_SIZE);
-  nats = heap.alloc(<usize>(n + 1) * NAT_SIZE);
+  entries = (heap.alloc(<usize>n * ENTRY_SIZE + 63) + 63) & ~<usize>63;
+  exts = heap.alloc(<usize>n * EXT_SIZE);
+  accts = heap.alloc(<usize>n * ACCT_SIZE);
+  nats = heap.alloc(<usize>n * NAT_SIZE);
   freeList = heap.alloc(<usize>n * 4);
+  tupleHashes = heap.alloc(<usize>n * 8);
   allocated = n;
-  pending = entries + <usize>n * ENTRY_SIZE;
   if (old != 0) {
     const used = <usize>highWater();
     memory.copy(entries, oldEntries, used * ENTRY_SIZE);
     memory.copy(exts, oldExts, used * EXT_SIZE);
     memory.copy(accts, oldAccts, used * ACCT_SIZE);
     memory.copy(nats, oldNats, used * NAT_SIZE);
-    memory.copy(pending, oldEntries + <usize>old * ENTRY_SIZE, ENTRY_SIZE);
-    memory.copy(exts + <usize>n * EXT_SIZE, oldExts + <usize>old * EXT_SIZE, EXT_SIZE);
-    memory.copy(accts + <usize>n * ACCT_SIZE, oldAccts + <usize>old * ACCT_SIZE, ACCT_SIZE);
-    memory.copy(nats + <usize>n * NAT_SIZE, oldNats + <usize>old * NAT_SIZE, NAT_SIZE);
     memory.copy(freeList, oldFree, <usize>freeCount * 4);
-    if (ct == oldEntries + <usize>old * ENTRY_SIZE) ct = pending;
-    else if (ct >= oldEntries && ct < oldEntries + <usize>old * ENTRY_SIZE) ct = entries + (ct - oldEntries);
-    shadowGrow(old, n);
+    memory.copy(tupleHashes, oldHashes, used * 8);
+    const oldEnd = oldEntries + <usize>old * ENTRY_SIZE;
+    if (ct >= oldEntries && ct < oldEnd) ct = entries + (ct - oldEntries);
+    if (pending != 0) pending = entries + (pending - oldEntries);
+    for (let i = 0; i < growHookCount; i++) unchecked(growHooks[i])(old, n);
   }
   store<u32>(regionsAt, <u32>entries);
   store<u32>(regionsAt + 4, <u32>exts);
@@ -236,16 +261,51 @@ export function natOf(e: usize): usize {
   return e + (dir ? <usize>CtEntry.ReplyPorts : <usize>CtEntry.OrigTuple + <usize>Tuple.SrcPort);
 }
 
-// Multiply and fold over the key's five 64-bit words: every input bit
-// reaches the low bits the index takes, where IPv4 addresses loaded
-// little-endian keep their varying octets in the high bits of a word.
+// The index is keyed with a secret, as the kernel keys its table with a
+// random one (siphash with nf_conntrack_hash_rnd): tuples crafted to share
+// a slot under one key scatter under another, so that probes stay short
+// whatever the traffic. The host sets it once, before the first packet.
+let sipK0: u64 = 0;
+let sipK1: u64 = 0;
+
+export function setHashKey(k0: u64, k1: u64): void {
+  sipK0 = k0;
+  sipK1 = k1;
+}
+
+// SipHash-1-3 of the key's 64-bit words. An IPv4 key is zero but for its
+// first word, the high half of its third (the destination address) and of
+// its fifth (the ports), so it goes in as two words: its first, and the
+// other two halves together.
 export function hashKey(k: usize): u32 {
-  let h: u64 = 0;
-  for (let i: usize = 0; i < KEY_SIZE; i += 8) {
-    h = (h ^ load<u64>(k + i)) * 0x9e3779b97f4a7c15;
-    h ^= h >> 32;
+  let v0: u64 = sipK0 ^ 0x736f6d6570736575;
+  let v1: u64 = sipK1 ^ 0x646f72616e646f6d;
+  let v2: u64 = sipK0 ^ 0x6c7967656e657261;
+  let v3: u64 = sipK1 ^ 0x7465646279746573;
+  const v4 = load<u8>(k) == pkt.NFPROTO_IPV4;
+  const words: u32 = v4 ? 2 : <u32>(KEY_SIZE >> 3);
+  const last: u64 = <u64>(words << 3) << 56;
+  for (let i: u32 = 0; i <= words; i++) {
+    let m: u64;
+    if (i == words) m = last;
+    else if (v4 && i == 1) m = load<u64>(k + 16) | (load<u64>(k + 32) >> 32);
+    else m = load<u64>(k + (<usize>i << 3));
+    v3 ^= m;
+    v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
+    v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
+    v0 ^= m;
   }
-  return <u32>h;
+  v2 ^= 0xff;
+  for (let i = 0; i < 3; i++) {
+    v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
+    v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
+  }
+  const h = v0 ^ v1 ^ v2 ^ v3;
+  return <u32>(h ^ (h >> 32));
 }
 
 // The zone a direction of the entry is looked up in (nf_ct_zone_id): its
@@ -299,19 +359,30 @@ export function slotPeek(h: u32): u32 {
   }
 }
 
+// Slots the lookups have looked at, in all: what a flood of colliding
+// tuples would make grow faster than the lookups.
+export let probes: u64 = 0;
+
 // Slot: u32 hash, u32 reference (entry index << 1 | direction, plus one).
 function slotFind(k: usize, h: u32): u32 {
   let i = home(h);
+  let steps: u32 = 1;
   while (true) {
     const s = slots + (<usize>i << 3);
     const ref = load<u32>(s + 4);
-    if (ref == EMPTY) return 0;
+    if (ref == EMPTY) break;
     if (load<u32>(s) == h) {
       const r = ref - 1;
-      if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) return ref;
+      if (keyEquals(k, entryAt(r >> 1), <u8>(r & 1))) {
+        probes += steps;
+        return ref;
+      }
     }
     i = (i + 1) & slotMask;
+    steps++;
   }
+  probes += steps;
+  return 0;
 }
 
 // Doubles the index into fresh memory, inserting every slot of the old one
@@ -366,12 +437,10 @@ function slotRemove(h: u32, ref: u32): void {
 
 function unlinkEntry(idx: u32): void {
   const e = entryAt(idx);
-  entryDestroyed(e);
-  // Its own scratch key: the lookup key may still be needed by the caller.
-  for (let dir: u8 = 0; dir < 2; dir++) {
-    writeKey(unlinkKey, e, dir);
-    slotRemove(hashKey(unlinkKey), ((idx << 1) | dir) + 1);
-  }
+  for (let i = 0; i < destroyHookCount; i++) unchecked(destroyHooks[i])(e, idx);
+  const hs = tupleHashes + (<usize>idx << 3);
+  slotRemove(load<u32>(hs), (idx << 1) + 1);
+  slotRemove(load<u32>(hs + 4), (idx << 1) + 2);
   store<u8>(e + CtEntry.InUse, 0);
   releaseLinks(idx);
   store<u32>(freeList + (<usize>freeCount << 2), idx);
@@ -379,8 +448,8 @@ function unlinkEntry(idx: u32): void {
   count--;
 }
 
-// A removed entry gives back its reference on its master, loses its open
-// expectations, and is forgotten by children that outlive it.
+// A removed entry gives back its reference on its master and is forgotten
+// by children that outlive it.
 function releaseLinks(idx: u32): void {
   const e = entryAt(idx);
   if (!hasExtension(e, CtExtension.Misc)) return;
@@ -391,7 +460,6 @@ function releaseLinks(idx: u32): void {
     store<u16>(mx + CtExt.Refs, load<u16>(mx + CtExt.Refs) - 1);
     store<u32>(x + CtExt.Master, 0);
   }
-  if (load<u16>(x + CtExt.Expectations) != 0) removeExpectationsOf(idx);
   if (load<u16>(x + CtExt.Refs) != 0) {
     const top = highWater();
     for (let i: u32 = 0; i < top; i++) {
@@ -409,8 +477,7 @@ function releaseLinks(idx: u32): void {
 export function killEntry(e: usize): void {
   setStatus(e, CtStatus.Dying);
   if (e == pending) {
-    store<u8>(e + CtEntry.InUse, 0);
-    releaseLinks(indexOf(e));
+    if (pendingHeld) discardPending();
     return;
   }
   unlinkEntry(<u32>((e - entries) / ENTRY_SIZE));
@@ -420,9 +487,24 @@ export function killEntry(e: usize): void {
   return load<u64>(e + CtEntry.Expires) <= now;
 }
 
+// A key and its hash made ahead for the packet (conntrack-warm.ts), or 0.
+let hintKey: usize = 0;
+let hintHash: u32 = 0;
+
+export function setHint(k: usize, h: u32): void {
+  hintKey = k;
+  hintHash = h;
+}
+
+@inline function sameKey(a: usize, b: usize): bool {
+  return ((load<u64>(a) ^ load<u64>(b)) | (load<u64>(a + 8) ^ load<u64>(b + 8)) | (load<u64>(a + 16) ^ load<u64>(b + 16)) |
+    (load<u64>(a + 24) ^ load<u64>(b + 24)) | (load<u64>(a + 32) ^ load<u64>(b + 32))) == 0;
+}
+
 // Looks the current key up; sets ct and ctDir when found (and alive).
 export function lookupKey(): bool {
-  const h = hashKey(key);
+  const h = hintKey != 0 && sameKey(key, hintKey) ? hintHash : hashKey(key);
+  keyHash = h;
   const ref = slotFind(key, h);
   if (ref == 0) return false;
   const r = ref - 1;
@@ -477,15 +559,46 @@ export function keyFromPacket(zone: u16, isIcmp: bool): void {
   store<u32>(t + Tuple.SrcPort, generic ? 0 : <u32>pkt.sport | (<u32>pkt.dport << 16));
 }
 
-// Starts a pending entry from the key; reply is the inverted tuple, with the
-// reply ICMP type given by the caller.
+// A free slot for a new entry, taken out of the free ones: a released one
+// (the warm ones) or one never used. Returns allocated when memory ran out.
+function takeSlot(): u32 {
+  if (freeCount != 0) {
+    freeCount--;
+    return load<u32>(freeList + (<usize>freeCount << 2));
+  }
+  if (highWater() >= allocated && !growEntries()) return allocated;
+  const idx = highWater();
+  store<u32>(highWaterAt, idx + 1);
+  return idx;
+}
+
+// The pending entry's slot goes back to the free ones.
+function discardPending(): void {
+  const idx = indexOf(pending);
+  releaseLinks(idx);
+  store<u32>(freeList + (<usize>freeCount << 2), idx);
+  freeCount++;
+  pendingHeld = false;
+}
+
+// Starts a pending entry from the key, which lookupKey just missed; reply is
+// the inverted tuple, with the reply ICMP type given by the caller. Returns
+// 0 when memory ran out, as when the kernel cannot allocate an entry.
 export function newPending(replyDport: u16, isIcmp: bool): usize {
+  if (!pendingHeld) {
+    const idx = takeSlot();
+    if (idx == allocated) {
+      stat(CtStat.Drop);
+      return 0;
+    }
+    pending = entryAt(idx);
+    pendingHeld = true;
+  }
   const e = pending;
   memory.fill(e, 0, ENTRY_SIZE);
   store<u8>(e + CtEntry.L3proto, load<u8>(key));
   store<u8>(e + CtEntry.L4proto, load<u8>(key + 1));
   store<u16>(e + CtEntry.Zone, load<u16>(key + 2));
-  store<u8>(e + CtEntry.InUse, 1);
   const o = e + CtEntry.OrigTuple;
   const r = e + CtEntry.ReplyPorts;
   memory.copy(o, key + 4, Tuple.Size);
@@ -496,6 +609,7 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
     store<u16>(r, load<u16>(o + Tuple.DstPort));
     store<u16>(r + 2, load<u16>(o + Tuple.SrcPort));
   }
+  store<u32>(tupleHashes + (<usize>indexOf(e) << 3), keyHash);
   ct = e;
   ctDir = 0;
   stat(CtStat.New);
@@ -567,7 +681,7 @@ export function makeRoom(): bool {
     collectGarbage(now);
     if (count < capacity) return true;
   }
-  if (earlyDrop(hashKey(key))) return true;
+  if (earlyDrop(keyHash)) return true;
   stat(CtStat.Drop);
   return false;
 }
@@ -656,44 +770,33 @@ function bucketEntries(lo: u64, hi: u64): u32 {
 }
 
 // Inserts the pending entry into the table; makeRoom made sure it fits.
+// When it cannot, the packet loses its entry.
 export function confirm(): bool {
   // A full index that cannot grow any more takes entries up to a load of
   // seven eighths; past that the connection is refused like one the
   // kernel cannot allocate.
   if (<u64>(count + 1) * 8 > <u64>(slotMask + 1) * 3 && !growIndex() && <u64>(count + 1) * 8 > <u64>(slotMask + 1) * 7) {
     stat(CtStat.Drop);
+    discardPending();
+    ct = 0;
     return false;
   }
-  let idx: u32;
-  if (freeCount != 0) {
-    freeCount--;
-    idx = load<u32>(freeList + (<usize>freeCount << 2));
-  } else if (highWater() < allocated || growEntries()) {
-    idx = highWater();
-    store<u32>(highWaterAt, idx + 1);
-  } else {
-    // Out of memory, as when the kernel cannot allocate an entry.
-    stat(CtStat.Drop);
-    return false;
-  }
-  // Growing the arrays moved the pending entry.
-  const p = pending;
-  const e = entryAt(idx);
-  memory.copy(e, p, ENTRY_SIZE);
-  const px = load<u8>(p + CtEntry.Extensions);
-  if (px & <u8>CtExtension.Misc) memory.copy(exts + <usize>idx * EXT_SIZE, exts + <usize>allocated * EXT_SIZE, EXT_SIZE);
-  if (px & <u8>CtExtension.Acct) memory.copy(accts + <usize>idx * ACCT_SIZE, accts + <usize>allocated * ACCT_SIZE, ACCT_SIZE);
-  if (px & <u8>CtExtension.Nat) memory.copy(nats + <usize>idx * NAT_SIZE, nats + <usize>allocated * NAT_SIZE, NAT_SIZE);
-  store<u8>(p + CtEntry.InUse, 0);
+  const e = pending;
+  const idx = indexOf(e);
+  pending = 0;
+  pendingHeld = false;
+  store<u8>(e + CtEntry.InUse, 1);
   store<u32>(e + CtEntry.Id, nextId++);
   setStatus(e, CtStatus.Confirmed);
-  for (let dir: u8 = 0; dir < 2; dir++) {
-    writeKey(key, e, dir);
-    slotInsert(hashKey(key), ((idx << 1) | dir) + 1);
-  }
+  const hs = tupleHashes + (<usize>idx << 3);
+  const origHash = load<u32>(hs);
+  writeKey(key, e, 1);
+  const replyHash = hashKey(key);
+  store<u32>(hs + 4, replyHash);
+  slotInsert(origHash, (idx << 1) + 1);
+  slotInsert(replyHash, (idx << 1) + 2);
   count++;
   stat(CtStat.Insert);
-  if (ct == p) ct = e;
   return true;
 }
 
@@ -737,7 +840,7 @@ export function isRejectedCopy(e: usize): bool {
 }
 
 export function isPending(e: usize): bool {
-  return e == pending;
+  return e != 0 && e == pending;
 }
 
 export function countStat(s: CtStat): void {

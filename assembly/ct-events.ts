@@ -2,9 +2,9 @@
 // in linear memory that the host drains after every batch.
 //
 // NEW and UPDATE are found after each packet by comparing the packet's entry
-// with a shadow of what was last reported for its slot; DESTROY comes from
-// the one hook in conntrack.ts that removes entries, before the entry is
-// wiped. Nothing here runs unless the host enabled events.
+// with a shadow of what was last reported for its slot; DESTROY from the
+// destroy hook conntrack.ts calls before an entry leaves the table. Nothing
+// here runs, and no hook is registered, unless the host enabled events.
 import { CtAcct, CtEntry, CtEvent, CtEventRecord, CtExtension, CtNat, CtStatus } from './abi';
 import * as ctt from './conntrack';
 
@@ -53,12 +53,13 @@ export function eventsEnable(capacity: u32): void {
   ringCount = 0;
   shadow = heap.alloc(<usize>ctt.allocated * SHADOW_SIZE);
   enabled = true;
+  ctt.onDestroy(entryDestroyed);
+  ctt.onGrow(shadowGrow);
 }
 
 // The entry arrays grew from `old` slots to `n`: the shadows follow them
 // into fresh (zero) memory.
-export function shadowGrow(old: u32, n: u32): void {
-  if (!enabled) return;
+function shadowGrow(old: u32, n: u32): void {
   const from = shadow;
   shadow = heap.alloc(<usize>n * SHADOW_SIZE);
   memory.copy(shadow, from, <usize>old * SHADOW_SIZE);
@@ -81,8 +82,6 @@ export function beginPacket(index: u32, time: u64): void {
   packetTime = time;
 }
 
-
-
 function emit(type: CtEvent, e: usize): void {
   if (ringCount == ringCapacity) return;
   const r = ring + <usize>ringCount * CtEventRecord.Size;
@@ -95,9 +94,9 @@ function emit(type: CtEvent, e: usize): void {
   ringCount++;
 }
 
-// The hook: an entry is about to leave the table.
-export function entryDestroyed(e: usize): void {
-  if (enabled && (eventMask(e) & IPCT_DESTROY) != 0) emit(CtEvent.Destroy, e);
+// An entry is about to leave the table.
+function entryDestroyed(e: usize, idx: u32): void {
+  if ((eventMask(e) & IPCT_DESTROY) != 0) emit(CtEvent.Destroy, e);
 }
 
 // After a packet: its entry was just confirmed, or changed what conntrack -E

@@ -124,6 +124,10 @@ export function conntrackNat(): usize { return ctt.nats; }
 export function conntrackHighWater(): usize { return ctt.highWaterAt; }
 export function conntrackCount(): u32 { return ctt.count; }
 export function conntrackStats(): usize { return ctt.stats; }
+export function conntrackHashKey(k0: u64, k1: u64): void { ctt.setHashKey(k0, k1); }
+export function conntrackProbes(): u64 { return ctt.probes; }
+// The index hash of a tuple key (protocols, zone, tuple) written at `at`.
+export function conntrackTupleHash(at: usize): u32 { return ctt.hashKey(at); }
 export function conntrackCollect(t: u64): void { ctt.collectGarbage(t); }
 
 // Conntrack events (assembly/ct-events.ts): switched on once, drained by the
@@ -241,14 +245,16 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
       pos = cap.recordEnd;
       continue;
     }
-    if (events.enabled) {
-      events.beginPacket(n, clock);
-      // The collector's DESTROY events go with the packet it ran before.
-      if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
-    }
+    // The collector runs whether or not anyone listens, as the kernel's
+    // gc_worker does: expired entries leave, and new ones take their warm
+    // slots instead of new pages. Its DESTROY events go with the packet it
+    // ran before.
+    if (events.enabled) events.beginPacket(n, clock);
+    if (rs.usesConntrack()) ctt.collectDue(clock, events.COLLECTED_PER_PACKET);
     if (trace.records.enabled()) trace.beginPacket(n, packetCount + 1);
     if (log.records.enabled()) log.beginPacket(n);
     dev.captureIfName = cap.recordIfName;
+    if (warming) warm.hintRecord(cap.recordData);
     processPacket(cap.parsedLinkType(), cap.recordData, cap.recordCaplen, cap.recordOrigLen, clock, out);
     // Results keep the record's own time, as the capture has it.
     store<u64>(out + PacketResult.Time, recordTime);

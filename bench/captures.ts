@@ -76,14 +76,16 @@ function collect(build: (writer: PcapWriter) => void): Uint8Array {
 }
 
 // UDP client-to-server packets over `flows` distinct tuples in turn; with
-// flows >= packets every packet has a tuple of its own.
-export function udpCapture(packets: number, flows: number): Uint8Array {
+// flows >= packets every packet has a tuple of its own. A capture from
+// tuple `first` on continues one of `first` packets, `gap` nanoseconds
+// apart.
+export function udpCapture(packets: number, flows: number, first = 0, gap = GAP_NS): Uint8Array {
   const b = new FrameBuilder();
   return collect((w) => {
     for (let i = 0; i < packets; i++) {
-      const f = i % flows;
+      const f = first + (i % flows);
       const len = b.udp(CLIENT_BASE + (f >>> 8), SERVER, true, 1024 + (f & 0xff), 53, i & 0xffff, true, 32);
-      w.writePacket(START_NS + BigInt(i) * GAP_NS, b.frame.subarray(0, len));
+      w.writePacket(START_NS + BigInt(first + i) * gap, b.frame.subarray(0, len));
     }
   });
 }

@@ -23,6 +23,10 @@ interface Task {
   capture: Uint8Array;
   baseline?: string;
   rulesPerPacket?: number;
+  // What the warming pass runs instead of the capture: the connections the
+  // timed pass finds in the table.
+  prefill?: Uint8Array;
+  sysctl?: Record<string, number>;
 }
 
 function process(filter: Filter, capture: Uint8Array): void {
@@ -42,11 +46,21 @@ export async function microBenchmarks(packets: number, iterations: number): Prom
   const arp = arpCapture(packets);
   const udp = udpCapture(packets, 1000);
   const distinct = udpCapture(packets, packets);
+  // New connections at the rate their timeout retires them: `packets` live
+  // at any time, each new one taking an expired one's slot.
+  const timeout = 1;
+  const gap = BigInt((timeout * 1e9) / packets);
+  const steadyPrefill = udpCapture(2 * packets, 2 * packets, 0, gap);
+  const steady = udpCapture(packets, packets, 2 * packets, gap);
   const tasks: Task[] = [
     { name: 'walk records (ARP: no hook)', rules: emptyChain(), capture: arp },
     { name: 'walk + parse IPv4/UDP, empty chain', rules: emptyChain(), capture: udp },
     { name: 'conntrack hit (1k UDP flows)', rules: conntrackChain(true), capture: udp },
     { name: 'conntrack miss (every tuple new)', rules: conntrackChain(false), capture: distinct },
+    // Lookup and insertion with as many connections live as the capture has
+    // packets: the timed pass finds every one, or adds as many more.
+    { name: `conntrack hit, ${packets / 1000}k live flows`, rules: conntrackChain(true), capture: distinct, baseline: emptyChain(), rulesPerPacket: 1 },
+    { name: `conntrack insert, ${packets / 1000}k live flows`, rules: conntrackChain(true), capture: steady, prefill: steadyPrefill, sysctl: { nf_conntrack_udp_timeout: timeout }, baseline: emptyChain(), rulesPerPacket: 1 },
     ...Object.keys(RULE_KINDS).map((k) => {
       const kind = k as RuleKind;
       const stateful = kind.startsWith('ct ');
@@ -69,8 +83,8 @@ export async function microBenchmarks(packets: number, iterations: number): Prom
       // A first pass faults in the pages the run reaches and fills the
       // caches, so the timed pass measures the per-packet work alone.
       beforeEach: async () => {
-        filter = await freshFilter(t.rules);
-        process(filter, t.capture);
+        filter = await freshFilter(t.rules, { sysctl: t.sysctl });
+        process(filter, t.prefill ?? t.capture);
       },
     });
   }

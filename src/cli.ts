@@ -265,7 +265,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--coverage', 'print the ruleset with how many packets reached and matched each rule, and the rules shadowed, reached by none or never matched')
     .addOption(new Option('--conntrack-format <FORMAT>', 'the table as `conntrack -L -o extended,id` or as /proc/net/nf_conntrack').choices(['conntrack', 'proc']).default('conntrack'))
     .option('--sysctl <NAME=VALUE>', 'set a conntrack tunable, e.g. nf_conntrack_tcp_loose=0 (repeatable)', collect)
-    .option('--seed <N>', 'seed of meta random (a number below 2^32; the same seed, the same values)', seedNumber)
+    .option('--seed <N>', 'seed of meta random and of the conntrack hash (a number below 2^32; the same seed, the same run)', seedNumber)
     .option('-q, --quiet', 'no summary on standard error');
 }
 

@@ -68,6 +68,9 @@ export interface DataPlaneExports {
   conntrackCount(): number;
   conntrackStats(): number;
   conntrackCollect(t: bigint): void;
+  conntrackHashKey(k0: bigint, k1: bigint): void;
+  conntrackProbes(): bigint;
+  conntrackTupleHash(at: number): number;
   eventsEnable(capacity: number): void;
   eventsBuffer(): number;
   eventsCount(): number;
@@ -115,6 +118,8 @@ export interface EngineOptions {
   routes?: readonly Route[];
   // Seed of meta random's sequence.
   seed?: number;
+  // Secret key of the conntrack index's hash; random when absent.
+  hashKey?: readonly [bigint, bigint];
 }
 
 export interface LocalAddress {
@@ -128,6 +133,26 @@ function asString(memory: WebAssembly.Memory, ptr: number): string {
   if (ptr === 0) return 'null';
   const bytes = new Uint32Array(memory.buffer)[(ptr - 4) >>> 2]!;
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
+// The conntrack index is keyed with a secret, as the kernel's table is with a
+// random one at boot, so that nobody can craft tuples that pile up in it.
+export function randomHashKey(): [bigint, bigint] {
+  const k = globalThis.crypto.getRandomValues(new BigUint64Array(2));
+  return [k[0]!, k[1]!];
+}
+
+// A key that a seed fixes (splitmix64), for runs that must repeat.
+export function hashKeyOf(seed: number): [bigint, bigint] {
+  let x = BigInt(seed);
+  const next = (): bigint => {
+    x = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
+    let z = x;
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    return z ^ (z >> 31n);
+  };
+  return [next(), next()];
 }
 
 const MAX_LOCAL_ADDRESSES = 64;
@@ -189,6 +214,8 @@ export class Engine {
     writeDevices(this.view(ex.devicesBuffer(), 4 + MAX_DEVICES * DeviceEntry.Size), opts.devices ?? []);
     writeRoutes(this.view(ex.routesBuffer(), 4 + MAX_ROUTES * RouteEntry.Size), opts.routes ?? []);
     ex.randomSeed(opts.seed ?? 0);
+    const [k0, k1] = opts.hashKey ?? randomHashKey();
+    ex.conntrackHashKey(k0, k1);
   }
 
   loadRuleset(image: Uint8Array): void {

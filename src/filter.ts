@@ -4,7 +4,7 @@
 // the browser entry share it.
 import { BatchStatus, CaptureError, CtEntry, CtStat, OutputClass, OutputFormat, PacketTotals, RulesetFlags, RulesetHeader, Tunable } from '../assembly/abi.js';
 import type { Ruleset, ListingOptions } from '../compiler/index.js';
-import { Engine, type DataPlaneExports, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
+import { Engine, hashKeyOf, randomHashKey, type DataPlaneExports, type EngineOptions, type LocalAddress, type WasmSource } from './engine.js';
 import { PacketBatch } from './packet-batch.js';
 import { CtEventBatch } from './ct-event-batch.js';
 import { TraceBatch } from './trace-batch.js';
@@ -27,8 +27,9 @@ export interface FilterOptions {
   // The host's devices and routes (parseInterfaces, parseRoutes): input and
   // output devices for meta iif, oifname and the like.
   network?: HostNetwork;
-  // Seed of meta random's sequence (a 32-bit number): the same seed, the
-  // same values.
+  // Seed of meta random's sequence and of the conntrack hash's key (a 32-bit
+  // number): the same seed, the same run. Without it the hash key is random,
+  // as the kernel's is.
   seed?: number;
   // Conntrack tunables by sysctl name, e.g. { nf_conntrack_tcp_loose: 0 }.
   sysctl?: Record<string, number | string>;
@@ -479,6 +480,7 @@ export function engineOptions(opts: FilterOptions): EngineOptions {
     devices: opts.network?.devices ?? [],
     routes: opts.network?.routes ?? [],
     seed: opts.seed ?? 0,
+    hashKey: opts.seed === undefined ? randomHashKey() : hashKeyOf(opts.seed),
   };
 }
 

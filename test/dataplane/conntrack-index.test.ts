@@ -3,6 +3,7 @@
 // still be found from both directions, and gone ones must not be.
 import { describe, expect, it } from 'vitest';
 import { compile, createFilter } from '../../src/index.js';
+import { conntrackHighWater } from '../../src/conntrack-table.js';
 import { parseListingCounters } from '../kernel/listing.js';
 import { pcap, udp } from './packets.js';
 
@@ -44,5 +45,15 @@ describe('conntrack index', () => {
     filter.processCapture(pcap([udp('10.0.0.1', '192.0.2.1', 20000, 53)], { start: 1_700_000_100 }));
     expect(filter.conntrackTable()).toHaveLength(1);
     expect(filter.stats().conntrackEntries).toBe(1);
+  });
+
+  it('collects expired entries in the background, and new connections take their slots', async () => {
+    const filter = await createFilter(compile(RULESET));
+    const from = (port: number) => Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', port, 53));
+    filter.processCapture(pcap(from(20000)));
+    // Other tuples once the first have expired: no lookup meets those.
+    filter.processCapture(pcap(from(20001), { start: 1_700_000_060 }));
+    expect(filter.conntrackTable()).toHaveLength(FLOWS);
+    expect(conntrackHighWater(filter.engine)).toBe(FLOWS);
   });
 });
