@@ -77,7 +77,7 @@ export type Stmt =
   // [to [:]PORT], with NatFlags; addresses and ports as written (a value,
   // range or prefix); netmap: `prefix to`.
   | { kind: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 'ip' | 'ip6'; netmap?: boolean; addr?: Expr; proto?: Expr; flags: number; loc: Location }
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; loc: Location }
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Expr; timeout?: Expr; data?: Expr; stmts?: Stmt[]; loc: Location }
   // `dup to ADDR [device DEV]` (netdev: `dup to DEV`).
   | { kind: 'dup'; to: Expr; dev?: Expr; loc: Location }
   // `fwd to DEV`, `fwd ip|ip6 to ADDR device DEV`.

@@ -691,9 +691,10 @@ export class Evaluator {
         if (set.isMap !== (s.data !== undefined)) throw NftError.at(s.loc, set.isMap ? `syntax error, missing map data` : `syntax error`);
         const data = s.data && this.valueExpr(ctx, s.data, set.dataType!);
         const timeout = s.timeout && this.constOf(s.timeout, typed(TYPES.time, 32, 'host')).value;
+        const expr = s.stmts && this.elementStmt(ctx, s.stmts, s.loc);
         set.dynamic = true;
         set.updated = true;
-        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data });
+        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data, ...(expr ? { expr } : {}), loc: s.loc });
         return;
       }
       case 'meter':
@@ -755,6 +756,19 @@ export class Evaluator {
     const expr = inner[0];
     if (inner.length !== 1 || !STATEFUL.has(expr.kind)) throw NftError.between(extent(s.stmt), s.loc, `meter statement must be stateful`);
     ctx.stmts.push({ kind: 'dynset', op: timeout !== undefined ? 'update' : 'add', set, key, timeout, expr, loc: s.loc });
+  }
+
+  // The statement an element a rule adds keeps, as stmt_evaluate_set takes
+  // them: stateful ones only.
+  private elementStmt(ctx: Ctx, stmts: Stmt[], loc: Location): TStmt {
+    const inner: TStmt[] = [];
+    for (const st of stmts) {
+      const before = inner.length;
+      this.stmt({ ...ctx, rule: { ...ctx.rule }, stmts: inner }, st);
+      if (inner.length !== before + 1 || !STATEFUL.has(inner[before]!.kind)) throw NftError.at(extent(st), `${st.kind} statement must be stateful`);
+    }
+    if (inner.length > 1) throw NftError.between(extent(stmts[1]!), loc, `more than one statement in a set element is not supported by nftwasm`);
+    return inner[0]!;
   }
 
   // nft's stmt_evaluate_queue: numbers are 16 bits, a range must grow and

@@ -101,7 +101,7 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
       const expect = r.stmts.find((s) => s.kind === 'objref' && s.object.kind === 'ctexpect');
       if (expect?.kind === 'objref' && expect.loc) return NftError.at(expect.loc, `ct expectation set is not supported by the nftwasm data plane yet`);
       const meter = r.stmts.find((s) => s.kind === 'dynset' && s.expr?.kind === 'connlimit');
-      if (meter?.kind === 'dynset' && meter.loc) return NftError.at(meter.loc, `a meter's ct count is not supported by the nftwasm data plane yet`);
+      if (meter?.kind === 'dynset' && meter.loc) return NftError.at(meter.loc, `ct count in a meter or a set element is not supported by the nftwasm data plane yet`);
       const synproxy = r.stmts.find((s) => (s.kind === 'objref' || s.kind === 'objmap') && s.objType === ObjectType.Synproxy);
       if (synproxy && r.loc) return NftError.at(r.loc, `synproxy is not supported by the nftwasm data plane yet`);
       const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind)) as ForwardingModel | undefined;

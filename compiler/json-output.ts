@@ -365,12 +365,11 @@ class JsonPrinter {
       case 'dynset': {
         const elem = s.timeout !== undefined ? { elem: { val: this.expr(s.key), timeout: s.timeout / 1000n } } : this.expr(s.key);
         // nft's meter_stmt_json: the element's statement stateless.
-        if (s.expr) {
-          const stmt = s.expr.kind === 'counter' ? { counter: null } : this.stmt(s.expr, []);
-          return { meter: { key: elem, stmt, size: s.set.declaredSize ?? 65535, name: s.set.name } };
-        }
-        if (s.data) return { map: { op: s.op, elem, data: this.expr(s.data), map: `@${s.set.name}` } };
-        return { set: { op: s.op, elem, set: `@${s.set.name}` } };
+        const stmt = s.expr && (s.expr.kind === 'counter' ? { counter: null } : this.stmt(s.expr, []));
+        if (stmt && s.set.meter) return { meter: { key: elem, stmt, size: s.set.declaredSize ?? 65535, name: s.set.name } };
+        const stmts: Record<string, Json> = stmt ? { stmt: [stmt as Json] } : {};
+        if (s.data) return { map: { op: s.op, elem, data: this.expr(s.data), map: `@${s.set.name}`, ...stmts } };
+        return { set: { op: s.op, elem, set: `@${s.set.name}`, ...stmts } };
       }
       case 'quota': {
         const { value, unit } = byteUnits(s.bytes);

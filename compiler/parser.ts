@@ -1425,7 +1425,7 @@ export class Parser {
     return BigInt(n.text) * BYTE_UNITS[u.text];
   }
 
-  // add|update|delete @set { KEY [timeout T] [: DATA] }
+  // add|update|delete @set { KEY [timeout T] [STATEMENT...] [: DATA] }
   private dynsetStmt(): Stmt {
     const t = this.next();
     this.expect('@');
@@ -1434,9 +1434,12 @@ export class Parser {
     const key = this.expr();
     let timeout: Expr | undefined;
     if (this.accept('timeout')) timeout = this.value();
+    // The statements each element keeps (nft's set_elem_stmt_list).
+    const stmts: Stmt[] = [];
+    while (!this.is(':') && !this.is('}') && this.peek().kind === 'word') stmts.push(this.stmt());
     const data = this.accept(':') ? this.expr() : undefined;
     const end = this.expect('}');
-    return { kind: 'dynset', op: t.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, data, loc: span(t, end) };
+    return { kind: 'dynset', op: t.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, data, ...(stmts.length ? { stmts } : {}), loc: span(t, end) };
   }
 
   // quota [over] N UNIT [used N UNIT]

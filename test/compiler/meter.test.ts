@@ -50,7 +50,7 @@ describe('meters', () => {
   });
 
   it('the data plane refuses a meter\'s ct count by name and place', async () => {
-    await expect(createFilter(compile(METERS('ip'), { filename: 'm.nft' }))).rejects.toThrow(/^m\.nft:10:3-39: Error: a meter's ct count is not supported by the nftwasm data plane yet/);
+    await expect(createFilter(compile(METERS('ip'), { filename: 'm.nft' }))).rejects.toThrow(/^m\.nft:10:3-39: Error: ct count in a meter or a set element is not supported by the nftwasm data plane yet/);
   });
 });
 

@@ -47,6 +47,11 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
       'ip saddr 1.1.1.1 counter comment "two\nlines"']));
   });
 
+  it('elements rules add to a named set keep a statement each', () => {
+    same('table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t}\n\tset c {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t}\n\tchain x {\n'
+      + '\t\tupdate @s { ip saddr limit rate over 5/second burst 5 packets } counter drop\n\t\tadd @c { ip saddr timeout 30s counter }\n\t\tct state new add @s { ip saddr ct count over 10 } drop\n\t\tadd @s { ip saddr quota over 10 mbytes }\n\t}\n}\n');
+  });
+
   it('a quota until its bytes is a plain quota', () => {
     same('table inet t {\n\tquota q {\n\t\tuntil 2 mbytes used 0 bytes\n\t}\n\tchain c {\n\t\tquota until 2 mbytes\n\t\tquota until 3 mbytes used 1 mbytes\n\t}\n}\n');
   });
