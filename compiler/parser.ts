@@ -888,6 +888,9 @@ export class Parser {
         case 'delete':
           if (this.is('@', 1)) return this.dynsetStmt();
           break;
+        case 'set':
+          if (this.is('add', 1) || this.is('update', 1) || this.is('delete', 1)) return this.oldDynsetStmt();
+          break;
         case 'quota': return this.quotaStmt();
         case 'reset':
           if (this.is('tcp', 1) && this.is('option', 2)) return this.tcpOptionReset();
@@ -1423,6 +1426,18 @@ export class Parser {
     const u = this.unitName();
     if (!Object.hasOwn(BYTE_UNITS, u.text)) this.failAt(span(from, u), 'Wrong rate format');
     return BigInt(n.text) * BYTE_UNITS[u.text];
+  }
+
+  // set add|update|delete KEY [timeout T] @set: the older spelling of the
+  // statement below, listed in the newer.
+  private oldDynsetStmt(): Stmt {
+    const t = this.next();
+    const op = this.next();
+    const key = this.expr();
+    const timeout = this.accept('timeout') ? this.value() : undefined;
+    this.expect('@');
+    const n = this.name();
+    return { kind: 'dynset', op: op.text as 'add' | 'update' | 'delete', set: n.text, key, timeout, loc: span(t, n) };
   }
 
   // add|update|delete @set { KEY [timeout T] [STATEMENT...] [: DATA] }

@@ -52,6 +52,10 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
       + '\t\tupdate @s { ip saddr limit rate over 5/second burst 5 packets } counter drop\n\t\tadd @c { ip saddr timeout 30s counter }\n\t\tct state new add @s { ip saddr ct count over 10 } drop\n\t\tadd @s { ip saddr quota over 10 mbytes }\n\t}\n}\n');
   });
 
+  it('the older set statement, listed in the newer spelling', () => {
+    same('table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t}\n\tchain x {\n\t\tset update ip saddr @s drop\n\t\tset add ip daddr @s\n\t}\n}\n');
+  });
+
   it('a quota until its bytes is a plain quota', () => {
     same('table inet t {\n\tquota q {\n\t\tuntil 2 mbytes used 0 bytes\n\t}\n\tchain c {\n\t\tquota until 2 mbytes\n\t\tquota until 3 mbytes used 1 mbytes\n\t}\n}\n');
   });
