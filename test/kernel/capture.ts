@@ -27,8 +27,9 @@ export class Capture {
     // -Z root: Debian's tcpdump otherwise drops to the tcpdump user before
     // opening the output file. --immediate-mode so packets reach the file as
     // they arrive and "quiet file" below means "no packets in flight".
-    // lo's 64 KiB packets overflow the default buffer of a capture on any.
-    const buffer = iface === "any" ? " -B 32768" : "";
+    // lo's 64 KiB packets overflow libpcap's default 2 MiB buffer when the
+    // machine is busy and tcpdump drains it late: 32 MiB for every capture.
+    const buffer = " -B 32768";
     const tcpdump = new BackgroundProcess(
       ns,
       `tcpdump -n -i ${iface} -s 0${buffer} -U --immediate-mode ${options} -Z root -w ${file}`,
