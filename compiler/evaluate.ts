@@ -1231,6 +1231,11 @@ export class Evaluator {
     if (protoName === 'ether' && ctx.family !== 'bridge' && !ctx.etherDevice) {
       this.addDependency(ctx, 'iiftype', 1);
       ctx.etherDevice = true;
+    } else if (protoName === 'ether' && ctx.family !== 'bridge') {
+      // A written `meta iiftype ether` is the header's dependency: nft
+      // lists it no more than the one it would add.
+      const written = ctx.stmts.find((st) => st.kind === 'match' && !st.dependency && (st.op === '==' || st.op === 'implicit') && st.left.kind === 'meta' && st.left.key === MetaKey.Iiftype && st.right.kind === 'const' && st.right.value === 1n);
+      if (written?.kind === 'match') written.dependency = true;
     }
     const familyNf = ctx.family === 'ip' ? 2 : ctx.family === 'ip6' ? 10 : undefined;
     const needNf = proto.nfproto ?? proto.onlyNfproto;

@@ -40,6 +40,9 @@ describe.skipIf(liveNftReason())('as live nft compiles and lists them', () => {
     same(chain('inet', ['ether saddr 00:11:22:33:44:55 ip saddr 1.2.3.4', 'ether saddr 00:11:22:33:44:55 ip6 saddr ::1', 'meta iiftype ether ip saddr 1.2.3.4',
       'ether daddr 00:11:22:33:44:55 arp operation request', 'ether saddr 00:11:22:33:44:55 icmp type echo-request', 'ether saddr 00:11:22:33:44:55 meta nfproto ipv4 ip saddr 1.2.3.4']));
     same(chain('netdev', ['ether saddr 00:11:22:33:44:55 ip saddr 1.2.3.4', 'ether saddr 00:11:22:33:44:55 icmpv6 type echo-request'], 'type filter hook ingress device lo priority 0; policy accept;'));
+    // A written iiftype match is the Ethernet header's dependency, listed
+    // no more than the one nft would add.
+    same(chain('inet', ['tcp dport 22 iiftype ether ip daddr 1.2.3.4 ether saddr 00:0f:54:0c:11:04 accept', 'meta iiftype ether ether saddr 00:0f:54:0c:11:04', 'meta iiftype ether', 'ether saddr 00:0f:54:0c:11:04 meta iiftype ether']));
   });
 
   it('names with a star are wildcards without quotes, and quoted strings span lines', () => {
