@@ -35,9 +35,8 @@ describe.skipIf(!!liveNftReason())('nft -j list ruleset', () => {
 // loaded into the live nft: the whole `nft -j list ruleset` is the same.
 // Where nft's listing itself differs from nftwasm's text listing, so does
 // its JSON: the order of an anonymous set of flag values (nft keeps the
-// kernel's hash order) and the iiftype dependency of an Ethernet address in
-// inet and netdev.
-const KNOWN_DIFFERENT = new Set(['inet/ether-ip.t', 'inet/tcp.t']);
+// kernel's hash order).
+const KNOWN_DIFFERENT = new Set(['inet/tcp.t']);
 
 describe.skipIf(!!liveNftReason() || !corpusAvailable())('nft -j list ruleset over the corpus', () => {
   it('lists every table of the corpus as the live nft does', () => {
