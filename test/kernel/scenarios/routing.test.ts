@@ -104,6 +104,9 @@ const RULESET6 = `table ip6 t {
 	chain c_pre {
 		type filter hook prerouting priority 0; policy accept;
 		ip6 daddr ff00::/8 return
+		# Neighbour discovery comes when the kernel's timers say, also
+		# before or after the capture: not compared.
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } return
 		fib saddr . iif oif exists counter
 		fib saddr . iif oif missing counter
 		fib daddr type local counter
