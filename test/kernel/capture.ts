@@ -11,7 +11,10 @@ export interface CaptureStats {
 }
 
 const START_TIMEOUT_MS = 5000;
-const QUIET_MS = 150;
+// Longer than the kernel's TCP delayed-ACK maximum and minimum RTO (200 ms
+// each): a late ACK or retransmission after a shorter quiet spell reached
+// the kernel's counters but not the capture.
+const QUIET_MS = 450;
 const QUIET_TIMEOUT_MS = 5000;
 const POLL_MS = 25;
 
