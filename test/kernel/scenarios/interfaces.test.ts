@@ -19,6 +19,7 @@ import { withKernelLog, withoutTime } from "../kernel-log.js";
 import { parseListingCounters } from "../lab.js";
 import { runHost, runInNamespace } from "../netns.js";
 import { unavailable } from "./parity.js";
+import { replayable } from "./router-lab.js";
 
 const TAG = `nftwasm${process.pid}if`;
 
@@ -94,26 +95,6 @@ const RULESET = `table inet t {
 	}
 }
 `;
-
-const SLL2 = 276;
-const OUTGOING = 4;
-
-// The records of a Linux cooked v2 pcap to replay: every incoming one, and
-// the outgoing ones sent from one of the router's own addresses.
-function replayable(pcap: Uint8Array, own: ReadonlySet<string>): Uint8Array {
-  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
-  if (view.getUint32(20, true) !== SLL2) throw new Error("expected a Linux cooked v2 capture");
-  const parts: Uint8Array[] = [pcap.subarray(0, 24)];
-  for (let at = 24; at + 16 <= pcap.length; ) {
-    const caplen = view.getUint32(at + 8, true);
-    const frame = pcap.subarray(at + 16, at + 16 + caplen);
-    const ipv4 = frame[0] === 0x08 && frame[1] === 0x00;
-    const source = ipv4 ? Array.from(frame.subarray(20 + 12, 20 + 16)).join(".") : "";
-    if (frame[10] !== OUTGOING || own.has(source)) parts.push(pcap.subarray(at, at + 16 + caplen));
-    at += 16 + caplen;
-  }
-  return Uint8Array.from(parts.flatMap((p) => Array.from(p)));
-}
 
 describe("meta keys of devices on every hook, against the kernel", () => {
   it.skipIf(unavailable)("per-rule counters equal the kernel's", async () => {

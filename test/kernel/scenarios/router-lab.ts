@@ -30,7 +30,7 @@ const OUTGOING = 4;
 
 // The records of a Linux cooked v2 pcap to replay: every incoming one, and
 // the outgoing ones sent from one of the router's own addresses.
-function replayable(pcap: Uint8Array, own: ReadonlySet<string>): Uint8Array {
+export function replayable(pcap: Uint8Array, own: ReadonlySet<string>): Uint8Array {
   const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
   if (view.getUint32(20, true) !== SLL2) throw new Error("expected a Linux cooked v2 capture");
   const parts: Uint8Array[] = [pcap.subarray(0, 24)];
