@@ -75,16 +75,23 @@ export let ctState: u32 = CtStateBit.Invalid;
 export let now: u64 = 0;
 export let stats: usize = 0;
 
-// What other modules do when an entry leaves the table (conntrack events
-// report it, expectations die with their master) and when the entry arrays
-// move: they register here, so that this module depends on none of them.
+// What other modules do when an entry enters the table (NAT indexes its
+// source), when it leaves it (conntrack events report it, expectations die
+// with their master) and when the entry arrays move: they register here, so
+// that this module depends on none of them.
 export type EntryHook = (e: usize, idx: u32) => void;
 export type GrowHook = (old: u32, n: u32) => void;
 const MAX_HOOKS = 4;
+const confirmHooks = new StaticArray<EntryHook>(MAX_HOOKS);
+let confirmHookCount = 0;
 const destroyHooks = new StaticArray<EntryHook>(MAX_HOOKS);
 let destroyHookCount = 0;
 const growHooks = new StaticArray<GrowHook>(MAX_HOOKS);
 let growHookCount = 0;
+
+export function onConfirm(hook: EntryHook): void {
+  unchecked(confirmHooks[confirmHookCount++] = hook);
+}
 
 export function onDestroy(hook: EntryHook): void {
   unchecked(destroyHooks[destroyHookCount++] = hook);
@@ -116,6 +123,7 @@ export function conntrackInit(max: u32): void {
   count = 0;
   key = heap.alloc(KEY_SIZE);
   rejected = heap.alloc(ENTRY_SIZE);
+  confirmHookCount = 0;
   destroyHookCount = 0;
   growHookCount = 0;
   stats = heap.alloc(<usize>CtStat.Count * 8);
@@ -797,6 +805,7 @@ export function confirm(): bool {
   slotInsert(replyHash, (idx << 1) + 2);
   count++;
   stat(CtStat.Insert);
+  for (let i = 0; i < confirmHookCount; i++) unchecked(confirmHooks[i])(e, idx);
   return true;
 }
 

@@ -14,6 +14,7 @@ import { processPacket } from './pipeline';
 import * as dev from './devices';
 import { setAccounting } from './conntrack-hook';
 import { expectInit } from './conntrack-expect';
+import { natInit } from './nat';
 import { defragInit } from './defrag';
 import { connlimitInit } from './connlimit';
 import { helpersInit } from './helpers';
@@ -63,6 +64,7 @@ export function init(ctMax: u32, inputBytes: u32, maxResults: u32): void {
   dev.devicesInit();
   ctt.conntrackInit(ctMax);
   expectInit();
+  natInit();
   defragInit();
   connlimitInit();
   helpersInit();

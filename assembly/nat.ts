@@ -5,6 +5,9 @@
 // of both directions is rewritten to it (nf_nat_packet, nf_nat_manip_pkt),
 // checksums updated as the kernel updates them, and ICMP errors have the
 // packet they quote translated too (nf_nat_icmp_reply_translation).
+// Source NAT remembers every connection it translated by its original
+// source (nf_nat_bysource), so that a new connection from that source
+// takes the same mapping (find_appropriate_src).
 import { CtEntry, CtStatus, DeviceEntry, Hook, NatFlags, NatType, RulesetFlags, Tuple, Verdict } from './abi';
 import * as pkt from './packet';
 import * as ctt from './conntrack';
@@ -207,8 +210,10 @@ function findBestIps(t: usize, e: usize, manip: i32): void {
 }
 
 // nf_nat_l4proto_unique_tuple: a free port (or ICMP id) in the range, from
-// a random offset (the kernel's get_random_u16; here the seeded generator).
+// a random offset (the kernel's get_random_u16; here the seeded generator)
+// or, for destination NAT without random, from the first.
 function l4UniqueTuple(t: usize, e: usize, manip: i32): void {
+  const randomSearch = (rangeFlags & RANDOM_ALL) != 0;
   const l4 = load<u8>(e + CtEntry.L4proto);
   let min: u32 = 0;
   let size: u32 = 0;
@@ -242,7 +247,9 @@ function l4UniqueTuple(t: usize, e: usize, manip: i32): void {
   } else {
     return;
   }
-  let off = nextRandom() & 0xffff;
+  // Destination NAT searches from the start of the range unless told to
+  // be random; source NAT from a random place.
+  let off: u32 = randomSearch || manip != MANIP_DST ? nextRandom() & 0xffff : 0;
   let attempts = size < MAX_ATTEMPTS ? size : MAX_ATTEMPTS;
   while (true) {
     for (let i: u32 = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
@@ -255,15 +262,141 @@ function l4UniqueTuple(t: usize, e: usize, manip: i32): void {
   }
 }
 
-// get_unique_tuple, without find_appropriate_src (reusing the mapping of
-// another connection from the same source address and port): the original
-// tuple when it is in the range and free, else the range's address and the
-// first free port from a random place.
+// nf_nat_bysource: the confirmed entries source NAT translated, in chains
+// of a hash of their original source (address, port or ICMP id, protocol,
+// zone), the latest first as hlist_add_head leaves them. Links are entry
+// slot numbers plus one (0 ends a chain), kept beside the entry arrays;
+// the chains are rebuilt in order when those arrays grow.
+let heads: usize = 0;
+let headMask: u32 = 0;
+let links: usize = 0;
+const srcKey = memory.data(<i32>ctt.TUPLE_KEY_SIZE, 8);
+
+export function natInit(): void {
+  heads = 0;
+  links = 0;
+  ctt.onConfirm(linkBySource);
+  ctt.onDestroy(unlinkBySource);
+  ctt.onGrow(bysourceGrow);
+}
+
+function sourceHash(l3: u8, l4: u8, zone: u16, src: usize, port: u16): u32 {
+  memory.fill(srcKey, 0, ctt.TUPLE_KEY_SIZE);
+  store<u8>(srcKey, l3);
+  store<u8>(srcKey + 1, l4);
+  store<u16>(srcKey + 2, zone);
+  copyAddr(srcKey + 4 + Tuple.Src, src);
+  store<u16>(srcKey + 4 + Tuple.SrcPort, port);
+  return ctt.hashKey(srcKey);
+}
+
+@inline function bucketOf(e: usize): usize {
+  const o = e + CtEntry.OrigTuple;
+  const h = sourceHash(load<u8>(e + CtEntry.L3proto), load<u8>(e + CtEntry.L4proto), ctt.zoneFor(e, 0), o + Tuple.Src, load<u16>(o + Tuple.SrcPort));
+  return heads + (<usize>(h & headMask) << 2);
+}
+
+@inline function nextAt(idx: u32): usize {
+  return links + (<usize>idx << 3);
+}
+
+function pushHead(bucket: usize, idx: u32): void {
+  const first = load<u32>(bucket);
+  store<u32>(nextAt(idx), first);
+  store<u32>(nextAt(idx) + 4, 0);
+  if (first != 0) store<u32>(nextAt(first - 1) + 4, idx + 1);
+  store<u32>(bucket, idx + 1);
+}
+
+// Chains for n entry slots: a bucket per slot (a power of two), the
+// entries of every old chain pushed from its end so that they keep their
+// order.
+function rebuild(n: u32): void {
+  const oldHeads = heads;
+  const oldBuckets: u32 = heads == 0 ? 0 : headMask + 1;
+  let buckets: u32 = 1;
+  while (buckets < n) buckets <<= 1;
+  heads = heap.alloc(<usize>buckets << 2);
+  memory.fill(heads, 0, <usize>buckets << 2);
+  headMask = buckets - 1;
+  for (let b: u32 = 0; b < oldBuckets; b++) {
+    let last = load<u32>(oldHeads + (<usize>b << 2));
+    if (last == 0) continue;
+    while (load<u32>(nextAt(last - 1)) != 0) last = load<u32>(nextAt(last - 1));
+    while (last != 0) {
+      const prev = load<u32>(nextAt(last - 1) + 4);
+      pushHead(bucketOf(ctt.entryAt(last - 1)), last - 1);
+      last = prev;
+    }
+  }
+}
+
+function bysourceGrow(old: u32, n: u32): void {
+  if (links == 0) return;
+  const from = links;
+  links = heap.alloc(<usize>n << 3);
+  memory.copy(links, from, <usize>old << 3);
+  rebuild(n);
+}
+
+function linkBySource(e: usize, idx: u32): void {
+  if (!ctt.hasStatus(e, CtStatus.Snat)) return;
+  if (links == 0) {
+    links = heap.alloc(<usize>ctt.allocated << 3);
+    rebuild(ctt.allocated);
+  }
+  pushHead(bucketOf(e), idx);
+}
+
+function unlinkBySource(e: usize, idx: u32): void {
+  if (links == 0 || !ctt.hasStatus(e, CtStatus.Snat)) return;
+  const next = load<u32>(nextAt(idx));
+  const prev = load<u32>(nextAt(idx) + 4);
+  if (prev != 0) store<u32>(nextAt(prev - 1), next);
+  else store<u32>(bucketOf(e), next);
+  if (next != 0) store<u32>(nextAt(next - 1) + 4, prev);
+}
+
+// find_appropriate_src: the mapping of the latest live connection from the
+// source of orig (same protocol, address, port and zone), with orig's
+// destination, into t, if it is in the range.
+function findAppropriateSrc(t: usize, orig: usize, e: usize): bool {
+  if (links == 0) return false;
+  const l3 = load<u8>(e + CtEntry.L3proto);
+  const l4 = load<u8>(e + CtEntry.L4proto);
+  const zone = ctt.zoneFor(e, 0);
+  const port = load<u16>(orig + Tuple.SrcPort);
+  const h = sourceHash(l3, l4, zone, orig + Tuple.Src, port);
+  let ref = load<u32>(heads + (<usize>(h & headMask) << 2));
+  while (ref != 0) {
+    const c = ctt.entryAt(ref - 1);
+    const o = c + CtEntry.OrigTuple;
+    ref = load<u32>(nextAt(ref - 1));
+    if (load<u8>(c + CtEntry.L3proto) != l3 || load<u8>(c + CtEntry.L4proto) != l4 || ctt.zoneFor(c, 0) != zone) continue;
+    if (load<u16>(o + Tuple.SrcPort) != port || memory.compare(o + Tuple.Src, orig + Tuple.Src, 16) != 0 || ctt.isExpired(c)) continue;
+    invertInto(t, c, 1);
+    copyAddr(t + Tuple.Dst, orig + Tuple.Dst);
+    store<u16>(t + Tuple.DstPort, load<u16>(orig + Tuple.DstPort));
+    if (inRange(t, e)) return true;
+  }
+  return false;
+}
+
+// get_unique_tuple: for source NAT, the original tuple when it is in the
+// range and free, else the mapping of the latest connection from the same
+// source address and port when it is in the range and free; otherwise the
+// range's address and the first free port of the search.
 function uniqueTuple(t: usize, orig: usize, e: usize, manip: i32): void {
   const randomAll = (rangeFlags & RANDOM_ALL) != 0;
-  if (manip == MANIP_SRC && !randomAll && inRange(orig, e) && !usedTuple(orig, e)) {
-    memory.copy(t, orig, Tuple.Size);
-    return;
+  if (manip == MANIP_SRC && !randomAll) {
+    if (inRange(orig, e)) {
+      if (!usedTuple(orig, e)) {
+        memory.copy(t, orig, Tuple.Size);
+        return;
+      }
+    } else if (findAppropriateSrc(t, orig, e) && !usedTuple(t, e)) {
+      return;
+    }
   }
   memory.copy(t, orig, Tuple.Size);
   findBestIps(t, e, manip);

@@ -12,7 +12,9 @@ import { CtEvent, PacketFate } from '../../assembly/abi.js';
 const CLIENT = '10.0.0.2';
 const CLIENT2 = '10.0.0.3';
 const SERVER = '198.51.100.2';
+const SERVER2 = '198.51.100.3';
 const PUBLIC = '203.0.113.1';
+const PUBLIC2 = '203.0.113.2';
 
 const natTable = (post: string[], pre: string[] = []) => `table ip nat {
 	chain pre {
@@ -160,6 +162,41 @@ describe('NAT in the data plane', () => {
     expect(clash.conntrack).toContain(`src=${CLIENT2} dst=${SERVER} sport=5000 dport=53 [UNREPLIED] src=${SERVER} dst=${PUBLIC} sport=53 dport=${other} `);
     const ranged = await run(natTable([`meta l4proto udp snat to ${PUBLIC}:2000-2001`]), [udp(CLIENT, SERVER, 5000, 53), udp(CLIENT2, SERVER, 5000, 53)]);
     expect(ranged.out.map((p) => port(p, 20)).sort()).toEqual([2000, 2001]);
+  });
+
+  it('a new connection from a source already translated takes its mapping: the address of a range the hash would not pick, a port a clash moved', async () => {
+    const range = natTable(['snat to 203.0.113.10-203.0.113.13']);
+    const alone = await run(range, [udp(CLIENT, SERVER2, 5000, 53)]);
+    const both = await run(range, [udp(CLIENT, SERVER, 5000, 53), udp(CLIENT, SERVER2, 5000, 53), udp(CLIENT, SERVER2, 5001, 53)]);
+    expect(addrOf(alone.out[0]!, 12)).toBe('203.0.113.12');
+    expect(both.out.map((p) => `${addrOf(p, 12)}:${port(p, 20)}`)).toEqual(['203.0.113.11:5000', '203.0.113.11:5000', '203.0.113.12:5001']);
+    const moved = await run(natTable([`snat to ${PUBLIC}`]), [udp(CLIENT, SERVER, 5000, 53), udp(CLIENT2, SERVER, 5000, 53), udp(CLIENT2, SERVER2, 5000, 53)]);
+    const ports = moved.out.map((p) => port(p, 20));
+    expect(ports[1]).not.toBe(5000);
+    expect(ports[2]).toBe(ports[1]);
+    expect(moved.out.every(checksumsHold)).toBe(true);
+  });
+
+  it('the mapping of a source is still found once the table grew, and no longer once its connection expired', async () => {
+    const filter = await createFilter(compile(natTable(['snat to 203.0.113.10-203.0.113.13'])), { seed: 7 });
+    const flows = Array.from({ length: 1100 }, (_, i) => udp(CLIENT, SERVER, 10000 + i, 53));
+    const packets = [...flows, udp(CLIENT, SERVER2, 10000, 53), udp(CLIENT, SERVER2, 10000, 54)];
+    const times = [...flows.map((_, i) => 1000 + i / 1000), 1002, 1100];
+    const sources: string[] = [];
+    filter.processCapture(pcap(packets, { linkType: LINKTYPE_RAW, times }), (b) => {
+      for (let i = 0; i < b.count; i++) sources.push(addrOf(Uint8Array.from(b.data(i)), 12));
+    });
+    expect(sources.slice(-3)).toEqual(['203.0.113.11', '203.0.113.11', '203.0.113.12']);
+  });
+
+  it('dnat to a port range takes its first free port, not a random one', async () => {
+    const { out } = await run(natTable([], [`udp dport 5000 dnat to ${SERVER}:8000-8100`]), [
+      udp(CLIENT, PUBLIC, 4000, 5000),
+      udp(CLIENT2, PUBLIC, 4000, 5000),
+      udp(CLIENT, PUBLIC2, 4000, 5000),
+      udp(CLIENT, PUBLIC2, 4001, 5000),
+    ]);
+    expect(out.map((p) => port(p, 22))).toEqual([8000, 8000, 8001, 8000]);
   });
 
   it('an ICMP echo id already taken is changed, and the reply gets the original back', async () => {

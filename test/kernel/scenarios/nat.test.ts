@@ -6,7 +6,10 @@
 // without persistent) or to another prefix (netmap), with real curl, ping
 // and UDP traffic over IPv4 and IPv6, a second client address whose UDP
 // source port clashes with the first one's once masqueraded, and an ICMP
-// error coming back through the snat. The router's `tcpdump -i any`
+// error coming back through the snat. A source already translated keeps
+// its mapping towards a second server address (the range's address the
+// hash would not have picked, the port the clash moved), and a dnat to a
+// port range takes its first free port. The router's `tcpdump -i any`
 // capture (Linux cooked v2) is replayed as it is, with its `ip -j -d addr`
 // and `ip -j route show table all`, through `nftwasm filter ... -w OUT`:
 // the per-rule counters and the conntrack table must equal the kernel's
@@ -29,6 +32,7 @@ const RULESET = `table ip nat {
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
 		iifname "lana" tcp dport 8080 counter dnat to 10.62.2.2:8000
+		iifname "lana" udp dport 8090 counter dnat to 10.62.2.2:7000-7010
 		iifname "lana" counter dnat ip to ip daddr . tcp dport map { 10.62.1.1 . 8081 : 10.62.2.2 . 8000 }
 		ct state new counter
 	}
@@ -39,6 +43,7 @@ const RULESET = `table ip nat {
 		udp sport 40010 counter snat to 10.62.2.100-10.62.2.103
 		udp sport 40011 counter snat to 10.62.2.100-10.62.2.103 persistent
 		udp sport 40020 counter snat ip prefix to ip saddr map { 10.62.1.0/24 : 10.62.3.0/24 }
+		udp sport 40040 counter accept
 		oifname "lanb" ip saddr 10.62.1.0/24 counter masquerade
 	}
 }
@@ -166,6 +171,20 @@ function withoutClashPorts(lines: string[]): string[] {
   });
 }
 
+// The address and port a UDP connection's source was translated to.
+function mappingOf(table: string, src: string, sport: number, dst: string): string {
+  const m = new RegExp(`src=${src} dst=${dst} sport=${sport} .*?src=\\S+ dst=(\\S+) sport=\\d+ dport=(\\d+)`).exec(table);
+  if (!m) throw new Error(`no entry of ${src}:${sport} > ${dst}`);
+  return `${m[1]}:${m[2]}`;
+}
+
+// The address and port a UDP connection's destination was translated to.
+function replySourceOf(table: string, src: string, sport: number, dst: string): string {
+  const m = new RegExp(`src=${src} dst=${dst} sport=${sport} .*?src=(\\S+) dst=\\S+ sport=(\\d+)`).exec(table);
+  if (!m) throw new Error(`no entry of ${src}:${sport} > ${dst}`);
+  return `${m[1]}:${m[2]}`;
+}
+
 // A forwarded UDP datagram whose source port NAT changed: its source port
 // and checksum follow the random pick.
 function maskClash(received: Uint8Array, ip: string): string {
@@ -193,7 +212,7 @@ describe("NAT on a router, against the kernel", () => {
       await runHost(["ip", "-n", c, "link", "add", "eth0", "type", "veth", "peer", "name", "lana", "netns", r], "host");
       await runHost(["ip", "-n", s, "link", "add", "eth0", "type", "veth", "peer", "name", "lanb", "netns", r], "host");
       await runInNamespace(c, "ip addr add 10.62.1.2/24 dev eth0 && ip addr add 10.62.1.3/24 dev eth0 && ip addr add fd62:1::2/64 dev eth0 nodad && ip link set eth0 up && ip route add default via 10.62.1.1 && ip -6 route add default via fd62:1::1");
-      await runInNamespace(s, "ip addr add 10.62.2.2/24 dev eth0 && ip addr add fd62:2::2/64 dev eth0 nodad && ip link set eth0 up && ip route add default via 10.62.2.1 && ip -6 route add default via fd62:2::1");
+      await runInNamespace(s, "ip addr add 10.62.2.2/24 dev eth0 && ip addr add 10.62.2.3/24 dev eth0 && ip addr add fd62:2::2/64 dev eth0 nodad && ip link set eth0 up && ip route add default via 10.62.2.1 && ip -6 route add default via fd62:2::1");
       await runInNamespace(r, [
         "ip addr add 10.62.1.1/24 dev lana",
         "ip addr add 10.62.2.1/24 dev lanb",
@@ -212,7 +231,7 @@ describe("NAT on a router, against the kernel", () => {
       servers.push(echo);
       // Takes datagrams and answers none: the clashing flow's translated
       // port, the kernel's random pick, never comes back to be replayed.
-      const sink = new BackgroundProcess(s, `${SYSTEM_PYTHON} -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('10.62.2.2', 9))
+      const sink = new BackgroundProcess(s, `${SYSTEM_PYTHON} -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 9))
 while True: s.recv(100)"`);
       servers.push(sink);
       await writeFile(join(dir, "index.html"), "hello\n");
@@ -248,6 +267,11 @@ except OSError: pass"`;
         for (const src of ["10.62.1.2", "10.62.1.3"]) await runInNamespace(c, udp(src, sport, "10.62.2.2", 9));
       }
       await runInNamespace(c, udp("10.62.1.2", 40020, "10.62.2.2", 7));
+      for (const src of ["10.62.1.2", "10.62.1.3"]) await runInNamespace(c, udp(src, 40010, "10.62.2.3", 9));
+      await runInNamespace(c, udp("10.62.1.3", 40002, "10.62.2.3", 9));
+      await runInNamespace(c, udp("10.62.1.2", 40040, "10.62.1.1", 8090));
+      await runInNamespace(c, udp("10.62.1.3", 40040, "10.62.1.1", 8090));
+      await runInNamespace(c, udp("10.62.1.2", 40040, "10.62.2.1", 8090));
       const { pcap } = await capture.stop();
       capture = undefined;
       const kernelListing = await runInNamespace(r, "nft list ruleset");
@@ -265,6 +289,13 @@ except OSError: pass"`;
       expect(theirs.filter((x) => x.packets > 0).length).toBeGreaterThan(10);
       expect(parseListingCounters(ourListing)).toEqual(theirs);
 
+      for (const table of [kernelConntrack, ourConntrack]) {
+        const mapped = (src: string, sport: number, dst: string) => mappingOf(table, src, sport, dst);
+        expect(mapped("10.62.1.2", 40010, "10.62.2.3")).toBe(mapped("10.62.1.2", 40010, "10.62.2.2"));
+        expect(mapped("10.62.1.3", 40010, "10.62.2.3")).toBe(mapped("10.62.1.3", 40010, "10.62.2.2"));
+        expect(mapped("10.62.1.3", 40002, "10.62.2.3")).toBe(mapped("10.62.1.3", 40002, "10.62.2.2"));
+        expect(["10.62.1.1", "10.62.2.1"].map((d) => replySourceOf(table, "10.62.1.2", 40040, d))).toEqual(["10.62.2.2:7000", "10.62.2.2:7001"]);
+      }
       const kernelTable = withoutClashPorts(normalizeConntrack(kernelConntrack));
       expect(kernelTable.some((l) => l.includes("src=10.62.1.3 ") && l.includes("sport=40002 ") && l.includes("sport=9 dport=P"))).toBe(true);
       expect(withoutClashPorts(normalizeConntrack(ourConntrack))).toEqual(kernelTable);
