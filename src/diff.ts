@@ -1,10 +1,10 @@
 // What a ruleset change does to real traffic: one capture replayed through
 // two rulesets, packet by packet, and the connections whose packets meet
 // another verdict under the new one.
-import { PacketFate } from '../assembly/abi.js';
+import { CtEvent, PacketFate } from '../assembly/abi.js';
 import type { Ruleset } from '../compiler/index.js';
 import { createFilter, type CaptureReader, type FilterOptions } from './filter.js';
-import { flowOf, type Flow } from './flow.js';
+import { entryFlow, flowKey, flowOf, type Flow } from './flow.js';
 import { FATE_NAMES, secondsText } from './output/names.js';
 import type { PacketBatch } from './packet-batch.js';
 import { ruleTexts } from './rule-text.js';
@@ -126,17 +126,37 @@ export async function diffRulesets(oldRuleset: Ruleset, newRuleset: Ruleset, ope
   const flows = new Map<string, FlowTally>();
   const unkeyed: Flow = { family: 'ipv4', protocol: 0, src: '', dst: '' };
   let packets = 0;
-  const newFilter = await createFilter(newRuleset, options);
+  // A packet of a conntrack entry belongs to the flow of the entry's
+  // original tuple, which NEW events give: NAT leaves the packets of the
+  // two directions with addresses that are not each other's swapped.
+  const byEntry = new Map<number, FlowTally>();
+  const entryFlows = new Map<number, Flow>();
+  const newFilter = await createFilter(newRuleset, { ...options, events: true });
   newFilter.processReader(open(), (batch) => {
+    const events = batch.events!;
+    for (let j = 0; j < events.count; j++) {
+      if (events.type(j) !== CtEvent.New) continue;
+      const entry = events.entry(j);
+      entryFlows.set(entry.id, entryFlow(entry));
+    }
     for (let i = 0; i < batch.count; i++) {
       const at = batch.firstPacket - 1 + i;
       if (at >= before.count) continue;
-      const identity = flowOf(batch.linkType(i), batch.data(i));
-      const key = identity?.key ?? '';
-      let tally = flows.get(key);
+      const id = batch.ctId(i);
+      let tally = id !== 0 ? byEntry.get(id) : undefined;
       if (!tally) {
-        tally = { flow: identity?.flow ?? unkeyed, packets: 0, changed: 0, oldAccepted: 0, newAccepted: 0, lost: 0, gained: 0 };
-        flows.set(key, tally);
+        const original = id !== 0 ? entryFlows.get(id) : undefined;
+        const identity = original ? { key: flowKey(original), flow: original } : flowOf(batch.linkType(i), batch.data(i));
+        const key = identity?.key ?? '';
+        tally = flows.get(key);
+        if (!tally) {
+          tally = { flow: identity?.flow ?? unkeyed, packets: 0, changed: 0, oldAccepted: 0, newAccepted: 0, lost: 0, gained: 0 };
+          flows.set(key, tally);
+        }
+        if (id !== 0) {
+          byEntry.set(id, tally);
+          entryFlows.delete(id);
+        }
       }
       packets++;
       tally.packets++;

@@ -3,7 +3,7 @@
 // connection by, the same for both directions. The first packet seen of a
 // connection gives its original direction, as in conntrack.
 import { formatIpv4, formatIpv6 } from './address.js';
-import type { ConntrackTuple } from './conntrack-table.js';
+import type { ConntrackEntry, ConntrackTuple } from './conntrack-table.js';
 import { ethertypeAt } from './output/packet-summary.js';
 
 // A connection's original tuple, as conntrack's listing has it, with its
@@ -58,22 +58,33 @@ export function flowOf(linkType: number, data: Uint8Array): { key: string; flow:
     return null;
   }
   const flow: Flow = { family, protocol, src, dst };
-  let ends = [`${src}`, `${dst}`];
-  let extra = '';
   if (th >= 0 && PORTED.has(protocol) && th + 4 <= data.length) {
     flow.sport = v.getUint16(th);
     flow.dport = v.getUint16(th + 2);
-    ends = [`${src}|${flow.sport}`, `${dst}|${flow.dport}`];
   } else if (th >= 0 && (protocol === 1 || protocol === 58) && th + 2 <= data.length) {
     flow.type = data[th];
     flow.code = data[th + 1];
-    if (ECHO[protocol].has(flow.type) && th + 6 <= data.length) {
-      flow.id = v.getUint16(th + 4);
-      extra = `echo|${flow.id}`;
-    } else {
-      extra = `${flow.type}|${flow.code}`;
-    }
+    if (ECHO[protocol].has(flow.type) && th + 6 <= data.length) flow.id = v.getUint16(th + 4);
   }
+  return { key: flowKey(flow), flow };
+}
+
+// The key of a flow, the same for both of its directions.
+export function flowKey(flow: Flow): string {
+  let ends = [flow.src, flow.dst];
+  let extra = '';
+  if (flow.sport !== undefined) ends = [`${flow.src}|${flow.sport}`, `${flow.dst}|${flow.dport}`];
+  else if (flow.id !== undefined) extra = `echo|${flow.id}`;
+  else if (flow.type !== undefined) extra = `${flow.type}|${flow.code}`;
   if (ends[0] > ends[1]) ends.reverse();
-  return { key: `${family}|${protocol}|${ends[0]}|${ends[1]}|${extra}`, flow };
+  return `${flow.family}|${flow.protocol}|${ends[0]}|${ends[1]}|${extra}`;
+}
+
+// A conntrack entry's original tuple as a flow.
+export function entryFlow(entry: ConntrackEntry): Flow {
+  const { src, dst, sport, dport, type, code, id } = entry.original;
+  const flow: Flow = { family: entry.l3proto === 10 ? 'ipv6' : 'ipv4', protocol: entry.l4proto, src, dst };
+  if (PORTED.has(entry.l4proto)) Object.assign(flow, { sport, dport });
+  else if (type !== undefined) Object.assign(flow, { type, code, id });
+  return flow;
 }

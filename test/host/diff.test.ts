@@ -60,6 +60,37 @@ describe('diff', () => {
     expect(r.summary).toEqual({ flows: 5, packets: 17, changedFlows: 2, changedPackets: 6, nowDropped: 2, nowAccepted: 0, mixed: 0 });
   });
 
+  it('a translated connection is one flow, named by its original tuple, both directions counted in it', async () => {
+    const natRules = (forward: string) => `table ip nat {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 8080 dnat to 198.51.100.2:80
+	}
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 10.0.1.1 snat to 203.0.113.1
+	}
+}
+table ip filter {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+${forward}	}
+}
+`;
+    const capture = pcap([
+      tcp({ src: '10.0.1.1', dst: '198.51.100.2', sport: 40000, dport: 80, seq: 100, flags: SYN }),
+      tcp({ src: '198.51.100.2', dst: '203.0.113.1', sport: 80, dport: 40000, seq: 500, ack: 101, flags: SYNACK }),
+      tcp({ src: '10.0.1.2', dst: '203.0.113.1', sport: 40001, dport: 8080, seq: 100, flags: SYN }),
+      tcp({ src: '198.51.100.2', dst: '10.0.1.2', sport: 80, dport: 40001, seq: 500, ack: 101, flags: SYNACK }),
+    ]);
+    const r = await diffRulesets(compile(natRules('')), compile(natRules('\t\tct direction reply drop\n')), reader(capture));
+    expect(r.changes.map((c) => [`${c.flow.src}:${c.flow.sport} ${c.flow.dst}:${c.flow.dport}`, c.packets, c.changedPackets])).toEqual([
+      ['10.0.1.1:40000 198.51.100.2:80', 2, 1],
+      ['10.0.1.2:40001 203.0.113.1:8080', 2, 1],
+    ]);
+    expect(r.summary.flows).toBe(2);
+  });
+
   it('runs from the command line, as text or JSON, with --exit-code', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-diff-'));
     const [oldFile, newFile, capture] = ['old.nft', 'new.nft', 'in.pcap'].map((f) => join(dir, f));
