@@ -676,6 +676,35 @@ export function natPacket(e: usize, dir: u8, manip: i32): bool {
   return true;
 }
 
+// What the host sent through NAT is captured as it left, translated: a
+// packet that no connection knows, whose tuple turned around is the
+// original of a connection NAT bound, is that connection's reply as the
+// host's socket sent it before NAT (a redirected connection's answer).
+// It is turned back into that, so that it meets conntrack and NAT as it
+// did; postrouting translates it again.
+export function untranslateSent(): bool {
+  if (!natActive(pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1) || !hasPorts(pkt.l4proto) || pkt.th == 0 || !pkt.captured(pkt.th, 8)) return false;
+  ctt.keyFromPacket(0, false);
+  const k = ctt.keyPtr();
+  if (ctt.findEntry(k) != 0) return false;
+  store<u32>(usedKey, load<u32>(k));
+  copyAddr(usedKey + 4 + Tuple.Src, k + 4 + Tuple.Dst);
+  copyAddr(usedKey + 4 + Tuple.Dst, k + 4 + Tuple.Src);
+  store<u16>(usedKey + 4 + Tuple.SrcPort, load<u16>(k + 4 + Tuple.DstPort));
+  store<u16>(usedKey + 4 + Tuple.DstPort, load<u16>(k + 4 + Tuple.SrcPort));
+  const e = ctt.findEntry(usedKey);
+  if (e == 0 || memory.compare(e + CtEntry.OrigTuple, usedKey + 4, Tuple.Size) != 0) return false;
+  if (!ctt.hasStatus(e, CtStatus.Dnat) && !ctt.hasStatus(e, CtStatus.Snat)) return false;
+  tupleInto(target, e, 1);
+  const l4 = pkt.l4proto;
+  const partial = (l4 == pkt.IPPROTO_TCP || l4 == pkt.IPPROTO_UDP) && offloadPending(l4, l4 == pkt.IPPROTO_TCP ? 16 : 6);
+  const v6 = pkt.nfproto == pkt.NFPROTO_IPV6;
+  if (!manipIp(pkt.net, pkt.th, packetEnd(), v6, l4, target, MANIP_SRC, partial)) return false;
+  if (!manipIp(pkt.net, pkt.th, packetEnd(), v6, l4, target, MANIP_DST, partial)) return false;
+  reparsePorts();
+  return true;
+}
+
 // Whether the packet is an ICMP message of its own family, which for a
 // related connection nf_nat hands to nf_nat_icmp_reply_translation.
 export function relatedIcmp(): bool {

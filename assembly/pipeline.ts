@@ -374,6 +374,10 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     fate = PacketFate.ForwardedCopy;
     store<u8>(out + PacketResult.Fate, <u8>fate);
   }
+  if (fate == PacketFate.Filtered && pkt.outgoing) {
+    ctt.now = time;
+    nat.untranslateSent();
+  }
   let path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
   nat.resetPacketNat();
   if (fate == PacketFate.Filtered && path == PATH_NONE) {

@@ -332,6 +332,28 @@ describe('NAT in the data plane', () => {
     // The forward chain counted the packet once.
     expect(parseListingCounters(filter.listRuleset()).map((c) => c.packets)).toEqual([1]);
   });
+
+  it("in a cooked capture, a redirected connection's answer, captured translated, meets output as the listener sent it", async () => {
+    const { devices, routes } = lanAndWan();
+    const rules = natTable([], ['iifname "lan" udp dport 53 redirect to :5353']) + `table ip f {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		udp sport 5353 ct direction reply counter
+	}
+}
+`;
+    const answer = udp(SERVER, CLIENT, 53, 5000);
+    const capture = pcapFrames([sll2(2, 0, udp(CLIENT, SERVER, 5000, 53)), sll2(2, 4, answer)], { linkType: LINKTYPE_LINUX_SLL2 });
+    const filter = await createFilter(compile(rules), { network: { devices, routes } });
+    const out: number[][] = [];
+    filter.processCapture(capture, (batch) => {
+      for (let i = 0; i < batch.count; i++) out.push(Array.from(batch.data(i).subarray(20)));
+    });
+    expect(parseListingCounters(filter.listRuleset()).map((c) => c.packets)).toEqual([1]);
+    expect(filter.conntrackListing()).toContain(`src=${CLIENT} dst=${SERVER} sport=5000 dport=53 src=10.0.0.1 dst=${CLIENT} sport=5353 dport=5000 mark=0`);
+    expect(filter.conntrackListing().trim().split('\n')).toHaveLength(1);
+    expect(out[1]).toEqual(answer);
+  });
 });
 
 const LINKTYPE_LINUX_SLL2 = 276;
