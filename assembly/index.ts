@@ -279,7 +279,9 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     pos = cap.recordEnd;
     if (output.enabled && fate != <u8>PacketFate.ForwardedCopy) {
       const cls = load<u8>(out + PacketResult.Verdict) == <u8>Verdict.Accept ? OutputClass.Accepted : OutputClass.Dropped;
-      if (!output.outputPacket(cls, cap.linkType, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime)) {
+      // The device the packet leaves by, for a packet that met the hooks.
+      const device = fate == <u8>PacketFate.Filtered ? dev.outputEntry() : 0;
+      if (!output.outputPacket(cls, cap.linkType, device, cap.recordData, cap.recordCaplen, cap.recordOrigLen, cap.recordTime)) {
         status = BatchStatus.OutputLinkType;
         break;
       }

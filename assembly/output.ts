@@ -3,27 +3,30 @@
 // class's region of memory as it is decided, and the host writes the
 // regions out whole after every batch. Byte for byte what the host's own
 // pcap and pcapng writers produce.
-import { OutputFormat, OUTPUT_SNAPLEN } from './abi';
+import { DeviceEntry, OutputFormat, OUTPUT_SNAPLEN } from './abi';
 
 const CLASSES = 2;
-// Link types a pcapng file may describe an interface for.
+// Interfaces (a link type, and the device packets leave by when the run
+// knows it) a pcapng file may describe.
 const MAX_INTERFACES = 64;
+const IFNAMSIZ: u32 = 16;
 // The most a packet's record can take beside its bytes: a section header
-// and an interface description before its enhanced packet block, and the
-// block's padding.
-const RECORD_OVERHEAD: u32 = 28 + 32 + 32 + 3;
+// and an interface description (its if_name option included) before its
+// enhanced packet block, and the block's padding.
+const RECORD_OVERHEAD: u32 = 28 + 32 + 4 + IFNAMSIZ + 32 + 3;
 
 const PCAP_MAGIC_NANOSECONDS: u32 = 0xa1b23c4d;
 const PCAPNG_SECTION_HEADER: u32 = 0x0a0d0d0a;
 const PCAPNG_BYTE_ORDER_MAGIC: u32 = 0x1a2b3c4d;
 const PCAPNG_INTERFACE: u32 = 1;
 const PCAPNG_ENHANCED_PACKET: u32 = 6;
+const IF_NAME: u32 = 2;
 const IF_TSRESOL: u32 = 9;
 const NO_LINK_TYPE: u32 = 0xffffffff;
 
 // Per class: [format, region, capacity, position, started, file link type
-// (pcap), last link type, last interface, interface count], and the link
-// type of each pcapng interface.
+// (pcap), last link type and device, last interface, interface count], and
+// the link type and device index of each pcapng interface.
 const format = new StaticArray<u32>(CLASSES);
 const region = new StaticArray<usize>(CLASSES);
 const capacity = new StaticArray<u32>(CLASSES);
@@ -31,9 +34,11 @@ const position = new StaticArray<u32>(CLASSES);
 const started = new StaticArray<bool>(CLASSES);
 const fileLinkType = new StaticArray<u32>(CLASSES);
 const lastLinkType = new StaticArray<u32>(CLASSES);
+const lastDevice = new StaticArray<u32>(CLASSES);
 const lastInterface = new StaticArray<u32>(CLASSES);
 const interfaceCount = new StaticArray<u32>(CLASSES);
 const interfaces = new StaticArray<u32>(CLASSES * MAX_INTERFACES);
+const interfaceDevices = new StaticArray<u32>(CLASSES * MAX_INTERFACES);
 
 export let enabled = false;
 // The class whose pcap file met a second link type, or -1.
@@ -94,28 +99,42 @@ function sectionHeader(at: usize): u32 {
   return 28;
 }
 
-function interfaceBlock(at: usize, linkType: u32): u32 {
+// An interface description; device (a DeviceEntry, or 0) gives its name.
+function interfaceBlock(at: usize, linkType: u32, device: usize): u32 {
+  let nameLen: u32 = 0;
+  if (device != 0) while (nameLen < IFNAMSIZ && load<u8>(device + DeviceEntry.Name + nameLen) != 0) nameLen++;
+  const nameOption: u32 = nameLen == 0 ? 0 : 4 + ((nameLen + 3) & ~3);
+  const block = 32 + nameOption;
   put32(at, PCAPNG_INTERFACE);
-  put32(at + 4, 32);
+  put32(at + 4, block);
   store<u16>(at + 8, <u16>linkType);
   store<u16>(at + 10, 0);
   put32(at + 12, OUTPUT_SNAPLEN);
-  store<u16>(at + 16, <u16>IF_TSRESOL);
-  store<u16>(at + 18, 1);
-  put32(at + 20, 9);
-  put32(at + 24, 0);
-  put32(at + 28, 32);
-  return 32;
+  let o = at + 16;
+  if (nameLen != 0) {
+    store<u16>(o, <u16>IF_NAME);
+    store<u16>(o + 2, <u16>nameLen);
+    memory.fill(o + 4, 0, nameOption - 4);
+    memory.copy(o + 4, device + DeviceEntry.Name, nameLen);
+    o += nameOption;
+  }
+  store<u16>(o, <u16>IF_TSRESOL);
+  store<u16>(o + 2, 1);
+  put32(o + 4, 9);
+  put32(o + 8, 0);
+  put32(o + 12, block);
+  return block;
 }
 
-// The interface id of linkType in class cls's pcapng file, describing it
-// first when it is new.
-function interfaceFor(cls: i32, linkType: u32, at: usize): u32 {
+// The interface id of linkType (and the device, when known) in class
+// cls's pcapng file, describing it first when it is new.
+function interfaceFor(cls: i32, linkType: u32, device: usize, at: usize): u32 {
+  const index: u32 = device != 0 ? load<u32>(device + DeviceEntry.Index) : 0;
   let written: u32 = 0;
   const n = interfaceCount[cls];
   let id: u32 = n;
   for (let i: u32 = 0; i < n; i++) {
-    if (interfaces[cls * MAX_INTERFACES + i] == linkType) {
+    if (interfaces[cls * MAX_INTERFACES + i] == linkType && interfaceDevices[cls * MAX_INTERFACES + i] == index) {
       id = i;
       break;
     }
@@ -123,18 +142,22 @@ function interfaceFor(cls: i32, linkType: u32, at: usize): u32 {
   if (id == n) {
     if (n == MAX_INTERFACES) return NO_LINK_TYPE;
     interfaces[cls * MAX_INTERFACES + n] = linkType;
+    interfaceDevices[cls * MAX_INTERFACES + n] = index;
     interfaceCount[cls] = n + 1;
-    written = interfaceBlock(at, linkType);
+    written = interfaceBlock(at, linkType, device);
   }
   lastLinkType[cls] = linkType;
+  lastDevice[cls] = index;
   lastInterface[cls] = id;
   position[cls] += written;
   return id;
 }
 
 // Appends the packet's record to its class's file; false when a pcap file
-// meets a second link type (the packet is not written).
-export function outputPacket(cls: i32, linkType: u32, data: usize, caplen: u32, origLen: u32, timeNs: u64): bool {
+// meets a second link type (the packet is not written). A pcapng file
+// describes an interface per link type and output device (a DeviceEntry,
+// 0 for a packet that leaves by none the run knows).
+export function outputPacket(cls: i32, linkType: u32, device: usize, data: usize, caplen: u32, origLen: u32, timeNs: u64): bool {
   const fmt = format[cls];
   if (fmt == OutputFormat.Off) return true;
   const len = min(caplen, OUTPUT_SNAPLEN);
@@ -162,7 +185,8 @@ export function outputPacket(cls: i32, linkType: u32, data: usize, caplen: u32, 
     position[cls] += sectionHeader(base + position[cls]);
     started[cls] = true;
   }
-  const id = linkType == lastLinkType[cls] ? lastInterface[cls] : interfaceFor(cls, linkType, base + position[cls]);
+  const index: u32 = device != 0 ? load<u32>(device + DeviceEntry.Index) : 0;
+  const id = linkType == lastLinkType[cls] && index == lastDevice[cls] ? lastInterface[cls] : interfaceFor(cls, linkType, device, base + position[cls]);
   if (id == NO_LINK_TYPE) {
     conflict = cls;
     return false;

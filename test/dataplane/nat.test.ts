@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { compile, createFilter, parseInterfaces, parseRoutes } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
 import { ACK, LINKTYPE_RAW, SYN, ipv4, pcap, pcapFrames, tcp, udp } from './packets.js';
-import { CtEvent, PacketFate } from '../../assembly/abi.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CtEvent, OutputClass, PacketFate } from '../../assembly/abi.js';
+import { CaptureFile } from '../../src/output/capture-file.js';
 
 const CLIENT = '10.0.0.2';
 const CLIENT2 = '10.0.0.3';
@@ -353,6 +357,34 @@ describe('NAT in the data plane', () => {
     expect(filter.conntrackListing()).toContain(`src=${CLIENT} dst=${SERVER} sport=5000 dport=53 src=10.0.0.1 dst=${CLIENT} sport=5353 dport=5000 mark=0`);
     expect(filter.conntrackListing().trim().split('\n')).toHaveLength(1);
     expect(out[1]).toEqual(answer);
+  });
+
+  it('pcapng written by the data plane describes an interface per device packets leave by, named', async () => {
+    const { devices, routes } = lanAndWan();
+    const filter = await createFilter(compile(natTable(['oifname "wan" masquerade'])), { network: { devices, routes } });
+    const file = join(mkdtempSync(join(tmpdir(), 'nftwasm-nat-')), 'out.pcapng');
+    const written = new CaptureFile(file, 'pcapng');
+    written.feedFrom(filter, OutputClass.Accepted);
+    filter.processCapture(pcap([udp(CLIENT, SERVER, 5000, 53), udp(SERVER, PUBLIC, 53, 5000), udp(CLIENT, '10.0.0.1', 5001, 53), udp(CLIENT, SERVER, 5000, 53)], { linkType: LINKTYPE_RAW }));
+    written.close(LINKTYPE_RAW);
+    const bytes = readFileSync(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const names: string[] = [];
+    const packets: string[] = [];
+    for (let at = 0; at < bytes.length; at += view.getUint32(at + 4, true)) {
+      const type = view.getUint32(at, true);
+      if (type === 1) {
+        let name = '';
+        for (let o = at + 16; view.getUint16(o, true) !== 0; o += 4 + ((view.getUint16(o + 2, true) + 3) & ~3)) {
+          if (view.getUint16(o, true) === 2) name = bytes.subarray(o + 4, o + 4 + view.getUint16(o + 2, true)).toString();
+        }
+        names.push(name);
+      } else if (type === 6) {
+        packets.push(names[view.getUint32(at + 8, true)]!);
+      }
+    }
+    expect(packets).toEqual(['wan', 'lan', '', 'wan']);
+    expect(names).toEqual(['wan', 'lan', '']);
   });
 });
 

@@ -94,6 +94,8 @@ const RECORD_HEADER = 16;
 
 interface Frame {
   outgoing: boolean;
+  // The device's index (SLL2's interface index).
+  ifindex: number;
   ip: Uint8Array;
 }
 
@@ -106,8 +108,29 @@ function frames(pcap: Uint8Array): Frame[] {
     const caplen = view.getUint32(at + 8, true);
     const frame = pcap.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
     const type = (frame[0]! << 8) | frame[1]!;
-    if (type === 0x0800 || type === 0x86dd) out.push({ outgoing: frame[10] === OUTGOING, ip: frame.subarray(SLL2_HEADER) });
+    if (type === 0x0800 || type === 0x86dd) out.push({ outgoing: frame[10] === OUTGOING, ifindex: new DataView(frame.buffer, frame.byteOffset + 4, 4).getUint32(0), ip: frame.subarray(SLL2_HEADER) });
     at += RECORD_HEADER + caplen;
+  }
+  return out;
+}
+
+// The IP packets of a pcapng file of cooked records, with the name of the
+// interface each is under.
+function namedPackets(pcapng: Uint8Array): Array<{ name: string; ip: Uint8Array }> {
+  const view = new DataView(pcapng.buffer, pcapng.byteOffset, pcapng.byteLength);
+  const names: string[] = [];
+  const out: Array<{ name: string; ip: Uint8Array }> = [];
+  for (let at = 0; at < pcapng.length; at += view.getUint32(at + 4, true)) {
+    const type = view.getUint32(at, true);
+    if (type === 1) {
+      let name = "";
+      for (let o = at + 16; view.getUint16(o, true) !== 0; o += 4 + ((view.getUint16(o + 2, true) + 3) & ~3)) {
+        if (view.getUint16(o, true) === 2) name = Buffer.from(pcapng.subarray(o + 4, o + 4 + view.getUint16(o + 2, true))).toString();
+      }
+      names.push(name);
+    } else if (type === 6) {
+      out.push({ name: names[view.getUint32(at + 8, true)]!, ip: pcapng.subarray(at + 28 + SLL2_HEADER, at + 28 + view.getUint32(at + 20, true)) });
+    }
   }
   return out;
 }
@@ -213,8 +236,11 @@ interface NatRun {
   kernelConntrack: string;
   ourListing: string;
   ourConntrack: string;
-  // The packets nftwasm wrote with -w.
+  // The packets nftwasm wrote with -w, as pcap and as pcapng.
   out: Uint8Array;
+  outNg: Uint8Array;
+  // r's device names by index.
+  devices: Map<number, string>;
 }
 
 const udp = (src: string, sport: number, dst: string, dport: number) =>
@@ -287,7 +313,10 @@ async function natRouter(name: string, ruleset: string, servers: Server[], traff
     expect(run.status).toBe(0);
     const stdout = run.stdout.toString();
     const at = stdout.indexOf("ipv4 ");
-    return { pcap, kernelListing, kernelConntrack, ourListing: stdout.slice(0, at), ourConntrack: stdout.slice(at), out: await readFile(out) };
+    const outNg = join(dir, "out.pcapng");
+    expect(nftwasm(["filter", "-f", rules, "-r", join(dir, "router.pcap"), "--interfaces", addr, "--routes", routes, "-w", outNg, "-q", "--no-progress"]).status).toBe(0);
+    const devices = new Map((JSON.parse(await readFile(addr, "utf8")) as Array<{ ifindex: number; ifname: string }>).map((d) => [d.ifindex, d.ifname]));
+    return { pcap, kernelListing, kernelConntrack, ourListing: stdout.slice(0, at), ourConntrack: stdout.slice(at), out: await readFile(out), outNg: await readFile(outNg), devices };
   } finally {
     await capture?.abort();
     for (const p of running) await p.stop();
@@ -396,6 +425,13 @@ table inet filter {
     const pairs = forwardedPairs(frames(run.pcap), frames(run.out).map((f) => f.ip));
     expect(pairs.length).toBeGreaterThan(20);
     expect(pairs.map((p) => p.ours)).toEqual(pairs.map((p) => p.kernel));
+    // In pcapng, each forwarded packet is under the interface named after
+    // the device the capture shows it leaving by.
+    const leftBy = new Map(frames(run.pcap).filter((f) => f.outgoing).map((f) => [hex(f.ip), run.devices.get(f.ifindex)]));
+    const forwarded = namedPackets(run.outNg).filter((p) => leftBy.has(hex(lowerTtl(p.ip))));
+    expect(forwarded.length).toBeGreaterThan(20);
+    expect(new Set(forwarded.map((p) => p.name))).toEqual(new Set(["lana", "lanb"]));
+    expect(forwarded.map((p) => p.name)).toEqual(forwarded.map((p) => leftBy.get(hex(lowerTtl(p.ip)))));
   }, 120_000);
   // Redirect: connections the client sends through the router to the
   // server's network are taken by a listener on the router. The capture
