@@ -58,8 +58,11 @@ export type Ctx = {
   nfproto?: number;
   // Where a network header was named, which set nfproto.
   nfprotoLoc?: Location;
+  // In bridge and netdev, a network protocol other than IP that nft's
+  // context holds (ARP; a VLAN that meta protocol names): its Ethernet type.
+  otherNetwork?: number;
   l4proto?: number;
-  // Where a header of that transport protocol was named, if it was.
+  // Where that transport protocol was matched or its header named.
   l4protoLoc?: Location;
   // Whether a match on a set of transport protocols came earlier.
   transportMatched?: boolean;
@@ -794,17 +797,27 @@ export class Evaluator {
 
   // nft's stmt_evaluate_reject: the family's own ICMP answer unless another
   // is named; a TCP reset needs TCP, an ICMP answer of one IP version that
-  // version.
+  // version. Bridge and netdev answer IP only (nft_reject_bridge,
+  // nft_reject_netdev), and check the version by meta protocol.
   private reject(ctx: Ctx, s: Stmt & { kind: 'reject' }): void {
     const own: RejectIcmp = ctx.family === 'ip' ? 'icmp' : ctx.family === 'ip6' ? 'icmpv6' : 'icmpx';
     const ipTable = own !== 'icmpx';
+    const linkTable = ctx.family === 'bridge' || ctx.family === 'netdev';
     // nft puts the protocol a reject needs at the start of the rule, and its
     // listing shows it only when something other than a match comes right
     // before the reject (and always a TCP reset's outside ip and ip6 tables).
     const last = ctx.stmts[ctx.stmts.length - 1];
     const hidden = last === undefined || last.kind === 'match' || last.kind === 'joined';
+    if (s.with === 'tcp' && ctx.l4proto !== undefined && ctx.l4proto !== 6) throw NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`);
+    if (linkTable && ctx.otherNetwork !== undefined) throw NftError.between(s.loc, ctx.nfprotoLoc, `cannot reject this network family`);
+    // In inet, a network header other than IP (ARP by its Ethernet type)
+    // holds no TCP and has no ICMP.
+    const other = ctx.family === 'inet' && ctx.otherNetwork !== undefined;
+    if (other && s.with !== 'icmpx' && (s.with !== 'tcp' || ctx.l4proto === undefined)) {
+      const name = Object.values(PROTOCOLS).find((p) => p.ethertype === ctx.otherNetwork && !p.stacked)?.name;
+      throw NftError.at(s.loc, s.with === 'tcp' ? `conflicting protocols specified: ${name} vs. tcp` : `cannot infer ICMP reject variant to use: explicit value required.\n`);
+    }
     if (s.with === 'tcp') {
-      if (ctx.l4proto !== undefined && ctx.l4proto !== 6) throw NftError.between(s.loc, ctx.l4protoLoc, `you cannot use tcp reset with this protocol`);
       if (ctx.l4proto === undefined) {
         this.addDependency(ctx, 'l4proto', 6, hidden && (ctx.family === 'ip' || ctx.family === 'ip6'), true);
         ctx.l4proto = 6;
@@ -812,8 +825,8 @@ export class Evaluator {
       ctx.stmts.push({ kind: 'reject', type: RejectType.TcpRst, code: 0, icmp: 'tcp', isDefault: false });
       return;
     }
-    // In inet, a rule that has settled the IP version answers in that
-    // version's ICMP (nft's stmt_evaluate_reject_default).
+    // In inet, bridge and netdev, a rule that has settled the IP version
+    // answers in that version's ICMP (nft's stmt_evaluate_reject_default).
     const known: RejectIcmp | undefined = s.with === undefined && !ipTable && ctx.nfproto !== undefined ? (ctx.nfproto === 2 ? 'icmp' : 'icmpv6') : undefined;
     const icmp = s.with ?? known ?? own;
     const codes = icmp === 'icmp' ? TYPES.icmp_code : icmp === 'icmpv6' ? TYPES.icmpv6_code : TYPES.icmpx_code;
@@ -822,13 +835,17 @@ export class Evaluator {
     const at = s.code?.loc ?? s.loc;
     if (ipTable && icmp === 'icmpx') throw NftError.between(at, s.loc, `abstracted ICMP unreachable not supported`);
     if (ipTable && icmp !== own) throw NftError.between(at, s.loc, `conflicting protocols specified: ip vs ip6`);
+    const version = icmp === 'icmp' ? 2 : 10;
+    if (!ipTable && icmp !== 'icmpx' && ctx.nfproto !== undefined && ctx.nfproto !== version) throw NftError.between(at, ctx.nfprotoLoc, `conflicting protocols specified: ip vs ip6`);
     if (!ipTable && icmp !== 'icmpx' && ctx.nfproto === undefined) {
-      this.addDependency(ctx, 'nfproto', icmp === 'icmp' ? 2 : 10, hidden, true);
-      ctx.nfproto = icmp === 'icmp' ? 2 : 10;
+      if (ctx.vlanOffset !== undefined || (ctx.linkType !== undefined && VLAN_ETHERTYPES.includes(ctx.linkType))) ctx.stmts.unshift(this.vlanTypeMatch(ctx, ETHERTYPE_OF[version], s.loc, hidden));
+      else if (linkTable) this.addDependency(ctx, 'protocol', ETHERTYPE_OF[version], hidden, true);
+      else this.addDependency(ctx, 'nfproto', version, hidden, true);
+      ctx.nfproto = version;
     }
     // ... and lists it with that answer, which implies the version check
     // just before it.
-    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.op !== '!=' && isVersionMatch(last.left)) last.dependency = true;
+    if (!ipTable && icmp !== 'icmpx' && last?.kind === 'match' && last.op !== '!=' && isVersionMatch(last, version)) last.dependency = true;
     const isDefault = icmp === own && code === symbolValue(codes, 'port-unreachable');
     ctx.stmts.push({ kind: 'reject', type: icmp === 'icmpx' ? RejectType.IcmpxUnreach : RejectType.IcmpUnreach, code, icmp, isDefault });
   }
@@ -908,12 +925,12 @@ export class Evaluator {
     if (right.kind === 'const' && op === 'implicit' && !left.type.flags) op = '==';
     if (right.kind === 'const' && left.kind === 'binop') op = op === 'implicit' ? '==' : op;
     ctx.stmts.push({ kind: 'match', op, left, right, dependency: false });
-    this.learnContext(ctx, left, right, op);
+    this.learnContext(ctx, left, right, op, span(s.left.loc, s.right.loc));
   }
 
   // A match on a protocol selector tells later payload expressions which
   // protocol they are in, so nft adds no dependency for them.
-  private learnContext(ctx: Ctx, left: TExpr, right: TExpr, op: string): void {
+  private learnContext(ctx: Ctx, left: TExpr, right: TExpr, op: string, loc: Location): void {
     if (op !== '==' && op !== 'implicit') return;
     if (left.kind === 'payload' && left.field === 'type' && (left.proto === 'icmp' || left.proto === 'icmpv6')) {
       const values = right.kind === 'const' ? [right.value] : right.kind === 'setref' && right.set.anonymous ? right.set.elements.map((e) => e.key.kind === 'const' ? e.key.value : undefined) : [];
@@ -931,18 +948,30 @@ export class Evaluator {
       for (const x of values) if (!ctx.l4protos.includes(Number(x))) ctx.l4protos.push(Number(x));
     }
     const v = Number(values[values.length - 1]);
-    if (left.kind === 'meta' && left.key === MetaKey.L4proto) ctx.l4proto = v;
     if (left.kind === 'meta' && left.key === MetaKey.Iiftype && v === 1) ctx.etherDevice = true;
-    if (left.kind === 'meta' && left.key === MetaKey.Nfproto) ctx.nfproto = v;
+    if (left.kind === 'meta' && left.key === MetaKey.Nfproto) {
+      ctx.nfproto = v;
+      ctx.nfprotoLoc = loc;
+    }
     if (left.kind === 'ct' && left.tmpl.key === CtKey.L3protocol) ctx.nfproto = v;
     if (left.kind === 'ct' && left.tmpl.key === CtKey.Protocol && (ctx.family === 'ip' || ctx.family === 'ip6' || (ctx.family === 'inet' && ctx.nfproto !== undefined))) ctx.ctProtocol = true;
     // In inet a network header checks meta nfproto whatever meta protocol
     // said.
-    if (left.kind === 'meta' && left.key === MetaKey.Protocol && NFPROTO_OF[v] !== undefined && ctx.family !== 'inet') ctx.nfproto = NFPROTO_OF[v];
-    if (left.kind === 'payload' && left.proto === 'ether' && left.field === 'type' && NFPROTO_OF[v] !== undefined) ctx.nfproto = NFPROTO_OF[v];
+    if (left.kind === 'meta' && left.key === MetaKey.Protocol && ctx.family !== 'inet') this.learnNetwork(ctx, v, loc);
+    if (left.kind === 'payload' && left.proto === 'ether' && left.field === 'type' && !VLAN_ETHERTYPES.includes(v)) this.learnNetwork(ctx, v, loc);
     if (left.kind === 'payload' && (left.proto === 'ether' || left.proto === 'vlan') && left.field === 'type') ctx.linkType = v;
-    if (left.kind === 'payload' && left.proto === 'ip' && left.field === 'protocol') ctx.l4proto = v;
-    if (left.kind === 'payload' && left.proto === 'ip6' && left.field === 'nexthdr') ctx.l4proto = v;
+    if (transportKey) {
+      ctx.l4proto = v;
+      ctx.l4protoLoc = loc;
+    }
+  }
+
+  // The network header a match names by its Ethernet type (meta protocol
+  // names a VLAN as one too).
+  private learnNetwork(ctx: Ctx, ethertype: number, loc: Location): void {
+    ctx.nfprotoLoc = loc;
+    ctx.nfproto = NFPROTO_OF[ethertype];
+    ctx.otherNetwork = ctx.nfproto === undefined ? ethertype : undefined;
   }
 
   // --- expressions ------------------------------------------------------------
@@ -1200,10 +1229,7 @@ export class Evaluator {
       return true;
     }
     if (inVlan) {
-      const tag = this.vlanTag(ctx, loc);
-      const [offset, bits, type] = VLAN.fields.type;
-      const left: TExpr = { kind: 'payload', proto: 'vlan', field: 'type', base: PayloadBase.LinkLayer, offset: offset + tag * 8, ...typed(type, bits, 'big') };
-      ctx.stmts.push({ kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(et), ...typed(type, bits, 'big') }, dependency: true });
+      ctx.stmts.push(this.vlanTypeMatch(ctx, et, loc, true));
     } else if (ctx.linkType !== undefined) {
       const known = Object.values(PROTOCOLS).find((p) => p.ethertype === ctx.linkType && !p.stacked)?.name ?? 'ether';
       throw NftError.at(loc, `conflicting protocols specified: ${known} vs. ${proto.name}`);
@@ -1216,7 +1242,19 @@ export class Evaluator {
     }
     ctx.linkType = et;
     if (proto.nfproto !== undefined) ctx.nfproto = proto.nfproto;
+    else {
+      ctx.otherNetwork = et;
+      ctx.nfprotoLoc = loc;
+    }
     return true;
+  }
+
+  // The check that the innermost VLAN tag announces this Ethernet type.
+  private vlanTypeMatch(ctx: Ctx, ethertype: number, loc: Location, hidden: boolean): TStmt {
+    const tag = this.vlanTag(ctx, loc);
+    const [offset, bits, type] = VLAN.fields.type;
+    const left: TExpr = { kind: 'payload', proto: 'vlan', field: 'type', base: PayloadBase.LinkLayer, offset: offset + tag * 8, ...typed(type, bits, 'big') };
+    return { kind: 'match', op: '==', left, right: { kind: 'const', value: BigInt(ethertype), ...typed(type, bits, 'big') }, dependency: hidden };
   }
 
   private etherKnown(ctx: Ctx): boolean {
@@ -1535,11 +1573,14 @@ function impliedByFamily(family: Family, s: TStmt): boolean {
   return own !== undefined && s.kind === 'match' && s.left.kind === 'meta' && s.left.key === MetaKey.Protocol && s.op === '==' && s.right.kind === 'const' && s.right.value === BigInt(own);
 }
 
-// A match that settles the IP version: meta nfproto, meta protocol or the
-// Ethernet type.
-function isVersionMatch(e: TExpr): boolean {
-  if (e.kind === 'meta') return e.key === MetaKey.Nfproto || e.key === MetaKey.Protocol;
-  return e.kind === 'payload' && e.proto === 'ether' && e.field === 'type';
+// A match that settles the IP version (nfproto 2 or 10): meta nfproto,
+// meta protocol or the Ethernet type.
+function isVersionMatch(m: TStmt & { kind: 'match' }, nfproto: number): boolean {
+  const e = m.left;
+  const value = m.right.kind === 'const' ? Number(m.right.value) : undefined;
+  if (e.kind === 'meta' && e.key === MetaKey.Nfproto) return value === nfproto;
+  const ethertype = (e.kind === 'meta' && e.key === MetaKey.Protocol) || (e.kind === 'payload' && e.proto === 'ether' && e.field === 'type');
+  return ethertype && value === ETHERTYPE_OF[nfproto];
 }
 
 // An element's first and last value.

@@ -33,6 +33,18 @@ export function nftDebugText(text: string, flags: string[] = []): { ok: boolean;
   return { ok: r.status === 0, out: r.status === 0 ? r.stdout : r.stderr.replaceAll(path, 'rules.nft') };
 }
 
+// What nft -c --debug=netlink prints for a ruleset given as text: the
+// bytecode it sends, also when the kernel then refuses it (statements this
+// kernel lacks), or else nft's own error.
+export function nftBytecodeOrError(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
+  const path = join(dir, 'rules.nft');
+  writeFileSync(path, text);
+  const r = spawnSync('unshare', ['-rn', 'nft', '-c', '--debug=netlink', '-f', path], { encoding: 'utf8' });
+  const bytecode = r.stdout.split('\n').filter((l) => l.startsWith('  ['));
+  return bytecode.length ? bytecode.join('\n') : r.stderr.replaceAll(path, 'rules.nft').trimEnd();
+}
+
 // The kernel's answer to loading a ruleset given as text (a real load, which
 // validates what `nft -c` does not, such as the hooks statements may run
 // at): nft's errors.
