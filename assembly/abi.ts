@@ -124,7 +124,9 @@ export enum Op {
   // device and is stolen from the hooks.
   Fwd = 51,
   // A=sreg of the address (0 = none) B=sreg of the port (0 = none); word 1
-  // = nfproto (0: the packet's own). nft_tproxy.
+  // = nfproto (0: the packet's own). nft_tproxy: the packet is given the
+  // transparent socket found for it, established or listening on the
+  // address and port; offline there is none, and the rule ends.
   Tproxy = 52,
   // word 1 = mss | wscale << 16 | SynproxyFlags << 24. nft_synproxy.
   Synproxy = 53,

@@ -9,6 +9,7 @@ import {
   BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
+import { NFPROTO_IPV4, NFPROTO_IPV6 } from './packet';
 
 // Where the fault is (byte offset in the image) and the value at fault.
 export let errorAt: u32 = 0;
@@ -168,6 +169,7 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Socket: return 1;
     case Op.Xfrm: return 2;
     case Op.Osf: return 2;
+    case Op.Tproxy: return 2;
   }
   return 0;
 }
@@ -314,6 +316,13 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     }
     case Op.Osf:
       return register(a, OSF_GENRE_LEN) ? 0 : fail(ImageError.BadRegister, ins, a);
+    case Op.Tproxy: {
+      // nft_tproxy_init: an address only with its family, of its size.
+      const nfproto = load<u32>(ins + 4);
+      if (nfproto != 0 && nfproto != NFPROTO_IPV4 && nfproto != NFPROTO_IPV6) return fail(ImageError.BadOperand, ins + 4, nfproto);
+      if (a != 0 && (nfproto == 0 || !register(a, nfproto == NFPROTO_IPV4 ? 4 : 16))) return fail(ImageError.BadRegister, ins, a);
+      return b == 0 || register(b, 2) ? 0 : fail(ImageError.BadRegister, ins, b);
+    }
     case Op.Numgen: {
       if (b > <u32>NumgenType.Random) return fail(ImageError.BadOperand, ins, b);
       if (load<u32>(ins + 4) == 0) return fail(ImageError.BadOperand, ins + 4, 0);

@@ -741,9 +741,10 @@ function evalRule(rule: usize): i32 {
         routing.evalHash(ins, reg(a), b, regs);
         break;
       // No socket and no IPsec state offline: nft_socket and nft_xfrm end
-      // the rule.
+      // the rule, and so does nft_tproxy, which finds no transparent socket.
       case Op.Socket:
       case Op.Xfrm:
+      case Op.Tproxy:
         return Verdict.Break;
       case Op.Osf:
         if (!routing.evalOsf(reg(a))) return Verdict.Break;

@@ -154,11 +154,11 @@ describe('dup, fwd, tproxy, synproxy and flowtables', () => {
     const flow = compile(FLOWTABLES, { filename: 'ft.nft' });
     await expect(createFilter(flow)).rejects.toThrow(/^ft\.nft:14:29-40: Error: flow add is not supported by the nftwasm data plane yet/);
     const dir = mkdtempSync(join(tmpdir(), 'nftwasm-'));
-    const path = join(dir, 'tproxy.nft');
-    writeFileSync(path, table('ip', [chain('pre', 'prerouting', ['tcp dport 80 tproxy to :8080'])]));
+    const path = join(dir, 'synproxy.nft');
+    writeFileSync(path, table('ip', [chain('in', 'input', ['tcp dport 80 synproxy mss 1460'])]));
     const r = nftwasm(['filter', '-f', path, '-r', EXAMPLE_CAPTURE]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`${path}:4:16-30: Error: tproxy is not supported by the nftwasm data plane yet\n\t\ttcp dport 80 tproxy to :8080\n\t\t             ^^^^^^^^^^^^^^^\n`);
+    expect(r.stderr).toBe(`${path}:4:16-32: Error: synproxy is not supported by the nftwasm data plane yet\n\t\ttcp dport 80 synproxy mss 1460\n\t\t             ^^^^^^^^^^^^^^^^^\n`);
     expect(nftwasm(['compile', '-f', path]).status).toBe(0);
     expect(nftwasm(['list', '-f', path]).status).toBe(0);
   });

@@ -158,4 +158,15 @@ describe('socket, ipsec and osf offline', () => {
     ]));
     expect(await counters(rules, [syn, ack])).toEqual([0, 0, 0, 0, 0, 2, 1, 1, 0]);
   });
+
+  // nft_tproxy finds no transparent socket, established or listening, and
+  // ends the rule: the packet goes on to the next rule as it is.
+  it('tproxy finds no socket and ends the rule', async () => {
+    const syn = sll2(2, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 40000, dport: 80, seq: 1, flags: 2 }));
+    const dns = sll2(2, udp('10.1.0.5', '10.2.0.9', 1000, 53));
+    const rules = `table inet t {\n${chain('pre', 'prerouting', [
+      'meta l4proto tcp tproxy to :8080', 'meta l4proto udp tproxy ip to 10.1.0.1', 'tcp dport 80 tproxy ip to 10.1.0.1:8080', 'meta l4proto { tcp, udp }',
+    ])}}\n`;
+    expect(await counters(rules, [syn, dns])).toEqual([0, 0, 0, 2]);
+  });
 });
