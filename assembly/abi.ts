@@ -157,6 +157,8 @@ export enum SocketKey {
   Transparent = 0,
   Mark = 1,
   Wildcard = 2,
+  // The id (inode) of the socket's cgroup at the rule's level, 8 bytes.
+  Cgroupv2 = 3,
 }
 export enum XfrmKey {
   Daddr4 = 1,

@@ -306,8 +306,8 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
       if (b > <u32>RtKey.Xfrm) return fail(ImageError.BadOperand, ins, b);
       return register(a, b == RtKey.Nexthop6 ? 16 : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
     case Op.Socket:
-      if (b > <u32>SocketKey.Wildcard) return fail(ImageError.BadOperand, ins, b);
-      return register(a, 4) ? 0 : fail(ImageError.BadRegister, ins, a);
+      if (b > <u32>SocketKey.Cgroupv2) return fail(ImageError.BadOperand, ins, b);
+      return register(a, b == SocketKey.Cgroupv2 ? 8 : 4) ? 0 : fail(ImageError.BadRegister, ins, a);
     case Op.Xfrm: {
       if (b < <u32>XfrmKey.Daddr4 || b > <u32>XfrmKey.Spi) return fail(ImageError.BadOperand, ins, b);
       const w = load<u32>(ins + 4);

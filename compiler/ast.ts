@@ -26,7 +26,7 @@ export type Expr =
   | { kind: 'numgen'; mode: number; mod: number; offset: number; loc: Location }
   // `jhash EXPR mod N [seed S] [offset M]`, `symhash mod N [offset M]`.
   | { kind: 'hash'; fn: number; key?: Expr; mod: number; seed?: number; offset: number; loc: Location }
-  | { kind: 'socket'; key: number; loc: Location }
+  | { kind: 'socket'; key: number; level?: number; loc: Location }
   // `ipsec in|out [spnum N] KEY`: XfrmKey.
   | { kind: 'xfrm'; dir: number; spnum: number; key: number; loc: Location }
   // `osf [ttl loose|skip] name|version`: the ttl mode, whether the version.

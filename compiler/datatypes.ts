@@ -12,6 +12,7 @@ export type PrintStyle =
   | 'bitmask'    // names of the set bits joined with ','
   | 'iface'      // an interface index, by name where the name is known
   | 'user' | 'group' // a number, or a name of the host's passwd or group file
+  | 'cgroupv2'   // a cgroup by its path under /sys/fs/cgroup, which has this inode
   | 'classid'    // a TC handle: root, none or major:minor in hex
   | 'date'       // nanoseconds since the epoch, as local "YYYY-MM-DD HH:MM:SS"
   | 'hour'       // seconds since midnight UTC, as local "HH:MM[:SS]"
@@ -173,6 +174,7 @@ export const TYPES = {
   hour: t('hour', 44, 'Hour of day of packet reception', 32, 'host', 'hour'),
   day: { ...t('day', 45, 'Day of week of packet reception', 8, 'host', 'symbol', DAYS), quoted: true },
   uid: t('uid', 24, 'user ID', 32, 'host', 'user'),
+  cgroupv2: t('cgroupsv2', 46, 'cgroupsv2 path', 64, 'host', 'cgroupv2'),
   gid: t('gid', 25, 'group ID', 32, 'host', 'group'),
   iface_type: t('iface_type', 21, 'network interface type', 16, 'host', 'symbol', ARPHRD),
   ifname: t('ifname', 41, 'network interface name', 128, 'host', 'string'),
@@ -205,6 +207,14 @@ export interface InterfaceName {
 }
 // Users and groups by name, as getpwnam and getgrnam give them on the host
 // nft reads the ruleset on.
+// The host's cgroup v2 tree, as nft reads it under /sys/fs/cgroup: the
+// inode of a path (or why stat failed, as strerror words it), and the path
+// of an inode, found by walking the tree.
+export interface CgroupTree {
+  inode(path: string): bigint | string;
+  path(inode: bigint): string | undefined;
+}
+
 export interface AccountNames {
   users: ReadonlyMap<string, number>;
   groups: ReadonlyMap<string, number>;

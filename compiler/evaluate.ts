@@ -4,7 +4,7 @@
 import { parseJson } from './json-input.js';
 import { CtDir, CtKey, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, FlowtableDecl, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
-import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type Datatype, type InterfaceName } from './datatypes.js';
+import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type CgroupTree, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
 import { parse, unknownIdentifier, type TopLevel } from './parser.js';
@@ -38,6 +38,9 @@ export interface CompileOptions {
   // to getaddrinfo (the CLI reads it, as nft does); without them a list of
   // common ones.
   services?: ReadonlyMap<string, number>;
+  // The host's cgroup v2 tree, where socket cgroupv2 finds its paths (the
+  // CLI reads /sys/fs/cgroup, as nft does); without it no path exists.
+  cgroups?: CgroupTree;
   includeDirs?: string[];
   readFile?: (path: string) => string;
   // The names in a directory, for includes with wildcards.
@@ -1353,7 +1356,7 @@ export class Evaluator {
       if (like.type.name === 'string' && e.text === '') throw NftError.at(e.loc, `Could not parse ${like.type.desc}`);
       if (like.type.name === 'ifname' && e.text === '') throw NftError.at(e.loc, 'Empty string is not allowed');
     }
-    const value = parseValue(like.type, like.bits, e, this.opts.interfaces, this.opts.accounts, this.opts.services);
+    const value = parseValue(like.type, like.bits, e, this.opts.interfaces, this.opts.accounts, this.opts.services, this.opts.cgroups);
     return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
   }
 

@@ -206,7 +206,7 @@ export function compile(source: string, opts: CompileOptions = {}): Ruleset {
     logs: model.logs,
     toNetlinkDebug: () => disassemble(sent, names),
     toListing: (o?: ListingOptions) => {
-      const options = { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...o };
+      const options = { ...(opts.interfaces ? { interfaces: opts.interfaces } : {}), ...(opts.cgroups ? { cgroups: opts.cgroups } : {}), ...o };
       return options.json ? listRulesetJson(model, options) : listRuleset(model, options);
     },
   };

@@ -1,6 +1,6 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
 import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
-import { LOOPBACK_ONLY, SERVICES, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
+import { LOOPBACK_ONLY, SERVICES, type CgroupTree, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
 import { ctObjectText } from './ct-objects.js';
@@ -38,6 +38,8 @@ export interface ListingOptions {
   services?: boolean;
   // The devices interface indexes are listed by name with (CompileOptions).
   interfaces?: readonly InterfaceName[];
+  // The tree cgroup ids are listed by path with (CompileOptions).
+  cgroups?: CgroupTree;
   // -j: as libnftables JSON, one line.
   json?: boolean;
   // A table of nftwasm's own (the trace filter's) left out of the listing.
@@ -126,6 +128,10 @@ export function valueText(type: Datatype, value: bigint, o: ListingOptions, bits
     }
     case 'hexnum': return '0x' + value.toString(16);
     case 'classid': return value === TC_H_ROOT ? 'root' : value === 0n ? 'none' : `${(value >> 16n).toString(16)}:${(value & 0xffffn).toString(16)}`;
+    case 'cgroupv2': {
+      const path = o.cgroups?.path(value);
+      return path === undefined ? value.toString() : `"${path}"`;
+    }
     case 'decimal':
     case 'user':
     case 'group': return value.toString();

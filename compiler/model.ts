@@ -39,7 +39,8 @@ export type TExpr =
   // slot: the state slot of an incremental generator's counter.
   | (Typed & { kind: 'numgen'; mode: NumgenType; mod: number; offset: number; slot: number })
   | (Typed & { kind: 'hash'; fn: HashType; key?: TExpr; mod: number; seed?: number; offset: number })
-  | (Typed & { kind: 'socket'; key: SocketKey })
+  // level: the cgroup level of cgroupv2.
+  | (Typed & { kind: 'socket'; key: SocketKey; level?: number })
   | (Typed & { kind: 'xfrm'; dir: number; spnum: number; key: XfrmKey })
   | (Typed & { kind: 'osf'; ttl: number; version: boolean });
 

@@ -17,8 +17,11 @@ const SOCKET_KEYS: Record<string, { key: SocketKey; type: Datatype; bits: number
   transparent: { key: SocketKey.Transparent, type: TYPES.integer, bits: 1 },
   mark: { key: SocketKey.Mark, type: TYPES.mark, bits: 32 },
   wildcard: { key: SocketKey.Wildcard, type: TYPES.integer, bits: 1 },
+  cgroupv2: { key: SocketKey.Cgroupv2, type: TYPES.cgroupv2, bits: 64 },
 };
-const SOCKET_NAMES = ['transparent', 'mark', 'wildcard'];
+const SOCKET_NAMES = ['transparent', 'mark', 'wildcard', 'cgroupv2'];
+// nft_socket_init: the deepest cgroup level the kernel takes.
+const CGROUP_LEVEL_MAX = 255;
 
 // xfrm keys by what follows `ipsec in|out`, and libnftnl's names.
 const XFRM_WORDS: Record<string, XfrmKey> = {
@@ -99,10 +102,12 @@ export function parseRouting(p: Parser): Expr {
 function parseSocket(p: Parser): Expr {
   const t = p.next();
   const k = p.peek();
-  if (k.kind === 'word' && k.text === 'cgroupv2') p.fail(k, 'socket cgroupv2 is not supported by nftwasm');
   if (k.kind !== 'word' || !Object.hasOwn(SOCKET_KEYS, k.text)) p.fail(k);
   p.next();
-  return { kind: 'socket', key: SOCKET_KEYS[k.text].key, loc: span(t, k) };
+  if (k.text !== 'cgroupv2') return { kind: 'socket', key: SOCKET_KEYS[k.text].key, loc: span(t, k) };
+  scoped(p, 'level');
+  const level = u32(p);
+  return { kind: 'socket', key: SocketKey.Cgroupv2, level: level.value, loc: span(t, level.tok) };
 }
 
 // `ipsec` without a direction is meta ipsec.
@@ -237,7 +242,8 @@ export function evaluateRouting(e: Expr & { kind: 'fib' | 'rt' | 'numgen' | 'has
   switch (e.kind) {
     case 'socket': {
       const k = Object.values(SOCKET_KEYS).find((x) => x.key === e.key)!;
-      return { kind: 'socket', key: e.key, ...typed(k.type, k.bits, 'host') };
+      if (e.level !== undefined && e.level > CGROUP_LEVEL_MAX) c.kernelError(NftError.kernel(e.loc, 'Numerical result out of range'));
+      return { kind: 'socket', key: e.key, ...(e.level !== undefined ? { level: e.level } : {}), ...typed(k.type, k.bits, 'host') };
     }
     case 'xfrm': {
       const t = XFRM_TYPES[e.key];
@@ -316,7 +322,7 @@ export function routingText(e: TExpr, expr: (e: TExpr) => string): string | unde
     case 'rt':
       return `rt ${RT_LIST_NAMES[e.key]}`;
     case 'socket':
-      return `socket ${SOCKET_NAMES[e.key]}`;
+      return `socket ${SOCKET_NAMES[e.key]}${e.level !== undefined ? ` level ${e.level}` : ''}`;
     case 'xfrm': {
       const key = Object.entries(XFRM_WORDS).find(([, k]) => k === e.key)![0];
       return `ipsec ${e.dir === 0 ? 'in' : 'out'}${e.spnum ? ` spnum ${e.spnum}` : ''} ${key}`;

@@ -1,7 +1,7 @@
 // Parsing value text by datatype, and turning numbers into register bytes.
 import type { Expr } from './ast.js';
 import { NftError } from './errors.js';
-import { LOOPBACK_ONLY, symbolValue, type AccountNames, type InterfaceName, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
+import { LOOPBACK_ONLY, symbolValue, type AccountNames, type CgroupTree, type InterfaceName, TYPES, type ByteOrder, type Datatype } from './datatypes.js';
 
 export function parseNumber(text: string): bigint | undefined {
   if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
@@ -107,7 +107,7 @@ export const TC_H_ROOT = 0xffffffffn;
 
 // Parses a value written in the source as a number of the given datatype.
 // Strings (helper names, interface names) keep their text: see stringValue.
-export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames, services?: ReadonlyMap<string, number>): bigint {
+export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'value' }, interfaces: readonly InterfaceName[] = LOOPBACK_ONLY, accounts?: AccountNames, services?: ReadonlyMap<string, number>, cgroups?: CgroupTree): bigint {
   // Addresses and services that do not parse go to the resolver, whose
   // failure nft reports.
   const fail = (): never => {
@@ -167,6 +167,13 @@ export function parseValue(type: Datatype, bits: number, e: Expr & { kind: 'valu
       if (id === undefined) throw NftError.at(e.loc, type.print === 'user' ? 'User does not exist' : 'Group does not exist');
       v = BigInt(id);
       break;
+    }
+    // cgroupv2_type_parse: the inode of /sys/fs/cgroup/PATH, whatever the
+    // text (a number too is a path); without the host's tree nothing is there.
+    case 'cgroupv2': {
+      const inode = cgroups?.inode(text) ?? 'No such file or directory';
+      if (typeof inode === 'string') throw NftError.at(e.loc, `cgroupv2 path fails: ${inode}`);
+      return inode;
     }
     case 'label': {
       const n = parseNumber(text);

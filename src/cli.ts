@@ -11,7 +11,7 @@ import type { ShardedFilter } from './workers.js';
 import type { PacketBatch } from './packet-batch.js';
 import { NFT_VERSION, type CompileOptions, type Ruleset } from '../compiler/index.js';
 import { DEFAULT_INCLUDE_DIRS } from '../compiler/include.js';
-import { hostAccounts, hostServices } from './host-names.js';
+import { hostAccounts, hostCgroups, hostServices } from './host-names.js';
 import { looksLikeJson } from '../compiler/json-input.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
 import { OutputClosedError, OutputError } from './output/fd-output.js';
@@ -84,7 +84,7 @@ function addNetworkOptions(cmd: Command): Command {
 // databases and devices.
 function hostCompileOptions(path: string, flags: NetworkFlags, network?: HostNetwork): CompileOptions {
   return {
-    filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(),
+    filename: path, readFile: readText, listDir: (dir) => readdirSync(dir), accounts: hostAccounts(), services: hostServices(), cgroups: hostCgroups(),
     includeDirs: [...DEFAULT_INCLUDE_DIRS, ...(flags.includepath ?? [])], ...(network ? { interfaces: network.devices } : {}),
   };
 }

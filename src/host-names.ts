@@ -1,7 +1,9 @@
 // The host's name databases nft consults when it reads a ruleset: user and
 // group names for skuid and skgid, service names for ports.
-import { readFileSync } from 'node:fs';
-import type { AccountNames } from '../compiler/datatypes.js';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AccountNames, CgroupTree } from '../compiler/datatypes.js';
+import { strerrorText } from './system-error.js';
 
 // Names of /etc/passwd or /etc/group (name:password:id:...), as nft looks
 // skuid and skgid names up when it reads a ruleset.
@@ -44,4 +46,55 @@ export function hostServices(): Map<string, number> | undefined {
 
 export function hostAccounts(): AccountNames {
   return { users: accountFile('/etc/passwd'), groups: accountFile('/etc/group') };
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+// Every file and directory below the cgroup root by inode, the first found
+// winning, as nft's cgroupv2_get_path walks it. nft compares the inode
+// readdir reports, which for a file system mounted below the root (the
+// cgroup v2 tree under a tmpfs) is that of the directory it covers, not
+// the mounted root's that stat gives: such a mount point is walked into
+// but names no inode.
+function cgroupInodes(dir: string, dev: bigint, into: Map<bigint, string>): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const st = statSync(path, { bigint: true });
+      if (st.dev === dev && !into.has(st.ino)) into.set(st.ino, path.slice(CGROUP_ROOT.length + 1));
+      if (st.isDirectory()) cgroupInodes(path, st.dev, into);
+    } catch {
+      continue;
+    }
+  }
+}
+
+export function hostCgroups(): CgroupTree {
+  let inodes: Map<bigint, string> | undefined;
+  return {
+    inode(path) {
+      try {
+        return statSync(`${CGROUP_ROOT}/${path}`, { bigint: true }).ino;
+      } catch (e) {
+        return strerrorText(e);
+      }
+    },
+    path(inode) {
+      if (!inodes) {
+        inodes = new Map();
+        try {
+          cgroupInodes(CGROUP_ROOT, statSync(CGROUP_ROOT, { bigint: true }).dev, inodes);
+        } catch {
+          // No cgroup tree: every id lists as a number.
+        }
+      }
+      return inodes.get(inode);
+    },
+  };
 }

@@ -33,10 +33,14 @@ export function shownPath(path: string): string {
   return `${path.slice(0, keep)}...(${path.length} characters)...${path.slice(-keep)}`;
 }
 
-export function systemErrorText(path: string, e: unknown): string {
+// A failed system call's error as strerror words it.
+export function strerrorText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const known = err.code ? STRERROR[err.code] : undefined;
   const fromLibuv = err.errno !== undefined ? getSystemErrorMap().get(err.errno)?.[1] : undefined;
-  const why = known ?? (fromLibuv ? fromLibuv[0]!.toUpperCase() + fromLibuv.slice(1) : (err.message ?? String(e)));
-  return `${shownPath(path)}: ${why}`;
+  return known ?? (fromLibuv ? fromLibuv[0]!.toUpperCase() + fromLibuv.slice(1) : (err.message ?? String(e)));
+}
+
+export function systemErrorText(path: string, e: unknown): string {
+  return `${shownPath(path)}: ${strerrorText(e)}`;
 }

@@ -30,7 +30,6 @@ describe('errors', () => {
       '\t}',
       '\tchain c {',
       '\t\tflow table m { ip saddr counter }',
-      '\t\tmeta mark set socket cgroupv2 level 1 "a"',
       '\t\tflow table n { ip daddr counter }',
       '\t\ttcp dport 99999 accept',
       '\t}',
@@ -42,9 +41,8 @@ describe('errors', () => {
       '2:2 secmark objects are not supported by nftwasm',
       '5:2 secmark objects are not supported by nftwasm',
       '9:3 flow table, the older spelling of meter, is not supported by nftwasm',
-      '10:24 socket cgroupv2 is not supported by nftwasm',
-      '11:3 flow table, the older spelling of meter, is not supported by nftwasm',
-      '12:13 Service out of range',
+      '10:3 flow table, the older spelling of meter, is not supported by nftwasm',
+      '11:13 Service out of range',
     ]);
   });
 

@@ -2,6 +2,8 @@
 // bytecode, list as nft lists them and are refused where nft or the kernel
 // refuses them.
 import { describe, expect, it } from 'vitest';
+import { compile, NftError } from '../../compiler/index.js';
+import { hostCgroups } from '../../src/host-names.js';
 import { expectSameAsNft, liveNftReason, nftDebugText, nftListingText, ourDebugText } from './live-nft.js';
 
 const table = (family: string, hook: string, rules: string[]) =>
@@ -133,4 +135,30 @@ describe.skipIf(liveNftReason())('routing and generator expressions against live
       expectRefusedAtLoad(table(family, hook, [rule]));
     });
   }
+});
+
+// nft resolves a cgroup path to the inode of /sys/fs/cgroup/PATH when it
+// reads the ruleset and lists an inode by the path the tree has for it (or
+// as a number); here both read this host's tree. "/" and "" name its root
+// wherever it is mounted.
+describe.skipIf(liveNftReason())('socket cgroupv2 against live nft', () => {
+  const cgroups = hostCgroups();
+  const ours = (text: string): { ok: boolean; out: string } => {
+    try {
+      const r = compile(text, { filename: 'rules.nft', cgroups });
+      return { ok: true, out: r.toNetlinkDebug() };
+    } catch (e) {
+      if (!(e instanceof NftError)) throw e;
+      return { ok: false, out: e.message };
+    }
+  };
+  it.each([
+    'socket cgroupv2 level 0 "/"', 'socket cgroupv2 level 1 ""', 'socket cgroupv2 level 1 != "/" counter', 'socket cgroupv2 level 4294967296 "/" accept',
+    'socket cgroupv2 level 2 "nftwasm-no-such-cgroup"', 'socket cgroupv2 "a"', 'socket cgroupv2 level "a"', 'socket cgroupv2 level 256 "/"',
+  ])('%s', (rule) => {
+    const text = table('inet', 'output', [rule]);
+    const theirs = nftDebugText(text);
+    expect(ours(text).out.trimEnd()).toBe(theirs.out.trimEnd());
+    if (theirs.ok) expect(compile(text, { filename: 'rules.nft', cgroups }).toListing()).toBe(nftListingText(text));
+  });
 });

@@ -161,6 +161,15 @@ describe('socket, ipsec and osf offline', () => {
 
   // nft_tproxy finds no transparent socket, established or listening, and
   // ends the rule: the packet goes on to the next rule as it is.
+  it('socket cgroupv2 finds no socket and ends the rule', async () => {
+    const syn = sll2(2, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 40000, dport: 80, seq: 1, flags: 2 }));
+    const rules = table(chain('in', 'input', ['socket cgroupv2 level 1 "system.slice"', 'socket cgroupv2 level 1 != "system.slice"', 'tcp dport 80']));
+    const cgroups = { inode: () => 4242n, path: () => 'system.slice' };
+    const filter = await createFilter(compile(rules, { interfaces: network().devices, cgroups }), { network: network() });
+    filter.processCapture(encodePcap([{ tsNs: 1_700_000_000_000_000_000n, data: syn }], { linktype: 276 }));
+    expect([...filter.listRuleset().matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]))).toEqual([0, 0, 1]);
+  });
+
   it('tproxy finds no socket and ends the rule', async () => {
     const syn = sll2(2, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 40000, dport: 80, seq: 1, flags: 2 }));
     const dns = sll2(2, udp('10.1.0.5', '10.2.0.9', 1000, 53));
