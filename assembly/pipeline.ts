@@ -12,6 +12,7 @@ import * as rs from './ruleset';
 import * as vm from './vm';
 import * as defrag from './defrag';
 import * as dev from './devices';
+import * as dup from './dup';
 import { attachAnswer, conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
 import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
@@ -327,9 +328,7 @@ function hopLower(): void {
     hopSaved = load<u8>(pkt.net + 8);
     checkSaved = load<u16>(pkt.net + 10);
     store<u8>(pkt.net + 8, <u8>(hopSaved - 1));
-    let c = <u32>bswap<u16>(checkSaved) + 0x0100;
-    c = (c & 0xffff) + (c >> 16);
-    checkLowered = bswap<u16>(<u16>c);
+    checkLowered = dup.ttlDecrementedChecksum(checkSaved);
     store<u16>(pkt.net + 10, checkLowered);
   } else {
     hopSaved = load<u8>(pkt.net + 7);
@@ -456,4 +455,27 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   store<u32>(out + PacketResult.Chain, lastChain);
   const e = ctt.ct;
   store<u32>(out + PacketResult.CtId, e != 0 && !ctt.isPending(e) ? load<u32>(e + CtEntry.Id) : 0);
+  if (dup.pending > 0) sendCopies();
+}
+
+// The copies dup statements took of the packet, each sent by the host
+// itself, untracked, through output and postrouting.
+function sendCopies(): void {
+  dup.duplicating = true;
+  for (let i: u32 = 0; i < dup.pending; i++) {
+    if (pkt.parseReassembled(dup.copyAt(i), dup.copyLength(i)) != PacketFate.Filtered) continue;
+    resetPacketConntrack();
+    ctt.ctState = CtStateBit.Untracked;
+    vm.packetMark = dup.copyMark(i);
+    vm.sentByHost = true;
+    dev.packetDevices(0);
+    const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
+    for (let h = 0; h < PATH_OUTPUT.length; h++) {
+      const hook = <Hook>unchecked(PATH_OUTPUT[h]);
+      dev.atHook(hook, false, false);
+      if (runHook(family, hook, false) != Verdict.Accept) break;
+    }
+  }
+  dup.pending = 0;
+  dup.duplicating = false;
 }

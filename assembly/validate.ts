@@ -170,6 +170,7 @@ function sizeOf(op: u32, a: u32, b: u32, ins: usize): u32 {
     case Op.Xfrm: return 2;
     case Op.Osf: return 2;
     case Op.Tproxy: return 2;
+    case Op.Dup: return 1;
   }
   return 0;
 }
@@ -316,6 +317,10 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     }
     case Op.Osf:
       return register(a, OSF_GENRE_LEN) ? 0 : fail(ImageError.BadRegister, ins, a);
+    // The address and device are not read: every copy goes out.
+    case Op.Dup:
+      if (a != 0 && !register(a, 4)) return fail(ImageError.BadRegister, ins, a);
+      return b == 0 || register(b, 4) ? 0 : fail(ImageError.BadRegister, ins, b);
     case Op.Tproxy: {
       // nft_tproxy_init: an address only with its family, of its size.
       const nfproto = load<u32>(ins + 4);

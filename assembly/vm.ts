@@ -17,6 +17,7 @@ import * as log from './log';
 import * as coverage from './coverage';
 import * as dev from './devices';
 import * as routing from './routing';
+import * as dup from './dup';
 
 const MAX_JUMP_DEPTH: i32 = 16;
 const REGISTER_WORDS: usize = 20;
@@ -742,6 +743,9 @@ function evalRule(rule: usize): i32 {
         break;
       // No socket and no IPsec state offline: nft_socket and nft_xfrm end
       // the rule, and so does nft_tproxy, which finds no transparent socket.
+      case Op.Dup:
+        dup.take(dev.currentHook, packetMark);
+        break;
       case Op.Socket:
       case Op.Xfrm:
       case Op.Tproxy:

@@ -149,7 +149,9 @@ describe('dup, fwd, tproxy, synproxy and flowtables', () => {
   // The command line is rebuilt first when the sources are newer.
   it('the data plane refuses each statement by name and place; compile and list take them', { timeout: 180_000 }, async () => {
     const ruleset = compile(RULESET, { filename: 'fwd.nft' });
-    await expect(createFilter(ruleset)).rejects.toThrow(/^fwd\.nft:5:3-20: Error: dup is not supported by the nftwasm data plane yet/);
+    await expect(createFilter(ruleset)).rejects.toThrow(/^fwd\.nft:16:3-10: Error: synproxy is not supported by the nftwasm data plane yet/);
+    const netdevDup = compile(table('netdev', [chain('in', 'ingress', ['dup to "lo"'], ' device "lo"')]), { filename: 'nd.nft' });
+    await expect(createFilter(netdevDup)).rejects.toThrow(/^nd\.nft:4:3-13: Error: dup is not supported by the nftwasm data plane yet/);
     await expect(createFilter(compile(SYNPROXY_OBJECTS, { filename: 'sp.nft' }))).rejects.toThrow(/^sp\.nft:11:3-67: Error: synproxy is not supported by the nftwasm data plane yet/);
     const flow = compile(FLOWTABLES, { filename: 'ft.nft' });
     await expect(createFilter(flow)).rejects.toThrow(/^ft\.nft:14:29-40: Error: flow add is not supported by the nftwasm data plane yet/);
