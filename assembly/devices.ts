@@ -105,13 +105,20 @@ export function atHook(hook: Hook, received: bool, withDevice: bool): void {
   outPresent = hook == Hook.Forward || hook == Hook.Output || hook == Hook.Postrouting;
 }
 
+// Where a dup's copy is routed (nf_dup_ipv4_route): to its gateway, or
+// out of the device given; 0 for the packet's own destination.
+export let routeGateway: usize = 0;
+export let routeOif: u32 = 0;
+
 function lookupOutput(): void {
   outLooked = true;
   outEntry = 0;
-  outIndex = 0;
-  const r = routeFor(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, pkt.daddr);
-  if (r == 0) return;
-  outIndex = load<u32>(r + RouteEntry.Oif);
+  outIndex = routeOif;
+  if (outIndex == 0) {
+    const r = routeFor(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, routeGateway != 0 ? routeGateway : pkt.daddr);
+    if (r == 0) return;
+    outIndex = load<u32>(r + RouteEntry.Oif);
+  }
   outEntry = outIndex != 0 ? deviceByIndex(outIndex) : 0;
 }
 
@@ -221,6 +228,18 @@ export function hasPacketDevice(): bool {
 // NAT changed the destination: the output route is looked up again.
 export function reroute(): void {
   outLooked = false;
+}
+
+// Whether the copy being sent has a way out: a route to its gateway, or
+// its device, where ip_route_output_key takes a gateway no route of that
+// device covers to be on its link.
+export function copyRoutable(family: u32): bool {
+  return routeOif != 0 || routeFor(family, routeGateway) != 0;
+}
+
+// Whether the host's routes were given (--routes).
+export function routesKnown(): bool {
+  return load<u32>(routes) != 0;
 }
 
 // Whether the host's devices were given (--interfaces).

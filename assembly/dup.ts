@@ -14,6 +14,9 @@ const COPY_BYTES: usize = 65536;
 let buffer: usize = 0;
 const lengths = new StaticArray<u32>(MAX_COPIES);
 const marks = new StaticArray<u32>(MAX_COPIES);
+const oifs = new StaticArray<u32>(MAX_COPIES);
+// Each copy's gateway address, 16 bytes apiece.
+const gateways = new StaticArray<u8>(MAX_COPIES * 16);
 export let pending: u32 = 0;
 // Set while the copies run.
 export let duplicating = false;
@@ -25,7 +28,9 @@ export function ttlDecrementedChecksum(check: u16): u16 {
   return bswap<u16>(<u16>c);
 }
 
-export function take(hook: Hook, mark: u32): void {
+// gateway: the address the copy is routed to (as long as the packet's),
+// oif: the device it must leave by (0: any).
+export function take(hook: Hook, mark: u32, gateway: usize, oif: u32): void {
   if (duplicating || pending == MAX_COPIES) return;
   if (buffer == 0) buffer = heap.alloc(<usize>MAX_COPIES * COPY_BYTES);
   const captured = <u32>(pkt.dataEnd - pkt.net);
@@ -42,6 +47,8 @@ export function take(hook: Hook, mark: u32): void {
   }
   unchecked(lengths[pending] = len);
   unchecked(marks[pending] = mark);
+  unchecked(oifs[pending] = oif);
+  memory.copy(gatewayAt(pending), gateway, pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 16);
   pending++;
 }
 
@@ -55,4 +62,12 @@ export function copyLength(i: u32): u32 {
 
 export function copyMark(i: u32): u32 {
   return unchecked(marks[i]);
+}
+
+export function copyOif(i: u32): u32 {
+  return unchecked(oifs[i]);
+}
+
+export function gatewayAt(i: u32): usize {
+  return changetype<usize>(gateways) + <usize>i * 16;
 }

@@ -469,6 +469,10 @@ function sendCopies(): void {
     vm.packetMark = dup.copyMark(i);
     vm.sentByHost = true;
     dev.packetDevices(0);
+    dev.routeGateway = dup.gatewayAt(i);
+    dev.routeOif = dup.copyOif(i);
+    // Without a route to its gateway the copy is freed unsent.
+    if (dev.routesKnown() && !dev.copyRoutable(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6)) continue;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     for (let h = 0; h < PATH_OUTPUT.length; h++) {
       const hook = <Hook>unchecked(PATH_OUTPUT[h]);
@@ -478,4 +482,6 @@ function sendCopies(): void {
   }
   dup.pending = 0;
   dup.duplicating = false;
+  dev.routeGateway = 0;
+  dev.routeOif = 0;
 }

@@ -317,9 +317,9 @@ function checkOperands(ins: usize, op: u32, a: u32, b: u32): i32 {
     }
     case Op.Osf:
       return register(a, OSF_GENRE_LEN) ? 0 : fail(ImageError.BadRegister, ins, a);
-    // The address and device are not read: every copy goes out.
+    // The gateway is read as long as the packet's addresses.
     case Op.Dup:
-      if (a != 0 && !register(a, 4)) return fail(ImageError.BadRegister, ins, a);
+      if (a != 0 && !register(a, 16)) return fail(ImageError.BadRegister, ins, a);
       return b == 0 || register(b, 4) ? 0 : fail(ImageError.BadRegister, ins, b);
     case Op.Tproxy: {
       // nft_tproxy_init: an address only with its family, of its size.

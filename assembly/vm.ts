@@ -744,7 +744,7 @@ function evalRule(rule: usize): i32 {
       // No socket and no IPsec state offline: nft_socket and nft_xfrm end
       // the rule, and so does nft_tproxy, which finds no transparent socket.
       case Op.Dup:
-        dup.take(dev.currentHook, packetMark);
+        dup.take(dev.currentHook, packetMark, reg(a), b != 0 ? load<u32>(reg(b)) : 0);
         break;
       case Op.Socket:
       case Op.Xfrm:

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cookedIn, encodePcap } from '../host/captures.js';
 import { EXAMPLE_CAPTURE, nftwasm } from '../host/cli-run.js';
 import { createShardedFilter } from '../../src/workers.js';
-import { tcp, udp } from './packets.js';
+import { ipv6, tcp, udp } from './packets.js';
 
 // eth0 10.1.0.1/24 (mtu 1400), eth1 10.2.0.1/24, default via 10.2.0.254.
 const ADDR = JSON.stringify([
@@ -144,6 +144,20 @@ describe('numgen and hashes', () => {
       const rules = table(chain('f', 'forward', ['symhash mod 2 0', 'symhash mod 2 1']));
       expect((await counters(rules, both, network(), seed)).sort()).toEqual([0, 2]);
     }
+  });
+});
+
+// nf_dup_ipv4_route: the copy goes by the route to its gateway (by way of
+// the device given), or, with no route, not at all.
+describe('dup over the routes', () => {
+  it('sends the copy by the route to its gateway, and none without a route', async () => {
+    const frames = [sll2(2, udp('10.1.0.5', '10.1.0.1', 1000, 53)), sll2(2, udp('10.1.0.5', '10.1.0.1', 1001, 54))];
+    const rules = table(chain('pre', 'prerouting', ['udp dport 53 dup to 10.2.0.7', 'udp dport 54 dup to 10.2.0.7 device "eth0"'])
+      + chain('out', 'output', ['meta oifname "eth1"', 'meta oifname "eth0"', 'ct state untracked']));
+    expect(await counters(rules, frames)).toEqual([1, 1, 1, 1, 2]);
+    const v6 = `table ip6 t6 {\n${chain('pre', 'prerouting', ['meta l4proto udp dup to 2001:db8::9'])}${chain('out', 'output', ['ct state untracked'])}}\n`;
+    const frame6 = sll2(2, ipv6(17, [0x03, 0xe8, 0, 53, 0, 8, 0, 0]));
+    expect(await counters(v6, [frame6])).toEqual([1, 0]);
   });
 });
 
