@@ -987,6 +987,7 @@ export class Evaluator {
         const tmpl = META_KEYS[e.key];
         if (!tmpl) throw NftError.at(e.loc, `syntax error, unexpected ${e.key}`);
         if (tmpl.setOnly) throw NftError.kernel(e.loc, `Operation not supported`);
+        if (tmpl.key === MetaKey.Nfproto && ctx.family !== 'inet') throw NftError.at(e.loc, `meta nfproto is only useful in the inet family`);
         const unqualified = !writtenAs(e.loc, 'meta');
         // nft lists secpath as ipsec, and every other key as written.
         const name = tmpl.key === MetaKey.Secpath ? tmpl.name : e.key;

@@ -46,6 +46,7 @@ const CASES: [string, string][] = [
   ['undefined variable', inRule('ip saddr $undefined accept')],
   ['two IP versions', inRule('ip saddr 1.2.3.4 ip6 daddr ::1 accept')],
   ['two IP versions after meta nfproto', inRule('meta nfproto ipv6 ip saddr 1.2.3.4')],
+  ['meta nfproto outside the inet family', ['ip', 'ip6', 'bridge', 'netdev', 'arp'].map((f) => `table ${f} t {\n\tchain c {\n\t\tmeta nfproto ipv4 counter\n\t\tmeta nfproto . ip saddr { ipv4 . 1.2.3.4 }\n\t}\n}\n`).join('')],
   ['two transport protocols', inRule('tcp dport 22 udp sport 53 accept')],
   ['transport protocol after meta l4proto', inRule('meta l4proto udp tcp dport 22')],
   ['unknown priority name', inChainSpec('hook input priority foo')],
