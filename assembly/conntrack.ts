@@ -38,6 +38,9 @@ export let nats: usize = 0;
 let tupleHashes: usize = 0;
 // Read in place of an extension an entry does not have: all zeros.
 let noExtension: usize = 0;
+// The CtExtension bits any entry has had: growth copies only the arrays of
+// those, so that the pages of an extension nothing uses are never touched.
+let extensionsUsed: u8 = 0;
 // nf_conntrack_max; 0: no limit.
 export let capacity: u32 = 0;
 // Slots of the entry arrays.
@@ -112,6 +115,7 @@ export function conntrackInit(max: u32): void {
   capacity = max;
   allocated = 0;
   count = 0;
+  extensionsUsed = 0;
   regionsAt = heap.alloc(16);
   noExtension = heap.alloc(EXT_SIZE > ACCT_SIZE ? EXT_SIZE : ACCT_SIZE);
   allocateEntries(max != 0 && max < INITIAL_ENTRIES ? max : INITIAL_ENTRIES);
@@ -173,9 +177,9 @@ function allocateEntries(n: u32): bool {
   if (old != 0) {
     const used = <usize>highWater();
     memory.copy(entries, oldEntries, used * ENTRY_SIZE);
-    memory.copy(exts, oldExts, used * EXT_SIZE);
-    memory.copy(accts, oldAccts, used * ACCT_SIZE);
-    memory.copy(nats, oldNats, used * NAT_SIZE);
+    if (extensionsUsed & <u8>CtExtension.Misc) memory.copy(exts, oldExts, used * EXT_SIZE);
+    if (extensionsUsed & <u8>CtExtension.Acct) memory.copy(accts, oldAccts, used * ACCT_SIZE);
+    if (extensionsUsed & <u8>CtExtension.Nat) memory.copy(nats, oldNats, used * NAT_SIZE);
     memory.copy(freeList, oldFree, <usize>freeCount * 4);
     memory.copy(tupleHashes, oldHashes, used * 8);
     const oldEnd = oldEntries + <usize>old * ENTRY_SIZE;
@@ -220,6 +224,7 @@ function extension(e: usize, x: CtExtension, base: usize, size: usize): usize {
   if (!hasExtension(e, x)) {
     memory.fill(r, 0, size);
     store<u8>(e + CtEntry.Extensions, load<u8>(e + CtEntry.Extensions) | <u8>x);
+    extensionsUsed |= <u8>x;
   }
   return r;
 }
@@ -246,6 +251,7 @@ export function natOf(e: usize): usize {
     memory.copy(r + CtNat.ReplySrc, e + CtEntry.OrigTuple + Tuple.Dst, 16);
     memory.copy(r + CtNat.ReplyDst, e + CtEntry.OrigTuple + Tuple.Src, 16);
     store<u8>(e + CtEntry.Extensions, load<u8>(e + CtEntry.Extensions) | <u8>CtExtension.Nat);
+    extensionsUsed |= <u8>CtExtension.Nat;
   }
   return r;
 }
@@ -742,7 +748,10 @@ function dropBucket(lo: u64, hi: u64): u32 {
         progress = true;
       }
     }
-    if (!progress) return drops;
+    // A scan that did not fill the batch saw every candidate of the range
+    // (assured live entries stay what they were): early_drop_list's one
+    // pass over its bucket, without a second scan to find nothing.
+    if (!progress || found < DROP_BATCH) return drops;
   }
 }
 

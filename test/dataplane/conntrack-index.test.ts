@@ -31,6 +31,26 @@ describe('conntrack index', () => {
     expect(filter.conntrackTable()).toHaveLength(FLOWS);
   });
 
+  // Growth moves only the extension arrays some entry uses: those of the
+  // entries made before it must come along.
+  it('keeps the accounting and NAT records of every connection across its growth', async () => {
+    const rules = `table ip t {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 10.0.0.0/8 udp sport 20000 snat to 203.0.113.1
+	}
+}
+`;
+    const filter = await createFilter(compile(rules), { sysctl: { nf_conntrack_acct: 1 } });
+    const requests = Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', i === 0 ? 20000 : 10000 + (i % 50000), 53, 8 + (i % 7)));
+    filter.processCapture(pcap(requests));
+    const table = filter.conntrackTable();
+    expect(table).toHaveLength(FLOWS);
+    table.forEach((e, i) => expect(e.counters.original).toEqual({ packets: 1n, bytes: BigInt(28 + 8 + (i % 7)) }));
+    expect(table[0]!.reply.dst).toBe('203.0.113.1');
+    expect(table[1]!.reply.dst).toBe(client(257));
+  });
+
   it('forgets expired connections and admits their tuples anew', async () => {
     const filter = await createFilter(compile(RULESET));
     const requests = Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', 20000, 53));
