@@ -195,8 +195,18 @@ function allocateEntries(n: u32): bool {
 }
 
 // Room for one more entry in the arrays: they double, up to the maximum.
+// The first growth goes to the size of the kernel's hash table
+// (nf_conntrack_buckets) at once when the address space allows: that is
+// address space only, whose pages are faulted in as entries reach them, and
+// a table of that size then never moves nor leaves old arrays behind.
 function growEntries(): bool {
-  let n: u64 = <u64>allocated * 2;
+  const doubled = <u64>allocated * 2;
+  const buckets = <u64>tunable(Tunable.Buckets);
+  return (buckets > doubled && growTo(buckets)) || growTo(doubled);
+}
+
+function growTo(want: u64): bool {
+  let n = want;
   if (capacity != 0 && n > <u64>capacity) n = <u64>capacity;
   if (n > 0xfffffffe) n = 0xfffffffe;
   return n > <u64>allocated && allocateEntries(<u32>n);

@@ -31,9 +31,26 @@ describe('conntrack index', () => {
     expect(filter.conntrackTable()).toHaveLength(FLOWS);
   });
 
+  // The entry arrays grow to nf_conntrack_buckets slots at once, then
+  // double: with fewer buckets they move at every doubling.
+  it.each([
+    [262144, 1],
+    [1024, 3],
+  ])('with %i buckets, the entry arrays move %i time(s) for 5000 connections', async (buckets, moves) => {
+    const filter = await createFilter(compile(RULESET), { sysctl: { nf_conntrack_buckets: buckets } });
+    const entriesAt = () => filter.engine.u32(filter.engine.exports.conntrackRegions(), 1)[0]!;
+    const places = new Set([entriesAt()]);
+    for (let i = 0; i < FLOWS; i += 500) {
+      filter.processCapture(pcap(Array.from({ length: 500 }, (_, j) => udp(client(i + j + 256), '192.0.2.1', 10000, 53)), { start: 1_700_000_000 + i / 1000 }));
+      places.add(entriesAt());
+    }
+    expect(places.size - 1).toBe(moves);
+    expect(filter.conntrackTable()).toHaveLength(FLOWS);
+  });
+
   // Growth moves only the extension arrays some entry uses: those of the
   // entries made before it must come along.
-  it('keeps the accounting and NAT records of every connection across its growth', async () => {
+  it.each([262144, 1024])('keeps the accounting and NAT records of every connection across its growth (%i buckets)', async (buckets) => {
     const rules = `table ip t {
 	chain post {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -41,7 +58,7 @@ describe('conntrack index', () => {
 	}
 }
 `;
-    const filter = await createFilter(compile(rules), { sysctl: { nf_conntrack_acct: 1 } });
+    const filter = await createFilter(compile(rules), { sysctl: { nf_conntrack_acct: 1, nf_conntrack_buckets: buckets } });
     const requests = Array.from({ length: FLOWS }, (_, i) => udp(client(i + 256), '192.0.2.1', i === 0 ? 20000 : 10000 + (i % 50000), 53, 8 + (i % 7)));
     filter.processCapture(pcap(requests));
     const table = filter.conntrackTable();
