@@ -26,7 +26,9 @@ const NO_LINK_TYPE: u32 = 0xffffffff;
 
 // Per class: [format, region, capacity, position, started, file link type
 // (pcap), last link type and device, last interface, interface count], and
-// the link type and device index of each pcapng interface.
+// the link type and device index of each pcapng interface. The functions of
+// the packet path read them unchecked: the batch loop gives them a class
+// below CLASSES, and a checked read is a call per field per packet.
 const format = new StaticArray<u32>(CLASSES);
 const region = new StaticArray<usize>(CLASSES);
 const capacity = new StaticArray<u32>(CLASSES);
@@ -67,7 +69,7 @@ export function outputFileLinkType(cls: u32): u32 { return fileLinkType[cls]; }
 export function roomFor(caplen: u32): bool {
   const need = RECORD_OVERHEAD + min(caplen, OUTPUT_SNAPLEN);
   for (let c: i32 = 0; c < CLASSES; c++) {
-    if (format[c] != OutputFormat.Off && position[c] + need > capacity[c]) return false;
+    if (unchecked(format[c]) != OutputFormat.Off && unchecked(position[c]) + need > unchecked(capacity[c])) return false;
   }
   return true;
 }
@@ -131,25 +133,25 @@ function interfaceBlock(at: usize, linkType: u32, device: usize): u32 {
 function interfaceFor(cls: i32, linkType: u32, device: usize, at: usize): u32 {
   const index: u32 = device != 0 ? load<u32>(device + DeviceEntry.Index) : 0;
   let written: u32 = 0;
-  const n = interfaceCount[cls];
+  const n = unchecked(interfaceCount[cls]);
   let id: u32 = n;
   for (let i: u32 = 0; i < n; i++) {
-    if (interfaces[cls * MAX_INTERFACES + i] == linkType && interfaceDevices[cls * MAX_INTERFACES + i] == index) {
+    if (unchecked(interfaces[cls * MAX_INTERFACES + i]) == linkType && unchecked(interfaceDevices[cls * MAX_INTERFACES + i]) == index) {
       id = i;
       break;
     }
   }
   if (id == n) {
     if (n == MAX_INTERFACES) return NO_LINK_TYPE;
-    interfaces[cls * MAX_INTERFACES + n] = linkType;
-    interfaceDevices[cls * MAX_INTERFACES + n] = index;
-    interfaceCount[cls] = n + 1;
+    unchecked(interfaces[cls * MAX_INTERFACES + n] = linkType);
+    unchecked(interfaceDevices[cls * MAX_INTERFACES + n] = index);
+    unchecked(interfaceCount[cls] = n + 1);
     written = interfaceBlock(at, linkType, device);
   }
-  lastLinkType[cls] = linkType;
-  lastDevice[cls] = index;
-  lastInterface[cls] = id;
-  position[cls] += written;
+  unchecked(lastLinkType[cls] = linkType);
+  unchecked(lastDevice[cls] = index);
+  unchecked(lastInterface[cls] = id);
+  unchecked(position[cls] = position[cls] + written);
   return id;
 }
 
@@ -158,42 +160,42 @@ function interfaceFor(cls: i32, linkType: u32, device: usize, at: usize): u32 {
 // describes an interface per link type and output device (a DeviceEntry,
 // 0 for a packet that leaves by none the run knows).
 export function outputPacket(cls: i32, linkType: u32, device: usize, data: usize, caplen: u32, origLen: u32, timeNs: u64): bool {
-  const fmt = format[cls];
+  const fmt = unchecked(format[cls]);
   if (fmt == OutputFormat.Off) return true;
   const len = min(caplen, OUTPUT_SNAPLEN);
   const orig = max(origLen, len);
-  const base = region[cls];
+  const base = unchecked(region[cls]);
   if (fmt == OutputFormat.Pcap) {
-    if (!started[cls]) {
-      position[cls] += pcapHeader(base + position[cls], linkType);
-      fileLinkType[cls] = linkType;
-      started[cls] = true;
-    } else if (linkType != fileLinkType[cls]) {
+    if (!unchecked(started[cls])) {
+      unchecked(position[cls] = position[cls] + pcapHeader(base + position[cls], linkType));
+      unchecked(fileLinkType[cls] = linkType);
+      unchecked(started[cls] = true);
+    } else if (linkType != unchecked(fileLinkType[cls])) {
       conflict = cls;
       return false;
     }
-    const at = base + position[cls];
+    const at = base + unchecked(position[cls]);
     put32(at, <u32>(timeNs / 1000000000));
     put32(at + 4, <u32>(timeNs % 1000000000));
     put32(at + 8, len);
     put32(at + 12, orig);
     memory.copy(at + 16, data, len);
-    position[cls] += 16 + len;
+    unchecked(position[cls] = position[cls] + 16 + len);
     return true;
   }
-  if (!started[cls]) {
-    position[cls] += sectionHeader(base + position[cls]);
-    started[cls] = true;
+  if (!unchecked(started[cls])) {
+    unchecked(position[cls] = position[cls] + sectionHeader(base + position[cls]));
+    unchecked(started[cls] = true);
   }
   const index: u32 = device != 0 ? load<u32>(device + DeviceEntry.Index) : 0;
-  const id = linkType == lastLinkType[cls] && index == lastDevice[cls] ? lastInterface[cls] : interfaceFor(cls, linkType, device, base + position[cls]);
+  const id = linkType == unchecked(lastLinkType[cls]) && index == unchecked(lastDevice[cls]) ? unchecked(lastInterface[cls]) : interfaceFor(cls, linkType, device, base + unchecked(position[cls]));
   if (id == NO_LINK_TYPE) {
     conflict = cls;
     return false;
   }
   const padded = (len + 3) & ~3;
   const block = 32 + padded;
-  const at = base + position[cls];
+  const at = base + unchecked(position[cls]);
   put32(at, PCAPNG_ENHANCED_PACKET);
   put32(at + 4, block);
   put32(at + 8, id);
@@ -204,6 +206,6 @@ export function outputPacket(cls: i32, linkType: u32, device: usize, data: usize
   memory.copy(at + 28, data, len);
   memory.fill(at + 28 + len, 0, padded - len);
   put32(at + block - 4, block);
-  position[cls] += block;
+  unchecked(position[cls] = position[cls] + block);
   return true;
 }
