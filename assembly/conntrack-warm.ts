@@ -12,7 +12,8 @@
 // parses every packet in full. Nothing here changes what any packet sees:
 // a wrong guess only loads a line for nothing. The keys and hashes made
 // here go to the lookup of each packet as a hint, which it takes only for
-// a key equal to its own byte for byte, so that it need not hash again.
+// a key equal to its own byte for byte, so that it need not hash again;
+// so does the confirmation of a new connection with its reply tuple's.
 import * as cap from './capture';
 import * as ctt from './conntrack';
 import * as pkt from './packet';
@@ -27,7 +28,9 @@ export const MIN_ENTRIES: u32 = 1024;
 const records = memory.data(<i32>(GROUP * 8 * 2));
 const hashes = memory.data(<i32>(GROUP * 4 * 2));
 const keys = memory.data(<i32>(GROUP * <u32>ctt.TUPLE_KEY_SIZE * 2));
-const replyKey = memory.data(<i32>ctt.TUPLE_KEY_SIZE);
+// The reply keys and hashes of the records with no entry yet (hash 0: none).
+const replyKeys = memory.data(<i32>(GROUP * <u32>ctt.TUPLE_KEY_SIZE * 2));
+const replyHashes = memory.data(<i32>(GROUP * 4 * 2));
 
 // The end of the records already warmed.
 export let warmedUntil: usize = 0;
@@ -87,6 +90,10 @@ function tupleHash(linkType: u32, data: usize, caplen: u32, reply: bool, key: us
   return keys + <usize>(half * GROUP + j) * ctt.TUPLE_KEY_SIZE;
 }
 
+@inline function replyKeyAt(half: u32, j: u32): usize {
+  return replyKeys + <usize>(half * GROUP + j) * ctt.TUPLE_KEY_SIZE;
+}
+
 function prepare(half: u32, linkType: u32, pos: usize, end: usize): u32 {
   const recs = records + <usize>(half * GROUP * 8);
   const hs = hashes + <usize>(half * GROUP * 4);
@@ -110,14 +117,17 @@ function prepare(half: u32, linkType: u32, pos: usize, end: usize): u32 {
 function loadEntries(half: u32, n: u32, linkType: u32): void {
   const recs = records + <usize>(half * GROUP * 8);
   const hs = hashes + <usize>(half * GROUP * 4);
+  const rhs = replyHashes + <usize>(half * GROUP * 4);
   let s: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
+    store<u32>(rhs + (<usize>j << 2), 0);
     const h = load<u32>(hs + (<usize>j << 2));
     if (h == 0) continue;
     const ref = ctt.slotPeek(h);
     if (ref == 0) {
       const r = recs + (<usize>j << 3);
-      const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true, replyKey);
+      const rh = tupleHash(linkType, <usize>load<u32>(r), load<u32>(r + 4), true, replyKeyAt(half, j));
+      store<u32>(rhs + (<usize>j << 2), rh);
       if (rh != 0) s += load<u32>(ctt.slotAt(rh) + 4);
       continue;
     }
@@ -144,7 +154,7 @@ export function warmReset(): void {
   warmedUntil = 0;
   preparedAt = 0;
   walkCount = 0;
-  ctt.setHint(0, 0);
+  ctt.setHint(0, 0, 0, 0);
 }
 
 // Hands the key and hash of the record whose packet data is at `data` to
@@ -156,10 +166,11 @@ export function hintRecord(data: usize): void {
   if (j < walkCount && <usize>load<u32>(records + <usize>(walkHalf * GROUP + j) * 8) == data) {
     walkNext = j + 1;
     const h = load<u32>(hashes + <usize>(walkHalf * GROUP + j) * 4);
-    ctt.setHint(h != 0 ? keyAt(walkHalf, j) : 0, h);
+    const rh = load<u32>(replyHashes + <usize>(walkHalf * GROUP + j) * 4);
+    ctt.setHint(h != 0 ? keyAt(walkHalf, j) : 0, h, rh != 0 ? replyKeyAt(walkHalf, j) : 0, rh);
     return;
   }
-  ctt.setHint(0, 0);
+  ctt.setHint(0, 0, 0, 0);
 }
 
 // Warms the records from pos on (called when the walk reaches warmedUntil).

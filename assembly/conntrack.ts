@@ -511,13 +511,18 @@ export function killEntry(e: usize): void {
   return load<u64>(e + CtEntry.Expires) <= now;
 }
 
-// A key and its hash made ahead for the packet (conntrack-warm.ts), or 0.
+// A key and its hash made ahead for the packet (conntrack-warm.ts), or 0;
+// and those of the reply tuple a new connection of the packet would have.
 let hintKey: usize = 0;
 let hintHash: u32 = 0;
+let replyHintKey: usize = 0;
+let replyHintHash: u32 = 0;
 
-export function setHint(k: usize, h: u32): void {
+export function setHint(k: usize, h: u32, rk: usize, rh: u32): void {
   hintKey = k;
   hintHash = h;
+  replyHintKey = rk;
+  replyHintHash = rh;
 }
 
 @inline function sameKey(a: usize, b: usize): bool {
@@ -818,7 +823,7 @@ export function confirm(): bool {
   const hs = tupleHashes + (<usize>idx << 3);
   const origHash = load<u32>(hs);
   writeKey(key, e, 1);
-  const replyHash = hashKey(key);
+  const replyHash = replyHintKey != 0 && sameKey(key, replyHintKey) ? replyHintHash : hashKey(key);
   store<u32>(hs + 4, replyHash);
   slotInsert(origHash, (idx << 1) + 1);
   slotInsert(replyHash, (idx << 1) + 2);
