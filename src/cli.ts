@@ -14,11 +14,11 @@ import { DEFAULT_INCLUDE_DIRS } from '../compiler/include.js';
 import { hostAccounts, hostCgroups, hostServices } from './host-names.js';
 import { looksLikeJson } from '../compiler/json-input.js';
 import { RulesetFlags, RulesetHeader } from '../assembly/abi.js';
-import { OutputClosedError, OutputError } from './output/fd-output.js';
+import { FdOutput, OutputClosedError, OutputError } from './output/fd-output.js';
 import { RunOutputs } from './output/run-outputs.js';
 import { MixedLinkTypesError, type CaptureFormat } from './output/capture-file.js';
 import { Progress } from './output/progress.js';
-import { conntrackJson, listingJson } from './output/report-json.js';
+import { conntrackJsonChunks, listingJson } from './output/report-json.js';
 import { painterFor, type Paint } from './output/style.js';
 import { TRACE_TABLE } from './output/trace-format.js';
 import { CAP_MISSING, LiveCaptureError, captureLive, loadCap } from './live-capture.js';
@@ -374,10 +374,10 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
   if (flags.json) {
     // One stream of JSON objects, as jq reads it.
     if (flags.list && !flags.nftJson) io.out(`${listingJson(filter, hideTraceTable(filter.listRuleset()), TRACE_TABLE)}\n`);
-    if (flags.conntrack) io.out(`${conntrackJson(filter, accountingOn(filter.ruleset))}\n`);
+    if (flags.conntrack) for (const chunk of conntrackJsonChunks(filter, accountingOn(filter.ruleset))) io.out(chunk);
   } else {
     if (flags.list && !flags.nftJson) io.out(hideTraceTable(filter.listRuleset()));
-    if (flags.conntrack) io.out(filter.conntrackListing({ format: flags.conntrackFormat }));
+    if (flags.conntrack) for (const chunk of filter.conntrackListingChunks({ format: flags.conntrackFormat })) io.out(chunk);
   }
   if (flags.coverage) {
     const rules = filter.coverage(TRACE_TABLE);
@@ -558,8 +558,15 @@ async function runFilter(flags: FilterFlags, io: Io): Promise<number> {
   const unreadable = (failure instanceof CaptureFormatError || failure instanceof InputError) && filter.stats().packets === 0;
   // A reader that went away takes nothing more: the summary alone goes to
   // standard error.
+  if (!(failure instanceof OutputClosedError) && !unreadable) {
+    try {
+      report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took, log);
+    } catch (e) {
+      if (!(e instanceof OutputClosedError)) throw e;
+      failure = e;
+    }
+  }
   if (failure instanceof OutputClosedError) report(filter, { ...flags, list: false, conntrack: false, coverage: false }, io, ` (the reader of ${failure.message} went away)`, took, log);
-  else if (!unreadable) report(filter, flags, io, stop.signal ? ` (stopped by ${stop.signal})` : '', took, log);
   if (failure) throw failure;
   if (stop.signal) return signalExit(stop.signal);
   const packets = filter.stats().packets;
@@ -586,7 +593,7 @@ async function runCapture(flags: CaptureFlags, io: Io): Promise<number> {
     onSnapshot: () => {
       outputs.flush();
       io.err(hideTraceTable(filter.listRuleset()));
-      io.err(filter.conntrackListing({ format: flags.conntrackFormat }));
+      for (const chunk of filter.conntrackListingChunks({ format: flags.conntrackFormat })) io.err(chunk);
       const s = filter.stats();
       io.err(`nftwasm: ${s.packets} packets so far, ${s.accepted} accepted, ${s.dropped} dropped, ${s.conntrackEntries} conntrack entries\n`);
     },
@@ -741,22 +748,15 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
   return program;
 }
 
-// Standard output's own writes fail asynchronously when its reader has gone:
-// that ends the program as quietly as a write into the pipe does.
-function quietOnClosedStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
-  return stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(EXIT_OK);
-  });
-}
-
-// The standard streams are made on first use: making one loads the stream
-// modules and, for a pipe or a terminal, the network ones, and a quiet run
-// writes nothing to either.
+// Standard output is written synchronously, as the capture files are: a
+// stream would queue what a slow reader has not taken yet (a listing of
+// millions of entries, whole, in memory), and it loads the stream modules
+// and, for a pipe or a terminal, the network ones. A reader gone away is an
+// OutputClosedError.
 function processIo(): Io {
-  let stdout: NodeJS.WriteStream | undefined;
+  const stdout = FdOutput.stdout();
   return {
-    out: (s) => (stdout ??= quietOnClosedStdout(process.stdout)).write(s),
+    out: (s) => stdout.write(Buffer.from(s)),
     err: (s) => process.stderr.write(s),
     get errIsTTY() {
       return process.stderr.isTTY;

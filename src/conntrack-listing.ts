@@ -121,9 +121,6 @@ export function formatConntrackLine(e: ConntrackEntry, opts: ConntrackListingOpt
   return `${s}use=${e.use} id=${e.id}`;
 }
 
-export function formatConntrackListing(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
-  return entries.map((e) => `${formatConntrackLine(e, opts)}\n`).join('');
-}
 
 // One line of /proc/net/nf_conntrack (ct_seq_show): no ids, zone= always,
 // no helper, and the reference the reader itself holds counted in use=.
@@ -136,7 +133,25 @@ export function formatProcConntrackLine(e: ConntrackEntry, opts: ConntrackListin
   return `${s}use=${e.use + 1}`;
 }
 
-// /proc/net/nf_conntrack as it reads at time opts.now.
-export function formatProcConntrack(entries: readonly ConntrackEntry[], opts: ConntrackListingOptions): string {
-  return entries.map((e) => `${formatProcConntrackLine(e, opts)}\n`).join('');
+// Characters of listing handed out at a time.
+const CHUNK_CHARS = 1 << 16;
+
+// Text made a line per item, handed out in pieces of about 64 KiB: a table
+// of millions of entries is written piece by piece, never held whole.
+export function* chunkedLines<T>(items: Iterable<T>, line: (item: T) => string, separator = '\n'): Generator<string> {
+  let chunk = '';
+  for (const item of items) {
+    chunk += line(item) + separator;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+// The table as `conntrack -L -o extended,id` (or, with proc,
+// /proc/net/nf_conntrack) lists it at time opts.now, in pieces.
+export function conntrackListingChunks(entries: Iterable<ConntrackEntry>, opts: ConntrackListingOptions, proc = false): Generator<string> {
+  return chunkedLines(entries, (e) => (proc ? formatProcConntrackLine(e, opts) : formatConntrackLine(e, opts)));
 }

@@ -117,34 +117,160 @@ export function conntrackHighWater(engine: Engine): number {
 
 // Entries alive at time `now` (nanoseconds), in the order they were created.
 export function readConntrackTable(engine: Engine, now: bigint): ConntrackEntry[] {
+  return [...tableEntries([engine], now)];
+}
+
+// A growable array of u32, a few bytes per live entry where an object per
+// entry would take hundreds.
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+// The indices of `keys` in the order of their values (a stable radix sort,
+// two passes of 16 bits): millions of keys take tens of milliseconds, with
+// no call per comparison.
+export function orderOf(keys: Uint32Array): Uint32Array {
+  let order = new Uint32Array(keys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  let spare = new Uint32Array(keys.length);
+  const counts = new Uint32Array(1 << 16);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < keys.length; i++) counts[(keys[i]! >>> shift) & 0xffff]!++;
+    for (let d = 0, at = 0; d < counts.length; d++) {
+      const n = counts[d]!;
+      counts[d] = at;
+      at += n;
+    }
+    for (let i = 0; i < order.length; i++) spare[counts[(keys[order[i]!]! >>> shift) & 0xffff]!++] = order[i]!;
+    [order, spare] = [spare, order];
+  }
+  return order;
+}
+
+// Whether the entry at byte e of a view of the entries is alive at time
+// `now`. Compared as two u32 halves: a BigInt per entry would cost more than
+// the rest of a scan of the table.
+export function aliveAt(now: bigint): (view: DataView, e: number) => boolean {
+  const nowHigh = Number(now >> 32n);
+  const nowLow = Number(now & 0xffffffffn);
+  return (view, e) => {
+    const high = view.getUint32(e + CtEntry.Expires + 4, true);
+    return high > nowHigh || (high === nowHigh && view.getUint32(e + CtEntry.Expires, true) > nowLow);
+  };
+}
+
+// The live entries of one data plane by their id: slots and ids in the
+// order of the ids.
+function liveSlots(engine: Engine, now: bigint): { slots: Uint32Array; ids: Uint32Array } {
+  const used = conntrackHighWater(engine);
+  const view = engine.view(engine.exports.conntrackEntries(), used * CtEntry.Size);
+  const slots = new U32List();
+  const ids = new U32List();
+  const alive = aliveAt(now);
+  for (let i = 0, seen = 0, inUse = engine.exports.conntrackCount(); seen < inUse && i < used; i++) {
+    const e = i * CtEntry.Size;
+    if (view.getUint8(e + CtEntry.InUse) === 0) continue;
+    seen++;
+    if (!alive(view, e)) continue;
+    slots.push(i);
+    ids.push(view.getUint32(e + CtEntry.Id, true));
+  }
+  const order = orderOf(ids.view());
+  return { slots: order.map((k) => slots.data[k]!), ids: order.map((k) => ids.data[k]!) };
+}
+
+// The live entries of every data plane of a run, one at a time in the order
+// of their ids, without holding them all: what a listing of millions of
+// entries needs. globalId(w, id) gives the run's id of data plane w's entry
+// `id` (workers number their entries each on its own); it is asked in the
+// order of each data plane's own ids.
+export function* tableEntries(engines: readonly Engine[], now: bigint, globalId: (w: number, id: number) => number = (_w, id) => id): Generator<ConntrackEntry> {
+  const planes = engines.map((engine, w) => {
+    const { slots, ids } = liveSlots(engine, now);
+    return { engine, slots, ids: ids.map((id) => globalId(w, id)) };
+  });
+  const keys = new Uint32Array(planes.reduce((n, p) => n + p.ids.length, 0));
+  const plane = new Uint8Array(keys.length);
+  const slot = new Uint32Array(keys.length);
+  let at = 0;
+  planes.forEach((p, w) => {
+    keys.set(p.ids, at);
+    slot.set(p.slots, at);
+    plane.fill(w, at, at + p.ids.length);
+    at += p.ids.length;
+  });
+  const regions = planes.map((p) => regionsOf(p.engine));
+  const uses = planes.map((p, w) => expectationsOf(regions[w]!, p.slots));
+  for (const k of orderOf(keys)) {
+    const w = plane[k]!;
+    const entry = readEntryAt(regions[w]!, slot[k]!);
+    entry.id = keys[k]!;
+    entry.use += uses[w]!.get(slot[k]!) ?? 0;
+    yield entry;
+  }
+}
+
+// A data plane's entry arrays: they stay put while nothing is processed.
+interface Regions {
+  bytes: Uint8Array;
+  view: DataView;
+  ext: DataView;
+  acct: DataView;
+  nat: Uint8Array;
+}
+
+function regionsOf(engine: Engine): Regions {
   const ex = engine.exports;
   const used = conntrackHighWater(engine);
   const bytes = engine.bytes(ex.conntrackEntries(), used * CtEntry.Size);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The extension records sit in parallel arrays beside the entries, valid
   // where an entry's Extensions bits say.
-  const ext = engine.view(ex.conntrackExtensions(), used * CtExt.Size);
-  const acct = engine.view(ex.conntrackAccounting(), used * CtAcct.Size);
-  const nat = engine.bytes(ex.conntrackNat(), used * CtNat.Size);
-  const alive = new Map<number, ConntrackEntry>();
+  return {
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    ext: engine.view(ex.conntrackExtensions(), used * CtExt.Size),
+    acct: engine.view(ex.conntrackAccounting(), used * CtAcct.Size),
+    nat: engine.bytes(ex.conntrackNat(), used * CtNat.Size),
+  };
+}
+
+// How many live expected connections each master (by slot) has: the kernel
+// holds a reference to the master for each.
+function expectationsOf(r: Regions, live: Uint32Array): Map<number, number> {
+  const alive = new Set<number>();
   const masters: number[] = [];
-  for (let i = 0; i < used; i++) {
-    const e = i * CtEntry.Size;
-    if (bytes[e + CtEntry.InUse] === 0) continue;
-    if (view.getBigUint64(e + CtEntry.Expires, true) <= now) continue;
-    const has = bytes[e + CtEntry.Extensions]!;
-    const entry = readConntrackEntry(bytes, view, e, has & CtExtension.Acct ? acct : null, i * CtAcct.Size, nat, i * CtNat.Size);
-    if (has & CtExtension.Misc) {
-      entry.labels = labelsText(ext, i * CtExt.Size);
-      masters.push(ext.getUint32(i * CtExt.Size + CtExt.Master, true));
-    }
-    alive.set(i, entry);
+  for (const i of live) {
+    alive.add(i);
+    if (!(r.bytes[i * CtEntry.Size + CtEntry.Extensions]! & CtExtension.Misc)) continue;
+    const m = r.ext.getUint32(i * CtExt.Size + CtExt.Master, true);
+    if (m !== 0) masters.push(m - 1);
   }
-  for (const m of masters) {
-    const master = m === 0 ? undefined : alive.get(m - 1);
-    if (master) master.use++;
-  }
-  return [...alive.values()].sort((a, b) => a.id - b.id);
+  const uses = new Map<number, number>();
+  for (const m of masters) if (alive.has(m)) uses.set(m, (uses.get(m) ?? 0) + 1);
+  return uses;
+}
+
+// The entry in slot i, with its extensions.
+function readEntryAt(r: Regions, i: number): ConntrackEntry {
+  const has = r.bytes[i * CtEntry.Size + CtEntry.Extensions]!;
+  const entry = readConntrackEntry(r.bytes, r.view, i * CtEntry.Size, has & CtExtension.Acct ? r.acct : null, i * CtAcct.Size, r.nat, i * CtNat.Size);
+  if (has & CtExtension.Misc) entry.labels = labelsText(r.ext, i * CtExt.Size);
+  return entry;
 }
 
 export function hasStatus(e: ConntrackEntry, bit: CtStatus): boolean {

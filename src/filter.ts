@@ -12,8 +12,8 @@ import { PacketLog, type LogListener } from './packet-log.js';
 import { CaptureFormatError, walkDetail } from './capture-error.js';
 import { resolveSysctls } from './sysctl.js';
 import { parseIpv4, parseIpv6 } from './address.js';
-import { conntrackHighWater, readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
-import { formatConntrackListing, formatProcConntrack } from './conntrack-listing.js';
+import { aliveAt, conntrackHighWater, tableEntries, type ConntrackEntry } from './conntrack-table.js';
+import { conntrackListingChunks } from './conntrack-listing.js';
 import { liveSetElements } from './set-contents.js';
 import { readCoverage, type RuleCoverage } from './coverage.js';
 import { localAddressesOf, type HostNetwork } from './host-network.js';
@@ -137,17 +137,13 @@ export function liveConntrackEntries(engine: Engine, now: bigint): number {
   const used = conntrackHighWater(engine);
   const inUse = ex.conntrackCount();
   const view = engine.view(ex.conntrackEntries(), used * CtEntry.Size);
-  // Compared as two u32 halves: a BigInt per entry would cost more than
-  // the rest of the scan.
-  const nowHigh = Number(now >> 32n);
-  const nowLow = Number(now & 0xffffffffn);
+  const alive = aliveAt(now);
   let seen = 0;
   let live = 0;
   for (let e = 0; seen < inUse && e < used * CtEntry.Size; e += CtEntry.Size) {
     if (view.getUint8(e + CtEntry.InUse) === 0) continue;
     seen++;
-    const high = view.getUint32(e + CtEntry.Expires + 4, true);
-    if (high > nowHigh || (high === nowHigh && view.getUint32(e + CtEntry.Expires, true) > nowLow)) live++;
+    if (alive(view, e)) live++;
   }
   return live;
 }
@@ -315,23 +311,30 @@ export class Filter {
   }
 
   conntrackTable(): ConntrackEntry[] {
-    return readConntrackTable(this.engine, this.lastTime);
+    return [...this.conntrackEntries()];
+  }
+
+  // The table one entry at a time, in the order of their ids: a table of
+  // millions is read without holding them all.
+  conntrackEntries(): Iterable<ConntrackEntry> {
+    return tableEntries([this.engine], this.lastTime);
   }
 
   // `conntrack -L -o extended,id` (or /proc/net/nf_conntrack with
   // format 'proc'), timeouts as they stand at the last packet.
   conntrackListing(opts: { format?: ConntrackFormat } = {}): string {
+    return [...this.conntrackListingChunks(opts)].join('');
+  }
+
+  // conntrackListing in pieces of about 64 KiB, for a writer to take one at
+  // a time.
+  conntrackListingChunks(opts: { format?: ConntrackFormat } = {}): Iterable<string> {
     const image = this.ruleset.image;
     const flags = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(RulesetHeader.Flags * 4, true);
     const accounting = (flags & RulesetFlags.Accounting) !== 0;
-    const format = opts.format === 'proc' ? formatProcConntrack : formatConntrackListing;
     const tunables = this.engine.u32(this.engine.exports.tunablesBuffer(), Tunable.Count);
-    return format(this.conntrackTable(), {
-      now: this.lastTime,
-      accounting,
-      greTimeout: tunables[Tunable.GreTimeout],
-      greStreamTimeout: tunables[Tunable.GreTimeoutStream],
-    });
+    const listing = { now: this.lastTime, accounting, greTimeout: tunables[Tunable.GreTimeout]!, greStreamTimeout: tunables[Tunable.GreTimeoutStream]! };
+    return conntrackListingChunks(this.conntrackEntries(), listing, opts.format === 'proc');
   }
 
   stats(): FilterStats {

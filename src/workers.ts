@@ -17,7 +17,7 @@ import { PacketBatch } from './packet-batch.js';
 import type { Ruleset } from '../compiler/index.js';
 import { Engine, type DataPlaneExports } from './engine.js';
 import { Filter, engineOptions, liveConntrackEntries, walkFailure, type BatchListener, type FilterOptions, type FilterStats } from './filter.js';
-import { readConntrackTable, type ConntrackEntry } from './conntrack-table.js';
+import { tableEntries, type ConntrackEntry } from './conntrack-table.js';
 import { Answer, Command, Slot, controlBytes, workerBase, type WorkerLayout } from './shard-control.js';
 import type { ShardWorkerData } from './shard-worker.js';
 
@@ -292,11 +292,10 @@ export class ShardedFilter extends Filter {
     return this.workerEngines;
   }
 
-  override conntrackTable(): ConntrackEntry[] {
-    const all = this.workerEngines.flatMap((e, w) => readConntrackTable(e, this.time).map((entry) => ({ w, entry })));
-    // Entries no result has shown yet (none, in practice) follow in worker order.
-    for (const { w, entry } of all) entry.id = this.pool.globalId(w, entry.id);
-    return all.map((x) => x.entry).sort((a, b) => a.id - b.id);
+  // Entries no result has shown yet (none, in practice) are given ids in
+  // worker order.
+  override conntrackEntries(): Iterable<ConntrackEntry> {
+    return tableEntries(this.workerEngines, this.time, (w, id) => this.pool.globalId(w, id));
   }
 
   // A capture file read by the workers themselves, each into its own

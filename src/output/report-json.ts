@@ -4,6 +4,7 @@
 import type { Filter } from '../filter.js';
 import { ctEntryFields } from './ct-event-format.js';
 import { secondsText } from './names.js';
+import { chunkedLines } from '../conntrack-listing.js';
 
 // hidden: a table of our own, left out as from the listing's text.
 export function listingJson(filter: Filter, listing: string, hidden: string): string {
@@ -17,7 +18,16 @@ export function listingJson(filter: Filter, listing: string, hidden: string): st
   return JSON.stringify({ type: 'listing', ruleset: listing, counters: rules });
 }
 
-export function conntrackJson(filter: Filter, accounting: boolean): string {
-  const entries = filter.conntrackTable().map((e) => ({ ...ctEntryFields(e, filter.time, false, accounting), use: e.use }));
-  return JSON.stringify({ type: 'conntrack', time: secondsText(filter.time), entries });
+// The conntrack object with its line's end, in pieces (chunkedLines): the
+// text JSON.stringify gives the whole object, never held whole.
+export function* conntrackJsonChunks(filter: Filter, accounting: boolean): Generator<string> {
+  // Up to the entries' opening bracket.
+  yield JSON.stringify({ type: 'conntrack', time: secondsText(filter.time), entries: [] }).slice(0, -2);
+  let comma = '';
+  yield* chunkedLines(filter.conntrackEntries(), (e) => {
+    const text = `${comma}${JSON.stringify({ ...ctEntryFields(e, filter.time, false, accounting), use: e.use })}`;
+    comma = ',';
+    return text;
+  }, '');
+  yield ']}\n';
 }
