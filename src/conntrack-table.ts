@@ -145,7 +145,13 @@ class U32List {
 // no call per comparison.
 export function orderOf(keys: Uint32Array): Uint32Array {
   let order = new Uint32Array(keys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
+  let sorted = true;
+  for (let i = 0; i < order.length; i++) {
+    order[i] = i;
+    if (i > 0 && keys[i]! < keys[i - 1]!) sorted = false;
+  }
+  // A table whose slots were never reused, the usual case, is in order.
+  if (sorted) return order;
   let spare = new Uint32Array(keys.length);
   const counts = new Uint32Array(1 << 16);
   for (const shift of [0, 16]) {
@@ -215,7 +221,7 @@ export function* tableEntries(engines: readonly Engine[], now: bigint, globalId:
     at += p.ids.length;
   });
   const regions = planes.map((p) => regionsOf(p.engine));
-  const uses = planes.map((p, w) => expectationsOf(regions[w]!, p.slots));
+  const uses = planes.map((p, w) => expectationsOf(regions[w]!, p.slots, now));
   for (const k of orderOf(keys)) {
     const w = plane[k]!;
     const entry = readEntryAt(regions[w]!, slot[k]!);
@@ -251,17 +257,15 @@ function regionsOf(engine: Engine): Regions {
 
 // How many live expected connections each master (by slot) has: the kernel
 // holds a reference to the master for each.
-function expectationsOf(r: Regions, live: Uint32Array): Map<number, number> {
-  const alive = new Set<number>();
-  const masters: number[] = [];
-  for (const i of live) {
-    alive.add(i);
-    if (!(r.bytes[i * CtEntry.Size + CtEntry.Extensions]! & CtExtension.Misc)) continue;
-    const m = r.ext.getUint32(i * CtExt.Size + CtExt.Master, true);
-    if (m !== 0) masters.push(m - 1);
-  }
+function expectationsOf(r: Regions, live: Uint32Array, now: bigint): Map<number, number> {
+  const alive = aliveAt(now);
   const uses = new Map<number, number>();
-  for (const m of masters) if (alive.has(m)) uses.set(m, (uses.get(m) ?? 0) + 1);
+  for (const i of live) {
+    if (!(r.bytes[i * CtEntry.Size + CtEntry.Extensions]! & CtExtension.Misc)) continue;
+    const m = r.ext.getUint32(i * CtExt.Size + CtExt.Master, true) - 1;
+    if (m < 0 || m * CtEntry.Size >= r.bytes.length || r.bytes[m * CtEntry.Size + CtEntry.InUse] === 0 || !alive(r.view, m * CtEntry.Size)) continue;
+    uses.set(m, (uses.get(m) ?? 0) + 1);
+  }
   return uses;
 }
 
