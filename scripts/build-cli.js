@@ -62,6 +62,10 @@ await build({
   logLevel: 'warning',
 });
 
+// bin/nftwasm.js reads the bundle as latin1, the same text only when it is
+// ASCII: esbuild escapes what is not, by default.
+if (/[^\x00-\x7f]/.test(readFileSync(bundle, 'latin1'))) throw new Error(`${bundle} is not ASCII`);
+
 // The cache is taken after a run of the README's example, so that it holds
 // the functions a run compiles on the way, not only the script's top level.
 const script = new Script(readFileSync(bundle, 'utf8'), { filename: bundle });

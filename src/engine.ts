@@ -135,10 +135,19 @@ function asString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
 }
 
+let fillRandom = (into: BigUint64Array): void => void globalThis.crypto.getRandomValues(into);
+
+// Lets an entry point give a cheaper source of random bytes than Web
+// Crypto, which Node loads on first use at a cost of milliseconds.
+export function setRandomSource(fill: (into: BigUint64Array) => void): void {
+  fillRandom = fill;
+}
+
 // The conntrack index is keyed with a secret, as the kernel's table is with a
 // random one at boot, so that nobody can craft tuples that pile up in it.
 export function randomHashKey(): [bigint, bigint] {
-  const k = globalThis.crypto.getRandomValues(new BigUint64Array(2));
+  const k = new BigUint64Array(2);
+  fillRandom(k);
   return [k[0]!, k[1]!];
 }
 

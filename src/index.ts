@@ -1,8 +1,27 @@
 // The Node entry of nftwasm: `import { compile, createFilter } from 'nftwasm'`.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { setDefaultWasm } from './filter.js';
+import { setRandomSource } from './engine.js';
 import { loadWasmModule } from './node-wasm.js';
 
+// The kernel's random bytes, read from /dev/urandom: loading Node's crypto
+// modules, Web Crypto included, costs a run milliseconds of start-up. Where
+// there is no /dev/urandom, Web Crypto.
+function urandom(into: BigUint64Array): void {
+  let fd = -1;
+  try {
+    fd = openSync('/dev/urandom', 'r');
+    if (readSync(fd, into) === into.byteLength) return;
+  } catch {
+    // Web Crypto below.
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  globalThis.crypto.getRandomValues(into);
+}
+
 setDefaultWasm(loadWasmModule);
+setRandomSource(urandom);
 
 export { compile, NftError } from '../compiler/index.js';
 export type { Ruleset, ListingOptions } from '../compiler/index.js';
