@@ -710,7 +710,7 @@ function buildProgram(io: Io, result: { task?: Promise<number> }): Command {
       .requiredOption('-r, --read <CAPTURE>', 'pcap or pcapng capture to read, - for standard input'),
   )
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('--workers <N>', 'shard the flows across N worker threads (the results are those of one); not the default: with -w, --dropped or --json the main thread writes every packet the workers decide, in packet order, which costs more than they save on two cores', positiveNumber('--workers', true))
+    .option('--workers <N>', 'shard the flows across N worker threads (the results are those of one); not the default: every worker reads and walks every record, and with -w, --dropped or --json the main thread merges their results packet by packet, which costs more than they save on two cores', positiveNumber('--workers', true))
     .addHelpText('after', `\nExamples:\n  nftwasm filter -f rules.nft -r in.pcapng --local 10.0.0.2 -w accepted.pcapng --dropped dropped.pcap --list\n  nftwasm filter -f rules.nft -r in.pcap --json --events | jq .\n  nftwasm filter -f rules.nft -r in.pcap --trace 1,5 --trace-filter 'tcp dport 22'\n${EXIT_CODES_HELP}`)
     .action((opts: FilterFlags) => {
       result.task = runFilter(opts, io);
