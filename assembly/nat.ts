@@ -265,16 +265,19 @@ function l4UniqueTuple(t: usize, e: usize, manip: i32): void {
 // nf_nat_bysource: the confirmed entries source NAT translated, in chains
 // of a hash of their original source (address, port or ICMP id, protocol,
 // zone), the latest first as hlist_add_head leaves them. Links are entry
-// slot numbers plus one (0 ends a chain), kept beside the entry arrays;
-// the chains are rebuilt in order when those arrays grow.
+// slot numbers plus one (0 ends a chain), kept beside the entry arrays
+// with each entry's source hash, so that the chains are rebuilt in order
+// when those arrays grow, and an entry leaves its chain, without hashing.
 let heads: usize = 0;
 let headMask: u32 = 0;
 let links: usize = 0;
+let sourceHashes: usize = 0;
 const srcKey = memory.data(<i32>ctt.TUPLE_KEY_SIZE, 8);
 
 export function natInit(): void {
   heads = 0;
   links = 0;
+  sourceHashes = 0;
   ctt.onConfirm(linkBySource);
   ctt.onDestroy(unlinkBySource);
   ctt.onGrow(bysourceGrow);
@@ -290,10 +293,8 @@ function sourceHash(l3: u8, l4: u8, zone: u16, src: usize, port: u16): u32 {
   return ctt.hashKey(srcKey);
 }
 
-@inline function bucketOf(e: usize): usize {
-  const o = e + CtEntry.OrigTuple;
-  const h = sourceHash(load<u8>(e + CtEntry.L3proto), load<u8>(e + CtEntry.L4proto), ctt.zoneFor(e, 0), o + Tuple.Src, load<u16>(o + Tuple.SrcPort));
-  return heads + (<usize>(h & headMask) << 2);
+@inline function bucketOf(idx: u32): usize {
+  return heads + (<usize>(load<u32>(sourceHashes + (<usize>idx << 2)) & headMask) << 2);
 }
 
 @inline function nextAt(idx: u32): usize {
@@ -325,7 +326,7 @@ function rebuild(n: u32): void {
     while (load<u32>(nextAt(last - 1)) != 0) last = load<u32>(nextAt(last - 1));
     while (last != 0) {
       const prev = load<u32>(nextAt(last - 1) + 4);
-      pushHead(bucketOf(ctt.entryAt(last - 1)), last - 1);
+      pushHead(bucketOf(last - 1), last - 1);
       last = prev;
     }
   }
@@ -336,6 +337,9 @@ function bysourceGrow(old: u32, n: u32): void {
   const from = links;
   links = heap.alloc(<usize>n << 3);
   memory.copy(links, from, <usize>old << 3);
+  const hashesFrom = sourceHashes;
+  sourceHashes = heap.alloc(<usize>n << 2);
+  memory.copy(sourceHashes, hashesFrom, <usize>old << 2);
   rebuild(n);
 }
 
@@ -343,9 +347,13 @@ function linkBySource(e: usize, idx: u32): void {
   if (!ctt.hasStatus(e, CtStatus.Snat)) return;
   if (links == 0) {
     links = heap.alloc(<usize>ctt.allocated << 3);
+    sourceHashes = heap.alloc(<usize>ctt.allocated << 2);
     rebuild(ctt.allocated);
   }
-  pushHead(bucketOf(e), idx);
+  const o = e + CtEntry.OrigTuple;
+  const h = sourceHash(load<u8>(e + CtEntry.L3proto), load<u8>(e + CtEntry.L4proto), ctt.zoneFor(e, 0), o + Tuple.Src, load<u16>(o + Tuple.SrcPort));
+  store<u32>(sourceHashes + (<usize>idx << 2), h);
+  pushHead(bucketOf(idx), idx);
 }
 
 function unlinkBySource(e: usize, idx: u32): void {
@@ -353,7 +361,7 @@ function unlinkBySource(e: usize, idx: u32): void {
   const next = load<u32>(nextAt(idx));
   const prev = load<u32>(nextAt(idx) + 4);
   if (prev != 0) store<u32>(nextAt(prev - 1), next);
-  else store<u32>(bucketOf(e), next);
+  else store<u32>(bucketOf(idx), next);
   if (next != 0) store<u32>(nextAt(next - 1) + 4, prev);
 }
 
