@@ -93,12 +93,23 @@ export type Stmt =
   // `flow add @FT`.
   | { kind: 'flowoffload'; flowtable: string; nameLoc: Location; loc: Location };
 
+// A base chain's or flowtable's priority: a standard name and an offset, a
+// number, or a define holding either (`priority $P`). loc spans `priority`
+// and its value, as nft's errors mark it.
+export interface PrioritySpec {
+  base?: string;
+  offset: number;
+  text: string;
+  variable?: Expr & { kind: 'variable' };
+  loc: Location;
+}
+
 // `flowtable NAME { hook HOOK priority P; devices = { ... }; [counter;] [flags offload;] }`.
 export interface FlowtableDecl {
   name: string;
   hook?: string;
   hookLoc?: Location;
-  priority?: { base?: string; offset: number; text: string; loc: Location };
+  priority?: PrioritySpec;
   devices: Expr[];
   counter: boolean;
   offload: boolean;
@@ -136,9 +147,11 @@ export interface ChainDecl {
   hook?: string;
   device?: string;
   hookLoc?: Location;
-  // loc spans `priority` and its value, as nft's errors mark it.
-  priority?: { base?: string; offset: number; text: string; loc: Location };
+  priority?: PrioritySpec;
   policy?: 'accept' | 'drop';
+  // `policy $NAME`: a define holding "accept" or "drop", read when the
+  // chain is evaluated.
+  policyVariable?: Expr & { kind: 'variable' };
   rules: Rule[];
   loc: Location;
 }

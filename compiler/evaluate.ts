@@ -3,7 +3,7 @@
 // model with handles numbered the way the kernel numbers them.
 import { parseJson } from './json-input.js';
 import { CtDir, CtKey, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
-import type { ChainDecl, Command, Expr, Family, FlowtableDecl, ObjectDecl, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
+import type { ChainDecl, Command, Expr, Family, FlowtableDecl, ObjectDecl, PrioritySpec, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type CgroupTree, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import type { BatchItem, ChainModel, MatchStmt, ObjectModel, RuleModel, RulesetModel, SetElementModel, SetModel, TableModel, TExpr, TStmt } from './model.js';
@@ -444,7 +444,7 @@ export class Evaluator {
       chain.type = decl.type;
       chain.hook = decl.hook;
       chain.device = decl.device;
-      const p = decl.priority!;
+      const p = this.priorityOf(decl.priority!);
       if (p.base !== undefined) {
         const base = standardPriority(table.family, decl.hook, p.base);
         // Reported, and the rules are evaluated all the same.
@@ -453,9 +453,31 @@ export class Evaluator {
       } else {
         chain.priority = p.offset;
       }
-      chain.policy = decl.policy ?? 'accept';
+      chain.policy = decl.policyVariable ? this.policyOf(decl, decl.policyVariable, report) : decl.policy ?? 'accept';
     }
     return chain;
+  }
+
+  // nft's evaluate_priority: a define holds a number, or text naming a
+  // standard priority, alone or with an offset ("filter + 5").
+  private priorityOf(p: PrioritySpec): PrioritySpec {
+    if (!p.variable) return p;
+    const v = this.variable(p.variable);
+    const text = v.kind === 'value' ? v.text : '';
+    if (/^(\d+|0x[0-9a-f]+)$/i.test(text)) return { ...p, base: undefined, offset: Number(BigInt(text)) };
+    const m = /^\s*(\S+)\s+([+-])\s*(\d+)/.exec(text);
+    if (m) return { ...p, base: m[1], offset: (m[2] === '-' ? -1 : 1) * Number(m[3]) };
+    return { ...p, base: text, offset: 0 };
+  }
+
+  // nft's evaluate_policy: a define holds "accept" or "drop"; anything else
+  // is refused where the define gives it, and again at the chain's name.
+  private policyOf(decl: ChainDecl, variable: Expr & { kind: 'variable' }, report: (e: NftError) => void): 'accept' | 'drop' {
+    const v = this.variable(variable);
+    if (v.kind === 'value' && (v.text === 'accept' || v.text === 'drop')) return v.text;
+    report(NftError.at(v.loc, 'wrong policy'));
+    report(NftError.at(decl.loc, 'invalid policy expression variable'));
+    return 'accept';
   }
 
   private addObject(table: TableModel, o: ObjectDecl): void {
@@ -553,7 +575,7 @@ export class Evaluator {
   }
 
   private addFlowtable(table: TableModel, decl: FlowtableDecl): void {
-    const ft = evaluateFlowtable(decl, table, this.model.flowtables.length, (e) => {
+    const ft = evaluateFlowtable({ ...decl, priority: decl.priority && this.priorityOf(decl.priority) }, table, this.model.flowtables.length, (e) => {
       const v = e.kind === 'variable' ? this.variable(e) : e;
       if (v.kind !== 'value') throw NftError.at(e.loc, `syntax error`);
       return v.text;

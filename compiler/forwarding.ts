@@ -183,7 +183,7 @@ export function evaluateFlowtable(decl: FlowtableDecl, table: TableModel, index:
   const p = decl.priority;
   if (p) {
     const base = p.base === undefined ? 0 : standardPriority('netdev', hook, p.base);
-    if (base === undefined) throw NftError.at(p.loc, `invalid priority expression value in this context.`);
+    if (base === undefined) throw NftError.at(p.loc, `invalid priority expression value.`);
     priority = base + p.offset;
   }
   // nft's evaluate_device_expr gathers the devices back to front.

@@ -1,7 +1,7 @@
 // Recursive-descent parser for the nft language: commands, table blocks,
 // chains, sets, objects and rules. Produces the tree in ast.ts; values stay
 // as text until the evaluator knows their datatype.
-import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type FlowtableDecl, type ObjectDecl, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
+import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, type ChainDecl, type Command, type Expr, type Family, type FlowtableDecl, type ObjectDecl, type PrioritySpec, type RejectIcmp, type RelOp, type Rule, type SetDecl, type SetElement, type Stmt, type VerdictName } from './ast.js';
 import { QueueFlags, SynproxyFlags } from '../assembly/abi.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
 import { keywordName } from './keywords.js';
@@ -651,6 +651,11 @@ export class Parser {
     }
     if (this.is('policy')) {
       this.next();
+      if (this.is('$')) {
+        chain.policyVariable = this.value() as Expr & { kind: 'variable' };
+        this.separator();
+        return;
+      }
       const p = this.word();
       if (p.text !== 'accept' && p.text !== 'drop') this.fail(p);
       chain.policy = p.text;
@@ -669,7 +674,11 @@ export class Parser {
     chain.rules.push(rule);
   }
 
-  private priority(keyword: Token): { base?: string; offset: number; text: string; loc: Location } {
+  private priority(keyword: Token): PrioritySpec {
+    if (this.is('$')) {
+      const variable = this.value() as Expr & { kind: 'variable' };
+      return { offset: 0, text: '$' + variable.name, variable, loc: span(keyword, variable.loc) };
+    }
     if (this.accept('-')) {
       const n = this.number();
       return { offset: -Number(n.text), text: '-' + n.text, loc: span(keyword, n) };

@@ -15,15 +15,21 @@ export function standardPriorities(family: Family): [string, number][] {
 
 // The value of a standard priority's name on a hook, if it has one there.
 export function standardPriority(family: Family, hook: string, name: string): number | undefined {
-  if (ONLY_ON[name] !== undefined && ONLY_ON[name] !== hook) return undefined;
+  if (!compatible(family, hook, name)) return undefined;
   return standardPriorities(family).find(([n]) => n === name)?.[1];
+}
+
+// nft's std_prio_family_hook_compat: arp and netdev know filter alone.
+function compatible(family: Family, hook: string, name: string): boolean {
+  if (ONLY_ON[name] !== undefined && ONLY_ON[name] !== hook) return false;
+  return family !== 'arp' && family !== 'netdev' || name === 'filter';
 }
 
 // A priority as nft lists it: the standard name within 10 of it, and the
 // offset, or the number.
 export function priorityName(family: Family, hook: string, priority: number): string {
   for (const [name, value] of standardPriorities(family)) {
-    if (ONLY_ON[name] !== undefined && ONLY_ON[name] !== hook) continue;
+    if (!compatible(family, hook, name)) continue;
     const off = priority - value;
     if (Math.abs(off) <= 10) return off === 0 ? name : `${name} ${off > 0 ? '+' : '-'} ${Math.abs(off)}`;
   }

@@ -1,0 +1,39 @@
+// Shapes met in rulesets from public repositories (routers, servers, VPN
+// gateways) that nftwasm once read otherwise than nft, each reduced to the
+// smallest ruleset that showed it: bytecode, listing and errors as live nft
+// gives them.
+import { describe, expect, it } from 'vitest';
+import { expectSameAsNft, liveNftReason, nftDebugText, ourDebugText } from './live-nft.js';
+
+// Both errors and bytecode, without the newline nft's standard error ends in.
+function compared(text: string): [{ ok: boolean; out: string }, { ok: boolean; out: string }] {
+  const trim = (r: { ok: boolean; out: string }) => ({ ok: r.ok, out: r.out.trimEnd() });
+  return [trim(ourDebugText(text)), trim(nftDebugText(text))];
+}
+
+function chain(spec: string, defines = ''): string {
+  return `${defines}table inet t {\n\tchain c {\n\t\t${spec}\n\t\tcounter\n\t}\n}\n`;
+}
+
+describe.skipIf(liveNftReason())('real rulesets against live nft', () => {
+  // `policy $FILTER_POLICY`, `priority $PRIO` in generated and templated rulesets.
+  it.each([
+    ['a policy define', chain('type filter hook input priority 0; policy $pol;', 'define pol = "drop"\n')],
+    ['a priority define naming a standard priority', chain('type filter hook input priority $p;', 'define p = mangle\n')],
+    ['a priority define holding a number', chain('type filter hook input priority $p;', 'define p = 0x10\n')],
+    ['a priority define with an offset', chain('type filter hook input priority $p; policy $pol;', 'define p = "filter + 5"\ndefine pol = "accept"\n')],
+    ['both in a command', 'define p = "raw"\ndefine pol = "drop"\nadd table inet t\nadd chain inet t c { type filter hook input priority $p; policy $pol; }\nadd rule inet t c counter\n'],
+    ['netdev and arp priorities listed as numbers', 'table netdev t {\n\tchain c {\n\t\ttype filter hook ingress device lo priority -300;\n\t}\n}\ntable arp a {\n\tchain c {\n\t\ttype filter hook input priority -145;\n\t}\n}\n'],
+  ])('%s', (_, text) => expectSameAsNft(text));
+
+  it.each([
+    ['a policy define that is no policy', chain('type filter hook input priority 0; policy $pol;', 'define pol = "reject"\n')],
+    ['a priority define that is no priority', chain('type filter hook input priority $p;', 'define p = "filter+5"\n')],
+    ['a standard priority netdev does not have', 'table netdev t {\n\tchain c {\n\t\ttype filter hook ingress device lo priority raw;\n\t}\n}\n'],
+    ['a standard priority arp does not have', 'table arp t {\n\tchain c {\n\t\ttype filter hook input priority mangle;\n\t}\n}\n'],
+    ['a flowtable priority netdev does not have', 'table inet t {\n\tflowtable f {\n\t\thook ingress priority raw; devices = { lo }\n\t}\n}\n'],
+  ])('%s', (_, text) => {
+    const [ours, theirs] = compared(text);
+    expect(ours).toEqual(theirs);
+  });
+});
