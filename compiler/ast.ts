@@ -160,6 +160,8 @@ export interface SetDecl {
   name: string;
   isMap: boolean;
   keyType: string[];
+  // `elements = $NAME`: the define that gives the elements.
+  initial?: Expr & { kind: 'variable' };
   dataType?: string;
   // `typeof`: the selectors the key (and a map's data) take their types from.
   typeofKey?: Expr[];

@@ -464,7 +464,7 @@ export class Evaluator {
     if (!p.variable) return p;
     const v = this.variable(p.variable);
     const text = v.kind === 'value' ? v.text : '';
-    if (/^(\d+|0x[0-9a-f]+)$/i.test(text)) return { ...p, base: undefined, offset: Number(BigInt(text)) };
+    if (/^-?(\d+|0x[0-9a-f]+)$/i.test(text)) return { ...p, base: undefined, offset: text.startsWith('-') ? -Number(BigInt(text.slice(1))) : Number(BigInt(text)) };
     const m = /^\s*(\S+)\s+([+-])\s*(\d+)/.exec(text);
     if (m) return { ...p, base: m[1], offset: (m[2] === '-' ? -1 : 1) * Number(m[3]) };
     return { ...p, base: text, offset: 0 };
@@ -565,6 +565,8 @@ export class Evaluator {
       const dt = decl.dataType === 'verdict' ? TYPES.verdict : this.setType(decl.dataType, decl.loc);
       set.dataType = typed(dt, dt.bits);
     }
+    const initial = decl.initial && this.variable(decl.initial);
+    if (initial && initial.kind !== 'set') throw NftError.at(initial.loc, `Set ${decl.name}: Unexpected initial type value, missing { }?`);
     set.elements = this.elements(set, decl.elements, undefined);
     // A named set that does not merge refuses overlapping intervals, marking
     // both.
@@ -572,6 +574,8 @@ export class Evaluator {
     table.sets.push(set);
     this.model.sets.push(set);
     this.model.batch.push({ kind: 'set', set });
+    // `elements = $EMPTY`: nft still sends the (empty) batch of elements.
+    if (initial && set.elements.length === 0) this.model.batch.push({ kind: 'elements', set });
   }
 
   private addFlowtable(table: TableModel, decl: FlowtableDecl): void {
@@ -1405,6 +1409,7 @@ export class Evaluator {
         // nft turns a one-element set into a plain match on that element,
         // variables and the sets they hold taken apart first.
         const flat = this.flatElements(e.elements);
+        if (flat.length === 0) throw NftError.at(e.loc, 'Set is empty');
         if (flat.length === 1 && !flat[0].data && ['value', 'range', 'prefix'].includes(flat[0].key.kind)) return this.element(left, flat[0].key);
         return { kind: 'setref', set: this.anonSet(ctx, left, flat, undefined), ...typed(left.type, left.bits, left.byteorder) };
       }

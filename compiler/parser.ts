@@ -292,7 +292,7 @@ export class Parser {
     }
     const again = t.text === 'define' && this.defined.has(n.text);
     this.expect('=');
-    const value = this.rhsExpr();
+    const value = this.defineValue();
     if (again) {
       // nft finds it once the separator is read: its recovery then drops
       // the statement after.
@@ -737,6 +737,11 @@ export class Parser {
       while (this.accept(',')) set.flags.push(this.word().text);
     } else if (t.text === 'elements') {
       this.expect('=');
+      if (this.is('$')) {
+        const initial = this.value() as Expr & { kind: 'variable' };
+        Object.assign(set, { initial, elements: [{ key: initial, loc: initial.loc }] });
+        return;
+      }
       this.expect('{');
       set.elements = this.setElements();
     } else if (t.text === 'timeout') {
@@ -1740,10 +1745,27 @@ export class Parser {
 
   // Right-hand sides: sets, set references, comma lists, or a concatenation
   // of values with ranges and prefixes.
+  // nft's initializer_expr: besides what a rule's right side takes, an
+  // empty set (what generators write for an empty list, an error only
+  // where it is used) and a negative number (for a priority).
+  private defineValue(): Expr {
+    if (this.is('{') && this.is('}', 1)) {
+      const start = this.next();
+      return { kind: 'set', elements: [], loc: span(start, this.next()) };
+    }
+    if (this.is('-') && this.peek(1).kind === 'word' && /^(\d+|0x[0-9a-f]+)$/i.test(this.peek(1).text)) {
+      const minus = this.next();
+      const n = this.next();
+      return { kind: 'value', text: '-' + n.text, quoted: false, loc: span(minus, n) };
+    }
+    return this.rhsExpr();
+  }
+
   rhsExpr(): Expr {
     if (this.is('{')) {
       const start = this.next();
-      return { kind: 'set', elements: this.setElements(), loc: start };
+      const elements = this.setElements();
+      return { kind: 'set', elements, loc: span(start, this.consumed!) };
     }
     if (this.is('@')) return this.setRef();
     const first = this.concatRhs();
