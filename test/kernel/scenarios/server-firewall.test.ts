@@ -34,6 +34,43 @@ const SERVER = `table inet filter {
 }
 `;
 
+// The input side of an OpenWrt router as fw4 generates it: a SYN flood
+// guard chain that returns under its limit, per-zone chains entered by
+// interface name, rejects answered by protocol.
+const FW4_INPUT = `table inet fw4 {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iifname "lo" accept comment "!fw4: Accept traffic from loopback"
+		ct state vmap { established : accept, related : accept } comment "!fw4: Handle inbound flows"
+		tcp flags & (fin | syn | rst | ack) == syn jump syn_flood comment "!fw4: Rate limit TCP syn packets"
+		iifname != "lo" jump input_wan comment "!fw4: Handle wan IPv4/IPv6 input traffic"
+	}
+
+	chain syn_flood {
+		limit rate 25/second burst 50 packets return comment "!fw4: Accept SYN packets below rate-limit"
+		counter drop comment "!fw4: Drop excess packets"
+	}
+
+	chain input_wan {
+		meta nfproto ipv4 udp dport 68 counter accept comment "!fw4: Allow-DHCP-Renew"
+		icmp type echo-request counter accept comment "!fw4: Allow-Ping"
+		meta nfproto ipv4 meta l4proto igmp counter accept comment "!fw4: Allow-IGMP"
+		tcp dport 8000 counter accept comment "!fw4: Allow-Web"
+		jump reject_from_wan
+	}
+
+	chain reject_from_wan {
+		ct status dnat counter accept comment "!fw4: Accept port forwards"
+		counter jump handle_reject
+	}
+
+	chain handle_reject {
+		meta l4proto tcp counter reject with tcp reset comment "!fw4: Reject TCP traffic"
+		counter reject comment "!fw4: Reject any other traffic"
+	}
+}
+`;
+
 // The blocklist's elements without the time they have left.
 function blocked(listing: string): string[] {
   return [...listing.matchAll(/(\d+\.\d+\.\d+\.\d+) timeout 30s/g)].map((m) => m[1]);
@@ -62,5 +99,21 @@ describe.skipIf(unavailable !== null)(`kernel parity: a server firewall${skipNot
     expect(kernel.listing).toMatch(/ip saddr @blocklist counter packets [1-9]/);
     expect(blocked(filter.listRuleset())).toEqual(blocked(kernel.listing));
     expect(blocked(kernel.listing)).toHaveLength(1);
+  });
+
+  it("an OpenWrt router's input chains as fw4 writes them", { timeout: 90_000 }, async () => {
+    const { kernel } = await expectKernelParity({
+      name: "fw4-input",
+      ruleset: FW4_INPUT,
+      traffic: async (lab) => {
+        await lab.httpServer(8000);
+        await lab.curl(8000);
+        await lab.curl(8000);
+        await lab.ping(2);
+        await lab.curl(2222, { connectTimeoutSeconds: 1.5, allowFailure: true });
+        await lab.udpSend(5353, { waitSeconds: 0.3, allowFailure: true });
+      },
+    });
+    expect(kernel.listing).toMatch(/meta l4proto tcp counter packets [1-9]/);
   });
 });
