@@ -189,7 +189,7 @@ export class Parser {
     const t = this.peek();
     if (t.kind === 'newline' || this.is(';')) { this.next(); return; }
     if (t.kind === 'eof' || this.is('}')) return;
-    this.fail(t);
+    this.failExpecting(t, 'end of file or newline or semicolon');
   }
 
   // nft's `error stmt_separator`, in every block and at the top level: the
@@ -241,6 +241,8 @@ export class Parser {
         const p = this.peek();
         if (p.kind !== 'string') this.fail(p);
         this.next();
+        const end = this.peek();
+        if (end.kind !== 'newline' && !this.is(';')) this.failExpecting(end, 'newline or semicolon');
         this.included = true;
         // nft's location of the statement takes in its separator.
         const loc = span(t, p);
@@ -293,6 +295,10 @@ export class Parser {
     const again = t.text === 'define' && this.defined.has(n.text);
     this.expect('=');
     const value = this.defineValue();
+    // The separator belongs to nft's define statement: without it the
+    // symbol is never defined.
+    const end = this.peek();
+    if (end.kind !== 'newline' && !this.is(';')) this.failExpecting(end, 'newline or semicolon');
     if (again) {
       // nft finds it once the separator is read: its recovery then drops
       // the statement after.

@@ -37,6 +37,9 @@ describe.skipIf(liveNftReason())('real rulesets against live nft', () => {
     ['an empty set define used', chain('ip saddr $e', 'define e = {  }\n')],
     ['an empty set define alone in braces', chain('tcp dport { $e } accept', 'define e = { }\n')],
     ['set elements from a define that is no set', 'define d = 10.1.1.1\ntable inet t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = $d\n\t}\n}\n'],
+    // Rulesets saved with Windows line ends: the carriage return is junk to nft.
+    ['a define, a command and an include ended by CRLF', 'define wan = eth0\r\ndefine lan = $wan\r\nflush ruleset\r\nadd table inet x\r\ninclude "/dev/null"\r\ntable inet t {\r\n}\r\n'],
+    ['a define and an include without their separator at the end', 'include "/dev/null" flush ruleset\ndefine a = 1'],
     ['a standard priority netdev does not have', 'table netdev t {\n\tchain c {\n\t\ttype filter hook ingress device lo priority raw;\n\t}\n}\n'],
     ['a standard priority arp does not have', 'table arp t {\n\tchain c {\n\t\ttype filter hook input priority mangle;\n\t}\n}\n'],
     ['a flowtable priority netdev does not have', 'table inet t {\n\tflowtable f {\n\t\thook ingress priority raw; devices = { lo }\n\t}\n}\n'],
