@@ -1026,6 +1026,9 @@ export enum CaptureError {
   UnknownInterface = 6,
   // A record holds more bytes than its packet had.
   LongerThanPacket = 7,
+  // Bits 16 to 25 of a pcap file's link type, reserved, are not zero
+  // (libpcap refuses the file).
+  LinkTypeReserved = 8,
 }
 
 // Why processBatch stopped.

@@ -174,8 +174,11 @@ export function nextRecord(pos: usize, end: usize, final: bool): WalkStatus {
   if (end - pos < PCAP_HEADER) return short(final);
   nanosecond = rd32(pos) == PCAP_MAGIC_NS;
   snaplen = rd32(pos + 16);
-  // The upper bits carry the FCS length and flags, not the link type.
-  linkType = rd32(pos + 20) & 0x03ffffff;
+  // libpcap's sf-pcap.c: the top six bits carry the FCS length, the ten
+  // below them are reserved and must be zero, the link type is the rest.
+  const field = rd32(pos + 20);
+  if ((field & 0x03ff0000) != 0) return tooLong(CaptureError.LinkTypeReserved, field & 0x03ff0000, 0);
+  linkType = field & 0xffff;
   if (!isSupportedLinkType(linkType)) return fail(CaptureError.UnsupportedLinkType);
   format = Format.Pcap;
   return skipTo(pos, pos + PCAP_HEADER);

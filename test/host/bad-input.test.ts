@@ -92,6 +92,20 @@ describe('captures that are not captures or are damaged', () => {
     expectOneMessage(nftwasm(['filter', ...base, '-r', at('wifi.pcap')]), 1, /wifi\.pcap: unsupported link type 105, LINKTYPE_IEEE802_11 \(record 1, byte offset 0\)$/);
   });
 
+  // libpcap's own test capture linktype-reserved-field-not-zero.pcap once
+  // ended in a stack trace when -w was given.
+  it('reserved bits set in the link type: refused as libpcap refuses it, with -w given too', () => {
+    writeFileSync(at('reserved.pcap'), encodePcap([], { linktype: 0x00300000 }));
+    const r = nftwasm(['filter', ...base, '-r', at('reserved.pcap'), '-w', at('reserved-out.pcapng')]);
+    expectOneMessage(r, 1, /reserved\.pcap: the reserved bits of its link type are not zero \(0x00300000\) \(record 1, byte offset 0\)$/);
+  });
+
+  it('the FCS bits of the link type field are not part of the link type', () => {
+    const r = nftwasm(['filter', ...base, '-r', '-'], encodePcap(packets('ethernet', 2), { linktype: 0xc0000001 }));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^nftwasm: 2 packets/);
+  });
+
   it('an unsupported link type on a later pcapng interface: the packets before it are processed and written', async () => {
     const list = packets('ethernet', 3);
     const bytes = encodePcapng([
