@@ -1029,6 +1029,8 @@ export enum CaptureError {
   // Bits 16 to 25 of a pcap file's link type, reserved, are not zero
   // (libpcap refuses the file).
   LinkTypeReserved = 8,
+  // A pcap or pcapng section of a format version libpcap does not read.
+  UnsupportedVersion = 9,
 }
 
 // Why processBatch stopped.

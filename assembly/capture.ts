@@ -172,6 +172,10 @@ export function nextRecord(pos: usize, end: usize, final: bool): WalkStatus {
     return fail(CaptureError.NotACapture);
   }
   if (end - pos < PCAP_HEADER) return short(final);
+  // libpcap's sf-pcap.c reads versions 2.0 to 2.4, and DG/UX's 543.0.
+  const major = rd16(pos + 4);
+  const minor = rd16(pos + 6);
+  if (!(major == 2 && minor <= 4 || major == 543 && minor == 0)) return tooLong(CaptureError.UnsupportedVersion, major, minor);
   nanosecond = rd32(pos) == PCAP_MAGIC_NS;
   snaplen = rd32(pos + 16);
   // libpcap's sf-pcap.c: the top six bits carry the FCS length, the ten
@@ -281,6 +285,10 @@ function nextPcapngBlock(pos: usize, end: usize, final: bool): WalkStatus {
   if (<u64>(end - pos) < <u64>len) return short(final);
   if (rd32(pos + len - 4) != len) return fail(CaptureError.BadBlock);
   if (type == BLOCK_SHB) {
+    // libpcap's sf-pcapng.c reads sections of versions 1.0 and 1.2.
+    const major = rd16(pos + 12);
+    const minor = rd16(pos + 14);
+    if (major != 1 || minor != 0 && minor != 2) return tooLong(CaptureError.UnsupportedVersion, major, minor);
     interfaceCount = 0;
     return skipTo(pos, pos + len);
   }

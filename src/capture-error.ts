@@ -26,6 +26,7 @@ export function walkDetail(code: CaptureError, linkType: number, length: number,
     const name = LINKTYPE_NAMES[linkType];
     return ` ${linkType}${name ? `, LINKTYPE_${name}` : ''}`;
   }
+  if (code === CaptureError.UnsupportedVersion) return ` ${length}.${limit}`;
   if (code === CaptureError.LinkTypeReserved) return ` (0x${length.toString(16).padStart(8, '0')})`;
   if (length === 0) return '';
   if (code === CaptureError.RecordTooLong) return `: ${length} bytes captured, over ${limit === MAX_CAPTURE_RECORD ? "libpcap's limit" : 'the snap length'} of ${limit}`;
@@ -43,6 +44,7 @@ const MESSAGES: Record<CaptureError, string> = {
   [CaptureError.UnknownInterface]: 'a packet of an interface the pcapng section does not describe',
   [CaptureError.LongerThanPacket]: 'a record holds more bytes than its packet had',
   [CaptureError.LinkTypeReserved]: 'the reserved bits of its link type are not zero',
+  [CaptureError.UnsupportedVersion]: 'unsupported format version',
 };
 
 export class CaptureFormatError extends Error {

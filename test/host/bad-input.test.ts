@@ -100,6 +100,16 @@ describe('captures that are not captures or are damaged', () => {
     expectOneMessage(r, 1, /reserved\.pcap: the reserved bits of its link type are not zero \(0x00300000\) \(record 1, byte offset 0\)$/);
   });
 
+  // libpcap's pcap-invalid-version and pcapng-invalid-vers test captures.
+  it.each([
+    ['an archaic pcap', 'old.pcap', () => { const b = encodePcap(packets('ethernet', 1), { linktype: 1 }); b[4] = 1; return b; }, '1.4'],
+    ['a pcap of a later minor version', 'minor.pcap', () => { const b = encodePcap(packets('ethernet', 1), { linktype: 1 }); b[6] = 5; return b; }, '2.5'],
+    ['a pcapng section of version 1.1', 'minor.pcapng', () => { const b = encodePcapng([{ type: 'section' }, { type: 'interface', linktype: 1 }]); b[14] = 1; return b; }, '1.1'],
+  ])('%s: refused with its version, as libpcap refuses it', (_, name, bytes, version) => {
+    writeFileSync(at(name), bytes());
+    expectOneMessage(nftwasm(['filter', ...base, '-r', at(name)]), 1, new RegExp(`${name.replace('.', '\\.')}: unsupported format version ${version.replace('.', '\\.')} \\(record 1, byte offset 0\\)$`));
+  });
+
   it('the FCS bits of the link type field are not part of the link type', () => {
     const r = nftwasm(['filter', ...base, '-r', '-'], encodePcap(packets('ethernet', 2), { linktype: 0xc0000001 }));
     expect(r.status).toBe(0);
