@@ -900,7 +900,11 @@ export enum PacketTotals {
   BackInTime = 24,
   // Packets conntrack found invalid for their transport checksum alone.
   BadL4Checksum = 32,
-  Size = 40,
+  // Records holding more bytes than their packets had (libpcap reads them,
+  // tcpdump calls their headers invalid): evaluated and written as their
+  // packets' own bytes. Counted by the first shard only.
+  LongerThanPacket = 40,
+  Size = 48,
 }
 
 // ---------------------------------------------------------------------------
@@ -1024,8 +1028,7 @@ export enum CaptureError {
   BadBlock = 5,
   // A pcapng packet block names an interface its section has not described.
   UnknownInterface = 6,
-  // A record holds more bytes than its packet had.
-  LongerThanPacket = 7,
+  // 7 was a record holding more bytes than its packet had: now read.
   // Bits 16 to 25 of a pcap file's link type, reserved, are not zero
   // (libpcap refuses the file).
   LinkTypeReserved = 8,

@@ -83,6 +83,8 @@ export let errorLimit: u32 = 0;
 export let recordData: usize = 0;
 export let recordCaplen: u32 = 0;
 export let recordOrigLen: u32 = 0;
+// The record held more bytes than its packet had; only the packet's are kept.
+export let recordLongerThanPacket: bool = false;
 export let recordTime: u64 = 0;
 export let recordStart: usize = 0;
 export let recordEnd: usize = 0;
@@ -202,12 +204,13 @@ function nextPcapRecord(pos: usize, end: usize, final: bool): WalkStatus {
   if (caplen > MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, MAX_RECORD);
   const snapshot = pcapSnapshot();
   const origLen = rd32(pos + 12);
-  if (caplen > origLen) return tooLong(CaptureError.LongerThanPacket, caplen, origLen);
   if (end - pos < PCAP_RECORD_HEADER + caplen) return short(final);
   const sec = <u64>rd32(pos);
   const frac = <u64>rd32(pos + 4);
   recordTime = sec * 1000000000 + (nanosecond ? frac : frac * 1000);
   recordCaplen = caplen < snapshot ? caplen : snapshot;
+  recordLongerThanPacket = recordCaplen > origLen;
+  if (recordLongerThanPacket) recordCaplen = origLen;
   recordOrigLen = origLen;
   recordData = pos + PCAP_RECORD_HEADER;
   recordIfName = 0;
@@ -229,7 +232,8 @@ export function peekRecords(pos: usize, end: usize, out: usize, max: u32, linkTy
     while (n < max && end - pos >= PCAP_RECORD_HEADER) {
       const caplen = rd32(pos + 8);
       if (caplen > MAX_RECORD || end - pos < PCAP_RECORD_HEADER + caplen) break;
-      peeked(out, n++, pos + PCAP_RECORD_HEADER, caplen < pcapSnapshot() ? caplen : pcapSnapshot());
+      const kept = min(min(caplen, pcapSnapshot()), rd32(pos + 12));
+      peeked(out, n++, pos + PCAP_RECORD_HEADER, kept);
       pos += PCAP_RECORD_HEADER + caplen;
     }
   } else if (format == Format.Pcapng && skipLeft == 0) {
@@ -239,7 +243,7 @@ export function peekRecords(pos: usize, end: usize, out: usize, max: u32, linkTy
       const caplen = rd32(pos + 20);
       if (len < EPB_FIXED || <u64>len > <u64>(end - pos) || caplen > len - EPB_FIXED || ifid >= interfaceCount) break;
       if (load<u32>(interfaces + <usize>ifid * IF_SIZE + IF_LINKTYPE) != linkType) break;
-      peeked(out, n++, pos + 28, caplen);
+      peeked(out, n++, pos + 28, min(caplen, rd32(pos + 24)));
       pos += len;
     }
   }
@@ -381,7 +385,6 @@ function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
     data = pos + 28;
     if (caplen > MAX_RECORD) return tooLong(CaptureError.RecordTooLong, caplen, MAX_RECORD);
     if (caplen > len - (type == BLOCK_EPB ? EPB_FIXED : OPB_FIXED)) return fail(CaptureError.BadBlock);
-    if (caplen > origlen) return tooLong(CaptureError.LongerThanPacket, caplen, origlen);
   } else {
     if (len < SPB_FIXED) return fail(CaptureError.BadBlock);
     origlen = rd32(pos + 8);
@@ -401,7 +404,8 @@ function packetBlock(pos: usize, type: u32, len: u32): WalkStatus {
   // A simple packet block has no timestamp: it keeps the previous packet's,
   // so that connection timeouts do not run backwards.
   if (type != BLOCK_SPB) recordTime = toNanoseconds(ifc, ts);
-  recordCaplen = caplen;
+  recordLongerThanPacket = caplen > origlen;
+  recordCaplen = recordLongerThanPacket ? origlen : caplen;
   recordOrigLen = origlen;
   recordData = data;
   recordStart = pos;

@@ -232,6 +232,7 @@ export function processBatch(start: u32, len: u32, final: bool): u32 {
     store<u32>(out + PacketResult.CapturedLength, cap.recordCaplen);
     store<u32>(out + PacketResult.OriginalLength, cap.recordOrigLen);
     store<u32>(out + PacketResult.LinkType, cap.linkType);
+    if (cap.recordLongerThanPacket && shard.shardIndex == 0) addTotal(PacketTotals.LongerThanPacket);
     const recordTime = cap.recordTime;
     if (recordTime < lastTime) {
       if (shard.shardIndex == 0) addTotal(PacketTotals.BackInTime);

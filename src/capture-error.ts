@@ -30,7 +30,6 @@ export function walkDetail(code: CaptureError, linkType: number, length: number,
   if (code === CaptureError.LinkTypeReserved) return ` (0x${length.toString(16).padStart(8, '0')})`;
   if (length === 0) return '';
   if (code === CaptureError.RecordTooLong) return `: ${length} bytes captured, over ${limit === MAX_CAPTURE_RECORD ? "libpcap's limit" : 'the snap length'} of ${limit}`;
-  if (code === CaptureError.LongerThanPacket) return `: ${length} bytes captured of a packet of ${limit}`;
   return '';
 }
 
@@ -42,7 +41,6 @@ const MESSAGES: Record<CaptureError, string> = {
   [CaptureError.RecordTooLong]: 'a record is longer than the capture allows',
   [CaptureError.BadBlock]: 'a damaged pcapng block',
   [CaptureError.UnknownInterface]: 'a packet of an interface the pcapng section does not describe',
-  [CaptureError.LongerThanPacket]: 'a record holds more bytes than its packet had',
   [CaptureError.LinkTypeReserved]: 'the reserved bits of its link type are not zero',
   [CaptureError.UnsupportedVersion]: 'unsupported format version',
 };

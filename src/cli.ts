@@ -389,6 +389,7 @@ function report(filter: Filter, flags: RunFlags, io: Io, extra: string, took: (p
     const paint = painterFor({ isTTY: io.errIsTTY });
     io.err(`nftwasm: ${s.packets} packets${extra}, ${paint('green', `${s.accepted} accepted`)}, ${paint('red', `${s.dropped} dropped`)}, ${s.conntrackEntries} conntrack entries${took(s.packets)}\n`);
     if (s.backInTime > 0) io.err(`nftwasm: ${s.backInTime} ${s.backInTime === 1 ? 'record was' : 'records were'} stamped earlier than one before ${s.backInTime === 1 ? 'it' : 'them'}: evaluated at the latest time seen, as the kernel's clock never goes back\n`);
+    if (s.longerThanPacket > 0) io.err(`nftwasm: ${s.longerThanPacket} ${s.longerThanPacket === 1 ? 'record held' : 'records held'} more bytes than ${s.longerThanPacket === 1 ? 'its packet' : 'their packets'} had: read and written as the packet's length says, the rest left out\n`);
     reportFullTable(filter, io);
     reportBadChecksums(s.badChecksums, flags, io);
     if (log) io.err(`${log.summary(filter.log?.reader.truncated ?? false)}\n`);

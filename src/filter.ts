@@ -66,6 +66,9 @@ export interface FilterStats {
   // Records stamped earlier than a record before them: evaluated at the
   // latest time seen, as the kernel's clock never goes back.
   backInTime: number;
+  // Records holding more bytes than their packets had (tcpdump: "Invalid
+  // header"): evaluated and written as their packets' own bytes.
+  longerThanPacket: number;
   // Packets conntrack found invalid for their TCP, UDP, ICMP or SCTP
   // checksum alone (nf_conntrack_checksum).
   badChecksums: number;
@@ -345,6 +348,7 @@ export class Filter {
       dropped: Number(sum[PacketTotals.Dropped / 8]),
       notEvaluated: Number(sum[PacketTotals.NotEvaluated / 8]),
       backInTime: Number(sum[PacketTotals.BackInTime / 8]),
+      longerThanPacket: Number(sum[PacketTotals.LongerThanPacket / 8]),
       badChecksums: Number(sum[PacketTotals.BadL4Checksum / 8]),
       conntrackEntries: liveConntrackEntries(this.engine, this.lastTime),
     };
