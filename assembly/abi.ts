@@ -653,6 +653,10 @@ export enum SetFlags {
   // Declared with `counter`: each element a rule adds counts the packets
   // that find it or add it again, in its DynamicElementTail.State.
   Counted = 32,
+  // The ruleset gives its elements counters or timeouts: each element of
+  // the image is flagged Dynamic and followed by a DynamicElementTail, its
+  // expiry counted from the first packet.
+  Stateful = 64,
 }
 
 // The kernel's size for a dynamic set declared without one.

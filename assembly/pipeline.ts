@@ -13,6 +13,7 @@ import * as vm from './vm';
 import * as defrag from './defrag';
 import * as dev from './devices';
 import * as dup from './dup';
+import { setsClock } from './sets';
 import { attachAnswer, conntrackIn, conntrackConfirm, conntrackDiscard, resetPacketConntrack } from './conntrack-hook';
 import { isLocal, hasLocalAddresses, joinedGroup } from './config';
 
@@ -385,6 +386,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   }
   if (path != PATH_NONE) {
     ctt.now = time;
+    setsClock(time);
     vm.packetMark = 0;
     vm.packetPriority = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;

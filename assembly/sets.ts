@@ -50,6 +50,9 @@ const SLOT_ELEMENT: usize = SetSlot.Element;
 const SLOT_SHIFT: usize = 3;
 
 let descriptors: usize = 0;
+let setCount: u32 = 0;
+// Declared elements' expiry times are still relative to the first packet.
+let expiryPending = false;
 
 @inline function words(len: u32): u32 {
   return (len + 3) >> 2;
@@ -99,6 +102,8 @@ function newTable(cap: u32): usize {
 // at `table` with `count` entries; element offsets are relative to `image`.
 export function setsLoad(image: usize, table: usize, count: u32): void {
   descriptors = heap.alloc(<usize>count * DESC_SIZE + 4);
+  setCount = count;
+  expiryPending = false;
   for (let i: u32 = 0; i < count; i++) {
     const e = table + <usize>i * (<usize>SetEntry.Words << 2);
     const d = descriptors + <usize>i * DESC_SIZE;
@@ -123,7 +128,9 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
       if (!concat) store<u32>(d + D_TABLE, <u32>intervalIndex(elements, n, stride, klen));
       continue;
     }
-    if ((flags & SetFlags.Dynamic) == 0 && klen <= 4 && n <= SMALL_SET) {
+    const stateful = (flags & SetFlags.Stateful) != 0;
+    if (stateful) expiryPending = true;
+    if ((flags & (SetFlags.Dynamic | SetFlags.Stateful)) == 0 && klen <= 4 && n <= SMALL_SET) {
       const keyMask: u32 = klen == 4 ? 0xffffffff : (<u32>1 << (klen << 3)) - 1;
       store<u32>(d + D_KEYMASK, keyMask);
       store<u32>(d + D_TABLE, 0);
@@ -139,7 +146,28 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
     const slots = newTable(cap);
     store<u32>(d + D_TABLE, <u32>slots);
     store<u32>(d + D_MASK, cap - 1);
-    for (let j: u32 = 0; j < n; j++) place(slots, cap - 1, elements + <usize>j * stride, klen);
+    const pitch = <usize>stride + (stateful ? DYNAMIC_TAIL : 0);
+    for (let j: u32 = 0; j < n; j++) place(slots, cap - 1, elements + <usize>j * pitch, klen);
+  }
+  if (expiryPending && now != 0) setsClock(now);
+}
+
+// The kernel counts a declared element's expiry from when the ruleset
+// loads, which is just before the capture starts: from its first packet.
+export function setsClock(t: u64): void {
+  if (!expiryPending) return;
+  expiryPending = false;
+  for (let i: u32 = 0; i < setCount; i++) {
+    const d = descriptors + <usize>i * DESC_SIZE;
+    if ((load<u32>(d + D_FLAGS) & SetFlags.Stateful) == 0) continue;
+    const stride = <usize>load<u32>(d + D_STRIDE);
+    const elements = <usize>load<u32>(d + D_ELEMENTS);
+    const n = load<u32>(d + D_COUNT);
+    for (let j: u32 = 0; j < n; j++) {
+      const at = elements + <usize>j * (stride + DYNAMIC_TAIL) + stride + DynamicElementTail.Expires;
+      const expires = load<u64>(at);
+      if (expires != 0) store<u64>(at, expires + t);
+    }
   }
 }
 
@@ -180,7 +208,7 @@ function scanSmall(d: usize, key: usize): usize {
 function findExact(d: usize, key: usize): usize {
   if (load<u32>(d + D_TABLE) == 0) return scanSmall(d, key);
   const el = <usize>load<u32>(slotOf(d, key) + SLOT_ELEMENT);
-  return el != 0 && ((load<u32>(d + D_FLAGS) & SetFlags.Dynamic) == 0 || live(d, el)) ? el : 0;
+  return el != 0 && ((load<u32>(d + D_FLAGS) & (SetFlags.Dynamic | SetFlags.Stateful)) == 0 || live(d, el)) ? el : 0;
 }
 
 // The last boundary not above the key decides: a start matches, an end

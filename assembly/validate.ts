@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DynamicElementTail, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './packet';
@@ -422,16 +422,22 @@ function below(chain: u32, depth: u32): i32 {
   return height;
 }
 
+// Where an element's data starts, and the bytes from one element to the
+// next (with the DynamicElementTail of a Stateful set's).
+function elementData(set: u32): u32 {
+  const keyWords = words(setEntry(set, SetEntry.KeyLength)) * ((setEntry(set, SetEntry.Flags) & SetFlags.Concat) != 0 ? 2 : 1);
+  return (1 + keyWords) << 2;
+}
+
 function elementStride(set: u32): u32 {
-  const flags = setEntry(set, SetEntry.Flags);
-  const keyWords = words(setEntry(set, SetEntry.KeyLength)) * ((flags & SetFlags.Concat) != 0 ? 2 : 1);
-  return (1 + keyWords + words(setEntry(set, SetEntry.DataLength))) << 2;
+  const tail: u32 = (setEntry(set, SetEntry.Flags) & SetFlags.Stateful) != 0 ? DynamicElementTail.Size : 0;
+  return elementData(set) + (words(setEntry(set, SetEntry.DataLength)) << 2) + tail;
 }
 
 // The deepest of a verdict map's targets, or -1 when it has none.
 function belowMap(set: u32, depth: u32): i32 {
   const stride = elementStride(set);
-  const data = stride - 8;
+  const data = elementData(set);
   let el = image + setEntry(set, SetEntry.ElementsOffset);
   let deepest: i32 = -1;
   for (let i: u32 = 0; i < setEntry(set, SetEntry.ElementCount); i++, el += stride) {
@@ -504,14 +510,16 @@ export function validateImage(img: usize, len: u32): i32 {
     const klen = setEntry(s, SetEntry.KeyLength);
     const dlen = setEntry(s, SetEntry.DataLength);
     const isMap = (flags & SetFlags.Map) != 0;
-    if (klen == 0 || klen > MAX_SET_BYTES || dlen > MAX_SET_BYTES || isMap != (dlen != 0) || ((flags & SetFlags.Verdict) != 0 && (!isMap || dlen != 8))) {
+    // Elements that keep state are found through the hash table only.
+    const stateless = (flags & SetFlags.Stateful) == 0 || (flags & (SetFlags.Interval | SetFlags.Concat)) == 0;
+    if (klen == 0 || klen > MAX_SET_BYTES || dlen > MAX_SET_BYTES || isMap != (dlen != 0) || ((flags & SetFlags.Verdict) != 0 && (!isMap || dlen != 8)) || !stateless) {
       return fail(ImageError.BadSet, e, s);
     }
     const n = setEntry(s, SetEntry.ElementCount);
     if (!inImage(setEntry(s, SetEntry.ElementsOffset), n, elementStride(s))) return fail(ImageError.OutOfImage, e + (<usize>SetEntry.ElementsOffset << 2), s);
     if ((flags & SetFlags.Verdict) == 0) continue;
     const stride = elementStride(s);
-    const data = stride - 8;
+    const data = elementData(s);
     let el = img + setEntry(s, SetEntry.ElementsOffset);
     for (let i: u32 = 0; i < n; i++, el += stride) {
       const v = load<i32>(el + data);

@@ -497,14 +497,15 @@ function evalByteorder(ins: usize, sreg: u32, dreg: u32): void {
 }
 
 // A verdict map writes the verdict register (code, chain); a data map
-// copies the element's data into dreg.
-function evalLookup(ins: usize, sreg: u32, dreg: u32): bool {
+// copies the element's data into dreg. The element found counts the
+// packet, unless `count` is false (coverage changes nothing).
+function evalLookup(ins: usize, sreg: u32, dreg: u32, count: bool = true): bool {
   const w = load<u32>(ins + 4);
   const set = w & 0xffffff;
   const el = sets.setFind(set, reg(sreg));
   if (((w >> 24) & LookupFlags.Invert) != 0) return el == 0;
   if (el == 0) return false;
-  countElement(set, el, pkt.netLen);
+  if (count) countElement(set, el, pkt.netLen);
   const flags = sets.setFlags(set);
   if (flags & SetFlags.Verdict) {
     const data = sets.setData(set, el);
@@ -787,7 +788,7 @@ function wouldMatch(rule: usize): bool {
         // A verdict map decides: the match has held once an element is found.
         const set = load<u32>(ins + 4) & 0xffffff;
         if ((sets.setFlags(set) & SetFlags.Verdict) != 0) return sets.setFind(set, reg(a)) != 0;
-        if (!evalLookup(ins, a, b)) return false;
+        if (!evalLookup(ins, a, b, false)) return false;
         break;
       }
       default: return true;

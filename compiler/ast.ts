@@ -38,6 +38,10 @@ export interface SetElement {
   comment?: string;
   // `counter [packets N bytes M]` after the key.
   counter?: { packets: bigint; bytes: bigint; loc: Location };
+  // `timeout T` and `expires T`: the element's own timeout, and the time
+  // left of it when the ruleset loads.
+  timeout?: Expr;
+  expires?: Expr;
   loc: Location;
 }
 

@@ -168,7 +168,7 @@ function deleteElements(ev: Evaluator, set: SetModel, cmd: RemoveCommand): void 
   elementsCommand(ev, set, 'delete', wanted);
 }
 
-function sameKey(a: TExpr, b: TExpr): boolean {
+export function sameKey(a: TExpr, b: TExpr): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'const':

@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, DynamicElementTail, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
   EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
@@ -128,9 +128,11 @@ export class Disassembler {
     const dlen = this.setEntry(i, SetEntry.DataLength);
     const verdict = (this.setEntry(i, SetEntry.Flags) & SetFlags.Verdict) !== 0;
     const concat = (this.setEntry(i, SetEntry.Flags) & SetFlags.Concat) !== 0;
+    const stateful = (this.setEntry(i, SetEntry.Flags) & SetFlags.Stateful) !== 0;
     let off = this.setEntry(i, SetEntry.ElementsOffset);
     for (let e = 0; e < count; e++) {
-      const eflags = this.u32(off);
+      // The data plane's own flags are not the kernel's.
+      const eflags = this.u32(off) & ELEM_INTERVAL_END;
       off += 4;
       const keyHex = hexWords(this.view, off, klen, '');
       let line = `\telement ${keyHex}  `;
@@ -151,6 +153,7 @@ export class Disassembler {
         }
       }
       off += Math.ceil(dlen / 4) * 4;
+      if (stateful) off += DynamicElementTail.Size;
       // nft's element userdata: the comment, then the flags of an interval
       // running to the top of the key's range, which has no end element.
       const open = (this.setEntry(i, SetEntry.Flags) & SetFlags.Interval) !== 0 && !concat && e === count - 1 && !(eflags & ELEM_INTERVAL_END);

@@ -3,7 +3,7 @@
 import {
   HASH_F_SEED,
   ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
-  RulesetHeader, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
+  RulesetHeader, SetElementFlag, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import { bounds } from './evaluate.js';
@@ -253,6 +253,15 @@ export function intervalRanges(set: SetModel): IntervalRange[] {
   return out;
 }
 
+const NS_PER_MS = 1_000_000n;
+
+// Elements the ruleset gives a counter or a timeout carry the state an
+// element a rule adds has (DynamicElementTail). Interval sets are refused
+// them (compiler/index.ts).
+function elementsKeepState(s: SetModel): boolean {
+  return !s.interval && (s.counter === true || s.elements.some((el) => el.expiresMs !== undefined));
+}
+
 // Interval sets hold boundaries, as the kernel's rbtree does: each interval
 // is its first key and, flagged as an end, the key after its last one. A
 // set that merges leaves out an end where the next interval starts; one
@@ -375,6 +384,8 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     if (isConcatInterval(s)) flags |= SetFlags.Concat;
     if (s.updated) flags |= SetFlags.Dynamic;
     if (s.counter) flags |= SetFlags.Counted;
+    const stateful = elementsKeepState(s);
+    if (stateful) flags |= SetFlags.Stateful;
     // nft declares an anonymous or constant interval set's size from its
     // boundaries, and another constant set's as what it holds.
     const size = (s.anonymous || s.flagNames.includes('constant')) && s.interval && s.keyTypes.length === 1 ? anonIntervalSize(s) : s.declaredSize ?? (s.flagNames.includes('constant') ? count : 0);
@@ -383,9 +394,15 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     // fills its words.
     if (!els) {
       for (const el of s.elements) {
-        elementWords.push(0);
+        elementWords.push(stateful ? SetElementFlag.Dynamic : 0);
         elementWords.bytes(keyBytes(s, el.key));
         elementWords.bytes(dataBytes(s, el.data));
+        if (!stateful) continue;
+        // The expiry counts from the first packet (SetFlags.Stateful).
+        const expires = (el.expiresMs ?? 0n) * NS_PER_MS;
+        const timeout = el.timeoutMs ?? 0n;
+        const state = [el.counter?.packets ?? 0n, el.counter?.bytes ?? 0n];
+        elementWords.push(lo32(expires), hi32(expires), lo32(timeout), hi32(timeout), ...state.flatMap((v) => [lo32(v), hi32(v)]));
       }
       continue;
     }

@@ -1552,6 +1552,21 @@ export class Evaluator {
     }
   }
 
+  // nft_add_set_elem: a timeout or expiry only in a set with timeouts,
+  // where an element without its own takes the set's.
+  private elementTimes(set: SetModel, el: SetElement): Pick<SetElementModel, 'timeoutMs' | 'expiresMs'> {
+    const ms = (e: Expr | undefined): bigint | undefined => e && this.constOf(e, typed(TYPES.time, 32, 'host')).value;
+    const own = ms(el.timeout);
+    const expires = ms(el.expires);
+    if (!set.flagNames.includes('timeout')) {
+      if (own !== undefined || expires !== undefined) this.kernelErrors.push(NftError.kernel(el.key.loc, `Invalid argument`));
+      return {};
+    }
+    const timeout = own ?? set.timeout;
+    if (!timeout && expires === undefined) return {};
+    return { ...(timeout ? { timeoutMs: timeout } : {}), expiresMs: expires ?? timeout };
+  }
+
   elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
     return this.flatten(elements).map((el) => {
       const key = this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
@@ -1571,7 +1586,7 @@ export class Evaluator {
       // nft's set_elem_expr_stmts: an element's counter is the set's.
       if (el.counter && !set.counter) throw NftError.at(el.counter.loc, `missing statement in set declaration`);
       const counter = set.counter ? { packets: el.counter?.packets ?? 0n, bytes: el.counter?.bytes ?? 0n } : undefined;
-      return { key, data, comment: el.comment, ...(counter ? { counter } : {}) };
+      return { key, data, comment: el.comment, ...(counter ? { counter } : {}), ...this.elementTimes(set, el) };
     });
   }
 }

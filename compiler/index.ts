@@ -90,9 +90,9 @@ function packetState(model: RulesetModel): string[] {
 // implemented, so NAT and helpers do not go together. Statements that send
 // packets elsewhere are not run yet.
 function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
-  // Elements rules add to a set count; those the ruleset declares do not yet.
-  const counted = model.sets.find((s) => s.counter && (s.elements.length > 0 || s.interval));
-  if (counted?.loc) return NftError.at(counted.loc, `counters of elements a ruleset declares are not supported by the nftwasm data plane yet`);
+  // Interval sets hold boundaries, not elements that could keep state.
+  const counted = model.sets.find((s) => s.interval && (s.counter || s.elements.some((el) => el.expiresMs !== undefined)));
+  if (counted?.loc) return NftError.at(counted.loc, `counters and timeouts of the elements of an interval set are not supported by the nftwasm data plane yet`);
   const helpers = model.tables.some((t) => t.objects.some((o) => o.kind === 'cthelper'));
   for (const c of model.chains) {
     for (const r of c.rules) {

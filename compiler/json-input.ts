@@ -325,10 +325,13 @@ class Translator {
       const m = object(body, 'elem');
       const comment = optional(m, 'comment', str);
       const key = this.expr(member(m, body, 'val'));
-      // As in the text: the data plane has no clock for elements the
-      // ruleset declares.
-      for (const option of ['timeout', 'expires', 'counter']) if (m.has(option)) fail(m.get(option)!, `a set element's ${option} is not supported`);
-      return { key, ...(comment !== undefined ? { comment } : {}), loc: n.loc };
+      const seconds = (option: string) => optional(m, option, (v) => value(v, `${int(v)}s`));
+      const timeout = seconds('timeout');
+      const expires = seconds('expires');
+      const c = m.get('counter');
+      const counts = c && c.value !== null ? object(c, 'counter') : undefined;
+      const counter = c && { packets: (counts && optional(counts, 'packets', bigint)) ?? 0n, bytes: (counts && optional(counts, 'bytes', bigint)) ?? 0n, loc: c.loc };
+      return { key, ...(comment !== undefined ? { comment } : {}), ...(timeout ? { timeout } : {}), ...(expires ? { expires } : {}), ...(counter ? { counter } : {}), loc: n.loc };
     }
     return { key: this.expr(n), loc: n.loc };
   }
@@ -704,7 +707,13 @@ class CommandReader {
     if (comment !== undefined) set.comment = comment;
     const elem = m.get('elem');
     if (elem) set.elements = this.elements(elem);
-    if (m.has('stmt')) fail(m.get('stmt')!, `a set's statements are not supported by nftwasm`);
+    // nft 1.0.6 lists a set's per-element counter as its statement.
+    const stmts = m.get('stmt');
+    if (stmts) {
+      const only = Array.isArray(stmts.value) && stmts.value.length === 1 ? stmts.value[0]! : undefined;
+      if (!only || !(only.value instanceof Map) || !only.value.has('counter') || only.value.size !== 1) fail(stmts, `a set's statements other than counter are not supported by nftwasm`);
+      set.counter = true;
+    }
     return set;
   }
 

@@ -16,6 +16,7 @@ import type { ChainModel, ObjectModel, RuleModel, RulesetModel, SetElementModel,
 import { NAT_FLAG_WORDS, prefixOf } from './nat.js';
 import { bounds } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
+import { sameKey } from './commands.js';
 
 function splitOnce(text: string): [string, string | undefined] {
   const space = text.indexOf(' ');
@@ -198,15 +199,22 @@ class JsonPrinter {
     return set.anonymous ? { set: this.elements(orderedElements(set)) } : `@${set.name}`;
   }
 
-  private element(el: SetElementModel, extra: Record<string, Json> = {}): Json {
+  // nft's set_elem_expr_json: the key, the element's timeout when it is
+  // not the set's, the time left, its comment, then its counter.
+  private element(el: SetElementModel, set?: SetModel): Json {
     let key = this.expr(el.key);
-    if (el.comment !== undefined || Object.keys(extra).length) key = { elem: { val: key, ...extra, ...(el.comment !== undefined ? { comment: el.comment } : {}) } };
+    const extra: Record<string, Json> = {};
+    if (el.timeoutMs !== undefined && el.timeoutMs !== set?.timeout) extra.timeout = el.timeoutMs / 1000n;
+    if (el.expiresMs !== undefined && !this.o.stateless) extra.expires = el.expiresMs / 1000n;
+    if (el.comment !== undefined) extra.comment = el.comment;
+    if (el.counter) extra.counter = this.o.stateless ? null : { packets: el.counter.packets, bytes: el.counter.bytes };
+    if (Object.keys(extra).length) key = { elem: { val: key, ...extra } };
     if (!el.data && el.objName === undefined) return key;
     return [key, el.objName !== undefined ? el.objName : this.expr(el.data!)];
   }
 
-  elements(els: SetElementModel[]): Json[] {
-    return els.map((el) => this.element(el));
+  elements(els: SetElementModel[], set?: SetModel): Json[] {
+    return els.map((el) => this.element(el, set));
   }
 
   private liveElements(set: SetModel, live: LiveSetElement[]): Json[] | undefined {
@@ -215,10 +223,9 @@ class JsonPrinter {
       const key = decodeKey(set, el.key);
       const data = set.dataType && el.data ? decodeValue(set.dataType, el.data) : undefined;
       if (!key || (set.dataType && !data)) return undefined;
-      const extra: Record<string, Json> = {};
-      if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) extra.timeout = el.timeoutMs / 1000n;
-      if (el.expiresMs !== undefined && !this.o.stateless) extra.expires = el.expiresMs / 1000n;
-      rows.push({ key, json: this.element({ key, ...(data ? { data } : {}) }, extra) });
+      const comment = set.elements.find((d) => d.comment !== undefined && sameKey(d.key, key))?.comment;
+      const times = { ...(el.timeoutMs !== undefined ? { timeoutMs: el.timeoutMs } : {}), ...(el.expiresMs !== undefined ? { expiresMs: el.expiresMs } : {}) };
+      rows.push({ key, json: this.element({ key, ...(data ? { data } : {}), ...times, ...(comment !== undefined ? { comment } : {}), ...(el.counter ? { counter: el.counter } : {}) }, set) });
     }
     const order = orderedElements({ ...set, interval: false, elements: rows.map((r) => ({ key: r.key })) });
     return order.map((o) => rows.find((r) => r.key === o.key)!.json);
@@ -463,8 +470,9 @@ class JsonPrinter {
     if (set.gcInterval !== undefined) root['gc-interval'] = set.gcInterval / 1000n;
     const live = this.o.setElements?.(set);
     const elements = live ? this.liveElements(set, live) : undefined;
-    const elem = live && elements !== undefined ? elements : set.elements.length ? this.elements(orderedElements(set)) : [];
+    const elem = live && elements !== undefined ? elements : set.elements.length ? this.elements(orderedElements(set), set) : [];
     if (elem.length) root.elem = elem;
+    if (set.counter) root.stmt = [{ counter: null }];
     return { [set.isMap ? 'map' : 'set']: root };
   }
 }

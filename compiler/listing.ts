@@ -16,6 +16,7 @@ import { bounds, fromStringOrder } from './evaluate.js';
 import { foldBitwise } from './linearize.js';
 import { fromBytes, TC_H_ROOT, toBytes } from './values.js';
 import { routingText } from './routing.js';
+import { sameKey } from './commands.js';
 
 export interface ListingOptions {
   // [packets, bytes] per counter index.
@@ -340,7 +341,7 @@ export class Printer {
   elements(set: SetModel): string {
     const els = orderedElements(set);
     const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
-    const key = (el: SetElementModel): string => `${this.expr(el.key)}${this.elementCounter(el)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
+    const key = (el: SetElementModel): string => `${this.expr(el.key)}${this.elementCounter(el)}${this.elementTimes(set, el)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
     return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
   }
 
@@ -348,6 +349,15 @@ export class Printer {
   private elementCounter(el: { counter?: { packets: bigint; bytes: bigint } }): string {
     if (!el.counter) return '';
     return this.o.stateless ? ' counter' : ` counter packets ${el.counter.packets} bytes ${el.counter.bytes}`;
+  }
+
+  // nft's set_elem_expr_print: the element's timeout when it is not the
+  // set's, then the time it has left.
+  private elementTimes(set: SetModel, el: { timeoutMs?: bigint; expiresMs?: bigint }): string {
+    let text = '';
+    if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) text += ` timeout ${formatTime(el.timeoutMs, this.o)}`;
+    if (el.expiresMs !== undefined && !this.o.stateless) text += ` expires ${formatTime(el.expiresMs, this.o)}`;
+    return text;
   }
 
   private elementLines(set: SetModel, texts: string[]): string {
@@ -365,9 +375,10 @@ export class Printer {
       const key = decodeKey(set, el.key);
       const data = set.dataType && el.data ? decodeValue(set.dataType, el.data) : undefined;
       if (!key || (set.dataType && !data)) return undefined;
-      let text = this.expr(key) + this.elementCounter(el);
-      if (el.timeoutMs !== undefined && el.timeoutMs !== set.timeout) text += ` timeout ${formatTime(el.timeoutMs, this.o)}`;
-      if (el.expiresMs !== undefined && !this.o.stateless) text += ` expires ${formatTime(el.expiresMs, this.o)}`;
+      let text = this.expr(key) + this.elementCounter(el) + this.elementTimes(set, el);
+      // The data plane keeps no comments: those the ruleset gave.
+      const comment = set.elements.find((d) => d.comment !== undefined && sameKey(d.key, key))?.comment;
+      if (comment !== undefined) text += ` comment "${comment}"`;
       if (data) text += ` : ${this.expr(data)}`;
       rows.push({ key, text });
     }

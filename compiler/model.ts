@@ -94,6 +94,10 @@ export interface SetElementModel {
   comment?: string;
   // The element's counter and what it starts from.
   counter?: { packets: bigint; bytes: bigint };
+  // In a set with timeouts: the element's timeout (its own or the set's;
+  // none: it stays) and the time it has left when loaded, in milliseconds.
+  timeoutMs?: bigint;
+  expiresMs?: bigint;
   // An object map's data: the object's name (data holds its index).
   objName?: string;
   // Deleted by a later command: still in what nft sends, gone once loaded.

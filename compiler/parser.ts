@@ -783,6 +783,8 @@ export class Parser {
       this.skipNewlines();
       let comment: string | undefined;
       let counter: SetElement['counter'];
+      let timeout: Expr | undefined;
+      let expires: Expr | undefined;
       for (let option = this.peek(); option.kind === 'word' && ELEMENT_OPTIONS.has(option.text); option = this.peek()) {
         this.next();
         if (option.text === 'counter') {
@@ -790,8 +792,13 @@ export class Parser {
           this.skipNewlines();
           continue;
         }
-        // The data plane has no clock for elements the ruleset declares.
-        if (option.text !== 'comment') this.fail(option, `a set element's ${option.text} is not supported`);
+        if (option.text === 'timeout' || option.text === 'expires') {
+          const v = this.value();
+          if (option.text === 'timeout') timeout = v;
+          else expires = v;
+          this.skipNewlines();
+          continue;
+        }
         const c = this.peek();
         if (c.kind !== 'string' && c.kind !== 'word') this.fail(c);
         this.next();
@@ -804,7 +811,7 @@ export class Parser {
         if (verdicts && (d.kind !== 'word' || !VERDICTS.has(d.text))) this.fail(d);
         data = this.setData();
       }
-      elements.push({ key, data, comment, counter, loc: span(key.loc, data?.loc ?? key.loc) });
+      elements.push({ key, data, comment, counter, ...(timeout ? { timeout } : {}), ...(expires ? { expires } : {}), loc: span(key.loc, data?.loc ?? key.loc) });
       this.skipNewlines();
       if (this.accept(',')) continue;
       if (this.accept('}')) return elements;

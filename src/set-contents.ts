@@ -1,5 +1,6 @@
-// What sets that rules update hold now, read from the data plane's set
-// descriptors (SetDescriptor in abi.ts) for the listing.
+// What sets hold now, when rules update them or their elements count or
+// time out, read from the data plane's set descriptors (SetDescriptor in
+// abi.ts) for the listing.
 import { DynamicElementTail, SetDescriptor, SetElementFlag, SetFlags, SetSlot } from '../assembly/abi.js';
 import type { LiveSetElement } from '../compiler/listing.js';
 import type { Engine } from './engine.js';
@@ -7,15 +8,16 @@ import type { Engine } from './engine.js';
 const NS_PER_MS = 1_000_000n;
 
 // The live elements of set `index` at capture time `now` (ns), when rules
-// update it: undefined for a set that holds what the ruleset declares, and
-// for interval sets, whose elements are boundaries.
+// update it or its elements keep state: undefined for a set that holds
+// what the ruleset declares and nothing else, and for interval sets, whose
+// elements are boundaries.
 export function liveSetElements(engine: Engine, index: number, now: bigint): LiveSetElement[] | undefined {
   const memory = engine.exports.memory.buffer;
   const view = new DataView(memory);
   const d = engine.exports.setDescriptors() + index * SetDescriptor.Size;
   const field = (f: SetDescriptor): number => view.getUint32(d + f, true);
   const flags = field(SetDescriptor.Flags);
-  if (!(flags & SetFlags.Dynamic) || flags & (SetFlags.Interval | SetFlags.Concat)) return undefined;
+  if (!(flags & (SetFlags.Dynamic | SetFlags.Stateful)) || flags & (SetFlags.Interval | SetFlags.Concat)) return undefined;
   const keyLength = field(SetDescriptor.KeyLength);
   const dataLength = field(SetDescriptor.DataLength);
   const stride = field(SetDescriptor.Stride);

@@ -90,4 +90,16 @@ export const JSON_RULESETS: Record<string, string> = {
 	}
 }
 `,
+  'elements with counters': `table ip c {
+	set counted {
+		type ipv4_addr
+		counter
+		elements = { 10.0.0.1 counter packets 3 bytes 180, 10.0.0.2 comment "quiet" }
+	}
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip saddr @counted accept
+	}
+}
+`,
 };

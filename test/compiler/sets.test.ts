@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RulesetHeader, SetEntry, SetFlags } from '../../assembly/abi.js';
 import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftListingText } from './live-nft.js';
+import { liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
 
 function setTable(image: Uint8Array) {
   const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
@@ -91,11 +91,46 @@ describe('set listing', () => {
   });
 });
 
+const TIMED = `table ip t {
+	set u {
+		type ipv4_addr
+		flags timeout
+		elements = { 10.0.0.1 timeout 1h expires 30m, 10.0.0.2 timeout 10s comment "x",
+			     10.0.0.3 }
+	}
+	set v {
+		type ipv4_addr
+		timeout 2m
+		elements = { 10.0.0.1 timeout 1h expires 30m, 10.0.0.2 expires 1m, 10.0.0.3 timeout 2m }
+	}
+}
+`;
+
 describe('declared elements', () => {
-  it('with a timeout are refused where they are written; a counter the set lacks is nft\'s error', () => {
+  it('a counter the set lacks is nft\'s error', () => {
     const set = (element: string) => `table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\telements = { 10.0.0.2, ${element} }\n\t}\n}\n`;
-    expect(() => compile(set('10.0.0.1 timeout 10s'), { filename: 'f.nft' })).toThrow("f.nft:5:35-41: Error: a set element's timeout is not supported");
     expect(() => compile(set('10.0.0.1 comment "x" counter'))).toThrow('missing statement in set declaration');
     expect(compile(set('10.0.0.1')).toListing()).toContain('elements = { 10.0.0.1, 10.0.0.2 }');
+  });
+
+  it('with timeouts list them, the whole time left before any packet', () => {
+    expect(compile(TIMED).toListing()).toContain('elements = { 10.0.0.1 timeout 1h expires 30m, 10.0.0.2 timeout 10s expires 10s comment "x",\n\t\t\t     10.0.0.3 }');
+    expect(compile(TIMED).toListing()).toContain('elements = { 10.0.0.1 timeout 1h expires 30m, 10.0.0.2 expires 1m,\n\t\t\t     10.0.0.3 expires 2m }');
+    expect(compile(TIMED).toListing({ stateless: true })).toContain('elements = { 10.0.0.1 timeout 1h, 10.0.0.2,\n\t\t\t     10.0.0.3 }');
+  });
+});
+
+describe.skipIf(liveNftReason())('declared elements with timeouts against live nft', () => {
+  it('the same bytecode, and the listing but for the time gone by since loading', () => {
+    expect(ourDebugText(TIMED)).toEqual(nftDebugText(TIMED));
+    // nft lists what is left some milliseconds after loading.
+    const elapsed = (listing: string) => listing.replace(/expires [\w]+/g, 'expires ~');
+    expect(elapsed(compile(TIMED).toListing())).toBe(elapsed(nftListingText(TIMED)));
+    expect(compile(TIMED).toListing({ stateless: true })).toBe(nftListingText(TIMED, ['-s']));
+  });
+
+  it('a timeout in a set without timeouts: the kernel\'s error', () => {
+    const source = 'table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 timeout 10s }\n\t}\n}\n';
+    expect(ourDebugText(source).out).toBe(nftLoadText(source).out);
   });
 });
