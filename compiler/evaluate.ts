@@ -926,6 +926,7 @@ export class Evaluator {
       throw NftError.at(this.firstValue(s.right).loc, `Can't parse symbolic invalid expressions`);
     }
     let right = this.rhs(ctx, left, s.right);
+    this.checkSetType(left, right, s);
     this.checkMaxValue(left, right, s.right);
     // A raw payload of no bits holds no value but 0.
     if (left.kind === 'payload' && left.bits === 0 && right.kind === 'const' && right.value !== 0n) {
@@ -1387,7 +1388,14 @@ export class Evaluator {
     return { kind: 'const', value, text: e.quoted || like.type.print === 'string' ? e.text : undefined, ...typed(like.type, like.bits, like.byteorder) };
   }
 
-  // The right-hand side of a match, typed after the left.
+  // nft's datatype_equal: a named set is looked up by keys of its own type
+  // only (an IPv4 address in a set of IPv6 addresses is an error).
+  private checkSetType(left: TExpr, right: TExpr, s: Stmt & { kind: 'match' }): void {
+    if (right.kind !== 'setref' || right.set.anonymous || right.set.keyTypes.length !== 1 || left.kind === 'concat') return;
+    const key = right.set.keyTypes[0]!;
+    if (key.name !== left.type.name) throw NftError.between(s.right.loc, s.left.loc, `datatype mismatch, expected ${left.type.desc}, expression has type ${key.desc}`);
+  }
+
   // A generator's values lie between 0 and the largest it gives (nft's
   // ectx.maxval).
   private checkMaxValue(left: TExpr, right: TExpr, e: Expr): void {

@@ -2,7 +2,6 @@
 // comments: bytecode and listing against live nft; what the data plane
 // cannot keep (element timeouts, counters) refused by name.
 import { describe, expect, it } from 'vitest';
-import { compile, NftError } from '../../compiler/index.js';
 import { expectSameAsNft, liveNftReason } from './live-nft.js';
 
 const cases: Record<string, string> = {
@@ -42,16 +41,5 @@ const cases: Record<string, string> = {
 describe.skipIf(liveNftReason())('set declarations against live nft', () => {
   for (const [name, text] of Object.entries(cases)) {
     it(name, () => expectSameAsNft(text));
-  }
-});
-
-describe('what the data plane cannot keep for an element', () => {
-  for (const [what, text] of [
-    ["a set element's timeout", 'table ip t {\n\tset s {\n\t\ttype ipv4_addr; flags timeout\n\t\telements = { 1.2.3.4 timeout 5s }\n\t}\n}\n'],
-  ]) {
-    it(`refuses ${what} by name`, () => {
-      expect(() => compile(text, { filename: 'rules.nft' })).toThrow(NftError);
-      expect(() => compile(text, { filename: 'rules.nft' })).toThrow(what);
-    });
   }
 });

@@ -129,6 +129,13 @@ describe.skipIf(liveNftReason())('declared elements with timeouts against live n
     expect(compile(TIMED).toListing({ stateless: true })).toBe(nftListingText(TIMED, ['-s']));
   });
 
+  it('a named set looked up by a key of another type: nft\'s errors', () => {
+    const source = 'table inet t {\n\tset a6 {\n\t\ttype ipv6_addr\n\t}\n\tset a4 {\n\t\ttype ipv4_addr\n\t}\n\tchain c {\n\t\tip saddr != @a6 drop\n\t\tip6 daddr @a4 drop\n\t\tip saddr @a4 drop\n\t}\n}\n';
+    const theirs = nftDebugText(source);
+    expect(theirs.out).toContain('datatype mismatch');
+    expect(ourDebugText(source).out).toBe(theirs.out.trimEnd());
+  });
+
   it('a timeout in a set without timeouts: the kernel\'s error', () => {
     const source = 'table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 timeout 10s }\n\t}\n}\n';
     expect(ourDebugText(source).out).toBe(nftLoadText(source).out);
