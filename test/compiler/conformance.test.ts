@@ -163,10 +163,20 @@ function runRule(file: CorpusFile, line: CorpusLine, table: CorpusTable, chain: 
 }
 
 // The rule's own blocks are what its table prints beyond the table alone.
+// A rule that adds to a named set marks it dynamic (NFT_SET_EVAL) in the
+// declaration nft sends in the same batch; nft's tests create the set in
+// a batch before the rule's, so its flags are not the rule's to print.
 function ruleBytecode(withRule: Ruleset, alone: Ruleset | undefined): string[] {
-  const prefix = alone ? alone.toNetlinkDebug() : '';
-  const full = withRule.toNetlinkDebug();
-  return (full.startsWith(prefix) ? full.slice(prefix.length) : full).split('\n').filter((l) => !l.includes('(null) (null)'));
+  const prefix = (alone ? alone.toNetlinkDebug() : '').split('\n');
+  const full = withRule.toNetlinkDebug().split('\n');
+  const last = prefix.length - 1;
+  const declared = (l: string, m: string | undefined) => {
+    const [a, b] = [l.split(' '), m?.split(' ') ?? []];
+    return !/^[_\t]/.test(l) && a.length === b.length && a.every((w, i) => w === b[i] || (i === 2 && /^[0-9a-f]+$/.test(w) && /^[0-9a-f]+$/.test(b[i]!)));
+  };
+  const own = prefix.every((l, i) => (i === last ? full[i]?.startsWith(l) : l === full[i] || declared(l, full[i])));
+  const rest = own ? [full[last]!.slice(prefix[last]!.length), ...full.slice(last + 1)] : full;
+  return rest.filter((l) => !l.includes('(null) (null)'));
 }
 
 const aloneCache = new Map<string, Ruleset>();
