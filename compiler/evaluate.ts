@@ -1097,6 +1097,7 @@ export class Evaluator {
 
   private flatElements(elements: SetElement[]): SetElement[] {
     return elements.flatMap((el) => {
+      if (el.key.kind === 'set' && !el.data) return this.flatElements(el.key.elements);
       if (el.key.kind !== 'variable' || el.data) return [el];
       const v = this.variable(el.key);
       return v.kind === 'set' ? this.flatElements(v.elements) : [{ ...el, key: v }];
@@ -1495,6 +1496,7 @@ export class Evaluator {
   // set defined of other defined sets.
   flatten(elements: SetElement[]): SetElement[] {
     return elements.flatMap((el) => {
+      if (el.key.kind === 'set' && !el.data) return this.flatten(el.key.elements);
       if (el.key.kind !== 'variable' || el.data) return [el];
       const v = this.variable(el.key);
       return v.kind === 'set' ? this.flatten(v.elements) : [el];

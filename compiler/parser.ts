@@ -778,6 +778,16 @@ export class Parser {
     for (;;) {
       this.skipNewlines();
       if (elements.length > 0 && this.accept('}')) return elements;
+      // nft's set_list_member_expr: a set among the elements stands for
+      // its own (the evaluator flattens it).
+      const open = this.peek();
+      if (this.accept('{')) {
+        elements.push({ key: { kind: 'set', elements: this.setElements(verdicts), loc: open }, loc: open });
+        this.skipNewlines();
+        if (this.accept(',')) continue;
+        if (this.accept('}')) return elements;
+        this.failExpecting(this.peek(), "comma or '}'");
+      }
       const key = this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RulesetHeader, SetEntry, SetFlags } from '../../assembly/abi.js';
 import { compile } from '../../compiler/index.js';
-import { liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
+import { expectRuleSameAsNft, liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
 
 function setTable(image: Uint8Array) {
   const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
@@ -120,13 +120,18 @@ describe('declared elements', () => {
   });
 });
 
-describe.skipIf(liveNftReason())('declared elements with timeouts against live nft', () => {
+describe.skipIf(liveNftReason())('sets and their elements against live nft', () => {
   it('the same bytecode, and the listing but for the time gone by since loading', () => {
     expect(ourDebugText(TIMED)).toEqual(nftDebugText(TIMED));
     // nft lists what is left some milliseconds after loading.
     const elapsed = (listing: string) => listing.replace(/expires [\w]+/g, 'expires ~');
     expect(elapsed(compile(TIMED).toListing())).toBe(elapsed(nftListingText(TIMED)));
     expect(compile(TIMED).toListing({ stateless: true })).toBe(nftListingText(TIMED, ['-s']));
+  });
+
+  it('a set among an anonymous set\'s elements: flattened, as nft does', () => {
+    expectRuleSameAsNft('ip saddr { { 1.1.1.0, 3.3.3.0 }, 2.2.2.0 }');
+    expectRuleSameAsNft('ip saddr { { 1.1.1.0/24, 3.3.3.0/24 }, 2.2.2.0/24 }');
   });
 
   it('a named set looked up by a key of another type: nft\'s errors', () => {
