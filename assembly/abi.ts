@@ -686,7 +686,9 @@ export enum SetDescriptor {
   // A small fixed set's key mask and keys, scanned instead of hashed.
   KeyMask = 52,
   Keys = 56,
-  Size = 88,
+  // The catch-all element, 0 when none (exact sets only).
+  CatchAll = 88,
+  Size = 92,
 }
 
 // A slot of a set's hash table: the key's hash, then the element's
@@ -702,6 +704,8 @@ export enum SetElementFlag {
   IntervalEnd = 1,
   Dynamic = 2,
   Deleted = 4,
+  // The catch-all element (`*`): found for a key no other element has.
+  CatchAll = 8,
 }
 
 // What an element a rule added carries after its Stride bytes: its expiry

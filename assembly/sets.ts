@@ -34,10 +34,12 @@ const D_OCCUPIED: usize = SetDescriptor.Occupied;
 // order of the elements.
 const D_KEYMASK: usize = SetDescriptor.KeyMask;
 const D_KEYS: usize = SetDescriptor.Keys;
+const D_CATCHALL: usize = SetDescriptor.CatchAll;
 const SMALL_SET: u32 = 8;
 const DESC_SIZE: usize = SetDescriptor.Size;
 
 const ELEM_INTERVAL_END: u32 = SetElementFlag.IntervalEnd;
+const ELEM_CATCHALL: u32 = SetElementFlag.CatchAll;
 export const ELEM_DYNAMIC: u32 = SetElementFlag.Dynamic;
 export const ELEM_DELETED: u32 = SetElementFlag.Deleted;
 const DYNAMIC_TAIL: usize = DynamicElementTail.Size;
@@ -130,7 +132,16 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
     }
     const stateful = (flags & SetFlags.Stateful) != 0;
     if (stateful) expiryPending = true;
-    if ((flags & (SetFlags.Dynamic | SetFlags.Stateful)) == 0 && klen <= 4 && n <= SMALL_SET) {
+    const pitch = <usize>stride + (stateful ? DYNAMIC_TAIL : 0);
+    // The catch-all element is kept apart (the compiler puts none in
+    // interval sets), found when no other is.
+    let catchAll: usize = 0;
+    for (let j: u32 = 0; j < n; j++) {
+      const el = elements + <usize>j * pitch;
+      if (load<u32>(el) & ELEM_CATCHALL) catchAll = el;
+    }
+    store<u32>(d + D_CATCHALL, <u32>catchAll);
+    if ((flags & (SetFlags.Dynamic | SetFlags.Stateful)) == 0 && catchAll == 0 && klen <= 4 && n <= SMALL_SET) {
       const keyMask: u32 = klen == 4 ? 0xffffffff : (<u32>1 << (klen << 3)) - 1;
       store<u32>(d + D_KEYMASK, keyMask);
       store<u32>(d + D_TABLE, 0);
@@ -146,8 +157,10 @@ export function setsLoad(image: usize, table: usize, count: u32): void {
     const slots = newTable(cap);
     store<u32>(d + D_TABLE, <u32>slots);
     store<u32>(d + D_MASK, cap - 1);
-    const pitch = <usize>stride + (stateful ? DYNAMIC_TAIL : 0);
-    for (let j: u32 = 0; j < n; j++) place(slots, cap - 1, elements + <usize>j * pitch, klen);
+    for (let j: u32 = 0; j < n; j++) {
+      const el = elements + <usize>j * pitch;
+      if (el != catchAll) place(slots, cap - 1, el, klen);
+    }
   }
   if (expiryPending && now != 0) setsClock(now);
 }
@@ -250,7 +263,9 @@ export function setFind(set: u32, key: usize): usize {
   const d = descriptors + <usize>set * DESC_SIZE;
   const flags = load<u32>(d + D_FLAGS);
   if (flags & SetFlags.Concat) return findConcat(d, key);
-  return (flags & SetFlags.Interval) ? findInterval(d, key) : findExact(d, key);
+  if (flags & SetFlags.Interval) return findInterval(d, key);
+  const el = findExact(d, key);
+  return el != 0 ? el : <usize>load<u32>(d + D_CATCHALL);
 }
 
 @inline function descriptor(set: u32): usize {

@@ -7,6 +7,8 @@ export type Expr =
   | { kind: 'value'; text: string; quoted: boolean; loc: Location }
   | { kind: 'variable'; name: string; loc: Location }
   | { kind: 'setref'; name: string; loc: Location }
+  // `*` among a set's elements: the catch-all element.
+  | { kind: 'catchall'; loc: Location }
   | { kind: 'ct'; key: string; dir?: 'original' | 'reply'; proto?: 'ip' | 'ip6'; loc: Location }
   | { kind: 'meta'; key: string; loc: Location }
   | { kind: 'payload'; proto: string; field: string; loc: Location }

@@ -3,7 +3,7 @@
 // encoding is checked against the real nft.
 import {
   BitwiseOp, ByteorderOp, DynamicElementTail, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
-  EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp,
+  EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, SetElementFlag,
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
@@ -12,6 +12,9 @@ import { natDebugText } from './nat.js';
 import { fibDebugText, hashDebugText, numgenDebugText, rtDebugText, socketDebugText, xfrmDebugText } from './routing.js';
 import type { NameTables } from './names.js';
 import { LOG_LEVELS } from './parser.js';
+
+// NFT_SET_ELEM_CATCHALL (nf_tables.h).
+const NFT_SET_ELEM_CATCHALL = 2;
 
 // libnftnl 1.2.4 has no name for the id key and prints it as "unknown".
 const CT_KEYS = ['state', 'direction', 'status', 'mark', 'secmark', 'expiration', 'helper', 'l3protocol', 'src', 'dst', 'protocol',
@@ -132,10 +135,12 @@ export class Disassembler {
     let off = this.setEntry(i, SetEntry.ElementsOffset);
     for (let e = 0; e < count; e++) {
       // The data plane's own flags are not the kernel's.
-      const eflags = this.u32(off) & ELEM_INTERVAL_END;
+      const catchAll = (this.u32(off) & SetElementFlag.CatchAll) !== 0;
+      const eflags = (this.u32(off) & ELEM_INTERVAL_END) | (catchAll ? NFT_SET_ELEM_CATCHALL : 0);
       off += 4;
-      const keyHex = hexWords(this.view, off, klen, '');
-      let line = `\telement ${keyHex}  `;
+      // libnftnl prints no key for the catch-all element.
+      const keyHex = catchAll ? '' : hexWords(this.view, off, klen, '');
+      let line = `\telement ${keyHex}${catchAll ? ' ' : '  '}`;
       off += Math.ceil(klen / 4) * 4;
       if (concat) {
         line += `- ${hexWords(this.view, off, klen, '')}  `;

@@ -394,7 +394,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
     // fills its words.
     if (!els) {
       for (const el of s.elements) {
-        elementWords.push(stateful ? SetElementFlag.Dynamic : 0);
+        elementWords.push((stateful ? SetElementFlag.Dynamic : 0) | (el.catchAll ? SetElementFlag.CatchAll : 0));
         elementWords.bytes(keyBytes(s, el.key));
         elementWords.bytes(dataBytes(s, el.data));
         if (!stateful) continue;

@@ -1579,7 +1579,9 @@ export class Evaluator {
 
   elements(set: SetModel, elements: SetElement[], keyLike: TExpr | SetModel['keyType'] | undefined): SetElementModel[] {
     return this.flatten(elements).map((el) => {
-      const key = this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
+      const catchAll = el.key.kind === 'catchall';
+      if (catchAll && set.interval) throw NftError.at(el.key.loc, `the catch-all element of an interval set is not supported by nftwasm`);
+      const key = catchAll ? { kind: 'const' as const, value: 0n, ...set.keyType } : this.element(keyLike ?? set.keyType, el.key, keyLike ? undefined : set.keyTypes);
       if (set.isMap && !el.data) throw NftError.at(el.loc, `syntax error, missing map data`);
       let data: TExpr | undefined;
       if (el.data) {
@@ -1596,7 +1598,7 @@ export class Evaluator {
       // nft's set_elem_expr_stmts: an element's counter is the set's.
       if (el.counter && !set.counter) throw NftError.at(el.counter.loc, `missing statement in set declaration`);
       const counter = set.counter ? { packets: el.counter?.packets ?? 0n, bytes: el.counter?.bytes ?? 0n } : undefined;
-      return { key, data, comment: el.comment, ...(counter ? { counter } : {}), ...this.elementTimes(set, el) };
+      return { key, data, comment: el.comment, ...(catchAll ? { catchAll } : {}), ...(counter ? { counter } : {}), ...this.elementTimes(set, el) };
     });
   }
 }

@@ -333,6 +333,7 @@ class Translator {
       const counter = c && { packets: (counts && optional(counts, 'packets', bigint)) ?? 0n, bytes: (counts && optional(counts, 'bytes', bigint)) ?? 0n, loc: c.loc };
       return { key, ...(comment !== undefined ? { comment } : {}), ...(timeout ? { timeout } : {}), ...(expires ? { expires } : {}), ...(counter ? { counter } : {}), loc: n.loc };
     }
+    if (n.value === '*') return { key: { kind: 'catchall', loc: n.loc }, loc: n.loc };
     return { key: this.expr(n), loc: n.loc };
   }
 

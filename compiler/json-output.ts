@@ -202,7 +202,7 @@ class JsonPrinter {
   // nft's set_elem_expr_json: the key, the element's timeout when it is
   // not the set's, the time left, its comment, then its counter.
   private element(el: SetElementModel, set?: SetModel): Json {
-    let key = this.expr(el.key);
+    let key = el.catchAll ? '*' : this.expr(el.key);
     const extra: Record<string, Json> = {};
     if (el.timeoutMs !== undefined && el.timeoutMs !== set?.timeout) extra.timeout = el.timeoutMs / 1000n;
     if (el.expiresMs !== undefined && !this.o.stateless) extra.expires = el.expiresMs / 1000n;

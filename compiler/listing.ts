@@ -341,7 +341,7 @@ export class Printer {
   elements(set: SetModel): string {
     const els = orderedElements(set);
     const data = (el: SetElementModel): string => (el.objName !== undefined ? `"${el.objName}"` : this.expr(el.data!));
-    const key = (el: SetElementModel): string => `${this.expr(el.key)}${this.elementCounter(el)}${this.elementTimes(set, el)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
+    const key = (el: SetElementModel): string => `${el.catchAll ? '*' : this.expr(el.key)}${this.elementCounter(el)}${this.elementTimes(set, el)}${el.comment !== undefined ? ` comment "${el.comment}"` : ''}`;
     return this.elementLines(set, els.map((el) => (el.data ? `${key(el)} : ${data(el)}` : key(el))));
   }
 
@@ -596,7 +596,8 @@ function matchesAfter(stmts: TStmt[], i: number): TStmt[] {
 // concatenations with ranges in the order they were added, and every other
 // set sorted; intervals as nft reads them back.
 export function orderedElements(set: SetModel): SetElementModel[] {
-  if (!set.interval) return [...set.elements].sort((a, b) => compareKeys(a.key, b.key));
+  // The catch-all element last, as the kernel keeps it apart.
+  if (!set.interval) return [...set.elements].sort((a, b) => Number(a.catchAll === true) - Number(b.catchAll === true) || compareKeys(a.key, b.key));
   if (set.keyTypes.length > 1) return set.elements;
   return intervalRanges(set).map((r) => ({ key: intervalKey(set, r), data: r.data, comment: r.comment }));
 }

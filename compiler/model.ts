@@ -98,6 +98,9 @@ export interface SetElementModel {
   // none: it stays) and the time it has left when loaded, in milliseconds.
   timeoutMs?: bigint;
   expiresMs?: bigint;
+  // The catch-all element (`*`), which matches what no other does; its
+  // key is zero.
+  catchAll?: boolean;
   // An object map's data: the object's name (data holds its index).
   objName?: string;
   // Deleted by a later command: still in what nft sends, gone once loaded.

@@ -788,7 +788,8 @@ export class Parser {
         if (this.accept('}')) return elements;
         this.failExpecting(this.peek(), "comma or '}'");
       }
-      const key = this.concatRhs();
+      const star = this.peek();
+      const key: Expr = star.kind === 'punct' && star.text === '*' ? (this.next(), { kind: 'catchall', loc: star }) : this.concatRhs();
       let data: Expr | undefined;
       this.skipNewlines();
       let comment: string | undefined;

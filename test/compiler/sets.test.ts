@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RulesetHeader, SetEntry, SetFlags } from '../../assembly/abi.js';
 import { compile } from '../../compiler/index.js';
-import { expectRuleSameAsNft, liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
+import { expectRuleSameAsNft, expectSameAsNft, liveNftReason, nftDebugText, nftListingText, nftLoadText, ourDebugText } from './live-nft.js';
 
 function setTable(image: Uint8Array) {
   const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
@@ -132,6 +132,26 @@ describe.skipIf(liveNftReason())('sets and their elements against live nft', () 
   it('a set among an anonymous set\'s elements: flattened, as nft does', () => {
     expectRuleSameAsNft('ip saddr { { 1.1.1.0, 3.3.3.0 }, 2.2.2.0 }');
     expectRuleSameAsNft('ip saddr { { 1.1.1.0/24, 3.3.3.0/24 }, 2.2.2.0/24 }');
+  });
+
+  it('catch-all elements: the same bytecode and listing, in text and JSON', () => {
+    const source = `table ip t {
+	set known {
+		type ipv4_addr
+		elements = { 192.168.3.5, * }
+	}
+
+	chain c {
+		type filter hook input priority filter; policy accept;
+		ip saddr @known drop
+		ip saddr vmap { 1.1.1.1 : drop, * : accept }
+		meta mark set ip saddr map { 1.1.1.1 : 0x00000001, * : 0x00000002 }
+	}
+}
+`;
+    expectSameAsNft(source);
+    expect(compile(source).toListing({ json: true })).toBe(nftListingText(source, ['-j']));
+    expect(compile(compile(source).toListing({ json: true }), { json: true }).toListing()).toBe(source);
   });
 
   it('a named set looked up by a key of another type: nft\'s errors', () => {
