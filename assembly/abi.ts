@@ -138,11 +138,17 @@ export enum Op {
 export enum DynsetWord {
   // The statement gave the timeout (it is not the set's).
   OwnTimeout = 1,
-  // The next instruction (Counter, Limit, Quota or Connlimit) is the
-  // statement each element keeps its own state of (a meter's), in its
-  // DynamicElementTail.State; the host refuses a ct count there.
-  WithExpr = 2,
+  // Bits DYNSET_EXPRS_SHIFT on: how many of the next instructions
+  // (Counter, Limit, Quota or Connlimit) are statements each element keeps
+  // its own state of (a meter's one), in its DynamicElementTail.State, one
+  // DynamicElementTail.StateSize after the other; the host refuses a ct
+  // count there.
+  Exprs = 6,
 }
+
+export const DYNSET_EXPRS_SHIFT = 1;
+// NFT_SET_EXPR_MAX: the statements a set element keeps at most.
+export const DYNSET_MAX_EXPRS = 2;
 
 // NF_SYNPROXY_OPT_*: which of the statement's options were given.
 export enum SynproxyFlags {
@@ -714,10 +720,11 @@ export enum SetElementFlag {
 export enum DynamicElementTail {
   Expires = 0,
   Timeout = 8,
-  // 16 bytes: the state of a meter's statement the element keeps (a
-  // counter's packets and bytes, a limit's or a quota's state slot).
+  // The state of each statement the element keeps, StateSize bytes each
+  // (a counter's packets and bytes, a limit's or a quota's state slot).
   State = 16,
-  Size = 32,
+  StateSize = 16,
+  Size = 48,
 }
 
 export enum DynsetOp {

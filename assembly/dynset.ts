@@ -1,7 +1,7 @@
 // add, update and delete @set { key } (the kernel's nft_dynset): rules
 // that put the packet's key into a set, with the timeout of the statement
 // or of the set, and take it out again.
-import { DynamicElementTail, DynsetOp, DynsetWord, Op, SetFlags } from './abi';
+import { DYNSET_EXPRS_SHIFT, DynamicElementTail, DynsetOp, DynsetWord, Op, SetFlags } from './abi';
 import { evalLimitIn } from './limit';
 import { evalQuotaIn } from './quota';
 import { now } from './conntrack';
@@ -41,12 +41,25 @@ export function evalDynset(ins: usize, key: usize, data: usize, len: u32): bool 
   if (el == 0) return false;
   if (el == 1) return true;
   const set = load<u32>(ins + 4) & 0xffffff;
-  if ((load<u32>(ins + 16) & DynsetWord.WithExpr) == 0) {
+  const n = dynsetExprs(ins);
+  if (n == 0) {
     countElement(set, el, len);
     return true;
   }
-  const expr = ins + ((<usize>(load<u32>(ins) >> 8) & 0xff) << 2);
-  return evalElementExpr(expr, setExpiry(set, el) + DynamicElementTail.State, len);
+  // nft_set_elem_update_expr: in order, until one stops the rule.
+  let expr = ins + ((<usize>(load<u32>(ins) >> 8) & 0xff) << 2);
+  let state = setExpiry(set, el) + DynamicElementTail.State;
+  for (let i: u32 = 0; i < n; i++) {
+    if (!evalElementExpr(expr, state, len)) return false;
+    expr += (<usize>(load<u32>(expr) >> 8) & 0xff) << 2;
+    state += DynamicElementTail.StateSize;
+  }
+  return true;
+}
+
+// How many statements of its own an element of this Dynset keeps.
+export function dynsetExprs(ins: usize): u32 {
+  return (load<u32>(ins + 16) & DynsetWord.Exprs) >> DYNSET_EXPRS_SHIFT;
 }
 
 // nft_set_elem_update_expr: the counter of an element a rule added to a
@@ -85,7 +98,7 @@ function dynsetElement(ins: usize, key: usize, data: usize): usize {
     if (load<u32>(el) & ELEM_DYNAMIC) {
       setTimes(set, el, expires, timeout);
       // As a new element, with the meter's statement's state afresh.
-      memory.fill(setExpiry(set, el) + DynamicElementTail.State, 0, 16);
+      memory.fill(setExpiry(set, el) + DynamicElementTail.State, 0, DynamicElementTail.Size - DynamicElementTail.State);
     }
     setElementData(set, el, data);
     setLiveChange(set, 1);

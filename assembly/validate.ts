@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DynamicElementTail, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DYNSET_EXPRS_SHIFT, DYNSET_MAX_EXPRS, DynamicElementTail, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './packet';
@@ -379,12 +379,17 @@ function checkChain(chain: u32): i32 {
       if (n != want || ins + (<usize>n << 2) > end) return fail(ImageError.BadSize, ins, n);
       const r = checkOperands(ins, op, a, b);
       if (r != 0) return r;
-      // A meter's statement follows its Dynset in the rule: a counter, a
-      // limit or a quota, which the element keeps the state of.
-      if (op == Op.Dynset && (load<u32>(ins + 16) & DynsetWord.WithExpr) != 0) {
-        const next = ins + (<usize>n << 2);
-        const e = next < end ? load<u32>(next) & 0xff : 0;
-        if (e != Op.Counter && e != Op.Limit && e != Op.Quota) return fail(ImageError.BadOperand, ins + 16, load<u32>(ins + 16));
+      // An element's statements follow their Dynset in the rule: counters,
+      // limits or quotas, which the element keeps the state of.
+      if (op == Op.Dynset) {
+        const count = (load<u32>(ins + 16) & DynsetWord.Exprs) >> DYNSET_EXPRS_SHIFT;
+        if (count > <u32>DYNSET_MAX_EXPRS) return fail(ImageError.BadOperand, ins + 16, load<u32>(ins + 16));
+        let next = ins + (<usize>n << 2);
+        for (let i: u32 = 0; i < count; i++) {
+          const e = next < end ? load<u32>(next) & 0xff : 0;
+          if (e != Op.Counter && e != Op.Limit && e != Op.Quota) return fail(ImageError.BadOperand, ins + 16, load<u32>(ins + 16));
+          next += <usize>((load<u32>(next) >> 8) & 0xff) << 2;
+        }
       }
       ins += <usize>n << 2;
     }

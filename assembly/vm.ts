@@ -4,7 +4,7 @@ import { evalNat } from './nat';
 import { CSUM_INET, CSUM_PSEUDOHDR, DynsetWord, EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, Op, Verdict, CmpOp, BitwiseOp, ByteorderOp, PayloadBase, MetaKey, CtKey, CtDir, CtAcct, CtEntry, CtExt, CtStateBit, CtStatus, ChainEntry, RuleHeader, LookupFlags, QueueFlags, SetFlags, ObjectEntry, ObjectType, HelperKind, DeviceEntry, IFNAMSIZ, NumgenType } from './abi';
 import { setTemplateZone, hasTemplate } from './conntrack-hook';
 import { connCount } from './connlimit';
-import { countElement, evalDynset } from './dynset';
+import { countElement, dynsetExprs, evalDynset } from './dynset';
 import { chunkLen, findIpv4Option, findIpv6Header, findSctpChunk, findTcpOption, optionLen, TCPOPT_MSS, TCPOPT_NOP } from './exthdr';
 import { evalLimit } from './limit';
 import { evalQuota } from './quota';
@@ -722,8 +722,8 @@ function evalRule(rule: usize): i32 {
         break;
       case Op.Dynset:
         if (!evalDynset(ins, reg(a), b != 0 ? reg(b) : 0, pkt.netLen)) return Verdict.Break;
-        // A meter's statement ran on the element's state: past it.
-        if (load<u32>(ins + 16) & DynsetWord.WithExpr) ins += <usize>((load<u32>(ins + (<usize>((h >> 8) & 0xff) << 2)) >> 8) & 0xff) << 2;
+        // The element's statements ran on its state: past them.
+        for (let i = dynsetExprs(ins); i > 0; i--) ins += <usize>((load<u32>(ins + (<usize>((h >> 8) & 0xff) << 2)) >> 8) & 0xff) << 2;
         break;
       case Op.Nat: {
         const v = evalNat(ins);

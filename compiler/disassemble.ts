@@ -2,7 +2,7 @@
 // the same ruleset (libnftnl's expression formats), so every byte of the
 // encoding is checked against the real nft.
 import {
-  BitwiseOp, ByteorderOp, DynamicElementTail, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
+  BitwiseOp, ByteorderOp, DYNSET_EXPRS_SHIFT, DynamicElementTail, DynsetWord, ObjectType, ChainEntry, CmpOp, CounterStart, LimitFlags, CtDir, Op, PayloadBase, QueueFlags, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
   EXTHDR_F_PRESENT, ExthdrMode, ExthdrOp, SetElementFlag,
 } from '../assembly/abi.js';
 import { ELEM_INTERVAL_END, NFT_SET_OBJECT, SET_ENTRY_NFT_FLAGS } from './encode.js';
@@ -182,10 +182,10 @@ export class Disassembler {
         const end = p + size * 4;
         while (q < end) {
           let text = this.ins(q);
-          const withExpr = (this.u32(q) & 0xff) === Op.Dynset && (this.u32(q + 16) & DynsetWord.WithExpr) !== 0;
+          const exprs = (this.u32(q) & 0xff) === Op.Dynset ? (this.u32(q + 16) & DynsetWord.Exprs) >> DYNSET_EXPRS_SHIFT : 0;
           q += ((this.u32(q) >> 8) & 0xff) * 4;
-          // A meter's statement is printed as the element's expression.
-          if (withExpr) {
+          // An element's statements are printed as its expressions.
+          for (let i = 0; i < exprs; i++) {
             text += ` expr [ ${this.ins(q)} ]`;
             q += ((this.u32(q) >> 8) & 0xff) * 4;
           }

@@ -1,7 +1,7 @@
 // Lays out the ruleset image (assembly/abi.ts, docs/bytecode.md): header,
 // chain table, hook table, set table with elements, then the code.
 import {
-  HASH_F_SEED,
+  HASH_F_SEED, DYNSET_EXPRS_SHIFT, DynamicElementTail,
   ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetElementFlag, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
 } from '../assembly/abi.js';
@@ -147,7 +147,7 @@ export function encodeIns(ins: Ins, out: Words): void {
       break;
     case 'log': op = Op.Log; out.push(ins.index); break;
     case 'connlimit': op = Op.Connlimit; out.push(ins.count, ins.flags); break;
-    case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), (ins.ownTimeout ? DynsetWord.OwnTimeout : 0) | (ins.withExpr ? DynsetWord.WithExpr : 0)); break;
+    case 'dynset': op = Op.Dynset; a = ins.sreg; b = ins.sregData; out.push(ins.set | (ins.dynOp << 24), lo32(ins.timeout), hi32(ins.timeout), (ins.ownTimeout ? DynsetWord.OwnTimeout : 0) | (ins.exprs << DYNSET_EXPRS_SHIFT)); break;
     case 'limit': op = Op.Limit; stateWords(out, ins); break;
     case 'quota': op = Op.Quota; stateWords(out, ins); break;
     case 'fib': op = Op.Fib; a = ins.dreg; b = ins.result; out.push(ins.flags); break;
@@ -402,7 +402,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
         const expires = (el.expiresMs ?? 0n) * NS_PER_MS;
         const timeout = el.timeoutMs ?? 0n;
         const state = [el.counter?.packets ?? 0n, el.counter?.bytes ?? 0n];
-        elementWords.push(lo32(expires), hi32(expires), lo32(timeout), hi32(timeout), ...state.flatMap((v) => [lo32(v), hi32(v)]));
+        const tail = new Uint32Array(DynamicElementTail.Size / 4);
+        tail.set([expires, timeout, ...state].flatMap((v) => [lo32(v), hi32(v)]));
+        for (const w of tail) elementWords.push(w);
       }
       continue;
     }

@@ -2,7 +2,7 @@
 // symbols, adds the protocol dependencies nft adds, and builds the ruleset
 // model with handles numbered the way the kernel numbers them.
 import { parseJson } from './json-input.js';
-import { CtDir, CtKey, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
+import { CtDir, CtKey, DYNSET_MAX_EXPRS, ExthdrOp, MetaKey, NumgenType, ObjectType, PayloadBase, QueueFlags, RejectType } from '../assembly/abi.js';
 import type { ChainDecl, Command, Expr, Family, FlowtableDecl, ObjectDecl, PrioritySpec, RejectIcmp, Rule, SetDecl, SetElement, Stmt } from './ast.js';
 import { PROTOCOLS as PROTO_NUMBERS, SET_TYPES, TYPES, symbolName, symbolValue, type AccountNames, type CgroupTree, type Datatype, type InterfaceName } from './datatypes.js';
 import { MAX_ERRORS, NftError, span, type Location, type SourceFile } from './errors.js';
@@ -723,10 +723,10 @@ export class Evaluator {
         if (set.isMap !== (s.data !== undefined)) throw NftError.at(s.loc, set.isMap ? `syntax error, missing map data` : `syntax error`);
         const data = s.data && this.valueExpr(ctx, s.data, set.dataType!);
         const timeout = s.timeout && this.constOf(s.timeout, typed(TYPES.time, 32, 'host')).value;
-        const expr = s.stmts && this.elementStmt(ctx, s.stmts, s.loc);
+        const exprs = s.stmts && this.elementStmts(ctx, s.stmts, s.loc);
         set.dynamic = true;
         set.updated = true;
-        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data, ...(expr ? { expr } : {}), loc: s.loc });
+        ctx.stmts.push({ kind: 'dynset', op: s.op, set, key, timeout, data, ...(exprs ? { exprs } : {}), loc: s.loc });
         return;
       }
       case 'meter':
@@ -787,20 +787,21 @@ export class Evaluator {
     this.stmt({ ...ctx, rule: { ...ctx.rule }, stmts: inner }, s.stmt);
     const expr = inner[0];
     if (inner.length !== 1 || !STATEFUL.has(expr.kind)) throw NftError.between(extent(s.stmt), s.loc, `meter statement must be stateful`);
-    ctx.stmts.push({ kind: 'dynset', op: timeout !== undefined ? 'update' : 'add', set, key, timeout, expr, loc: s.loc });
+    ctx.stmts.push({ kind: 'dynset', op: timeout !== undefined ? 'update' : 'add', set, key, timeout, exprs: [expr], loc: s.loc });
   }
 
-  // The statement an element a rule adds keeps, as stmt_evaluate_set takes
-  // them: stateful ones only.
-  private elementStmt(ctx: Ctx, stmts: Stmt[], loc: Location): TStmt {
+  // The statements an element a rule adds keeps, as stmt_evaluate_set
+  // takes them: stateful ones only, as many as the kernel keeps
+  // (NFT_SET_EXPR_MAX).
+  private elementStmts(ctx: Ctx, stmts: Stmt[], loc: Location): TStmt[] {
     const inner: TStmt[] = [];
     for (const st of stmts) {
       const before = inner.length;
       this.stmt({ ...ctx, rule: { ...ctx.rule }, stmts: inner }, st);
       if (inner.length !== before + 1 || !STATEFUL.has(inner[before]!.kind)) throw NftError.at(extent(st), `${st.kind} statement must be stateful`);
     }
-    if (inner.length > 1) throw NftError.between(extent(stmts[1]!), loc, `more than one statement in a set element is not supported by nftwasm`);
-    return inner[0]!;
+    if (inner.length > DYNSET_MAX_EXPRS) throw NftError.between(extent(stmts[DYNSET_MAX_EXPRS]!), loc, `more than ${DYNSET_MAX_EXPRS} statements in a set element are not supported by nftwasm`);
+    return inner;
   }
 
   // nft's stmt_evaluate_queue: numbers are 16 bits, a range must grow and

@@ -100,7 +100,7 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
       if (nat && helpers) return NftError.at(nat.loc, `${nat.type} of connections with a ct helper (nf_nat_ftp, nf_nat_tftp) is not supported by the nftwasm data plane yet`);
       const expect = r.stmts.find((s) => s.kind === 'objref' && s.object.kind === 'ctexpect');
       if (expect?.kind === 'objref' && expect.loc) return NftError.at(expect.loc, `ct expectation set is not supported by the nftwasm data plane yet`);
-      const meter = r.stmts.find((s) => s.kind === 'dynset' && s.expr?.kind === 'connlimit');
+      const meter = r.stmts.find((s) => s.kind === 'dynset' && s.exprs?.some((e) => e.kind === 'connlimit'));
       if (meter?.kind === 'dynset' && meter.loc) return NftError.at(meter.loc, `ct count in a meter or a set element is not supported by the nftwasm data plane yet`);
       const synproxy = r.stmts.find((s) => (s.kind === 'objref' || s.kind === 'objmap') && s.objType === ObjectType.Synproxy);
       if (synproxy && r.loc) return NftError.at(r.loc, `synproxy is not supported by the nftwasm data plane yet`);

@@ -32,8 +32,9 @@ export type Ins =
   | { op: 'log'; index: number }
   | { op: 'connlimit'; count: number; flags: number }
   | { op: 'limit'; slot: number; flags: number; rate: bigint; unit: number; burst: bigint }
-  // withExpr: the next instruction is the element's own statement.
-  | { op: 'dynset'; sreg: number; sregData: number; set: number; dynOp: number; timeout: bigint; ownTimeout: boolean; withExpr: boolean }
+  // exprs: how many of the next instructions are the element's own
+  // statements.
+  | { op: 'dynset'; sreg: number; sregData: number; set: number; dynOp: number; timeout: bigint; ownTimeout: boolean; exprs: number }
   | { op: 'quota'; slot: number; flags: number; bytes: bigint; used: bigint }
   | { op: 'fib'; dreg: number; result: FibResult; flags: number }
   | { op: 'rt'; dreg: number; key: RtKey }

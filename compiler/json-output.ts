@@ -372,9 +372,9 @@ class JsonPrinter {
       case 'dynset': {
         const elem = s.timeout !== undefined ? { elem: { val: this.expr(s.key), timeout: s.timeout / 1000n } } : this.expr(s.key);
         // nft's meter_stmt_json: the element's statement stateless.
-        const stmt = s.expr && (s.expr.kind === 'counter' ? { counter: null } : this.stmt(s.expr, []));
-        if (stmt && s.set.meter) return { meter: { key: elem, stmt, size: s.set.declaredSize ?? 65535, name: s.set.name } };
-        const stmts: Record<string, Json> = stmt ? { stmt: [stmt as Json] } : {};
+        const list = (s.exprs ?? []).map((e) => (e.kind === 'counter' ? { counter: null } : this.stmt(e, [])) as Json);
+        if (list.length && s.set.meter) return { meter: { key: elem, stmt: list[0]!, size: s.set.declaredSize ?? 65535, name: s.set.name } };
+        const stmts: Record<string, Json> = list.length ? { stmt: list } : {};
         if (s.data) return { map: { op: s.op, elem, data: this.expr(s.data), map: `@${s.set.name}`, ...stmts } };
         return { set: { op: s.op, elem, set: `@${s.set.name}`, ...stmts } };
       }

@@ -277,9 +277,9 @@ export class Linearizer {
           this.regLow = low;
         }
         const dynOp = s.op === 'add' ? DynsetOp.Add : s.op === 'update' ? DynsetOp.Update : DynsetOp.Delete;
-        this.out.push({ op: 'dynset', sreg: word(r), sregData, set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined, withExpr: s.expr !== undefined });
+        this.out.push({ op: 'dynset', sreg: word(r), sregData, set: this.setIndex(s.set), dynOp, timeout: s.timeout ?? s.set.timeout ?? 0n, ownTimeout: s.timeout !== undefined, exprs: s.exprs?.length ?? 0 });
         this.release(s.key);
-        if (s.expr) this.stmt(s.expr);
+        for (const e of s.exprs ?? []) this.stmt(e);
         return;
       }
       case 'quota':

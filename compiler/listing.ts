@@ -476,12 +476,13 @@ export class Printer {
         return `limit rate ${over}${byteAmount(s.rate)}/${period}${s.burst ? ` burst ${byteAmount(s.burst)}` : ''}`;
       }
       case 'dynset':
-        if (s.expr && s.set.meter) {
-          // An element's counter is listed without its values.
-          const expr = s.expr.kind === 'counter' ? 'counter' : this.stmt(s.expr, []);
+        // An element's counter is listed without its values.
+        const exprs = (s.exprs ?? []).map((e) => (e.kind === 'counter' ? 'counter' : this.stmt(e, []))).join(' ');
+        if (exprs && s.set.meter) {
+          const expr = exprs;
           return `meter ${s.set.name} size ${s.set.declaredSize ?? DYNSET_DEFAULT_SIZE} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''} ${expr} }`;
         }
-        return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${s.expr ? ` ${s.expr.kind === 'counter' ? 'counter' : this.stmt(s.expr, [])}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
+        return `${s.op} @${s.set.name} { ${this.expr(s.key)}${s.timeout !== undefined ? ` timeout ${formatTime(s.timeout, this.o)}` : ''}${exprs ? ` ${exprs}` : ''}${s.data ? ` : ${this.expr(s.data)}` : ''} }`;
       case 'quota': {
         const used = quotaUsed(this.o, s);
         return `quota ${s.over ? 'over ' : ''}${byteAmount(s.bytes)}${used && !this.o.stateless ? ` used ${byteAmount(used)}` : ''}`;

@@ -84,9 +84,10 @@ export type TStmt =
   | { kind: 'quota'; slot: number; bytes: bigint; used: bigint; over: boolean }
   | NatModel
   | ForwardingModel
-  // expr: a meter's statement, which each element keeps its own state of;
-  // loc: the meter's, which the data plane refuses.
-  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr; expr?: TStmt; loc?: Location };
+  // exprs: the statements each element keeps its own state of (a meter's
+  // one, at most two in a set element); loc: the meter's, which the data
+  // plane refuses.
+  | { kind: 'dynset'; op: 'add' | 'update' | 'delete'; set: SetModel; key: TExpr; timeout?: bigint; data?: TExpr; exprs?: TStmt[]; loc?: Location };
 
 export interface SetElementModel {
   key: TExpr;

@@ -42,3 +42,19 @@ describe('statements of elements rules add to named sets', () => {
     expect(await counters('add @s { ip saddr counter }')).toEqual(await counters('meter m { ip saddr counter }'));
   });
 });
+
+describe('two statements of elements rules add to named sets', () => {
+  it('run in order on state of their own, the rule stopping where the first stops it', async () => {
+    const limited = await counters('update @s { ip saddr limit rate over 2/minute burst 2 packets }');
+    expect(await counters('update @s { ip saddr limit rate over 2/minute burst 2 packets counter }')).toEqual(limited);
+    expect(await counters('update @s { ip saddr counter limit rate over 2/minute burst 2 packets }')).toEqual(limited);
+    // Each element's quota counts its own packets after its counter.
+    const quota = await counters('add @s { ip saddr counter quota over 100 bytes }');
+    expect(quota).toEqual(await counters('meter m { ip saddr quota over 100 bytes }'));
+    expect(quota[0]).toBeGreaterThan(0);
+  });
+
+  it('more than two are refused by name', () => {
+    expect(() => compile(ruleset('add @s { ip saddr counter limit rate 1/second quota 5 bytes }'))).toThrow('more than 2 statements in a set element are not supported by nftwasm');
+  });
+});

@@ -1,7 +1,7 @@
 // Meters: each source keeps its own token bucket, the kernel's and the
 // data plane's alike, seen in the counters of the rules around them.
 import { describe, expect, it } from "vitest";
-import { expectKernelParity, skipNote, unavailable } from "./parity.js";
+import { burstTraffic, expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
 	chain input {
@@ -19,12 +19,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: meters${skipNote}`, () => 
     const { kernel } = await expectKernelParity({
       name: "meter",
       ruleset: RULESET,
-      traffic: async (lab) => {
-        await lab.cli(`ping -4 -n -c 8 -i 0.1 -W 1 ${lab.srvAddr}`, { allowFailure: true });
-        await lab.udpEcho(5353);
-        await lab.udpSend(5353);
-        await lab.udpSend(5353);
-      },
+      traffic: burstTraffic,
     });
     // The burst passed and the rest was limited; the second datagram of
     // the same source and port was over its own bucket.

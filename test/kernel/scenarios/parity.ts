@@ -23,6 +23,14 @@ export async function dualStackTraffic(lab: Lab): Promise<void> {
   await lab.ping(2, { family: 6 });
 }
 
+/** Eight quick pings, then two datagrams to a UDP echo on 5353: the traffic of scenarios that limit per source. */
+export async function burstTraffic(lab: Lab): Promise<void> {
+  await lab.cli(`ping -4 -n -c 8 -i 0.1 -W 1 ${lab.srvAddr}`, { allowFailure: true });
+  await lab.udpEcho(5353);
+  await lab.udpSend(5353);
+  await lab.udpSend(5353);
+}
+
 /** An FTP session (scripts/ftp-client.py) in `mode` against pyftpdlib in `srv`, its passive data ports 50000-50010. */
 export function ftpSession(mode: string, family: 4 | 6 = 4) {
   return async (lab: Lab) => {
