@@ -1,5 +1,5 @@
 // Prints the ruleset as `nft list ruleset` does, with nft's output flags.
-import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
+import { CtDir, CtKey, DYNSET_DEFAULT_SIZE, DynamicElementTail, MetaKey, ObjectType, QueueFlags } from '../assembly/abi.js';
 import { LOOPBACK_ONLY, SERVICES, type CgroupTree, type InterfaceName, TYPES, symbolName, type ByteOrder, type Datatype } from './datatypes.js';
 import { LOG_ALL, LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './ast.js';
 import type { ChainModel, ObjectModel, TableModel, RuleModel, RulesetModel, SetElementModel, SetModel, TExpr, TStmt } from './model.js';
@@ -50,9 +50,14 @@ export interface ListingOptions {
 // An element of a set as the data plane holds it: key and data in register
 // layout; for one a rule added with a timeout, that timeout and the time
 // left before it expires.
+const ELEMENT_STATE_SIZE = DynamicElementTail.StateSize;
+
 export interface LiveSetElement {
   key: Uint8Array;
   data?: Uint8Array;
+  // What the statements rules give the element keep (DynamicElementTail
+  // from State on), for an element a rule added.
+  state?: Uint8Array;
   timeoutMs?: bigint;
   expiresMs?: bigint;
   counter?: { packets: bigint; bytes: bigint };
@@ -351,6 +356,24 @@ export class Printer {
     return this.o.stateless ? ' counter' : ` counter packets ${el.counter.packets} bytes ${el.counter.bytes}`;
   }
 
+  // The statements the element keeps, as the first rule adding to the set
+  // gives them (nft's set_elem_expr_print), with what they counted.
+  private elementStmts(set: SetModel, el: LiveSetElement): string {
+    const adding = set.table.chains.flatMap((c) => c.rules.flatMap((r) => r.stmts)).find((s) => s.kind === 'dynset' && s.set === set && s.exprs?.length);
+    if (adding?.kind !== 'dynset' || !el.state || set.meter) return '';
+    const view = new DataView(el.state.buffer, el.state.byteOffset, el.state.byteLength);
+    return adding.exprs!.map((e, i) => {
+      const at = i * ELEMENT_STATE_SIZE;
+      if (e.kind === 'counter') return this.elementCounter({ counter: { packets: view.getBigUint64(at, true), bytes: view.getBigUint64(at + 8, true) } });
+      // nft_quota's dump: what was used, at most the quota.
+      if (e.kind === 'quota') {
+        const used = e.used + view.getBigUint64(at, true);
+        return ` ${new Printer({ ...this.o, quotaCounted: undefined }).stmt({ ...e, used: used > e.bytes ? e.bytes : used }, [])}`;
+      }
+      return ` ${this.stmt(e, [])}`;
+    }).join('');
+  }
+
   // nft's set_elem_expr_print: the element's timeout when it is not the
   // set's, then the time it has left.
   private elementTimes(set: SetModel, el: { timeoutMs?: bigint; expiresMs?: bigint }): string {
@@ -375,7 +398,7 @@ export class Printer {
       const key = decodeKey(set, el.key);
       const data = set.dataType && el.data ? decodeValue(set.dataType, el.data) : undefined;
       if (!key || (set.dataType && !data)) return undefined;
-      let text = this.expr(key) + this.elementCounter(el) + this.elementTimes(set, el);
+      let text = this.expr(key) + this.elementCounter(el) + this.elementStmts(set, el) + this.elementTimes(set, el);
       // The data plane keeps no comments: those the ruleset gave.
       const comment = set.elements.find((d) => d.comment !== undefined && sameKey(d.key, key))?.comment;
       if (comment !== undefined) text += ` comment "${comment}"`;

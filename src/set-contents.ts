@@ -36,6 +36,7 @@ export function liveSetElements(engine: Engine, index: number, now: bigint): Liv
       const expires = view.getBigUint64(el + stride + DynamicElementTail.Expires, true);
       if (expires !== 0n && expires <= now) continue;
       if (expires !== 0n) element.expiresMs = (expires - now) / NS_PER_MS;
+      element.state = new Uint8Array(memory.slice(el + stride + DynamicElementTail.State, el + stride + DynamicElementTail.Size));
       const timeout = view.getBigUint64(el + stride + DynamicElementTail.Timeout, true);
       if (timeout !== 0n) element.timeoutMs = timeout;
       if (flags & SetFlags.Counted) {

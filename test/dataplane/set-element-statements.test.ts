@@ -26,7 +26,8 @@ async function counters(rule: string): Promise<number[]> {
   for (let i = 0; i < 6; i++) frames.push(ethernet(udp('10.0.0.1', '10.0.0.9', 1000 + i, 53)), ethernet(udp('10.0.0.2', '10.0.0.9', 1000 + i, 53)));
   frames.push(ethernet(udp('10.0.0.3', '10.0.0.9', 1000, 53)));
   filter.processCapture(pcapFrames(frames));
-  return [...filter.listRuleset().matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+  // The rules' counters: the set's elements list their own.
+  return [...filter.listRuleset().split('\tchain c {')[1]!.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
 }
 
 describe('statements of elements rules add to named sets', () => {
@@ -52,6 +53,12 @@ describe('two statements of elements rules add to named sets', () => {
     const quota = await counters('add @s { ip saddr counter quota over 100 bytes }');
     expect(quota).toEqual(await counters('meter m { ip saddr quota over 100 bytes }'));
     expect(quota[0]).toBeGreaterThan(0);
+  });
+
+  it('list what each element\'s statements counted, a quota at most its size', async () => {
+    const filter = await createFilter(compile(ruleset('add @s { ip saddr counter quota over 100 bytes }')));
+    filter.processCapture(pcapFrames(Array.from({ length: 3 }, (_, i) => ethernet(udp('10.0.0.1', '10.0.0.9', 1000 + i, 53)))));
+    expect(filter.listRuleset()).toContain('elements = { 10.0.0.1 counter packets 3 bytes 108 quota over 100 bytes used 100 bytes }');
   });
 
   it('more than two are refused by name', () => {

@@ -1,7 +1,9 @@
 // Two statements kept by each element a rule adds to a named set: the
 // kernel runs them in order on the element's own state and stops the rule
-// where the first stops it; the data plane's rule counters agree.
+// where the first stops it; the data plane's rule counters, and what each
+// element's statements counted, agree.
 import { describe, expect, it } from "vitest";
+import { setBlocks } from "../listing.js";
 import { burstTraffic, expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table inet filter {
@@ -26,12 +28,16 @@ const RULESET = `table inet filter {
 
 describe.skipIf(unavailable !== null)(`kernel parity: statements of set elements${skipNote}`, () => {
   it("run in order, each on its own state", { timeout: 60_000 }, async () => {
-    const { kernel } = await expectKernelParity({
+    const { kernel, filter } = await expectKernelParity({
       name: "element-statements",
       ruleset: RULESET,
       traffic: burstTraffic,
     });
     expect(kernel.listing).toMatch(/counter \} counter packets 2 [^\n]*\n\t\ticmp type echo-request counter packets [1-9]/);
     expect(kernel.listing).toMatch(/quota over 60 bytes \} counter packets 1 /);
+    // Each element lists what its statements counted.
+    const theirs = setBlocks(kernel.listing);
+    expect(theirs.join("\n")).toMatch(/counter packets 2 bytes \d+ quota over 60 bytes used 60 bytes/);
+    expect(setBlocks(filter.listRuleset())).toEqual(theirs);
   });
 });
