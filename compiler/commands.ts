@@ -15,7 +15,7 @@ function liveRules(chain: ChainModel): RuleModel[] {
 }
 
 // The elements a set holds so far: its own and those later commands added.
-function liveElements(ev: Evaluator, set: SetModel): SetElementModel[] {
+export function liveElements(ev: Evaluator, set: SetModel): SetElementModel[] {
   const added = ev.model.sets.filter((s) => s.elementsOf?.set === set && s.elementsOf.op === 'add');
   return [set, ...added].flatMap((s) => s.elements).filter((e) => !e.deleted);
 }
@@ -147,6 +147,28 @@ export function remove(ev: Evaluator, cmd: RemoveCommand): void {
       m.deletions = true;
     }
   }
+}
+
+// An element whose key the set holds already, or an earlier one of the same
+// message: the kernel's nft_add_set_elem keeps the first and drops the
+// second when their data agree, and refuses the second when it maps the key
+// elsewhere (an error of the batch, whose other messages go on). nft merges
+// interval sets itself.
+export function sameKeyElements(ev: Evaluator, set: SetModel, added: SetElementModel[], written: SetElement[], held: SetElementModel[]): void {
+  if (set.interval) return;
+  added.forEach((a, i) => {
+    const first = [...held, ...added.slice(0, i)].find((e) => !e.deleted && !!e.catchAll === !!a.catchAll && sameKey(e.key, a.key));
+    if (!first) return;
+    if (first.objName !== a.objName || !sameData(first.data, a.data)) ev.kernelErrors.push(NftError.kernel(written[i].key.loc, `File exists`));
+    a.deleted = true;
+    ev.model.deletions = true;
+  });
+}
+
+function sameData(a: TExpr | undefined, b: TExpr | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.kind === 'verdict' && b.kind === 'verdict') return a.verdict === b.verdict && a.chain === b.chain;
+  return sameKey(a, b);
 }
 
 // `create element`: an element the set holds already is the kernel's error.

@@ -14,7 +14,7 @@ import { RAW_BASES, RAW_TYPE, isRaw } from './headers/raw.js';
 import { tcpOptionByName, tcpOptionField, tcpOptionName } from './headers/tcpopt.js';
 import { sctpChunk } from './headers/sctp-chunk.js';
 import { ipOption } from './headers/ipopt.js';
-import { createElements, elementsCommand, placeRule, remove, rename, reset } from './commands.js';
+import { createElements, elementsCommand, liveElements, placeRule, remove, rename, reset, sameKeyElements } from './commands.js';
 import { closestName } from './misspell.js';
 import { objectMap } from './objects.js';
 import { DEFAULT_INCLUDE_DIRS, includeFiles } from './include.js';
@@ -420,6 +420,7 @@ export class Evaluator {
         if (!set) throw this.setNotFound(cmd.set, cmd.setLoc);
         const added = this.elements(set, cmd.elements, undefined);
         if (cmd.create) createElements(this, set, added, cmd.elements);
+        sameKeyElements(this, set, added, this.flatten(cmd.elements), liveElements(this, set));
         elementsCommand(this, set, 'add', added);
         return;
       }
@@ -568,6 +569,7 @@ export class Evaluator {
     const initial = decl.initial && this.variable(decl.initial);
     if (initial && initial.kind !== 'set') throw NftError.at(initial.loc, `Set ${decl.name}: Unexpected initial type value, missing { }?`);
     set.elements = this.elements(set, decl.elements, undefined);
+    sameKeyElements(this, set, set.elements, this.flatten(decl.elements), []);
     // A named set that does not merge refuses overlapping intervals, marking
     // both.
     if (set.interval && keyTypes.length === 1 && !set.autoMerge && !set.isMap) this.checkOverlaps(set.elements, decl.elements, true);
@@ -1547,6 +1549,7 @@ export class Evaluator {
     const set = this.newAnonSet(ctx, key, data);
     const keyLike = key.kind === 'concat' ? key : set.keyType;
     set.elements = this.elements(set, elements, keyLike);
+    sameKeyElements(this, set, set.elements, this.flatten(elements), []);
     set.interval = set.elements.some((el) => el.key.kind === 'range' || el.key.kind === 'prefix' || el.key.kind === 'concat' && el.key.items.some((i) => i.kind === 'range' || i.kind === 'prefix'));
     if (set.interval && set.keyTypes.length === 1 && set.isMap) this.checkOverlaps(set.elements, elements);
     set.declaredSize = set.elements.length;

@@ -91,6 +91,42 @@ describe('set listing', () => {
   });
 });
 
+// The kernel keeps one element of a key given twice when the data agree,
+// and refuses the second when it maps the key elsewhere.
+const TWICE = `table ip t {
+	set s {
+		type ipv4_addr
+		elements = { 1.1.1.1, 1.1.1.1, 2.2.2.2 }
+	}
+	map m {
+		type ipv4_addr : verdict
+		elements = { 1.1.1.1 : accept }
+	}
+	chain c {
+		tcp dport { 22, 22, 23 } counter
+		ip saddr . tcp dport { 1.2.3.4 . 80, 1.2.3.4 . 80 } accept
+	}
+}
+add element ip t s { 2.2.2.2, 3.3.3.3 }
+add element ip t m { 1.1.1.1 : accept, 2.2.2.2 : drop, 2.2.2.2 : drop }
+`;
+const CLASHES = [
+  TWICE.replace('1.1.1.1 : accept }\n\t}', '1.1.1.1 : accept, 1.1.1.1 : drop }\n\t}'),
+  `${TWICE}add element ip t m { 1.1.1.1 : drop }\n`,
+  'table ip t {\n\tmap m {\n\t\ttype ipv4_addr : mark\n\t\telements = { 1.1.1.1 : 1, 1.1.1.1 : 2 }\n\t}\n}\n',
+];
+
+describe('a key given twice', () => {
+  it.skipIf(liveNftReason())('lists once, as nft lists what the kernel kept', () => {
+    expect(ourDebugText(TWICE)).toEqual(nftDebugText(TWICE));
+    expect(compile(TWICE).toListing()).toBe(nftListingText(TWICE));
+  });
+
+  it.skipIf(liveNftReason())('mapped elsewhere is the kernel\'s error', () => {
+    for (const text of CLASHES) expect(ourDebugText(text)).toEqual(nftLoadText(text));
+  });
+});
+
 const TIMED = `table ip t {
 	set u {
 		type ipv4_addr
