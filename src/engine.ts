@@ -235,19 +235,21 @@ export class Engine {
   }
 
   // Views are taken afresh each time: growing the memory detaches old ones.
+  // Addresses come out of the module as i32: those past 2 GiB are negative
+  // until read back as unsigned.
   bytes(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer, ptr, len);
+    return new Uint8Array(this.exports.memory.buffer, ptr >>> 0, len);
   }
 
   u32(ptr: number, count: number): Uint32Array {
-    return new Uint32Array(this.exports.memory.buffer, ptr, count);
+    return new Uint32Array(this.exports.memory.buffer, ptr >>> 0, count);
   }
 
   u64(ptr: number, count: number): BigUint64Array {
-    return new BigUint64Array(this.exports.memory.buffer, ptr, count);
+    return new BigUint64Array(this.exports.memory.buffer, ptr >>> 0, count);
   }
 
   view(ptr: number, len: number): DataView {
-    return new DataView(this.exports.memory.buffer, ptr, len);
+    return new DataView(this.exports.memory.buffer, ptr >>> 0, len);
   }
 }

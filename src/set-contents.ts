@@ -14,7 +14,7 @@ const NS_PER_MS = 1_000_000n;
 export function liveSetElements(engine: Engine, index: number, now: bigint): LiveSetElement[] | undefined {
   const memory = engine.exports.memory.buffer;
   const view = new DataView(memory);
-  const d = engine.exports.setDescriptors() + index * SetDescriptor.Size;
+  const d = (engine.exports.setDescriptors() >>> 0) + index * SetDescriptor.Size;
   const field = (f: SetDescriptor): number => view.getUint32(d + f, true);
   const flags = field(SetDescriptor.Flags);
   if (!(flags & (SetFlags.Dynamic | SetFlags.Stateful)) || flags & (SetFlags.Interval | SetFlags.Concat)) return undefined;
