@@ -898,7 +898,11 @@ export enum CtStat {
   Drop = 4,
   EarlyDrop = 5,
   Expired = 6,
-  Count = 7,
+  // Of Drop, the packets whose entry found no memory (the kernel's failed
+  // slab allocation, also -ENOMEM and counted as drop), not nf_conntrack_max.
+  // Not one of the kernel's counters.
+  OutOfMemory = 7,
+  Count = 8,
 }
 
 // ---------------------------------------------------------------------------

@@ -100,8 +100,11 @@ export function onDestroy(hook: EntryHook): void {
   unchecked(destroyHooks[destroyHookCount++] = hook);
 }
 
-export function onGrow(hook: GrowHook): void {
+// bytesPerSlot: what the hook allocates for each slot of the grown arrays,
+// so that a growth is attempted only when all of it fits.
+export function onGrow(hook: GrowHook, bytesPerSlot: u32): void {
   unchecked(growHooks[growHookCount++] = hook);
+  growHookBytes += bytesPerSlot;
 }
 
 @inline function stat(s: CtStat): void {
@@ -130,6 +133,8 @@ export function conntrackInit(max: u32): void {
   confirmHookCount = 0;
   destroyHookCount = 0;
   growHookCount = 0;
+  growHookBytes = 0;
+  cannotGrow = false;
   stats = heap.alloc(<usize>CtStat.Count * 8);
   memory.fill(stats, 0, <usize>CtStat.Count * 8);
 }
@@ -142,23 +147,50 @@ const MIN_SLOTS: u32 = 1 << MIN_SLOTS_BITS;
 const INITIAL_ENTRIES: u32 = 1024;
 // The stub runtime allocates less than 1 GiB at once; wasm32 addresses 4 GiB.
 const MAX_ALLOCATION: u64 = (1 << 30) - 64;
+// The most entry slots: the entries array is the largest allocation.
+const MAX_ENTRY_SLOTS: u64 = (MAX_ALLOCATION - 63) / <u64>ENTRY_SIZE;
 const ADDRESS_SPACE: u64 = <u64>1 << 32;
+// Left free above a growth for what else allocates (sets, buffers).
+const HEADROOM: u64 = 1 << 20;
+// Bytes of the entry arrays per slot: entry, extensions, free list, hashes.
+const SLOT_BYTES: u64 = <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 4 + 8);
+// The block headers and alignment of the entry arrays.
+const ARRAYS_OVERHEAD: u64 = 256;
+// The jump to nf_conntrack_buckets slots stops at the kernel's default
+// bucket count for hosts of 4 GiB and more: a bucket count in the millions
+// does not make the 1025th entry take a gigabyte.
+const BUCKET_JUMP_MAX: u64 = 262144;
+let growHookBytes: u64 = 0;
+// Set when the entry arrays could not grow by a single slot: memory never
+// comes back, so later packets do not try again.
+let cannotGrow = false;
 
-// Whether `bytes` more fit in the address space, above everything allocated
-// (the stub runtime takes back its last block when it is freed).
-function addressSpaceFor(bytes: u64): bool {
+// Where the next allocation starts (the stub runtime takes back its last
+// block when it is freed).
+function heapTop(): u64 {
   const probe = heap.alloc(16);
   heap.free(probe);
-  return <u64>probe + bytes + (<u64>1 << 20) <= ADDRESS_SPACE;
+  return <u64>probe;
+}
+
+// Grows the memory now to hold `bytes` more above everything allocated. The
+// stub runtime traps when memory.grow fails, at 4 GiB or at the maximum the
+// host gave the memory; this says false instead, as the kernel's
+// allocation of an entry fails.
+function reserve(bytes: u64): bool {
+  const end = heapTop() + bytes + HEADROOM;
+  if (end > ADDRESS_SPACE) return false;
+  const pages = <i32>((end + 0xffff) >> 16);
+  const have = memory.size();
+  return pages <= have || memory.grow(pages - have) >= 0;
 }
 
 // Entry arrays of n slots, the old ones' contents moved over. The old
 // arrays are left behind: the stub runtime frees nothing, and doubling keeps
 // what is left behind below what is used.
 function allocateEntries(n: u32): bool {
-  if (<u64>n * ENTRY_SIZE + 63 > MAX_ALLOCATION) return false;
-  const bytes = <u64>n * <u64>(ENTRY_SIZE + EXT_SIZE + ACCT_SIZE + NAT_SIZE + 8 + 4) + 64;
-  if (!addressSpaceFor(bytes)) return false;
+  if (<u64>n > MAX_ENTRY_SLOTS) return false;
+  if (!reserve(<u64>n * (SLOT_BYTES + growHookBytes) + ARRAYS_OVERHEAD)) return false;
   const old = allocated;
   const oldEntries = entries;
   const oldExts = exts;
@@ -196,19 +228,30 @@ function allocateEntries(n: u32): bool {
 
 // Room for one more entry in the arrays: they double, up to the maximum.
 // The first growth goes to the size of the kernel's hash table
-// (nf_conntrack_buckets) at once when the address space allows: that is
-// address space only, whose pages are faulted in as entries reach them, and
-// a table of that size then never moves nor leaves old arrays behind.
+// (nf_conntrack_buckets, up to BUCKET_JUMP_MAX) at once: that is memory whose
+// pages are faulted in only as entries reach them, and a table of that size
+// then never moves nor leaves old arrays behind. When doubling no longer
+// fits, the arrays take what still does, down to one slot more.
 function growEntries(): bool {
+  if (cannotGrow) return false;
   const doubled = <u64>allocated * 2;
-  const buckets = <u64>tunable(Tunable.Buckets);
-  return (buckets > doubled && growTo(buckets)) || growTo(doubled);
+  let buckets = <u64>tunable(Tunable.Buckets);
+  if (buckets > BUCKET_JUMP_MAX) buckets = BUCKET_JUMP_MAX;
+  if (buckets > doubled && growTo(buckets)) return true;
+  let n = doubled;
+  if (capacity != 0 && n > <u64>capacity) n = <u64>capacity;
+  if (n > MAX_ENTRY_SLOTS) n = MAX_ENTRY_SLOTS;
+  while (n > <u64>allocated) {
+    if (allocateEntries(<u32>n)) return true;
+    n = <u64>allocated + ((n - <u64>allocated) >> 1);
+  }
+  cannotGrow = true;
+  return false;
 }
 
 function growTo(want: u64): bool {
   let n = want;
   if (capacity != 0 && n > <u64>capacity) n = <u64>capacity;
-  if (n > 0xfffffffe) n = 0xfffffffe;
   return n > <u64>allocated && allocateEntries(<u32>n);
 }
 
@@ -416,7 +459,7 @@ function slotFind(k: usize, h: u32): u32 {
 // table grows at the speed of a copy. Returns false when memory ran out.
 function growIndex(): bool {
   const old = <usize>slotMask + 1;
-  if (<u64>(old << 4) > MAX_ALLOCATION || !addressSpaceFor(<u64>(old << 4))) return false;
+  if (<u64>(old << 4) > MAX_ALLOCATION || !reserve(<u64>(old << 4))) return false;
   const from = slots;
   slots = heap.alloc(old << 4);
   slotMask = (slotMask << 1) | 1;
@@ -618,6 +661,7 @@ export function newPending(replyDport: u16, isIcmp: bool): usize {
     const idx = takeSlot();
     if (idx == allocated) {
       stat(CtStat.Drop);
+      stat(CtStat.OutOfMemory);
       return 0;
     }
     pending = entryAt(idx);
@@ -809,6 +853,7 @@ export function confirm(): bool {
   // kernel cannot allocate.
   if (<u64>(count + 1) * 8 > <u64>(slotMask + 1) * 3 && !growIndex() && <u64>(count + 1) * 8 > <u64>(slotMask + 1) * 7) {
     stat(CtStat.Drop);
+    stat(CtStat.OutOfMemory);
     discardPending();
     ct = 0;
     return false;

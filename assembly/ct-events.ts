@@ -54,7 +54,7 @@ export function eventsEnable(capacity: u32): void {
   shadow = heap.alloc(<usize>ctt.allocated * SHADOW_SIZE);
   enabled = true;
   ctt.onDestroy(entryDestroyed);
-  ctt.onGrow(shadowGrow);
+  ctt.onGrow(shadowGrow, <u32>SHADOW_SIZE);
 }
 
 // The entry arrays grew from `old` slots to `n`: the shadows follow them

@@ -280,7 +280,8 @@ export function natInit(): void {
   sourceHashes = 0;
   ctt.onConfirm(linkBySource);
   ctt.onDestroy(unlinkBySource);
-  ctt.onGrow(bysourceGrow);
+  // Per slot: its link (8 bytes) and at most two buckets of 4.
+  ctt.onGrow(bysourceGrow, 16);
 }
 
 function sourceHash(l3: u8, l4: u8, zone: u16, src: usize, port: u16): u32 {

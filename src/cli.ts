@@ -413,9 +413,12 @@ function reportBadChecksums(count: number, flags: RunFlags, io: Io): void {
 // full one depends on what else it holds.
 function reportFullTable(filter: Filter, io: Io): void {
   const c = filter.conntrackStatistics();
-  if (c.drop === 0 && c.earlyDrop === 0) return;
+  if (c.outOfMemory > 0) {
+    io.err(`nftwasm: the conntrack table could not grow, memory ran out (WebAssembly addresses 4 GiB): ${c.outOfMemory} packets dropped for want of an entry, as the kernel drops them when it cannot allocate one\n`);
+  }
+  if (c.drop === c.outOfMemory && c.earlyDrop === 0) return;
   const shares = isSharded(filter) ? `; each of the ${filter.workers} workers held its share of the table, so which connections made room may differ from a run without --workers` : '';
-  io.err(`nftwasm: the conntrack table was full (nf_conntrack_max): ${c.earlyDrop} entries dropped early to make room, ${c.drop} packets dropped for want of it${shares}\n`);
+  io.err(`nftwasm: the conntrack table was full (nf_conntrack_max): ${c.earlyDrop} entries dropped early to make room, ${c.drop - c.outOfMemory} packets dropped for want of it${shares}\n`);
 }
 
 function isSharded(filter: Filter): filter is ShardedFilter {

@@ -39,6 +39,10 @@ export interface FilterOptions {
   maxResults?: number;
   // The data plane module; the Node entry supplies it from build/.
   wasm?: WasmSource;
+  // The data plane's linear memory, for one with a lower maximum than
+  // 4 GiB: the conntrack table stops growing there, and new connections are
+  // dropped as the kernel drops them when it cannot allocate an entry.
+  memory?: WebAssembly.Memory;
   // Report conntrack events (NEW, UPDATE, DESTROY) with each batch.
   events?: boolean;
   // Trace the path of packets through the rules: those numbered here
@@ -86,6 +90,9 @@ export interface ConntrackStatistics {
   drop: number;
   earlyDrop: number;
   expired: number;
+  // Of drop, the packets whose entry found no memory left (WebAssembly's
+  // 4 GiB, or the maximum the host gave), not nf_conntrack_max.
+  outOfMemory: number;
 }
 
 export type BatchListener = (batch: PacketBatch) => void;
@@ -365,6 +372,7 @@ export class Filter {
       drop: at(CtStat.Drop),
       earlyDrop: at(CtStat.EarlyDrop),
       expired: at(CtStat.Expired),
+      outOfMemory: at(CtStat.OutOfMemory),
     };
   }
 
@@ -497,7 +505,7 @@ export async function createFilter(ruleset: Ruleset, opts: FilterOptions = {}): 
   if (ruleset.routeLookup && !opts.network?.routes?.length) throw ruleset.routeLookup;
   const wasm = opts.wasm ?? (await defaultWasm?.());
   if (!wasm) throw new Error('no data plane module: pass options.wasm or import nftwasm through its Node or browser entry');
-  const engine = await Engine.create(wasm, engineOptions(opts));
+  const engine = await Engine.create(wasm, engineOptions(opts), opts.memory);
   engine.loadRuleset(ruleset.image);
   if (opts.fastPaths === false) engine.exports.fastPathsEnable(0);
   if (opts.events) engine.exports.eventsEnable(EVENT_RING_RECORDS);
