@@ -280,8 +280,9 @@ export function natInit(): void {
   sourceHashes = 0;
   ctt.onConfirm(linkBySource);
   ctt.onDestroy(unlinkBySource);
-  // Per slot: its link (8 bytes) and at most two buckets of 4.
-  ctt.onGrow(bysourceGrow, 16);
+  // Per slot: its link (8 bytes), its source hash (4) and at most two
+  // buckets of 4.
+  ctt.onGrow(bysourceGrow, 20);
 }
 
 function sourceHash(l3: u8, l4: u8, zone: u16, src: usize, port: u16): u32 {
