@@ -4,10 +4,14 @@
 // (nf_conntrack_buckets) from the new tuple's and drops unassured entries.
 // When every entry is assured, the new connection's packet is dropped at the
 // conntrack hook and no later chain sees it.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CtEvent } from '../../assembly/abi.js';
 import { compile, createFilter } from '../../src/index.js';
 import { parseListingCounters } from '../kernel/listing.js';
+import { nftwasm } from '../host/cli-run.js';
 import { ACK, SYN, pcap, tcp, udp } from './packets.js';
 
 const RULESET = `table inet t {
@@ -120,6 +124,20 @@ describe('a table without limit grows as far as memory goes', () => {
     expect(filter.stats().conntrackEntries).toBe(total);
     expect(filter.conntrackStatistics()).toMatchObject({ drop: 0, outOfMemory: 0 });
   }, 120_000);
+
+  it.skipIf(!long)(`fills WebAssembly's 4 GiB, then nftwasm filter drops new connections and says so${long ? '' : ' (skipped: a long run, NFTWASM_FUZZ_LONG=1)'}`, () => {
+    const flows = 7_000_000;
+    const rules = join(mkdtempSync(join(tmpdir(), 'nftwasm-ct-')), 'r.nft');
+    writeFileSync(rules, RULESET);
+    const r = nftwasm(['filter', '-f', rules, '-r', '-', '--local', '10.0.0.2', '--sysctl', 'nf_conntrack_max=0'], manyFlows(0x10001, flows));
+    expect(r.status).toBe(0);
+    const [, accepted, dropped, entries] = /(\d+) accepted, (\d+) dropped, (\d+) conntrack entries/.exec(r.stderr)!.map(Number);
+    expect(entries).toBeGreaterThan(4_194_304);
+    expect(accepted).toBe(entries);
+    expect(dropped).toBe(flows - entries!);
+    expect(r.stderr).toContain(`memory ran out (WebAssembly addresses 4 GiB): ${dropped} packets dropped for want of an entry`);
+    expect(r.stderr).not.toContain('nf_conntrack_max');
+  }, 300_000);
 
   it('drops new connections, counted, when memory runs out, as the kernel when an entry cannot be allocated', async () => {
     // 64 MiB: the module's own data and buffers, then a few hundred
