@@ -236,6 +236,10 @@ export const PRIORITY_NAT_DST = -100;
 export const PRIORITY_NAT_SRC = 100;
 // Set in a hook entry's chain word for a chain of type nat.
 export const HOOK_NAT_CHAIN = 0x80000000;
+// Set in a netdev ingress entry's chain word for an inet ingress chain, which
+// the kernel registers on the device's ingress hook beside the netdev
+// chains but runs only for IPv4 and IPv6 (nft_do_chain_inet_ingress).
+export const HOOK_INET_CHAIN = 0x40000000;
 
 // NFT_QUEUE_FLAG_*.
 export enum QueueFlags {
@@ -539,12 +543,15 @@ export enum RulesetFlags {
 
 // Chain table entry, u32 words: byte offset of the first rule in the code,
 // rule count, policy verdict (Verdict.Accept/Drop, or 2 for a regular chain),
-// and the index of the chain's name in the host's tables (unused by the VM).
+// the index of the chain's name in the host's tables (unused by the VM), and
+// the NUL-padded name (IFNAMSIZ bytes) of the device a netdev or inet
+// ingress/egress chain is registered on, empty for any other.
 export enum ChainEntry {
   FirstRule = 0,
   RuleCount = 1,
   Policy = 2,
-  Words = 4,
+  Device = 4,
+  Words = 8,
 }
 
 export const POLICY_NONE = 2;
@@ -580,12 +587,25 @@ export enum Hook {
   Count = 5,
 }
 
-// The hook table has one slot per (address family, hook): family 0 is IPv4,
-// family 1 is IPv6; slot = family * Hook.Count + hook. Each slot is two u32
-// words: byte offset of its entry list (relative to the image) and the number
-// of entries. Each entry is two words: priority (i32) and chain index. Lists
+// The hook table has one slot per (hook family, hook number); slot = family *
+// Hook.Count + hook, the hook numbered as the family numbers it (Hook for
+// IPv4 and IPv6, NetdevHook for netdev). Each slot is two u32 words: byte
+// offset of its entry list (relative to the image) and the number of
+// entries. Each entry is two words: priority (i32) and chain index. Lists
 // are sorted by priority in the order the kernel registers them.
-export const HOOK_FAMILIES = 2;
+export enum HookFamily {
+  Ipv4 = 0,
+  Ipv6 = 1,
+  Netdev = 2,
+}
+export const HOOK_FAMILIES = 3;
+
+// NF_NETDEV_INGRESS and NF_NETDEV_EGRESS: a device's hooks, which netdev
+// chains and inet ingress chains of that device share.
+export enum NetdevHook {
+  Ingress = 0,
+  Egress = 1,
+}
 
 // Conntrack runs at this priority on prerouting and output; confirmation runs
 // after every chain on input and postrouting.

@@ -61,6 +61,11 @@ let input = false;
 let outLooked = false;
 let outEntry: usize = 0;
 let outIndex: u32 = 0;
+let outName: usize = 0;
+// On a device's own hook (netdev ingress and egress), the name of the
+// device its chain is registered on, which stands for a capture that does
+// not name its interface; 0 elsewhere.
+let netdevName: usize = 0;
 
 // The NUL-padded name the capture gives the current record's interface
 // (a pcapng interface's if_name), or 0.
@@ -98,6 +103,7 @@ export function packetDevices(ifindex: u32): void {
 // has no input device all the same).
 export function atHook(hook: Hook, received: bool, withDevice: bool): void {
   currentHook = hook;
+  netdevName = 0;
   inPresent = received;
   packetDevice = withDevice;
   postrouting = hook == Hook.Postrouting;
@@ -110,9 +116,40 @@ export function atHook(hook: Hook, received: bool, withDevice: bool): void {
 export let routeGateway: usize = 0;
 export let routeOif: u32 = 0;
 
+// A device's ingress or egress hook (nf_hook_ingress, nf_hook_egress): the
+// device is the input device on ingress and the output device on egress,
+// the other none. name: the device's name, or the name of the device of the
+// chain about to run when the capture does not name it.
+export function atNetdevHook(ingress: bool, name: usize): void {
+  netdevName = name;
+  inPresent = ingress;
+  packetDevice = true;
+  postrouting = false;
+  input = false;
+  outPresent = !ingress;
+  if (ingress) return;
+  outLooked = true;
+  outEntry = deviceByName(name);
+  outIndex = outEntry != 0 ? load<u32>(outEntry + DeviceEntry.Index) : 0;
+  outName = name;
+}
+
+// The capture's name for the packet's device, empty when it names none.
+export function captureDeviceName(): usize {
+  return inName;
+}
+
+// The name of the output device the routes give the packet, empty when
+// they give none or its name is not known.
+export function routeOutputName(): usize {
+  lookupOutput();
+  return outName;
+}
+
 function lookupOutput(): void {
   outLooked = true;
   outEntry = 0;
+  outName = noName;
   outIndex = routeOif;
   if (outIndex == 0) {
     const r = routeFor(pkt.nfproto == pkt.NFPROTO_IPV4 ? 4 : 6, routeGateway != 0 ? routeGateway : pkt.daddr);
@@ -120,6 +157,7 @@ function lookupOutput(): void {
     outIndex = load<u32>(r + RouteEntry.Oif);
   }
   outEntry = outIndex != 0 ? deviceByIndex(outIndex) : 0;
+  if (outEntry != 0) outName = outEntry + DeviceEntry.Name;
 }
 
 export const TABLE_LOCAL: u32 = 255;
@@ -179,7 +217,10 @@ export function routedInput(): bool { return input; }
 export function hasOutput(): bool { return outPresent; }
 
 export function inputIndex(): u32 { return inPresent ? inIndex : 0; }
-export function inputName(): usize { return inPresent ? inName : noName; }
+export function inputName(): usize {
+  if (!inPresent) return noName;
+  return netdevName != 0 && load<u8>(inName) == 0 ? netdevName : inName;
+}
 export function inputEntry(): usize { return inPresent ? inEntry : 0; }
 
 export function outputIndex(): u32 {
@@ -190,7 +231,7 @@ export function outputIndex(): u32 {
 export function outputName(): usize {
   if (!outPresent) return noName;
   if (!outLooked) lookupOutput();
-  return outEntry != 0 ? outEntry + DeviceEntry.Name : noName;
+  return outName;
 }
 export function outputEntry(): usize {
   if (!outPresent) return 0;

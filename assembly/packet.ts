@@ -26,6 +26,11 @@ export const TCP_URG: u8 = 0x20;
 // Start and captured end of the link-layer frame.
 export let linkStart: usize = 0;
 export let dataEnd: usize = 0;
+// Where the link layer's payload starts (0 when the frame has none we know),
+// and its length on the wire: skb->data and skb->len on a device's ingress
+// hook, before ip_rcv trims the frame to its IP length.
+export let linkPayload: usize = 0;
+export let linkPayloadLen: u32 = 0;
 // Network header start; its length as the packet's IP total length says.
 export let net: usize = 0;
 export let netLen: u32 = 0;
@@ -190,6 +195,7 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   loopbackDevice = DEVICE_UNKNOWN;
   outgoing = false;
   nflogEnd = 0;
+  linkPayload = 0;
   let p = data;
   let proto: u32 = 0;
   if (linkType == LinkType.Ethernet) {
@@ -261,11 +267,13 @@ export function parsePacket(linkType: u32, data: usize, caplen: u32, origLen: u3
   ethertype = <u16>proto;
   // NFLOG's payload ends where its attribute does.
   if (nflogEnd != 0 && dataEnd > nflogEnd) dataEnd = nflogEnd;
+  // The frame length on the wire past the link-layer header.
+  const wireLen: u32 = origLen - <u32>(p - data);
+  linkPayload = p;
+  linkPayloadLen = wireLen;
   // ip_rcv_core and ip6_rcv_core drop what a promiscuous device picked up
   // for other hosts before any hook.
   if (pkttype == PACKET_OTHERHOST && (proto == 0x0800 || proto == 0x86dd)) return PacketFate.OtherHost;
-  // The frame length on the wire past the link-layer header.
-  const wireLen: u32 = origLen - <u32>(p - data);
   if (proto == 0x0800) return parseIpv4(p, wireLen);
   if (proto == 0x86dd) return parseIpv6(p, wireLen);
   return PacketFate.NotIp;
@@ -291,7 +299,6 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   if (vihl >> 4 != 4 || ihl < 20 || !captured(p, ihl)) return PacketFate.Malformed;
   const totLen: u32 = be16(p + 2);
   if (totLen < ihl || totLen > wireLen) return PacketFate.Malformed;
-  if (!ipv4HeaderChecksumOk(p, ihl)) return PacketFate.BadChecksum;
   net = p;
   netLen = totLen;
   nfproto = NFPROTO_IPV4;
@@ -304,6 +311,8 @@ function parseIpv4(p: usize, wireLen: u32): i32 {
   l4Len = totLen - ihl;
   // Only a first fragment carries the transport header.
   if ((frag & 0x1fff) == 0) parseTransport(p + ihl);
+  // Checked by ip_rcv, after a device's ingress hook has seen the header.
+  if (!ipv4HeaderChecksumOk(p, ihl)) return PacketFate.BadChecksum;
   if (frag & 0x3fff) {
     isFragment = true;
     return PacketFate.Fragment;

@@ -1,7 +1,7 @@
 // The path of one packet through the hooks, as the kernel walks it: the
 // chains of each hook in priority order, conntrack at -200 on prerouting and
 // output, confirmation after the last hook of an accepted packet.
-import { Hook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
+import { ChainEntry, Hook, HookFamily, IFNAMSIZ, NetdevHook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
 import * as nat from './nat';
 import { noteForwarded, isForwardedCopy } from './forwarded';
 import * as trace from './trace';
@@ -354,10 +354,132 @@ function hopRestore(): void {
   store<u16>(pkt.net + 10, bswap<u16>(<u16>c));
 }
 
+// A device's ingress and egress hooks (nf_hook_ingress, nf_hook_egress),
+// which netdev chains and inet ingress chains share, in priority order.
+// name: the device the frame arrives on or leaves by, empty when the
+// capture does not say; such a frame meets the chains of every device, as a
+// capture taken on one interface is read on the device of the chains. The
+// hook sees the frame from its link-layer payload on, with its length on the
+// wire (ingress) or the whole frame (egress), before IP's validation: a
+// netdev chain sees every frame with meta nfproto netdev (5), an inet
+// ingress chain only IPv4 and IPv6, and drops those whose header is broken
+// (nft_do_chain_inet_ingress). No conntrack yet on ingress: ct state is
+// invalid there, and every other ct key breaks the rule.
+const NFPROTO_NETDEV: u8 = 5;
+const loName = memory.data<u8>([0x6c, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+function netdevChains(hook: NetdevHook): u32 {
+  return load<u32>(rs.hookSlot(HookFamily.Netdev, <Hook>hook) + 4);
+}
+
+function sameDevice(a: usize, b: usize): bool {
+  return load<u64>(a) == load<u64>(b) && load<u64>(a + 8) == load<u64>(b + 8);
+}
+
+// ipHeader: the frame is IPv4 or IPv6 whose header the kernel's
+// nft_set_pktinfo_ipv{4,6}_validate accepts (pkt describes it); otherwise pkt
+// is made to describe the link layer's payload alone while the hook runs.
+function runNetdevHook(hook: NetdevHook, name: usize, ipHeader: bool): i32 {
+  const slot = rs.hookSlot(HookFamily.Netdev, <Hook>hook);
+  const n = load<u32>(slot + 4);
+  const ingress = hook == NetdevHook.Ingress;
+  const ip = pkt.ethertype == 0x0800 || pkt.ethertype == 0x86dd;
+  const net = pkt.net;
+  const netLen = pkt.netLen;
+  const nfproto = pkt.nfproto;
+  const th = pkt.th;
+  if (!ipHeader) {
+    pkt.net = pkt.linkPayload;
+    pkt.nfproto = 0;
+    pkt.th = 0;
+  }
+  pkt.netLen = ingress ? pkt.linkPayloadLen : pkt.linkPayloadLen + <u32>(pkt.linkPayload - pkt.linkStart);
+  vm.sentByHost = !ingress;
+  vm.linkHeaderOut = !ingress;
+  let verdict: i32 = Verdict.Accept;
+  let p = rs.image + load<u32>(slot);
+  for (let i: u32 = 0; i < n; i++, p += 8) {
+    const word = load<u32>(p + 4);
+    const chain = word & ~HOOK_INET_CHAIN;
+    const device = rs.chainEntry(chain) + (<usize>ChainEntry.Device << 2);
+    if (load<u8>(name) != 0 && !sameDevice(name, device)) continue;
+    if (word & HOOK_INET_CHAIN) {
+      if (!ip) continue;
+      if (!ipHeader) {
+        verdict = Verdict.Drop;
+        break;
+      }
+    }
+    vm.hookNfproto = word & HOOK_INET_CHAIN ? 0 : NFPROTO_NETDEV;
+    dev.atNetdevHook(ingress, load<u8>(name) != 0 ? name : device);
+    verdict = runChainNoted(chain);
+    if (verdict != Verdict.Accept) break;
+  }
+  vm.hookNfproto = 0;
+  vm.linkHeaderOut = false;
+  pkt.net = net;
+  pkt.netLen = netLen;
+  pkt.nfproto = nfproto;
+  pkt.th = th;
+  return verdict;
+}
+
+// Whether the host sent a frame that is not IP, or not IP the stack takes:
+// a capture marks it outgoing, an ARP packet's sender is one of the host's
+// addresses (whose Ethernet address is then the host's), or it left from
+// the host's Ethernet address.
+const ARP_ETHERTYPE: u16 = 0x0806;
+function sentFrame(): bool {
+  if (pkt.outgoing) return true;
+  if (pkt.iifType != pkt.ARPHRD_ETHER || pkt.linkPayload == 0) return false;
+  const arp = pkt.linkPayload;
+  // Ethernet and IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4): the sender's
+  // protocol address follows its hardware address.
+  if (pkt.ethertype == ARP_ETHERTYPE && pkt.captured(arp, 28) && load<u32>(arp) == 0x00080100 && load<u16>(arp + 4) == 0x0406 && isLocal(4, arp + 14)) {
+    learnHostMac(macAt(arp + 8));
+    return true;
+  }
+  return isHostMac(macAt(pkt.linkStart + 6));
+}
+
+// The egress hook of the device a packet leaves by: the one the capture
+// names for what the host sends, else the one the routes give (which a
+// forwarded packet needs: it left by another device than the capture's).
+function egress(forwarded: bool): i32 {
+  let name = forwarded ? dev.routeOutputName() : dev.captureDeviceName();
+  if (!forwarded && load<u8>(name) == 0) name = dev.routeOutputName();
+  if (forwarded && load<u8>(name) == 0) return Verdict.Accept;
+  return runNetdevHook(NetdevHook.Egress, name, true);
+}
+
 // Evaluates one captured packet and writes its result record at out.
 export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: u32, time: u64, out: usize): void {
   let fate = pkt.parsePacket(linkType, data, caplen, origLen);
-  if (fate == PacketFate.Fragment) {
+  resetPacketConntrack();
+  vm.packetMark = 0;
+  vm.packetPriority = 0;
+  dev.packetDevices(pkt.linkIfindex);
+  lastHandle = 0;
+  lastChain = 0xffffffff;
+  // A frame meets its device's ingress hook before anything else, also when
+  // it is not IP or IP would drop it, each fragment on its own.
+  const ipHeader = fate == PacketFate.Filtered || fate == PacketFate.Fragment || fate == PacketFate.BadChecksum;
+  let sent = true;
+  let deviceDropped = false;
+  if (pkt.linkPayload != 0 && (netdevChains(NetdevHook.Ingress) != 0 || netdevChains(NetdevHook.Egress) != 0)) {
+    const ipParsed = fate == PacketFate.Filtered || fate == PacketFate.Fragment;
+    const p = ipParsed ? pathOf() : PATH_NONE;
+    sent = ipParsed ? p == PATH_OUTPUT || p == PATH_LOOPBACK : sentFrame();
+    ctt.now = time;
+    setsClock(time);
+    // What the host sends meets the egress hook once IP is done with it;
+    // any other frame it sends, on its way to the device.
+    const hook = sent ? NetdevHook.Egress : NetdevHook.Ingress;
+    if (!sent || !ipParsed) deviceDropped = runNetdevHook(hook, dev.captureDeviceName(), ipHeader) != Verdict.Accept;
+  }
+  if (deviceDropped) {
+    fate = PacketFate.Filtered;
+  } else if (fate == PacketFate.Fragment) {
     // Defragmentation comes with conntrack; without it fragments meet the
     // chains one by one.
     if (!rs.usesConntrack()) fate = PacketFate.Filtered;
@@ -365,30 +487,25 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   }
   store<u64>(out + PacketResult.Time, time);
   store<u8>(out + PacketResult.Fate, <u8>fate);
-  resetPacketConntrack();
-  lastHandle = 0;
-  lastChain = 0xffffffff;
-  let verdict: i32 = Verdict.Accept;
+  let verdict: i32 = deviceDropped ? Verdict.Drop : Verdict.Accept;
   dropFate = PacketFate.Filtered;
-  if (fate == PacketFate.Filtered && isForwardedCopy()) {
+  if (fate == PacketFate.Filtered && !deviceDropped && isForwardedCopy()) {
     fate = PacketFate.ForwardedCopy;
     store<u8>(out + PacketResult.Fate, <u8>fate);
   }
-  if (fate == PacketFate.Filtered && pkt.outgoing) {
+  if (fate == PacketFate.Filtered && !deviceDropped && pkt.outgoing) {
     ctt.now = time;
     nat.untranslateSent();
   }
-  let path = fate == PacketFate.Filtered ? pathOf() : PATH_NONE;
+  let path = fate == PacketFate.Filtered && !deviceDropped ? pathOf() : PATH_NONE;
   nat.resetPacketNat();
-  if (fate == PacketFate.Filtered && path == PATH_NONE) {
+  if (fate == PacketFate.Filtered && !deviceDropped && path == PATH_NONE) {
     fate = PacketFate.Malformed;
     store<u8>(out + PacketResult.Fate, <u8>fate);
   }
   if (path != PATH_NONE) {
     ctt.now = time;
     setsClock(time);
-    vm.packetMark = 0;
-    vm.packetPriority = 0;
     const family: i32 = pkt.nfproto == pkt.NFPROTO_IPV4 ? 0 : 1;
     const loop = path == PATH_LOOPBACK;
     log.looped = loop;
@@ -396,7 +513,6 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     const deviceType = pkt.iifType;
     let confirmed = false;
     let lowered = false;
-    dev.packetDevices(pkt.linkIfindex);
     for (let i = 0; i < path.length; i++) {
       const hook = <Hook>unchecked(path[i]);
       // On the way out the packet has neither an input device nor a link
@@ -408,6 +524,11 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       // A neighbour advertisement keeps the device it answers from (skb->dev),
       // which ip_output hands postrouting as the input device; output has none.
       const withDevice = !outgoing || neighbourAdvertisement();
+      // Looped back, the packet leaves by lo's egress hook and comes in by its ingress hook.
+      if (loop && hook == Hook.Prerouting && (runNetdevHook(NetdevHook.Egress, loName, true) != Verdict.Accept || runNetdevHook(NetdevHook.Ingress, loName, true) != Verdict.Accept)) {
+        verdict = Verdict.Drop;
+        break;
+      }
       dev.atHook(hook, withDevice && hook != Hook.Output, withDevice);
       verdict = runHook(family, hook, tracks);
       if (verdict != Verdict.Accept) break;
@@ -440,6 +561,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     if (verdict == Verdict.Accept && path == PATH_FORWARD) noteForwarded();
     if (verdict == Verdict.Accept) {
       if (!confirmed && !confirm()) verdict = Verdict.Drop;
+      else if ((path == PATH_OUTPUT || path == PATH_FORWARD) && netdevChains(NetdevHook.Egress) != 0) verdict = egress(path == PATH_FORWARD);
     } else {
       conntrackDiscard();
     }

@@ -6,7 +6,7 @@
 // and gotos from the base chains free of loops and less than 16 deep. The
 // interpreter then trusts the image: it checks none of this per packet.
 import {
-  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DYNSET_EXPRS_SHIFT, DYNSET_MAX_EXPRS, DynamicElementTail, DynsetWord, NatType, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
+  BitwiseOp, ByteorderOp, CT_TIMEOUT_STATES, ChainEntry, DYNSET_EXPRS_SHIFT, DYNSET_MAX_EXPRS, DynamicElementTail, DynsetWord, NatType, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, CmpOp, CounterStart, CtDir, CtKey, ExthdrMode, ExthdrOp, FibFlags, FibResult, HashType, HOOK_FAMILIES, Hook, IFNAMSIZ, ImageError, MetaKey,
   NumgenType, ObjectEntry, ObjectType, Op, OSF_GENRE_LEN, PayloadBase, RtKey, SocketKey, XfrmKey, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetHeader, SetEntry, SetFlags, Verdict,
 } from './abi';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './packet';
@@ -544,7 +544,7 @@ export function validateImage(img: usize, len: u32): i32 {
     const n = load<u32>(s + 4);
     if (!inImage(list, n, 8)) return fail(ImageError.OutOfImage, s, list);
     for (let i: u32 = 0; i < n; i++) {
-      const chain = load<u32>(img + list + (i << 3) + 4) & ~HOOK_NAT_CHAIN;
+      const chain = load<u32>(img + list + (i << 3) + 4) & ~(HOOK_NAT_CHAIN | HOOK_INET_CHAIN);
       if (chain >= chainCount || chainWord(chain, ChainEntry.Policy) == POLICY_NONE) return fail(ImageError.ChainIndex, img + list + (i << 3) + 4, chain);
     }
   }

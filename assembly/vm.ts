@@ -33,6 +33,12 @@ export let packetMark: u32 = 0;
 export let packetPriority: u32 = 0;
 // Whether the packet is one the host sends.
 export let sentByHost = false;
+// On a netdev chain, NFPROTO_NETDEV, which meta nfproto loads there in
+// place of the packet's family; 0 elsewhere.
+export let hookNfproto: u8 = 0;
+// On the egress hook the frame has its link-layer header, also what the host
+// sends (__dev_queue_xmit resets the MAC header before nf_hook_egress).
+export let linkHeaderOut = false;
 // meta random: a xorshift32 sequence from a seed the host sets, so that a
 // run repeats (the kernel's prandom state is per processor and unseeded).
 let randomState: u32 = 0x9e3779b9;
@@ -114,7 +120,7 @@ export function vmInit(): void {
   else if (base == PayloadBase.Inner) p = pkt.innerHeader();
   // A packet the host sends has no link-layer header before the output
   // hooks (skb_mac_header_was_set is false there).
-  else if (base == PayloadBase.LinkLayer && !sentByHost) p = pkt.linkStart;
+  else if (base == PayloadBase.LinkLayer && (!sentByHost || linkHeaderOut)) p = pkt.linkStart;
   const at = p + (<usize>(w >> 8));
   return p == 0 || !pkt.captured(at, len) ? 0 : at;
 }
@@ -243,8 +249,13 @@ function evalMeta(key: u32, dreg: u32): bool {
   switch (key) {
     case MetaKey.Len: store32(dreg, pkt.netLen); break;
     case MetaKey.Protocol: store32(dreg, <u32>bswap<u16>(pkt.ethertype)); break;
-    case MetaKey.Nfproto: store32(dreg, pkt.nfproto); break;
-    case MetaKey.L4proto: store32(dreg, pkt.l4proto); break;
+    case MetaKey.Nfproto: store32(dreg, hookNfproto != 0 ? hookNfproto : pkt.nfproto); break;
+    // A frame that is not IP, or whose IP header a device's hook found
+    // invalid, has no transport protocol (nft_set_pktinfo_unspec).
+    case MetaKey.L4proto:
+      if (pkt.nfproto == 0) return false;
+      store32(dreg, pkt.l4proto);
+      break;
     case MetaKey.Mark: store32(dreg, packetMark); break;
     case MetaKey.Pkttype: store32(dreg, pkt.pkttype); break;
     // nft_meta_get_eval_ifname: a hook without the device loads index 0 and

@@ -2,13 +2,13 @@
 // chain table, hook table, set table with elements, then the code.
 import {
   HASH_F_SEED, DYNSET_EXPRS_SHIFT, DynamicElementTail,
-  ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_NAT_CHAIN, HelperKind, Hook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, HelperKind, Hook, HookFamily, IFNAMSIZ, NetdevHook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetElementFlag, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
 import { bounds } from './evaluate.js';
 import { constBytes, verdictCode } from './linearize.js';
-import type { RuleModel, RulesetModel, SetModel, TExpr } from './model.js';
+import type { ChainModel, RuleModel, RulesetModel, SetModel, TExpr } from './model.js';
 import { toBytes } from './values.js';
 
 // A word of a set table entry beyond the ones abi.ts names: nft's own set
@@ -31,6 +31,31 @@ export const ELEM_INTERVAL_END = 1;
 const HOOK_NUMBERS: Record<string, Hook> = {
   prerouting: Hook.Prerouting, input: Hook.Input, forward: Hook.Forward, output: Hook.Output, postrouting: Hook.Postrouting,
 };
+const NETDEV_HOOKS: Record<string, NetdevHook> = { ingress: NetdevHook.Ingress, egress: NetdevHook.Egress };
+
+// The hook slots a base chain registers in, and the flags of its entries:
+// inet and ip/ip6 chains per address family; netdev chains, and inet's
+// ingress chains, on their device's netdev hook.
+function hookSlots(c: ChainModel): { slots: number[]; flags: number } {
+  const fam = c.table.family;
+  const netdev = NETDEV_HOOKS[c.hook!];
+  if (netdev !== undefined && (fam === 'netdev' || fam === 'inet')) {
+    return { slots: [HookFamily.Netdev * Hook.Count + netdev], flags: fam === 'inet' ? HOOK_INET_CHAIN : 0 };
+  }
+  const hook = HOOK_NUMBERS[c.hook!];
+  if (hook === undefined) return { slots: [], flags: 0 };
+  const families = fam === 'inet' ? [HookFamily.Ipv4, HookFamily.Ipv6] : fam === 'ip' ? [HookFamily.Ipv4] : fam === 'ip6' ? [HookFamily.Ipv6] : [];
+  // nf_nat runs the nat chains of a hook itself, at its own priority.
+  return { slots: families.map((f) => f * Hook.Count + hook), flags: c.type === 'nat' ? HOOK_NAT_CHAIN : 0 };
+}
+
+// A device name as the kernel keeps it: IFNAMSIZ bytes, NUL-padded, in
+// little-endian u32 words.
+function deviceWords(name: string | undefined): number[] {
+  const bytes = new Uint8Array(IFNAMSIZ);
+  if (name !== undefined) bytes.set(new TextEncoder().encode(name).subarray(0, IFNAMSIZ - 1));
+  return Array.from(new Uint32Array(bytes.buffer));
+}
 
 // A growing array of u32 words; typed, so tens of thousands of rules cost
 // no per-word allocation.
@@ -353,12 +378,9 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
   // nf_hook_entries_grow puts a new hook before those of its priority.
   const slots: { priority: number; chain: number }[][] = Array.from({ length: HOOK_FAMILIES * Hook.Count }, () => []);
   for (const c of chains) {
-    if (c.hook === undefined || HOOK_NUMBERS[c.hook] === undefined) continue;
-    const fam = c.table.family;
-    const families = fam === 'inet' ? [0, 1] : fam === 'ip' ? [0] : fam === 'ip6' ? [1] : [];
-    // nf_nat runs the nat chains of a hook itself, at its own priority.
-    const chain = c.type === 'nat' ? (c.index | HOOK_NAT_CHAIN) >>> 0 : c.index;
-    for (const f of families) slots[f * Hook.Count + HOOK_NUMBERS[c.hook]].push({ priority: c.priority!, chain });
+    if (c.hook === undefined) continue;
+    const { slots: at, flags } = hookSlots(c);
+    for (const slot of at) slots[slot].push({ priority: c.priority!, chain: (c.index | flags) >>> 0 });
   }
   for (const s of slots) s.sort((a, b) => a.priority - b.priority || b.chain - a.chain);
   const hookWords = new Words();
@@ -441,7 +463,7 @@ export function encode(model: RulesetModel, linearize: (rule: RuleModel) => Ins[
   const codeWords = new Words();
   const chainWords = new Words();
   for (const c of chains) {
-    chainWords.push(codeWords.length * 4, c.rules.length, c.hook !== undefined ? (c.policy === 'drop' ? Verdict.Drop : Verdict.Accept) : POLICY_NONE, c.index);
+    chainWords.push(codeWords.length * 4, c.rules.length, c.hook !== undefined ? (c.policy === 'drop' ? Verdict.Drop : Verdict.Accept) : POLICY_NONE, c.index, ...deviceWords(c.device));
     for (const r of c.rules) {
       const start = codeWords.length;
       codeWords.push(0, r.handle);

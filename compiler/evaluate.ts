@@ -90,6 +90,12 @@ export type Ctx = {
 };
 
 // Statements an element of a set can keep (STMT_F_STATEFUL).
+// nf_ct_netns_get knows no conntrack of the arp and netdev families: the
+// kernel refuses every ct expression and statement there (EPROTO).
+function noConntrack(ctx: Ctx, loc: Location): void {
+  if (ctx.family === 'arp' || ctx.family === 'netdev') throw NftError.kernel(loc, `Protocol error`);
+}
+
 const STATEFUL: ReadonlySet<TStmt['kind']> = new Set<TStmt['kind']>(['counter', 'limit', 'quota', 'connlimit']);
 
 // The objects rules name by the kernel's NFT_OBJECT_* types.
@@ -737,10 +743,12 @@ export class Evaluator {
         ctx.stmts.push({ kind: 'quota', slot: this.model.stateSlots++, bytes: s.bytes, used: s.used, over: s.over });
         return;
       case 'connlimit':
+        noConntrack(ctx, s.loc);
         this.model.conntrack = true;
         ctx.stmts.push({ kind: 'connlimit', count: s.count, over: s.over });
         return;
       case 'ctset':
+        noConntrack(ctx, span(s.loc, s.value.loc));
         return this.ctSet(ctx, s);
       case 'optreset': {
         const kind = /^\d+$/.test(s.option) ? Number(s.option) : tcpOptionByName(s.option)!.kind;
@@ -1114,6 +1122,7 @@ export class Evaluator {
   }
 
   private ctExpr(ctx: Ctx, e: Expr & { kind: 'ct' }): TExpr {
+    noConntrack(ctx, e.loc);
     this.model.conntrack = true;
     const dir = e.dir === undefined ? undefined : e.dir === 'original' ? CtDir.Original : CtDir.Reply;
     let tmpl: CtTemplate | undefined;

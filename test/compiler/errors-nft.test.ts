@@ -34,6 +34,7 @@ const CASES: [string, string][] = [
   ['a rule for a missing chain is evaluated all the same', 'table ip t {\n}\nadd rule ip t c counter name x ip saddr 300.1.1.1\n'],
   ['sets declared without a key', inTable('\tset s { }\n\tset m { elements = { 1.2.3.4 } }\n')],
   ['headers of one protocol after a match on several', inRule(['meta l4proto { tcp, udp } udp dport 53 accept', 'meta l4proto { sctp, udp, tcp } tcp dport 53', 'ip protocol { tcp, udp } icmp type echo-request', 'meta l4proto tcp meta l4proto udp udp dport 1', 'tcp dport 1 meta l4proto udp udp dport 2', 'meta nfproto { ipv4, ipv6 } ip saddr 1.1.1.1'].join('\n\t\t'))],
+  ['conntrack in the arp and netdev families, which the kernel refuses', 'table arp t {\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tct state new counter\n\t\tct mark set 1\n\t\tnotrack\n\t}\n}\ntable netdev n {\n\tchain c {\n\t\ttype filter hook ingress device "lo" priority 0;\n\t\tmeta l4proto tcp ct count 3 counter\n\t\tct mark 1 counter\n\t}\n}\n'],
   ['unknown keyword', inRule('tcp dprot 22 accept')],
   ['misspelt verdict', inRule('tcp dport 22 acept')],
   ['service that does not exist', inRule('tcp dport foo accept')],
