@@ -589,7 +589,7 @@ export enum Hook {
 
 // The hook table has one slot per (hook family, hook number); slot = family *
 // Hook.Count + hook, the hook numbered as the family numbers it (Hook for
-// IPv4 and IPv6, NetdevHook for netdev). Each slot is two u32 words: byte
+// IPv4 and IPv6, NetdevHook for netdev, ArpHook for arp). Each slot is two u32 words: byte
 // offset of its entry list (relative to the image) and the number of
 // entries. Each entry is two words: priority (i32) and chain index. Lists
 // are sorted by priority in the order the kernel registers them.
@@ -597,14 +597,22 @@ export enum HookFamily {
   Ipv4 = 0,
   Ipv6 = 1,
   Netdev = 2,
+  Arp = 3,
 }
-export const HOOK_FAMILIES = 3;
+export const HOOK_FAMILIES = 4;
 
 // NF_NETDEV_INGRESS and NF_NETDEV_EGRESS: a device's hooks, which netdev
 // chains and inet ingress chains of that device share.
 export enum NetdevHook {
   Ingress = 0,
   Egress = 1,
+}
+
+// NF_ARP_IN and NF_ARP_OUT: ARP packets the host receives (arp_rcv) and
+// sends (arp_xmit).
+export enum ArpHook {
+  In = 0,
+  Out = 1,
 }
 
 // Conntrack runs at this priority on prerouting and output; confirmation runs

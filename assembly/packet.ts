@@ -73,7 +73,7 @@ export const ARPHRD_ETHER: u32 = 1;
 export const ARPHRD_LOOPBACK: u32 = 772;
 const ARPHRD_NONE: u32 = 0xfffe;
 export let iifType: u32 = ARPHRD_NONE;
-const PACKET_OTHERHOST: u8 = 3;
+export const PACKET_OTHERHOST: u8 = 3;
 // The interface index a Linux cooked v2 header names (0: not known).
 export let linkIfindex: u32 = 0;
 

@@ -1,7 +1,7 @@
 // The path of one packet through the hooks, as the kernel walks it: the
 // chains of each hook in priority order, conntrack at -200 on prerouting and
 // output, confirmation after the last hook of an accepted packet.
-import { ChainEntry, Hook, HookFamily, IFNAMSIZ, NetdevHook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
+import { ArpHook, ChainEntry, Hook, HookFamily, IFNAMSIZ, NetdevHook, Verdict, PRIORITY_CONNTRACK, PRIORITY_NAT_DST, PRIORITY_NAT_SRC, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, PacketFate, PacketPath, PacketResult, CtEntry, CtStateBit } from './abi';
 import * as nat from './nat';
 import { noteForwarded, isForwardedCopy } from './forwarded';
 import * as trace from './trace';
@@ -355,34 +355,38 @@ function hopRestore(): void {
 }
 
 // A device's ingress and egress hooks (nf_hook_ingress, nf_hook_egress),
-// which netdev chains and inet ingress chains share, in priority order.
-// name: the device the frame arrives on or leaves by, empty when the
-// capture does not say; such a frame meets the chains of every device, as a
-// capture taken on one interface is read on the device of the chains. The
-// hook sees the frame from its link-layer payload on, with its length on the
-// wire (ingress) or the whole frame (egress), before IP's validation: a
-// netdev chain sees every frame with meta nfproto netdev (5), an inet
-// ingress chain only IPv4 and IPv6, and drops those whose header is broken
-// (nft_do_chain_inet_ingress). No conntrack yet on ingress: ct state is
-// invalid there, and every other ct key breaks the rule.
+// which netdev chains and inet ingress chains share, in priority order, and
+// ARP's input and output hooks, whose chains have no device. name: the
+// device the frame arrives on or leaves by, empty when the capture does not
+// say; such a frame meets the chains of every device, as a capture taken on
+// one interface is read on the device of the chains. These hooks see the
+// frame from its link layer's payload on, with its length on the wire past
+// the link-layer header coming in and the whole frame going out, the
+// link-layer header built (arp_create, __dev_queue_xmit); before IP's
+// validation: a netdev chain sees every frame with meta nfproto netdev (5),
+// an arp chain with arp (3), an inet ingress chain only IPv4 and IPv6, and
+// drops those whose header is broken (nft_do_chain_inet_ingress). No
+// conntrack yet: ct state is invalid on inet's ingress.
+const NFPROTO_ARP: u8 = 3;
 const NFPROTO_NETDEV: u8 = 5;
 const loName = memory.data<u8>([0x6c, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-function netdevChains(hook: NetdevHook): u32 {
-  return load<u32>(rs.hookSlot(HookFamily.Netdev, <Hook>hook) + 4);
+function hookChains(family: HookFamily, hook: i32): u32 {
+  return load<u32>(rs.hookSlot(family, <Hook>hook) + 4);
 }
 
 function sameDevice(a: usize, b: usize): bool {
   return load<u64>(a) == load<u64>(b) && load<u64>(a + 8) == load<u64>(b + 8);
 }
 
-// ipHeader: the frame is IPv4 or IPv6 whose header the kernel's
+// hook: NetdevHook or ArpHook, whose incoming hook is 0. ipHeader: the
+// frame is IPv4 or IPv6 whose header the kernel's
 // nft_set_pktinfo_ipv{4,6}_validate accepts (pkt describes it); otherwise pkt
 // is made to describe the link layer's payload alone while the hook runs.
-function runNetdevHook(hook: NetdevHook, name: usize, ipHeader: bool): i32 {
-  const slot = rs.hookSlot(HookFamily.Netdev, <Hook>hook);
+function runDeviceHook(family: HookFamily, hook: i32, name: usize, ipHeader: bool): i32 {
+  const slot = rs.hookSlot(family, <Hook>hook);
   const n = load<u32>(slot + 4);
-  const ingress = hook == NetdevHook.Ingress;
+  const incoming = hook == 0;
   const ip = pkt.ethertype == 0x0800 || pkt.ethertype == 0x86dd;
   const net = pkt.net;
   const netLen = pkt.netLen;
@@ -393,16 +397,16 @@ function runNetdevHook(hook: NetdevHook, name: usize, ipHeader: bool): i32 {
     pkt.nfproto = 0;
     pkt.th = 0;
   }
-  pkt.netLen = ingress ? pkt.linkPayloadLen : pkt.linkPayloadLen + <u32>(pkt.linkPayload - pkt.linkStart);
-  vm.sentByHost = !ingress;
-  vm.linkHeaderOut = !ingress;
+  pkt.netLen = incoming ? pkt.linkPayloadLen : pkt.linkPayloadLen + <u32>(pkt.linkPayload - pkt.linkStart);
+  vm.sentByHost = !incoming;
+  vm.linkHeaderOut = !incoming;
   let verdict: i32 = Verdict.Accept;
   let p = rs.image + load<u32>(slot);
   for (let i: u32 = 0; i < n; i++, p += 8) {
     const word = load<u32>(p + 4);
     const chain = word & ~HOOK_INET_CHAIN;
     const device = rs.chainEntry(chain) + (<usize>ChainEntry.Device << 2);
-    if (load<u8>(name) != 0 && !sameDevice(name, device)) continue;
+    if (load<u8>(device) != 0 && load<u8>(name) != 0 && !sameDevice(name, device)) continue;
     if (word & HOOK_INET_CHAIN) {
       if (!ip) continue;
       if (!ipHeader) {
@@ -410,8 +414,8 @@ function runNetdevHook(hook: NetdevHook, name: usize, ipHeader: bool): i32 {
         break;
       }
     }
-    vm.hookNfproto = word & HOOK_INET_CHAIN ? 0 : NFPROTO_NETDEV;
-    dev.atNetdevHook(ingress, load<u8>(name) != 0 ? name : device);
+    vm.hookNfproto = word & HOOK_INET_CHAIN ? 0 : family == HookFamily.Arp ? NFPROTO_ARP : NFPROTO_NETDEV;
+    dev.atNetdevHook(incoming, load<u8>(name) != 0 ? name : device);
     verdict = runChainNoted(chain);
     if (verdict != Verdict.Accept) break;
   }
@@ -422,6 +426,14 @@ function runNetdevHook(hook: NetdevHook, name: usize, ipHeader: bool): i32 {
   pkt.nfproto = nfproto;
   pkt.th = th;
   return verdict;
+}
+
+// arp_rcv: what reaches ARP's input hook. Not what a device picked up for
+// other hosts, and only a header of the device's address length (Ethernet
+// here) and of IPv4's.
+function arpReceived(): bool {
+  const arp = pkt.linkPayload;
+  return pkt.iifType == pkt.ARPHRD_ETHER && pkt.pkttype != pkt.PACKET_OTHERHOST && pkt.captured(arp, 28) && load<u16>(arp + 4) == 0x0406;
 }
 
 // Whether the host sent a frame that is not IP, or not IP the stack takes:
@@ -449,7 +461,7 @@ function egress(forwarded: bool): i32 {
   let name = forwarded ? dev.routeOutputName() : dev.captureDeviceName();
   if (!forwarded && load<u8>(name) == 0) name = dev.routeOutputName();
   if (forwarded && load<u8>(name) == 0) return Verdict.Accept;
-  return runNetdevHook(NetdevHook.Egress, name, true);
+  return runDeviceHook(HookFamily.Netdev, NetdevHook.Egress, name, true);
 }
 
 // Evaluates one captured packet and writes its result record at out.
@@ -466,16 +478,23 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
   const ipHeader = fate == PacketFate.Filtered || fate == PacketFate.Fragment || fate == PacketFate.BadChecksum;
   let sent = true;
   let deviceDropped = false;
-  if (pkt.linkPayload != 0 && (netdevChains(NetdevHook.Ingress) != 0 || netdevChains(NetdevHook.Egress) != 0)) {
+  const arp = pkt.linkPayload != 0 && pkt.ethertype == ARP_ETHERTYPE && (hookChains(HookFamily.Arp, ArpHook.In) != 0 || hookChains(HookFamily.Arp, ArpHook.Out) != 0);
+  if (pkt.linkPayload != 0 && (arp || hookChains(HookFamily.Netdev, NetdevHook.Ingress) != 0 || hookChains(HookFamily.Netdev, NetdevHook.Egress) != 0)) {
     const ipParsed = fate == PacketFate.Filtered || fate == PacketFate.Fragment;
     const p = ipParsed ? pathOf() : PATH_NONE;
     sent = ipParsed ? p == PATH_OUTPUT || p == PATH_LOOPBACK : sentFrame();
     ctt.now = time;
     setsClock(time);
-    // What the host sends meets the egress hook once IP is done with it;
-    // any other frame it sends, on its way to the device.
-    const hook = sent ? NetdevHook.Egress : NetdevHook.Ingress;
-    if (!sent || !ipParsed) deviceDropped = runNetdevHook(hook, dev.captureDeviceName(), ipHeader) != Verdict.Accept;
+    const name = dev.captureDeviceName();
+    if (!sent) {
+      deviceDropped = runDeviceHook(HookFamily.Netdev, NetdevHook.Ingress, name, ipHeader) != Verdict.Accept;
+      if (!deviceDropped && arp && arpReceived()) deviceDropped = runDeviceHook(HookFamily.Arp, ArpHook.In, name, false) != Verdict.Accept;
+    } else if (!ipParsed) {
+      // What the host sends that is not IP: ARP's output hook, then the
+      // device's egress (IP meets egress once IP is done with it, below).
+      if (arp) deviceDropped = runDeviceHook(HookFamily.Arp, ArpHook.Out, name, false) != Verdict.Accept;
+      if (!deviceDropped) deviceDropped = runDeviceHook(HookFamily.Netdev, NetdevHook.Egress, name, ipHeader) != Verdict.Accept;
+    }
   }
   if (deviceDropped) {
     fate = PacketFate.Filtered;
@@ -525,7 +544,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
       // which ip_output hands postrouting as the input device; output has none.
       const withDevice = !outgoing || neighbourAdvertisement();
       // Looped back, the packet leaves by lo's egress hook and comes in by its ingress hook.
-      if (loop && hook == Hook.Prerouting && (runNetdevHook(NetdevHook.Egress, loName, true) != Verdict.Accept || runNetdevHook(NetdevHook.Ingress, loName, true) != Verdict.Accept)) {
+      if (loop && hook == Hook.Prerouting && (runDeviceHook(HookFamily.Netdev, NetdevHook.Egress, loName, true) != Verdict.Accept || runDeviceHook(HookFamily.Netdev, NetdevHook.Ingress, loName, true) != Verdict.Accept)) {
         verdict = Verdict.Drop;
         break;
       }
@@ -561,7 +580,7 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
     if (verdict == Verdict.Accept && path == PATH_FORWARD) noteForwarded();
     if (verdict == Verdict.Accept) {
       if (!confirmed && !confirm()) verdict = Verdict.Drop;
-      else if ((path == PATH_OUTPUT || path == PATH_FORWARD) && netdevChains(NetdevHook.Egress) != 0) verdict = egress(path == PATH_FORWARD);
+      else if ((path == PATH_OUTPUT || path == PATH_FORWARD) && hookChains(HookFamily.Netdev, NetdevHook.Egress) != 0) verdict = egress(path == PATH_FORWARD);
     } else {
       conntrackDiscard();
     }

@@ -2,7 +2,7 @@
 // chain table, hook table, set table with elements, then the code.
 import {
   HASH_F_SEED, DYNSET_EXPRS_SHIFT, DynamicElementTail,
-  ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, HelperKind, Hook, HookFamily, IFNAMSIZ, NetdevHook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
+  ArpHook, ChainEntry, CounterStart, HOOK_FAMILIES, HOOK_INET_CHAIN, HOOK_NAT_CHAIN, HelperKind, Hook, HookFamily, IFNAMSIZ, NetdevHook, ObjectEntry, ObjectType, Op, POLICY_NONE, RULESET_MAGIC, RULESET_VERSION, RuleHeader, RulesetFlags,
   RulesetHeader, SetElementFlag, SetEntry, SetFlags, Verdict, EXTHDR_F_PRESENT, DynsetWord,
 } from '../assembly/abi.js';
 import type { Ins } from './instructions.js';
@@ -32,16 +32,19 @@ const HOOK_NUMBERS: Record<string, Hook> = {
   prerouting: Hook.Prerouting, input: Hook.Input, forward: Hook.Forward, output: Hook.Output, postrouting: Hook.Postrouting,
 };
 const NETDEV_HOOKS: Record<string, NetdevHook> = { ingress: NetdevHook.Ingress, egress: NetdevHook.Egress };
+const ARP_HOOKS: Record<string, ArpHook> = { input: ArpHook.In, output: ArpHook.Out };
 
 // The hook slots a base chain registers in, and the flags of its entries:
 // inet and ip/ip6 chains per address family; netdev chains, and inet's
-// ingress chains, on their device's netdev hook.
+// ingress chains, on their device's netdev hook; arp chains on ARP's.
 function hookSlots(c: ChainModel): { slots: number[]; flags: number } {
   const fam = c.table.family;
   const netdev = NETDEV_HOOKS[c.hook!];
   if (netdev !== undefined && (fam === 'netdev' || fam === 'inet')) {
     return { slots: [HookFamily.Netdev * Hook.Count + netdev], flags: fam === 'inet' ? HOOK_INET_CHAIN : 0 };
   }
+  const arp = ARP_HOOKS[c.hook!];
+  if (fam === 'arp') return { slots: arp !== undefined ? [HookFamily.Arp * Hook.Count + arp] : [], flags: 0 };
   const hook = HOOK_NUMBERS[c.hook!];
   if (hook === undefined) return { slots: [], flags: 0 };
   const families = fam === 'inet' ? [HookFamily.Ipv4, HookFamily.Ipv6] : fam === 'ip' ? [HookFamily.Ipv4] : fam === 'ip6' ? [HookFamily.Ipv6] : [];

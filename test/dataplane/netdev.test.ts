@@ -114,4 +114,29 @@ table netdev b {
     // Without names, both devices' chains see every frame.
     expect((await run(rules, pcap([udp('10.0.0.1', '10.0.0.2', 1000, 53)]))).counts).toEqual([1, 1]);
   });
+
+  it('arp input sees the ARP received after ingress, arp output what the host sends, whole', async () => {
+    const rules = `table arp a {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		arp operation request counter
+		arp daddr ip 10.0.0.2 counter drop
+	}
+	chain out {
+		type filter hook output priority 0; policy accept;
+		arp operation reply counter
+		meta length 42 counter
+	}
+}
+table netdev n {
+	chain in {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		counter
+	}
+}
+`;
+    const { counts, verdicts } = await run(rules, pcapFrames([arpRequest, arpReply, ethernet(udp('10.0.0.1', '10.0.0.2', 1000, 53))]));
+    expect(counts).toEqual([1, 1, 1, 1, 2]);
+    expect(verdicts).toEqual(['drop', 'accept', 'accept']);
+  });
 });
