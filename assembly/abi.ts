@@ -1222,8 +1222,12 @@ export enum LogRecord {
   // NUL-padded (empty where it has none or its name is not known)
   InputName = 24,
   OutputName = 40,
-  Data = 56,
-  Size = 56 + 264,
+  // The frame's ethertype (skb->protocol) on a device's hook, which the
+  // netdev logger dispatches on (nf_log_netdev_packet), ETH_P_ARP on ARP's
+  // hooks, 0 on IP's (Data is then the IP header).
+  Protocol = 56,
+  Data = 60,
+  Size = 60 + 264,
 }
 
 export enum LogFlag {

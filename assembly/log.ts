@@ -16,6 +16,8 @@ const DATA_BYTES: u32 = <u32>LogRecord.Size - <u32>LogRecord.Data;
 let packetIndex: u32 = 0;
 // The current packet takes the path through lo.
 export let looped = false;
+// LogRecord.Protocol of the hook being run.
+export let protocol: u32 = 0;
 
 export function beginPacket(index: u32): void {
   packetIndex = index;
@@ -34,6 +36,7 @@ export function logged(log: u32, mark: u32): void {
   const held = <u32>(pkt.dataEnd - pkt.net);
   const n = held < DATA_BYTES ? held : DATA_BYTES;
   store<u32>(r + LogRecord.Bytes, n);
+  store<u32>(r + LogRecord.Protocol, protocol);
   memory.copy(r + LogRecord.InputName, dev.inputName(), IFNAMSIZ);
   memory.copy(r + LogRecord.OutputName, dev.outputName(), IFNAMSIZ);
   memory.copy(r + LogRecord.Data, pkt.net, n);

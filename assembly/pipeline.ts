@@ -368,6 +368,7 @@ function hopRestore(): void {
 // drops those whose header is broken (nft_do_chain_inet_ingress). No
 // conntrack yet: ct state is invalid on inet's ingress.
 const NFPROTO_ARP: u8 = 3;
+const ARP_ETHERTYPE: u16 = 0x0806;
 const NFPROTO_NETDEV: u8 = 5;
 const loName = memory.data<u8>([0x6c, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
@@ -415,11 +416,13 @@ function runDeviceHook(family: HookFamily, hook: i32, name: usize, ipHeader: boo
       }
     }
     vm.hookNfproto = word & HOOK_INET_CHAIN ? 0 : family == HookFamily.Arp ? NFPROTO_ARP : NFPROTO_NETDEV;
+    log.protocol = word & HOOK_INET_CHAIN ? 0 : family == HookFamily.Arp ? ARP_ETHERTYPE : pkt.ethertype;
     dev.atNetdevHook(incoming, load<u8>(name) != 0 ? name : device);
     verdict = runChainNoted(chain);
     if (verdict != Verdict.Accept) break;
   }
   vm.hookNfproto = 0;
+  log.protocol = 0;
   vm.linkHeaderOut = false;
   pkt.net = net;
   pkt.netLen = netLen;
@@ -440,7 +443,6 @@ function arpReceived(): bool {
 // a capture marks it outgoing, an ARP packet's sender is one of the host's
 // addresses (whose Ethernet address is then the host's), or it left from
 // the host's Ethernet address.
-const ARP_ETHERTYPE: u16 = 0x0806;
 function sentFrame(): bool {
   if (pkt.outgoing) return true;
   if (pkt.iifType != pkt.ARPHRD_ETHER || pkt.linkPayload == 0) return false;

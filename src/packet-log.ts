@@ -169,6 +169,7 @@ export class PacketLog {
         input,
         output: named(LogRecord.OutputName, LogFlag.Output),
         mark: u32(LogRecord.Mark),
+        protocol: u32(LogRecord.Protocol),
         ...linkLayer(batch, i, looped, network, input !== undefined ? this.linkAddresses.get(input) : undefined),
       });
       listener({ ...base, target: 'syslog', level, message });

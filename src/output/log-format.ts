@@ -35,6 +35,9 @@ export interface LoggedPacket {
   linkHeader?: Uint8Array;
   deviceType: number;
   mark: number;
+  // The frame's ethertype on a device's hook (ETH_P_ARP on ARP's), which
+  // picks the logger; 0 on IP's hooks.
+  protocol: number;
 }
 
 const hex2 = (b: number) => b.toString(16).padStart(2, '0');
@@ -328,9 +331,36 @@ function macHeader(p: LoggedPacket, flags: number): string {
   return `MAC=${link && link.length > 0 ? Array.from(link, hex2).join(':') : ''} `;
 }
 
-// The message nf_log_syslog writes for a packet, prefix included.
+const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
+const ETH_P_ARP = 0x0806;
+const ETH_P_RARP = 0x8035;
+
+// dump_arp_packet: the Ethernet header only with `flags ether` and for what
+// came in (arp_create leaves the MAC header of what the host sends unset),
+// then the ARP header, and its addresses when they are Ethernet's and IPv4's.
+function arpPacket(options: LogOptions, p: LoggedPacket): string {
+  const b = p.network;
+  if (b.length < 8) return 'TRUNCATED';
+  const link = p.linkHeader;
+  let s = '';
+  if (options.flags & LOG_MACDECODE && p.input !== undefined && p.deviceType === ARPHRD_ETHER && link && link.length >= ETH_HLEN) {
+    s += `MACSRC=${macText(link, 6)} MACDST=${macText(link, 0)} MACPROTO=${hex2(link[12]!)}${hex2(link[13]!)} `;
+  }
+  const u16 = (at: number) => (b[at]! << 8) | b[at + 1]!;
+  s += `ARP HTYPE=${u16(0)} PTYPE=0x${u16(2).toString(16).padStart(4, '0')} OPCODE=${u16(6)}`;
+  if (u16(0) !== ARPHRD_ETHER || b[4] !== 6 || b[5] !== 4) return s;
+  if (b.length < 28) return `${s} INCOMPLETE [${p.length - 8} bytes]`;
+  return `${s} MACSRC=${macText(b, 8)} IPSRC=${formatIpv4(b.subarray(14, 18))} MACDST=${macText(b, 18)} IPDST=${formatIpv4(b.subarray(24, 28))}`;
+}
+
+// The message nf_log_syslog writes for a packet, prefix included. On a
+// device's hook the netdev logger picks by the frame's protocol: ARP's, IP's,
+// or for any other the link-layer header alone (nf_log_unknown_packet).
 export function logMessage(options: LogOptions, p: LoggedPacket): string {
   let s = `${options.prefix ?? ''}IN=${p.input ?? ''} OUT=${p.output ?? ''} `;
+  if (p.protocol === ETH_P_ARP || p.protocol === ETH_P_RARP) return s + arpPacket(options, p);
+  if (p.protocol !== 0 && p.protocol !== ETH_P_IP && p.protocol !== ETH_P_IPV6) return s + macHeader(p, options.flags);
   if (p.input !== undefined) s += macHeader(p, options.flags);
   const m = new Message(p.network, p.length, options.flags);
   const version = p.network.length > 0 ? p.network[0]! >> 4 : 0;

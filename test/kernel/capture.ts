@@ -3,6 +3,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BackgroundProcess } from "./netns.js";
+import { encodePcapng, type TestPacket } from "../host/captures.js";
 
 export interface CaptureStats {
   captured: number;
@@ -89,4 +90,21 @@ function parseStats(stderr: string): CaptureStats {
     receivedByFilter: count("received by filter"),
     droppedByKernel: count("dropped by kernel"),
   };
+}
+
+// The records of a tcpdump capture (microseconds, this host's byte order),
+// as pcapng packets of one interface named as the capture's device.
+export function asNamedPcapng(pcap: Buffer, name: string): Uint8Array {
+  const packets: TestPacket[] = [];
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const caplen = pcap.readUInt32LE(at + 8);
+    const tsNs = BigInt(pcap.readUInt32LE(at)) * 1_000_000_000n + BigInt(pcap.readUInt32LE(at + 4)) * 1000n;
+    packets.push({ tsNs, data: pcap.subarray(at + 16, at + 16 + caplen), origLen: pcap.readUInt32LE(at + 12) });
+    at += 16 + caplen;
+  }
+  return encodePcapng([
+    { type: "section" },
+    { type: "interface", linktype: pcap.readUInt32LE(20), name },
+    ...packets.map((packet) => ({ type: "epb" as const, packet, unitNs: 1000n })),
+  ]);
 }

@@ -6,7 +6,11 @@
 // link-layer header, going out the whole frame arp_create built. The veth's
 // pcap names no device: the hook's own device is then unnamed, as on the
 // IP hooks, so only the side without one is matched by name.
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { compile, createFilter } from "../../../src/index.js";
+import { asNamedPcapng } from "../capture.js";
+import { withKernelLog, withoutTime } from "../kernel-log.js";
+import { parseListingCounters, runScenario } from "../lab.js";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table arp filter {
@@ -59,5 +63,50 @@ describe.skipIf(unavailable !== null)(`kernel parity: arp input and output${skip
         await lab.cli("ping -c 2 -i 0.2 -W 1 10.99.0.9", { allowFailure: true });
       },
     });
+  });
+
+  // Logged on ARP's hooks and the device's, ARP lines are nf_log_syslog's
+  // dump_arp_packet; the capture, named as its device (as dumpcap names
+  // it), gives the hooks their device.
+  it("log statements on arp and netdev hooks write the kernel's lines", { timeout: 60_000 }, async () => {
+    const tag = `nftwasm${process.pid}arp`;
+    const ruleset = `table arp filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		log prefix "${tag}-in "
+		arp operation request log prefix "${tag}-in-ether " flags ether
+		meta iifname "eth0" counter
+	}
+
+	chain output {
+		type filter hook output priority 0; policy accept;
+		log prefix "${tag}-out " flags ether
+		meta oifname "eth0" counter
+	}
+}
+
+table netdev filter {
+	chain ingress {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		meta protocol arp log prefix "${tag}-nd-in " level info
+		icmp type echo-request log prefix "${tag}-nd-icmp "
+	}
+
+	chain egress {
+		type filter hook egress device "eth0" priority 0; policy accept;
+		meta protocol arp log prefix "${tag}-nd-out "
+		icmp type echo-reply log prefix "${tag}-nd-reply " flags ether
+	}
+}
+`;
+    const { result: kernel, lines } = await withKernelLog(tag, () =>
+      runScenario({ name: "arp-log", ruleset, traffic: async (lab) => { await lab.ping(2); } }),
+    );
+    const ours: string[] = [];
+    const filter = await createFilter(compile(ruleset), { local: kernel.local, log: (e) => { if (e.target === "syslog") ours.push(`<${e.level}>${e.message}`); } });
+    filter.processCapture(asNamedPcapng(kernel.pcap, "eth0"));
+    expect(ours.some((l) => l.includes(" ARP HTYPE=1 PTYPE=0x0800 OPCODE=2 "))).toBe(true);
+    expect([...ours].sort()).toEqual(lines.map(withoutTime).sort());
+    expect(parseListingCounters(filter.listRuleset())).toEqual(parseListingCounters(kernel.listing));
   });
 });

@@ -12,7 +12,7 @@
 // owner; a capture does not).
 import { describe, expect, it } from "vitest";
 import { compile, createFilter, parseInterfaces, parseRoutes, type LogEntry } from "../../../src/index.js";
-import { encodePcapng, type TestPacket } from "../../host/captures.js";
+import { asNamedPcapng } from "../capture.js";
 import { runScenario } from "../lab.js";
 import { withKernelLog, withoutTime } from "../kernel-log.js";
 import { unavailable } from "./parity.js";
@@ -41,23 +41,6 @@ const rulesetTagged = (TAG: string) => `table inet t {
 	}
 }
 `;
-
-// The records of a tcpdump capture (microseconds, this host's byte order),
-// as pcapng packets of one interface named as the capture's device.
-function asNamedPcapng(pcap: Buffer, name: string): Uint8Array {
-  const packets: TestPacket[] = [];
-  for (let at = 24; at + 16 <= pcap.length; ) {
-    const caplen = pcap.readUInt32LE(at + 8);
-    const tsNs = BigInt(pcap.readUInt32LE(at)) * 1_000_000_000n + BigInt(pcap.readUInt32LE(at + 4)) * 1000n;
-    packets.push({ tsNs, data: pcap.subarray(at + 16, at + 16 + caplen), origLen: pcap.readUInt32LE(at + 12) });
-    at += 16 + caplen;
-  }
-  return encodePcapng([
-    { type: "section" },
-    { type: "interface", linktype: pcap.readUInt32LE(20), name },
-    ...packets.map((packet) => ({ type: "epb" as const, packet, unitNs: 1000n })),
-  ]);
-}
 
 // dmesg --raw's lines of this run's statements, the time and the sending
 // socket's owner taken out.
