@@ -6,6 +6,7 @@
 // layer included. The capture on the veth is an Ethernet pcap that names no
 // interface: it is read as taken on the device of the chains.
 import { describe, it } from "vitest";
+import { SYSTEM_PYTHON } from "../lab.js";
 import { expectKernelParity, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table netdev filter {
@@ -76,6 +77,46 @@ describe.skipIf(unavailable !== null)(`kernel parity: netdev ingress and egress$
         await lab.ping(2);
         await lab.curl(8000);
         await lab.udpSend(5353, { waitSeconds: 0.3, allowFailure: true });
+      },
+    });
+  });
+
+  // What the host sends itself leaves by lo's egress hook and comes back
+  // by its ingress hook, once each; the veth's chains never see it.
+  it("lo's ingress and egress chains see what the host sends itself", { timeout: 60_000 }, async () => {
+    await expectKernelParity({
+      name: "netdev-lo",
+      ruleset: `table netdev lo {
+	chain ingress {
+		type filter hook ingress device "lo" priority 0; policy accept;
+		counter
+		meta iifname "lo" counter
+		tcp dport 8000 counter
+		meta length > 100 counter
+	}
+
+	chain egress {
+		type filter hook egress device "lo" priority 0; policy accept;
+		counter
+		meta oifname "lo" counter
+		icmp type echo-reply counter
+		meta length > 100 counter
+	}
+}
+
+table netdev veth {
+	chain ingress {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		counter
+	}
+}
+`,
+      captureOn: "lo",
+      traffic: async (lab) => {
+        lab.spawnSrv(`${SYSTEM_PYTHON} -m http.server 8000 --bind 127.0.0.1 --directory ${lab.workDir}`);
+        await lab.waitPort(8000, "tcp");
+        await lab.srv("ping -n -c 2 -i 0.2 -W 1 127.0.0.1");
+        await lab.srv(`curl -sS --noproxy '*' --max-time 5 -o /dev/null http://127.0.0.1:8000/`);
       },
     });
   });
