@@ -90,7 +90,7 @@ export class TraceFormatter {
         id = traceId(number, path === PacketPath.Loopback && (info.hook === 'prerouting' || info.hook === 'input'));
         const iif = this.deviceNames.get(trace.inputDevice(j));
         const oif = this.deviceNames.get(trace.outputDevice(j));
-        const headers = tracePacketLine(batch.linkType(i), batch.data(i), { hook: info.hook, path, iif, oif });
+        const headers = tracePacketLine(batch.linkType(i), batch.data(i), { hook: info.hook, family: info.family, path, iif, oif });
         emit(`${id} ${where} packet: ${headers}${headers ? ' ' : ''}`);
       }
       if (kind === TraceKind.Rule) {

@@ -156,15 +156,47 @@ function mac(data: Uint8Array, at: number): string {
 }
 
 export interface TracePacketOptions {
-  // The hook of the base chain the line is printed for.
+  // The hook and family of the base chain the line is printed for.
   hook: string;
+  family?: string;
   path: PacketPath;
   // The hook's devices, where the host's interfaces name them.
   iif?: string;
   oif?: string;
 }
 
+const ARP_OPERATIONS: Record<number, string> = { 1: 'request', 2: 'reply', 3: 'rrequest', 4: 'rreply', 8: 'inrequest', 9: 'inreply', 10: 'nak' };
+
+// A device's hooks (netdev, inet ingress) and ARP's: nft decodes the
+// network header by the link-layer header's protocol, which the kernel
+// hands the trace for what comes in; going out it has none, so nft decodes
+// ARP by an arp chain's family, and shows the rest as raw network and
+// transport bytes (the network header up to the transport header or 40
+// bytes, the transport header up to 20: NFT_TRACETYPE_*_HSIZE).
+function deviceHookLine(linkType: number, data: Uint8Array, o: TracePacketOptions): string {
+  const incoming = o.hook === 'ingress' || o.hook === 'input';
+  const { at, ethertype } = ethertypeAt(data, linkType);
+  if (incoming && (ethertype === 0x0800 || ethertype === 0x86dd)) return tracePacketLine(linkType, data, { hook: 'prerouting', path: PacketPath.Input, iif: o.iif });
+  const out: string[] = [];
+  if (incoming && o.iif !== undefined) out.push(`iif "${o.iif}"`);
+  if (!incoming && o.oif !== undefined) out.push(`oif "${o.oif}"`);
+  if (incoming && linkType === 1 && data.length >= 14) out.push(`ether saddr ${mac(data, 6)} ether daddr ${mac(data, 0)}`);
+  if (ethertype === 0x0806 && (incoming || o.family === 'arp') && at + 8 <= data.length) {
+    const op = (data[at + 6]! << 8) | data[at + 7]!;
+    out.push(`arp operation ${ARP_OPERATIONS[op] ?? op}`);
+    return out.join(' ');
+  }
+  let th = data.length;
+  if (ethertype === 0x0800 && at + 20 <= data.length) th = at + (data[at]! & 15) * 4;
+  else if (ethertype === 0x86dd && at + 40 <= data.length) th = transportAfterExtensions(data, at + 40, data[at + 6]!, data.length);
+  const network = data.subarray(at, Math.min(th, at + NETWORK_HEADER_MAX, data.length));
+  if (network.length > 0) out.push(raw('nh', network, 0));
+  if (th < data.length) out.push(raw('th', data.subarray(th, Math.min(data.length, th + TRANSPORT_HEADER_MAX)), 0));
+  return out.join(' ');
+}
+
 export function tracePacketLine(linkType: number, data: Uint8Array, o: TracePacketOptions): string {
+  if (o.hook === 'ingress' || o.hook === 'egress' || o.family === 'arp') return deviceHookLine(linkType, data, o);
   const out: string[] = [];
   const looped = o.path === PacketPath.Loopback;
   const goingOut = o.path === PacketPath.Output || (looped && (o.hook === 'output' || o.hook === 'postrouting'));

@@ -105,6 +105,9 @@ const VETH_RULESET = RULESET.replace(
 	"\t\ttype filter hook prerouting priority filter; policy accept;\n\t\tmeta l4proto != ipv6-icmp meta nftrace set 1\n",
 );
 
+// Without the host's interface list the veth's name is unknown.
+const devicesAside = (text: string) => text.replace(/ [io]if "eth0"/g, "");
+
 describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNote}`, () => {
 	it("traffic over lo: every trace line as nft prints it", { timeout: 60_000 }, async () => {
 		const kernel = await runScenario({ name: "trace-lo", ruleset: RULESET, captureOn: "lo", monitorTrace: true, traffic: loopbackTraffic });
@@ -133,8 +136,44 @@ describe.skipIf(unavailable !== null)(`kernel parity: nft monitor trace${skipNot
 			},
 		});
 		const { trace } = await replayTraced(kernel, VETH_RULESET);
-		// Without the host's interface list the veth's name is unknown.
-		const devicesAside = (text: string) => text.replace(/ [io]if "eth0"/g, "");
+		expect(chainPasses(trace)).toEqual(chainPasses(devicesAside(kernel.trace!)));
+	});
+
+	// ARP and ping on the veth's ingress and egress hooks and ARP's: nft
+	// decodes what comes in by its link-layer header, ARP going out by the
+	// arp chain's family, and shows the rest going out as raw bytes.
+	it("ARP and ping on netdev and arp hooks: every line, devices aside", { timeout: 60_000 }, async () => {
+		const ruleset = `table arp a {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		meta nftrace set 1
+		counter
+	}
+
+	chain out {
+		type filter hook output priority 0; policy accept;
+		meta nftrace set 1
+		counter
+	}
+}
+
+table netdev n {
+	chain in {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		meta nftrace set 1
+		counter
+	}
+
+	chain out {
+		type filter hook egress device "eth0" priority 0; policy accept;
+		meta nftrace set 1
+		counter
+	}
+}
+`;
+		const kernel = await runScenario({ name: "trace-netdev", ruleset, monitorTrace: true, traffic: (lab) => lab.ping(2).then(() => undefined) });
+		const { trace } = await replayTraced(kernel, ruleset);
+		expect(kernel.trace).toMatch(/arp operation reply/);
 		expect(chainPasses(trace)).toEqual(chainPasses(devicesAside(kernel.trace!)));
 	});
 
