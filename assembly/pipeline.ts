@@ -578,14 +578,15 @@ export function processPacket(linkType: u32, data: usize, caplen: u32, origLen: 
         lowered = true;
       }
     }
-    if (lowered) hopRestore();
-    if (verdict == Verdict.Accept && path == PATH_FORWARD) noteForwarded();
     if (verdict == Verdict.Accept) {
+      // The device's egress hook sees the packet as it leaves, its TTL lowered.
       if (!confirmed && !confirm()) verdict = Verdict.Drop;
       else if ((path == PATH_OUTPUT || path == PATH_FORWARD) && hookChains(HookFamily.Netdev, NetdevHook.Egress) != 0) verdict = egress(path == PATH_FORWARD);
     } else {
       conntrackDiscard();
     }
+    if (lowered) hopRestore();
+    if (verdict == Verdict.Accept && path == PATH_FORWARD) noteForwarded();
     if (dropFate != PacketFate.Filtered) {
       // No rule decided: an accept on an earlier hook is not why it dropped.
       store<u8>(out + PacketResult.Fate, <u8>dropFate);

@@ -104,9 +104,12 @@ async function counters(rules: string, capture: Uint8Array, net?: HostNetwork): 
   return [...filter.listRuleset().matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
 }
 
+// PACKETS as `tcpdump -i any` writes them (Linux cooked v2).
+const routerCapture = () => encodePcap(PACKETS.map((data, i) => ({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n, data })), { linktype: 276 });
+
 describe('host network model', () => {
   it('gives each hook the devices the kernel gives it', async () => {
-    const capture = encodePcap(PACKETS.map((data, i) => ({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n, data })), { linktype: 276 });
+    const capture = routerCapture();
     expect(await counters(RULES, capture, network())).toEqual(EXPECTED);
   });
 
@@ -158,6 +161,34 @@ describe('host network model', () => {
     const rules = 'table ip t { chain c_in { type filter hook input priority 0; counter; }; }';
     expect(await counters(rules, capture, network())).toEqual([1]);
     expect(await counters(rules, capture)).toEqual([0]);
+  });
+
+  it('runs netdev chains of the device a frame comes in on and of the one the routes send it out by', async () => {
+    const rules = `table netdev a {
+	chain in0 {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		counter
+	}
+	chain in1 {
+		type filter hook ingress device "eth1" priority 0; policy accept;
+		counter
+	}
+	chain out1 {
+		type filter hook egress device "eth1" priority 0; policy accept;
+		counter
+		ip ttl 63 counter
+		meta oifname "eth1" counter
+	}
+	chain out0 {
+		type filter hook egress device "eth0" priority 0; policy accept;
+		counter
+	}
+}
+`;
+    // In on eth0: two forwarded out of eth1 (its TTL lowered), one for the
+    // router; in on eth1: one forwarded out of eth0.
+    const capture = routerCapture();
+    expect(await counters(rules, capture, network())).toEqual([3, 1, 2, 2, 2, 1]);
   });
 
   it('names the input device from a pcapng interface without a model', async () => {

@@ -28,6 +28,8 @@ export interface Target {
   ftp: boolean;
   /** The devices packets come in and go out on. */
   devices: readonly string[];
+  /** The devices of the netdev probe chains: frames come in on the first, leave by the second. */
+  netdev: readonly [string, string];
 }
 
 /** The local harness: cli 10.99.0.1 / fd99::1 talking to srv 10.99.0.2 / fd99::2. */
@@ -41,6 +43,7 @@ export const LOCAL: Target = {
   udpPorts: [5353, 9, 53],
   ftp: true,
   devices: ["eth0", "lo"],
+  netdev: ["eth0", "eth0"],
 };
 
 /** The forward harness: generated clients in 10.0.0.0/8 and 10.200.0.0/16 talking to servers in 192.0.2.0/24 and 198.51.100.0/24. */
@@ -54,6 +57,7 @@ export const FORWARD: Target = {
   udpPorts: [53, 5353],
   ftp: false,
   devices: ["in1", "out0", "lo"],
+  netdev: ["in1", "out0"],
 };
 
 // Far from 0 and from every conntrack timeout (10 s, 30 s, 60 s, 120 s,
@@ -257,7 +261,37 @@ export function probeRuleset(seed: number, target: Target): ProbeRuleset {
   const helper = target.ftp
     ? `\tct helper ftp-standard {\n\t\ttype "ftp" protocol tcp\n\t}\n\n\tchain helpers {\n\t\ttype filter hook prerouting priority filter; policy accept;\n\t\ttcp dport 21 ct helper set "ftp-standard"\n\t}\n\n`
     : "";
-  return { text: `table inet fuzz {\n${helper}${sets.declarations}\n${chains.join("\n")}}\n`, probes };
+  const devices = deviceProbes(seed, target);
+  return { text: `table inet fuzz {\n${helper}${sets.declarations}\n${chains.join("\n")}}\n${devices.text}`, probes: probes + devices.probes };
+}
+
+// Frames that are not IP: ARP, by its fields.
+const LINK: Gen[] = [
+  (r) => symbolic(r, "meta protocol", ["ip", "ip6", "arp"]),
+  (r) => symbolic(r, "ether type", ["ip", "ip6", "arp"]),
+  (r) => symbolic(r, "arp operation", ["request", "reply"]),
+  (r, t) => address(r, `arp ${pick(r, ["saddr", "daddr"])} ip`, t.v4, t.v4nets),
+];
+
+/**
+ * A table netdev of probe chains on the ingress hook of the device frames
+ * come in on and the egress hook of the one they leave by, drawn from a
+ * random sequence of their own, so the inet table of a seed stays what it
+ * was. No ct: the kernel has no conntrack in netdev tables.
+ */
+function deviceProbes(seed: number, target: Target): ProbeRuleset {
+  const r = new Random(seed ^ 0x6e657464);
+  const pools: Gen[] = [...META.filter((g) => !/nfproto/.test(g(new Random(0), target))), ...PAYLOAD, ...LINK, ...LINK];
+  let probes = 0;
+  const chains = (["ingress", "egress"] as const).map((hook, i) => {
+    const rules: string[] = [];
+    for (let k = 0, m = 4 + r.below(9); k < m; k++) {
+      rules.push(`${pick(r, pools)(r, target)} counter`);
+      probes++;
+    }
+    return `\tchain ${hook} {\n\t\ttype filter hook ${hook} device "${target.netdev[i]}" priority ${pick(r, PRIORITIES)}; policy accept;\n${rules.map((x) => `\t\t${x}\n`).join("")}\t}\n`;
+  });
+  return { text: `\ntable netdev fuzzdev {\n${chains.join("\n")}}\n`, probes };
 }
 
 /** The seed of scenario `i` of a run seeded `seed`. */
