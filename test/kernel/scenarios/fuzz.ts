@@ -275,23 +275,31 @@ const LINK: Gen[] = [
 
 /**
  * A table netdev of probe chains on the ingress hook of the device frames
- * come in on and the egress hook of the one they leave by, drawn from a
+ * come in on and the egress hook of the one they leave by, and a table arp
+ * of probe chains on ARP's input and output hooks, drawn from a
  * random sequence of their own, so the inet table of a seed stays what it
  * was. No ct: the kernel has no conntrack in netdev tables.
  */
 function deviceProbes(seed: number, target: Target): ProbeRuleset {
   const r = new Random(seed ^ 0x6e657464);
   const pools: Gen[] = [...META.filter((g) => !/nfproto/.test(g(new Random(0), target))), ...PAYLOAD, ...LINK, ...LINK];
-  let probes = 0;
-  const chains = (["ingress", "egress"] as const).map((hook, i) => {
-    const rules: string[] = [];
-    for (let k = 0, m = 4 + r.below(9); k < m; k++) {
-      rules.push(`${pick(r, pools)(r, target)} counter`);
-      probes++;
-    }
-    return `\tchain ${hook} {\n\t\ttype filter hook ${hook} device "${target.netdev[i]}" priority ${pick(r, PRIORITIES)}; policy accept;\n${rules.map((x) => `\t\t${x}\n`).join("")}\t}\n`;
-  });
-  return { text: `\ntable netdev fuzzdev {\n${chains.join("\n")}}\n`, probes };
+  const chains = (["ingress", "egress"] as const).map((hook, i) => probeChain(r, target, pools, hook, target.netdev[i], 4, 9));
+  // ARP's hooks: the same keys but IP's, which an ARP packet has not.
+  const arpPools: Gen[] = [...META.filter((g) => !/nfproto|l4proto|protocol/.test(g(new Random(0), target))), ...LINK.slice(2), ...LINK.slice(2)];
+  const arpChains = (["input", "output"] as const).map((hook) => probeChain(r, target, arpPools, hook, undefined, 3, 6));
+  const text = (all: ProbeRuleset[]) => all.map((c) => c.text).join("\n");
+  return {
+    text: `\ntable netdev fuzzdev {\n${text(chains)}}\n\ntable arp fuzzarp {\n${text(arpChains)}}\n`,
+    probes: [...chains, ...arpChains].reduce((n, c) => n + c.probes, 0),
+  };
+}
+
+// A base chain of `least` to `least + spread - 1` probe rules drawn from pools.
+function probeChain(r: Random, target: Target, pools: Gen[], hook: string, device: string | undefined, least: number, spread: number): ProbeRuleset {
+  const rules: string[] = [];
+  for (let k = 0, m = least + r.below(spread); k < m; k++) rules.push(`${pick(r, pools)(r, target)} counter`);
+  const on = device !== undefined ? ` device "${device}"` : "";
+  return { text: `\tchain ${hook} {\n\t\ttype filter hook ${hook}${on} priority ${pick(r, PRIORITIES)}; policy accept;\n${rules.map((x) => `\t\t${x}\n`).join("")}\t}\n`, probes: rules.length };
 }
 
 /** The seed of scenario `i` of a run seeded `seed`. */
