@@ -61,6 +61,9 @@ describe.skipIf(unavailable !== null)(`kernel parity: arp input and output${skip
       traffic: async (lab) => {
         await lab.ping(2);
         await lab.cli("ping -c 2 -i 0.2 -W 1 10.99.0.9", { allowFailure: true });
+        // The kernel asks a few times, a second apart: the capture must not
+        // end before it gives up on the address.
+        await lab.cli("for i in $(seq 100); do ip neigh show 10.99.0.9 | grep -q FAILED && break; sleep 0.1; done");
       },
     });
   });
