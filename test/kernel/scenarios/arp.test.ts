@@ -11,7 +11,7 @@ import { compile, createFilter } from "../../../src/index.js";
 import { asNamedPcapng } from "../capture.js";
 import { withKernelLog, withoutTime } from "../kernel-log.js";
 import { parseListingCounters, runScenario } from "../lab.js";
-import { expectKernelParity, skipNote, unavailable } from "./parity.js";
+import { expectKernelParity, noNeighbourProbes, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table arp filter {
 	chain input {
@@ -59,6 +59,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: arp input and output${skip
       name: "arp",
       ruleset: RULESET,
       traffic: async (lab) => {
+        await noNeighbourProbes(lab);
         await lab.ping(2);
         await lab.cli("ping -c 2 -i 0.2 -W 1 10.99.0.9", { allowFailure: true });
         // The kernel asks a few times, a second apart: the capture must not
@@ -103,7 +104,7 @@ table netdev filter {
 }
 `;
     const { result: kernel, lines } = await withKernelLog(tag, () =>
-      runScenario({ name: "arp-log", ruleset, traffic: async (lab) => { await lab.ping(2); } }),
+      runScenario({ name: "arp-log", ruleset, traffic: async (lab) => { await noNeighbourProbes(lab); await lab.ping(2); } }),
     );
     const ours: string[] = [];
     const filter = await createFilter(compile(ruleset), { local: kernel.local, log: (e) => { if (e.target === "syslog") ours.push(`<${e.level}>${e.message}`); } });

@@ -13,7 +13,7 @@ import { ethernet, pcapFrames } from "../../dataplane/packets.js";
 import { parseListingCounters, runScenario, SYSTEM_PYTHON, type Lab } from "../lab.js";
 import { forwardLabUnavailable, generated, replayThroughRouter, respace } from "./forward-lab.js";
 import { adversarialFlows, disagreements, FORWARD, framesOf, fuzzSettings, interleave, LOCAL, probeRuleset, scenarioSeed, withInterfaceName, withNetwork, type Target } from "./fuzz.js";
-import { ftpSession, script, unavailable } from "./parity.js";
+import { ftpSession, noNeighbourProbes, script, unavailable } from "./parity.js";
 
 const { seed, count, long } = fuzzSettings(5);
 const forwardSkip = unavailable ?? forwardLabUnavailable();
@@ -46,6 +46,8 @@ function localTraffic(s: number): (lab: Lab) => Promise<void> {
   const tolerant = (part: (lab: Lab) => Promise<unknown>) => (lab: Lab) =>
     part(lab).catch((error: Error) => console.warn(`fuzz traffic of seed ${s}: ${error.message}`));
   return async (lab) => {
+    // The probe rules count ARP too.
+    await noNeighbourProbes(lab);
     await lab.httpServer(8000);
     await lab.udpEcho(5353);
     for (const part of chosen.length ? chosen : parts.slice(0, 1)) await tolerant(part)(lab);

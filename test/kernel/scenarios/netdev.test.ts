@@ -7,7 +7,7 @@
 // interface: it is read as taken on the device of the chains.
 import { describe, it } from "vitest";
 import { SYSTEM_PYTHON } from "../lab.js";
-import { expectKernelParity, skipNote, unavailable } from "./parity.js";
+import { expectKernelParity, noNeighbourProbes, skipNote, unavailable } from "./parity.js";
 
 const RULESET = `table netdev filter {
 	chain ingress {
@@ -72,6 +72,7 @@ describe.skipIf(unavailable !== null)(`kernel parity: netdev ingress and egress$
       name: "netdev",
       ruleset: RULESET,
       traffic: async (lab) => {
+        await noNeighbourProbes(lab);
         await lab.httpServer(8000);
         await lab.udpEcho(5353);
         await lab.ping(2);

@@ -44,6 +44,17 @@ export function ftpSession(mode: string, family: 4 | 6 = 4) {
   };
 }
 
+/**
+ * srv learns cli's Ethernet address from cli's ARP request and, once it has
+ * sent to cli with nothing to confirm the address (no TCP), asks again 5 s
+ * later (delay_first_probe_time), maybe after the capture ended: scenarios
+ * that count ARP turn that off on srv's veth (a namespace has no default
+ * neighbour settings) before any traffic.
+ */
+export function noNeighbourProbes(lab: Lab): Promise<string> {
+  return lab.srv(`sysctl -qw net.ipv4.neigh.${lab.iface}.delay_first_probe_time=600`);
+}
+
 /** Path of a helper script next to this file. */
 export function script(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
