@@ -104,7 +104,7 @@ function dataPlaneRefusal(model: RulesetModel): NftError | undefined {
       if (meter?.kind === 'dynset' && meter.loc) return NftError.at(meter.loc, `ct count in a meter or a set element is not supported by the nftwasm data plane yet`);
       const synproxy = r.stmts.find((s) => (s.kind === 'objref' || s.kind === 'objmap') && s.objType === ObjectType.Synproxy);
       if (synproxy && r.loc) return NftError.at(r.loc, `synproxy is not supported by the nftwasm data plane yet`);
-      // netdev's dup (to a device) is not run: its chains do not run yet.
+      // netdev's dup (to a device) is not run yet.
       const sends = r.stmts.find((s) => FORWARDING_KINDS.has(s.kind) && s.kind !== 'tproxy' && !(s.kind === 'dup' && s.addr)) as ForwardingModel | undefined;
       if (sends) return NftError.at(sends.loc, `${sends.kind === 'flowoffload' ? 'flow add' : sends.kind} is not supported by the nftwasm data plane yet`);
     }
